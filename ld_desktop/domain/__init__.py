@@ -1,0 +1,1 @@
+"""Pure domain: no Qt, no SQLAlchemy, no I/O. Instruments, scoring, rules, validation."""

@@ -1,0 +1,1 @@
+"""Encrypted local store: SQLAlchemy 2 over SQLCipher, key slots, audit, change log, migrations."""
