@@ -1,0 +1,141 @@
+"""The wire protocol: what a workstation pushes and pulls. Pydantic models, versioned.
+
+An *op* is one local mutation of one record, recorded in the workstation's outbox in the same
+transaction as the change itself. Records are identified by ``(entity, entity_id)``; their
+state is a flat JSON object of fields. Every field carries a *version token*: the op id that
+last set it. An op names the tokens it was based on, so the server detects a clash per field
+(cr-sqlite style) rather than per row.
+"""
+
+from __future__ import annotations
+
+import uuid
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PROTOCOL_VERSION = 1
+# Schema versions of the app data model the server knows how to store. The app's store
+# declares its own; the server refuses others clearly and the client keeps such ops queued.
+SUPPORTED_SCHEMA_VERSIONS = frozenset({1})
+MAX_OPS_PER_PUSH = 500
+MAX_PAGE_SIZE = 2000
+DELETED_FIELD = "_deleted"   # a tombstone is this field set to true: edit vs delete clashes on it
+
+JSONValue = Any
+
+
+class OpKind(StrEnum):
+    UPSERT = "upsert"    # create or change fields of a mutable record (field-level clash detection)
+    INSERT = "insert"    # append-only record (note, signed screening, audit event): never clashes
+    DELETE = "delete"    # tombstone ("entered in error"); clashes with an edit it did not see
+    RESOLVE = "resolve"  # a senior's decision on a conflict (entity "conflict", id = conflict id)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RecordRef(_Model):
+    entity: str = Field(min_length=1, max_length=64)
+    entity_id: uuid.UUID
+
+
+class Op(_Model):
+    op_id: uuid.UUID
+    device_id: str = Field(min_length=1, max_length=64)
+    device_seq: int = Field(ge=1)
+    hlc: str = Field(min_length=1, max_length=128)
+    user: str = Field(min_length=1, max_length=128)
+    schema_version: int = Field(ge=1)
+    entity: str = Field(min_length=1, max_length=64)
+    entity_id: uuid.UUID
+    kind: OpKind
+    # Sites whose workstations may receive this record (data minimisation). Empty = every site.
+    sites: list[str] = Field(default_factory=list, max_length=64)
+    # Records that must become visible wherever this one is (e.g. a case links its person).
+    links: list[RecordRef] = Field(default_factory=list, max_length=64)
+    fields: dict[str, JSONValue] = Field(default_factory=dict)
+    # Field -> version token (op id as text) the change was based on; None = field was unset.
+    base_versions: dict[str, str | None] = Field(default_factory=dict)
+
+
+class OpStatus(StrEnum):
+    APPLIED = "applied"
+    CONFLICT = "conflict"      # applied; at least one field clashed and a conflict record exists
+    DUPLICATE = "duplicate"    # this (device, device_seq) was accepted before: recorded result
+    REJECTED = "rejected"      # refused (e.g. unknown schema version); client keeps it queued
+
+
+class OpResult(_Model):
+    op_id: uuid.UUID
+    device_seq: int
+    status: OpStatus
+    server_seq: int | None = None
+    conflict_ids: list[uuid.UUID] = Field(default_factory=list)
+    error: str | None = None
+
+
+class PushRequest(_Model):
+    protocol: int = PROTOCOL_VERSION
+    ops: list[Op] = Field(max_length=MAX_OPS_PER_PUSH)
+
+
+class PushResponse(_Model):
+    results: list[OpResult]
+    server_hlc: str
+
+
+class RecordState(_Model):
+    """The server's current state of one record, as pulled."""
+
+    entity: str
+    entity_id: uuid.UUID
+    seq: int                                 # server sequence of the last change
+    fields: dict[str, JSONValue]
+    versions: dict[str, str]                 # field -> version token
+    deleted: bool = False
+
+
+class ConflictValue(_Model):
+    value: JSONValue
+    op_id: uuid.UUID
+    device_id: str
+    user: str
+    hlc: str
+
+
+class ConflictState(_Model):
+    """A field clash kept for a senior practitioner to decide."""
+
+    conflict_id: uuid.UUID
+    seq: int
+    entity: str
+    entity_id: uuid.UUID
+    field: str
+    values: list[ConflictValue]             # every clashing value, in HLC order
+    current: JSONValue                      # the value the record holds meanwhile (deterministic)
+    status: str = "open"                    # open | resolved
+    resolution: dict[str, JSONValue] | None = None   # {value, reason, user, op_id, hlc}
+
+
+class PullRequest(_Model):
+    protocol: int = PROTOCOL_VERSION
+    cursor: int = Field(ge=0)
+    limit: int = Field(default=500, ge=1, le=MAX_PAGE_SIZE)
+
+
+class PullResponse(_Model):
+    records: list[RecordState]
+    conflicts: list[ConflictState]
+    next_cursor: int
+    has_more: bool
+    server_hlc: str
+    # The cursor was unknown: the client refetches from 0, keeping its outbox.
+    cursor_reset: bool = False
+
+
+class ErrorBody(_Model):
+    error: str
+    detail: str

@@ -1,0 +1,38 @@
+"""The interface a local store implements so the client engine can sync it."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sync.protocol import Op, OpResult, PullResponse
+
+
+class Replica(Protocol):
+    """A local replica. Every method is atomic: it commits or changes nothing."""
+
+    def pending_ops(self, limit: int) -> list[Op]:
+        """Outbox ops not yet acknowledged by the server, oldest device_seq first."""
+        ...
+
+    def acknowledge(self, results: list[OpResult]) -> None:
+        """Record the server's results for pushed ops in one transaction.
+
+        Applied/conflict/duplicate ops leave the outbox; rejected ones stay queued with the error.
+        """
+        ...
+
+    def cursor(self) -> int:
+        """The server sequence up to which everything has been applied locally."""
+        ...
+
+    def apply_pull(self, page: PullResponse) -> None:
+        """Apply one pulled page and move the cursor to ``page.next_cursor`` in one transaction.
+
+        Fields with pending local ops are rebased, never overwritten: the local value stays
+        and the pending op keeps its base version, so the server sees any clash.
+        """
+        ...
+
+    def reset_cursor(self) -> None:
+        """The server did not know our cursor: start again from 0, keeping the outbox."""
+        ...
