@@ -1,0 +1,19 @@
+"""How long someone must wait after failed unlock attempts (growing delay, capped)."""
+
+from __future__ import annotations
+
+FREE_ATTEMPTS = 3
+BASE_DELAY_SECONDS = 5
+MAX_DELAY_SECONDS = 15 * 60
+
+
+def wait_after(failures: int) -> int:
+    """Seconds to wait after ``failures`` consecutive failures: 0, 0, 5, 10, 20 ... 900."""
+    if failures < FREE_ATTEMPTS:
+        return 0
+    return int(min(BASE_DELAY_SECONDS * 2 ** (failures - FREE_ATTEMPTS), MAX_DELAY_SECONDS))
+
+
+def remaining_wait(failures: int, last_failure_at: float, now: float) -> int:
+    left = wait_after(failures) - (now - last_failure_at)
+    return max(0, int(left + 0.999))

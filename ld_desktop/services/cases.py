@@ -1,0 +1,201 @@
+"""Cases: new referral (fast intake), lists, the caseload board, the case view."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ld_desktop.domain.age import age_on, is_youth
+from ld_desktop.domain.pathway import OPEN_STAGES, ContactType, ReferralSource, Stage, Urgency
+from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.targets import breaches
+from ld_desktop.services.persons import RecordNotFound, person_view
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.timeline import build_timeline
+from ld_desktop.services.views import CaseRow, CaseView, Changes, SiteView
+from ld_desktop.store import case_queries
+from ld_desktop.store.case_detail_queries import get_visible_case
+from ld_desktop.store.case_queries import CaseQuery, custody_numbers_for
+from ld_desktop.store.models import Case, Person, Site
+from ld_desktop.store.person_queries import get_visible
+from ld_desktop.store.search_index import index_person
+
+
+@dataclass(frozen=True)
+class ReferralDraft:
+    person_id: uuid.UUID
+    site_id: uuid.UUID
+    source: str
+    contact_type: str
+    referral_time: datetime | None = None
+    custody_record_number: str | None = None
+    offences: tuple[str, ...] = field(default=())
+    urgency: str = Urgency.ROUTINE.value
+    reason: str | None = None
+
+    def validated(self, now: datetime) -> ReferralDraft:
+        ReferralSource(self.source)
+        ContactType(self.contact_type)
+        Urgency(self.urgency)
+        when = self.referral_time or now
+        if when.tzinfo is None:
+            raise ValueError("The referral time needs a time zone.")
+        if when > now:
+            raise ValueError("The referral time is in the future.")
+        crn = (self.custody_record_number or "").strip() or None
+        if self.contact_type == ContactType.ARRESTED.value and crn is None:
+            raise ValueError("Enter the custody record number for someone under arrest.")
+        offences = tuple(o.strip() for o in self.offences if o.strip())
+        return ReferralDraft(self.person_id, self.site_id, self.source, self.contact_type, when,
+                             crn, offences, self.urgency, (self.reason or "").strip() or None)
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    text: str = ""
+    site_ids: tuple[uuid.UUID, ...] = ()      # empty = all my sites
+    stages: tuple[str, ...] = ()
+    open_only: bool = False
+    sort: str = "referral_time"
+    descending: bool = True
+
+
+class CaseService:
+    def __init__(self, session: UserSession) -> None:
+        self._s = session
+
+    # ------------------------------------------------------------------ writing
+    def new_referral(self, draft: ReferralDraft) -> CaseView:
+        self._s.require(Permission.EDIT_RECORDS)
+        if draft.site_id not in self._s.site_ids:
+            raise PermissionError("You can only take referrals at your own sites.")
+        clean = draft.validated(self._s.now())
+        with self._s.store.unit_of_work(self._s.user.username) as uow:
+            person = get_visible(uow.session, clean.person_id, self._s.site_ids)
+            if person is None:
+                person = uow.session.get(Person, clean.person_id)
+            if person is None:
+                raise RecordNotFound("person")
+            assert clean.referral_time is not None
+            case = Case(
+                person_id=person.id, site_id=clean.site_id, referral_source=clean.source,
+                referral_time=clean.referral_time,
+                custody_record_number=clean.custody_record_number,
+                offences=list(clean.offences), contact_type=clean.contact_type,
+                urgency=clean.urgency, reason=clean.reason, stage=Stage.REFERRED.value,
+                holder=self._s.user.username,
+                in_custody=clean.contact_type == ContactType.ARRESTED.value,
+            )
+            uow.changes.create(case)
+            uow.session.flush()
+            index_person(uow.session, person.id,
+                         [person.given_name, person.family_name, *person.aliases],
+                         person.nhs_number, person.date_of_birth,
+                         custody_numbers_for(uow.session, person.id))
+            uow.audit("create", entity="case", entity_id=case.id, case_id=case.id)
+            case_id = case.id
+        self._s.bus.publish(Changes(frozenset({"case"}), frozenset({case_id})))
+        return self.open(case_id, audit=False)
+
+    def update(self, case_id: uuid.UUID, changes: dict[str, object]) -> list[str]:
+        """Change case fields (stage, holder, urgency, flags ...). Stage times are set here."""
+        self._s.require(Permission.EDIT_RECORDS)
+        allowed = {"stage", "holder", "urgency", "flags", "risk_level", "in_custody",
+                   "custody_record_number", "offences", "reason", "contact_type"}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise ValueError(f"Cannot change {', '.join(sorted(unknown))} here.")
+        if "stage" in changes:
+            Stage(str(changes["stage"]))
+        with self._s.store.unit_of_work(self._s.user.username) as uow:
+            found = get_visible_case(uow.session, case_id, self._s.site_ids)
+            if found is None:
+                raise RecordNotFound("case")
+            case = found[0]
+            values = dict(changes)
+            stamp = {"seen": "seen_at", "screened": "screened_at", "assessed": "assessed_at",
+                     "closed": "closed_at"}.get(str(values.get("stage", "")))
+            if stamp and getattr(case, stamp) is None:
+                values[stamp] = self._s.now()
+            changed = uow.changes.update(case, values)
+            if changed:
+                uow.audit("update", entity="case", entity_id=case.id, case_id=case.id,
+                          detail={"fields": changed})
+        self._s.bus.publish(Changes(frozenset({"case"}), frozenset({case_id})))
+        return changed
+
+    # ------------------------------------------------------------------ reading
+    def open(self, case_id: uuid.UUID, *, audit: bool = True) -> CaseView:
+        """The case view; opening it is audited as a view."""
+        self._s.require(Permission.VIEW_RECORDS)
+        targets = self._s.settings.load().targets
+        with self._s.store.unit_of_work(self._s.user.username) as uow:
+            found = get_visible_case(uow.session, case_id, self._s.site_ids)
+            if found is None:
+                raise RecordNotFound("case")
+            case, person, site = found
+            if audit:
+                uow.audit("view", entity="case", entity_id=case.id, case_id=case.id)
+            age = (age_on(person.date_of_birth, case.referral_time.date())
+                   if person.date_of_birth else None)
+            return CaseView(
+                id=case.id, person=person_view(person), site=SiteView(site.id, site.name,
+                                                                       site.kind),
+                referral_source=case.referral_source, referral_time=case.referral_time,
+                custody_record_number=case.custody_record_number,
+                offences=tuple(case.offences), contact_type=case.contact_type,
+                urgency=case.urgency, reason=case.reason, stage=case.stage, holder=case.holder,
+                flags=tuple(case.flags), risk_level=case.risk_level, in_custody=case.in_custody,
+                seen_at=case.seen_at, screened_at=case.screened_at,
+                assessed_at=case.assessed_at, closed_at=case.closed_at, age_at_referral=age,
+                is_youth=age is not None and is_youth(age),
+                breaches=tuple(breaches(targets, case.referral_time, case.seen_at,
+                                        case.screened_at, self._s.now()))
+                if case.stage != Stage.CLOSED.value else (),
+                timeline=tuple(build_timeline(uow.session, case)),
+            )
+
+    def page(self, filt: CaseFilter, offset: int, limit: int) -> list[CaseRow]:
+        self._s.require(Permission.VIEW_RECORDS)
+        targets = self._s.settings.load().targets
+        now = self._s.now()
+        with self._s.store.reading() as db:
+            rows = case_queries.page(db, self._query(filt), offset, limit)
+            return [_row(c, p, s, targets, now) for c, p, s in rows]
+
+    def count(self, filt: CaseFilter) -> int:
+        self._s.require(Permission.VIEW_RECORDS)
+        with self._s.store.reading() as db:
+            return case_queries.count(db, self._query(filt))
+
+    def caseload(self, site_ids: tuple[uuid.UUID, ...] = (), stages: tuple[str, ...] = ()
+                 ) -> list[CaseRow]:
+        """Open cases at my sites (or the chosen ones), most urgent and longest waiting first."""
+        rows = self.page(CaseFilter(site_ids=site_ids, stages=stages, open_only=True,
+                                    sort="referral_time", descending=False), 0, 2000)
+        return sorted(rows, key=lambda r: (-Urgency(r.urgency).rank, -len(r.breaches),
+                                           r.referral_time))
+
+    def _query(self, filt: CaseFilter) -> CaseQuery:
+        mine = self._s.site_ids
+        sites = [s for s in filt.site_ids if s in mine] if filt.site_ids else mine
+        stages = filt.stages or (tuple(s.value for s in OPEN_STAGES) if filt.open_only else ())
+        return CaseQuery(site_ids=sites, text=filt.text, stages=stages, sort=filt.sort,
+                         descending=filt.descending)
+
+
+def _row(case: Case, person: Person, site: Site, targets: object, now: datetime) -> CaseRow:
+    from ld_desktop.domain.targets import Targets
+
+    assert isinstance(targets, Targets)
+    late = () if case.stage == Stage.CLOSED.value else tuple(
+        breaches(targets, case.referral_time, case.seen_at, case.screened_at, now))
+    return CaseRow(
+        id=case.id, person_id=person.id,
+        person_name=f"{person.family_name.upper()}, {person.given_name}",
+        date_of_birth=person.date_of_birth, site_id=site.id, site_name=site.name,
+        stage=case.stage, urgency=case.urgency, referral_time=case.referral_time,
+        custody_record_number=case.custody_record_number, contact_type=case.contact_type,
+        holder=case.holder, flags=tuple(case.flags), risk_level=case.risk_level, breaches=late,
+    )

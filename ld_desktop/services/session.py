@@ -1,0 +1,159 @@
+"""An unlocked session: one user, one open store, the services they may use.
+
+Locking (on demand, after idle minutes, on OS sleep) audits the lock, then drops the engine
+and the data key. Resuming is a new unlock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from ld_desktop.domain.roles import Permission, Role, may, require
+from ld_desktop.services.change_bus import ChangeBus
+from ld_desktop.services.views import SiteView, StaffView
+from ld_desktop.store.errors import UnknownUser
+from ld_desktop.store.keyslots import KeySlotFile
+from ld_desktop.store.staff_queries import all_sites, find_staff
+from ld_desktop.store.store import Store
+from ld_desktop.store.unlock_guard import UnlockGuard
+
+if TYPE_CHECKING:
+    from ld_desktop.services.accounts import AccountService
+    from ld_desktop.services.cases import CaseService
+    from ld_desktop.services.maintenance import MaintenanceService
+    from ld_desktop.services.persons import PersonService
+    from ld_desktop.services.settings import SettingsService
+
+
+class SessionLocked(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__("The workstation is locked. Unlock it to continue.")
+
+
+class UserSession:
+    def __init__(
+        self, store: Store, slots: KeySlotFile, user: StaffView, data_key: bytes,
+        sites: list[SiteView],
+    ) -> None:
+        self._store: Store | None = store
+        self._slots = slots
+        self._data_key: bytes | None = data_key
+        self.user = user
+        self.sites = sites
+        self.bus = ChangeBus()
+        self.service_name = store.service_name
+        self.device_id = store.device_id
+
+    @classmethod
+    def start(
+        cls, store: Store, slots: KeySlotFile, username: str, data_key: bytes, guard: UnlockGuard
+    ) -> UserSession:
+        pending = guard.take_pending_events()
+        with store.unit_of_work(username) as uow:
+            staff = find_staff(uow.session, username)
+            if staff is None or not staff.active:
+                raise UnknownUser(username)
+            for event in pending:  # failures before the store could be opened
+                uow.audit(
+                    event["event"],
+                    detail={
+                        "username": event["username"],
+                        "at": event["at"],
+                        "failures": event["failures"],
+                    },
+                )
+            uow.audit("unlock", detail={"username": staff.username})
+            user = StaffView(
+                username=staff.username,
+                display_name=staff.display_name,
+                role=Role(staff.role),
+                site_ids=tuple(uuid.UUID(s) for s in staff.site_ids),
+                active=staff.active,
+            )
+            sites = [
+                SiteView(s.id, s.name, s.kind)
+                for s in all_sites(uow.session)
+                if str(s.id) in staff.site_ids
+            ]
+        guard.clear_pending(len(pending))
+        return cls(store, slots, user, data_key, sites)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def store(self) -> Store:
+        if self._store is None or not self._store.is_open:
+            raise SessionLocked()
+        return self._store
+
+    @property
+    def slots(self) -> KeySlotFile:
+        return self._slots
+
+    @property
+    def data_key(self) -> bytes:
+        if self._data_key is None:
+            raise SessionLocked()
+        return self._data_key
+
+    @property
+    def is_locked(self) -> bool:
+        return self._store is None
+
+    @property
+    def site_ids(self) -> list[uuid.UUID]:
+        return list(self.user.site_ids)
+
+    def can(self, permission: Permission) -> bool:
+        return may(self.user.role, permission)
+
+    def require(self, permission: Permission) -> None:
+        require(self.user.role, permission)
+
+    def lock(self, reason: str = "on demand") -> None:
+        if self._store is None:
+            return
+        try:
+            with self._store.unit_of_work(self.user.username) as uow:
+                uow.audit("lock", detail={"reason": reason})
+        finally:
+            self._store.close()
+            self._store = None
+            self._data_key = None
+
+    def now(self) -> datetime:
+        from ld_desktop.store.models import utcnow
+
+        return utcnow()
+
+    # ------------------------------------------------------------------ services
+    @property
+    def accounts(self) -> AccountService:
+        from ld_desktop.services.accounts import AccountService
+
+        return AccountService(self)
+
+    @property
+    def persons(self) -> PersonService:
+        from ld_desktop.services.persons import PersonService
+
+        return PersonService(self)
+
+    @property
+    def cases(self) -> CaseService:
+        from ld_desktop.services.cases import CaseService
+
+        return CaseService(self)
+
+    @property
+    def maintenance(self) -> MaintenanceService:
+        from ld_desktop.services.maintenance import MaintenanceService
+
+        return MaintenanceService(self)
+
+    @property
+    def settings(self) -> SettingsService:
+        from ld_desktop.services.settings import SettingsService
+
+        return SettingsService(self)

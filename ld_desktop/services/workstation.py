@@ -1,0 +1,164 @@
+"""A workstation's store before anyone has unlocked it: set-up, unlock, recovery.
+
+The only services call that needs no unlocked session. Unlocking derives the user's key
+(Argon2id, ~0.3 s by design), unwraps the data key, opens the encrypted database and returns
+a ``UserSession``; failures back off and are audited.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ld_desktop.domain.passphrase_policy import check_passphrase
+from ld_desktop.domain.roles import Role
+from ld_desktop.domain.sites import site_id_for
+from ld_desktop.services.session import UserSession
+from ld_desktop.store.errors import (
+    AlreadyInitialised,
+    KeySlotFileMissing,
+    NotInitialised,
+    StoreError,
+    UnknownUser,
+    WrongPassphrase,
+)
+from ld_desktop.store.keyslots import KeySlotFile
+from ld_desktop.store.models import Site, StaffMember
+from ld_desktop.store.staff_queries import find_staff
+from ld_desktop.store.store import DATABASE_FILE, KEYSLOT_FILE, Store
+from ld_desktop.store.unlock_guard import GUARD_FILE, UnlockGuard
+
+
+class Workstation:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.guard = UnlockGuard(data_dir / GUARD_FILE)
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / DATABASE_FILE
+
+    @property
+    def keyslot_path(self) -> Path:
+        return self.data_dir / KEYSLOT_FILE
+
+    @property
+    def is_initialised(self) -> bool:
+        return self.database_path.exists() or self.keyslot_path.exists()
+
+    def usernames(self) -> list[str]:
+        return KeySlotFile.load(self.keyslot_path).usernames()
+
+    # ------------------------------------------------------------------ first-time set-up
+    def initialise(
+        self,
+        service_name: str,
+        site_names: list[str],
+        admin_username: str,
+        admin_passphrase: str,
+        admin_display_name: str | None = None,
+    ) -> str:
+        """Create the store; returns the recovery code, to be shown once and stored safely."""
+        if self.is_initialised:
+            raise AlreadyInitialised(self.data_dir)
+        if not service_name.strip():
+            raise ValueError("Give the service a name.")
+        if not [s for s in site_names if s.strip()]:
+            raise ValueError("Add at least one site (custody suite or court).")
+        validate_username(admin_username)
+        check_passphrase(admin_passphrase, username=admin_username)
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        data_key = os.urandom(32)
+        slots = KeySlotFile.create(self.keyslot_path)
+        store = Store.create(self.data_dir, data_key, service_name.strip())
+        try:
+            with store.unit_of_work(admin_username) as uow:
+                site_ids = []
+                for name in dict.fromkeys(" ".join(s.split()) for s in site_names if s.strip()):
+                    site = Site(id=site_id_for(name), name=name, kind=_guess_kind(name))
+                    uow.changes.create(site)
+                    site_ids.append(str(site.id))
+                uow.changes.create(
+                    StaffMember(
+                        username=admin_username,
+                        display_name=admin_display_name or admin_username,
+                        role=Role.ADMIN.value,
+                        site_ids=site_ids,
+                    )
+                )
+                uow.audit("store-initialised", detail={"sites": len(site_ids)})
+                uow.audit("user-added", detail={"username": admin_username, "role": "admin"})
+            slots.set_user_slot(admin_username, admin_passphrase, data_key)
+            code = slots.new_recovery_slot(data_key)
+        except BaseException:
+            store.close()
+            for path in self.data_dir.glob(DATABASE_FILE + "*"):
+                path.unlink()
+            self.keyslot_path.unlink(missing_ok=True)
+            raise
+        store.close()
+        return code
+
+    # ------------------------------------------------------------------ unlocking
+    def _slots(self) -> KeySlotFile:
+        if not self.database_path.exists():
+            raise NotInitialised(self.data_dir)
+        return KeySlotFile.load(self.keyslot_path)
+
+    def lockout_remaining(self, username: str) -> int:
+        return self.guard.remaining(username)
+
+    def unlock(self, username: str, passphrase: str) -> UserSession:
+        slots = self._slots()
+        self.guard.check(username)
+        try:
+            data_key = slots.unwrap_for_user(username, passphrase)
+        except WrongPassphrase:
+            self.guard.record_failure(username)
+            raise
+        store = Store.open(self.data_dir, data_key)
+        try:
+            session = UserSession.start(store, slots, username, data_key, self.guard)
+        except BaseException:
+            store.close()
+            raise
+        self.guard.record_success(username)
+        return session
+
+    def recover(self, username: str, recovery_code: str, new_passphrase: str) -> None:
+        """Forgotten passphrase: the recovery code re-keys this user's slot. Audited."""
+        slots = self._slots()
+        check_passphrase(new_passphrase, username=username)
+        self.guard.check("recovery")
+        try:
+            data_key = slots.unwrap_with_recovery_code(recovery_code)
+        except WrongPassphrase:
+            self.guard.record_failure("recovery", "recovery-failed")
+            raise WrongPassphrase() from None
+        store = Store.open(self.data_dir, data_key)
+        try:
+            with store.unit_of_work(username) as uow:
+                staff = find_staff(uow.session, username)
+                if staff is None or not staff.active:
+                    raise UnknownUser(username)
+                uow.audit("passphrase-recovered", detail={"username": username})
+            slots.set_user_slot(username, new_passphrase, data_key)
+        finally:
+            store.close()
+        self.guard.record_success("recovery")
+        self.guard.record_success(username)
+
+
+def validate_username(username: str) -> None:
+    if not (3 <= len(username) <= 32) or not all(ch.isalnum() or ch in "._-" for ch in username):
+        raise ValueError(
+            "A username has 3 to 32 letters, digits, dots, dashes or underscores."
+        )
+
+
+def _guess_kind(name: str) -> str:
+    lowered = name.casefold()
+    return "court" if "court" in lowered else "custody"
+
+
+__all__ = ["KeySlotFileMissing", "StoreError", "Workstation", "validate_username"]

@@ -1,0 +1,91 @@
+"""Opening the SQLCipher database through SQLAlchemy with a raw 256-bit key.
+
+The key is set in our own ``creator`` (never through a URL, which would put it in a quoted
+PRAGMA), checked at once with a read, and never logged: ``hide_parameters=True``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+from ld_desktop.store.errors import NotADatabase, WrongKey, classify
+
+KEY_BYTES = 32
+
+
+def _open_connection(path: Path, key: bytes) -> Any:
+    conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # wrong key fails here
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 10000")
+        conn.execute("PRAGMA secure_delete = ON")
+    except Exception:
+        conn.close()
+        raise
+    return conn
+
+
+def open_engine(path: Path, key: bytes, *, expect_existing: bool) -> Engine:
+    """An engine over the encrypted database; raises WrongKey/NotADatabase/... at once."""
+    if len(key) != KEY_BYTES:
+        raise ValueError("the data key must be 32 bytes")
+    if expect_existing and not path.exists():
+        raise NotADatabase()
+
+    def creator() -> Any:
+        return _open_connection(path, key)
+
+    engine = create_engine(
+        "sqlite://",
+        module=sqlcipher3,
+        creator=creator,
+        poolclass=QueuePool,
+        pool_size=4,
+        max_overflow=4,
+        hide_parameters=True,
+    )
+    _install_transaction_hooks(engine)
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except Exception as exc:
+        engine.dispose()
+        error = classify(exc)
+        if isinstance(error, NotADatabase) and expect_existing:
+            # The key slot unwrapped (so the passphrase is right) but the DB refuses the key:
+            # either the file is damaged or it belongs to another key file.
+            raise WrongKey() from None
+        raise error from None
+    return engine
+
+
+def _install_transaction_hooks(engine: Engine) -> None:
+    """pysqlite-style drivers begin transactions lazily; make SQLAlchemy's BEGIN explicit so
+    every unit of work is one real SQLite transaction (SQLAlchemy docs, 'Serializable
+    isolation / Savepoints / Transactional DDL')."""
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def integrity_problems(engine: Engine) -> list[str]:
+    """SQLCipher page HMAC check and SQLite integrity check; empty list = healthy."""
+    problems: list[str] = []
+    with engine.connect() as conn:
+        for (row,) in conn.exec_driver_sql("PRAGMA cipher_integrity_check"):
+            problems.append(f"cipher: {row}")
+        for (row,) in conn.exec_driver_sql("PRAGMA integrity_check"):
+            if row != "ok":
+                problems.append(f"sqlite: {row}")
+    return problems

@@ -1,0 +1,124 @@
+"""Store errors, classified: environment problems get a clear message for a person; anything
+else is a bug, reported without personal data (qutebrowser ``misc/sql.py`` style)."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+
+class StoreError(Exception):
+    """Base class. ``str(error)`` is a message fit to show a practitioner."""
+
+
+class WrongPassphrase(StoreError):
+    def __init__(self) -> None:
+        super().__init__("Username or passphrase not recognised.")
+
+
+class LockedOut(StoreError):
+    def __init__(self, seconds: int) -> None:
+        super().__init__(
+            f"Too many failed attempts. Try again in {_duration(seconds)}."
+        )
+        self.seconds = seconds
+
+
+class UnknownUser(StoreError):
+    def __init__(self, username: str) -> None:
+        super().__init__(f"There is no user called {username!r} on this workstation.")
+
+
+class KeySlotFileMissing(StoreError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"The key file {path.name} is missing from {path.parent}. The database cannot be "
+            "opened without it: restore it from the workstation backup."
+        )
+
+
+class KeySlotFileCorrupt(StoreError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"The key file {path.name} is damaged and cannot be read. Restore it from the "
+            "workstation backup; nothing in the database has been changed."
+        )
+
+
+class WrongKey(StoreError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The key opened the key file but not the database: the database and the key file "
+            "do not belong together. Restore the matching pair from backup."
+        )
+
+
+class NotADatabase(StoreError):
+    def __init__(self) -> None:
+        super().__init__("The file is not an L&D Desktop database, or it is badly damaged.")
+
+
+class StoreCorrupt(StoreError):
+    def __init__(self, detail: str = "") -> None:
+        msg = "The database is damaged. Stop using this workstation and call support."
+        super().__init__(f"{msg} ({detail})" if detail else msg)
+
+
+class DiskFull(StoreError):
+    def __init__(self) -> None:
+        super().__init__("The disk is full. Nothing was saved; free some space and try again.")
+
+
+class ReadOnlyStore(StoreError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The database cannot be written to (read-only file or folder). Nothing was saved."
+        )
+
+
+class NotInitialised(StoreError):
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(f"No L&D Desktop store in {data_dir}. Run the first-time set-up.")
+
+
+class AlreadyInitialised(StoreError):
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(f"{data_dir} already holds an L&D Desktop store.")
+
+
+class StoreBug(StoreError):
+    """Unexpected: a programming error. Carries only the exception type, never values."""
+
+    def __init__(self, exc: BaseException) -> None:
+        super().__init__(
+            f"An unexpected error happened in the local store ({type(exc).__name__}). "
+            "Nothing was saved. Please report it to support."
+        )
+
+
+def classify(exc: BaseException) -> StoreError:
+    """Map a DB-API / OS error to a StoreError a person can act on."""
+    if isinstance(exc, StoreError):
+        return exc
+    if isinstance(exc, OSError):
+        if exc.errno == errno.ENOSPC:
+            return DiskFull()
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return ReadOnlyStore()
+    text = str(getattr(exc, "orig", exc)).lower()
+    if "file is not a database" in text or "file is encrypted" in text:
+        return NotADatabase()
+    if "malformed" in text or "corrupt" in text:
+        return StoreCorrupt()
+    if "disk is full" in text or "database or disk is full" in text:
+        return DiskFull()
+    if "readonly" in text or "read-only" in text:
+        return ReadOnlyStore()
+    return StoreBug(exc)
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = (seconds + 59) // 60
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"

@@ -1,0 +1,62 @@
+"""All mapped tables. Importing this package registers every table on ``Base.metadata``."""
+
+from ld_desktop.store.models.base import Base, SyncedRecord, utcnow
+from ld_desktop.store.models.cases import Case, Outcome
+from ld_desktop.store.models.clinical import (
+    Consent,
+    Escalation,
+    InformationShare,
+    Note,
+    OnwardReferral,
+    RiskAssessment,
+    Screening,
+    SupportAction,
+)
+from ld_desktop.store.models.people import Person, Site, StaffMember
+from ld_desktop.store.models.shift import HandoverAcknowledgement, HandoverNote, RotaEntry
+from ld_desktop.store.models.system import (
+    AuditEvent,
+    ConflictRecord,
+    DeviceState,
+    ImportedInstrument,
+    OutboxOp,
+    Setting,
+)
+
+SYNCED_MODELS: dict[str, type[SyncedRecord]] = {
+    m.__entity__: m
+    for m in (
+        Site, StaffMember, Person, Case, Outcome, Consent, Screening, RiskAssessment,
+        Escalation, OnwardReferral, SupportAction, Note, InformationShare, HandoverNote,
+        HandoverAcknowledgement, RotaEntry,
+    )
+}
+
+__all__ = [
+    "SYNCED_MODELS",
+    "AuditEvent",
+    "Base",
+    "Case",
+    "ConflictRecord",
+    "Consent",
+    "DeviceState",
+    "Escalation",
+    "HandoverAcknowledgement",
+    "HandoverNote",
+    "ImportedInstrument",
+    "InformationShare",
+    "Note",
+    "OnwardReferral",
+    "OutboxOp",
+    "Outcome",
+    "Person",
+    "RiskAssessment",
+    "RotaEntry",
+    "Screening",
+    "Setting",
+    "Site",
+    "StaffMember",
+    "SupportAction",
+    "SyncedRecord",
+    "utcnow",
+]

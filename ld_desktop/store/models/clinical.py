@@ -1,0 +1,122 @@
+"""Clinical records inside a case. Notes and signed-off screenings are append-only:
+corrections are new records linked to the original (``amends_id``)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ld_desktop.store.models.base import Base, SyncedRecord
+
+
+class _CaseChild(SyncedRecord):
+    case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case.id"), index=True)
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("site.id"))
+    recorded_by: Mapped[str]
+
+    def sync_links(self) -> list[tuple[str, uuid.UUID]]:
+        return [("case", self.case_id)]
+
+
+class Consent(_CaseChild, Base):
+    __tablename__ = "consent"
+    __entity__ = "consent"
+
+    scope: Mapped[str]                         # "assessment" or a recipient code
+    recipient_name: Mapped[str | None]         # for "other": who exactly
+    decision: Mapped[str]                      # given | declined | withdrawn
+    capacity: Mapped[str | None]               # has-capacity | lacks-capacity | not-assessed
+    gillick_competent: Mapped[bool | None]     # for 10-15s, judged per decision
+    appropriate_adult: Mapped[str | None]
+    reason: Mapped[str | None]
+    decided_at: Mapped[datetime]
+
+
+class Screening(_CaseChild, Base):
+    __tablename__ = "screening"
+    __entity__ = "screening"
+
+    instrument_id: Mapped[str]
+    instrument_version: Mapped[str]
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    result: Mapped[dict[str, Any]] = mapped_column(default=dict)   # scores, bands, flags
+    state: Mapped[str] = mapped_column(default="draft")    # draft | completed | signed-off
+    observation_only: Mapped[bool] = mapped_column(default=False)  # no consent: other sources
+    started_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    signed_off_at: Mapped[datetime | None]
+    signed_off_by: Mapped[str | None]
+    amends_id: Mapped[uuid.UUID | None]
+
+
+class RiskAssessment(_CaseChild, Base):
+    __tablename__ = "risk_assessment"
+    __entity__ = "risk_assessment"
+
+    to_self: Mapped[str]
+    to_others: Mapped[str]
+    from_others: Mapped[str]
+    to_children: Mapped[str]
+    level: Mapped[str]
+    rationale: Mapped[str]
+    review_date: Mapped[date | None]
+
+
+class Escalation(_CaseChild, Base):
+    __tablename__ = "escalation"
+    __entity__ = "escalation"
+
+    clinician_type: Mapped[str]
+    urgency: Mapped[str]
+    status: Mapped[str] = mapped_column(default="requested")
+    reason: Mapped[str]
+    outcome: Mapped[str | None]
+    requested_at: Mapped[datetime]
+    responded_at: Mapped[datetime | None]
+
+
+class OnwardReferral(_CaseChild, Base):
+    __tablename__ = "onward_referral"
+    __entity__ = "onward_referral"
+
+    service_code: Mapped[str]
+    service_name: Mapped[str]
+    status: Mapped[str] = mapped_column(default="made")
+    made_on: Mapped[date]
+    appointment_on: Mapped[date | None]
+    status_changed_on: Mapped[date | None]
+    detail: Mapped[str | None]
+
+
+class SupportAction(_CaseChild, Base):
+    __tablename__ = "support_action"
+    __entity__ = "support_action"
+
+    description: Mapped[str]
+    due_at: Mapped[datetime | None]
+    done_at: Mapped[datetime | None]
+    assigned_to: Mapped[str | None]
+
+
+class Note(_CaseChild, Base):
+    __tablename__ = "note"
+    __entity__ = "note"
+    __append_only__ = True
+
+    body: Mapped[str]
+    amends_id: Mapped[uuid.UUID | None]
+
+
+class InformationShare(_CaseChild, Base):
+    __tablename__ = "information_share"
+    __entity__ = "information_share"
+    __append_only__ = True
+
+    recipient: Mapped[str]
+    recipient_name: Mapped[str | None]
+    content_summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    shared_at: Mapped[datetime]

@@ -1,0 +1,64 @@
+"""Sites, staff and the people L&D teams see."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ForeignKey
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ld_desktop.store.models.base import Base, SyncedRecord
+
+
+class Site(SyncedRecord, Base):
+    """A custody suite or court. Ids are deterministic from the name (see sync.protocol)."""
+
+    __tablename__ = "site"
+    __entity__ = "site"
+
+    name: Mapped[str]
+    kind: Mapped[str] = mapped_column(default="custody")  # custody | court | community
+    # {"mon": ["07:00", "22:00"], ...}; missing day = closed
+    core_hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    def sync_sites(self) -> list[str]:
+        return [str(self.id)]
+
+
+class StaffMember(SyncedRecord, Base):
+    """A member of staff. Their key slot lives only in this workstation's key file."""
+
+    __tablename__ = "staff"
+    __entity__ = "staff"
+
+    username: Mapped[str] = mapped_column(unique=True)
+    display_name: Mapped[str]
+    role: Mapped[str]
+    site_ids: Mapped[list[str]] = mapped_column(default=list)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    def sync_sites(self) -> list[str]:
+        return []  # the staff directory is shared by the whole service
+
+
+class Person(SyncedRecord, Base):
+    __tablename__ = "person"
+    __entity__ = "person"
+
+    site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("site.id"))  # where first registered
+    given_name: Mapped[str]
+    family_name: Mapped[str]
+    date_of_birth: Mapped[date | None]
+    gender: Mapped[str] = mapped_column(default="not-stated")
+    nhs_number: Mapped[str | None]
+    nhs_number_status: Mapped[str] = mapped_column(default="not-known")
+    ethnic_category: Mapped[str] = mapped_column(default="Z")
+    aliases: Mapped[list[str]] = mapped_column(default=list)
+    address: Mapped[str | None]
+    no_fixed_abode: Mapped[bool] = mapped_column(default=False)
+    communication_needs: Mapped[str | None]
+    interpreter_language: Mapped[str | None]
+    parent_carer: Mapped[str | None]          # name and contact, for under-18s
+    gp_practice: Mapped[str | None]

@@ -1,0 +1,88 @@
+"""Full-text search over people, inside the encrypted database (SQLite FTS5).
+
+Names and aliases go in one column, identifiers (NHS number, date of birth, custody record
+numbers) in compact form in another, so "943 476 5919", "9434765919", "01/02/1990" and
+"CR-26-001" all find what a practitioner expects. Every token is a prefix match.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+_DATE_UK = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
+_DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
+def _compact(token: str) -> str:
+    return "".join(ch for ch in token.casefold() if ch.isalnum())
+
+
+def _date_token(token: str) -> str | None:
+    match = _DATE_UK.match(token)
+    if match:
+        day, month, year = match.groups()
+    else:
+        match = _DATE_ISO.match(token)
+        if not match:
+            return None
+        year, month, day = match.groups()
+    try:
+        return date(int(year), int(month), int(day)).strftime("%Y%m%d")
+    except ValueError:
+        return None
+
+
+def index_person(
+    session: Session,
+    person_id: uuid.UUID,
+    names: list[str],
+    nhs_number: str | None,
+    date_of_birth: date | None,
+    custody_numbers: list[str],
+) -> None:
+    identifiers = [_compact(nhs_number or "")]
+    if date_of_birth:
+        identifiers.append(date_of_birth.strftime("%Y%m%d"))
+    identifiers += [_compact(n) for n in custody_numbers]
+    session.execute(text("DELETE FROM person_search WHERE person_id = :id"), {"id": str(person_id)})
+    session.execute(
+        text("INSERT INTO person_search (person_id, names, identifiers) VALUES (:id, :n, :i)"),
+        {"id": str(person_id), "n": " ".join(names), "i": " ".join(filter(None, identifiers))},
+    )
+
+
+def remove_person(session: Session, person_id: uuid.UUID) -> None:
+    session.execute(text("DELETE FROM person_search WHERE person_id = :id"), {"id": str(person_id)})
+
+
+def fts_query(user_text: str) -> str | None:
+    """Turn what someone typed into an FTS5 query: every token must match as a prefix."""
+    parts: list[str] = []
+    for raw in user_text.split():
+        token = _date_token(raw) or _compact(raw)
+        if token:
+            parts.append(f'"{token}"*')
+    # Digits typed with spaces ("943 476 5919") also match as one compact identifier.
+    digits = "".join(ch for ch in user_text if ch.isdigit())
+    if len(parts) > 1 and digits and all(ch.isdigit() or ch.isspace() for ch in user_text.strip()):
+        return f'"{digits}"*'
+    return " AND ".join(parts) if parts else None
+
+
+def search_person_ids(session: Session, user_text: str, limit: int = 200) -> list[uuid.UUID]:
+    query = fts_query(user_text)
+    if query is None:
+        return []
+    rows = session.execute(
+        text(
+            "SELECT person_id FROM person_search WHERE person_search MATCH :q "
+            "ORDER BY rank LIMIT :limit"
+        ),
+        {"q": query, "limit": limit},
+    )
+    return [uuid.UUID(r[0]) for r in rows]

@@ -1,0 +1,157 @@
+"""The encrypted workstation store: open, migrate, units of work, lock.
+
+``Store`` owns the engine and the data key while unlocked; ``close()`` drops both. Units of
+work are the only way to write: rows, outbox ops and audit events commit together or not at
+all (cosmicpython's unit of work).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ld_desktop.store.audit import AuditLog, audit_key
+from ld_desktop.store.change_log import ChangeLog
+from ld_desktop.store.engine import integrity_problems, open_engine
+from ld_desktop.store.errors import classify
+from ld_desktop.store.migrations.runner import upgrade_to_head
+from ld_desktop.store.models import DeviceState
+from sync.hlc import HybridLogicalClock, Timestamp
+
+DbSession = Session  # what services may name in type hints without importing SQLAlchemy
+DATABASE_FILE = "ld-desktop.db"
+KEYSLOT_FILE = "keyslots.json"
+
+
+class UnitOfWork:
+    """One transaction: ``session`` for rows, ``changes`` for synced mutations, ``audit``."""
+
+    def __init__(self, session: Session, store: Store, user: str) -> None:
+        self.session = session
+        self.user = user
+        self.changes = ChangeLog(session, store.clock, user)
+        self._audit = store.audit_log
+
+    def audit(
+        self,
+        action: str,
+        *,
+        entity: str | None = None,
+        entity_id: uuid.UUID | None = None,
+        case_id: uuid.UUID | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self._audit.record(
+            self.session,
+            self.user,
+            action,
+            entity=entity,
+            entity_id=entity_id,
+            case_id=case_id,
+            detail=detail,
+        )
+
+
+class Store:
+    def __init__(self, engine: Engine, data_key: bytes, device: DeviceState) -> None:
+        self._engine: Engine | None = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.device_id = device.device_id
+        self.service_name = device.service_name
+        self.audit_log = AuditLog(audit_key(data_key), device.device_id)
+        self._audit_key = audit_key(data_key)
+        self.clock = HybridLogicalClock(device.device_id)
+        if device.last_hlc:  # never run backwards after a restart or a clock change
+            self.clock.observe(Timestamp.decode(device.last_hlc))
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def create(cls, data_dir: Path, data_key: bytes, service_name: str) -> Store:
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        engine = open_engine(data_dir / DATABASE_FILE, data_key, expect_existing=False)
+        try:
+            upgrade_to_head(engine)
+            with Session(engine, expire_on_commit=False) as session, session.begin():
+                device = DeviceState(
+                    id=1, device_id=f"ws-{uuid.uuid4().hex[:12]}", service_name=service_name
+                )
+                session.add(device)
+        except Exception as exc:
+            engine.dispose()
+            raise classify(exc) from None
+        return cls(engine, data_key, device)
+
+    @classmethod
+    def open(cls, data_dir: Path, data_key: bytes) -> Store:
+        engine = open_engine(data_dir / DATABASE_FILE, data_key, expect_existing=True)
+        try:
+            upgrade_to_head(engine)
+            with Session(engine) as session:
+                device = session.get(DeviceState, 1)
+                if device is None:
+                    raise SQLAlchemyError("device state row missing")
+                session.expunge(device)
+        except Exception as exc:
+            engine.dispose()
+            raise classify(exc) from None
+        return cls(engine, data_key, device)
+
+    # ------------------------------------------------------------------ use
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            raise RuntimeError("the store is locked")
+        return self._engine
+
+    @contextmanager
+    def unit_of_work(self, user: str) -> Iterator[UnitOfWork]:
+        """Commit on success, roll back on any error; errors come out classified."""
+        self.engine  # noqa: B018 - raises if locked
+        session = self._sessions()
+        try:
+            with session.begin():
+                yield UnitOfWork(session, self, user)
+        except SQLAlchemyError as exc:
+            raise classify(exc) from None
+        finally:
+            session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        self.engine  # noqa: B018 - raises if locked
+        session = self._sessions()
+        try:
+            yield session
+        except SQLAlchemyError as exc:
+            raise classify(exc) from None
+        finally:
+            session.close()
+
+    @property
+    def audit_mac_key(self) -> bytes:
+        return self._audit_key
+
+    def integrity_problems(self) -> list[str]:
+        try:
+            return integrity_problems(self.engine)
+        except SQLAlchemyError as exc:
+            return [str(classify(exc))]
+
+    def close(self) -> None:
+        """Lock: drop the engine (closing every connection) and the keys."""
+        if self._engine is not None:
+            self._engine.dispose()
+        self._engine = None
+        self._audit_key = b""
+        self.audit_log = AuditLog(b"", self.device_id)
+
+    @property
+    def is_open(self) -> bool:
+        return self._engine is not None
