@@ -38,6 +38,9 @@ class ChangeLog:
         record.field_versions = {f: str(op_id) for f in fields}
         record.updated_at = utcnow()
         self._session.add(record)
+        # Without relationship()s SQLAlchemy does not order inserts by foreign key: flush now
+        # so records reach the database in the order they were created (person, then case).
+        self._session.flush()
         kind = "insert" if record.__append_only__ else "upsert"
         self._write_op(op_id, record, kind, fields, {f: None for f in fields})
         return op_id

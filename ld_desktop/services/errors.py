@@ -1,0 +1,47 @@
+"""The errors callers of services handle, grouped by what a person should do about them.
+
+Re-exported here so the UI and CLI never import the store."""
+
+from __future__ import annotations
+
+from ld_desktop.domain.nhs_number import InvalidNhsNumber
+from ld_desktop.domain.passphrase_policy import WeakPassphrase
+from ld_desktop.domain.roles import PermissionDenied
+from ld_desktop.services.persons import RecordNotFound
+from ld_desktop.services.session import SessionLocked
+from ld_desktop.store.errors import (
+    AlreadyInitialised,
+    DiskFull,
+    KeySlotFileCorrupt,
+    KeySlotFileMissing,
+    LockedOut,
+    NotADatabase,
+    NotInitialised,
+    ReadOnlyStore,
+    StoreBug,
+    StoreCorrupt,
+    StoreError,
+    UnknownUser,
+    WrongKey,
+    WrongPassphrase,
+)
+
+#: the person could not be authenticated (or must wait)
+AUTHENTICATION_ERRORS: tuple[type[Exception], ...] = (WrongPassphrase, LockedOut, UnknownUser)
+#: the store or its key file is damaged, missing or mismatched: restore from backup
+CORRUPTION_ERRORS: tuple[type[Exception], ...] = (
+    KeySlotFileMissing, KeySlotFileCorrupt, WrongKey, NotADatabase, StoreCorrupt,
+)
+
+
+class IntegrityFailure(Exception):
+    """A verification found damage or tampering."""
+
+
+__all__ = [
+    "AUTHENTICATION_ERRORS", "CORRUPTION_ERRORS", "AlreadyInitialised", "DiskFull",
+    "IntegrityFailure", "InvalidNhsNumber", "KeySlotFileCorrupt", "KeySlotFileMissing",
+    "LockedOut", "NotADatabase", "NotInitialised", "PermissionDenied", "ReadOnlyStore",
+    "RecordNotFound", "SessionLocked", "StoreBug", "StoreCorrupt", "StoreError",
+    "UnknownUser", "WeakPassphrase", "WrongKey", "WrongPassphrase",
+]
