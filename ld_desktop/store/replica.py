@@ -1,0 +1,219 @@
+"""The encrypted store as a sync ``Replica``.
+
+Push: outbox ops, oldest first, under the device id the server enrolled us with.
+Pull: each page is applied and the cursor advanced in one transaction. A field with a
+pending local op is rebased, never overwritten: the local value stays, the pending op keeps
+its base version, so the server sees the clash and keeps both values.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ld_desktop.store.models import (
+    SYNCED_MODELS,
+    Case,
+    ConflictRecord,
+    DeviceState,
+    OutboxOp,
+    Person,
+    SyncedRecord,
+)
+from ld_desktop.store.search_index import index_person
+from ld_desktop.store.store import Store
+from ld_desktop.store.wire_values import DELETED_FIELD, from_wire, synced_fields
+from sync.hlc import Timestamp
+from sync.protocol import (
+    ConflictState,
+    Op,
+    OpKind,
+    OpResult,
+    OpStatus,
+    PullResponse,
+    RecordRef,
+    RecordState,
+)
+
+log = logging.getLogger(__name__)
+ACKNOWLEDGED = {OpStatus.APPLIED, OpStatus.CONFLICT, OpStatus.DUPLICATE}
+
+
+class StoreReplica:
+    """Implements ``sync.replica.Replica`` over a ``Store``."""
+
+    def __init__(self, store: Store, push_device_id: str, user: str = "sync") -> None:
+        self._store = store
+        self._device_id = push_device_id
+        self._user = user
+
+    # ------------------------------------------------------------------ push side
+    def pending_ops(self, limit: int) -> list[Op]:
+        with self._store.reading() as db:
+            rows = db.scalars(select(OutboxOp).order_by(OutboxOp.device_seq).limit(limit))
+            return [self._to_op(row) for row in rows]
+
+    def pending_count(self) -> int:
+        with self._store.reading() as db:
+            return len(db.scalars(select(OutboxOp.device_seq)).all())
+
+    def acknowledge(self, results: list[OpResult]) -> None:
+        done = [r.device_seq for r in results if r.status in ACKNOWLEDGED]
+        rejected = [r for r in results if r.status is OpStatus.REJECTED]
+        with self._store.unit_of_work(self._user) as uow:
+            if done:
+                uow.session.execute(delete(OutboxOp).where(OutboxOp.device_seq.in_(done)))
+            for result in rejected:
+                row = uow.session.get(OutboxOp, result.device_seq)
+                if row is not None:
+                    row.status = "rejected"
+                    row.error = (result.error or "refused by the server")[:500]
+            if rejected:
+                uow.audit("sync-rejected", detail={"ops": len(rejected)})
+
+    def _to_op(self, row: OutboxOp) -> Op:
+        return Op(
+            op_id=row.op_id,
+            device_id=self._device_id,
+            device_seq=row.device_seq,
+            hlc=row.hlc,
+            user=row.user,
+            schema_version=row.schema_version,
+            entity=row.entity,
+            entity_id=row.entity_id,
+            kind=OpKind(row.kind),
+            sites=list(row.sites),
+            links=[RecordRef(entity=li["entity"], entity_id=li["entity_id"]) for li in row.links],
+            fields=dict(row.fields),
+            base_versions=dict(row.base_versions),
+        )
+
+    # ------------------------------------------------------------------ pull side
+    def cursor(self) -> int:
+        with self._store.reading() as db:
+            device = db.get(DeviceState, 1)
+            return 0 if device is None else device.pull_cursor
+
+    def reset_cursor(self) -> None:
+        with self._store.unit_of_work(self._user) as uow:
+            device = uow.session.get(DeviceState, 1)
+            assert device is not None
+            device.pull_cursor = 0
+            uow.audit("sync-cursor-reset")
+
+    def apply_pull(self, page: PullResponse) -> None:
+        with self._store.unit_of_work(self._user) as uow:
+            db = uow.session
+            pending = _pending_fields(db)
+            touched_people: set[uuid.UUID] = set()
+            for state in page.records:
+                model = SYNCED_MODELS.get(state.entity)
+                if model is None:  # a newer app's record type: the server keeps it for them
+                    log.warning("skipping pulled record of unknown type")
+                    continue
+                _apply_record(db, model, state, pending.get((state.entity, state.entity_id)))
+                if model is Person:
+                    touched_people.add(state.entity_id)
+                elif model is Case and "person_id" in state.fields:
+                    touched_people.add(uuid.UUID(state.fields["person_id"]))
+            for conflict in page.conflicts:
+                _apply_conflict(db, conflict)
+            db.flush()
+            for person_id in touched_people:
+                _reindex(db, person_id)
+            device = db.get(DeviceState, 1)
+            assert device is not None
+            if page.next_cursor < device.pull_cursor and not page.cursor_reset:
+                raise ValueError("the server tried to move the cursor backwards")
+            device.pull_cursor = page.next_cursor
+            self._store.clock.observe(Timestamp.decode(page.server_hlc))
+            device.last_hlc = self._store.clock.last.encode()
+            if page.records or page.conflicts:
+                uow.audit(
+                    "sync-pulled",
+                    detail={"records": len(page.records), "conflicts": len(page.conflicts),
+                            "cursor": page.next_cursor},
+                )
+
+
+def _pending_fields(db: Session) -> dict[tuple[str, uuid.UUID], set[str]]:
+    found: dict[tuple[str, uuid.UUID], set[str]] = defaultdict(set)
+    for entity, entity_id, fields in db.execute(
+        select(OutboxOp.entity, OutboxOp.entity_id, OutboxOp.fields)
+    ):
+        found[(entity, entity_id)].update(fields)
+    return found
+
+
+def _apply_record(
+    db: Session, model: type[SyncedRecord], state: RecordState, pending: set[str] | None
+) -> None:
+    pending = pending or set()
+    known = set(synced_fields(model))
+    record = db.get(model, state.entity_id)
+    if record is None:
+        values: dict[str, Any] = {
+            name: from_wire(model, name, value)
+            for name, value in state.fields.items()
+            if name in known
+        }
+        record = model()
+        record.id = state.entity_id
+        for name, value in values.items():
+            setattr(record, name, value)
+        record.field_versions = {k: v for k, v in state.versions.items()}
+        record.entered_in_error = state.deleted
+        db.add(record)
+        db.flush()
+        return
+    versions = dict(record.field_versions)
+    for name, value in state.fields.items():
+        if name in pending or name not in known:
+            continue  # rebase: our unsent change stays and will meet this one at the server
+        setattr(record, name, from_wire(model, name, value))
+        if name in state.versions:
+            versions[name] = state.versions[name]
+    if DELETED_FIELD not in pending:
+        record.entered_in_error = state.deleted
+        if DELETED_FIELD in state.versions:
+            versions[DELETED_FIELD] = state.versions[DELETED_FIELD]
+    record.field_versions = versions
+
+
+def _apply_conflict(db: Session, state: ConflictState) -> None:
+    row = db.get(ConflictRecord, state.conflict_id)
+    values = [v.model_dump(mode="json") for v in state.values]
+    if row is None:
+        db.add(
+            ConflictRecord(
+                id=state.conflict_id, server_seq=state.seq, entity=state.entity,
+                entity_id=state.entity_id, field=state.field, values=values,
+                current={"value": state.current}, status=state.status,
+                resolution=state.resolution,
+            )
+        )
+        return
+    row.server_seq = state.seq
+    row.values = values
+    row.current = {"value": state.current}
+    row.status = state.status
+    row.resolution = state.resolution
+    if state.status == "resolved":
+        row.decision_pending = False
+
+
+def _reindex(db: Session, person_id: uuid.UUID) -> None:
+    person = db.get(Person, person_id)
+    if person is None:
+        return
+    numbers = [
+        n for n in db.scalars(select(Case.custody_record_number).where(Case.person_id == person_id))
+        if n
+    ]
+    index_person(db, person.id, [person.given_name, person.family_name, *person.aliases],
+                 person.nhs_number, person.date_of_birth, numbers)
