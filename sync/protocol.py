@@ -139,3 +139,16 @@ class PullResponse(_Model):
 class ErrorBody(_Model):
     error: str
     detail: str
+
+
+def normalise_site_name(name: str) -> str:
+    """Casefold and collapse whitespace, so "  Leeds  Custody " and "leeds custody" agree."""
+    return " ".join(name.split()).casefold()
+
+
+def site_id_for(name: str) -> uuid.UUID:
+    """The deterministic id of a site: separately initialised workstations and the server agree."""
+    normalised = normalise_site_name(name)
+    if not normalised:
+        raise ValueError("a site name must not be empty")
+    return uuid.uuid5(uuid.NAMESPACE_URL, "ld-desktop:site:" + normalised)

@@ -1,0 +1,147 @@
+"""The client engine: push the outbox, then pull pages, each applied in one local transaction."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+from sync.client.errors import SyncCancelled
+from sync.client.transport import RetryPolicy, SignedSession, Verify
+from sync.credentials import DeviceCredentials
+from sync.hlc import Timestamp
+from sync.protocol import (
+    MAX_OPS_PER_PUSH,
+    OpStatus,
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+from sync.replica import Replica
+
+MAX_PUSH_ROUNDS = 10_000   # a guard, far above any real outbox (5 million ops)
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    phase: str       # "push" | "pull" | "done"
+    pushed: int
+    pulled: int
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    pushed: int          # ops the server accepted (applied, conflict or duplicate)
+    pulled: int          # records and conflicts applied locally
+    conflicts: int       # pushed ops that clashed (a conflict record exists)
+    cursor: int          # the local cursor after the sync
+    rejected: int        # ops the server refused; they stay queued
+    skew_ms: int         # server clock minus ours; large values deserve a warning
+    server_seq: int      # the server's highest sequence number seen
+    cursor_reset: bool = False
+    rejections: tuple[str, ...] = ()   # distinct reasons, for display
+
+
+class SyncClient:
+    """Sync one replica with the server. Not thread-safe: one sync at a time per replica."""
+
+    def __init__(self, server_url: str, replica: Replica, credentials: DeviceCredentials, *,
+                 transport: httpx.BaseTransport | None = None, verify: Verify = True,
+                 progress: Callable[[SyncProgress], None] | None = None,
+                 cancel: threading.Event | None = None, retry: RetryPolicy | None = None,
+                 page_size: int = 1000, push_batch: int = MAX_OPS_PER_PUSH) -> None:
+        self.replica = replica
+        self.progress = progress
+        self.cancel = cancel or threading.Event()
+        self.page_size = page_size
+        self.push_batch = push_batch
+        self.session = SignedSession(credentials, server_url, transport=transport, verify=verify,
+                                     retry=retry, cancel=self.cancel)
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> SyncClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def sync(self) -> SyncReport:
+        """Push before pull. Raises ServerUnreachable, DeviceRevoked, NotEnrolled, SyncCancelled."""
+        pushed, conflicts, rejected, reasons, server_hlc = self._push()
+        pulled, top, reset, pull_hlc = self._pull(pushed)
+        skew = _skew_ms(pull_hlc or server_hlc)
+        self._report("done", pushed, pulled)
+        return SyncReport(pushed=pushed, pulled=pulled, conflicts=conflicts,
+                          cursor=self.replica.cursor(), rejected=rejected, skew_ms=skew,
+                          server_seq=top, cursor_reset=reset, rejections=tuple(sorted(reasons)))
+
+    def _push(self) -> tuple[int, int, int, set[str], str | None]:
+        pushed = conflicts = rejected = 0
+        reasons: set[str] = set()
+        server_hlc: str | None = None
+        for _ in range(MAX_PUSH_ROUNDS):
+            self._check_cancel()
+            ops = self.replica.pending_ops(self.push_batch)
+            if not ops:
+                break
+            request = PushRequest(ops=ops)
+            answer = PushResponse.model_validate(
+                self.session.call("POST", "/v1/push", request.model_dump(mode="json")))
+            self.replica.acknowledge(answer.results)
+            server_hlc = answer.server_hlc
+            accepted = [r for r in answer.results if r.status is not OpStatus.REJECTED]
+            refused = [r for r in answer.results if r.status is OpStatus.REJECTED]
+            pushed += len(accepted)
+            conflicts += sum(r.status is OpStatus.CONFLICT for r in answer.results)
+            rejected += len(refused)
+            reasons.update(r.error or "rejected" for r in refused)
+            self._report("push", pushed, 0)
+            if not accepted or len(ops) < self.push_batch:
+                break   # only refused ops remain queued (or the outbox is empty)
+        return pushed, conflicts, rejected, reasons, server_hlc
+
+    def _pull(self, pushed: int) -> tuple[int, int, bool, str | None]:
+        pulled, reset, server_hlc = 0, False, None
+        top = self.replica.cursor()
+        while True:
+            self._check_cancel()
+            request = PullRequest(cursor=self.replica.cursor(), limit=self.page_size)
+            page = PullResponse.model_validate(
+                self.session.call("POST", "/v1/pull", request.model_dump(mode="json")))
+            server_hlc = page.server_hlc
+            if page.cursor_reset:
+                if reset:   # twice in a row: the server keeps refusing cursor 0; stop
+                    break
+                reset = True
+                self.replica.reset_cursor()
+                continue
+            self.replica.apply_pull(page)
+            pulled += len(page.records) + len(page.conflicts)
+            top = max(top, page.next_cursor)
+            self._report("pull", pushed, pulled)
+            if not page.has_more:
+                return pulled, top, reset, server_hlc
+        return pulled, top, reset, server_hlc
+
+    def _check_cancel(self) -> None:
+        if self.cancel.is_set():
+            raise SyncCancelled("sync cancelled")
+
+    def _report(self, phase: str, pushed: int, pulled: int) -> None:
+        if self.progress is not None:
+            self.progress(SyncProgress(phase, pushed, pulled))
+
+
+def _skew_ms(server_hlc: str | None) -> int:
+    if not server_hlc:
+        return 0
+    try:
+        return Timestamp.decode(server_hlc).wall_ms - time.time_ns() // 1_000_000
+    except ValueError:
+        return 0

@@ -1,0 +1,80 @@
+"""Enrolment with a one-time code, and the sites and staff directory calls."""
+
+from __future__ import annotations
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+from sync.client.errors import EnrolmentRefused, ServerRefused
+from sync.client.transport import RetryPolicy, SignedSession, Verify
+from sync.credentials import DeviceCredentials, public_key_b64
+from sync.wire import (
+    DeviceInfo,
+    EnrolRequest,
+    EnrolResponse,
+    SiteInfo,
+    SiteList,
+    StaffList,
+    StaffMember,
+)
+
+
+def enrol(server_url: str, code: str, device_name: str, *,
+          transport: httpx.BaseTransport | None = None, verify: Verify = True,
+          retry: RetryPolicy | None = None) -> DeviceCredentials:
+    """Create this workstation's Ed25519 key and enrol it with a one-time code.
+
+    Store the returned credentials encrypted (`DeviceCredentials.to_json`). Raises
+    `EnrolmentRefused`, `ServerUnreachable` or `InsecureServerUrl`.
+    """
+    key = Ed25519PrivateKey.generate()
+    request = EnrolRequest(code=code.strip(), public_key=public_key_b64(key),
+                           device_name=device_name)
+    with SignedSession(None, server_url, transport=transport, verify=verify,
+                       retry=retry) as session:
+        try:
+            data = session.call("POST", "/v1/enrol", request.model_dump())
+        except ServerRefused as exc:
+            raise EnrolmentRefused(exc.detail) from exc
+    answer = EnrolResponse.model_validate(data)
+    raw = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    return DeviceCredentials(device_id=answer.device_id, private_key=raw,
+                             sites=tuple(answer.sites), server_url=session.base_url)
+
+
+def _session(credentials: DeviceCredentials, transport: httpx.BaseTransport | None,
+             verify: Verify, retry: RetryPolicy | None) -> SignedSession:
+    return SignedSession(credentials, credentials.server_url, transport=transport,
+                         verify=verify, retry=retry)
+
+
+def fetch_device(credentials: DeviceCredentials, *, transport: httpx.BaseTransport | None = None,
+                 verify: Verify = True, retry: RetryPolicy | None = None) -> DeviceInfo:
+    """This device as the server sees it (its current sites; raises DeviceRevoked if revoked)."""
+    with _session(credentials, transport, verify, retry) as session:
+        return DeviceInfo.model_validate(session.call("GET", "/v1/device"))
+
+
+def fetch_sites(credentials: DeviceCredentials, *, transport: httpx.BaseTransport | None = None,
+                verify: Verify = True, retry: RetryPolicy | None = None) -> list[SiteInfo]:
+    """Every site the server knows (ids from `site_id_for`)."""
+    with _session(credentials, transport, verify, retry) as session:
+        return list(SiteList.model_validate(session.call("GET", "/v1/directory/sites")).sites)
+
+
+def fetch_staff(credentials: DeviceCredentials, *, transport: httpx.BaseTransport | None = None,
+                verify: Verify = True, retry: RetryPolicy | None = None) -> list[StaffMember]:
+    """Staff of this device's sites, and staff attached to no site."""
+    with _session(credentials, transport, verify, retry) as session:
+        return list(StaffList.model_validate(session.call("GET", "/v1/directory/staff")).staff)
+
+
+def push_staff(credentials: DeviceCredentials, member: StaffMember, *,
+               transport: httpx.BaseTransport | None = None, verify: Verify = True,
+               retry: RetryPolicy | None = None) -> StaffMember:
+    """Create or replace one staff member on the server (sites must be this device's)."""
+    with _session(credentials, transport, verify, retry) as session:
+        data = session.call("PUT", f"/v1/directory/staff/{member.id}",
+                            member.model_dump(mode="json"))
+        return StaffMember.model_validate(data)

@@ -1,0 +1,149 @@
+"""Signed HTTP to the sync server, with retries (exponential backoff, full jitter)."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import random
+import ssl
+import threading
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from sync.client.errors import (
+    DeviceRevoked,
+    InsecureServerUrl,
+    NotEnrolled,
+    ServerRefused,
+    ServerUnreachable,
+    SyncCancelled,
+)
+from sync.credentials import DeviceCredentials
+from sync.signing import sign_request
+
+Verify = ssl.SSLContext | str | bool
+RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5
+    base_delay: float = 0.25
+    max_delay: float = 8.0
+    timeout: float = 30.0
+
+    def delay(self, attempt: int) -> float:
+        return random.uniform(0, min(self.max_delay, self.base_delay * 2 ** attempt))
+
+
+def check_server_url(url: str) -> str:
+    """Return the URL without a trailing slash; refuse plain http:// except to loopback."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InsecureServerUrl(f"not an http(s) URL: {url!r}")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise InsecureServerUrl("plain http:// is only allowed to a loopback address; use https")
+    return url.rstrip("/")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class SignedSession:
+    """One keep-alive HTTP client; every request signed with the device key."""
+
+    def __init__(self, credentials: DeviceCredentials | None, server_url: str, *,
+                 transport: httpx.BaseTransport | None = None, verify: Verify = True,
+                 retry: RetryPolicy | None = None, cancel: threading.Event | None = None) -> None:
+        self.base_url = check_server_url(server_url)
+        self.credentials = credentials
+        self.retry = retry or RetryPolicy()
+        self.cancel = cancel or threading.Event()
+        self._key = credentials.signing_key() if credentials else None
+        self.clock_offset = 0.0
+        self._client = httpx.Client(base_url=self.base_url, transport=transport, verify=verify,
+                                    timeout=self.retry.timeout)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> SignedSession:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def call(self, method: str, path: str, payload: Any = None) -> Any:
+        """Send (retrying what is safe to retry) and return the decoded JSON answer."""
+        body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
+        last_error = "no attempt made"
+        for attempt in range(self.retry.attempts):
+            if self.cancel.is_set():
+                raise SyncCancelled("sync cancelled")
+            try:
+                response = self._send(method, path, body)
+            except httpx.TransportError as exc:
+                last_error = f"{type(exc).__name__}: {exc}"
+            else:
+                if response.status_code < 400:
+                    try:
+                        return response.json()
+                    except ValueError:
+                        last_error = "response was not JSON (cut off?)"
+                elif response.status_code in RETRYABLE_STATUS:
+                    last_error = f"HTTP {response.status_code}"
+                elif self._learn_clock_offset(response):
+                    last_error = "clock skew beyond the signature window; corrected"
+                    continue
+                else:
+                    raise _refusal(response)
+            if attempt + 1 < self.retry.attempts and self.cancel.wait(self.retry.delay(attempt)):
+                raise SyncCancelled("sync cancelled")
+        raise ServerUnreachable(f"{self.base_url}: {last_error}")
+
+    def _learn_clock_offset(self, response: httpx.Response) -> bool:
+        """After an "expired" refusal, sign with the server's time (once) instead of ours."""
+        if response.status_code != 401 or self.clock_offset or "expired" not in response.text:
+            return False
+        try:
+            server_time = parsedate_to_datetime(response.headers["date"]).timestamp()
+        except (KeyError, TypeError, ValueError):
+            return False
+        self.clock_offset = server_time - time.time()
+        return True
+
+    def _send(self, method: str, path: str, body: bytes) -> httpx.Response:
+        headers = {"Content-Type": "application/json"} if body else {}
+        request = self._client.build_request(method, path, content=body, headers=headers)
+        if self._key is not None and self.credentials is not None:
+            raw_path = request.url.raw_path.decode("ascii")
+            request.headers.update(sign_request(self._key, self.credentials.device_id,
+                                                method, raw_path, body,
+                                                now=time.time() + self.clock_offset))
+        response = self._client.send(request)
+        response.read()
+        return response
+
+
+def _refusal(response: httpx.Response) -> Exception:
+    try:
+        data = response.json()
+        code, detail = str(data.get("error", "")), str(data.get("detail", ""))
+    except (ValueError, AttributeError):
+        code, detail = "unknown", response.text[:200]
+    if code == "device_revoked":
+        return DeviceRevoked(detail)
+    if code in ("not_enrolled", "bad_signature"):
+        return NotEnrolled(detail)
+    return ServerRefused(response.status_code, code, detail)

@@ -1,0 +1,41 @@
+"""`create_app(settings)`: the FastAPI application. No engine or app is created at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from sync.hlc import HybridLogicalClock
+from sync.protocol import PROTOCOL_VERSION
+from sync.server.database import make_engine, migrate
+from sync.server.deps import ServerState
+from sync.server.errors import install_error_handlers
+from sync.server.limits import BodySizeLimit
+from sync.server.routes import router
+from sync.server.settings import ServerSettings
+
+
+def create_app(settings: ServerSettings) -> FastAPI:
+    engine = make_engine(settings.database_url, pool_size=settings.pool_size)
+    if settings.auto_migrate:
+        migrate(engine)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="L&D Desktop sync server", version=str(PROTOCOL_VERSION),
+                  lifespan=lifespan)
+    app.state.sync = ServerState(settings, engine, HybridLogicalClock("server"))
+    install_error_handlers(app)
+    app.include_router(router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` with several workers (settings from the environment)."""
+    return create_app(ServerSettings.from_env())

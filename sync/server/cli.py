@@ -1,0 +1,119 @@
+"""`ld-sync-server`: serve, enrol-code, devices, revoke."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from sync.server import registry
+from sync.server.database import make_engine, migrate
+from sync.server.settings import DATABASE_URL_ENV, HOME_ENV, ServerSettings, default_data_dir
+
+
+def _settings(args: argparse.Namespace) -> ServerSettings:
+    if args.database_url:
+        return ServerSettings(database_url=args.database_url)
+    return ServerSettings.for_data_dir(Path(args.data_dir) if args.data_dir
+                                       else default_data_dir())
+
+
+def _engine(args: argparse.Namespace) -> Engine:
+    engine = make_engine(_settings(args).database_url)
+    migrate(engine)
+    return engine
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings(args)
+    if (args.tls_cert is None) != (args.tls_key is None):
+        print("--tls-cert and --tls-key go together", file=sys.stderr)
+        return 2
+    migrate(make_engine(settings.database_url))
+    # Workers import the factory and read the store's location from the environment.
+    os.environ[DATABASE_URL_ENV] = settings.database_url
+    uvicorn.run("sync.server.app:create_app_from_env", factory=True, host=args.host,
+                port=args.port, workers=args.workers, ssl_certfile=args.tls_cert,
+                ssl_keyfile=args.tls_key, log_level=args.log_level, access_log=False)
+    return 0
+
+
+def _enrol_code(args: argparse.Namespace) -> int:
+    code = registry.issue_enrol_code(_engine(args), args.site, expires_minutes=args.expires)
+    print(f"One-time enrolment code for {', '.join(args.site)} "
+          f"(expires in {args.expires} minutes):")
+    print(code)
+    return 0
+
+
+def _devices(args: argparse.Namespace) -> int:
+    devices = registry.list_devices(_engine(args))
+    if args.json:
+        print(json.dumps([d.model_dump(mode="json") for d in devices], indent=2))
+        return 0
+    print(f"{'ID':36}  {'NAME':20}  {'SITES':24}  {'ENROLLED':16}  {'LAST SEEN':16}  REVOKED")
+    for d in devices:
+        sites = ", ".join(s.name for s in d.sites)
+        print(f"{d.device_id:36}  {d.name[:20]:20}  {sites[:24]:24}  "
+              f"{d.enrolled_at:%Y-%m-%d %H:%M}  "
+              f"{f'{d.last_seen:%Y-%m-%d %H:%M}' if d.last_seen else '-':16}  "
+              f"{f'{d.revoked_at:%Y-%m-%d %H:%M}' if d.revoked_at else 'no'}")
+    return 0
+
+
+def _revoke(args: argparse.Namespace) -> int:
+    if registry.revoke_device(_engine(args), args.device_id):
+        print(f"revoked {args.device_id}; it will be told to wipe its store on next contact")
+        return 0
+    print(f"no active device {args.device_id}", file=sys.stderr)
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ld-sync-server",
+                                     description="L&D Desktop central sync server")
+    store = argparse.ArgumentParser(add_help=False)
+    where = store.add_mutually_exclusive_group()
+    where.add_argument("--data-dir", help=f"embedded SQLite store folder (env {HOME_ENV})")
+    where.add_argument("--database-url", help="PostgreSQL URL, postgresql+psycopg://...")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", parents=[store], help="run the HTTP(S) server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8443)
+    serve.add_argument("--tls-cert")
+    serve.add_argument("--tls-key")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=_serve)
+
+    code = commands.add_parser("enrol-code", parents=[store], help="issue a one-time code")
+    code.add_argument("--site", action="append", required=True, help="site name (repeatable)")
+    code.add_argument("--expires", type=int, default=60, help="minutes (default 60)")
+    code.set_defaults(func=_enrol_code)
+
+    devices = commands.add_parser("devices", parents=[store], help="list enrolled devices")
+    devices.add_argument("--json", action="store_true")
+    devices.set_defaults(func=_devices)
+
+    revoke = commands.add_parser("revoke", parents=[store], help="revoke a device")
+    revoke.add_argument("device_id")
+    revoke.set_defaults(func=_revoke)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Every refusal is a JSON `ErrorBody` with a machine-readable code; never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sync.protocol import ErrorBody
+from sync.server.registry import RegistryError
+
+log = logging.getLogger(__name__)
+REVOKED_HEADER = "LD-Sync-Action"     # "wipe" on a revoked device's responses
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorised", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 411: "length_required", 413: "too_large",
+               415: "unsupported_media_type", 422: "invalid_request"}
+
+
+def error_response(status: int, code: str, detail: str) -> JSONResponse:
+    headers = {REVOKED_HEADER: "wipe"} if code == "device_revoked" else None
+    body = ErrorBody(error=code, detail=detail).model_dump()
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RegistryError)
+    async def _registry(_request: Request, exc: RegistryError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Location and message only: the offending input may be personal data.
+        problems = [
+            f"{'.'.join(str(part) for part in error.get('loc', ()))}: {error.get('msg', '')}"
+            for error in exc.errors()[:10]
+        ]
+        return error_response(422, "invalid_request", "; ".join(problems) or "invalid request")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.error("unexpected server error: %s", type(exc).__name__)
+        return error_response(500, "internal", "unexpected server error")

@@ -1,0 +1,199 @@
+"""A push in one transaction: lock the counter, load what the ops touch, merge, write back.
+
+The result of every accepted op is recorded in the same transaction as its effect, so a
+repeated push (same device and device sequence, or same op id) returns the recorded result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from sync.protocol import SUPPORTED_SCHEMA_VERSIONS, Op, OpKind, OpResult, OpStatus
+from sync.server import schema as t
+from sync.server.merge import (
+    ConflictRow,
+    FieldMeta,
+    Outcome,
+    RecordKey,
+    RecordRow,
+    WorkingSet,
+    apply_op,
+)
+
+
+def push_ops(engine: Engine, device_id: str, device_sites: frozenset[str],
+             ops: list[Op]) -> list[OpResult]:
+    with engine.begin() as conn:
+        last_seq = _lock_counter(conn)
+        recorded = _recorded_results(conn, device_id, ops)
+        ws = _load_working_set(conn, ops, last_seq)
+        results: list[OpResult] = []
+        op_rows: list[dict[str, Any]] = []
+        now = datetime.now(UTC)
+        for op in ops:
+            previous = recorded.get(("seq", op.device_seq)) or recorded.get(("op", str(op.op_id)))
+            if previous is not None:
+                results.append(previous.model_copy(update={"status": OpStatus.DUPLICATE}))
+                continue
+            outcome = _precheck(op, device_id) or apply_op(ws, op, device_sites)
+            result = OpResult(op_id=op.op_id, device_seq=op.device_seq, status=outcome.status,
+                              server_seq=outcome.server_seq,
+                              conflict_ids=outcome.conflict_ids,  # type: ignore[arg-type]
+                              error=outcome.error)
+            results.append(result)
+            if outcome.status is not OpStatus.REJECTED:
+                recorded[("seq", op.device_seq)] = recorded[("op", str(op.op_id))] = result
+                op_rows.append(_op_row(op, result, now))
+        if op_rows:
+            _flush(conn, ws, op_rows)
+        return results
+
+
+def _precheck(op: Op, device_id: str) -> Outcome | None:
+    if op.device_id != device_id:
+        return Outcome(OpStatus.REJECTED, error="op device_id is not the signing device")
+    if op.schema_version not in SUPPORTED_SCHEMA_VERSIONS:
+        known = ", ".join(str(v) for v in sorted(SUPPORTED_SCHEMA_VERSIONS))
+        return Outcome(OpStatus.REJECTED,
+                       error=f"unknown schema version {op.schema_version}; server knows {known}")
+    return None
+
+
+def _lock_counter(conn: Connection) -> int:
+    query = sa.select(t.counter.c.value).where(t.counter.c.id == 1)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return int(conn.execute(query).scalar_one())
+
+
+def _recorded_results(conn: Connection, device_id: str,
+                      ops: list[Op]) -> dict[tuple[str, object], OpResult]:
+    if not ops:
+        return {}
+    rows = conn.execute(
+        sa.select(t.ops.c.result).where(sa.or_(
+            sa.and_(t.ops.c.device_id == device_id,
+                    t.ops.c.device_seq.in_([op.device_seq for op in ops])),
+            t.ops.c.op_id.in_([str(op.op_id) for op in ops]),
+        ))
+    ).scalars()
+    found: dict[tuple[str, object], OpResult] = {}
+    for stored in rows:
+        result = OpResult.model_validate(stored)
+        found[("seq", result.device_seq)] = found[("op", str(result.op_id))] = result
+    return found
+
+
+def _touched_keys(ops: Iterable[Op]) -> tuple[set[RecordKey], set[str]]:
+    keys: set[RecordKey] = set()
+    conflict_ids: set[str] = set()
+    for op in ops:
+        if op.kind is OpKind.RESOLVE:
+            conflict_ids.add(str(op.entity_id))
+            continue
+        keys.add((op.entity, str(op.entity_id)))
+        keys.update((link.entity, str(link.entity_id)) for link in op.links)
+    return keys, conflict_ids
+
+
+def _load_working_set(conn: Connection, ops: list[Op], last_seq: int) -> WorkingSet:
+    ws = WorkingSet(last_seq)
+    keys, conflict_ids = _touched_keys(ops)
+    if conflict_ids:
+        for row in conn.execute(sa.select(t.conflicts.c.entity, t.conflicts.c.entity_id)
+                                .where(t.conflicts.c.id.in_(conflict_ids))):
+            keys.add((row.entity, row.entity_id))
+    for chunk in _chunks(sorted(keys), 400):
+        _load_records(conn, ws, chunk)
+    return ws
+
+
+def _key_filter(table: sa.Table, chunk: list[RecordKey]) -> sa.ColumnElement[bool]:
+    return sa.tuple_(table.c.entity, table.c.entity_id).in_(chunk)
+
+
+def _load_records(conn: Connection, ws: WorkingSet, chunk: list[RecordKey]) -> None:
+    query = sa.select(t.records).where(_key_filter(t.records, chunk))
+    for rec in conn.execute(query).mappings():
+        row = ws.record(rec["entity"], rec["entity_id"])
+        row.seq, row.fields, row.exists, row.stored = rec["seq"], dict(rec["fields"]), True, True
+        row.meta = {name: FieldMeta(*values) for name, values in rec["meta"].items()}
+    query = sa.select(t.record_scope).where(_key_filter(t.record_scope, chunk))
+    for scope in conn.execute(query).mappings():
+        ws.record(scope["entity"], scope["entity_id"]).scope.add(scope["site_id"])
+    query = sa.select(t.conflicts).where(_key_filter(t.conflicts, chunk))
+    for c in conn.execute(query).mappings():
+        ws.conflicts[c["id"]] = ConflictRow(
+            c["id"], c["entity"], c["entity_id"], c["field"], c["seq"], list(c["values"]),
+            c["current"], c["status"], c["resolution"], stored=True)
+
+
+def _op_row(op: Op, result: OpResult, now: datetime) -> dict[str, Any]:
+    return {
+        "server_seq": result.server_seq, "op_id": str(op.op_id), "device_id": op.device_id,
+        "device_seq": op.device_seq, "entity": op.entity, "entity_id": str(op.entity_id),
+        "kind": op.kind.value, "hlc": op.hlc, "schema_version": op.schema_version,
+        "result": result.model_dump(mode="json"), "op": op.model_dump(mode="json"),
+        "received_at": now,
+    }
+
+
+def _flush(conn: Connection, ws: WorkingSet, op_rows: list[dict[str, Any]]) -> None:
+    rows = [r for r in ws.records.values() if r.exists and r.changed]
+    new = [_record_values(r) for r in rows if not r.stored]
+    old = [_record_values(r) for r in rows if r.stored]
+    if new:
+        conn.execute(sa.insert(t.records), new)
+    if old:
+        conn.execute(
+            sa.update(t.records)
+            .where(t.records.c.entity == sa.bindparam("k_entity"),
+                   t.records.c.entity_id == sa.bindparam("k_entity_id"))
+            .values(seq=sa.bindparam("v_seq"), fields=sa.bindparam("v_fields"),
+                    meta=sa.bindparam("v_meta")),
+            [{"k_entity": v["entity"], "k_entity_id": v["entity_id"], "v_seq": v["seq"],
+              "v_fields": v["fields"], "v_meta": v["meta"]} for v in old],
+        )
+    scope = [{"entity": r.entity, "entity_id": r.entity_id, "site_id": site}
+             for r in ws.records.values() for site in sorted(r.new_scope)]
+    if scope:
+        conn.execute(sa.insert(t.record_scope), scope)
+    _flush_conflicts(conn, [c for c in ws.conflicts.values() if c.changed])
+    conn.execute(sa.insert(t.ops), op_rows)
+    conn.execute(sa.update(t.counter).where(t.counter.c.id == 1).values(value=ws.last_seq))
+
+
+def _record_values(row: RecordRow) -> dict[str, Any]:
+    return {"entity": row.entity, "entity_id": row.entity_id, "seq": row.seq,
+            "fields": row.fields, "meta": {k: m.to_list() for k, m in row.meta.items()}}
+
+
+def _flush_conflicts(conn: Connection, changed: list[ConflictRow]) -> None:
+    values = [{"id": c.conflict_id, "seq": c.seq, "entity": c.entity, "entity_id": c.entity_id,
+               "field": c.field_name, "values": c.values, "current": c.current, "status": c.status,
+               "resolution": c.resolution} for c in changed]
+    new = [v for v, c in zip(values, changed, strict=True) if not c.stored]
+    old = [v for v, c in zip(values, changed, strict=True) if c.stored]
+    if new:
+        conn.execute(sa.insert(t.conflicts), new)
+    if old:
+        conn.execute(
+            sa.update(t.conflicts).where(t.conflicts.c.id == sa.bindparam("k_id"))
+            .values(seq=sa.bindparam("v_seq"), values=sa.bindparam("v_values"),
+                    current=sa.bindparam("v_current"), status=sa.bindparam("v_status"),
+                    resolution=sa.bindparam("v_resolution")),
+            [{"k_id": v["id"], **{f"v_{k}": v[k] for k in _CONFLICT_CHANGING}} for v in old],
+        )
+
+
+_CONFLICT_CHANGING = ("seq", "values", "current", "status", "resolution")
+
+
+def _chunks(items: list[RecordKey], size: int) -> Iterable[list[RecordKey]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

@@ -1,0 +1,172 @@
+"""Device registry: one-time enrolment codes, enrolment, request checks, revocation, sites."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+import uuid6
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from sync.protocol import normalise_site_name, site_id_for
+from sync.server import schema as t
+from sync.signing import SignatureError, SignatureParams, verify_request, within_window
+from sync.wire import DeviceInfo, EnrolRequest, EnrolResponse, SiteInfo
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I
+NONCE_PURGE_PROBABILITY = 0.02
+
+
+class RegistryError(Exception):
+    """A refusal with a machine-readable code and an HTTP status."""
+
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status, self.code, self.detail = status, code, detail
+
+
+@dataclass(frozen=True)
+class AuthedDevice:
+    device_id: str
+    name: str
+    sites: frozenset[str]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _hash_code(code: str) -> str:
+    cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
+    return hashlib.sha256(cleaned.encode()).hexdigest()
+
+
+def ensure_sites(conn: Connection, names: list[str]) -> list[SiteInfo]:
+    """Create the named sites if absent; ids are deterministic (`site_id_for`)."""
+    result: list[SiteInfo] = []
+    for name in names:
+        site_id = str(site_id_for(name))
+        row = conn.execute(sa.select(t.sites.c.name).where(t.sites.c.id == site_id)).first()
+        if row is None:
+            display = " ".join(name.split())
+            conn.execute(sa.insert(t.sites).values(id=site_id, name=display, created_at=_now()))
+            result.append(SiteInfo(id=site_id, name=display))
+        else:
+            result.append(SiteInfo(id=site_id, name=row.name))
+    return result
+
+
+def issue_enrol_code(engine: Engine, site_names: list[str], *, expires_minutes: int = 60) -> str:
+    if not site_names or not all(normalise_site_name(name) for name in site_names):
+        raise ValueError("an enrolment code needs at least one named site")
+    code = "-".join("".join(secrets.choice(CODE_ALPHABET) for _ in range(4)) for _ in range(4))
+    with engine.begin() as conn:
+        sites = ensure_sites(conn, site_names)
+        conn.execute(sa.insert(t.enrol_codes).values(
+            code_hash=_hash_code(code), sites=[s.id for s in sites], created_at=_now(),
+            expires_at=_now() + timedelta(minutes=expires_minutes)))
+    return code
+
+
+def enrol_device(engine: Engine, request: EnrolRequest) -> EnrolResponse:
+    try:
+        raw_key = base64.b64decode(request.public_key, validate=True)
+        Ed25519PublicKey.from_public_bytes(raw_key)
+    except ValueError as exc:
+        raise RegistryError(422, "invalid_request", "public_key is not an Ed25519 key") from exc
+    device_id = str(uuid6.uuid7())
+    refused = RegistryError(403, "enrolment_refused",
+                            "the enrolment code is unknown, expired or already used")
+    try:
+        with engine.begin() as conn:
+            code = conn.execute(sa.select(t.enrol_codes)
+                                .where(t.enrol_codes.c.code_hash == _hash_code(request.code))
+                                ).mappings().first()
+            if code is None or code["used_at"] is not None or code["expires_at"] < _now():
+                raise refused
+            claimed = conn.execute(
+                sa.update(t.enrol_codes)
+                .where(t.enrol_codes.c.code_hash == code["code_hash"],
+                       t.enrol_codes.c.used_at.is_(None))
+                .values(used_at=_now(), device_id=device_id))
+            if claimed.rowcount != 1:
+                raise refused
+            conn.execute(sa.insert(t.devices).values(
+                id=device_id, name=request.device_name, public_key=request.public_key,
+                enrolled_at=_now()))
+            conn.execute(sa.insert(t.device_sites),
+                         [{"device_id": device_id, "site_id": s} for s in code["sites"]])
+            sites = _sites_of(conn, device_id)
+    except IntegrityError as exc:
+        raise RegistryError(409, "already_enrolled", "this public key is already enrolled") from exc
+    return EnrolResponse(device_id=device_id, sites=sites, server_time=_now())
+
+
+def _sites_of(conn: Connection, device_id: str) -> list[SiteInfo]:
+    rows = conn.execute(sa.select(t.sites.c.id, t.sites.c.name)
+                        .join(t.device_sites, t.device_sites.c.site_id == t.sites.c.id)
+                        .where(t.device_sites.c.device_id == device_id)
+                        .order_by(t.sites.c.name))
+    return [SiteInfo(id=row.id, name=row.name) for row in rows]
+
+
+def check_request(engine: Engine, params: SignatureParams, method: str, path: str, body: bytes,
+                  digest: str | None, signature: str | None, nonce_ttl_seconds: int
+                  ) -> AuthedDevice:
+    """Registry, signature, revocation, ±5 minute window, then the shared nonce cache."""
+    with engine.begin() as conn:
+        device = conn.execute(sa.select(t.devices).where(t.devices.c.id == params.keyid)
+                              ).mappings().first()
+        if device is None:
+            raise RegistryError(401, "not_enrolled", "this device is not enrolled on this server")
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(device["public_key"]))
+        try:
+            verify_request(key, params, method, path, body, digest, signature)
+        except SignatureError as exc:
+            raise RegistryError(401, "bad_signature", str(exc)) from exc
+        if device["revoked_at"] is not None:
+            raise RegistryError(403, "device_revoked",
+                                "this device has been revoked: wipe its local store")
+        if not within_window(params.created):
+            raise RegistryError(401, "expired",
+                                "request time is more than 5 minutes from server time")
+        dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+        stored = conn.execute(dialect_insert(t.nonces).on_conflict_do_nothing().values(
+            device_id=params.keyid, nonce=params.nonce,
+            expires_at=_now() + timedelta(seconds=nonce_ttl_seconds)))
+        if stored.rowcount != 1:
+            raise RegistryError(401, "replayed", "this request was seen before")
+        conn.execute(sa.update(t.devices).where(t.devices.c.id == params.keyid)
+                     .values(last_seen=_now()))
+        if random.random() < NONCE_PURGE_PROBABILITY:
+            conn.execute(sa.delete(t.nonces).where(t.nonces.c.expires_at < _now()))
+        sites = frozenset(site.id for site in _sites_of(conn, params.keyid))
+    return AuthedDevice(params.keyid, device["name"], sites)
+
+
+def list_devices(engine: Engine) -> list[DeviceInfo]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(t.devices).order_by(t.devices.c.enrolled_at)).mappings()
+        return [DeviceInfo(device_id=row["id"], name=row["name"], sites=_sites_of(conn, row["id"]),
+                           enrolled_at=row["enrolled_at"], last_seen=row["last_seen"],
+                           revoked_at=row["revoked_at"]) for row in rows.all()]
+
+
+def device_info(engine: Engine, device_id: str) -> DeviceInfo:
+    return next(d for d in list_devices(engine) if d.device_id == device_id)
+
+
+def revoke_device(engine: Engine, device_id: str) -> bool:
+    with engine.begin() as conn:
+        done = conn.execute(sa.update(t.devices)
+                            .where(t.devices.c.id == device_id, t.devices.c.revoked_at.is_(None))
+                            .values(revoked_at=_now()))
+        return done.rowcount == 1

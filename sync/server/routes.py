@@ -1,0 +1,86 @@
+"""HTTP endpoints. Handlers are plain functions (run in the threadpool): the database is sync."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter
+
+from sync.protocol import (
+    PROTOCOL_VERSION,
+    ErrorBody,
+    PullRequest,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
+from sync.server import directory_store, registry
+from sync.server.deps import Device, State
+from sync.server.pull_store import pull_changes
+from sync.server.push_store import push_ops
+from sync.server.registry import RegistryError
+from sync.wire import DeviceInfo, EnrolRequest, EnrolResponse, SiteList, StaffList, StaffMember
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody} for code in (400, 401, 403, 409, 411, 413, 422)
+}
+router = APIRouter(prefix="/v1", responses=_ERRORS)
+
+
+def _check_protocol(protocol: int) -> None:
+    if protocol != PROTOCOL_VERSION:
+        raise RegistryError(400, "unsupported_protocol",
+                            f"protocol {protocol} unknown; this server speaks {PROTOCOL_VERSION}")
+
+
+@router.get("/health")
+def health() -> dict[str, object]:
+    return {"status": "ok", "protocol": PROTOCOL_VERSION}
+
+
+@router.post("/enrol")
+def enrol(body: EnrolRequest, state: State) -> EnrolResponse:
+    return registry.enrol_device(state.engine, body)
+
+
+@router.get("/device")
+def whoami(device: Device, state: State) -> DeviceInfo:
+    return registry.device_info(state.engine, device.device_id)
+
+
+@router.post("/push")
+def push(body: PushRequest, device: Device, state: State) -> PushResponse:
+    _check_protocol(body.protocol)
+    # Client clocks are not merged into the server's: a workstation whose clock jumped a year
+    # ahead must not drag the server along. Clients compare their clock with server_hlc.
+    results = push_ops(state.engine, device.device_id, device.sites, list(body.ops))
+    return PushResponse(results=results, server_hlc=state.clock.now().encode())
+
+
+@router.post("/pull")
+def pull(body: PullRequest, device: Device, state: State) -> PullResponse:
+    _check_protocol(body.protocol)
+    return pull_changes(state.engine, device.sites, body.cursor, body.limit,
+                        state.clock.now().encode())
+
+
+@router.get("/directory/sites")
+def sites(_device: Device, state: State) -> SiteList:
+    return SiteList(sites=directory_store.list_sites(state.engine))
+
+
+@router.get("/directory/staff")
+def staff(device: Device, state: State) -> StaffList:
+    return StaffList(staff=directory_store.list_staff(state.engine, device.sites))
+
+
+@router.put("/directory/staff/{staff_id}")
+def save_staff(staff_id: uuid.UUID, body: StaffMember, device: Device, state: State
+               ) -> StaffMember:
+    if body.id != staff_id:
+        raise RegistryError(422, "invalid_request", "staff id in the path and body differ")
+    if not set(body.sites) <= device.sites:
+        raise RegistryError(403, "forbidden_site",
+                            "staff can only be placed in sites this device is enrolled for")
+    return directory_store.save_staff(state.engine, body, device.device_id, device.sites)

@@ -1,0 +1,152 @@
+"""Server tables (SQLAlchemy Core). Alembic migrations in `sync/server/migrations` create them.
+
+Identifiers are text: UUIDs as 36 characters, portable between PostgreSQL and SQLite.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every backend; naive datetimes are refused."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: use an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = sa.MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+ID = sa.String(64)
+UUID_TEXT = sa.String(36)
+
+sites = sa.Table(
+    "sites", metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+)
+
+staff = sa.Table(
+    "staff", metadata,
+    sa.Column("id", UUID_TEXT, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(100), nullable=False),
+    sa.Column("sites", sa.JSON(), nullable=False),
+    sa.Column("active", sa.Boolean(), nullable=False),
+    sa.Column("updated_at", UTCDateTime(), nullable=False),
+    sa.Column("updated_by", ID, nullable=True),
+)
+
+devices = sa.Table(
+    "devices", metadata,
+    sa.Column("id", ID, primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("public_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("enrolled_at", UTCDateTime(), nullable=False),
+    sa.Column("last_seen", UTCDateTime(), nullable=True),
+    sa.Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+device_sites = sa.Table(
+    "device_sites", metadata,
+    sa.Column("device_id", ID, sa.ForeignKey("devices.id"), primary_key=True),
+    sa.Column("site_id", ID, sa.ForeignKey("sites.id"), primary_key=True),
+)
+
+enrol_codes = sa.Table(
+    "enrol_codes", metadata,
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("sites", sa.JSON(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
+    sa.Column("used_at", UTCDateTime(), nullable=True),
+    sa.Column("device_id", ID, nullable=True),
+)
+
+nonces = sa.Table(
+    "nonces", metadata,
+    sa.Column("device_id", ID, primary_key=True),
+    sa.Column("nonce", sa.String(64), primary_key=True),
+    sa.Column("expires_at", UTCDateTime(), nullable=False, index=True),
+)
+
+# A single row holding the last global sequence number. A push locks it for its whole
+# transaction, so sequence numbers become visible in commit order (a puller can never move its
+# cursor past a number whose transaction is still open, which a plain SEQUENCE allows).
+counter = sa.Table(
+    "counter", metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("value", sa.BigInteger(), nullable=False),
+)
+
+ops = sa.Table(
+    "ops", metadata,
+    sa.Column("server_seq", sa.BigInteger(), primary_key=True, autoincrement=False),
+    sa.Column("op_id", UUID_TEXT, nullable=False, unique=True),
+    sa.Column("device_id", ID, nullable=False),
+    sa.Column("device_seq", sa.BigInteger(), nullable=False),
+    sa.Column("entity", sa.String(64), nullable=False),
+    sa.Column("entity_id", UUID_TEXT, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("hlc", sa.String(128), nullable=False),
+    sa.Column("schema_version", sa.Integer(), nullable=False),
+    sa.Column("result", sa.JSON(), nullable=False),
+    sa.Column("op", sa.JSON(), nullable=False),
+    sa.Column("received_at", UTCDateTime(), nullable=False),
+    sa.UniqueConstraint("device_id", "device_seq", name="uq_ops_device_id_device_seq"),
+)
+
+records = sa.Table(
+    "records", metadata,
+    sa.Column("entity", sa.String(64), primary_key=True),
+    sa.Column("entity_id", UUID_TEXT, primary_key=True),
+    sa.Column("seq", sa.BigInteger(), nullable=False, index=True),
+    sa.Column("fields", sa.JSON(), nullable=False),
+    sa.Column("meta", sa.JSON(), nullable=False),   # field -> [op_id, hlc, device_id, user]
+)
+
+record_scope = sa.Table(
+    "record_scope", metadata,
+    sa.Column("entity", sa.String(64), primary_key=True),
+    sa.Column("entity_id", UUID_TEXT, primary_key=True),
+    sa.Column("site_id", ID, primary_key=True),     # "*" = every site
+    sa.Index("ix_record_scope_site", "site_id", "entity", "entity_id"),
+)
+
+conflicts = sa.Table(
+    "conflicts", metadata,
+    sa.Column("id", UUID_TEXT, primary_key=True),
+    sa.Column("seq", sa.BigInteger(), nullable=False, index=True),
+    sa.Column("entity", sa.String(64), nullable=False),
+    sa.Column("entity_id", UUID_TEXT, nullable=False),
+    sa.Column("field", sa.String(128), nullable=False),
+    sa.Column("values", sa.JSON(), nullable=False),
+    sa.Column("current", sa.JSON(), nullable=True),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("resolution", sa.JSON(), nullable=True),
+    sa.Index("ix_conflicts_record", "entity", "entity_id"),
+)
+
+GLOBAL_SCOPE = "*"

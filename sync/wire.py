@@ -1,0 +1,54 @@
+"""Wire models beyond push/pull: enrolment, device identity, sites and staff directory."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SiteInfo(_Model):
+    id: str = Field(min_length=1, max_length=64)      # str(site_id_for(name))
+    name: str = Field(min_length=1, max_length=200)
+
+
+class EnrolRequest(_Model):
+    code: str = Field(min_length=4, max_length=64)
+    public_key: str = Field(min_length=40, max_length=64)   # base64 of the raw 32-byte Ed25519 key
+    device_name: str = Field(min_length=1, max_length=100)
+
+
+class EnrolResponse(_Model):
+    device_id: str
+    sites: list[SiteInfo]
+    server_time: datetime
+
+
+class DeviceInfo(_Model):
+    device_id: str
+    name: str
+    sites: list[SiteInfo]
+    enrolled_at: datetime
+    last_seen: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class StaffMember(_Model):
+    id: uuid.UUID
+    name: str = Field(min_length=1, max_length=200)
+    role: str = Field(min_length=1, max_length=100)
+    sites: list[str] = Field(default_factory=list, max_length=64)   # site ids
+    active: bool = True
+
+
+class StaffList(_Model):
+    staff: list[StaffMember]
+
+
+class SiteList(_Model):
+    sites: list[SiteInfo]
