@@ -22,6 +22,12 @@ from ld_desktop.store.unlock_guard import UnlockGuard
 if TYPE_CHECKING:
     from ld_desktop.services.accounts import AccountService
     from ld_desktop.services.cases import CaseService
+    from ld_desktop.services.clinical.consent import ConsentService
+    from ld_desktop.services.clinical.escalation import EscalationService
+    from ld_desktop.services.clinical.notes import NoteService
+    from ld_desktop.services.clinical.outcome import OutcomeService
+    from ld_desktop.services.clinical.referrals import ReferralService
+    from ld_desktop.services.clinical.risk import RiskService
     from ld_desktop.services.maintenance import MaintenanceService
     from ld_desktop.services.persons import PersonService
     from ld_desktop.services.settings import SettingsService
@@ -157,3 +163,40 @@ class UserSession:
         from ld_desktop.services.settings import SettingsService
 
         return SettingsService(self)
+
+    # ------------------------------------------------------------------ clinical pathway
+    @property
+    def consent(self) -> ConsentService:
+        from ld_desktop.services.clinical.consent import ConsentService
+
+        return ConsentService(self)
+
+    @property
+    def notes(self) -> NoteService:
+        from ld_desktop.services.clinical.notes import NoteService
+
+        return NoteService(self)
+
+    @property
+    def risk(self) -> RiskService:
+        from ld_desktop.services.clinical.risk import RiskService
+
+        return RiskService(self)
+
+    @property
+    def escalations(self) -> EscalationService:
+        from ld_desktop.services.clinical.escalation import EscalationService
+
+        return EscalationService(self)
+
+    @property
+    def referrals(self) -> ReferralService:
+        from ld_desktop.services.clinical.referrals import ReferralService
+
+        return ReferralService(self)
+
+    @property
+    def outcomes(self) -> OutcomeService:
+        from ld_desktop.services.clinical.outcome import OutcomeService
+
+        return OutcomeService(self)
