@@ -108,7 +108,7 @@ class SyncClient:
 
     def _pull(self, pushed: int) -> tuple[int, int, bool, str | None]:
         pulled, reset, server_hlc = 0, False, None
-        top = self.replica.cursor()
+        top = 0
         while True:
             self._check_cancel()
             request = PullRequest(cursor=self.replica.cursor(), limit=self.page_size)
@@ -123,7 +123,7 @@ class SyncClient:
                 continue
             self.replica.apply_pull(page)
             pulled += len(page.records) + len(page.conflicts)
-            top = max(top, page.next_cursor)
+            top = page.next_cursor
             self._report("pull", pushed, pulled)
             if not page.has_more:
                 return pulled, top, reset, server_hlc

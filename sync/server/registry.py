@@ -141,8 +141,9 @@ def check_request(engine: Engine, params: SignatureParams, method: str, path: st
         dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
         stored = conn.execute(dialect_insert(t.nonces).on_conflict_do_nothing().values(
             device_id=params.keyid, nonce=params.nonce,
-            expires_at=_now() + timedelta(seconds=nonce_ttl_seconds)))
-        if stored.rowcount != 1:
+            expires_at=_now() + timedelta(seconds=nonce_ttl_seconds),
+        ).returning(t.nonces.c.nonce)).first()
+        if stored is None:
             raise RegistryError(401, "replayed", "this request was seen before")
         conn.execute(sa.update(t.devices).where(t.devices.c.id == params.keyid)
                      .values(last_seen=_now()))

@@ -1,0 +1,48 @@
+"""Test helpers for sync: an in-process server harness (imported by conftest and tests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from asgi_bridge import ASGIBridge
+from fastapi import FastAPI
+
+from sync.client import DeviceCredentials, RetryPolicy, SyncClient, enrol
+from sync.memory_replica import MemoryReplica
+from sync.server.registry import issue_enrol_code
+
+FAST_RETRY = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, timeout=10)
+IN_PROCESS_URL = "http://127.0.0.1"
+
+
+@dataclass
+class Harness:
+    """One in-process server and helpers to enrol devices and make synced replicas."""
+
+    app: FastAPI
+    bridge: ASGIBridge
+
+    @property
+    def engine(self) -> sa.Engine:
+        engine: sa.Engine = self.app.state.sync.engine
+        return engine
+
+    def code(self, *sites: str) -> str:
+        return issue_enrol_code(self.engine, list(sites or ("Leeds Custody",)))
+
+    def enrol(self, *sites: str, name: str = "workstation") -> DeviceCredentials:
+        return enrol(IN_PROCESS_URL, self.code(*sites), name, transport=self.bridge,
+                     retry=FAST_RETRY)
+
+    def replica(self, *sites: str) -> tuple[MemoryReplica, SyncClient]:
+        credentials = self.enrol(*sites)
+        replica = MemoryReplica(credentials.device_id)
+        return replica, self.client(replica, credentials)
+
+    def client(self, replica: MemoryReplica, credentials: DeviceCredentials,
+               **kwargs: object) -> SyncClient:
+        return SyncClient(IN_PROCESS_URL, replica, credentials, transport=self.bridge,
+                          retry=FAST_RETRY, **kwargs)  # type: ignore[arg-type]
+
+
