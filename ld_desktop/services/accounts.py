@@ -8,6 +8,7 @@ import uuid
 
 from ld_desktop.domain.passphrase_policy import check_passphrase
 from ld_desktop.domain.roles import Permission, Role
+from ld_desktop.domain.staff_identity import staff_id_for
 from ld_desktop.services.change_bus import ChangeBus
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, StaffView
@@ -55,6 +56,7 @@ class AccountService:
                 raise UserExists(username)
             if existing is None:
                 member = StaffMember(
+                    id=staff_id_for(username),
                     username=username,
                     display_name=display_name or username,
                     role=role.value,

@@ -13,6 +13,7 @@ from pathlib import Path
 from ld_desktop.domain.passphrase_policy import check_passphrase
 from ld_desktop.domain.roles import Role
 from ld_desktop.domain.sites import site_id_for
+from ld_desktop.domain.staff_identity import staff_id_for
 from ld_desktop.services.session import UserSession
 from ld_desktop.store.errors import (
     AlreadyInitialised,
@@ -80,6 +81,7 @@ class Workstation:
                     site_ids.append(str(site.id))
                 uow.changes.create(
                     StaffMember(
+                        id=staff_id_for(admin_username),
                         username=admin_username,
                         display_name=admin_display_name or admin_username,
                         role=Role.ADMIN.value,

@@ -13,7 +13,12 @@ from sqlalchemy.orm import Session
 
 from ld_desktop.domain.ids import new_id
 from ld_desktop.store.models import DeviceState, OutboxOp, SyncedRecord, utcnow
-from ld_desktop.store.wire_values import DELETED_FIELD, record_fields, to_wire
+from ld_desktop.store.wire_values import (
+    DELETED_FIELD,
+    apply_column_defaults,
+    record_fields,
+    to_wire,
+)
 from sync.hlc import HybridLogicalClock
 
 SCHEMA_VERSION = 1  # data-model version carried by every op; bump with wire-visible changes
@@ -31,8 +36,7 @@ class ChangeLog:
         """A new record: every field gets this op as its version."""
         if record.id is None:
             record.id = new_id()
-        if record.created_at is None:
-            record.created_at = utcnow()
+        apply_column_defaults(record)
         fields = record_fields(record)
         op_id = new_id()
         record.field_versions = {f: str(op_id) for f in fields}

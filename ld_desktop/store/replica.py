@@ -13,7 +13,7 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from ld_desktop.store.models import (
@@ -109,6 +109,10 @@ class StoreReplica:
     def apply_pull(self, page: PullResponse) -> None:
         with self._store.unit_of_work(self._user) as uow:
             db = uow.session
+            # A page is in server order, where a linked record (a person bumped by a new case
+            # at another site) can come after the record that refers to it: check foreign
+            # keys at commit, when the whole page is in.
+            db.execute(text("PRAGMA defer_foreign_keys = ON"))
             pending = _pending_fields(db)
             touched_people: set[uuid.UUID] = set()
             for state in page.records:

@@ -75,3 +75,17 @@ def from_wire(model: type[SyncedRecord], field: str, value: Any) -> Any:
 def record_fields(record: SyncedRecord) -> dict[str, Any]:
     model = type(record)
     return {f: to_wire(model, f, getattr(record, f)) for f in synced_fields(model)}
+
+
+def apply_column_defaults(record: SyncedRecord) -> None:
+    """Fill unset attributes with their column defaults now, not at INSERT time, so the op
+    that creates a record carries every value the row will hold."""
+    for column in sa_inspect(type(record)).columns:
+        default = column.default
+        if default is None or getattr(record, column.key) is not None:
+            continue
+        arg = getattr(default, "arg", None)
+        if getattr(default, "is_callable", False) and callable(arg):
+            setattr(record, column.key, arg(None))
+        elif getattr(default, "is_scalar", False):
+            setattr(record, column.key, arg)

@@ -17,6 +17,9 @@ class Site(SyncedRecord, Base):
 
     __tablename__ = "site"
     __entity__ = "site"
+    # Sites and staff have deterministic ids, so two workstations create "the same" record;
+    # when each did so is bookkeeping, not a clash worth a senior's time.
+    __local_fields__ = frozenset({"created_at"})
 
     name: Mapped[str]
     kind: Mapped[str] = mapped_column(default="custody")  # custody | court | community
@@ -32,6 +35,7 @@ class StaffMember(SyncedRecord, Base):
 
     __tablename__ = "staff"
     __entity__ = "staff"
+    __local_fields__ = frozenset({"created_at"})
 
     username: Mapped[str] = mapped_column(unique=True)
     display_name: Mapped[str]

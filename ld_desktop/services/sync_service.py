@@ -1,0 +1,175 @@
+"""Enrolment and sync for the app: the encrypted store as a replica of the central server.
+
+Credentials (the device's Ed25519 private key) live only inside the encrypted database. A
+sync pushes the outbox, then pulls pages; everything is kept locally when the server cannot
+be reached. A revoked workstation is told so and, after the UI warns, wipes its store.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ld_desktop.domain.roles import Permission
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.views import Changes
+from ld_desktop.store.models import Site
+from ld_desktop.store.replica import StoreReplica
+from ld_desktop.store.sync_state import (
+    device_state,
+    known_site_ids,
+    open_conflict_count,
+    pending_op_count,
+    record_sync,
+    rejected_op_count,
+    set_enrolment,
+)
+from sync.client import (
+    DeviceCredentials,
+    DeviceRevoked,
+    NotEnrolled,
+    SyncClient,
+    SyncProgress,
+    SyncReport,
+    enrol,
+)
+from sync.client.transport import Verify
+
+log = logging.getLogger(__name__)
+
+
+class NotEnrolledHere(RuntimeError):
+    def __init__(self) -> None:
+        super().__init__("This workstation is not enrolled with a sync server yet.")
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    enrolled: bool
+    revoked: bool
+    server_url: str | None
+    device_id: str | None
+    site_names: tuple[str, ...]
+    pending_ops: int
+    rejected_ops: int
+    open_conflicts: int
+    last_sync_at: datetime | None
+    last_report: dict[str, Any]
+
+
+class SyncService:
+    def __init__(self, session: UserSession, *, transport: httpx.BaseTransport | None = None,
+                 verify: Verify = True) -> None:
+        self._s = session
+        self._transport = transport
+        self._verify = verify
+
+    def status(self) -> SyncStatus:
+        with self._s.store.reading() as db:
+            device = device_state(db)
+            enrolment = dict(device.enrolment)
+            return SyncStatus(
+                enrolled=bool(enrolment.get("credentials")),
+                revoked=bool(enrolment.get("revoked")),
+                server_url=enrolment.get("server_url"),
+                device_id=enrolment.get("device_id"),
+                site_names=tuple(s["name"] for s in enrolment.get("sites", [])),
+                pending_ops=pending_op_count(db),
+                rejected_ops=rejected_op_count(db),
+                open_conflicts=open_conflict_count(db),
+                last_sync_at=device.last_sync_at,
+                last_report=dict(device.last_sync_report),
+            )
+
+    def enrol(self, server_url: str, code: str, device_name: str | None = None) -> SyncStatus:
+        """Enrol with a one-time code from the server; binds this workstation to sites."""
+        self._s.require(Permission.ENROL_DEVICE)
+        name = device_name or f"{self._s.service_name} workstation {self._s.device_id}"
+        credentials = enrol(server_url, code, name, transport=self._transport,
+                            verify=self._verify)
+        with self._s.store.unit_of_work(self._s.user.username) as uow:
+            known = known_site_ids(uow.session)
+            for site in credentials.sites:  # the server's sites become this workstation's
+                if site.id not in known:
+                    uow.changes.create(Site(id=uuid.UUID(site.id), name=site.name,
+                                            kind="court" if "court" in site.name.lower()
+                                            else "custody"))
+            set_enrolment(uow.session, {
+                "credentials": credentials.to_json(),
+                "server_url": credentials.server_url,
+                "device_id": credentials.device_id,
+                "sites": [s.model_dump() for s in credentials.sites],
+                "revoked": False,
+            })
+            uow.audit("device-enrolled", detail={"server": credentials.server_url,
+                                                 "device_id": credentials.device_id,
+                                                 "sites": len(credentials.sites)})
+        self._s.bus.publish(Changes(frozenset({"sync", "site"})))
+        return self.status()
+
+    def _credentials(self) -> DeviceCredentials:
+        with self._s.store.reading() as db:
+            enrolment = dict(device_state(db).enrolment)
+        if not enrolment.get("credentials"):
+            raise NotEnrolledHere()
+        if enrolment.get("revoked"):
+            raise DeviceRevoked("This workstation was revoked by the server.")
+        return DeviceCredentials.from_json(enrolment["credentials"])
+
+    def sync(self, *, progress: Callable[[SyncProgress], None] | None = None,
+             cancel: threading.Event | None = None) -> SyncReport:
+        """Push then pull. Raises ServerUnreachable (everything kept), DeviceRevoked, ..."""
+        self._s.require(Permission.SYNC)
+        credentials = self._credentials()
+        replica = StoreReplica(self._s.store, credentials.device_id, self._s.user.username)
+        client = SyncClient(credentials.server_url, replica, credentials,
+                            transport=self._transport, verify=self._verify, progress=progress,
+                            cancel=cancel)
+        try:
+            with client:
+                report = client.sync()
+        except (DeviceRevoked, NotEnrolled) as exc:
+            self._mark_revoked(str(exc))
+            raise
+        with self._s.store.unit_of_work(self._s.user.username) as uow:
+            record_sync(uow.session, self._s.now(), _report_json(report))
+            uow.audit("sync", detail={"pushed": report.pushed, "pulled": report.pulled,
+                                      "conflicts": report.conflicts, "cursor": report.cursor,
+                                      "rejected": report.rejected})
+        if abs(report.skew_ms) > 5 * 60 * 1000:
+            log.warning("clock skew with the sync server is %d ms", report.skew_ms)
+        if report.pulled or report.pushed:
+            self._s.bus.publish(Changes(frozenset({"person", "case", "conflict", "sync"})))
+        return report
+
+    def _mark_revoked(self, reason: str) -> None:
+        with self._s.store.unit_of_work(self._s.user.username) as uow:
+            device = device_state(uow.session)
+            enrolment = dict(device.enrolment)
+            enrolment["revoked"] = True
+            device.enrolment = enrolment
+            uow.audit("device-revoked", detail={"reason": reason[:200]})
+
+
+def wipe_store(data_dir: Path) -> list[str]:
+    """After a revocation (and the UI's warning): delete the local store and its key file."""
+    removed = []
+    for pattern in ("ld-desktop.db*", "keyslots.json", "unlock-guard.json"):
+        for path in data_dir.glob(pattern):
+            path.unlink()
+            removed.append(path.name)
+    return removed
+
+
+def _report_json(report: SyncReport) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(json.dumps(asdict(report), default=str))
+    return data

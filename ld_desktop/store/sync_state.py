@@ -1,0 +1,46 @@
+"""The workstation's enrolment and sync bookkeeping (kept in the encrypted database)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ld_desktop.store.models import ConflictRecord, DeviceState, OutboxOp, Site
+
+
+def device_state(session: Session) -> DeviceState:
+    device = session.get(DeviceState, 1)
+    if device is None:
+        raise RuntimeError("device state row missing")
+    return device
+
+
+def pending_op_count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(OutboxOp)) or 0)
+
+
+def rejected_op_count(session: Session) -> int:
+    stmt = select(func.count()).select_from(OutboxOp).where(OutboxOp.status == "rejected")
+    return int(session.scalar(stmt) or 0)
+
+
+def open_conflict_count(session: Session) -> int:
+    stmt = select(func.count()).select_from(ConflictRecord).where(ConflictRecord.status == "open")
+    return int(session.scalar(stmt) or 0)
+
+
+def record_sync(session: Session, at: datetime, report: dict[str, Any]) -> None:
+    device = device_state(session)
+    device.last_sync_at = at
+    device.last_sync_report = report
+
+
+def set_enrolment(session: Session, enrolment: dict[str, Any]) -> None:
+    device_state(session).enrolment = enrolment
+
+
+def known_site_ids(session: Session) -> set[str]:
+    return {str(s) for s in session.scalars(select(Site.id))}

@@ -1,0 +1,103 @@
+"""Workstations (real encrypted stores) and an in-process sync server (real FastAPI app on a
+SQLite file, reached through httpx's ASGI transport)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ld_desktop.domain.roles import Role
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.sync_service import SyncService
+from ld_desktop.services.workstation import Workstation
+from sync.server.app import create_app
+from sync.server.database import make_engine
+from sync.server.registry import issue_enrol_code
+from sync.server.settings import ServerSettings
+
+
+def _load_bridge() -> type:
+    """The sync tests' ASGI bridge (sync httpx transport over the real ASGI app)."""
+    path = Path(__file__).resolve().parent.parent / "sync" / "asgi_bridge.py"
+    spec = importlib.util.spec_from_file_location("ld_tests_asgi_bridge", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    bridge: type = module.ASGIBridge
+    return bridge
+
+
+ASGIBridge = _load_bridge()
+SITES = ["Northgate Custody Suite", "Riverside Court"]
+ADMIN = ("admin1", "admin passphrase for tests")
+SENIOR = ("senior1", "senior passphrase for tests")
+SERVER_URL = "http://127.0.0.1:8765"
+
+
+@dataclass
+class SyncServer:
+    settings: ServerSettings
+    transport: httpx.BaseTransport
+
+    def code(self, sites: list[str]) -> str:
+        engine = make_engine(self.settings.database_url)
+        try:
+            return issue_enrol_code(engine, sites)
+        finally:
+            engine.dispose()
+
+
+@dataclass
+class Station:
+    workstation: Workstation
+    admin: UserSession
+    senior: UserSession
+    server: SyncServer
+
+    def sync_service(self, session: UserSession | None = None) -> SyncService:
+        return SyncService(session or self.senior, transport=self.server.transport)
+
+    def sync(self) -> object:
+        return self.sync_service().sync()
+
+
+@pytest.fixture
+def sync_server(tmp_path: Path) -> Iterator[SyncServer]:
+    settings = ServerSettings.for_data_dir(tmp_path / "server")
+    bridge = ASGIBridge(create_app(settings))
+    yield SyncServer(settings, bridge)
+    bridge.shutdown()
+
+
+@pytest.fixture
+def make_station(
+    tmp_path: Path, sync_server: SyncServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[object]:
+    monkeypatch.setenv("LD_DESKTOP_KDF_PROFILE", "fast")
+    opened: list[UserSession] = []
+
+    def make(name: str, sites: list[str] | None = None, enrol: bool = True) -> Station:
+        ws = Workstation(tmp_path / name)
+        ws.initialise(f"Testshire L&D ({name})", sites or SITES, *ADMIN)
+        admin = ws.unlock(*ADMIN)
+        admin.accounts.add_user(SENIOR[0], Role.SENIOR, SENIOR[1])
+        if enrol:
+            SyncService(admin, transport=sync_server.transport).enrol(
+                SERVER_URL, sync_server.code(sites or SITES), f"station {name}"
+            )
+        senior = ws.unlock(*SENIOR)
+        opened.extend([admin, senior])
+        return Station(ws, admin, senior, sync_server)
+
+    yield make
+    for session in opened:
+        if not session.is_locked:
+            session.lock()
