@@ -132,7 +132,8 @@ def test_resolve_sets_the_value_and_closes_the_conflict() -> None:
                       entity="conflict", entity_id=uuid.UUID(conflict.conflict_id), sites=[])
     assert apply_op(ws, resolve, SITES).status is OpStatus.APPLIED
     assert conflict.status == "resolved"
-    assert conflict.resolution is not None and conflict.resolution["reason"] == "discussed"
+    assert conflict.resolution is not None
+    assert conflict.resolution["reason"] == "discussed"
     row = ws.record("case", str(RID))
     assert row.fields["risk"] == "medium"
     assert row.token("risk") == str(resolve.op_id)

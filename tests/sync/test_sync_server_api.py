@@ -126,7 +126,7 @@ def test_malformed_requests_get_a_clear_4xx(harness: Harness, path: str, body: b
 
 
 def test_malformed_signed_bodies_get_a_clear_4xx(harness: Harness) -> None:
-    replica, client = harness.replica("Leeds Custody")
+    _replica, client = harness.replica("Leeds Custody")
     session: SignedSession = client.session
     from sync.client import ServerRefused
 
