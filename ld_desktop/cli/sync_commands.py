@@ -1,0 +1,101 @@
+"""ld-admin enrol / sync: connect this workstation to the central server and sync it.
+
+Exit codes: 0 ok; 5 server unreachable (everything kept locally); 3 device revoked or not
+enrolled, or the acting user may not do this; 2 invalid input (e.g. a plain http:// URL to a
+remote host)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ld_desktop.cli.admin_commands import acting_session
+from ld_desktop.cli.exit_codes import ExitCode
+from ld_desktop.cli.secrets_input import SecretReader
+from ld_desktop.services.sync_service import NotEnrolledHere, SyncService
+from sync.client import (
+    DeviceRevoked,
+    EnrolmentRefused,
+    InsecureServerUrl,
+    NotEnrolled,
+    ServerRefused,
+    ServerUnreachable,
+)
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("enrol", help="enrol this workstation with the sync server")
+    _common(p)
+    p.add_argument("--server", required=True, help="https://... URL of the sync server")
+    p.add_argument("--code", required=True, help="one-time enrolment code")
+    p.add_argument("--name", help="a name for this workstation")
+    p.set_defaults(handler=enrol)
+
+    p = sub.add_parser("sync", help="push local changes, then pull the sites' changes")
+    _common(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=sync)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    from pathlib import Path
+
+    p.add_argument("--data-dir", type=Path)
+    p.add_argument("--as", dest="as_user", required=True, metavar="USERNAME")
+    p.add_argument("--passphrase-stdin", action="store_true")
+
+
+def enrol(args: argparse.Namespace) -> int:
+    with acting_session(args, SecretReader(args.passphrase_stdin)) as session:
+        try:
+            status = SyncService(session).enrol(args.server, args.code, args.name)
+        except InsecureServerUrl as exc:
+            print(f"ld-admin: {exc}", file=sys.stderr)
+            return ExitCode.INVALID
+        except EnrolmentRefused as exc:
+            print(f"ld-admin: enrolment refused: {exc}", file=sys.stderr)
+            return ExitCode.AUTH
+        except ServerUnreachable as exc:
+            print(f"ld-admin: the sync server cannot be reached ({exc}).", file=sys.stderr)
+            return ExitCode.UNREACHABLE
+    print(f"Enrolled as device {status.device_id} for: {', '.join(status.site_names)}.")
+    return ExitCode.OK
+
+
+def sync(args: argparse.Namespace) -> int:
+    with acting_session(args, SecretReader(args.passphrase_stdin)) as session:
+        service = SyncService(session)
+        try:
+            report = service.sync()
+        except ServerUnreachable as exc:
+            pending = service.status().pending_ops
+            print(f"ld-admin: the sync server cannot be reached ({exc}). "
+                  f"Everything is kept on this workstation ({pending} changes waiting).",
+                  file=sys.stderr)
+            return ExitCode.UNREACHABLE
+        except (DeviceRevoked, NotEnrolled) as exc:
+            print(f"ld-admin: this workstation may no longer sync: {exc}", file=sys.stderr)
+            return ExitCode.AUTH
+        except NotEnrolledHere as exc:
+            print(f"ld-admin: {exc}", file=sys.stderr)
+            return ExitCode.AUTH
+        except ServerRefused as exc:
+            print(f"ld-admin: the server refused the sync: {exc}", file=sys.stderr)
+            return ExitCode.UNEXPECTED
+        conflicts_waiting = service.status().open_conflicts
+    summary = {
+        "pushed": report.pushed, "pulled": report.pulled, "conflicts": report.conflicts,
+        "conflicts_waiting": conflicts_waiting, "cursor": report.cursor,
+        "rejected": report.rejected, "skew_ms": report.skew_ms,
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        print(f"Pushed {report.pushed}, pulled {report.pulled}, new conflicts "
+              f"{report.conflicts} ({conflicts_waiting} waiting for a decision), "
+              f"cursor {report.cursor}.")
+        if report.rejected:
+            print(f"{report.rejected} change(s) refused by the server and kept queued: "
+                  + "; ".join(report.rejections))
+    return ExitCode.OK
