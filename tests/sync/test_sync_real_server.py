@@ -43,7 +43,7 @@ def test_sync_over_real_tls(server_settings: ServerSettings,
             assert client.sync().pulled == 1
         assert b.record("case", rid) == {"status": "open"}
         # Without the private CA the certificate is not trusted: no data goes anywhere.
-        with pytest.raises(ServerUnreachable, match="CERTIFICATE_VERIFY_FAILED|certificate"), \
+        with pytest.raises(ServerUnreachable, match=r"CERTIFICATE_VERIFY_FAILED|certificate"), \
                 SyncClient(url, b, creds_b, retry=FAST_RETRY) as client:
             client.sync()
 
