@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ld_desktop.services.clinical.outcome import OutcomeService
     from ld_desktop.services.clinical.referrals import ReferralService
     from ld_desktop.services.clinical.risk import RiskService
+    from ld_desktop.services.conflicts import ConflictService
     from ld_desktop.services.maintenance import MaintenanceService
     from ld_desktop.services.persons import PersonService
     from ld_desktop.services.settings import SettingsService
@@ -165,6 +166,12 @@ class UserSession:
         return SettingsService(self)
 
     # ------------------------------------------------------------------ clinical pathway
+    @property
+    def conflicts(self) -> ConflictService:
+        from ld_desktop.services.conflicts import ConflictService
+
+        return ConflictService(self)
+
     @property
     def consent(self) -> ConsentService:
         from ld_desktop.services.clinical.consent import ConsentService

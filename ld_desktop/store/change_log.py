@@ -12,10 +12,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ld_desktop.domain.ids import new_id
-from ld_desktop.store.models import DeviceState, OutboxOp, SyncedRecord, utcnow
+from ld_desktop.store.models import ConflictRecord, DeviceState, OutboxOp, SyncedRecord, utcnow
 from ld_desktop.store.wire_values import (
     DELETED_FIELD,
     apply_column_defaults,
+    from_wire,
     record_fields,
     to_wire,
 )
@@ -81,6 +82,29 @@ class ChangeLog:
         record.updated_at = utcnow()
         self._write_op(op_id, record, "delete", {DELETED_FIELD: True, "_reason": reason}, base)
 
+    def resolve_conflict(
+        self, conflict: ConflictRecord, record: SyncedRecord | None, value: Any, reason: str
+    ) -> uuid.UUID:
+        """A senior's decision on a clash: itself an op that syncs (kind "resolve")."""
+        op_id = new_id()
+        wire_value = value
+        if record is not None:
+            model = type(record)
+            if conflict.field == DELETED_FIELD:
+                record.entered_in_error = bool(value)
+            else:
+                setattr(record, conflict.field, from_wire(model, conflict.field, value))
+                wire_value = to_wire(model, conflict.field, getattr(record, conflict.field))
+            record.field_versions = {**record.field_versions, conflict.field: str(op_id)}
+            record.updated_at = utcnow()
+        conflict.decision_pending = True
+        conflict.resolution = {"value": wire_value, "reason": reason, "user": self._user,
+                               "op_id": str(op_id), "pending": True}
+        sites = record.sync_sites() if record is not None else []
+        self._write_raw_op(op_id, "conflict", conflict.id, "resolve", sites,
+                           {"value": wire_value, "reason": reason}, {})
+        return op_id
+
     # ------------------------------------------------------------------ internals
     def _device_state(self) -> DeviceState:
         if self._device is None:
@@ -98,6 +122,21 @@ class ChangeLog:
         fields: dict[str, Any],
         base: dict[str, str | None],
     ) -> None:
+        links = [{"entity": e, "entity_id": str(i)} for e, i in record.sync_links()]
+        self._write_raw_op(op_id, record.__entity__, record.id, kind, record.sync_sites(),
+                           fields, base, links)
+
+    def _write_raw_op(
+        self,
+        op_id: uuid.UUID,
+        entity: str,
+        entity_id: uuid.UUID,
+        kind: str,
+        sites: list[str],
+        fields: dict[str, Any],
+        base: dict[str, str | None],
+        links: list[dict[str, Any]] | None = None,
+    ) -> None:
         device = self._device_state()
         seq = device.next_device_seq
         device.next_device_seq = seq + 1
@@ -110,11 +149,11 @@ class ChangeLog:
                 hlc=stamp,
                 user=self._user,
                 schema_version=SCHEMA_VERSION,
-                entity=record.__entity__,
-                entity_id=record.id,
+                entity=entity,
+                entity_id=entity_id,
                 kind=kind,
-                sites=record.sync_sites(),
-                links=[{"entity": e, "entity_id": str(i)} for e, i in record.sync_links()],
+                sites=sites,
+                links=links or [],
                 fields=fields,
                 base_versions=base,
             )

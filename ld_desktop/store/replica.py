@@ -147,9 +147,14 @@ class StoreReplica:
 
 def _pending_fields(db: Session) -> dict[tuple[str, uuid.UUID], set[str]]:
     found: dict[tuple[str, uuid.UUID], set[str]] = defaultdict(set)
-    for entity, entity_id, fields in db.execute(
-        select(OutboxOp.entity, OutboxOp.entity_id, OutboxOp.fields)
+    for entity, entity_id, kind, fields in db.execute(
+        select(OutboxOp.entity, OutboxOp.entity_id, OutboxOp.kind, OutboxOp.fields)
     ):
+        if kind == "resolve":  # an unsent decision protects the decided field of its record
+            conflict = db.get(ConflictRecord, entity_id)
+            if conflict is not None:
+                found[(conflict.entity, conflict.entity_id)].add(conflict.field)
+            continue
         found[(entity, entity_id)].update(fields)
     return found
 
@@ -205,10 +210,11 @@ def _apply_conflict(db: Session, state: ConflictState) -> None:
     row.server_seq = state.seq
     row.values = values
     row.current = {"value": state.current}
+    if row.decision_pending and state.status != "resolved":
+        return  # our decision has not reached the server yet: keep showing it as decided here
     row.status = state.status
     row.resolution = state.resolution
-    if state.status == "resolved":
-        row.decision_pending = False
+    row.decision_pending = False
 
 
 def _reindex(db: Session, person_id: uuid.UUID) -> None:

@@ -105,3 +105,38 @@ def test_unenrolled_workstation_says_so(make_station) -> None:  # type: ignore[n
     lone = make_station("lone", enrol=False)
     with pytest.raises(NotEnrolledHere):
         SyncService(lone.senior).sync()
+
+
+def test_senior_decides_a_clash_and_it_closes_on_both_workstations(make_station) -> None:  # type: ignore[no-untyped-def]
+    a = make_station("a")
+    b = make_station("b")
+    case = _referral(a.senior, "Decidewell", "D/1")
+    a.sync()
+    b.sync()
+    a.senior.cases.update(case.id, {"urgency": "urgent"})
+    b.senior.cases.update(case.id, {"urgency": "soon"})
+    a.sync()
+    b.sync()
+    a.sync()
+    [clash] = a.senior.conflicts.open()
+    assert clash.field == "urgency"
+    assert clash.case_id == case.id
+    assert {v.value for v in clash.values} == {"urgent", "soon"}
+    with pytest.raises(ValueError, match="reason"):
+        a.senior.conflicts.decide(clash.id, "urgent", "  ")
+    a.senior.conflicts.decide(clash.id, "urgent", "Spoke to both practitioners")
+    assert a.senior.conflicts.open() == []            # decided here, waiting to sync
+    a.sync()
+    b.sync()
+    assert b.senior.conflicts.open() == []
+    assert a.senior.cases.open(case.id).urgency == b.senior.cases.open(case.id).urgency == "urgent"
+    assert a.sync_service().status().open_conflicts == 0
+    assert b.sync_service().status().open_conflicts == 0
+
+
+def test_practitioners_cannot_decide_conflicts(make_station) -> None:  # type: ignore[no-untyped-def]
+    from ld_desktop.services.errors import PermissionDenied
+
+    a = make_station("a")
+    with pytest.raises(PermissionDenied):
+        a.admin.conflicts.open()

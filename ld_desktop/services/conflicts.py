@@ -1,0 +1,96 @@
+"""Record clashes from offline edits, and a senior practitioner's decision on each.
+
+The decision is an op that syncs (so the conflict closes on every workstation) and is audited;
+the values not chosen stay in the conflict's history.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from ld_desktop.domain.roles import Permission
+from ld_desktop.services.persons import RecordNotFound
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.views import Changes
+from ld_desktop.store.conflict_queries import get_conflict, open_conflicts, record_of
+from ld_desktop.store.models import ConflictRecord
+
+
+@dataclass(frozen=True)
+class ClashingValue:
+    value: Any
+    user: str
+    device_id: str
+    hlc: str
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    id: uuid.UUID
+    entity: str
+    entity_id: uuid.UUID
+    field: str
+    values: tuple[ClashingValue, ...]
+    current: Any
+    status: str
+    site_id: uuid.UUID | None
+    case_id: uuid.UUID | None
+
+
+class ConflictService:
+    def __init__(self, session: UserSession) -> None:
+        self._s = session
+
+    def open(self) -> list[ConflictView]:
+        """Clashes at my sites waiting for a decision (seniors only)."""
+        self._s.require(Permission.RESOLVE_CONFLICTS)
+        with self._s.store.reading() as db:
+            views = [self._view(db, c) for c in open_conflicts(db)]
+        mine = set(self._s.site_ids)
+        return [v for v in views if v.site_id is None or v.site_id in mine]
+
+    def count_open(self) -> int:
+        with self._s.store.reading() as db:
+            return len(open_conflicts(db))
+
+    def decide(self, conflict_id: uuid.UUID, value: Any, reason: str) -> None:
+        self._s.require(Permission.RESOLVE_CONFLICTS)
+        if not reason.strip():
+            raise ValueError("Give the reason for the decision.")
+        with self._s.store.unit_of_work(self._s.user.username) as uow:
+            conflict = get_conflict(uow.session, conflict_id)
+            if conflict is None:
+                raise RecordNotFound("conflict")
+            if conflict.status != "open" or conflict.decision_pending:
+                raise ValueError("This conflict has already been decided.")
+            offered = [v["value"] for v in conflict.values]
+            if value not in offered and not isinstance(value, str):
+                raise ValueError("Choose one of the values, or write a combined text value.")
+            record = record_of(uow.session, conflict)
+            uow.changes.resolve_conflict(conflict, record, value, reason.strip())
+            uow.audit("conflict-decided", entity=conflict.entity, entity_id=conflict.entity_id,
+                      case_id=_case_id(conflict, record),
+                      detail={"conflict": str(conflict.id), "field": conflict.field,
+                              "chosen": "combined" if value not in offered else "one value"})
+        self._s.bus.publish(Changes(frozenset({"conflict", conflict.entity})))
+
+    def _view(self, db: Any, c: ConflictRecord) -> ConflictView:
+        record = record_of(db, c)
+        site = getattr(record, "site_id", None)
+        return ConflictView(
+            id=c.id, entity=c.entity, entity_id=c.entity_id, field=c.field,
+            values=tuple(ClashingValue(v["value"], v["user"], v["device_id"], v["hlc"])
+                         for v in c.values),
+            current=c.current.get("value"), status=c.status,
+            site_id=site if isinstance(site, uuid.UUID) else None,
+            case_id=_case_id(c, record),
+        )
+
+
+def _case_id(conflict: ConflictRecord, record: object) -> uuid.UUID | None:
+    if conflict.entity == "case":
+        return conflict.entity_id
+    case_id = getattr(record, "case_id", None)
+    return case_id if isinstance(case_id, uuid.UUID) else None
