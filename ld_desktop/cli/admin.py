@@ -17,6 +17,8 @@ from pathlib import Path
 from ld_desktop.cli import admin_commands as commands
 from ld_desktop.cli.exit_codes import ExitCode, exit_code_for
 from ld_desktop.domain.roles import Role
+from ld_desktop.logging_setup import configure_logging
+from ld_desktop.paths import data_dir
 from ld_desktop.services.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -109,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0)
     handler: Callable[[argparse.Namespace], int] = args.handler
+    store_dir = getattr(args, "data_dir", None)
+    folder = data_dir(store_dir)
+    if folder.is_dir():
+        configure_logging(folder)
     try:
         return handler(args)
     except KeyboardInterrupt:
