@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ld_desktop.services.conflicts import ConflictService
     from ld_desktop.services.maintenance import MaintenanceService
     from ld_desktop.services.persons import PersonService
+    from ld_desktop.services.rota import RotaService
     from ld_desktop.services.settings import SettingsService
 
 
@@ -166,6 +167,12 @@ class UserSession:
         return SettingsService(self)
 
     # ------------------------------------------------------------------ clinical pathway
+    @property
+    def rota(self) -> RotaService:
+        from ld_desktop.services.rota import RotaService
+
+        return RotaService(self)
+
     @property
     def conflicts(self) -> ConflictService:
         from ld_desktop.services.conflicts import ConflictService
