@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ld_desktop.services.clinical.referrals import ReferralService
     from ld_desktop.services.clinical.risk import RiskService
     from ld_desktop.services.conflicts import ConflictService
+    from ld_desktop.services.handover import HandoverService
     from ld_desktop.services.maintenance import MaintenanceService
     from ld_desktop.services.persons import PersonService
     from ld_desktop.services.rota import RotaService
@@ -167,6 +168,12 @@ class UserSession:
         return SettingsService(self)
 
     # ------------------------------------------------------------------ clinical pathway
+    @property
+    def handover(self) -> HandoverService:
+        from ld_desktop.services.handover import HandoverService
+
+        return HandoverService(self)
+
     @property
     def rota(self) -> RotaService:
         from ld_desktop.services.rota import RotaService

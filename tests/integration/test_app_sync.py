@@ -140,3 +140,40 @@ def test_practitioners_cannot_decide_conflicts(make_station) -> None:  # type: i
     a = make_station("a")
     with pytest.raises(PermissionDenied):
         a.admin.conflicts.open()
+
+
+def test_end_of_shift_handover_refuses_unsynced_then_completes(make_station) -> None:  # type: ignore[no-untyped-def]
+    from datetime import timedelta
+
+    from ld_desktop.domain.roles import Role
+    from ld_desktop.services.handover import HandoverNotSafe
+
+    a = make_station("a")
+    _referral(a.senior, "Handoverly", "H/1")
+    now = a.senior.now()
+    start, end = now - timedelta(hours=8), now
+    summary = a.senior.handover.summary(start, end)
+    assert summary.pending_ops > 0
+    assert any(r.person_name.startswith("HANDOVERLY") for r in summary.in_custody)
+    with pytest.raises(HandoverNotSafe, match="not yet on the server"):
+        a.senior.handover.complete(start, end, {"general": "Quiet shift"}, None)
+    report = a.sync()
+    receipt = {"server_seq": report.server_seq, "pushed": report.pushed,
+               "pulled": report.pulled}
+    done = a.senior.handover.complete(start, end, {"general": "Quiet shift"}, receipt)
+    assert done.complete
+    assert done.sync_receipt["ops_still_local_at_handover"] == 0
+    # the override: network down, the handover says so plainly
+    _referral(a.senior, "Lateone", "H/2")
+    forced = a.senior.handover.complete(start, end, {}, None, "Network down in custody")
+    assert forced.incomplete_reason == "Network down in custody"
+    # acknowledged by the next shift, not by the author
+    with pytest.raises(ValueError, match="next shift"):
+        a.senior.handover.acknowledge(done.id)
+    a.admin.accounts.add_user("senior2", Role.SENIOR, "second senior passphrase")
+    next_senior = a.workstation.unlock("senior2", "second senior passphrase")
+    next_senior.handover.acknowledge(done.id)
+    history = next_senior.handover.previous()
+    assert [h.id for h in history][:2] == [forced.id, done.id]
+    assert history[1].acknowledged_by == ("senior2",)
+    next_senior.lock()

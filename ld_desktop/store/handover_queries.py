@@ -1,0 +1,88 @@
+"""What the end-of-shift handover gathers, across the senior's sites."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ld_desktop.store.models import (
+    Case,
+    Consent,
+    HandoverAcknowledgement,
+    HandoverNote,
+    InformationShare,
+    OnwardReferral,
+    RiskAssessment,
+    SupportAction,
+)
+
+
+def high_risks(session: Session, site_ids: list[uuid.UUID]) -> list[tuple[Case, RiskAssessment]]:
+    """Open cases whose latest risk level is high, with that assessment."""
+    cases = session.scalars(
+        select(Case).where(Case.site_id.in_(site_ids), Case.stage != "closed",
+                           Case.risk_level == "high", Case.entered_in_error.is_(False))
+    ).all()
+    found = []
+    for case in cases:
+        latest = session.scalars(
+            select(RiskAssessment).where(RiskAssessment.case_id == case.id)
+            .order_by(RiskAssessment.created_at.desc()).limit(1)
+        ).first()
+        if latest is not None:
+            found.append((case, latest))
+    return found
+
+
+def referrals_awaiting(session: Session, site_ids: list[uuid.UUID]) -> list[OnwardReferral]:
+    return list(session.scalars(
+        select(OnwardReferral).where(OnwardReferral.site_id.in_(site_ids),
+                                     OnwardReferral.status == "made",
+                                     OnwardReferral.entered_in_error.is_(False))
+    ))
+
+
+def actions_due_by(
+    session: Session, site_ids: list[uuid.UUID], by: datetime
+) -> list[SupportAction]:
+    return list(session.scalars(
+        select(SupportAction).where(SupportAction.site_id.in_(site_ids),
+                                    SupportAction.done_at.is_(None),
+                                    SupportAction.due_at.is_not(None),
+                                    SupportAction.due_at <= by,
+                                    SupportAction.entered_in_error.is_(False))
+        .order_by(SupportAction.due_at)
+    ))
+
+
+def sharing_to_do(session: Session, site_ids: list[uuid.UUID]) -> list[tuple[uuid.UUID, str]]:
+    """(case id, recipient) where consent to share is in force but nothing was shared yet."""
+    open_cases = select(Case.id).where(Case.site_id.in_(site_ids), Case.stage != "closed")
+    consents = session.scalars(
+        select(Consent).where(Consent.case_id.in_(open_cases), Consent.scope != "assessment")
+        .order_by(Consent.decided_at)
+    ).all()
+    latest: dict[tuple[uuid.UUID, str], str] = {}
+    for consent in consents:
+        latest[(consent.case_id, consent.scope)] = consent.decision
+    shared = {
+        (s.case_id, s.recipient)
+        for s in session.scalars(select(InformationShare).where(
+            InformationShare.case_id.in_(open_cases)))
+    }
+    return sorted(key for key, decision in latest.items()
+                  if decision == "given" and key not in shared)
+
+
+def handovers(session: Session, limit: int) -> list[HandoverNote]:
+    return list(session.scalars(
+        select(HandoverNote).order_by(HandoverNote.created_at.desc()).limit(limit)))
+
+
+def acknowledgements(session: Session, handover_id: uuid.UUID) -> list[HandoverAcknowledgement]:
+    return list(session.scalars(
+        select(HandoverAcknowledgement).where(HandoverAcknowledgement.handover_id == handover_id)
+        .order_by(HandoverAcknowledgement.created_at)))
