@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,8 +20,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def _private_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """Point every user directory at a fresh temporary folder (napari `_fresh_settings`)."""
     home = tmp_path_factory.mktemp("ld-home")
     monkeypatch.setenv("LD_DESKTOP_HOME", str(home))
-    yield home
+    monkeypatch.setenv("LD_SYNC_SERVER_HOME", str(home / "sync-server"))
+    return home
