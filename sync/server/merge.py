@@ -6,7 +6,8 @@ The rules (decided for issue 6):
   Otherwise, if the value differs, it is a clash: the field's open conflict gains the value
   (or a conflict is opened holding both values). While a conflict is open the field holds the
   value whose op has the greatest ``(hlc, op_id)`` among the conflict's values: deterministic
-  and independent of arrival order. An equal value never clashes.
+  and independent of arrival order. An equal value never opens a clash (it joins an open one;
+  otherwise the field's token goes to the greater ``(hlc, op_id)`` of the equal writers).
 * INSERT is append-only: inserted if absent, otherwise a no-op. It never clashes.
 * DELETE sets ``_deleted`` = true (the tombstone is kept). If the deleter had not seen the
   latest version of some field, it is a clash on ``_deleted`` (true versus false); so is an
@@ -217,6 +218,12 @@ def _set_field(ws: WorkingSet, row: RecordRow, name: str, value: Any, base: str 
         _clash(ws, row, name, value, meta, touched)
         return
     if row.fields.get(name) == value:
+        # The same value typed concurrently: no clash. It joins an open dispute, and otherwise
+        # the token goes to the greater (hlc, op_id), so the outcome never depends on order.
+        if ws.open_conflict(row, name) is not None:
+            _clash(ws, row, name, value, meta, touched)
+        elif meta.rank() > row.meta[name].rank():
+            row.meta[name] = meta
         return
     _clash(ws, row, name, value, meta, touched)
 

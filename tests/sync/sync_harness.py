@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 
 from sync.client import DeviceCredentials, RetryPolicy, SyncClient, enrol
 from sync.memory_replica import MemoryReplica
+from sync.server import schema as t
 from sync.server.registry import issue_enrol_code
 
 FAST_RETRY = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, timeout=10)
@@ -46,3 +48,22 @@ class Harness:
                           retry=FAST_RETRY, **kwargs)  # type: ignore[arg-type]
 
 
+def typed_values_are_kept(engine: sa.Engine) -> None:
+    """Every value an accepted upsert typed is current, in a conflict, or was seen and edited."""
+    with engine.connect() as conn:
+        ops = [row.op for row in conn.execute(sa.select(t.ops.c.op))]
+        records = {(r.entity, r.entity_id): r for r in conn.execute(sa.select(t.records))}
+        conflicts = list(conn.execute(sa.select(t.conflicts)))
+    in_conflict = {(c.entity, c.entity_id, c.field, json.dumps(v["value"], sort_keys=True))
+                   for c in conflicts for v in c.values}
+    seen_by_later = {(op["entity"], op["entity_id"], name, base)
+                     for op in ops for name, base in op["base_versions"].items() if base}
+    for op in ops:
+        if op["kind"] not in ("upsert", "insert"):
+            continue
+        record = records[(op["entity"], op["entity_id"])]
+        for name, value in op["fields"].items():
+            key = (op["entity"], op["entity_id"], name)
+            assert (record.fields.get(name) == value
+                    or (*key, json.dumps(value, sort_keys=True)) in in_conflict
+                    or (*key, op["op_id"]) in seen_by_later), f"value of {name} vanished"

@@ -7,13 +7,11 @@ import uuid
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
-from sync_harness import Harness
+from sync_harness import Harness, typed_values_are_kept
 
 from sync.client import SyncClient
 from sync.memory_replica import MemoryReplica
 from sync.protocol import DELETED_FIELD, site_id_for
-from sync.server import schema as t
 
 SITE = str(site_id_for("Leeds Custody"))
 
@@ -22,26 +20,6 @@ def sync_all(clients: list[SyncClient], rounds: int = 2) -> None:
     for _ in range(rounds):
         for client in clients:
             client.sync()
-
-
-def typed_values_are_kept(harness: Harness) -> None:
-    """Every value an accepted upsert typed is current, in a conflict, or was seen and edited."""
-    with harness.engine.connect() as conn:
-        ops = [row.op for row in conn.execute(sa.select(t.ops.c.op))]
-        records = {(r.entity, r.entity_id): r for r in conn.execute(sa.select(t.records))}
-        conflicts = list(conn.execute(sa.select(t.conflicts)))
-    in_conflict = {(c.entity, c.entity_id, c.field, v["op_id"])
-                   for c in conflicts for v in c.values}
-    seen_by_later = {(op["entity"], op["entity_id"], name, base)
-                     for op in ops for name, base in op["base_versions"].items() if base}
-    for op in ops:
-        if op["kind"] not in ("upsert", "insert"):
-            continue
-        record = records[(op["entity"], op["entity_id"])]
-        for name, value in op["fields"].items():
-            key = (op["entity"], op["entity_id"], name, op["op_id"])
-            assert (record.fields.get(name) == value or key in in_conflict
-                    or key in seen_by_later), f"value of {name} vanished"
 
 
 def scenario(a: MemoryReplica, b: MemoryReplica, c: MemoryReplica,
@@ -73,7 +51,7 @@ def test_three_replicas_converge_in_any_order(sqlite_harness: Harness,
     conflicts = [sorted(str(c.conflict_id) for c in r.open_conflicts()) for r in replicas]
     assert conflicts[0] == conflicts[1] == conflicts[2]
     assert conflicts[0], "the offline clashes must be kept as conflicts"
-    typed_values_are_kept(sqlite_harness)
+    typed_values_are_kept(sqlite_harness.engine)
 
 
 def test_convergence_on_every_backend_with_resolution(harness: Harness) -> None:
@@ -84,7 +62,7 @@ def test_convergence_on_every_backend_with_resolution(harness: Harness) -> None:
     sync_all(list(clients), 1)
     scenario(*replicas, ids)
     sync_all(list(clients))
-    typed_values_are_kept(harness)
+    typed_values_are_kept(harness.engine)
     senior = replicas[2]
     for conflict in senior.open_conflicts():
         chosen: Any = conflict.values[0].value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from typing import Any
 
@@ -159,3 +160,16 @@ def test_sites_and_visibility_are_enforced() -> None:
     apply_op(ws, make_op(fields={"a": 1}, sites=[OTHER]), frozenset({OTHER}))
     outcome = apply_op(ws, make_op(fields={"a": 2}, sites=[]), SITES)
     assert outcome.status is OpStatus.REJECTED
+
+
+def test_equal_values_with_a_later_clash_are_order_independent() -> None:
+    x1 = make_op(fields={"b": 3}, base={"b": None}, hlc="1-00000-a")
+    x2 = make_op(fields={"b": 0}, base={"b": None}, hlc="2-00000-b")
+    x0 = make_op(fields={"b": 3}, base={"b": None}, hlc="3-00000-c")
+    currents = set()
+    for order in itertools.permutations([x0, x1, x2]):
+        ws = WorkingSet(0)
+        for op in order:
+            apply_op(ws, op, SITES)
+        currents.add(ws.record("case", str(RID)).fields["b"])
+    assert currents == {3}
