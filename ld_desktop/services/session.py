@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ld_desktop.services.persons import PersonService
     from ld_desktop.services.rota import RotaService
     from ld_desktop.services.settings import SettingsService
+    from ld_desktop.services.sharing import SharingService
 
 
 class SessionLocked(RuntimeError):
@@ -168,6 +169,12 @@ class UserSession:
         return SettingsService(self)
 
     # ------------------------------------------------------------------ clinical pathway
+    @property
+    def sharing(self) -> SharingService:
+        from ld_desktop.services.sharing import SharingService
+
+        return SharingService(self)
+
     @property
     def handover(self) -> HandoverService:
         from ld_desktop.services.handover import HandoverService

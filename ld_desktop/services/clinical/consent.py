@@ -42,7 +42,7 @@ class ConsentDraft:
     reason: str | None = None
 
 
-def _decision(row: Consent) -> ConsentDecision:
+def decision_of(row: Consent) -> ConsentDecision:
     return ConsentDecision(
         scope=row.scope,
         decision=Decision(row.decision),
@@ -94,7 +94,7 @@ class ConsentService:
     def history(self, case_id: uuid.UUID) -> list[ConsentDecision]:
         with self._s.store.reading() as db:
             case_for_view(self._s, db, case_id)
-            return [_decision(r) for r in for_case(db, Consent, case_id)]
+            return [decision_of(r) for r in for_case(db, Consent, case_id)]
 
     def in_force(self, case_id: uuid.UUID) -> dict[str, ConsentDecision]:
         return in_force(self.history(case_id))
