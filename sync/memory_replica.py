@@ -150,7 +150,9 @@ class MemoryReplica:
     # ---------------------------------------------------------------- Replica protocol
     def pending_ops(self, limit: int) -> list[Op]:
         with self._lock:
-            return [self.outbox[seq] for seq in sorted(self.outbox)[:limit]]
+            # never-refused ops first, so refused ones at the front cannot block newer work
+            order = sorted(self.outbox, key=lambda seq: (seq in self.errors, seq))
+            return [self.outbox[seq] for seq in order[:limit]]
 
     def acknowledge(self, results: list[OpResult]) -> None:
         with self._lock:

@@ -11,7 +11,9 @@ class Replica(Protocol):
     """A local replica. Every method is atomic: it commits or changes nothing."""
 
     def pending_ops(self, limit: int) -> list[Op]:
-        """Outbox ops not yet acknowledged by the server, oldest device_seq first."""
+        """Outbox ops not yet acknowledged by the server: ops the server has not refused
+        before come first (oldest device_seq first), then previously refused ones, so refused
+        ops can never hold newer work back."""
         ...
 
     def acknowledge(self, results: list[OpResult]) -> None:

@@ -13,7 +13,7 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import case, delete, select, text
 from sqlalchemy.orm import Session
 
 from ld_desktop.store.models import (
@@ -54,8 +54,13 @@ class StoreReplica:
 
     # ------------------------------------------------------------------ push side
     def pending_ops(self, limit: int) -> list[Op]:
+        """Never-tried ops first (oldest first), then ones the server refused before, so a
+        block of refused ops at the front of the outbox cannot hold newer work back."""
+        retry_last = case((OutboxOp.status == "rejected", 1), else_=0)
         with self._store.reading() as db:
-            rows = db.scalars(select(OutboxOp).order_by(OutboxOp.device_seq).limit(limit))
+            rows = db.scalars(
+                select(OutboxOp).order_by(retry_last, OutboxOp.device_seq).limit(limit)
+            )
             return [self._to_op(row) for row in rows]
 
     def pending_count(self) -> int:

@@ -85,11 +85,13 @@ class SyncClient:
         pushed = conflicts = rejected = 0
         reasons: set[str] = set()
         server_hlc: str | None = None
+        tried: set[int] = set()
         for _ in range(MAX_PUSH_ROUNDS):
             self._check_cancel()
             ops = self.replica.pending_ops(self.push_batch)
-            if not ops:
-                break
+            if not ops or all(op.device_seq in tried for op in ops):
+                break   # empty, or only ops this sync already sent (and the server refused)
+            tried.update(op.device_seq for op in ops)
             request = PushRequest(ops=ops)
             answer = PushResponse.model_validate(
                 self.session.call("POST", "/v1/push", request.model_dump(mode="json")))
@@ -102,8 +104,8 @@ class SyncClient:
             rejected += len(refused)
             reasons.update(r.error or "rejected" for r in refused)
             self._report("push", pushed, 0)
-            if not accepted or len(ops) < self.push_batch:
-                break   # only refused ops remain queued (or the outbox is empty)
+            if len(ops) < self.push_batch:
+                break   # that was the whole outbox
         return pushed, conflicts, rejected, reasons, server_hlc
 
     def _pull(self, pushed: int) -> tuple[int, int, bool, str | None]:

@@ -177,3 +177,34 @@ def test_end_of_shift_handover_refuses_unsynced_then_completes(make_station) -> 
     assert [h.id for h in history][:2] == [forced.id, done.id]
     assert history[1].acknowledged_by == ("senior2",)
     next_senior.lock()
+
+
+def test_refused_ops_stay_queued_and_do_not_block_newer_work(make_station) -> None:  # type: ignore[no-untyped-def]
+    from ld_desktop.store.replica import StoreReplica
+    from sync.client import DeviceCredentials, SyncClient
+
+    station = make_station("half", sites=["Northgate Custody Suite", "Riverside Court"],
+                           enrol=False)
+    # enrolled for the custody suite only: the court's records are refused by the server
+    SyncService(station.admin, transport=station.server.transport).enrol(
+        "http://127.0.0.1:8765", station.server.code(["Northgate Custody Suite"]), "half")
+    for n in range(3):
+        _referral(station.senior, f"Courtonly{n}", f"Q/{n}", site_index=1)
+    _referral(station.senior, "Custodyok", "K/1", site_index=0)
+    status = SyncService(station.senior).status()
+    credentials: DeviceCredentials = SyncService(station.senior)._credentials()
+    replica = StoreReplica(station.senior.store, credentials.device_id, "senior1")
+    with SyncClient(credentials.server_url, replica, credentials,
+                    transport=station.server.transport, push_batch=2) as client:
+        first = client.sync()
+        second = client.sync()
+    assert first.rejected == 7   # the court site, and three people and cases there
+    assert second.rejected > 0                   # refused ops are kept and retried
+    assert second.pushed == 0
+    assert status.pending_ops > replica.pending_count() > 0
+    names = {r.person_name for r in station.senior.cases.page(CaseFilter(), 0, 50)}
+    assert "CUSTODYOK, Syncy" in names
+    # the custody case reached the server: a second workstation for that site receives it
+    other = make_station("other", sites=["Northgate Custody Suite"])
+    other.sync()
+    assert [p.family_name for p in other.senior.persons.search("custodyok")] == ["Custodyok"]
