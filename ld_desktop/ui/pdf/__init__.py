@@ -1,0 +1,1 @@
+"""PDF documents drawn with Qt (QTextDocument printed to a QPdfWriter), A4."""

@@ -1,0 +1,68 @@
+"""Render simple structured HTML to an A4 PDF with Qt.
+
+Per the stack notes: QPdfWriter + QTextDocument.print_(writer) gives correct A4 pages; do not
+call doc.setPageSize(writer.width(), writer.height()) (device pixels at 300 dpi: tiny text).
+Files are written to a temporary name and renamed, so a half-written report never appears.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, QSizeF
+from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+
+STYLE = """
+body { font-family: 'DejaVu Sans'; font-size: 9pt; color: #212b32; }
+h1 { font-size: 14pt; color: #005eb8; margin-bottom: 2pt; }
+h2 { font-size: 11pt; color: #005eb8; margin-top: 12pt; margin-bottom: 4pt; }
+p.meta { color: #4c6272; margin-top: 0; }
+p.warning { color: #d5281b; font-weight: bold; }
+table.facts td { padding: 2pt 8pt 2pt 0; vertical-align: top; }
+td.label { color: #4c6272; }
+p.footer { color: #4c6272; font-size: 8pt; margin-top: 16pt; }
+"""
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text))
+
+
+def facts_table(rows: Iterable[tuple[str, object]]) -> str:
+    cells = "".join(
+        f"<tr><td class='label'>{esc(label)}</td><td>{esc(value)}</td></tr>"
+        for label, value in rows
+    )
+    return f"<table class='facts'>{cells}</table>"
+
+
+def bullet_list(items: Iterable[str]) -> str:
+    return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
+
+
+def write_pdf(body_html: str, path: Path, title: str) -> Path:
+    """Write ``body_html`` as an A4 PDF at ``path`` (atomically); returns the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.part")
+    writer = QPdfWriter(str(temp))
+    writer.setTitle(title)
+    writer.setCreator("L&D Desktop")
+    writer.setResolution(300)
+    writer.setPageLayout(
+        QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
+                    QMarginsF(18, 18, 18, 18), QPageLayout.Unit.Millimeter)
+    )
+    document = QTextDocument()
+    document.setDefaultFont(QFont("DejaVu Sans", 9))
+    document.setDefaultStyleSheet(STYLE)
+    document.setHtml(f"<html><body>{body_html}</body></html>")
+    # Lay the text out across the printable width (in points, not device pixels).
+    printable = writer.pageLayout().paintRect(QPageLayout.Unit.Point)
+    document.setPageSize(QSizeF(printable.width(), printable.height()))
+    document.print_(writer)
+    del writer  # flushes and closes the file
+    os.replace(temp, path)
+    return path

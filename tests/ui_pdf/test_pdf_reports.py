@@ -1,0 +1,70 @@
+"""The share report and handover PDFs: real A4 PDFs whose text says what it should."""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from ld_desktop.services.handover import HandoverItem, HandoverRecord, HandoverSummary
+from ld_desktop.services.sharing import ShareReport
+from ld_desktop.ui.pdf.handover_report import write_handover_report
+from ld_desktop.ui.pdf.share_report import write_share_report
+
+NOW = datetime(2026, 11, 24, 21, 30, tzinfo=UTC)
+
+
+def _text(path: Path) -> str:
+    """The PDF's words, single-spaced, with typographic ligatures undone."""
+    reader = PdfReader(str(path))
+    raw = " ".join((page.extract_text() or "") for page in reader.pages)
+    return " ".join(unicodedata.normalize("NFKC", raw).split())
+
+
+@pytest.mark.usefixtures("qapp")
+def test_share_report_pdf_contains_only_the_chosen_sections(tmp_path: Path) -> None:
+    report = ShareReport(
+        case_id=uuid.uuid4(), recipient="police", recipient_label="Custody sergeant / police",
+        person_name="Alex Testington", date_of_birth="04/03/1985",
+        custody_record_number="DEMO/01/000001", site_name="Northgate Custody Suite",
+        prepared_by="Demo Practitioner", prepared_at=NOW,
+        consent_statement="Consent to share with Custody sergeant / police given on 24/11/2026.",
+        sections={"vulnerabilities": ["Mental health"],
+                  "recommendations": ["Appropriate adult for interview"]},
+    )
+    path = write_share_report(report, tmp_path / "share.pdf")
+    text = _text(path)
+    assert path.read_bytes().startswith(b"%PDF")
+    assert "Alex Testington" in text
+    assert "Appropriate adult for interview" in text
+    assert "Screening results" not in text
+    page = PdfReader(str(path)).pages[0]
+    assert round(float(page.mediabox.width) / 72 * 25.4) == 210   # A4 width in mm
+
+
+@pytest.mark.usefixtures("qapp")
+def test_handover_pdf_has_receipt_and_says_plainly_when_incomplete(tmp_path: Path) -> None:
+    summary = HandoverSummary(
+        shift_start=datetime(2026, 11, 24, 14), shift_end=datetime(2026, 11, 24, 22),
+        site_names=("Northgate Custody Suite",), in_custody=(), open_by_stage={},
+        high_risks=(HandoverItem(None, "High risk: review 25 Nov"),), pending_escalations=(),
+        referrals_awaiting=(), follow_ups_due=(), sharing_to_do=(), breaches_this_shift=(),
+        staffing_now=(), staffing_next=(), pending_ops=3, open_conflicts=0,
+    )
+    record = HandoverRecord(
+        id=uuid.uuid4(), author="demo.senior", created_at=NOW,
+        shift_start=summary.shift_start, shift_end=summary.shift_end,
+        notes={"general": "Cell 4 needs an AA at 08:00"},
+        sync_receipt={"server_seq": 1234, "pushed": 17, "pulled": 5,
+                      "ops_still_local_at_handover": 3, "conflicts_undecided_at_handover": 0},
+        incomplete_reason="Network down in custody",
+    )
+    text = _text(write_handover_report(summary, record, tmp_path / "handover.pdf"))
+    assert "1234" in text
+    assert "Network down in custody" in text
+    assert "Cell 4 needs an AA" in text
+    assert "No one is on the rota for the next shift" in text
