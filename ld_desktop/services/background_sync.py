@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from ld_desktop.services.errors import StoreError
 from ld_desktop.services.session import SessionLocked, UserSession
 from ld_desktop.services.sync_service import NotEnrolledHere, SyncService
 from sync.client import (
@@ -102,6 +103,9 @@ class BackgroundSync:
         except SyncError as exc:
             log.warning("background sync failed: %s", type(exc).__name__)
             return SyncOutcome(now, None, online=True, error=str(exc))
+        except StoreError as exc:  # e.g. locked mid-sync, disk full: reported, thread lives on
+            log.warning("background sync stopped by the local store: %s", type(exc).__name__)
+            return SyncOutcome(now, None, online=bool(self.online), error=str(exc))
 
     def _loop(self) -> None:
         while not self._stop.is_set():

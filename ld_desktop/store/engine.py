@@ -76,7 +76,10 @@ def _install_transaction_hooks(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers take the write lock up front (no deadlock-prone lock upgrades); readers
+        # (``ld_mode="read"``) use a deferred transaction so they never wait for a writer.
+        read_only = conn.get_execution_options().get("ld_mode") == "read"
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def integrity_problems(engine: Engine) -> list[str]:

@@ -63,6 +63,9 @@ class Store:
     def __init__(self, engine: Engine, data_key: bytes, device: DeviceState) -> None:
         self._engine: Engine | None = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            engine.execution_options(ld_mode="read"), expire_on_commit=False
+        )
         self.device_id = device.device_id
         self.service_name = device.service_name
         self.audit_log = AuditLog(audit_key(data_key), device.device_id)
@@ -125,8 +128,9 @@ class Store:
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
+        """A read-only session (deferred transaction: never waits for a writer in WAL)."""
         self.engine  # noqa: B018 - raises if locked
-        session = self._sessions()
+        session = self._read_sessions()
         try:
             yield session
         except SQLAlchemyError as exc:
