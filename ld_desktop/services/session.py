@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ld_desktop.services.clinical.outcome import OutcomeService
     from ld_desktop.services.clinical.referrals import ReferralService
     from ld_desktop.services.clinical.risk import RiskService
+    from ld_desktop.services.clinical.screenings import ScreeningService
     from ld_desktop.services.conflicts import ConflictService
     from ld_desktop.services.handover import HandoverService
     from ld_desktop.services.maintenance import MaintenanceService
@@ -198,6 +199,12 @@ class UserSession:
         from ld_desktop.services.clinical.consent import ConsentService
 
         return ConsentService(self)
+
+    @property
+    def screenings(self) -> ScreeningService:
+        from ld_desktop.services.clinical.screenings import ScreeningService
+
+        return ScreeningService(self)
 
     @property
     def notes(self) -> NoteService:

@@ -1,0 +1,76 @@
+"""Screenings: drafts survive a lock, completion updates the case, sign-off makes them
+immutable, corrections are linked amendments, youth checks come first."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+
+from ld_desktop.services.clinical.consent import ConsentDraft
+from ld_desktop.services.clinical.screenings import SignedOff, YouthChecksMissing
+from ld_desktop.services.persons import PersonDraft
+
+if TYPE_CHECKING:
+    from tests.clinical.conftest import Clinic
+
+PRACT = ("prac1", "practitioner passphrase here")
+CORE_RESULT = {"title": "L&D core screen", "summary": "Mental health and housing needs",
+               "domains": ["mental-health", "housing"]}
+
+
+def test_half_done_screening_survives_a_lock_and_resumes(clinic: Clinic) -> None:
+    case_id = clinic.adult_case.id
+    draft = clinic.session.screenings.start(case_id, "phq9", "1.0")
+    assert draft.observation_only  # no consent recorded yet: marked as observation
+    clinic.session.screenings.save_progress(draft.id, {"phq9.1": 2, "phq9.2": 1},
+                                            {"position": "phq9.3"})
+    clinic.session.lock()
+    again = clinic.workstation.unlock(*PRACT)
+    [resumed] = again.screenings.drafts(case_id)
+    assert resumed.answers == {"phq9.1": 2, "phq9.2": 1}
+    assert resumed.flow == {"position": "phq9.3"}
+    clinic.session = again
+
+
+def test_completing_the_core_screen_marks_the_case_and_adds_flags(clinic: Clinic) -> None:
+    case_id = clinic.adult_case.id
+    clinic.session.consent.record(case_id, ConsentDraft("assessment", "given",
+                                                         capacity="has-capacity"))
+    draft = clinic.session.screenings.start(case_id, "ld-core", "1.0")
+    assert not draft.observation_only
+    clinic.session.screenings.complete(draft.id, {"ld-core.1": "yes"}, CORE_RESULT)
+    case = clinic.session.cases.open(case_id)
+    assert case.stage == "screened"
+    assert case.screened_at is not None
+    assert set(case.flags) == {"mental-health", "housing"}
+
+
+def test_signed_off_screening_is_never_edited_only_amended(clinic: Clinic) -> None:
+    screenings = clinic.session.screenings
+    draft = screenings.start(clinic.adult_case.id, "gad7", "1.0")
+    done = screenings.complete(draft.id, {"gad7.1": 3}, {"title": "GAD-7", "summary": "3"})
+    signed = screenings.sign_off(done.id)
+    assert signed.signed_off_by == "prac1"
+    with pytest.raises(SignedOff):
+        screenings.save_progress(done.id, {"gad7.1": 0})
+    fix = screenings.amend(done.id, {"gad7.1": 2}, {"title": "GAD-7", "summary": "2"},
+                           "Item 1 was misheard")
+    assert fix.amends_id == done.id
+    by_id = {s.id: s for s in screenings.for_case(clinic.adult_case.id)}
+    assert by_id[done.id].answers == {"gad7.1": 3}      # the original is untouched
+    assert by_id[fix.id].result["amendment_reason"] == "Item 1 was misheard"
+
+
+def test_youth_needs_parent_and_appropriate_adult_before_screening(clinic: Clinic) -> None:
+    case_id = clinic.youth_case.id
+    with pytest.raises(YouthChecksMissing) as missing:
+        clinic.session.screenings.start(case_id, "ld-core", "1.0")
+    assert len(missing.value.missing) == 2
+    person = clinic.youth_case.person
+    clinic.session.persons.update(person.id, PersonDraft(
+        person.given_name, person.family_name, person.date_of_birth,
+        parent_carer="Parent (fictional), 01632 960001"))
+    clinic.session.consent.record(case_id, ConsentDraft(
+        "assessment", "given", gillick_competent=True, appropriate_adult="Parent (fictional)"))
+    assert clinic.session.screenings.start(case_id, "ld-core", "1.0").state == "draft"
