@@ -74,7 +74,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
 
 class PermissionDenied(PermissionError):
     def __init__(self, role: Role, permission: Permission) -> None:
-        super().__init__(f"A {role.label.lower()} may not {_ACTIONS[permission]}.")
+        article = "An" if role.label[0].lower() in "aeiou" else "A"
+        super().__init__(f"{article} {role.label.lower()} may not {_ACTIONS[permission]}.")
         self.role = role
         self.permission = permission
 

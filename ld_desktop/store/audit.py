@@ -21,9 +21,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ld_desktop.domain.ids import new_id
-from ld_desktop.store.models import AuditEvent, utcnow
+from ld_desktop.store.models import AuditEvent, Setting, utcnow
 
 GENESIS = "0" * 64
+HEAD_KEY = "audit-chain-head"
+TRUNCATION_KEY = "audit_trail_truncated"
 
 
 def audit_key(data_key: bytes) -> bytes:
@@ -53,6 +55,10 @@ def _mac(key: bytes, event: AuditEvent) -> str:
     return hmac.new(key, _canonical(event), hashlib.sha256).hexdigest()
 
 
+def _head_mac(key: bytes, seq: int, last_mac: str) -> str:
+    return hmac.new(key, f"head|{seq}|{last_mac}".encode(), hashlib.sha256).hexdigest()
+
+
 class AuditLog:
     def __init__(self, key: bytes, device_id: str) -> None:
         self._key = key
@@ -74,6 +80,13 @@ class AuditLog:
             select(AuditEvent.seq, AuditEvent.mac).order_by(AuditEvent.seq.desc()).limit(1)
         ).first()
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        head = session.get(Setting, HEAD_KEY)
+        recorded_head = int(head.value.get("seq", 0)) if head is not None else seq - 1
+        detail = dict(detail or {})
+        if recorded_head != seq - 1:
+            # The newest events were removed since the last write: say so, for ever, in the
+            # chain itself, rather than silently continuing from the shortened trail.
+            detail[TRUNCATION_KEY] = {"trail_ended_at": seq - 1, "head_was": recorded_head}
         event = AuditEvent(
             seq=seq,
             id=new_id(),
@@ -83,13 +96,20 @@ class AuditLog:
             entity=entity,
             entity_id=entity_id,
             case_id=case_id,
-            detail=detail or {},
+            detail=detail,
             device_id=self._device_id,
             prev_mac=prev,
             mac="",
         )
         event.mac = _mac(self._key, event)
         session.add(event)
+        # The chain's head, kept apart from the events (same transaction), so deleting the
+        # newest events is caught too: the chain alone cannot tell a truncated tail.
+        value = {"seq": seq, "mac": _head_mac(self._key, seq, event.mac)}
+        if head is None:
+            session.add(Setting(key=HEAD_KEY, value=value))
+        else:
+            head.value = value
         session.flush()
         return event
 
@@ -117,8 +137,25 @@ def verify_chain(session: Session, key: bytes) -> ChainReport:
             problems.append(f"event {event.seq} does not follow the event before it")
         if not hmac.compare_digest(event.mac, _mac(key, event)):
             problems.append(f"event {event.seq} has been altered")
+        cut = event.detail.get(TRUNCATION_KEY) if isinstance(event.detail, dict) else None
+        if cut:
+            problems.append(
+                f"events {cut['trail_ended_at'] + 1}..{cut['head_was']} were missing from the "
+                f"end of the trail when event {event.seq} was recorded"
+            )
         expected_prev = event.mac
         expected_seq = event.seq + 1
+    head = session.get(Setting, HEAD_KEY)
+    if head is not None:
+        head_seq = int(head.value.get("seq", 0))
+        if head_seq != expected_seq - 1:
+            problems.append(f"the trail ends at event {expected_seq - 1} but event {head_seq} "
+                            "was recorded: events are missing from the end")
+        elif not hmac.compare_digest(str(head.value.get("mac", "")),
+                                     _head_mac(key, head_seq, expected_prev)):
+            problems.append("the record of the newest event does not match the trail")
+    elif count:
+        problems.append("the record of the newest event is missing")
     return ChainReport(count, problems)
 
 
