@@ -9,7 +9,7 @@ from datetime import datetime
 from ld_desktop.domain.age import age_on, is_youth
 from ld_desktop.domain.pathway import OPEN_STAGES, ContactType, ReferralSource, Stage, Urgency
 from ld_desktop.domain.roles import Permission
-from ld_desktop.domain.targets import breaches
+from ld_desktop.domain.targets import Targets, breaches
 from ld_desktop.services.persons import RecordNotFound, person_view
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.timeline import build_timeline
@@ -18,8 +18,8 @@ from ld_desktop.store import case_queries
 from ld_desktop.store.case_detail_queries import get_visible_case
 from ld_desktop.store.case_queries import CaseQuery, custody_numbers_for
 from ld_desktop.store.models import Case, Person, Site
-from ld_desktop.store.person_queries import get_visible
 from ld_desktop.store.search_index import index_person
+from ld_desktop.store.store import DbSession
 
 
 @dataclass(frozen=True)
@@ -71,11 +71,12 @@ class CaseService:
         if draft.site_id not in self._s.site_ids:
             raise PermissionError("You can only take referrals at your own sites.")
         clean = draft.validated(self._s.now())
+        targets = self._s.settings.load().targets
         with self._s.store.unit_of_work(self._s.user.username) as uow:
-            person = get_visible(uow.session, clean.person_id, self._s.site_ids)
-            if person is None:
-                person = uow.session.get(Person, clean.person_id)
-            if person is None:
+            # someone known at another site can be referred here: the case links them
+            person = uow.session.get(Person, clean.person_id)
+            site = uow.session.get(Site, clean.site_id)
+            if person is None or person.entered_in_error or site is None:
                 raise RecordNotFound("person")
             assert clean.referral_time is not None
             case = Case(
@@ -94,9 +95,9 @@ class CaseService:
                          person.nhs_number, person.date_of_birth,
                          custody_numbers_for(uow.session, person.id))
             uow.audit("create", entity="case", entity_id=case.id, case_id=case.id)
-            case_id = case.id
-        self._s.bus.publish(Changes(frozenset({"case"}), frozenset({case_id})))
-        return self.open(case_id, audit=False)
+            view = self._view(uow.session, case, person, site, targets, new=True)
+        self._s.bus.publish(Changes(frozenset({"case"}), frozenset({view.id})))
+        return view
 
     def update(self, case_id: uuid.UUID, changes: dict[str, object]) -> list[str]:
         """Change case fields (stage, holder, urgency, flags ...). Stage times are set here."""
@@ -137,24 +138,27 @@ class CaseService:
             case, person, site = found
             if audit:
                 uow.audit("view", entity="case", entity_id=case.id, case_id=case.id)
-            age = (age_on(person.date_of_birth, case.referral_time.date())
-                   if person.date_of_birth else None)
-            return CaseView(
-                id=case.id, person=person_view(person), site=SiteView(site.id, site.name,
-                                                                       site.kind),
-                referral_source=case.referral_source, referral_time=case.referral_time,
-                custody_record_number=case.custody_record_number,
-                offences=tuple(case.offences), contact_type=case.contact_type,
-                urgency=case.urgency, reason=case.reason, stage=case.stage, holder=case.holder,
-                flags=tuple(case.flags), risk_level=case.risk_level, in_custody=case.in_custody,
-                seen_at=case.seen_at, screened_at=case.screened_at,
-                assessed_at=case.assessed_at, closed_at=case.closed_at, age_at_referral=age,
-                is_youth=age is not None and is_youth(age),
-                breaches=tuple(breaches(targets, case.referral_time, case.seen_at,
-                                        case.screened_at, self._s.now()))
-                if case.stage != Stage.CLOSED.value else (),
-                timeline=tuple(build_timeline(uow.session, case)),
-            )
+            return self._view(uow.session, case, person, site, targets)
+
+    def _view(self, db: DbSession, case: Case, person: Person, site: Site,
+              targets: Targets, *, new: bool = False) -> CaseView:
+        age = (age_on(person.date_of_birth, case.referral_time.date())
+               if person.date_of_birth else None)
+        late = () if case.stage == Stage.CLOSED.value else tuple(
+            breaches(targets, case.referral_time, case.seen_at, case.screened_at,
+                     self._s.now()))
+        return CaseView(
+            id=case.id, person=person_view(person), site=SiteView(site.id, site.name, site.kind),
+            referral_source=case.referral_source, referral_time=case.referral_time,
+            custody_record_number=case.custody_record_number, offences=tuple(case.offences),
+            contact_type=case.contact_type, urgency=case.urgency, reason=case.reason,
+            stage=case.stage, holder=case.holder, flags=tuple(case.flags),
+            risk_level=case.risk_level, in_custody=case.in_custody, seen_at=case.seen_at,
+            screened_at=case.screened_at, assessed_at=case.assessed_at,
+            closed_at=case.closed_at, age_at_referral=age,
+            is_youth=age is not None and is_youth(age), breaches=late,
+            timeline=tuple(build_timeline(db, case, new=new)),
+        )
 
     def page(self, filt: CaseFilter, offset: int, limit: int) -> list[CaseRow]:
         self._s.require(Permission.VIEW_RECORDS)
@@ -185,10 +189,7 @@ class CaseService:
                          descending=filt.descending)
 
 
-def _row(case: Case, person: Person, site: Site, targets: object, now: datetime) -> CaseRow:
-    from ld_desktop.domain.targets import Targets
-
-    assert isinstance(targets, Targets)
+def _row(case: Case, person: Person, site: Site, targets: Targets, now: datetime) -> CaseRow:
     late = () if case.stage == Stage.CLOSED.value else tuple(
         breaches(targets, case.referral_time, case.seen_at, case.screened_at, now))
     return CaseRow(

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from ld_desktop.services.maintenance import MaintenanceService
     from ld_desktop.services.persons import PersonService
     from ld_desktop.services.rota import RotaService
-    from ld_desktop.services.settings import SettingsService
+    from ld_desktop.services.settings import SettingsService, WorkstationSettings
     from ld_desktop.services.sharing import SharingService
 
 
@@ -54,6 +54,8 @@ class UserSession:
         self.user = user
         self.sites = sites
         self.bus = ChangeBus()
+        # Settings change rarely (and only through SettingsService.save, which clears this).
+        self.cached_settings: WorkstationSettings | None = None
         self.service_name = store.service_name
         self.device_id = store.device_id
 

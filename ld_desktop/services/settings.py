@@ -32,13 +32,18 @@ class SettingsService:
         self._s = session
 
     def load(self) -> WorkstationSettings:
+        cached = self._s.cached_settings
+        if cached is not None:
+            return cached
         with self._s.store.reading() as db:
             data = get_setting(db, SETTINGS_KEY) or {}
-        return WorkstationSettings(
+        settings = WorkstationSettings(
             auto_lock_minutes=int(data.get("auto_lock_minutes", 5)),
             targets=Targets.from_json(data.get("targets", {})),
             sync_interval_minutes=int(data.get("sync_interval_minutes", 10)),
         )
+        self._s.cached_settings = settings
+        return settings
 
     def save(self, settings: WorkstationSettings) -> None:
         self._s.require(Permission.CONFIGURE)
@@ -55,4 +60,5 @@ class SettingsService:
                 },
             )
             uow.audit("settings-changed")
+        self._s.cached_settings = None
         self._s.bus.publish(Changes(frozenset({"settings"})))

@@ -9,11 +9,14 @@ from ld_desktop.store.models import Case
 from ld_desktop.store.store import DbSession
 
 
-def build_timeline(db: DbSession, case: Case) -> list[TimelineEntry]:
+def build_timeline(db: DbSession, case: Case, *, new: bool = False) -> list[TimelineEntry]:
+    """``new``: the case was created in this transaction, so only the referral exists yet."""
     entries = [
         TimelineEntry(case.referral_time, "referral",
                       f"Referred by {ReferralSource(case.referral_source).label.lower()}")
     ]
+    if new:
+        return entries
     for stage, when in (
         (Stage.SEEN, case.seen_at), (Stage.SCREENED, case.screened_at),
         (Stage.ASSESSED, case.assessed_at), (Stage.CLOSED, case.closed_at),

@@ -13,11 +13,12 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import func, select
+from sqlalchemy import JSON, Table, bindparam, func, insert, select
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ld_desktop.domain.ids import new_id
@@ -26,6 +27,16 @@ from ld_desktop.store.models import AuditEvent, Setting, utcnow
 GENESIS = "0" * 64
 HEAD_KEY = "audit-chain-head"
 TRUNCATION_KEY = "audit_trail_truncated"
+
+
+# Compiled once: the same statement shape every time, so SQLAlchemy's cache applies.
+_INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
+_UPSERT_HEAD = (
+    sqlite_insert(cast(Table, Setting.__table__))
+    .values(key=bindparam("key"), value=bindparam("value", type_=JSON()))
+    .on_conflict_do_update(index_elements=["key"],
+                           set_={"value": bindparam("value", type_=JSON())})
+)
 
 
 def audit_key(data_key: bytes) -> bytes:
@@ -80,8 +91,8 @@ class AuditLog:
             select(AuditEvent.seq, AuditEvent.mac).order_by(AuditEvent.seq.desc()).limit(1)
         ).first()
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-        head = session.get(Setting, HEAD_KEY)
-        recorded_head = int(head.value.get("seq", 0)) if head is not None else seq - 1
+        head = session.execute(select(Setting.value).where(Setting.key == HEAD_KEY)).scalar()
+        recorded_head = int(head.get("seq", 0)) if head is not None else seq - 1
         detail = dict(detail or {})
         if recorded_head != seq - 1:
             # The newest events were removed since the last write: say so, for ever, in the
@@ -102,15 +113,14 @@ class AuditLog:
             mac="",
         )
         event.mac = _mac(self._key, event)
-        session.add(event)
+        # Core inserts: an audit row is written once and never loaded back in this session,
+        # so the ORM's unit-of-work bookkeeping would be pure overhead on every save.
+        session.execute(
+            _INSERT_EVENT, {c.key: getattr(event, c.key) for c in AuditEvent.__table__.columns})
         # The chain's head, kept apart from the events (same transaction), so deleting the
         # newest events is caught too: the chain alone cannot tell a truncated tail.
         value = {"seq": seq, "mac": _head_mac(self._key, seq, event.mac)}
-        if head is None:
-            session.add(Setting(key=HEAD_KEY, value=value))
-        else:
-            head.value = value
-        session.flush()
+        session.execute(_UPSERT_HEAD, {"key": HEAD_KEY, "value": value})
         return event
 
 

@@ -7,8 +7,9 @@ so the server can tell a clash per field. This is the only way records change lo
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from ld_desktop.domain.ids import new_id
@@ -23,6 +24,8 @@ from ld_desktop.store.wire_values import (
 from sync.hlc import HybridLogicalClock
 
 SCHEMA_VERSION = 1  # data-model version carried by every op; bump with wire-visible changes
+# Core insert, compiled once: outbox rows are written and never read back in the same session.
+_INSERT_OP = insert(cast(Table, OutboxOp.__table__))
 
 
 class ChangeLog:
@@ -142,19 +145,9 @@ class ChangeLog:
         device.next_device_seq = seq + 1
         stamp = self._clock.now().encode()
         device.last_hlc = stamp
-        self._session.add(
-            OutboxOp(
-                device_seq=seq,
-                op_id=op_id,
-                hlc=stamp,
-                user=self._user,
-                schema_version=SCHEMA_VERSION,
-                entity=entity,
-                entity_id=entity_id,
-                kind=kind,
-                sites=sites,
-                links=links or [],
-                fields=fields,
-                base_versions=base,
-            )
-        )
+        self._session.execute(_INSERT_OP, {
+            "device_seq": seq, "op_id": op_id, "hlc": stamp, "user": self._user,
+            "schema_version": SCHEMA_VERSION, "entity": entity, "entity_id": entity_id,
+            "kind": kind, "sites": sites, "links": links or [], "fields": fields,
+            "base_versions": base, "created_at": utcnow(), "status": "pending", "error": None,
+        })
