@@ -1,0 +1,64 @@
+"""The instruments a workstation offers: the files shipped in resources/instruments plus any
+licensed definitions the service imported into its store. Every file is validated at load;
+an invalid one gives an error naming the file and the bad field."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from ld_desktop.domain.instruments import (
+    DefinitionError,
+    InstrumentDefinition,
+    parse_definition,
+)
+from ld_desktop.resources import resource_path
+
+SCHEMA_FILE = "schema.json"
+
+
+def instruments_dir() -> Path:
+    return resource_path("instruments")
+
+
+def validate_definition_file(path: Path) -> InstrumentDefinition:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise DefinitionError(str(path), [f"cannot be read ({exc.strerror})"]) from None
+    except ValueError as exc:
+        raise DefinitionError(str(path), [f"is not valid JSON ({exc})"]) from None
+    return parse_definition(data, str(path))
+
+
+class InstrumentLibrary:
+    def __init__(self, definitions: Iterable[InstrumentDefinition]) -> None:
+        self._by_id: dict[str, InstrumentDefinition] = {}
+        for definition in definitions:   # later ones (imported) replace shipped ones
+            self._by_id[definition.id] = definition
+
+    @classmethod
+    def load(cls, extra: Iterable[dict[str, Any]] = ()) -> InstrumentLibrary:
+        shipped = [validate_definition_file(p) for p in sorted(instruments_dir().glob("*.json"))
+                   if p.name != SCHEMA_FILE]
+        imported = [parse_definition(d, f"imported {d.get('id', '?')}") for d in extra]
+        return cls([*shipped, *imported])
+
+    def ids(self) -> list[str]:
+        return sorted(self._by_id)
+
+    def get(self, instrument_id: str) -> InstrumentDefinition:
+        try:
+            return self._by_id[instrument_id]
+        except KeyError:
+            raise KeyError(f"No instrument called {instrument_id!r}. Known: "
+                           + ", ".join(self.ids())) from None
+
+    def all(self) -> list[InstrumentDefinition]:
+        return [self._by_id[i] for i in self.ids()]
+
+    def offered_for(self, age: int | None) -> list[InstrumentDefinition]:
+        """What may be offered: adult-only instruments are not offered to 10-17s."""
+        return [d for d in self.all() if d.suitable_for(age)]
