@@ -37,6 +37,12 @@ def _date_token(token: str) -> str | None:
         return None
 
 
+def search_rowid(person_id: uuid.UUID) -> int:
+    """The person's row in the FTS table: derived from the id, so re-indexing finds the old
+    row by rowid instead of scanning the (unindexed) id column of every row."""
+    return person_id.int & ((1 << 63) - 1)
+
+
 def index_person(
     session: Session,
     person_id: uuid.UUID,
@@ -49,15 +55,19 @@ def index_person(
     if date_of_birth:
         identifiers.append(date_of_birth.strftime("%Y%m%d"))
     identifiers += [_compact(n) for n in custody_numbers]
-    session.execute(text("DELETE FROM person_search WHERE person_id = :id"), {"id": str(person_id)})
+    rowid = search_rowid(person_id)
+    session.execute(text("DELETE FROM person_search WHERE rowid = :r"), {"r": rowid})
     session.execute(
-        text("INSERT INTO person_search (person_id, names, identifiers) VALUES (:id, :n, :i)"),
-        {"id": str(person_id), "n": " ".join(names), "i": " ".join(filter(None, identifiers))},
+        text("INSERT INTO person_search (rowid, person_id, names, identifiers) "
+             "VALUES (:r, :id, :n, :i)"),
+        {"r": rowid, "id": str(person_id), "n": " ".join(names),
+         "i": " ".join(filter(None, identifiers))},
     )
 
 
 def remove_person(session: Session, person_id: uuid.UUID) -> None:
-    session.execute(text("DELETE FROM person_search WHERE person_id = :id"), {"id": str(person_id)})
+    session.execute(text("DELETE FROM person_search WHERE rowid = :r"),
+                    {"r": search_rowid(person_id)})
 
 
 def fts_query(user_text: str) -> str | None:
