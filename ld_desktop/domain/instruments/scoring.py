@@ -73,7 +73,7 @@ class ScreeningResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "instrument": self.instrument_id, "version": self.version, "title": self.title,
-            "scores": {k: {"label": s.label, "value": s.value, "band": s.band,
+            "scores": {k: {"label": s.label, "value": _number(s.value), "band": s.band,
                            "complete": s.complete, "prorated": s.prorated}
                        for k, s in self.scores.items()},
             "flags": [{"id": f.id, "severity": f.severity.value, "text": f.text}
@@ -216,3 +216,7 @@ def evaluate(definition: InstrumentDefinition, answers: Mapping[str, Any],
         referrals=tuple(dict.fromkeys(r for f in raised for r in f.referrals)),
         missing_required=missing,
     )
+
+
+def _number(value: float | None) -> float | int | None:
+    return int(value) if value is not None and float(value).is_integer() else value
