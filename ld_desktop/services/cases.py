@@ -59,6 +59,7 @@ class CaseFilter:
     open_only: bool = False
     sort: str = "referral_time"
     descending: bool = True
+    person_id: uuid.UUID | None = None
 
 
 class CaseService:
@@ -186,7 +187,7 @@ class CaseService:
         sites = [s for s in filt.site_ids if s in mine] if filt.site_ids else mine
         stages = filt.stages or (tuple(s.value for s in OPEN_STAGES) if filt.open_only else ())
         return CaseQuery(site_ids=sites, text=filt.text, stages=stages, sort=filt.sort,
-                         descending=filt.descending)
+                         descending=filt.descending, person_id=filt.person_id)
 
 
 def _row(case: Case, person: Person, site: Site, targets: Targets, now: datetime) -> CaseRow:

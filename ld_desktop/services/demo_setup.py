@@ -1,0 +1,47 @@
+"""The demo workstation: a temporary encrypted store full of obviously fictional data, with one
+account per role whose passphrases are shown on the unlock screen."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ld_desktop.domain.roles import Role
+from ld_desktop.services.demo_data import seed_demo_cases
+from ld_desktop.services.workstation import Workstation
+
+DEMO_SITES = ["Northgate Custody Suite (demo)", "Riverside Magistrates' Court (demo)"]
+DEMO_ACCOUNTS: dict[str, tuple[Role, str]] = {
+    "demo.admin": (Role.ADMIN, "demo admin passphrase"),
+    "demo.senior": (Role.SENIOR, "demo senior passphrase"),
+    "demo.practitioner": (Role.PRACTITIONER, "demo practitioner passphrase"),
+}
+
+
+@dataclass(frozen=True)
+class DemoStore:
+    data_dir: Path
+    accounts: dict[str, tuple[Role, str]]
+
+
+def create_demo_store(cases: int = 300, folder: Path | None = None) -> DemoStore:
+    # Demo data is fictional and thrown away: cheap key derivation keeps start-up quick.
+    # Real stores never use this profile.
+    os.environ["LD_DESKTOP_KDF_PROFILE"] = "fast"
+    data_dir = folder or Path(tempfile.mkdtemp(prefix="ld-desktop-demo-"))
+    ws = Workstation(data_dir)
+    admin_name = "demo.admin"
+    ws.initialise("Demo L&D Service (fictional)", DEMO_SITES, admin_name,
+                  DEMO_ACCOUNTS[admin_name][1], "Demo Administrator")
+    admin = ws.unlock(admin_name, DEMO_ACCOUNTS[admin_name][1])
+    try:
+        for name, (role, passphrase) in DEMO_ACCOUNTS.items():
+            if role is not Role.ADMIN:
+                admin.accounts.add_user(name, role, passphrase,
+                                        display_name=f"Demo {role.label}")
+        seed_demo_cases(admin, cases)
+    finally:
+        admin.lock("demo set-up finished")
+    return DemoStore(data_dir, dict(DEMO_ACCOUNTS))

@@ -1,0 +1,215 @@
+"""The main window: the unlock screen until someone unlocks, then navigation, pages and a
+status bar. Locking (Ctrl+L or idle) drops every page and the session: nothing stays on screen."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ld_desktop.domain.roles import Permission
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.sync_service import SyncService
+from ld_desktop.services.views import Changes
+from ld_desktop.services.workstation import Workstation
+from ld_desktop.ui.idle import IdleWatcher
+from ld_desktop.ui.new_referral import NewReferralDialog
+from ld_desktop.ui.pages.case_lists import CaseloadPage, CasesPage
+from ld_desktop.ui.pages.people import PeoplePage
+from ld_desktop.ui.pages.record_views import CasePage, PersonPage
+from ld_desktop.ui.unlock_page import UnlockPage
+
+PLACES = ["Caseload", "Cases", "People", "Screening", "Handover", "Sync", "Reports", "Admin"]
+LATER = {"Screening": "The screening wizard", "Handover": "End of shift and handover",
+         "Sync": "The sync page", "Reports": "Reports", "Admin": "Administration"}
+
+
+class _ChangeRelay(QObject):
+    """Service change notices may come from any thread; re-emit them on the GUI thread."""
+
+    changed = Signal(object)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, workstation: Workstation, *, demo_hint: str | None = None,
+                 banner: str | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("L&D Desktop")
+        self.resize(1280, 800)
+        self.workstation = workstation
+        self.session: UserSession | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._relay = _ChangeRelay()
+        self._relay.changed.connect(self._on_changes)
+        self.unlock_page = UnlockPage(workstation, demo_hint)
+        self.unlock_page.unlocked.connect(self.start_session)
+        self.root = QStackedWidget()
+        self.root.addWidget(self.unlock_page)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        if banner:
+            strip = QLabel(banner)
+            strip.setObjectName("banner")
+            strip.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            layout.addWidget(strip)
+        layout.addWidget(self.root)
+        self.setCentralWidget(central)
+        self.idle = IdleWatcher(5)
+        self.idle.idle.connect(lambda: self.lock("idle"))
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+        lock = QShortcut(QKeySequence("Ctrl+L"), self)
+        lock.activated.connect(lambda: self.lock("on demand"))
+        self.status_user = QLabel("Locked")
+        self.status_sync = QLabel("")
+        self.statusBar().addWidget(self.status_user)
+        self.statusBar().addPermanentWidget(self.status_sync)
+        self.shell: QWidget | None = None
+
+    # ------------------------------------------------------------------ session
+    def start_session(self, session: UserSession) -> None:
+        self.session = session
+        self.idle.set_minutes(session.settings.load().auto_lock_minutes)
+        self.idle.start()
+        self._unsubscribe = session.bus.subscribe(self._relay.changed.emit)
+        self.shell = self._build_shell(session)
+        self.root.addWidget(self.shell)
+        self.root.setCurrentWidget(self.shell)
+        self._update_status()
+
+    def lock(self, reason: str) -> None:
+        """Hide every piece of data, drop the pages and the key."""
+        if self.session is None:
+            return
+        username = self.session.user.username
+        if self._unsubscribe:
+            self._unsubscribe()
+        self.session.lock(reason)
+        self.session = None
+        self.idle.stop()
+        if self.shell is not None:
+            self.root.removeWidget(self.shell)
+            self.shell.deleteLater()
+            self.shell = None
+        self.root.setCurrentWidget(self.unlock_page)
+        self.unlock_page.refresh_usernames(preselect=username)
+        self.status_user.setText("Locked")
+        self.status_sync.setText("")
+
+    # ------------------------------------------------------------------ shell
+    def _build_shell(self, session: UserSession) -> QWidget:
+        shell = QWidget()
+        self.nav = QListWidget()
+        self.nav.setObjectName("nav")
+        self.nav.setAccessibleName("Navigation")
+        self.nav.setFixedWidth(190)
+        self.pages = QStackedWidget()
+        self.page_by_name: dict[str, QWidget] = {}
+        clinical = session.can(Permission.VIEW_RECORDS)
+        for name in PLACES:
+            if name in ("Caseload", "Cases", "People", "Screening", "Handover") and not clinical:
+                continue
+            if name == "Admin" and not session.can(Permission.MANAGE_USERS):
+                continue
+            page = self._make_page(name, session)
+            self.page_by_name[name] = page
+            self.pages.addWidget(page)
+            self.nav.addItem(name)
+        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        self.nav.setCurrentRow(0)
+        side = QVBoxLayout()
+        side.addWidget(self.nav)
+        if session.can(Permission.EDIT_RECORDS):
+            new = QPushButton("New referral (Ctrl+N)")
+            new.setAccessibleName("New referral")
+            new.clicked.connect(self.new_referral)
+            QShortcut(QKeySequence("Ctrl+N"), shell).activated.connect(self.new_referral)
+            side.addWidget(new)
+        lock = QPushButton("Lock (Ctrl+L)")
+        lock.setAccessibleName("Lock the workstation")
+        lock.clicked.connect(lambda: self.lock("on demand"))
+        side.addWidget(lock)
+        layout = QHBoxLayout(shell)
+        layout.addLayout(side)
+        layout.addWidget(self.pages, 1)
+        return shell
+
+    def _make_page(self, name: str, session: UserSession) -> QWidget:
+        if name == "Caseload":
+            caseload = CaseloadPage(session)
+            caseload.open_case.connect(self.open_case)
+            return caseload
+        if name == "Cases":
+            cases = CasesPage(session)
+            cases.open_case.connect(self.open_case)
+            return cases
+        if name == "People":
+            people = PeoplePage(session)
+            people.open_person.connect(self.open_person)
+            return people
+        placeholder = QLabel(f"{LATER.get(name, name)} will appear here.")
+        placeholder.setObjectName("subtitle")
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return placeholder
+
+    def show_page(self, name: str) -> None:
+        self.nav.setCurrentRow(list(self.page_by_name).index(name))
+
+    def _show_detail(self, widget: QWidget) -> None:
+        self.pages.addWidget(widget)
+        self.pages.setCurrentWidget(widget)
+        self.nav.clearSelection()
+
+    def open_case(self, case_id: uuid.UUID) -> None:
+        if self.session is not None:
+            self._show_detail(CasePage(self.session.cases.open(case_id)))
+
+    def open_person(self, person_id: uuid.UUID) -> None:
+        if self.session is not None:
+            page = PersonPage(self.session, self.session.persons.open(person_id))
+            page.open_case.connect(self.open_case)
+            self._show_detail(page)
+
+    def new_referral(self) -> None:
+        if self.session is None:
+            return
+        dialog = NewReferralDialog(self.session)
+        if dialog.exec() and dialog.created is not None:
+            self.open_case(dialog.created.id)
+
+    # ------------------------------------------------------------------ changes
+    def _on_changes(self, changes: Changes) -> None:
+        if self.session is None or self.shell is None:
+            return
+        for page in self.page_by_name.values():
+            handler = getattr(page, "on_changes", None)
+            if handler is not None:
+                handler(changes)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        if self.session is None:
+            return
+        user = self.session.user
+        sites = ", ".join(s.name for s in self.session.sites)
+        self.status_user.setText(f"{user.display_name} ({user.role.label}) · {sites}")
+        status = SyncService(self.session).status()
+        last = f"{status.last_sync_at:%d/%m %H:%M}" if status.last_sync_at else "never"
+        state = "offline (not enrolled)" if not status.enrolled else "sync ready"
+        self.status_sync.setText(f"{state} · {status.pending_ops} changes to sync · "
+                                 f"last sync {last}")

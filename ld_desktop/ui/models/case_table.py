@@ -1,0 +1,107 @@
+"""Table models over the services. The Cases model fetches a page at a time (canFetchMore /
+fetchMore), so a 100k-case store never loads whole; the caseload model shows a given list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from ld_desktop.domain.pathway import Stage, Urgency
+from ld_desktop.domain.vulnerabilities import label as flag_label
+from ld_desktop.services.views import CaseRow
+
+Index = QModelIndex | QPersistentModelIndex
+COLUMNS = ["Person", "Site", "Stage", "Waiting", "Urgency", "Flags", "Held by"]
+SORT_KEYS = {0: "family_name", 1: "site", 2: "stage", 3: "referral_time", 4: "urgency"}
+OVERDUE = QColor("#fde8e6")
+HIGH_RISK = QColor("#d5281b")
+
+
+def waiting(since: datetime, now: datetime | None = None) -> str:
+    minutes = int(((now or datetime.now(UTC)) - since).total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+    return f"{minutes // 1440} days"
+
+
+class CaseRowsModel(QAbstractTableModel):
+    """Rows already fetched; subclasses decide how more arrive."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[CaseRow] = []
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.rows):
+            return None
+        row = self.rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return [
+                row.person_name, row.site_name, Stage(row.stage).label,
+                waiting(row.referral_time), Urgency(row.urgency).label,
+                ", ".join((["HIGH RISK"] if row.risk_level == "high" else [])
+                          + [flag_label(f) for f in row.flags]),
+                row.holder or "",
+            ][column]
+        if role == Qt.ItemDataRole.BackgroundRole and row.breaches:
+            return OVERDUE
+        if role == Qt.ItemDataRole.ForegroundRole and column == 5 and row.risk_level == "high":
+            return HIGH_RISK
+        if role == Qt.ItemDataRole.ToolTipRole and row.breaches:
+            return "Overdue: " + "; ".join(row.breaches)
+        if role == Qt.ItemDataRole.UserRole:
+            return str(row.id)
+        return None
+
+    def case_at(self, row: int) -> CaseRow:
+        return self.rows[row]
+
+    def set_rows(self, rows: list[CaseRow]) -> None:
+        self.beginResetModel()
+        self.rows = list(rows)
+        self.endResetModel()
+
+
+class LazyCasesModel(CaseRowsModel):
+    """Pages through ``fetch(offset, limit)`` as the view scrolls."""
+
+    PAGE = 200
+
+    def __init__(self, fetch: Callable[[int, int], list[CaseRow]], total: int) -> None:
+        super().__init__()
+        self._fetch = fetch
+        self.total = total
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and len(self.rows) < self.total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid():
+            return
+        more = self._fetch(len(self.rows), self.PAGE)
+        if not more:
+            self.total = len(self.rows)
+            return
+        first = len(self.rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
+        self.rows.extend(more)
+        self.endInsertRows()

@@ -1,0 +1,53 @@
+"""People as a table (search results or a page of the list)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+
+from ld_desktop.domain.nhs_number import formatted
+from ld_desktop.services.views import PersonSummary
+
+Index = QModelIndex | QPersistentModelIndex
+COLUMNS = ["Name", "Date of birth", "NHS number"]
+
+
+class PeopleModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.people: list[PersonSummary] = []
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.people)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self.people):
+            return None
+        p = self.people[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            if index.column() == 0:
+                return p.display_name
+            if index.column() == 1:
+                return f"{p.date_of_birth:%d/%m/%Y}" if p.date_of_birth else "not known"
+            if p.nhs_number is None:
+                return "none recorded"
+            marker = "" if p.nhs_number_status == "verified" else " (unverified)"
+            return formatted(p.nhs_number) + marker
+        if role == Qt.ItemDataRole.UserRole:
+            return str(p.id)
+        return None
+
+    def set_people(self, people: list[PersonSummary]) -> None:
+        self.beginResetModel()
+        self.people = list(people)
+        self.endResetModel()

@@ -1,0 +1,159 @@
+"""The Caseload board (home) and the Cases list: tables of cases that open the case view."""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ld_desktop.domain.pathway import OPEN_STAGES
+from ld_desktop.services.cases import CaseFilter
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.views import Changes
+from ld_desktop.ui.models.case_table import SORT_KEYS, CaseRowsModel, LazyCasesModel
+
+
+def _table(model: CaseRowsModel, name: str) -> QTableView:
+    view = QTableView()
+    view.setModel(model)
+    view.setAccessibleName(name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.verticalHeader().setVisible(False)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+class CaseloadPage(QWidget):
+    open_case = Signal(object)   # uuid.UUID
+
+    def __init__(self, session: UserSession) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self._s = session
+        self.model = CaseRowsModel()
+        title = QLabel("Caseload")
+        title.setObjectName("title")
+        self.summary = QLabel("")
+        self.summary.setObjectName("subtitle")
+        self.site = QComboBox()
+        self.site.setAccessibleName("Filter by site")
+        self.site.addItem("All my sites", None)
+        for site in session.sites:
+            self.site.addItem(site.name, site.id)
+        self.stage = QComboBox()
+        self.stage.setAccessibleName("Filter by stage")
+        self.stage.addItem("All open stages", None)
+        for stage in OPEN_STAGES:
+            self.stage.addItem(stage.label, stage.value)
+        filters = QHBoxLayout()
+        for text, combo in (("&Site", self.site), ("S&tage", self.stage)):
+            label = QLabel(text)
+            label.setBuddy(combo)
+            filters.addWidget(label)
+            filters.addWidget(combo)
+        filters.addStretch(1)
+        self.view = _table(self.model, "Open cases at my sites")
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(self.summary)
+        layout.addLayout(filters)
+        layout.addWidget(self.view)
+        self.site.currentIndexChanged.connect(self.refresh)
+        self.stage.currentIndexChanged.connect(self.refresh)
+        self.view.activated.connect(lambda i: self.open_case.emit(self.model.case_at(i.row()).id))
+        self.refresh()
+
+    def refresh(self) -> None:
+        site = self.site.currentData()
+        stage = self.stage.currentData()
+        rows = self._s.cases.caseload(site_ids=(site,) if site else (),
+                                      stages=(stage,) if stage else ())
+        self.model.set_rows(rows)
+        overdue = sum(1 for r in rows if r.breaches)
+        high = sum(1 for r in rows if r.risk_level == "high")
+        self.summary.setText(f"{len(rows)} open cases · {overdue} overdue against targets "
+                             f"(shaded) · {high} high risk")
+        self.view.resizeColumnsToContents()
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.touches("case", "person", "risk_assessment", "settings"):
+            self.refresh()
+
+
+class CasesPage(QWidget):
+    open_case = Signal(object)
+
+    def __init__(self, session: UserSession) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self._s = session
+        title = QLabel("Cases")
+        title.setObjectName("title")
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search: name, date of birth, NHS number, custody number")
+        self.search.setAccessibleName("Search cases")
+        self.count = QLabel("")
+        self.count.setObjectName("subtitle")
+        self._sort = ("referral_time", True)
+        self.model = LazyCasesModel(lambda o, n: [], 0)
+        self.view = _table(self.model, "Cases")
+        self.view.setSortingEnabled(False)
+        self.view.horizontalHeader().setSectionsClickable(True)
+        self.view.horizontalHeader().sectionClicked.connect(self._sort_by)
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(150)
+        self._debounce.timeout.connect(self.refresh)
+        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(self.search)
+        layout.addWidget(self.count)
+        layout.addWidget(self.view)
+        self.view.activated.connect(lambda i: self.open_case.emit(self.model.case_at(i.row()).id))
+        self.refresh()
+
+    def _filter(self) -> CaseFilter:
+        key, descending = self._sort
+        return CaseFilter(text=self.search.text(), sort=key, descending=descending)
+
+    def _sort_by(self, column: int) -> None:
+        key = SORT_KEYS.get(column)
+        if key is None:
+            return
+        self._sort = (key, not self._sort[1] if self._sort[0] == key else False)
+        self.view.horizontalHeader().setSortIndicator(
+            column, Qt.SortOrder.DescendingOrder if self._sort[1] else Qt.SortOrder.AscendingOrder)
+        self.refresh()
+
+    def refresh(self) -> None:
+        filt = self._filter()
+        total = self._s.cases.count(filt)
+        model = LazyCasesModel(lambda offset, limit: self._s.cases.page(filt, offset, limit),
+                               total)
+        self.model = model
+        self.view.setModel(model)
+        self.count.setText(f"{total:,} cases")
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.touches("case", "person"):
+            self.refresh()
+
+
+def case_id_of(value: object) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

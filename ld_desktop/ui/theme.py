@@ -1,0 +1,45 @@
+"""The look: calm, readable, NHS-blue accents; a high-contrast option; font scaling."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
+
+NHS_BLUE = "#005eb8"
+STANDARD = f"""
+QWidget {{ color: #212b32; }}
+QMainWindow, QWidget#page {{ background: #f0f4f5; }}
+QListWidget#nav {{ background: #ffffff; border: none; font-size: 11pt; padding-top: 8px; }}
+QListWidget#nav::item {{ padding: 10px 16px; }}
+QListWidget#nav::item:selected {{ background: {NHS_BLUE}; color: white; }}
+QLabel#title {{ font-size: 16pt; font-weight: bold; color: {NHS_BLUE}; }}
+QLabel#subtitle {{ color: #4c6272; }}
+QLabel#error {{ color: #d5281b; font-weight: bold; }}
+QLabel#banner {{ background: #ffeb3b; color: #212b32; font-weight: bold; padding: 4px; }}
+QLabel#flag {{ background: #fff9c4; border-radius: 3px; padding: 1px 4px; }}
+QPushButton {{ background: {NHS_BLUE}; color: white; border: none; padding: 6px 14px;
+              border-radius: 3px; }}
+QPushButton:disabled {{ background: #aeb7bd; }}
+QPushButton:focus {{ outline: 3px solid #ffeb3b; }}
+QLineEdit, QComboBox, QPlainTextEdit, QDateEdit {{ background: white; padding: 4px;
+              border: 1px solid #768692; }}
+QTableView {{ background: white; alternate-background-color: #f8fafb;
+             selection-background-color: {NHS_BLUE}; }}
+QHeaderView::section {{ background: #e8edee; padding: 4px; border: none; font-weight: bold; }}
+"""
+HIGH_CONTRAST = """
+QWidget { color: #ffffff; background: #000000; }
+QListWidget#nav::item:selected, QPushButton { background: #ffff00; color: #000000; }
+QLineEdit, QComboBox, QPlainTextEdit, QTableView { background: #000000; color: #ffffff;
+              border: 2px solid #ffffff; }
+QLabel#banner { background: #ffff00; color: #000000; }
+QLabel#error { color: #ff8080; }
+"""
+
+
+def apply_theme(app: QApplication, *, high_contrast: bool = False, font_scale: float = 1.0
+                ) -> None:
+    font = QFont("DejaVu Sans")
+    font.setPointSizeF(10 * font_scale)
+    app.setFont(font)
+    app.setStyleSheet(HIGH_CONTRAST if high_contrast else STANDARD)

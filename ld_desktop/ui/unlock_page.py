@@ -1,0 +1,118 @@
+"""The unlock screen: nothing of the store is visible until someone unlocks. Key derivation
+runs off the GUI thread with a busy indicator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ld_desktop.services.errors import StoreError
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.workstation import Workstation
+from ld_desktop.ui.operations import run_in_background
+
+
+class UnlockPage(QWidget):
+    unlocked = Signal(object)   # UserSession
+
+    def __init__(self, workstation: Workstation, demo_hint: str | None = None) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self._workstation = workstation
+        title = QLabel("L&D Desktop")
+        title.setObjectName("title")
+        subtitle = QLabel("This workstation is locked. Unlock with your own passphrase.")
+        subtitle.setObjectName("subtitle")
+        self.username = QComboBox()
+        self.username.setEditable(True)
+        self.username.setAccessibleName("Username")
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("Passphrase")
+        self.unlock_button = QPushButton("Unlock")
+        self.unlock_button.setAccessibleName("Unlock")
+        self.unlock_button.setDefault(True)
+        self.error = QLabel("")
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setVisible(False)
+        self.busy.setAccessibleName("Unlocking")
+        form = QFormLayout()
+        form.addRow("&Username", self.username)
+        form.addRow("&Passphrase", self.passphrase)
+        box = QVBoxLayout()
+        box.addWidget(title)
+        box.addWidget(subtitle)
+        box.addLayout(form)
+        box.addWidget(self.unlock_button)
+        box.addWidget(self.busy)
+        box.addWidget(self.error)
+        if demo_hint:
+            hint = QLabel(demo_hint)
+            hint.setObjectName("subtitle")
+            hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            box.addWidget(hint)
+        box.addStretch(1)
+        outer = QVBoxLayout(self)
+        inner = QWidget()
+        inner.setLayout(box)
+        inner.setMaximumWidth(460)
+        outer.addWidget(inner, alignment=Qt.AlignmentFlag.AlignHCenter)
+        self.unlock_button.clicked.connect(self.try_unlock)
+        self.passphrase.returnPressed.connect(self.try_unlock)
+        self.refresh_usernames()
+
+    def refresh_usernames(self, preselect: str | None = None) -> None:
+        current = preselect or self.username.currentText()
+        self.username.clear()
+        try:
+            self.username.addItems(self._workstation.usernames())
+        except StoreError as exc:
+            self.error.setText(str(exc))
+        if current:
+            self.username.setCurrentText(current)
+        self.passphrase.clear()
+        self.passphrase.setFocus()
+
+    def try_unlock(self, _checked: bool = False, *, then: Callable[[], None] | None = None
+                   ) -> None:
+        username = self.username.currentText().strip()
+        passphrase = self.passphrase.text()
+        if not username or not passphrase:
+            self.error.setText("Enter your username and passphrase.")
+            return
+        self.error.setText("")
+        self._busy(True)
+
+        def done(session: UserSession) -> None:
+            self._busy(False)
+            self.passphrase.clear()
+            self.unlocked.emit(session)
+
+        def failed(exc: Exception) -> None:
+            self._busy(False)
+            self.passphrase.clear()
+            if isinstance(exc, StoreError | PermissionError | ValueError):  # incl. LockedOut
+                self.error.setText(str(exc))
+            else:
+                self.error.setText("Unlock failed unexpectedly. Please report it to support.")
+
+        run_in_background(lambda: self._workstation.unlock(username, passphrase), done, failed)
+
+    def _busy(self, busy: bool) -> None:
+        self.busy.setVisible(busy)
+        self.unlock_button.setEnabled(not busy)
+        self.passphrase.setEnabled(not busy)
