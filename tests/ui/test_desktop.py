@@ -1,0 +1,175 @@
+"""The desktop app under pytest-qt (offscreen): first run, unlock, auto-lock, roles, new
+referral, search, and the table models checked with qtmodeltester."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+from ld_desktop.services.cases import CaseFilter
+from ld_desktop.services.workstation import Workstation
+from ld_desktop.ui.first_run import FirstRunDialog
+from ld_desktop.ui.main_window import MainWindow
+from ld_desktop.ui.models.case_table import LazyCasesModel
+from ld_desktop.ui.models.people_table import PeopleModel
+from ld_desktop.ui.new_referral import NewReferralDialog
+
+
+def _unlock(qtbot, window: MainWindow, username: str, passphrase: str) -> None:  # type: ignore[no-untyped-def]
+    window.unlock_page.username.setCurrentText(username)
+    window.unlock_page.passphrase.setText(passphrase)
+    qtbot.mouseClick(window.unlock_page.unlock_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.session is not None or bool(window.unlock_page.error.text()),
+                    timeout=15_000)
+
+
+@pytest.fixture
+def window(qtbot, demo_dir: Path):  # type: ignore[no-untyped-def]
+    win = MainWindow(Workstation(demo_dir), banner="DEMO")
+    qtbot.addWidget(win)
+    yield win
+    win.lock("test finished")
+
+
+def test_first_run_creates_store_and_shows_recovery_code_once(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                              monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    monkeypatch.setenv("LD_DESKTOP_KDF_PROFILE", "fast")
+    ws = Workstation(tmp_path / "new")
+    dialog = FirstRunDialog(ws)
+    qtbot.addWidget(dialog)
+    dialog.service.setText("Testshire L&D")
+    dialog.sites.setPlainText("Northgate Custody Suite\nRiverside Court")
+    dialog.username.setText("admin1")
+    dialog.passphrase.setText("short")
+    dialog.again.setText("short")
+    dialog.create_store()
+    assert "at least 12" in dialog.error.text()
+    assert not ws.is_initialised
+    dialog.passphrase.setText("a good long passphrase")
+    dialog.again.setText("a good long passphrase")
+    dialog.create_store()
+    assert ws.is_initialised
+    assert len(dialog.code.text().replace("-", "")) == 25
+    assert not dialog.finish_button.isEnabled()
+    dialog.stored.setChecked(True)
+    assert dialog.finish_button.isEnabled()
+
+
+def test_unlock_failure_then_success(qtbot, window: MainWindow, accounts) -> None:  # type: ignore[no-untyped-def]
+    _unlock(qtbot, window, "demo.senior", "not the right passphrase")
+    assert window.session is None
+    assert "not recognised" in window.unlock_page.error.text()
+    window.unlock_page.error.setText("")
+    _unlock(qtbot, window, "demo.senior", accounts["demo.senior"])
+    assert window.session is not None
+    assert window.root.currentWidget() is window.shell
+    assert "Senior practitioner" in window.status_user.text()
+
+
+def test_backoff_message_after_repeated_failures(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(3):
+        window.unlock_page.error.setText("")
+        _unlock(qtbot, window, "someone.else", "wrong wrong wrong")
+    window.unlock_page.error.setText("")
+    _unlock(qtbot, window, "someone.else", "wrong wrong wrong")
+    assert "Try again in" in window.unlock_page.error.text()
+
+
+def test_auto_lock_hides_everything_and_unlocks_back(qtbot, window: MainWindow, accounts  # type: ignore[no-untyped-def]
+                                                     ) -> None:
+    _unlock(qtbot, window, "demo.senior", accounts["demo.senior"])
+    session = window.session
+    assert session is not None
+    window.idle.set_minutes(0.002)           # ~120 ms
+    window.idle.start()
+    qtbot.waitUntil(lambda: window.session is None, timeout=5_000)
+    assert session.is_locked                  # the key and engine are gone
+    assert window.shell is None
+    assert window.root.currentWidget() is window.unlock_page
+    assert window.unlock_page.username.currentText() == "demo.senior"
+    _unlock(qtbot, window, "demo.senior", accounts["demo.senior"])
+    assert window.session is not None
+
+
+def test_ctrl_l_locks(qtbot, window: MainWindow, accounts) -> None:  # type: ignore[no-untyped-def]
+    _unlock(qtbot, window, "demo.practitioner", accounts["demo.practitioner"])
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3_000)
+    qtbot.keyClick(window.nav, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.session is None, timeout=5_000)
+
+
+def test_roles_see_only_what_they_may_do(qtbot, window: MainWindow, accounts) -> None:  # type: ignore[no-untyped-def]
+    _unlock(qtbot, window, "demo.admin", accounts["demo.admin"])
+    assert "Caseload" not in window.page_by_name
+    assert "Admin" in window.page_by_name
+    window.lock("switch user")
+    _unlock(qtbot, window, "demo.practitioner", accounts["demo.practitioner"])
+    assert "Caseload" in window.page_by_name
+    assert "Admin" not in window.page_by_name
+
+
+def test_new_referral_end_to_end(qtbot, window: MainWindow, accounts) -> None:  # type: ignore[no-untyped-def]
+    _unlock(qtbot, window, "demo.practitioner", accounts["demo.practitioner"])
+    session = window.session
+    assert session is not None
+    before = session.cases.count(CaseFilter())
+    dialog = NewReferralDialog(session)
+    qtbot.addWidget(dialog)
+    dialog.given.setText("Newly")
+    dialog.family.setText("Referredson")
+    dialog.nhs.setText("943 476 5918")
+    dialog.crn.setText("UI/0001")
+    dialog.submit()
+    assert "check digit" in dialog.warning.text()
+    dialog.nhs.setText("943 476 5919")
+    dialog.submit()
+    assert dialog.created is not None, dialog.warning.text()
+    assert dialog.created.stage == "referred"
+    assert session.cases.count(CaseFilter()) == before + 1
+    found = session.persons.search("referredson")
+    assert [p.nhs_number for p in found] == ["9434765919"]
+
+
+def test_cases_search_as_you_type(qtbot, window: MainWindow, accounts) -> None:  # type: ignore[no-untyped-def]
+    _unlock(qtbot, window, "demo.senior", accounts["demo.senior"])
+    page = window.page_by_name["Cases"]
+    total = page.model.total
+    assert total > 0
+    first = page.model.case_at(0) if page.model.rowCount() else None
+    assert first is not None
+    family = first.person_name.split(",")[0]
+    page.search.setText(family.lower())
+    qtbot.waitUntil(lambda: page.model.total < total or page.model.total == total, timeout=3000)
+    qtbot.wait(300)
+    assert all(r.person_name.startswith(family) for r in page.model.rows)
+
+
+def test_models_pass_qtmodeltester(qtmodeltester, qtbot, window: MainWindow, accounts) -> None:  # type: ignore[no-untyped-def]
+    _unlock(qtbot, window, "demo.senior", accounts["demo.senior"])
+    session = window.session
+    assert session is not None
+    filt = CaseFilter()
+    lazy = LazyCasesModel(lambda o, n: session.cases.page(filt, o, n), session.cases.count(filt))
+    qtmodeltester.check(lazy)
+    people = PeopleModel()
+    people.set_people(session.persons.page(0, 20))
+    qtmodeltester.check(people)
+
+
+def test_screenshot_mode_writes_a_png(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = tmp_path / "shot.png"
+    result = subprocess.run(
+        [sys.executable, "-m", "ld_desktop.ui.app", "--demo", "--screenshot", str(out),
+         "--page", "case"], capture_output=True, text=True, timeout=120,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert out.read_bytes().startswith(b"\x89PNG")
