@@ -121,16 +121,16 @@ class MainWindow(QMainWindow):
         self.pages = QStackedWidget()
         self.page_by_name: dict[str, QWidget] = {}
         clinical = session.can(Permission.VIEW_RECORDS)
+        self.place_names: list[str] = []
         for name in PLACES:
             if name in ("Caseload", "Cases", "People", "Screening", "Handover") and not clinical:
                 continue
             if name == "Admin" and not session.can(Permission.MANAGE_USERS):
                 continue
-            page = self._make_page(name, session)
-            self.page_by_name[name] = page
-            self.pages.addWidget(page)
+            self.place_names.append(name)
             self.nav.addItem(name)
-        self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
+        # Pages are built when first shown: unlocking costs only the home page's query.
+        self.nav.currentRowChanged.connect(self._show_place)
         self.nav.setCurrentRow(0)
         side = QVBoxLayout()
         side.addWidget(self.nav)
@@ -167,8 +167,24 @@ class MainWindow(QMainWindow):
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         return placeholder
 
+    def _show_place(self, row: int) -> None:
+        if self.session is None or not 0 <= row < len(self.place_names):
+            return
+        name = self.place_names[row]
+        page = self.page_by_name.get(name)
+        if page is None:
+            page = self._make_page(name, self.session)
+            self.page_by_name[name] = page
+            self.pages.addWidget(page)
+        self.pages.setCurrentWidget(page)
+
+    def page(self, name: str) -> QWidget:
+        """The named page, built if needed (and shown)."""
+        self.show_page(name)
+        return self.page_by_name[name]
+
     def show_page(self, name: str) -> None:
-        self.nav.setCurrentRow(list(self.page_by_name).index(name))
+        self.nav.setCurrentRow(self.place_names.index(name))
 
     def _show_detail(self, widget: QWidget) -> None:
         self.pages.addWidget(widget)

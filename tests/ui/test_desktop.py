@@ -106,12 +106,12 @@ def test_ctrl_l_locks(qtbot, window: MainWindow, accounts) -> None:  # type: ign
 
 def test_roles_see_only_what_they_may_do(qtbot, window: MainWindow, accounts) -> None:  # type: ignore[no-untyped-def]
     _unlock(qtbot, window, "demo.admin", accounts["demo.admin"])
-    assert "Caseload" not in window.page_by_name
-    assert "Admin" in window.page_by_name
+    assert "Caseload" not in window.place_names
+    assert "Admin" in window.place_names
     window.lock("switch user")
     _unlock(qtbot, window, "demo.practitioner", accounts["demo.practitioner"])
-    assert "Caseload" in window.page_by_name
-    assert "Admin" not in window.page_by_name
+    assert "Caseload" in window.place_names
+    assert "Admin" not in window.place_names
 
 
 def test_new_referral_end_to_end(qtbot, window: MainWindow, accounts) -> None:  # type: ignore[no-untyped-def]
@@ -138,15 +138,17 @@ def test_new_referral_end_to_end(qtbot, window: MainWindow, accounts) -> None:  
 
 def test_cases_search_as_you_type(qtbot, window: MainWindow, accounts) -> None:  # type: ignore[no-untyped-def]
     _unlock(qtbot, window, "demo.senior", accounts["demo.senior"])
-    page = window.page_by_name["Cases"]
+    page = window.page("Cases")
     total = page.model.total
     assert total > 0
-    first = page.model.case_at(0) if page.model.rowCount() else None
-    assert first is not None
-    family = first.person_name.split(",")[0]
-    page.search.setText(family.lower())
-    qtbot.waitUntil(lambda: page.model.total < total or page.model.total == total, timeout=3000)
-    qtbot.wait(300)
+    page.model.fetchMore()                      # what the view does as it scrolls
+    assert 0 < page.model.rowCount() <= total
+    family = page.model.case_at(0).person_name.split(",")[0]
+    old_model = page.model
+    page.search.setText(family.lower())         # debounced: refreshes after 150 ms
+    qtbot.waitUntil(lambda: page.model is not old_model, timeout=3000)
+    page.model.fetchMore()
+    assert 0 < page.model.total < total
     assert all(r.person_name.startswith(family) for r in page.model.rows)
 
 

@@ -1,0 +1,128 @@
+"""Desktop benchmark: one command, prints a table.
+
+    .venv/bin/python bench/ui.py [--cases 100000]
+
+Cold start to the unlock window (a fresh process: imports, Qt, window shown); unlock to a
+usable caseload with N cases (key derivation, opening the store, first page of every list);
+search-as-you-type latency at N (one keystroke: query plus the table model update).
+Goals (issue 4): start <= 1.5 s, unlock to caseload <= 1 s, search <= 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+COLD_START = """
+import time, sys
+t0 = float(sys.argv[1])
+from PySide6.QtWidgets import QApplication
+from ld_desktop.ui.theme import apply_theme
+from ld_desktop.ui.main_window import MainWindow
+from ld_desktop.services.workstation import Workstation
+app = QApplication([])
+apply_theme(app)
+w = MainWindow(Workstation(__import__('pathlib').Path(sys.argv[2])))
+w.show()
+app.processEvents()
+print(time.time() - t0)
+"""
+
+
+def _load_store_bench():  # type: ignore[no-untyped-def]
+    """bench/store.py's seeding, loaded by path (bench/sync.py would shadow the sync package
+    if bench/ were on sys.path)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_store", ROOT / "bench" / "store.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", type=int, default=100_000)
+    args = parser.parse_args()
+    from PySide6.QtWidgets import QApplication
+
+    from ld_desktop.domain.roles import Role
+    from ld_desktop.services.workstation import Workstation
+    from ld_desktop.ui.main_window import MainWindow
+    store = _load_store_bench()
+    ADMIN, PRACT, seed = store.ADMIN, store.PRACT, store.seed
+
+    folder = Path(tempfile.mkdtemp(prefix="ld-bench-ui-")) / "store"
+    ws = Workstation(folder)
+    ws.initialise("Bench L&D (fictional)", ["Bench Custody Suite"], *ADMIN)
+    admin = ws.unlock(*ADMIN)
+    admin.accounts.add_user(PRACT[0], Role.PRACTITIONER, PRACT[1])
+    admin.lock()
+    session = ws.unlock(*PRACT)
+    names, _numbers, _crns = seed(session, args.cases, random.Random(3))
+    session.lock()
+
+    starts = []
+    for _ in range(3):
+        out = subprocess.run([sys.executable, "-c", COLD_START, str(time.time()), str(folder)],
+                             capture_output=True, text=True, check=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT)})
+        starts.append(float(out.stdout.strip().splitlines()[-1]))
+
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow(ws)
+    unlocks = []
+    for _ in range(3):
+        start = time.perf_counter()
+        session = ws.unlock(*PRACT)
+        window.start_session(session)
+        app.processEvents()
+        unlocks.append(time.perf_counter() - start)
+        window.lock("bench")
+
+    window.start_session(ws.unlock(*PRACT))
+    page = window.page("Cases")
+    rng = random.Random(5)
+    searches = []
+    for _ in range(60):
+        term = rng.choice(names)[:5].lower()
+        start = time.perf_counter()
+        page.search.blockSignals(True)
+        page.search.setText(term)
+        page.search.blockSignals(False)
+        page.refresh()
+        page.model.fetchMore()
+        app.processEvents()
+        searches.append(time.perf_counter() - start)
+    window.lock("bench")
+    searches.sort()
+    rows = [
+        ("cold start to unlock window (fresh process), median of 3",
+         f"{statistics.median(starts) * 1000:.0f} ms", "goal <= 1500 ms"),
+        (f"unlock to usable caseload at {args.cases:,} cases, median of 3",
+         f"{statistics.median(unlocks) * 1000:.0f} ms", "goal <= 1000 ms"),
+        ("search as you type (cases, 5-letter prefix), p50 / p95 of 60",
+         f"{searches[30] * 1000:.0f} / {searches[56] * 1000:.0f} ms", "goal <= 100 ms"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"\nDesktop benchmark, {args.cases:,} cases, {os.cpu_count()} cores")
+    for label, value, note in rows:
+        print(f"  {label:<{width}}  {value:>14}  {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
