@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.domain.roles import Permission
+from ld_desktop.services.background_sync import BackgroundSync, SyncOutcome
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.views import Changes
@@ -30,17 +31,20 @@ from ld_desktop.ui.new_referral import NewReferralDialog
 from ld_desktop.ui.pages.case_lists import CaseloadPage, CasesPage
 from ld_desktop.ui.pages.people import PeoplePage
 from ld_desktop.ui.pages.record_views import CasePage, PersonPage
+from ld_desktop.ui.pages.sync_page import SyncPage
 from ld_desktop.ui.unlock_page import UnlockPage
 
 PLACES = ["Caseload", "Cases", "People", "Screening", "Handover", "Sync", "Reports", "Admin"]
 LATER = {"Screening": "The screening wizard", "Handover": "End of shift and handover",
-         "Sync": "The sync page", "Reports": "Reports", "Admin": "Administration"}
+         "Reports": "Reports", "Admin": "Administration"}
 
 
 class _ChangeRelay(QObject):
-    """Service change notices may come from any thread; re-emit them on the GUI thread."""
+    """Service change notices and sync outcomes may come from any thread; re-emit them on
+    the GUI thread."""
 
     changed = Signal(object)
+    synced = Signal(object)
 
 
 class MainWindow(QMainWindow):
@@ -54,6 +58,9 @@ class MainWindow(QMainWindow):
         self._unsubscribe: Callable[[], None] | None = None
         self._relay = _ChangeRelay()
         self._relay.changed.connect(self._on_changes)
+        self._relay.synced.connect(self._on_sync_outcome)
+        self.background: BackgroundSync | None = None
+        self.online: bool | None = None
         self.unlock_page = UnlockPage(workstation, demo_hint)
         self.unlock_page.unlocked.connect(self.start_session)
         self.root = QStackedWidget()
@@ -91,12 +98,19 @@ class MainWindow(QMainWindow):
         self.root.addWidget(self.shell)
         self.root.setCurrentWidget(self.shell)
         self._update_status()
+        if SyncService(session).status().enrolled:
+            minutes = session.settings.load().sync_interval_minutes
+            self.background = BackgroundSync(session, minutes * 60, self._relay.synced.emit)
+            self.background.start()
 
     def lock(self, reason: str) -> None:
         """Hide every piece of data, drop the pages and the key."""
         if self.session is None:
             return
         username = self.session.user.username
+        if self.background is not None:
+            self.background.stop()
+            self.background = None
         if self._unsubscribe:
             self._unsubscribe()
         self.session.lock(reason)
@@ -162,6 +176,8 @@ class MainWindow(QMainWindow):
             people = PeoplePage(session)
             people.open_person.connect(self.open_person)
             return people
+        if name == "Sync":
+            return SyncPage(session)
         placeholder = QLabel(f"{LATER.get(name, name)} will appear here.")
         placeholder.setObjectName("subtitle")
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -218,6 +234,10 @@ class MainWindow(QMainWindow):
                 handler(changes)
         self._update_status()
 
+    def _on_sync_outcome(self, outcome: SyncOutcome) -> None:
+        self.online = outcome.online
+        self._update_status()
+
     def _update_status(self) -> None:
         if self.session is None:
             return
@@ -226,6 +246,11 @@ class MainWindow(QMainWindow):
         self.status_user.setText(f"{user.display_name} ({user.role.label}) · {sites}")
         status = SyncService(self.session).status()
         last = f"{status.last_sync_at:%d/%m %H:%M}" if status.last_sync_at else "never"
-        state = "offline (not enrolled)" if not status.enrolled else "sync ready"
+        if not status.enrolled:
+            state = "offline (not enrolled)"
+        elif status.revoked:
+            state = "REVOKED by the server"
+        else:
+            state = {True: "online", False: "offline", None: "sync ready"}[self.online]
         self.status_sync.setText(f"{state} · {status.pending_ops} changes to sync · "
                                  f"last sync {last}")

@@ -1,0 +1,164 @@
+"""The Sync page: status, last sync, changes waiting, conflicts waiting, a cancellable sync
+with a progress bar (never freezing the window), and enrolment for administrators."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ld_desktop.domain.roles import Permission
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.sync_service import SyncService
+from ld_desktop.services.views import Changes
+from ld_desktop.ui.operations import run_in_background
+from sync.client import SyncProgress, SyncReport
+
+
+class _ProgressRelay(QObject):
+    progress = Signal(object)
+
+
+class SyncPage(QWidget):
+    def __init__(self, session: UserSession,
+                 service_factory: Callable[[UserSession], SyncService] = SyncService) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self._s = session
+        self._service = service_factory
+        self._cancel = threading.Event()
+        self._relay = _ProgressRelay()
+        self._relay.progress.connect(self._on_progress)
+        title = QLabel("Sync")
+        title.setObjectName("title")
+        self.state = QLabel("")
+        self.state.setWordWrap(True)
+        self.details = QLabel("")
+        self.details.setObjectName("subtitle")
+        self.details.setWordWrap(True)
+        self.sync_button = QPushButton("Sync now")
+        self.sync_button.setAccessibleName("Sync now")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(False)
+        self.progress.setAccessibleName("Sync progress")
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.sync_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(self.state)
+        layout.addWidget(self.details)
+        layout.addLayout(buttons)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.message)
+        if session.can(Permission.ENROL_DEVICE):
+            layout.addWidget(self._enrol_box())
+        layout.addStretch(1)
+        self.sync_button.clicked.connect(self.sync_now)
+        self.cancel_button.clicked.connect(self._cancel.set)
+        self.refresh()
+
+    def _enrol_box(self) -> QWidget:
+        box = QWidget()
+        self.server = QLineEdit()
+        self.server.setAccessibleName("Sync server address")
+        self.server.setPlaceholderText("https://sync.example.nhs.uk")
+        self.code = QLineEdit()
+        self.code.setAccessibleName("One-time enrolment code")
+        self.enrol_button = QPushButton("Enrol this workstation")
+        self.enrol_button.clicked.connect(self.enrol)
+        form = QFormLayout(box)
+        form.addRow(QLabel("Enrol with the service's sync server (administrators)"))
+        form.addRow("Ser&ver", self.server)
+        form.addRow("&Code", self.code)
+        form.addRow(self.enrol_button)
+        return box
+
+    def refresh(self) -> None:
+        status = self._service(self._s).status()
+        if status.revoked:
+            self.state.setText("This workstation has been revoked by the sync server. Tell "
+                               "the service lead; an administrator will wipe it.")
+            self.state.setObjectName("error")
+        elif not status.enrolled:
+            self.state.setText("Not enrolled: everything is kept on this workstation. An "
+                               "administrator enrols it with a one-time code.")
+        else:
+            self.state.setText(f"Enrolled with {status.server_url} for "
+                               f"{', '.join(status.site_names)}.")
+        last = f"{status.last_sync_at.astimezone():%d/%m/%Y %H:%M}" if status.last_sync_at \
+            else "never"
+        self.details.setText(
+            f"Changes waiting to go up: {status.pending_ops}"
+            + (f" ({status.rejected_ops} refused by the server, kept)" if status.rejected_ops
+               else "")
+            + f" · conflicts waiting for a decision: {status.open_conflicts} · last sync: {last}")
+        self.sync_button.setEnabled(status.enrolled and not status.revoked)
+
+    def sync_now(self) -> None:
+        self._cancel.clear()
+        self.sync_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setVisible(True)
+        self.message.setText("Syncing…")
+        service = self._service(self._s)
+        run_in_background(
+            lambda: service.sync(progress=self._relay.progress.emit, cancel=self._cancel),
+            self._done, self._failed)
+
+    def _on_progress(self, progress: SyncProgress) -> None:
+        self.message.setText(f"{progress.phase}: {progress.pushed} sent, "
+                             f"{progress.pulled} received")
+
+    def _done(self, report: SyncReport) -> None:
+        self._finish()
+        self.message.setText(
+            f"Done: {report.pushed} sent, {report.pulled} received, {report.conflicts} new "
+            f"conflicts; server position {report.server_seq}.")
+
+    def _failed(self, exc: Exception) -> None:
+        self._finish()
+        self.message.setText(f"Sync did not finish: {exc} Everything is kept on this "
+                             "workstation.")
+
+    def _finish(self) -> None:
+        self.progress.setVisible(False)
+        self.cancel_button.setEnabled(False)
+        self.refresh()
+
+    def enrol(self) -> None:
+        service = self._service(self._s)
+        server, code = self.server.text().strip(), self.code.text().strip()
+        self.enrol_button.setEnabled(False)
+        run_in_background(lambda: service.enrol(server, code), lambda _s: self._enrolled(),
+                          self._enrol_failed)
+
+    def _enrolled(self) -> None:
+        self.enrol_button.setEnabled(True)
+        self.message.setText("Enrolled.")
+        self.refresh()
+
+    def _enrol_failed(self, exc: Exception) -> None:
+        self.enrol_button.setEnabled(True)
+        self.message.setText(f"Enrolment failed: {exc}")
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.touches("sync", "case", "person", "conflict"):
+            self.refresh()

@@ -1,0 +1,66 @@
+"""The Sync page against a real in-process server: enrol, sync with progress, status."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from ld_desktop.domain.roles import Role
+from ld_desktop.services.sync_service import SyncService
+from ld_desktop.services.workstation import Workstation
+from ld_desktop.ui.pages.sync_page import SyncPage
+from sync.server.app import create_app
+from sync.server.database import make_engine
+from sync.server.registry import issue_enrol_code
+from sync.server.settings import ServerSettings
+
+ADMIN = ("admin1", "admin passphrase for tests")
+
+
+def _bridge_class() -> type:
+    path = Path(__file__).resolve().parent.parent / "sync" / "asgi_bridge.py"
+    spec = importlib.util.spec_from_file_location("ui_tests_asgi_bridge", path)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    bridge: type = module.ASGIBridge
+    return bridge
+
+
+def test_enrol_then_sync_from_the_page(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LD_DESKTOP_KDF_PROFILE", "fast")
+    settings = ServerSettings.for_data_dir(tmp_path / "server")
+    bridge = _bridge_class()(create_app(settings))
+    engine = make_engine(settings.database_url)
+    code = issue_enrol_code(engine, ["Northgate Custody Suite"])
+    engine.dispose()
+    ws = Workstation(tmp_path / "ws")
+    ws.initialise("Testshire L&D", ["Northgate Custody Suite"], *ADMIN)
+    admin = ws.unlock(*ADMIN)
+    admin.accounts.add_user("prac1", Role.PRACTITIONER, "practitioner phrase")
+    from ld_desktop.services.demo_data import seed_demo_cases
+
+    seed_demo_cases(admin, 5)
+    try:
+        page = SyncPage(admin, lambda s: SyncService(s, transport=bridge))
+        qtbot.addWidget(page)
+        assert not page.sync_button.isEnabled()
+        assert "Not enrolled" in page.state.text()
+        page.server.setText("http://127.0.0.1:9")
+        page.code.setText(code)
+        page.enrol()
+        qtbot.waitUntil(lambda: page.message.text() == "Enrolled.", timeout=10_000)
+        assert page.sync_button.isEnabled()
+        page.sync_now()
+        assert not page.progress.isHidden() or page.message.text().startswith("Done")
+        qtbot.waitUntil(lambda: page.message.text().startswith("Done"), timeout=20_000)
+        assert "Changes waiting to go up: 0" in page.details.text()
+    finally:
+        admin.lock()
+        bridge.shutdown()
