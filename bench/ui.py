@@ -56,6 +56,7 @@ def _load_store_bench():  # type: ignore[no-untyped-def]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--open-cases", type=int, default=300)
     args = parser.parse_args()
     from PySide6.QtWidgets import QApplication
 
@@ -73,6 +74,14 @@ def main() -> int:
     admin.lock()
     session = ws.unlock(*PRACT)
     names, _numbers, _crns = seed(session, args.cases, random.Random(3))
+    # A realistic caseload: 100k cases over the years, a few hundred open now.
+    from sqlalchemy import text
+
+    with session.store.unit_of_work("bench") as uow:
+        uow.session.execute(text(
+            "UPDATE \"case\" SET stage = 'closed' WHERE id NOT IN "
+            "(SELECT id FROM \"case\" ORDER BY referral_time DESC LIMIT :n)"),
+            {"n": args.open_cases})
     session.lock()
 
     starts = []
@@ -112,9 +121,9 @@ def main() -> int:
     rows = [
         ("cold start to unlock window (fresh process), median of 3",
          f"{statistics.median(starts) * 1000:.0f} ms", "goal <= 1500 ms"),
-        (f"unlock to usable caseload at {args.cases:,} cases, median of 3",
+        (f"unlock to usable caseload ({args.cases:,} cases, {args.open_cases} open), median of 3",
          f"{statistics.median(unlocks) * 1000:.0f} ms", "goal <= 1000 ms"),
-        ("search as you type (cases, 5-letter prefix), p50 / p95 of 60",
+        ("search as you type (cases, 5-letter surname prefix), p50 / p95 of 60",
          f"{searches[30] * 1000:.0f} / {searches[56] * 1000:.0f} ms", "goal <= 100 ms"),
     ]
     width = max(len(r[0]) for r in rows)

@@ -35,13 +35,18 @@ class CaseQuery:
 
 def _filtered(session: Session, query: CaseQuery, base: Select[Case, Person, Site]
               ) -> Select[Case, Person, Site] | None:
-    stmt = base.where(Case.site_id.in_(query.site_ids), Case.entered_in_error.is_(False))
+    by_person = bool(query.text.strip()) or query.person_id is not None
+    # With a person filter, go from the matching people to their cases (index on person_id).
+    # Left to itself SQLite walks every case at the site (~1.5 s at 100k): wrapping site_id
+    # in an expression stops it choosing the site index.
+    site_column = func.coalesce(Case.site_id, Case.site_id) if by_person else Case.site_id
+    stmt = base.where(site_column.in_(query.site_ids), Case.entered_in_error.is_(False))
     if query.stages:
         stmt = stmt.where(Case.stage.in_(query.stages))
     if query.person_id is not None:
         stmt = stmt.where(Case.person_id == query.person_id)
     if query.text.strip():
-        ids = search_person_ids(session, query.text, limit=5000)
+        ids = search_person_ids(session, query.text, limit=5000, ranked=False)
         if not ids:
             return None
         stmt = stmt.where(Case.person_id.in_(ids))

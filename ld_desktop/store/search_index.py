@@ -84,15 +84,17 @@ def fts_query(user_text: str) -> str | None:
     return " AND ".join(parts) if parts else None
 
 
-def search_person_ids(session: Session, user_text: str, limit: int = 200) -> list[uuid.UUID]:
+def search_person_ids(session: Session, user_text: str, limit: int = 200,
+                      *, ranked: bool = True) -> list[uuid.UUID]:
+    """People matching what was typed; ``ranked=False`` skips bm25 ranking (several times
+    cheaper) for callers that sort the results themselves."""
     query = fts_query(user_text)
     if query is None:
         return []
+    order = " ORDER BY rank" if ranked else ""
     rows = session.execute(
-        text(
-            "SELECT person_id FROM person_search WHERE person_search MATCH :q "
-            "ORDER BY rank LIMIT :limit"
-        ),
+        text(f"SELECT person_id FROM person_search WHERE person_search MATCH :q{order} "
+             "LIMIT :limit"),
         {"q": query, "limit": limit},
     )
     return [uuid.UUID(r[0]) for r in rows]

@@ -20,7 +20,7 @@ from ld_desktop.paths import data_dir
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.theme import apply_theme
 
-PAGES = ("caseload", "cases", "people", "person", "case")
+PAGES = ("caseload", "cases", "people", "person", "case", "sync")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -78,7 +78,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _screenshot(app: QApplication, window: object, workstation: Workstation, path: Path,
                 page: str) -> int:
-    from ld_desktop.services.cases import CaseFilter
     from ld_desktop.services.demo_setup import DEMO_ACCOUNTS
     from ld_desktop.ui.main_window import MainWindow
 
@@ -86,7 +85,7 @@ def _screenshot(app: QApplication, window: object, workstation: Workstation, pat
     session = workstation.unlock("demo.senior", DEMO_ACCOUNTS["demo.senior"][1])
     window.start_session(session)
     window.show()
-    if page in ("caseload", "cases", "people"):
+    if page in ("caseload", "cases", "people", "sync"):
         window.show_page(page.capitalize())
     else:
         row = session.cases.caseload()[0]
@@ -94,7 +93,6 @@ def _screenshot(app: QApplication, window: object, workstation: Workstation, pat
             window.open_case(row.id)
         else:
             window.open_person(row.person_id)
-    _ = CaseFilter
     QTimer.singleShot(300, app.quit)
     app.exec()
     path.parent.mkdir(parents=True, exist_ok=True)
