@@ -16,7 +16,7 @@ from ld_desktop.services.timeline import build_timeline
 from ld_desktop.services.views import CaseRow, CaseView, Changes, SiteView
 from ld_desktop.store import case_queries
 from ld_desktop.store.case_detail_queries import get_visible_case
-from ld_desktop.store.case_queries import CaseQuery, custody_numbers_for
+from ld_desktop.store.case_queries import PEOPLE_MATCH_LIMIT, CaseQuery, custody_numbers_for
 from ld_desktop.store.models import Case, Person, Site
 from ld_desktop.store.search_index import index_person
 from ld_desktop.store.store import DbSession
@@ -63,6 +63,9 @@ class CaseFilter:
 
 
 class CaseService:
+    #: a text search looks at no more than this many matching people (keep typing to narrow)
+    people_match_limit = PEOPLE_MATCH_LIMIT
+
     def __init__(self, session: UserSession) -> None:
         self._s = session
 

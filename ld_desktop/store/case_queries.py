@@ -13,6 +13,10 @@ from sqlalchemy.orm import Session
 from ld_desktop.store.models import Case, Person, Site
 from ld_desktop.store.search_index import search_person_ids
 
+# Search as you type considers at most this many matching people: a broad prefix ("sam")
+# asks the practitioner to keep typing rather than sorting thousands of cases per keystroke.
+PEOPLE_MATCH_LIMIT = 1000
+
 SORTABLE = {
     "referral_time": Case.referral_time,
     "stage": Case.stage,
@@ -46,7 +50,7 @@ def _filtered(session: Session, query: CaseQuery, base: Select[Case, Person, Sit
     if query.person_id is not None:
         stmt = stmt.where(Case.person_id == query.person_id)
     if query.text.strip():
-        ids = search_person_ids(session, query.text, limit=5000, ranked=False)
+        ids = search_person_ids(session, query.text, limit=PEOPLE_MATCH_LIMIT, ranked=False)
         if not ids:
             return None
         stmt = stmt.where(Case.person_id.in_(ids))

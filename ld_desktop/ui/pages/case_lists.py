@@ -148,7 +148,9 @@ class CasesPage(QWidget):
                                total)
         self.model = model
         self.view.setModel(model)
-        self.count.setText(f"{total:,} cases")
+        broad = bool(filt.text.strip()) and total >= self._s.cases.people_match_limit
+        self.count.setText(f"{total:,} cases" + (" or more: keep typing to narrow the search"
+                                                  if broad else ""))
 
     def on_changes(self, changes: Changes) -> None:
         if changes.touches("case", "person"):
