@@ -28,3 +28,27 @@ def _private_home(
     monkeypatch.setenv("LD_DESKTOP_HOME", str(home))
     monkeypatch.setenv("LD_SYNC_SERVER_HOME", str(home / "sync-server"))
     return home
+
+
+def load_asgi_bridge() -> type:
+    """The sync tests' ASGI bridge (a synchronous httpx transport over the real ASGI app),
+    loaded by path: tests/sync is not a package."""
+    import importlib.util
+    import sys
+
+    name = "ld_tests_asgi_bridge"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parent / "sync" / "asgi_bridge.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    bridge: type = sys.modules[name].ASGIBridge
+    return bridge
+
+
+@pytest.fixture(scope="session")
+def asgi_bridge_class() -> type:
+    return load_asgi_bridge()

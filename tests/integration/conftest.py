@@ -3,8 +3,6 @@ SQLite file, reached through httpx's ASGI transport)."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,21 +19,6 @@ from sync.server.database import make_engine
 from sync.server.registry import issue_enrol_code
 from sync.server.settings import ServerSettings
 
-
-def _load_bridge() -> type:
-    """The sync tests' ASGI bridge (sync httpx transport over the real ASGI app)."""
-    path = Path(__file__).resolve().parent.parent / "sync" / "asgi_bridge.py"
-    spec = importlib.util.spec_from_file_location("ld_tests_asgi_bridge", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    bridge: type = module.ASGIBridge
-    return bridge
-
-
-ASGIBridge = _load_bridge()
 SITES = ["Northgate Custody Suite", "Riverside Court"]
 ADMIN = ("admin1", "admin passphrase for tests")
 SENIOR = ("senior1", "senior passphrase for tests")
@@ -70,9 +53,9 @@ class Station:
 
 
 @pytest.fixture
-def sync_server(tmp_path: Path) -> Iterator[SyncServer]:
+def sync_server(tmp_path: Path, asgi_bridge_class: type) -> Iterator[SyncServer]:
     settings = ServerSettings.for_data_dir(tmp_path / "server")
-    bridge = ASGIBridge(create_app(settings))
+    bridge = asgi_bridge_class(create_app(settings))
     yield SyncServer(settings, bridge)
     bridge.shutdown()
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,23 +18,12 @@ from sync.server.settings import ServerSettings
 ADMIN = ("admin1", "admin passphrase for tests")
 
 
-def _bridge_class() -> type:
-    path = Path(__file__).resolve().parent.parent / "sync" / "asgi_bridge.py"
-    spec = importlib.util.spec_from_file_location("ui_tests_asgi_bridge", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    bridge: type = module.ASGIBridge
-    return bridge
-
-
 def test_enrol_then_sync_from_the_page(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+                                       monkeypatch: pytest.MonkeyPatch,
+                                       asgi_bridge_class: type) -> None:
     monkeypatch.setenv("LD_DESKTOP_KDF_PROFILE", "fast")
     settings = ServerSettings.for_data_dir(tmp_path / "server")
-    bridge = _bridge_class()(create_app(settings))
+    bridge = asgi_bridge_class(create_app(settings))
     engine = make_engine(settings.database_url)
     code = issue_enrol_code(engine, ["Northgate Custody Suite"])
     engine.dispose()

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from ld_desktop.domain.pathway import Stage, Urgency
 from ld_desktop.domain.vulnerabilities import label as flag_label
 from ld_desktop.services.views import CaseRow
+from ld_desktop.ui.models.read_only_table import ReadOnlyTable
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ["Person", "Site", "Stage", "Waiting", "Urgency", "Flags", "Held by"]
@@ -30,24 +31,17 @@ def waiting(since: datetime, now: datetime | None = None) -> str:
     return f"{minutes // 1440} days"
 
 
-class CaseRowsModel(QAbstractTableModel):
+class CaseRowsModel(ReadOnlyTable):
     """Rows already fetched; subclasses decide how more arrive."""
+
+    COLUMNS = COLUMNS
 
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[CaseRow] = []
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
+    def _count(self) -> int:
+        return len(self.rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
