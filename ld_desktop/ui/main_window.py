@@ -28,6 +28,7 @@ from ld_desktop.services.views import Changes
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.idle import IdleWatcher
 from ld_desktop.ui.new_referral import NewReferralDialog
+from ld_desktop.ui.pages.admin_page import AdminPage
 from ld_desktop.ui.pages.case_lists import CaseloadPage, CasesPage
 from ld_desktop.ui.pages.people import PeoplePage
 from ld_desktop.ui.pages.record_views import CasePage, PersonPage
@@ -36,7 +37,7 @@ from ld_desktop.ui.unlock_page import UnlockPage
 
 PLACES = ["Caseload", "Cases", "People", "Screening", "Handover", "Sync", "Reports", "Admin"]
 LATER = {"Screening": "The screening wizard", "Handover": "End of shift and handover",
-         "Reports": "Reports", "Admin": "Administration"}
+         "Reports": "Reports"}
 
 
 class _ChangeRelay(QObject):
@@ -178,6 +179,8 @@ class MainWindow(QMainWindow):
             return people
         if name == "Sync":
             return SyncPage(session)
+        if name == "Admin":
+            return AdminPage(session)
         placeholder = QLabel(f"{LATER.get(name, name)} will appear here.")
         placeholder.setObjectName("subtitle")
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)

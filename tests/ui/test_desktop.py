@@ -175,3 +175,27 @@ def test_screenshot_mode_writes_a_png(tmp_path: Path) -> None:
         env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
     assert result.returncode == 0, result.stderr[-2000:]
     assert out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_admin_sets_auto_lock_and_adds_a_user(qtbot, window: MainWindow, accounts) -> None:  # type: ignore[no-untyped-def]
+    from ld_desktop.ui.pages.admin_page import AdminPage
+
+    _unlock(qtbot, window, "demo.admin", accounts["demo.admin"])
+    page = window.page("Admin")
+    assert isinstance(page, AdminPage)
+    page.auto_lock.setValue(2)
+    page.save()
+    assert "saved" in page.message.text()
+    page.new_username.setText("x")
+    page.new_passphrase.setText("a long enough passphrase")
+    page.add_user()
+    assert "3 to 32" in page.message.text()
+    assert page.new_passphrase.text() == ""          # never left on screen
+    page.new_username.setText("ui.added")
+    page.new_passphrase.setText("a long enough passphrase")
+    page.add_user()
+    assert any("ui.added" in page.users.item(i).text() for i in range(page.users.count()))
+    window.lock("switch user")
+    _unlock(qtbot, window, "ui.added", "a long enough passphrase")
+    assert window.session is not None
+    assert window.idle.timer.interval() == 2 * 60_000   # the new auto-lock applies
