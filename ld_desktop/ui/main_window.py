@@ -30,12 +30,14 @@ from ld_desktop.ui.idle import IdleWatcher
 from ld_desktop.ui.new_referral import NewReferralDialog
 from ld_desktop.ui.pages.admin_page import AdminPage
 from ld_desktop.ui.pages.case_lists import CaseloadPage, CasesPage
+from ld_desktop.ui.pages.conflicts_page import ConflictsPage
 from ld_desktop.ui.pages.people import PeoplePage
 from ld_desktop.ui.pages.record_views import CasePage, PersonPage
 from ld_desktop.ui.pages.sync_page import SyncPage
 from ld_desktop.ui.unlock_page import UnlockPage
 
-PLACES = ["Caseload", "Cases", "People", "Screening", "Handover", "Sync", "Reports", "Admin"]
+PLACES = ["Caseload", "Cases", "People", "Screening", "Handover", "Conflicts", "Sync",
+          "Reports", "Admin"]
 LATER = {"Screening": "The screening wizard", "Handover": "End of shift and handover",
          "Reports": "Reports"}
 
@@ -142,6 +144,8 @@ class MainWindow(QMainWindow):
                 continue
             if name == "Admin" and not session.can(Permission.MANAGE_USERS):
                 continue
+            if name == "Conflicts" and not session.can(Permission.RESOLVE_CONFLICTS):
+                continue
             self.place_names.append(name)
             self.nav.addItem(name)
         # Pages are built when first shown: unlocking costs only the home page's query.
@@ -181,6 +185,8 @@ class MainWindow(QMainWindow):
             return SyncPage(session)
         if name == "Admin":
             return AdminPage(session)
+        if name == "Conflicts":
+            return ConflictsPage(session)
         placeholder = QLabel(f"{LATER.get(name, name)} will appear here.")
         placeholder.setObjectName("subtitle")
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)

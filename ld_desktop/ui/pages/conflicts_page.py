@@ -1,0 +1,132 @@
+"""Conflicts (seniors only): each clash from offline edits with every value side by side, who
+entered it and when; the senior chooses one or writes a combined value, with a reason. The
+decision syncs, is audited, and closes the conflict on every workstation."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ld_desktop.services.conflicts import ConflictView
+from ld_desktop.services.errors import StoreError
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.views import Changes
+from sync.hlc import Timestamp
+
+
+def _when(hlc: str) -> str:
+    from datetime import UTC, datetime
+
+    try:
+        stamp = Timestamp.decode(hlc)
+    except ValueError:
+        return "time unknown"
+    return f"{datetime.fromtimestamp(stamp.wall_ms / 1000, UTC).astimezone():%d/%m/%Y %H:%M}"
+
+
+class ConflictsPage(QWidget):
+    def __init__(self, session: UserSession) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self._s = session
+        self._conflicts: list[ConflictView] = []
+        title = QLabel("Conflicts")
+        title.setObjectName("title")
+        self.summary = QLabel("")
+        self.summary.setObjectName("subtitle")
+        self.list = QListWidget()
+        self.list.setAccessibleName("Conflicts waiting for a decision")
+        self.detail = QGroupBox("Decision")
+        self.detail_layout = QVBoxLayout(self.detail)
+        self.choices = QButtonGroup(self)
+        self.combined = QLineEdit()
+        self.combined.setAccessibleName("Combined value (text fields)")
+        self.combined.setPlaceholderText("Or write a combined value (text fields only)")
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Reason for the decision")
+        self.reason.setPlaceholderText("Reason (required), e.g. checked with both practitioners")
+        self.decide_button = QPushButton("Record decision")
+        self.decide_button.clicked.connect(self.decide)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.list)
+        layout.addWidget(self.detail)
+        layout.addWidget(self.message)
+        self.list.currentRowChanged.connect(self._show)
+        self.refresh()
+
+    def refresh(self) -> None:
+        self._conflicts = self._s.conflicts.open()
+        self.list.clear()
+        for c in self._conflicts:
+            self.list.addItem(f"{c.entity.replace('_', ' ')} · {c.field.replace('_', ' ')} · "
+                              f"{len(c.values)} values")
+        self.summary.setText(f"{len(self._conflicts)} waiting for a decision")
+        self.detail.setVisible(bool(self._conflicts))
+        if self._conflicts:
+            self.list.setCurrentRow(0)
+
+    def _show(self, row: int) -> None:
+        while self.detail_layout.count():
+            item = self.detail_layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None and widget not in (self.combined, self.reason,
+                                                     self.decide_button):
+                widget.deleteLater()
+        for button in self.choices.buttons():
+            self.choices.removeButton(button)
+        if not 0 <= row < len(self._conflicts):
+            return
+        conflict = self._conflicts[row]
+        self.detail_layout.addWidget(QLabel(
+            f"Currently shown: {conflict.current!r}. Values entered:"))
+        for n, value in enumerate(conflict.values):
+            choice = QRadioButton(f"{value.value!r}  (by {value.user} on {value.device_id}, "
+                                  f"{_when(value.hlc)})")
+            choice.setAccessibleName(f"Choose value {n + 1}")
+            self.choices.addButton(choice, n)
+            self.detail_layout.addWidget(choice)
+        self.detail_layout.addWidget(self.combined)
+        self.detail_layout.addWidget(self.reason)
+        self.detail_layout.addWidget(self.decide_button)
+
+    def decide(self) -> None:
+        row = self.list.currentRow()
+        if not 0 <= row < len(self._conflicts):
+            return
+        conflict = self._conflicts[row]
+        combined = self.combined.text().strip()
+        chosen = self.choices.checkedId()
+        if combined:
+            value: object = combined
+        elif chosen >= 0:
+            value = conflict.values[chosen].value
+        else:
+            self.message.setText("Choose one of the values, or write a combined value.")
+            return
+        try:
+            self._s.conflicts.decide(conflict.id, value, self.reason.text())
+        except (ValueError, PermissionError, StoreError) as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText("Decision recorded; it reaches the other workstations at the "
+                             "next sync.")
+        self.combined.clear()
+        self.reason.clear()
+        self.refresh()
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.touches("conflict"):
+            self.refresh()

@@ -1,0 +1,58 @@
+"""The Conflicts page: a clash pulled from the server is shown with both values; the senior's
+choice (with a reason) becomes a synced resolve op and updates the record here."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from ld_desktop.domain.roles import Role
+from ld_desktop.services.cases import ReferralDraft
+from ld_desktop.services.persons import PersonDraft
+from ld_desktop.services.workstation import Workstation
+from ld_desktop.store.models import OutboxOp
+from ld_desktop.store.replica import StoreReplica
+from ld_desktop.ui.pages.conflicts_page import ConflictsPage
+from sync.protocol import ConflictState, ConflictValue, PullResponse
+
+
+def test_senior_decides_a_pulled_conflict(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LD_DESKTOP_KDF_PROFILE", "fast")
+    ws = Workstation(tmp_path / "ws")
+    ws.initialise("Testshire L&D", ["Northgate Custody Suite"], "admin1", "admin passphrase x")
+    admin = ws.unlock("admin1", "admin passphrase x")
+    admin.accounts.add_user("senior1", Role.SENIOR, "senior passphrase x")
+    admin.lock()
+    senior = ws.unlock("senior1", "senior passphrase x")
+    site = senior.site_ids[0]
+    person = senior.persons.register(PersonDraft("Clash", "Testington", date(1980, 1, 1)), site)
+    case = senior.cases.new_referral(ReferralDraft(person.id, site, "self", "court"))
+    values = [ConflictValue(value="urgent", op_id=uuid.uuid4(), device_id="ws-a", user="amy",
+                            hlc="001732400000000-00000-ws-a"),
+              ConflictValue(value="soon", op_id=uuid.uuid4(), device_id="ws-b", user="bo",
+                            hlc="001732400001000-00000-ws-b")]
+    conflict = ConflictState(conflict_id=uuid.uuid4(), seq=5, entity="case",
+                             entity_id=case.id, field="urgency", values=values, current="soon")
+    StoreReplica(senior.store, "dev", "senior1").apply_pull(PullResponse(
+        records=[], conflicts=[conflict], next_cursor=5, has_more=False,
+        server_hlc="001732400002000-00000-server"))
+
+    page = ConflictsPage(senior)
+    qtbot.addWidget(page)
+    assert page.summary.text() == "1 waiting for a decision"
+    assert page.choices.buttons()[0].text().startswith("'urgent'  (by amy on ws-a")
+    page.choices.button(0).setChecked(True)
+    page.decide()
+    assert "Give the reason" in page.message.text()
+    page.reason.setText("Checked with both practitioners")
+    page.decide()
+    assert page.summary.text() == "0 waiting for a decision"
+    assert senior.cases.open(case.id).urgency == "urgent"
+    with senior.store.reading() as db:
+        kinds = [op.kind for op in db.query(OutboxOp).all()]
+    assert "resolve" in kinds
+    senior.lock()
