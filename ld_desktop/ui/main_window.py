@@ -33,11 +33,12 @@ from ld_desktop.ui.pages.case_lists import CaseloadPage, CasesPage
 from ld_desktop.ui.pages.conflicts_page import ConflictsPage
 from ld_desktop.ui.pages.people import PeoplePage
 from ld_desktop.ui.pages.record_views import CasePage, PersonPage
+from ld_desktop.ui.pages.rota_page import RotaPage
 from ld_desktop.ui.pages.sync_page import SyncPage
 from ld_desktop.ui.unlock_page import UnlockPage
 
-PLACES = ["Caseload", "Cases", "People", "Screening", "Handover", "Conflicts", "Sync",
-          "Reports", "Admin"]
+PLACES = ["Caseload", "Cases", "People", "Screening", "Handover", "Conflicts", "Rota",
+          "Sync", "Reports", "Admin"]
 LATER = {"Screening": "The screening wizard", "Handover": "End of shift and handover",
          "Reports": "Reports"}
 
@@ -146,6 +147,8 @@ class MainWindow(QMainWindow):
                 continue
             if name == "Conflicts" and not session.can(Permission.RESOLVE_CONFLICTS):
                 continue
+            if name == "Rota" and not session.can(Permission.MANAGE_ROTA):
+                continue
             self.place_names.append(name)
             self.nav.addItem(name)
         # Pages are built when first shown: unlocking costs only the home page's query.
@@ -187,6 +190,8 @@ class MainWindow(QMainWindow):
             return AdminPage(session)
         if name == "Conflicts":
             return ConflictsPage(session)
+        if name == "Rota":
+            return RotaPage(session)
         placeholder = QLabel(f"{LATER.get(name, name)} will appear here.")
         placeholder.setObjectName("subtitle")
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)

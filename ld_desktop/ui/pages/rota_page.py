@@ -1,0 +1,123 @@
+"""Rota (seniors): the week across the team's sites, gaps in core hours highlighted, and a
+quick form to assign a shift or mark leave or sickness."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from PySide6.QtCore import QDate
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDateEdit,
+    QFormLayout,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ld_desktop.domain.rota import SHIFT_KINDS
+from ld_desktop.services.errors import StoreError
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.views import Changes
+
+GAP = QColor("#fde8e6")
+
+
+class RotaPage(QWidget):
+    def __init__(self, session: UserSession, first_day: date | None = None) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self._s = session
+        today = session.now().date()
+        self.first_day = first_day or today - timedelta(days=today.weekday())
+        self._site_names = {str(s.id): s.name for s in session.sites}
+        title = QLabel("Rota")
+        title.setObjectName("title")
+        self.summary = QLabel("")
+        self.summary.setObjectName("subtitle")
+        self.week = QListWidget()
+        self.week.setAccessibleName("This week's shifts and gaps")
+        form_box = QGroupBox("Assign a shift, leave or sickness")
+        self.site = QComboBox()
+        self.site.setAccessibleName("Site")
+        for site in session.sites:
+            self.site.addItem(site.name, site.id)
+        self.day = QDateEdit()
+        self.day.setAccessibleName("Day")
+        self.day.setDisplayFormat("ddd dd/MM/yyyy")
+        self.day.setDate(QDate(today.year, today.month, today.day))
+        self.starts = QLineEdit("07:00")
+        self.starts.setAccessibleName("Starts")
+        self.ends = QLineEdit("15:00")
+        self.ends.setAccessibleName("Ends")
+        self.who = QLineEdit()
+        self.who.setAccessibleName("Username (empty for an unfilled shift)")
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("Kind")
+        for kind in SHIFT_KINDS:
+            self.kind.addItem(kind.capitalize(), kind)
+        add = QPushButton("Add to rota")
+        add.clicked.connect(self.assign)
+        form = QFormLayout(form_box)
+        form.addRow("S&ite", self.site)
+        form.addRow("&Day", self.day)
+        form.addRow("&Starts", self.starts)
+        form.addRow("&Ends", self.ends)
+        form.addRow("&Who", self.who)
+        form.addRow("&Kind", self.kind)
+        form.addRow(add)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.week, 1)
+        layout.addWidget(form_box)
+        layout.addWidget(self.message)
+        self.refresh()
+
+    def refresh(self) -> None:
+        week = self._s.rota.week(self.first_day)
+        self.week.clear()
+        for offset in range(7):
+            day = self.first_day + timedelta(days=offset)
+            self.week.addItem(QListWidgetItem(f"{day:%A %d %B}"))
+            for line in week.lines:
+                s = line.shift
+                if s.on_date == day:
+                    who = s.username or "UNFILLED"
+                    kind = "" if s.kind == "shift" else f" ({s.kind})"
+                    self.week.addItem(f"    {self._site_names.get(s.site_id, '?')}: "
+                                      f"{s.starts}-{s.ends} {who}{kind}")
+            for gap in week.gaps:
+                if gap.on_date == day:
+                    item = QListWidgetItem(
+                        f"    GAP {self._site_names.get(gap.site_id, '?')}: "
+                        f"{gap.starts:%H:%M}-{gap.ends:%H:%M} not covered")
+                    item.setBackground(GAP)
+                    self.week.addItem(item)
+        self.gap_count = len(week.gaps)
+        self.summary.setText(f"Week of {self.first_day:%d %B %Y}: {self.gap_count} gaps in "
+                             "core hours (shaded)")
+
+    def assign(self) -> None:
+        day = self.day.date()
+        try:
+            self._s.rota.assign(self.site.currentData(), date(day.year(), day.month(), day.day()),
+                                self.starts.text().strip(), self.ends.text().strip(),
+                                self.who.text().strip() or None, self.kind.currentData())
+        except (ValueError, PermissionError, StoreError) as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText("Added.")
+        self.refresh()
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.touches("rota_entry", "site"):
+            self.refresh()

@@ -1,0 +1,47 @@
+"""The Rota page: a gap in core hours is highlighted, then filled from the form."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QDate
+
+from ld_desktop.domain.roles import Role
+from ld_desktop.services.workstation import Workstation
+from ld_desktop.ui.pages.rota_page import GAP, RotaPage
+
+MONDAY = date(2026, 11, 23)
+
+
+def test_gap_highlighted_then_filled(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LD_DESKTOP_KDF_PROFILE", "fast")
+    ws = Workstation(tmp_path / "ws")
+    ws.initialise("Testshire L&D", ["Northgate Custody Suite"], "admin1", "admin passphrase x")
+    admin = ws.unlock("admin1", "admin passphrase x")
+    admin.accounts.add_user("senior1", Role.SENIOR, "senior passphrase x")
+    admin.lock()
+    senior = ws.unlock("senior1", "senior passphrase x")
+    page = RotaPage(senior, first_day=MONDAY)
+    qtbot.addWidget(page)
+    assert page.gap_count == 7                       # custody core hours, every day
+    monday_gap = next(page.week.item(i) for i in range(page.week.count())
+                  if "GAP" in page.week.item(i).text())
+    assert "07:00-22:00" in monday_gap.text()
+    assert monday_gap.background().color() == GAP
+    for starts, ends, who in (("07:00", "15:00", "senior1"), ("15:00", "22:00", "prac9")):
+        page.day.setDate(QDate(2026, 11, 23))
+        page.starts.setText(starts)
+        page.ends.setText(ends)
+        page.who.setText(who)
+        page.assign()
+        assert page.message.text() == "Added."
+    assert page.gap_count == 6                       # Monday is covered now
+    texts = [page.week.item(i).text() for i in range(page.week.count())]
+    assert any("07:00-15:00 senior1" in t for t in texts)
+    page.starts.setText("25:00")
+    page.assign()
+    assert "not a time" in page.message.text()
+    senior.lock()
