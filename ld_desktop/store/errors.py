@@ -48,8 +48,9 @@ class KeySlotFileCorrupt(StoreError):
 class WrongKey(StoreError):
     def __init__(self) -> None:
         super().__init__(
-            "The key opened the key file but not the database: the database and the key file "
-            "do not belong together. Restore the matching pair from backup."
+            "The key opened the key file but not the database: the database is damaged, or "
+            "the database and the key file do not belong together. Restore the matching pair "
+            "from backup."
         )
 
 
