@@ -147,6 +147,22 @@ class PersonService:
         self._s.bus.publish(Changes(frozenset({"person"}), frozenset({person_id})))
         return view
 
+    def set_parent_carer(self, person_id: uuid.UUID, details: str) -> PersonView:
+        """Record a young person's parent or carer (name, relationship, contact) on its own,
+        leaving every other field as it is."""
+        self._s.require(Permission.EDIT_RECORDS)
+        text = _clean(details)
+        if text is None:
+            raise ValueError("Enter the parent or carer's name, relationship and contact.")
+        with self._s.store.unit_of_work(self._s.user.username) as uow:
+            person = self._visible(uow.session, person_id)
+            if uow.changes.update(person, {"parent_carer": text}):
+                uow.audit("update", entity="person", entity_id=person.id,
+                          detail={"fields": ["parent_carer"]})
+            view = person_view(person)
+        self._s.bus.publish(Changes(frozenset({"person", "case"}), frozenset({person_id})))
+        return view
+
     def open(self, person_id: uuid.UUID) -> PersonView:
         """Open a person's record: audited as a view."""
         self._s.require(Permission.VIEW_RECORDS)

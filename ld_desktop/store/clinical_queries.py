@@ -8,7 +8,14 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ld_desktop.store.models import Case, Escalation, OnwardReferral, SyncedRecord
+from ld_desktop.store.models import (
+    Case,
+    Escalation,
+    OnwardReferral,
+    Person,
+    Screening,
+    SyncedRecord,
+)
 
 Record = TypeVar("Record", bound=SyncedRecord)
 
@@ -51,3 +58,22 @@ def open_referrals(session: Session, case_id: uuid.UUID) -> list[OnwardReferral]
         OnwardReferral.entered_in_error.is_(False),
     )
     return list(session.scalars(stmt))
+
+
+def screenings_in_states(
+    session: Session, site_ids: list[uuid.UUID], states: tuple[str, ...], limit: int = 200
+) -> list[tuple[Screening, Case, Person]]:
+    """Screenings at these sites in these states (drafts, awaiting sign-off), newest first."""
+    stmt = (
+        select(Screening, Case, Person)
+        .join(Case, Case.id == Screening.case_id)
+        .join(Person, Person.id == Case.person_id)
+        .where(
+            Screening.site_id.in_(site_ids),
+            Screening.state.in_(states),
+            Screening.entered_in_error.is_(False),
+        )
+        .order_by(Screening.started_at.desc())
+        .limit(limit)
+    )
+    return [(s, c, p) for s, c, p in session.execute(stmt).all()]

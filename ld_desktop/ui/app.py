@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ld_desktop.logging_setup import configure_logging
@@ -20,7 +20,7 @@ from ld_desktop.paths import data_dir
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.theme import apply_theme
 
-PAGES = ("caseload", "cases", "people", "person", "case", "sync")
+PAGES = ("caseload", "cases", "people", "person", "case", "screening", "share", "sync")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,18 +85,14 @@ def _screenshot(app: QApplication, window: object, workstation: Workstation, pat
     session = workstation.unlock("demo.senior", DEMO_ACCOUNTS["demo.senior"][1])
     window.start_session(session)
     window.show()
-    if page in ("caseload", "cases", "people", "sync"):
-        window.show_page(page.capitalize())
-    else:
-        row = session.cases.caseload()[0]
-        if page == "case":
-            window.open_case(row.id)
-        else:
-            window.open_person(row.person_id)
-    QTimer.singleShot(300, app.quit)
-    app.exec()
+    from ld_desktop.ui.screenshot_stage import grab_with_dialogs, stage
+
+    stage(window, session, page)
+    settle = QEventLoop()   # not app.quit(): in Qt 6 that closes every window, dialogs too
+    QTimer.singleShot(300, settle.quit)
+    settle.exec()
     path.parent.mkdir(parents=True, exist_ok=True)
-    ok = window.grab().save(str(path))
+    ok = grab_with_dialogs(window).save(str(path))
     window.lock("screenshot taken")
     return 0 if ok else 1
 

@@ -26,21 +26,22 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.views import Changes
 from ld_desktop.services.workstation import Workstation
+from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.idle import IdleWatcher
 from ld_desktop.ui.new_referral import NewReferralDialog
 from ld_desktop.ui.pages.admin_page import AdminPage
 from ld_desktop.ui.pages.case_lists import CaseloadPage, CasesPage
 from ld_desktop.ui.pages.conflicts_page import ConflictsPage
 from ld_desktop.ui.pages.people import PeoplePage
-from ld_desktop.ui.pages.record_views import CasePage, PersonPage
+from ld_desktop.ui.pages.record_views import PersonPage
 from ld_desktop.ui.pages.rota_page import RotaPage
+from ld_desktop.ui.pages.screening_page import ScreeningPage
 from ld_desktop.ui.pages.sync_page import SyncPage
 from ld_desktop.ui.unlock_page import UnlockPage
 
 PLACES = ["Caseload", "Cases", "People", "Screening", "Handover", "Conflicts", "Rota",
           "Sync", "Reports", "Admin"]
-LATER = {"Screening": "The screening wizard", "Handover": "End of shift and handover",
-         "Reports": "Reports"}
+LATER = {"Handover": "End of shift and handover", "Reports": "Reports"}
 
 
 class _ChangeRelay(QObject):
@@ -112,6 +113,11 @@ class MainWindow(QMainWindow):
         if self.session is None:
             return
         username = self.session.user.username
+        if self.shell is not None:   # save what is half done (a screening) before the key goes
+            for widget in self.shell.findChildren(QWidget):
+                flush = getattr(widget, "flush_drafts", None)
+                if flush is not None:
+                    flush()
         if self.background is not None:
             self.background.stop()
             self.background = None
@@ -184,6 +190,10 @@ class MainWindow(QMainWindow):
             people = PeoplePage(session)
             people.open_person.connect(self.open_person)
             return people
+        if name == "Screening":
+            screening = ScreeningPage(session)
+            screening.open_case.connect(self.open_case)
+            return screening
         if name == "Sync":
             return SyncPage(session)
         if name == "Admin":
@@ -217,13 +227,20 @@ class MainWindow(QMainWindow):
         self.nav.setCurrentRow(self.place_names.index(name))
 
     def _show_detail(self, widget: QWidget) -> None:
+        previous = self.pages.currentWidget()
+        if previous is not None and previous not in self.page_by_name.values():
+            flush = getattr(previous, "flush_drafts", None)
+            if flush is not None:
+                flush()
+            self.pages.removeWidget(previous)   # one detail page at a time
+            previous.deleteLater()
         self.pages.addWidget(widget)
         self.pages.setCurrentWidget(widget)
         self.nav.clearSelection()
 
     def open_case(self, case_id: uuid.UUID) -> None:
         if self.session is not None:
-            self._show_detail(CasePage(self.session.cases.open(case_id)))
+            self._show_detail(CasePage(self.session, case_id))
 
     def open_person(self, person_id: uuid.UUID) -> None:
         if self.session is not None:
@@ -242,7 +259,9 @@ class MainWindow(QMainWindow):
     def _on_changes(self, changes: Changes) -> None:
         if self.session is None or self.shell is None:
             return
-        for page in self.page_by_name.values():
+        current = self.pages.currentWidget()
+        pages = list(self.page_by_name.values())
+        for page in pages + ([current] if current not in pages else []):
             handler = getattr(page, "on_changes", None)
             if handler is not None:
                 handler(changes)

@@ -21,9 +21,11 @@ from ld_desktop.services.clinical.access import (
     case_for_view,
 )
 from ld_desktop.services.clinical.consent import decision_of
+from ld_desktop.services.instrument_imports import InstrumentImports
+from ld_desktop.services.instrument_library import InstrumentLibrary
 from ld_desktop.services.persons import RecordNotFound
 from ld_desktop.services.session import UserSession
-from ld_desktop.store.clinical_queries import for_case, get_in_sites
+from ld_desktop.store.clinical_queries import for_case, get_in_sites, screenings_in_states
 from ld_desktop.store.models import Consent, Screening
 from ld_desktop.store.store import DbSession
 
@@ -58,6 +60,18 @@ class ScreeningView:
     signed_off_at: datetime | None
     signed_off_by: str | None
     amends_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class WorklistEntry:
+    """A screening still needing someone: a draft to finish or a result to sign off."""
+
+    screening: ScreeningView
+    person_name: str
+    case_stage: str
+
+
+_libraries: dict[tuple[tuple[str, str], ...], InstrumentLibrary] = {}
 
 
 def _view(s: Screening) -> ScreeningView:
@@ -183,6 +197,31 @@ class ScreeningService:
 
     def drafts(self, case_id: uuid.UUID) -> list[ScreeningView]:
         return [s for s in self.for_case(case_id) if s.state == "draft"]
+
+    def worklist(self) -> list[WorklistEntry]:
+        """Drafts and completed screenings awaiting sign-off at my sites, newest first."""
+        with self._s.store.reading() as db:
+            rows = screenings_in_states(db, self._s.site_ids, ("draft", "completed"))
+            return [WorklistEntry(_view(s), f"{p.given_name} {p.family_name}", c.stage)
+                    for s, c, p in rows]
+
+    def library(self) -> InstrumentLibrary:
+        """The instruments this workstation offers: shipped ones plus licensed imports."""
+        imported = InstrumentImports(self._s).all()
+        key = tuple(sorted((d.instrument_id, d.version) for d in imported))
+        if key not in _libraries:
+            _libraries[key] = InstrumentLibrary.load(d.definition for d in imported)
+        return _libraries[key]
+
+    def skip_suggested(self, case_id: uuid.UUID, instrument_id: str, reason: str) -> None:
+        """The practitioner chose not to use a suggested instrument: say why, on the record."""
+        if not reason.strip():
+            raise ValueError("Say why the suggested instrument is not being used.")
+        title = self.library().get(instrument_id).short_title
+        self._s.notes.add(case_id, f"Suggested {title} not completed: {reason.strip()}")
+        with self._s.store.unit_of_work(self._s.user.username) as uow:
+            uow.audit("screening-skipped", entity="case", entity_id=case_id, case_id=case_id,
+                      detail={"instrument": instrument_id})
 
     # ------------------------------------------------------------------ helpers
     def _get(self, db: DbSession, screening_id: uuid.UUID) -> Screening:

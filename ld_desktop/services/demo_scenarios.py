@@ -1,0 +1,71 @@
+"""Scenes staged in a demo store for screenshots and walk-throughs: an adult case part-way
+through the core screen, and one ready to share with the custody sergeant. Demo stores only;
+everything goes through the ordinary services (audited, in the outbox)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from ld_desktop.domain.instruments.flow import ScreeningFlow
+from ld_desktop.services.clinical.consent import ConsentDraft
+from ld_desktop.services.clinical.screenings import CORE_SCREEN
+from ld_desktop.services.session import UserSession
+
+#: a core screen that raises low mood, thoughts of self-harm (no plan) and housing
+CORE_ANSWERS: dict[str, Any] = {
+    "ld-core.1": True, "ld-core.2": False, "ld-core.3": True, "ld-core.4": True,
+    "ld-core.5": False, "ld-core.6": False, "ld-core.7": False, "ld-core.8": False,
+    "ld-core.9": False, "ld-core.10": False, "ld-core.11": False, "ld-core.12": False,
+    "ld-core.13": "never", "ld-core.14": False, "ld-core.15": False, "ld-core.16": False,
+    "ld-core.17": False, "ld-core.18": False, "ld-core.19": "nfa", "ld-core.20": False,
+    "ld-core.21": False, "ld-core.22": False, "ld-core.24": False, "ld-core.25": False,
+}
+
+
+def open_adult_case(session: UserSession, skip: int = 0) -> uuid.UUID:
+    """An open adult case at the user's sites with nothing screened yet."""
+    candidates = []
+    for row in session.cases.caseload():
+        view = session.cases.open(row.id, audit=False)
+        if not view.is_youth and view.screened_at is None and view.closed_at is None:
+            candidates.append(row.id)
+            if len(candidates) > skip:
+                return row.id
+    raise LookupError("The demo store has no unscreened adult case.")
+
+
+def consent_to_assessment(session: UserSession, case_id: uuid.UUID) -> None:
+    session.consent.record(case_id, ConsentDraft("assessment", "given", "has-capacity"))
+
+
+def core_screen_half_done(session: UserSession, case_id: uuid.UUID, answered: int = 6) -> None:
+    library = session.screenings.library()
+    definition = library.get(CORE_SCREEN)
+    view = session.screenings.start(case_id, CORE_SCREEN, definition.version)
+    answers = dict(list(CORE_ANSWERS.items())[:answered])
+    flow = ScreeningFlow(definition, None, answers)
+    session.screenings.save_progress(view.id, flow.answers, {"position": answered})
+
+
+def core_screen_signed_off(session: UserSession, case_id: uuid.UUID) -> None:
+    definition = session.screenings.library().get(CORE_SCREEN)
+    view = session.screenings.start(case_id, CORE_SCREEN, definition.version)
+    flow = ScreeningFlow(definition, None, dict(CORE_ANSWERS))
+    session.screenings.complete(view.id, flow.answers, flow.finish().to_json())
+    session.screenings.sign_off(view.id)
+
+
+def screening_scene(session: UserSession) -> uuid.UUID:
+    case_id = open_adult_case(session)
+    consent_to_assessment(session, case_id)
+    core_screen_half_done(session, case_id)
+    return case_id
+
+
+def share_scene(session: UserSession) -> uuid.UUID:
+    case_id = open_adult_case(session, skip=1)
+    consent_to_assessment(session, case_id)
+    core_screen_signed_off(session, case_id)
+    session.consent.record(case_id, ConsentDraft("police", "given", "has-capacity"))
+    return case_id

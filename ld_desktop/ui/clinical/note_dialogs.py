@@ -1,0 +1,57 @@
+"""Append-only notes (an amendment is a new, linked note) and a generic 'say why' prompt."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QLabel, QWidget
+
+from ld_desktop.services.clinical.notes import NoteView
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.views import CaseView
+from ld_desktop.ui.clinical.form_dialog import FormDialog, text_box
+
+
+class NoteDialog(FormDialog):
+    def __init__(self, session: UserSession, case: CaseView, parent: QWidget | None = None,
+                 amends: NoteView | None = None) -> None:
+        super().__init__("Amend note" if amends else "Add a note", parent,
+                         "Save amendment" if amends else "Add note")
+        self._session = session
+        self._case = case
+        self._amends = amends
+        if amends is not None:
+            original = QLabel(amends.body)
+            original.setWordWrap(True)
+            self.add_row("Original", original)
+        self.body = text_box("What happened, what was said, what is planned", 6)
+        if amends is not None:
+            self.body.setPlainText(amends.body)
+        self.add_row("&Note", self.body)
+
+    def submit(self) -> Any:
+        text = self.body.toPlainText()
+        if self._amends is not None:
+            return self._session.notes.amend(self._amends.id, text)
+        return self._session.notes.add(self._case.id, text)
+
+
+class ReasonDialog(FormDialog):
+    """Ask for a reason, then hand it to ``action`` (which may refuse with a ValueError)."""
+
+    def __init__(self, title: str, prompt: str, action: Callable[[str], Any],
+                 parent: QWidget | None = None, save_text: str = "Confirm") -> None:
+        super().__init__(title, parent, save_text)
+        self._action = action
+        explanation = QLabel(prompt)
+        explanation.setWordWrap(True)
+        self.form.addRow(explanation)
+        self.reason = text_box("Reason", 3)
+        self.add_row("&Reason", self.reason)
+
+    def submit(self) -> Any:
+        reason = self.reason.toPlainText().strip()
+        if not reason:
+            raise ValueError("Give a reason.")
+        return self._action(reason)

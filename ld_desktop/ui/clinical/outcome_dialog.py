@@ -1,0 +1,57 @@
+"""Record the outcome and close the case. Closing with anything still open (a pending
+escalation, a referral awaiting an answer) needs a reason, which is kept with the case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
+
+from ld_desktop.domain.pathway import Disposal
+from ld_desktop.services.clinical.outcome import OpenItems, OutcomeDraft
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.views import CaseView
+from ld_desktop.ui.clinical.form_dialog import FormDialog, text_box
+
+DIVERSION_OUTCOMES = ["", "Diverted to health or social care", "Diverted with a condition",
+                      "Information shared to inform charge/sentence", "No diversion needed",
+                      "Declined support"]
+
+
+class OutcomeDialog(FormDialog):
+    def __init__(self, session: UserSession, case: CaseView, parent: QWidget | None = None
+                 ) -> None:
+        super().__init__("Outcome and closure", parent, "Close case")
+        self._session = session
+        self._case = case
+        self.disposal = QComboBox()
+        for disposal in Disposal:
+            self.disposal.addItem(disposal.label, disposal.value)
+        self.add_row("&Disposal", self.disposal)
+        self.diversion = QComboBox()
+        self.diversion.setEditable(True)
+        self.diversion.addItems(DIVERSION_OUTCOMES)
+        self.add_row("Di&version outcome", self.diversion)
+        self.detail = QLineEdit()
+        self.add_row("De&tail", self.detail)
+        open_items = session.outcomes.open_items(case.id)
+        self.open_items = QLabel("Still open: " + "; ".join(open_items) if open_items
+                                 else "Nothing is left open on this case.")
+        self.open_items.setWordWrap(True)
+        self.open_items.setObjectName("error" if open_items else "")
+        self.form.addRow(self.open_items)
+        self.reason = text_box("Why the case can close with these still open", 2)
+        self.reason.setEnabled(bool(open_items))
+        self.add_row("&Reason", self.reason)
+
+    def submit(self) -> Any:
+        draft = OutcomeDraft(self.disposal.currentData(), self.diversion.currentText(),
+                             self.detail.text().strip() or None)
+        try:
+            self._session.outcomes.close(self._case.id, draft,
+                                         self.reason.toPlainText().strip() or None)
+        except OpenItems as exc:
+            self.reason.setEnabled(True)
+            self.reason.setFocus()
+            raise ValueError(str(exc)) from None
+        return draft

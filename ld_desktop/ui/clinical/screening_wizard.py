@@ -1,0 +1,285 @@
+"""The screening wizard: renders the domain's ScreeningFlow one question at a time.
+
+Keyboard first: number keys pick an answer, Enter goes on, Backspace or Page Up goes back,
+Escape saves and returns to the case. Every answer is saved as it is given (text after a
+short pause), so a lock, a crash or a power cut loses nothing; the draft resumes where it
+was left. An amendment of a signed-off screening runs the same questions, pre-filled, and is
+stored as a new linked screening with a reason.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ld_desktop.domain.instruments.definition import InstrumentDefinition, ItemKind
+from ld_desktop.domain.instruments.flow import FlowError, ScreeningFlow
+from ld_desktop.domain.instruments.scoring import InvalidAnswer
+from ld_desktop.services.clinical.screenings import ScreeningView
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.views import CaseView
+from ld_desktop.ui.clinical.answer_editors import AnswerEditor, editor_for
+from ld_desktop.ui.clinical.note_dialogs import ReasonDialog
+
+TEXT_SAVE_DELAY_MS = 400
+KEY_HINT = ("Number keys pick an answer · Enter: next · Backspace: back · "
+            "Esc: save and return to the case")
+
+
+class ScreeningWizard(QWidget):
+    completed = Signal(object)   # the stored ScreeningView
+    closed = Signal()            # saved and left, or discarded
+
+    def __init__(self, session: UserSession, case: CaseView, definition: InstrumentDefinition,
+                 screening: ScreeningView | None = None,
+                 amend_of: ScreeningView | None = None) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._session = session
+        self._case = case
+        self.definition = definition
+        self.screening = screening
+        self.amend_of = amend_of
+        age = case.age_at_referral
+        if screening is not None:
+            self.flow = ScreeningFlow.from_json(definition, {
+                "instrument": definition.id, "age": age, "answers": screening.answers,
+                "position": screening.flow.get("position", 0)})
+        else:
+            self.flow = ScreeningFlow(definition, age, dict(amend_of.answers) if amend_of else {})
+        self._save_timer = QTimer(self)
+        self._save_timer.setSingleShot(True)
+        self._save_timer.setInterval(TEXT_SAVE_DELAY_MS)
+        self._save_timer.timeout.connect(self.save_now)
+        self.editor: AnswerEditor | None = None
+        self.done = False            # completed or discarded: nothing more to save
+        self._build()
+        self.show_current()
+
+    # ------------------------------------------------------------------ layout
+    def _build(self) -> None:
+        title = QLabel(f"{self.definition.short_title}: {self.definition.title}"
+                       + ("  ·  AMENDMENT" if self.amend_of else ""))
+        title.setObjectName("title")
+        title.setWordWrap(True)
+        who = QLabel(f"{self._case.person.display_name}"
+                     + ("  ·  YOUNG PERSON" if self._case.is_youth else ""))
+        who.setObjectName("subtitle")
+        observation = self.screening.observation_only if self.screening else bool(
+            self.amend_of and self.amend_of.observation_only)
+        self.observation_banner = QLabel(
+            "Observation only: there is no consent to the assessment. Record what you "
+            "observe or know from other sources; do not put these questions to the person.")
+        self.observation_banner.setObjectName("error")
+        self.observation_banner.setWordWrap(True)
+        self.observation_banner.setVisible(observation)
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Screening progress")
+        self.position_label = QLabel()
+        self.section = QLabel()
+        self.section.setObjectName("section")
+        self.question = QLabel()
+        self.question.setObjectName("question")
+        self.question.setWordWrap(True)
+        self.help = QLabel()
+        self.help.setObjectName("subtitle")
+        self.help.setWordWrap(True)
+        self.editor_box = QVBoxLayout()
+        self.error = QLabel()
+        self.error.setObjectName("error")
+        self.error.setWordWrap(True)
+        self.error.setAccessibleName("Problem with this answer")
+        self.back_button = self._button("◀ &Back", "Previous question", self.go_back)
+        self.skip_button = self._button("S&kip", "Skip this optional question", self.skip)
+        self.next_button = self._button("&Next ▶", "Next question", self.go_next)
+        self.close_button = self._button("Save and &close", "Save and return to the case",
+                                         self.save_and_close)
+        self.discard_button = self._button("&Discard…", "Discard this screening",
+                                           self.ask_discard)
+        buttons = QHBoxLayout()
+        for button in (self.back_button, self.skip_button, self.next_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        buttons.addWidget(self.discard_button)
+        hint = QLabel(KEY_HINT)
+        hint.setObjectName("subtitle")
+        layout = QVBoxLayout(self)
+        for widget in (title, who, self.observation_banner, self.progress, self.position_label,
+                       self.section, self.question, self.help):
+            layout.addWidget(widget)
+        layout.addLayout(self.editor_box)
+        layout.addWidget(self.error)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+        layout.addWidget(hint)
+
+    def _button(self, text: str, name: str, action: object) -> QPushButton:
+        button = QPushButton(text)
+        button.setAccessibleName(name)
+        button.clicked.connect(action)
+        return button
+
+    # ------------------------------------------------------------------ showing a question
+    def show_current(self) -> None:
+        item = self.flow.current
+        answered, total = self.flow.progress
+        self.progress.setRange(0, total)
+        self.progress.setValue(answered)
+        self.position_label.setText(f"Question {self.flow.position + 1} of "
+                                    f"{len(self.flow.visible())} · {answered} answered")
+        self.section.setText(item.section or "")
+        self.question.setText(item.text or f"Item {item.id.rsplit('.', 1)[-1]} (wording in "
+                                            "your licensed copy)")
+        self.help.setText(item.help or ("" if item.required else "Optional."))
+        self.help.setVisible(bool(self.help.text()))
+        if self.editor is not None:
+            self.editor_box.removeWidget(self.editor)
+            self.editor.deleteLater()
+        self.editor = editor_for(item)
+        self.editor.set_value(self.flow.answers.get(item.id))
+        self.editor.changed.connect(lambda value, i=item.id: self._answered(i, value))
+        self.editor_box.addWidget(self.editor)
+        self.error.clear()
+        self.back_button.setEnabled(not self.flow.at_start)
+        self.skip_button.setVisible(not item.required and not self.flow.at_end)
+        self.next_button.setText("&Finish" if self.flow.at_end else "&Next ▶")
+        self.next_button.setAccessibleName("Finish and see the result" if self.flow.at_end
+                                           else "Next question")
+        self.editor.focus_first()
+
+    def _answered(self, item_id: str, value: object) -> None:
+        try:
+            self.flow.answer(value, item_id)
+        except InvalidAnswer as exc:
+            self.error.setText(str(exc).split(": ", 1)[-1].capitalize())
+            return
+        self.error.clear()
+        answered, total = self.flow.progress
+        self.progress.setRange(0, total)
+        self.progress.setValue(answered)
+        if self.flow.current.kind in (ItemKind.TEXT, ItemKind.NUMBER, ItemKind.DATE):
+            self._save_timer.start()
+        else:
+            self.save_now()
+
+    # ------------------------------------------------------------------ keys
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if (Qt.Key.Key_1 <= key <= Qt.Key.Key_9 and self.editor is not None
+                and self.editor.pick(key - Qt.Key.Key_0)):
+            return
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.go_next()
+        elif key in (Qt.Key.Key_Backspace, Qt.Key.Key_PageUp):
+            if not self.flow.at_start:
+                self.go_back()
+        elif key == Qt.Key.Key_Escape:
+            self.save_and_close()
+        else:
+            super().keyPressEvent(event)
+
+    # ------------------------------------------------------------------ moving
+    def go_next(self) -> None:
+        if self.flow.at_end:
+            self.finish()
+            return
+        try:
+            self.flow.next()
+        except FlowError as exc:
+            self.error.setText(str(exc))
+            return
+        self.save_now()
+        self.show_current()
+
+    def skip(self) -> None:
+        try:
+            self.flow.skip()
+        except FlowError as exc:
+            self.error.setText(str(exc))
+            return
+        self.save_now()
+        self.show_current()
+
+    def go_back(self) -> None:
+        try:
+            self.flow.back()
+        except FlowError as exc:
+            self.error.setText(str(exc))
+            return
+        self.save_now()
+        self.show_current()
+
+    # ------------------------------------------------------------------ saving
+    def save_now(self) -> None:
+        """Write the answers so far (drafts only; an amendment is stored when finished)."""
+        self._save_timer.stop()
+        if self.screening is None or self.done or self._session.is_locked:
+            return
+        self._session.screenings.save_progress(self.screening.id, self.flow.answers,
+                                               {"position": self.flow.position})
+
+    def flush_drafts(self) -> None:
+        """Called by the window before a lock: nothing typed is lost."""
+        self.save_now()
+
+    def save_and_close(self) -> None:
+        self.save_now()
+        self.closed.emit()
+
+    def ask_discard(self) -> None:
+        if self.screening is None:   # an amendment not yet stored: nothing to discard
+            self.closed.emit()
+            return
+        screening_id = self.screening.id
+        self.discard_dialog = ReasonDialog(
+            "Discard this screening",
+            "The answers so far will be kept on record as entered in error and the "
+            "screening removed from the case. Say why.",
+            lambda reason: self._session.screenings.discard(screening_id, reason),
+            self, "Discard")
+        self.discard_dialog.saved.connect(lambda _: self._discarded())
+        self.discard_dialog.open()
+
+    def _discarded(self) -> None:
+        self.done = True
+        self.closed.emit()
+
+    def finish(self) -> None:
+        try:
+            result = self.flow.finish()
+        except FlowError as exc:
+            missing = self.flow.missing_required()
+            if missing:
+                self.flow.go_to(missing[0])
+                self.show_current()
+            self.error.setText(str(exc))
+            return
+        if self.amend_of is not None:
+            original = self.amend_of
+            self.amend_dialog = ReasonDialog(
+                "Amend a signed-off screening",
+                "The signed-off screening stays on record; this amendment is linked to it. "
+                "Say what is being corrected and why.",
+                lambda reason: self._session.screenings.amend(
+                    original.id, self.flow.answers, result.to_json(), reason),
+                self, "Save amendment")
+            self.amend_dialog.saved.connect(self.completed.emit)
+            self.amend_dialog.open()
+            return
+        if self.screening is None:
+            return
+        self.save_now()
+        view = self._session.screenings.complete(self.screening.id, self.flow.answers,
+                                                 result.to_json())
+        self.done = True
+        self.completed.emit(view)

@@ -1,0 +1,57 @@
+"""The Screening place: screenings at my sites still needing someone, either a draft to
+finish or a completed result awaiting sign-off. Enter opens the case."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QListWidget, QVBoxLayout, QWidget
+
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.views import Changes
+
+
+class ScreeningPage(QWidget):
+    open_case = Signal(object)
+
+    def __init__(self, session: UserSession) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self._session = session
+        title = QLabel("Screening")
+        title.setObjectName("title")
+        hint = QLabel("Drafts to finish and results awaiting sign-off at your sites. "
+                      "Press Enter to open the case; new screenings start from a case.")
+        hint.setObjectName("subtitle")
+        hint.setWordWrap(True)
+        self.listing = QListWidget()
+        self.listing.setAccessibleName("Screenings needing attention")
+        self.listing.itemActivated.connect(self._activated)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(hint)
+        layout.addWidget(self.listing)
+        self.refresh()
+
+    def refresh(self) -> None:
+        library = self._session.screenings.library()
+        titles = {d.id: d.short_title for d in library.all()}
+        self.entries = self._session.screenings.worklist()
+        self.listing.clear()
+        for entry in self.entries:
+            view = entry.screening
+            state = (f"in progress, {len(view.answers)} answered" if view.state == "draft"
+                     else "awaiting sign-off")
+            self.listing.addItem(
+                f"{entry.person_name} · {titles.get(view.instrument_id, view.instrument_id)}"
+                f" · {state} · started {view.started_at.astimezone():%d/%m %H:%M}")
+        if not self.entries:
+            self.listing.addItem("Nothing waiting: every screening is finished and signed off.")
+
+    def _activated(self) -> None:
+        row = self.listing.currentRow()
+        if 0 <= row < len(self.entries):
+            self.open_case.emit(self.entries[row].screening.case_id)
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.touches("screening"):
+            self.refresh()

@@ -1,0 +1,49 @@
+"""Stage a page of the demo store for ``ld-desktop --demo --screenshot PATH --page NAME``."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint
+from PySide6.QtGui import QPainter, QPixmap
+from PySide6.QtWidgets import QDialog
+
+from ld_desktop.services import demo_scenarios
+from ld_desktop.services.session import UserSession
+from ld_desktop.ui.clinical.case_page import CasePage
+from ld_desktop.ui.main_window import MainWindow
+
+NAV_PAGES = {"caseload": "Caseload", "cases": "Cases", "people": "People", "sync": "Sync",
+             "handover": "Handover", "conflicts": "Conflicts", "rota": "Rota"}
+
+
+def stage(window: MainWindow, session: UserSession, page: str) -> None:
+    if page in NAV_PAGES:
+        window.show_page(NAV_PAGES[page])
+        return
+    if page == "person":
+        window.open_person(session.cases.caseload()[0].person_id)
+    elif page == "case":
+        window.open_case(session.cases.caseload()[0].id)
+    elif page == "screening":
+        window.open_case(demo_scenarios.screening_scene(session))
+        case_page = window.pages.currentWidget()
+        if isinstance(case_page, CasePage):
+            case_page.screening()
+    elif page == "share":
+        window.open_case(demo_scenarios.share_scene(session))
+        case_page = window.pages.currentWidget()
+        if isinstance(case_page, CasePage):
+            case_page.share()
+
+
+def grab_with_dialogs(window: MainWindow) -> QPixmap:
+    """The window with any open dialog drawn where it sits (a grab shows one widget only)."""
+    picture = window.grab()
+    painter = QPainter(picture)
+    for dialog in window.findChildren(QDialog):
+        if dialog.isVisible():
+            image = dialog.grab()
+            at = QPoint((picture.width() - image.width()) // 2,
+                        (picture.height() - image.height()) // 2)
+            painter.drawPixmap(at, image)
+    painter.end()
+    return picture

@@ -1,0 +1,303 @@
+"""The clinical workflow in the case view, driven through the GUI (offscreen): consent,
+the keyboard-driven screening wizard, flags, escalation, referral, the information-sharing
+PDF, outcome and closure; the youth pathway; refusals; save and resume across a lock."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+
+from ld_desktop.services.cases import ReferralDraft
+from ld_desktop.services.persons import PersonDraft
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.workstation import Workstation
+from ld_desktop.ui.clinical.case_page import CasePage
+from ld_desktop.ui.clinical.consent_dialog import ConsentDialog
+from ld_desktop.ui.clinical.screening_wizard import ScreeningWizard
+from ld_desktop.ui.clinical.share_dialog import ShareDialog
+from ld_desktop.ui.main_window import MainWindow
+
+#: number key per core-screen item (1 = Yes / first option, 2 = No / second option)
+CORE_KEYS = {"ld-core.3": 1, "ld-core.4": 1, "ld-core.13": 1, "ld-core.19": 1}
+
+
+@pytest.fixture
+def window(qtbot, demo_dir: Path, accounts):  # type: ignore[no-untyped-def]
+    win = MainWindow(Workstation(demo_dir), banner="DEMO")
+    qtbot.addWidget(win)
+    session = Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"])
+    win.start_session(session)
+    win.show()
+    yield win
+    win.lock("test finished")
+
+
+def _new_case(session: UserSession, *, age: int, family: str) -> uuid.UUID:
+    born = date.today() - timedelta(days=365 * age + 40)
+    site = session.sites[0].id
+    person = session.persons.register(PersonDraft("Testcase", family, born), site)
+    case = session.cases.new_referral(ReferralDraft(
+        person.id, site, "custody-sergeant", "arrested", custody_record_number=f"TEST/{family}"))
+    return case.id
+
+
+def _open(window: MainWindow, case_id: uuid.UUID) -> CasePage:
+    window.open_case(case_id)
+    page = window.pages.currentWidget()
+    assert isinstance(page, CasePage)
+    return page
+
+
+def _give_consent(qtbot, page: CasePage, scope: str = "assessment",  # type: ignore[no-untyped-def]
+                  adult: str = "") -> None:
+    page.record_consent(scope)
+    dialog = page.dialog
+    assert isinstance(dialog, ConsentDialog)
+    dialog.decision.setCurrentIndex(dialog.decision.findData("given"))
+    dialog.capacity.setCurrentIndex(dialog.capacity.findData("has-capacity"))
+    if dialog._asks_gillick:
+        dialog.gillick.setCurrentIndex(dialog.gillick.findData(True))
+    dialog.appropriate_adult.setText(adult)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible(), dialog.error.text()
+
+
+def _answer_all(qtbot, wizard: ScreeningWizard, keys: dict[str, int], default: int) -> None:  # type: ignore[no-untyped-def]
+    """Answer every question with number keys, then Enter, as a practitioner would."""
+    for _ in range(60):
+        item = wizard.flow.current
+        if item.kind.value != "text":
+            qtbot.keyClick(wizard, getattr(Qt.Key, f"Key_{keys.get(item.id, default)}"))
+        last = wizard.flow.at_end
+        qtbot.keyClick(wizard, Qt.Key.Key_Return)
+        if last:
+            return
+    raise AssertionError("the wizard never reached its last question")
+
+
+def test_full_adult_case_from_referral_to_closure(qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
+                                                  tmp_path: Path) -> None:
+    session = window.session
+    assert session is not None
+    case_id = _new_case(session, age=34, family="ZZADULTPATH")
+    page = _open(window, case_id)
+    page.choose_path = lambda _parent, suggested: tmp_path / suggested
+
+    # Sharing is refused while there is no consent to share with the police.
+    page.share()
+    share = page.dialog
+    assert isinstance(share, ShareDialog)
+    share.recipient.setCurrentIndex(share.recipient.findData("police"))
+    assert "no consent in force" in share.error.text()
+    assert not share.save_button.isEnabled()
+    share.reject()
+
+    _give_consent(qtbot, page)
+    assert "The L&D assessment: Given" in page.tabs.widget(2).findChild(
+        type(page.screening_list)).item(0).text()
+
+    # Core screen, keyboard only: low mood and thoughts of self-harm.
+    qtbot.mouseClick(page.action_buttons["screening"], Qt.MouseButton.LeftButton)
+    wizard = page.wizard
+    assert isinstance(wizard, ScreeningWizard)
+    assert wizard.definition.id == "ld-core"
+    _answer_all(qtbot, wizard, CORE_KEYS, default=2)
+    panel = page.result
+    assert panel is not None
+    assert any("harming yourself" in f.text() or "suicid" in f.text().lower()
+               for f in panel.flag_labels)
+    assert "start:phq9" in panel.step_buttons
+    qtbot.mouseClick(panel.sign_off_button, Qt.MouseButton.LeftButton)
+    assert page.records.screenings[0].state == "signed-off"
+
+    # PHQ-9, suggested by the core screen; item 9 answered "several days".
+    qtbot.mouseClick(page.result.step_buttons["start:phq9"], Qt.MouseButton.LeftButton)
+    wizard = page.wizard
+    assert wizard is not None
+    assert wizard.definition.id == "phq9"
+    _answer_all(qtbot, wizard, {}, default=2)
+    panel = page.result
+    assert panel is not None
+    item9 = [f.text() for f in panel.flag_labels if "item 9" in f.text()]
+    assert item9
+    assert item9[0].startswith("URGENT")
+
+    # Escalate from the result's suggested next step (urgency carried over).
+    qtbot.mouseClick(panel.step_buttons["escalate"], Qt.MouseButton.LeftButton)
+    escalation = page.dialog
+    assert escalation is not None
+    assert escalation.urgency.currentData() == "urgent"
+    escalation.clinician.setCurrentIndex(escalation.clinician.findData("mental-health-nurse"))
+    qtbot.mouseClick(escalation.save_button, Qt.MouseButton.LeftButton)
+    assert [(e.clinician_type, e.urgency, e.status) for e in page.records.escalations] == [
+        ("mental-health-nurse", "urgent", "requested")]
+    assert "item 9" in page.records.escalations[0].reason
+    qtbot.mouseClick(panel.sign_off_button, Qt.MouseButton.LeftButton)
+    page.back_to_case()
+    assert "Suicide or self-harm" in page.flags_label.text()
+
+    # Onward referral.
+    page.refer("cmht")
+    referral = page.dialog
+    assert referral is not None
+    qtbot.mouseClick(referral.save_button, Qt.MouseButton.LeftButton)
+    assert [r.service_code for r in page.records.referrals] == ["cmht"]
+
+    # Share with the custody sergeant once consent is recorded: PDF checked for content.
+    _give_consent(qtbot, page, "police")
+    page.share()
+    share = page.dialog
+    assert isinstance(share, ShareDialog)
+    share.recipient.setCurrentIndex(share.recipient.findData("police"))
+    assert share.save_button.isEnabled()
+    qtbot.mouseClick(share.save_button, Qt.MouseButton.LeftButton)
+    assert share.saved_path is not None
+    assert share.saved_path.exists()
+    text = " ".join(p.extract_text() for p in PdfReader(share.saved_path).pages)
+    text = " ".join(text.split())
+    assert "Information for Custody sergeant / police" in text
+    assert "Suicide or self-harm" in text
+    assert "Thoughts of self-harm (PHQ-9 item 9)" in text
+    assert "ZZADULTPATH" in text.upper()
+    assert any("Information shared with" in e.summary for e in page.case.timeline)
+
+    # Outcome: closing with the escalation and referral open needs a reason.
+    page.outcome()
+    outcome = page.dialog
+    assert outcome is not None
+    outcome.disposal.setCurrentIndex(outcome.disposal.findData("charge"))
+    qtbot.mouseClick(outcome.save_button, Qt.MouseButton.LeftButton)
+    assert "Give a reason" in outcome.error.text()
+    outcome.reason.setPlainText("Remanded; prison in-reach team have the referral")
+    qtbot.mouseClick(outcome.save_button, Qt.MouseButton.LeftButton)
+    assert page.case.stage == "closed"
+    assert not page.action_buttons["note"].isEnabled()
+
+
+def test_signed_off_screening_is_only_amended(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    session = window.session
+    assert session is not None
+    page = _open(window, _new_case(session, age=40, family="ZZAMEND"))
+    _give_consent(qtbot, page)
+    page.screening()
+    assert page.wizard is not None
+    _answer_all(qtbot, page.wizard, {}, default=2)
+    assert page.result is not None
+    qtbot.mouseClick(page.result.sign_off_button, Qt.MouseButton.LeftButton)
+    original = page.records.screenings[0]
+    with pytest.raises(ValueError, match="signed-off screening cannot be changed"):
+        session.screenings.save_progress(original.id, {"ld-core.3": True})
+    qtbot.mouseClick(page.result.amend_button, Qt.MouseButton.LeftButton)
+    wizard = page.wizard
+    assert wizard is not None
+    assert wizard.amend_of is not None
+    assert wizard.flow.answers["ld-core.3"] is False        # pre-filled from the original
+    _answer_all(qtbot, wizard, {"ld-core.3": 1}, default=2)
+    dialog = wizard.amend_dialog
+    dialog.reason.setPlainText("Person later said they had been feeling low")
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    kept, amendment = session.screenings.for_case(original.case_id)
+    assert kept.id == original.id
+    assert kept.state == "signed-off"
+    assert kept.answers["ld-core.3"] is False
+    assert amendment.amends_id == original.id
+    assert amendment.answers["ld-core.3"] is True
+
+
+def test_half_done_screening_survives_lock_and_restart(qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
+                                                        demo_dir: Path, accounts) -> None:
+    session = window.session
+    assert session is not None
+    case_id = _new_case(session, age=29, family="ZZRESUME")
+    page = _open(window, case_id)
+    _give_consent(qtbot, page)
+    page.screening()
+    wizard = page.wizard
+    assert wizard is not None
+    for key in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_1):
+        qtbot.keyClick(wizard, key)
+        qtbot.keyClick(wizard, Qt.Key.Key_Return)
+    qtbot.keyClick(wizard, Qt.Key.Key_2)          # answered, not yet moved on
+    window.lock("idle")
+    assert window.session is None
+    assert window.shell is None
+
+    # A new window on the same store (an app restart), another unlock.
+    restarted = MainWindow(Workstation(demo_dir))
+    qtbot.addWidget(restarted)
+    restarted.start_session(Workstation(demo_dir).unlock("demo.senior",
+                                                         accounts["demo.senior"]))
+    page = _open(restarted, case_id)
+    page.screening()
+    wizard = page.wizard
+    assert wizard is not None
+    assert wizard.flow.answers == {"ld-core.1": True, "ld-core.2": False, "ld-core.3": True,
+                                   "ld-core.4": False}
+    assert wizard.flow.current.id == "ld-core.4"
+    # Discarding needs a reason and leaves nothing in progress.
+    qtbot.mouseClick(wizard.discard_button, Qt.MouseButton.LeftButton)
+    wizard.discard_dialog.reason.setPlainText("Started on the wrong person")
+    qtbot.mouseClick(wizard.discard_dialog.save_button, Qt.MouseButton.LeftButton)
+    assert restarted.session is not None
+    assert restarted.session.screenings.drafts(case_id) == []
+    restarted.lock("test finished")
+
+
+def test_screening_without_assessment_consent_is_observation_only(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
+                                                                  ) -> None:
+    session = window.session
+    assert session is not None
+    page = _open(window, _new_case(session, age=52, family="ZZOBSERVE"))
+    page.screening()
+    wizard = page.wizard
+    assert wizard is not None
+    assert not wizard.observation_banner.isHidden()
+    assert "do not put these questions" in wizard.observation_banner.text()
+
+
+def test_youth_case_needs_checks_first_and_gets_youth_instruments_only(  # type: ignore[no-untyped-def]
+        qtbot, window: MainWindow) -> None:
+    session = window.session
+    assert session is not None
+    case_id = _new_case(session, age=15, family="ZZYOUTH")
+    page = _open(window, case_id)
+    assert page.youth_panel is not None
+    assert set(page.youth_panel.buttons) == {"parent-carer", "appropriate-adult", "yot",
+                                             "safeguarding"}
+    page.screening()
+    assert page.wizard is None
+    assert "parent or carer" in page.problem.text()
+
+    # Consent for a 15-year-old: Gillick competence and an appropriate adult are required.
+    page.record_consent("assessment")
+    dialog = page.dialog
+    assert isinstance(dialog, ConsentDialog)
+    assert dialog._asks_gillick
+    dialog.decision.setCurrentIndex(dialog.decision.findData("given"))
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert "Gillick" in dialog.error.text()
+    assert "appropriate adult" in dialog.error.text()
+    dialog.reject()
+    _give_consent(qtbot, page, adult="Fictional Parent (mother)")
+
+    qtbot.mouseClick(page.youth_panel.buttons["parent-carer"], Qt.MouseButton.LeftButton)
+    page.dialog.reason.setPlainText("Fictional Parent, mother, 01632 960000")
+    qtbot.mouseClick(page.dialog.save_button, Qt.MouseButton.LeftButton)
+    assert page.youth_panel.checks["parent-carer"]
+
+    # Children's safeguarding referral is offered for young people (and not to adults).
+    qtbot.mouseClick(page.youth_panel.buttons["safeguarding"], Qt.MouseButton.LeftButton)
+    assert page.dialog.service.currentData() == "child-safeguarding"
+    qtbot.mouseClick(page.dialog.save_button, Qt.MouseButton.LeftButton)
+    assert page.youth_panel.checks["safeguarding"]
+
+    page.screening()
+    assert page.wizard is not None
+    assert page.wizard.definition.id == "ld-core"
+    offered = session.screenings.library().offered_for(page.case.age_at_referral)
+    assert [d.id for d in offered] == ["ld-core"]
