@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from ld_desktop.domain.age import age_on, is_youth
@@ -17,6 +17,7 @@ from ld_desktop.services.views import CaseRow, CaseView, Changes, SiteView
 from ld_desktop.store import case_queries
 from ld_desktop.store.case_detail_queries import get_visible_case
 from ld_desktop.store.case_queries import PEOPLE_MATCH_LIMIT, CaseQuery, custody_numbers_for
+from ld_desktop.store.clinical_queries import overdue_action_cases
 from ld_desktop.store.models import Case, Person, Site
 from ld_desktop.store.search_index import index_person
 from ld_desktop.store.store import DbSession
@@ -182,6 +183,10 @@ class CaseService:
         """Open cases at my sites (or the chosen ones), most urgent and longest waiting first."""
         rows = self.page(CaseFilter(site_ids=site_ids, stages=stages, open_only=True,
                                     sort="referral_time", descending=False), 0, 2000)
+        with self._s.store.reading() as db:
+            overdue = overdue_action_cases(db, self._s.site_ids, self._s.now())
+        rows = [replace(r, breaches=(*r.breaches, f"{overdue[r.id]} follow-up(s) overdue"))
+                if r.id in overdue else r for r in rows]
         return sorted(rows, key=lambda r: (-Urgency(r.urgency).rank, -len(r.breaches),
                                            r.referral_time))
 

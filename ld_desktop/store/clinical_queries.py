@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ld_desktop.store.models import (
@@ -14,6 +15,7 @@ from ld_desktop.store.models import (
     OnwardReferral,
     Person,
     Screening,
+    SupportAction,
     SyncedRecord,
 )
 
@@ -77,3 +79,20 @@ def screenings_in_states(
         .limit(limit)
     )
     return [(s, c, p) for s, c, p in session.execute(stmt).all()]
+
+
+def overdue_action_cases(
+    session: Session, site_ids: list[uuid.UUID], now: datetime
+) -> dict[uuid.UUID, int]:
+    """Cases at these sites with support actions past their due time and not done."""
+    stmt = (
+        select(SupportAction.case_id, func.count())
+        .where(
+            SupportAction.site_id.in_(site_ids),
+            SupportAction.done_at.is_(None),
+            SupportAction.due_at < now,
+            SupportAction.entered_in_error.is_(False),
+        )
+        .group_by(SupportAction.case_id)
+    )
+    return {case_id: int(n) for case_id, n in session.execute(stmt).all()}

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -118,6 +119,8 @@ class MainWindow(QMainWindow):
                 flush = getattr(widget, "flush_drafts", None)
                 if flush is not None:
                     flush()
+            for dialog in self.shell.findChildren(QDialog):   # nothing stays on screen
+                dialog.reject()
         if self.background is not None:
             self.background.stop()
             self.background = None

@@ -89,3 +89,18 @@ def test_closing_with_open_items_needs_a_reason(clinic: Clinic) -> None:
     assert view.closed_at is not None
     with pytest.raises(CaseClosed):
         clinic.session.notes.add(case_id, "After closure")
+
+
+def test_overdue_follow_up_highlighted_on_caseload(clinic: Clinic) -> None:
+    referrals = clinic.session.referrals
+    case_id = clinic.adult_case.id
+    referrals.add_action(case_id, "Phone GP", due_at=clinic.session.now() + timedelta(hours=2))
+    row = next(r for r in clinic.session.cases.caseload() if r.id == case_id)
+    assert not any("follow-up" in b for b in row.breaches)
+    late = referrals.add_action(case_id, "Accompany to CMHT",
+                                due_at=clinic.session.now() - timedelta(minutes=5))
+    row = next(r for r in clinic.session.cases.caseload() if r.id == case_id)
+    assert "1 follow-up(s) overdue" in row.breaches
+    referrals.complete_action(late.id)
+    row = next(r for r in clinic.session.cases.caseload() if r.id == case_id)
+    assert not any("follow-up" in b for b in row.breaches)

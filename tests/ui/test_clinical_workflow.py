@@ -301,3 +301,34 @@ def test_youth_case_needs_checks_first_and_gets_youth_instruments_only(  # type:
     assert page.wizard.definition.id == "ld-core"
     offered = session.screenings.library().offered_for(page.case.age_at_referral)
     assert [d.id for d in offered] == ["ld-core"]
+
+
+def test_lock_closes_open_forms_and_hides_the_case(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    session = window.session
+    assert session is not None
+    page = _open(window, _new_case(session, age=33, family="ZZLOCKFORM"))
+    page.note()
+    dialog = page.dialog
+    assert dialog is not None
+    assert dialog.isVisible()
+    window.lock("on demand")
+    assert not dialog.isVisible()
+    assert window.root.currentWidget() is window.unlock_page
+
+
+def test_senior_sees_escalations_waiting_and_opens_the_case(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
+                                                            ) -> None:
+    session = window.session
+    assert session is not None
+    case_id = _new_case(session, age=45, family="ZZESCALATE")
+    session.escalations.request(case_id, "amhp", "urgent", "Possible MHA assessment")
+    screening_page = window.page("Screening")
+    lines = [screening_page.escalation_list.item(i).text()
+             for i in range(screening_page.escalation_list.count())]
+    assert any("AMHP" in line and "Possible MHA assessment" in line for line in lines)
+    row = next(i for i, e in enumerate(screening_page.escalations) if e.case_id == case_id)
+    screening_page.escalation_list.setCurrentRow(row)
+    screening_page._escalation_activated()
+    current = window.pages.currentWidget()
+    assert isinstance(current, CasePage)
+    assert current.case_id == case_id
