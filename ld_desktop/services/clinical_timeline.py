@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ld_desktop.domain.consent import ASSESSMENT_SCOPE
 from ld_desktop.domain.pathway import Disposal, Recipient
+from ld_desktop.services.instrument_library import shipped_titles
 from ld_desktop.services.views import TimelineEntry
 from ld_desktop.store.clinical_queries import for_case
 from ld_desktop.store.models import (
@@ -33,8 +34,9 @@ def clinical_entries(db: DbSession, case: Case) -> list[TimelineEntry]:
     for c in for_case(db, Consent, case.id):
         out.append(TimelineEntry(c.decided_at, "consent",
                                  f"Consent to {_scope(c.scope)}: {c.decision}", c.recorded_by))
+    titles = shipped_titles()
     for s in for_case(db, Screening, case.id):
-        name = s.instrument_id
+        name = titles.get(s.instrument_id, s.instrument_id)
         out.append(TimelineEntry(s.started_at, "screening", f"{name} screening started",
                                  s.recorded_by))
         if s.completed_at:

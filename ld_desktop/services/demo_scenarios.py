@@ -5,10 +5,12 @@ everything goes through the ordinary services (audited, in the outbox)."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from ld_desktop.domain.instruments.flow import ScreeningFlow
 from ld_desktop.services.clinical.consent import ConsentDraft
+from ld_desktop.services.clinical.risk import RiskDraft
 from ld_desktop.services.clinical.screenings import CORE_SCREEN
 from ld_desktop.services.session import UserSession
 
@@ -68,4 +70,19 @@ def share_scene(session: UserSession) -> uuid.UUID:
     consent_to_assessment(session, case_id)
     core_screen_signed_off(session, case_id)
     session.consent.record(case_id, ConsentDraft("police", "given", "has-capacity"))
+    return case_id
+
+
+def busy_case_scene(session: UserSession) -> uuid.UUID:
+    """A case a few hours in: screened and signed off, risk, escalation, referral, a note."""
+    case_id = share_scene(session)
+    session.risk.record(case_id, RiskDraft(
+        "high", "low", "medium", "low", "high",
+        "Thoughts of ending life since arrest; no plan; no fixed abode.",
+        session.now().date() + timedelta(days=1)))
+    session.escalations.request(case_id, "mental-health-nurse", "urgent",
+                                "Thoughts of self-harm at screening; review before release")
+    session.referrals.make(case_id, "housing-options", detail="Duty officer aware")
+    session.notes.add(case_id, "Seen in custody with an appropriate adult. Calm, engaged; "
+                               "agreed to referral for housing advice. (Fictional demo note.)")
     return case_id

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +63,9 @@ class InstrumentLibrary:
     def offered_for(self, age: int | None) -> list[InstrumentDefinition]:
         """What may be offered: adult-only instruments are not offered to 10-17s."""
         return [d for d in self.all() if d.suitable_for(age)]
+
+
+@lru_cache(maxsize=1)
+def shipped_titles() -> dict[str, str]:
+    """Short titles of the shipped instruments, for lists and timelines."""
+    return {d.id: d.short_title for d in InstrumentLibrary.load().all()}

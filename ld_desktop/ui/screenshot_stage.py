@@ -22,7 +22,7 @@ def stage(window: MainWindow, session: UserSession, page: str) -> None:
     if page == "person":
         window.open_person(session.cases.caseload()[0].person_id)
     elif page == "case":
-        window.open_case(session.cases.caseload()[0].id)
+        window.open_case(demo_scenarios.busy_case_scene(session))
     elif page == "screening":
         window.open_case(demo_scenarios.screening_scene(session))
         case_page = window.pages.currentWidget()
