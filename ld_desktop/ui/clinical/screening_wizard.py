@@ -9,6 +9,8 @@ stored as a new linked screening with a reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -192,27 +194,18 @@ class ScreeningWizard(QWidget):
     def go_next(self) -> None:
         if self.flow.at_end:
             self.finish()
-            return
-        try:
-            self.flow.next()
-        except FlowError as exc:
-            self.error.setText(str(exc))
-            return
-        self.save_now()
-        self.show_current()
+        else:
+            self._move(self.flow.next)
 
     def skip(self) -> None:
-        try:
-            self.flow.skip()
-        except FlowError as exc:
-            self.error.setText(str(exc))
-            return
-        self.save_now()
-        self.show_current()
+        self._move(self.flow.skip)
 
     def go_back(self) -> None:
+        self._move(self.flow.back)
+
+    def _move(self, step: Callable[[], object]) -> None:
         try:
-            self.flow.back()
+            step()
         except FlowError as exc:
             self.error.setText(str(exc))
             return
