@@ -34,9 +34,12 @@ test: lint typecheck layers unit
 
 bench: $(STAMP)
 	$(BIN)/python bench/store.py
+	$(BIN)/python bench/handover.py
 
 screenshots: $(STAMP)
-	$(BIN)/python -m ld_desktop.ui.screenshots docs/screenshots
+	for page in caseload cases people person case screening share sync handover conflicts rota; do \
+		QT_QPA_PLATFORM=offscreen $(BIN)/python -m ld_desktop.ui.app --demo \
+			--screenshot docs/screenshots/$$page.png --page $$page || exit 1; done
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info

@@ -15,7 +15,7 @@ from ld_desktop.services.persons import RecordNotFound
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
 from ld_desktop.store.conflict_queries import get_conflict, open_conflicts, record_of
-from ld_desktop.store.models import ConflictRecord
+from ld_desktop.store.models import Case, ConflictRecord, Person
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class ConflictView:
     status: str
     site_id: uuid.UUID | None
     case_id: uuid.UUID | None
+    record_label: str = ""       # whose record, in words
 
 
 class ConflictService:
@@ -86,7 +87,24 @@ class ConflictService:
             current=c.current.get("value"), status=c.status,
             site_id=site if isinstance(site, uuid.UUID) else None,
             case_id=_case_id(c, record),
+            record_label=_label(db, c, record),
         )
+
+
+def _label(db: Any, conflict: ConflictRecord, record: object) -> str:
+    """'Case of SMITH, Jo (custody ABC/1)' or 'Person SMITH, Jo': who the clash is about."""
+    person = record if isinstance(record, Person) else None
+    case = record if isinstance(record, Case) else None
+    case_id = _case_id(conflict, record)
+    if case is None and case_id is not None:
+        case = db.get(Case, case_id)
+    if person is None and case is not None:
+        person = db.get(Person, case.person_id)
+    name = f"{person.family_name.upper()}, {person.given_name}" if person else "unknown person"
+    what = conflict.entity.replace("_", " ")
+    custody = f" (custody {case.custody_record_number})" if case and \
+        case.custody_record_number else ""
+    return f"{what.capitalize()} of {name}{custody}"
 
 
 def _case_id(conflict: ConflictRecord, record: object) -> uuid.UUID | None:

@@ -120,3 +120,25 @@ def _one_case(
     index_person(uow.session, person.id, [person.given_name, person.family_name],
                  person.nhs_number, person.date_of_birth,
                  [case.custody_record_number] if case.custody_record_number else [])
+
+
+def seed_demo_rota(session: UserSession, today: date) -> int:
+    """A fortnight of fictional shifts around ``today`` at the demo sites, with one late
+    custody shift left open each week so the rota shows a gap in core hours."""
+    custody = next((s.id for s in session.sites if s.kind == "custody"), session.sites[0].id)
+    court = next((s.id for s in session.sites if s.kind == "court"), session.sites[-1].id)
+    added = 0
+    for offset in range(-7, 8):
+        day = today + timedelta(days=offset)
+        plan = [(custody, "07:00", "15:00", "demo.practitioner")]
+        if day.weekday() != 6:
+            plan.append((custody, "14:00", "22:00", "demo.bank.staff"))
+        if day.weekday() < 5:
+            plan.append((court, "09:00", "17:00", "demo.senior"))
+        if day.weekday() == 2:
+            plan.append((court, "09:00", "17:00", "demo.practitioner"))
+            plan[0] = (custody, "07:00", "15:00", "demo.senior")
+        for site, starts, ends, who in plan:
+            session.rota.assign(site, day, starts, ends, who)
+            added += 1
+    return added

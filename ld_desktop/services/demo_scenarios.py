@@ -13,6 +13,9 @@ from ld_desktop.services.clinical.consent import ConsentDraft
 from ld_desktop.services.clinical.risk import RiskDraft
 from ld_desktop.services.clinical.screenings import CORE_SCREEN
 from ld_desktop.services.session import UserSession
+from ld_desktop.services.views import Changes
+from ld_desktop.store.replica import StoreReplica
+from sync.protocol import ConflictState, ConflictValue, PullResponse
 
 #: a core screen that raises low mood, thoughts of self-harm (no plan) and housing
 CORE_ANSWERS: dict[str, Any] = {
@@ -86,3 +89,23 @@ def busy_case_scene(session: UserSession) -> uuid.UUID:
     session.notes.add(case_id, "Seen in custody with an appropriate adult. Calm, engaged; "
                                "agreed to referral for housing advice. (Fictional demo note.)")
     return case_id
+
+
+def conflict_scene(session: UserSession) -> uuid.UUID:
+    """Two fictional workstations changed the same case offline: the clash arrives as it
+    would from the server, waiting for a senior's decision. Demo stores only."""
+    row = session.cases.caseload()[0]
+    now_ms = int(session.now().timestamp() * 1000)
+    values = [
+        ConflictValue(value="urgent", op_id=uuid.uuid4(), device_id="demo-custody-ws",
+                      user="demo.practitioner", hlc=f"{now_ms - 3_600_000:015d}-00000-demo-a"),
+        ConflictValue(value="routine", op_id=uuid.uuid4(), device_id="demo-court-ws",
+                      user="demo.bank.staff", hlc=f"{now_ms - 1_800_000:015d}-00000-demo-b"),
+    ]
+    clash = ConflictState(conflict_id=uuid.uuid4(), seq=1, entity="case", entity_id=row.id,
+                          field="urgency", values=values, current="routine")
+    StoreReplica(session.store, session.device_id, session.user.username).apply_pull(
+        PullResponse(records=[], conflicts=[clash], next_cursor=0, has_more=False,
+                     server_hlc=f"{now_ms:015d}-00000-demo-server"))
+    session.bus.publish(Changes(frozenset({"conflict", "sync"})))
+    return row.id

@@ -6,10 +6,11 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from ld_desktop.domain.roles import Role
-from ld_desktop.services.demo_data import seed_demo_cases
+from ld_desktop.services.demo_data import seed_demo_cases, seed_demo_rota
 from ld_desktop.services.workstation import Workstation
 
 DEMO_SITES = ["Northgate Custody Suite (demo)", "Riverside Magistrates' Court (demo)"]
@@ -44,4 +45,9 @@ def create_demo_store(cases: int = 300, folder: Path | None = None) -> DemoStore
         seed_demo_cases(admin, cases)
     finally:
         admin.lock("demo set-up finished")
+    senior = ws.unlock("demo.senior", DEMO_ACCOUNTS["demo.senior"][1])
+    try:
+        seed_demo_rota(senior, date.today())
+    finally:
+        senior.lock("demo set-up finished")
     return DemoStore(data_dir, dict(DEMO_ACCOUNTS))

@@ -16,6 +16,7 @@ from typing import Any
 from ld_desktop.domain.pathway import OPEN_STAGES
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.rota import Shift
+from ld_desktop.services.handover_content import REPORT_KEY, stored_report
 from ld_desktop.services.persons import RecordNotFound
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseRow, Changes
@@ -78,6 +79,8 @@ class HandoverRecord:
     sync_receipt: dict[str, Any]
     incomplete_reason: str | None
     acknowledged_by: tuple[str, ...] = field(default=())
+    site_names: tuple[str, ...] = ()
+    sections: dict[str, list[str]] = field(default_factory=dict)   # the report, as handed over
 
     @property
     def complete(self) -> bool:
@@ -113,6 +116,14 @@ class HandoverService:
                             for case_id, recipient in q.sharing_to_do(db, sites))
             pending = pending_op_count(db)
             conflicts = open_conflict_count(db)
+        names = {r.id: r.person_name for r in rows}
+
+        def named(items: tuple[HandoverItem, ...]) -> tuple[HandoverItem, ...]:
+            return tuple(HandoverItem(i.case_id, f"{names[i.case_id]}: {i.text}")
+                         if i.case_id in names else i for i in items)
+
+        risks, escalations, referrals, due, sharing = (
+            named(risks), named(escalations), named(referrals), named(due), named(sharing))
         breaches = tuple(r for r in rows if r.breaches and r.referral_time >= shift_start)
         now_local = local_now or datetime.now()
         on_now, on_next = self._s.rota.on_now_and_next(now_local)
@@ -128,12 +139,14 @@ class HandoverService:
         )
 
     def complete(self, shift_start: datetime, shift_end: datetime, notes: dict[str, str],
-                 sync_receipt: dict[str, Any] | None, reason_if_unsafe: str | None = None
-                 ) -> HandoverRecord:
+                 sync_receipt: dict[str, Any] | None, reason_if_unsafe: str | None = None,
+                 summary: HandoverSummary | None = None) -> HandoverRecord:
         """Record the handover. Refuses while changes are unsynced or conflicts undecided,
-        unless a reason is given (which the handover then states plainly)."""
+        unless a reason is given (which the handover then states plainly). The report's
+        content (``summary``, gathered now if not given) is stored with it."""
         self._s.require(Permission.SIGN_OFF_HANDOVER)
         reason = (reason_if_unsafe or "").strip() or None
+        report = stored_report(summary or self.summary(shift_start, shift_end))
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             pending = pending_op_count(uow.session)
             conflicts = open_conflict_count(uow.session)
@@ -142,10 +155,12 @@ class HandoverService:
             receipt = dict(sync_receipt or {})
             receipt.update({"ops_still_local_at_handover": pending,
                             "conflicts_undecided_at_handover": conflicts})
+            written = {k: v.strip() for k, v in notes.items()
+                       if v.strip() and not k.startswith("_")}
             note = HandoverNote(
                 site_ids=[str(s) for s in self._s.site_ids], shift_start=shift_start,
                 shift_end=shift_end, author=self._s.user.username,
-                notes={k: v.strip() for k, v in notes.items() if v.strip()},
+                notes={**written, REPORT_KEY: report},
                 sync_receipt=receipt, incomplete_reason=reason if pending or conflicts else None,
             )
             uow.changes.create(note)
@@ -170,6 +185,14 @@ class HandoverService:
             uow.audit("handover-acknowledged", entity="handover_note", entity_id=note.id)
         self._s.bus.publish(Changes(frozenset({"handover_note"}), frozenset({handover_id})))
 
+    def my_end_of_shift(self) -> tuple[list[HandoverItem], int]:
+        """A practitioner's own open items at their sites, and changes not yet synced."""
+        self._s.require(Permission.VIEW_RECORDS)
+        with self._s.store.reading() as db:
+            items = [HandoverItem(case_id, text) for _kind, case_id, text
+                     in q.my_open_items(db, self._s.site_ids, self._s.user.username)]
+            return items, pending_op_count(db)
+
     def previous(self, limit: int = 50) -> list[HandoverRecord]:
         self._s.require(Permission.VIEW_RECORDS)
         mine = {str(s) for s in self._s.site_ids}
@@ -182,9 +205,12 @@ class HandoverService:
 
 
 def _record(note: HandoverNote, acks: tuple[str, ...]) -> HandoverRecord:
+    written = {k: v for k, v in note.notes.items() if not k.startswith("_")}
+    report = note.notes.get(REPORT_KEY) or {}
     return HandoverRecord(note.id, note.author, note.created_at, note.shift_start,
-                          note.shift_end, dict(note.notes), dict(note.sync_receipt),
-                          note.incomplete_reason, acks)
+                          note.shift_end, written, dict(note.sync_receipt),
+                          note.incomplete_reason, acks,
+                          tuple(report.get("site_names", ())), dict(report.get("sections", {})))
 
 
 def shift_bounds(day: date, starts: str, ends: str) -> tuple[datetime, datetime]:

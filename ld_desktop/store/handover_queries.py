@@ -11,11 +11,13 @@ from sqlalchemy.orm import Session
 from ld_desktop.store.models import (
     Case,
     Consent,
+    Escalation,
     HandoverAcknowledgement,
     HandoverNote,
     InformationShare,
     OnwardReferral,
     RiskAssessment,
+    Screening,
     SupportAction,
 )
 
@@ -86,3 +88,30 @@ def acknowledgements(session: Session, handover_id: uuid.UUID) -> list[HandoverA
     return list(session.scalars(
         select(HandoverAcknowledgement).where(HandoverAcknowledgement.handover_id == handover_id)
         .order_by(HandoverAcknowledgement.created_at)))
+
+
+def my_open_items(
+    session: Session, site_ids: list[uuid.UUID], username: str
+) -> list[tuple[str, uuid.UUID, str]]:
+    """(kind, case id, words) for what one practitioner still has open at these sites."""
+    found: list[tuple[str, uuid.UUID, str]] = []
+    for s in session.scalars(select(Screening).where(
+            Screening.site_id.in_(site_ids), Screening.recorded_by == username,
+            Screening.state == "draft", Screening.entered_in_error.is_(False))):
+        found.append(("screening", s.case_id, f"Unfinished screening ({s.instrument_id})"))
+    for a in session.scalars(select(SupportAction).where(
+            SupportAction.site_id.in_(site_ids), SupportAction.assigned_to == username,
+            SupportAction.done_at.is_(None), SupportAction.entered_in_error.is_(False))):
+        due = f" (due {a.due_at:%H:%M %d %b})" if a.due_at else ""
+        found.append(("action", a.case_id, f"{a.description}{due}"))
+    for e in session.scalars(select(Escalation).where(
+            Escalation.site_id.in_(site_ids), Escalation.recorded_by == username,
+            Escalation.status.in_(("requested", "accepted")),
+            Escalation.entered_in_error.is_(False))):
+        found.append(("escalation", e.case_id,
+                      f"Escalation to {e.clinician_type.replace('-', ' ')} ({e.status})"))
+    for c in session.scalars(select(Case).where(
+            Case.site_id.in_(site_ids), Case.holder == username, Case.stage != "closed",
+            Case.entered_in_error.is_(False))):
+        found.append(("case", c.id, f"Case held by you: stage {c.stage}"))
+    return found

@@ -20,7 +20,8 @@ from ld_desktop.paths import data_dir
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.theme import apply_theme
 
-PAGES = ("caseload", "cases", "people", "person", "case", "screening", "share", "sync")
+PAGES = ("caseload", "cases", "people", "person", "case", "screening", "share", "sync",
+         "handover", "conflicts", "rota")
 
 
 def _parser() -> argparse.ArgumentParser:

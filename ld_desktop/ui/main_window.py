@@ -28,6 +28,7 @@ from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.views import Changes
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.clinical.case_page import CasePage
+from ld_desktop.ui.handover.handover_page import HandoverPage
 from ld_desktop.ui.idle import IdleWatcher
 from ld_desktop.ui.new_referral import NewReferralDialog
 from ld_desktop.ui.pages.admin_page import AdminPage
@@ -42,7 +43,7 @@ from ld_desktop.ui.unlock_page import UnlockPage
 
 PLACES = ["Caseload", "Cases", "People", "Screening", "Handover", "Conflicts", "Rota",
           "Sync", "Reports", "Admin"]
-LATER = {"Handover": "End of shift and handover", "Reports": "Reports"}
+LATER = {"Reports": "Reports"}
 
 
 class _ChangeRelay(QObject):
@@ -193,6 +194,10 @@ class MainWindow(QMainWindow):
             people = PeoplePage(session)
             people.open_person.connect(self.open_person)
             return people
+        if name == "Handover":
+            handover = HandoverPage(session)
+            handover.open_case.connect(self.open_case)
+            return handover
         if name == "Screening":
             screening = ScreeningPage(session)
             screening.open_case.connect(self.open_case)
@@ -202,7 +207,9 @@ class MainWindow(QMainWindow):
         if name == "Admin":
             return AdminPage(session)
         if name == "Conflicts":
-            return ConflictsPage(session)
+            conflicts = ConflictsPage(session)
+            conflicts.open_case.connect(self.open_case)
+            return conflicts
         if name == "Rota":
             return RotaPage(session)
         placeholder = QLabel(f"{LATER.get(name, name)} will appear here.")
@@ -279,7 +286,9 @@ class MainWindow(QMainWindow):
             return
         user = self.session.user
         sites = ", ".join(s.name for s in self.session.sites)
-        self.status_user.setText(f"{user.display_name} ({user.role.label}) · {sites}")
+        where = sites if len(self.session.sites) == 1 else f"{len(self.session.sites)} sites"
+        self.status_user.setText(f"{user.display_name} ({user.role.label}) · {where}")
+        self.status_user.setToolTip(sites)
         status = SyncService(self.session).status()
         last = f"{status.last_sync_at:%d/%m %H:%M}" if status.last_sync_at else "never"
         if not status.enrolled:
@@ -288,5 +297,7 @@ class MainWindow(QMainWindow):
             state = "REVOKED by the server"
         else:
             state = {True: "online", False: "offline", None: "sync ready"}[self.online]
-        self.status_sync.setText(f"{state} · {status.pending_ops} changes to sync · "
+        conflicts = (f" · {status.open_conflicts} conflict(s) to decide"
+                     if status.open_conflicts else "")
+        self.status_sync.setText(f"{state} · {status.pending_ops} changes to sync{conflicts} · "
                                  f"last sync {last}")

@@ -16,6 +16,10 @@ NAV_PAGES = {"caseload": "Caseload", "cases": "Cases", "people": "People", "sync
 
 
 def stage(window: MainWindow, session: UserSession, page: str) -> None:
+    if page == "handover":
+        demo_scenarios.busy_case_scene(session)   # a high risk, an escalation, a referral
+    if page in ("handover", "conflicts"):
+        demo_scenarios.conflict_scene(session)
     if page in NAV_PAGES:
         window.show_page(NAV_PAGES[page])
         return

@@ -11,6 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from ld_desktop.services.handover import HandoverItem, HandoverRecord, HandoverSummary
+from ld_desktop.services.handover_content import report_sections
 from ld_desktop.services.sharing import ShareReport
 from ld_desktop.ui.pdf.handover_report import write_handover_report
 from ld_desktop.ui.pdf.share_report import write_share_report
@@ -61,9 +62,10 @@ def test_handover_pdf_has_receipt_and_says_plainly_when_incomplete(tmp_path: Pat
         notes={"general": "Cell 4 needs an AA at 08:00"},
         sync_receipt={"server_seq": 1234, "pushed": 17, "pulled": 5,
                       "ops_still_local_at_handover": 3, "conflicts_undecided_at_handover": 0},
-        incomplete_reason="Network down in custody",
+        incomplete_reason="Network down in custody", site_names=summary.site_names,
+        sections=report_sections(summary),
     )
-    text = _text(write_handover_report(summary, record, tmp_path / "handover.pdf"))
+    text = _text(write_handover_report(record, tmp_path / "handover.pdf"))
     assert "1234" in text
     assert "Network down in custody" in text
     assert "Cell 4 needs an AA" in text

@@ -21,6 +21,7 @@ from ld_desktop.domain.pathway import OPEN_STAGES
 from ld_desktop.services.cases import CaseFilter
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
+from ld_desktop.ui.handover.staffing import staffing_line
 from ld_desktop.ui.models.case_table import SORT_KEYS, CaseRowsModel, LazyCasesModel
 
 
@@ -69,8 +70,12 @@ class CaseloadPage(QWidget):
         filters.addStretch(1)
         self.view = _table(self.model, "Open cases at my sites")
         layout = QVBoxLayout(self)
+        self.staffing = QLabel(staffing_line(session))
+        self.staffing.setObjectName("subtitle")
+        self.staffing.setWordWrap(True)
         layout.addWidget(title)
         layout.addWidget(self.summary)
+        layout.addWidget(self.staffing)
         layout.addLayout(filters)
         layout.addWidget(self.view)
         self.site.currentIndexChanged.connect(self.refresh)
@@ -93,6 +98,8 @@ class CaseloadPage(QWidget):
     def on_changes(self, changes: Changes) -> None:
         if changes.touches("case", "person", "risk_assessment", "settings"):
             self.refresh()
+        if changes.touches("rota_entry"):
+            self.staffing.setText(staffing_line(self._s))
 
 
 class CasesPage(QWidget):

@@ -4,6 +4,7 @@ decision syncs, is audited, and closes the conflict on every workstation."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGroupBox,
@@ -34,6 +35,8 @@ def _when(hlc: str) -> str:
 
 
 class ConflictsPage(QWidget):
+    open_case = Signal(object)
+
     def __init__(self, session: UserSession) -> None:
         super().__init__()
         self.setObjectName("page")
@@ -58,6 +61,9 @@ class ConflictsPage(QWidget):
         self.decide_button.clicked.connect(self.decide)
         self.message = QLabel("")
         self.message.setWordWrap(True)
+        self.open_button = QPushButton("&Open the record and its history")
+        self.open_button.setAccessibleName("Open the record and its history")
+        self.open_button.clicked.connect(self._open_record)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(self.summary)
@@ -71,7 +77,7 @@ class ConflictsPage(QWidget):
         self._conflicts = self._s.conflicts.open()
         self.list.clear()
         for c in self._conflicts:
-            self.list.addItem(f"{c.entity.replace('_', ' ')} · {c.field.replace('_', ' ')} · "
+            self.list.addItem(f"{c.record_label} · {c.field.replace('_', ' ')} · "
                               f"{len(c.values)} values")
         self.summary.setText(f"{len(self._conflicts)} waiting for a decision")
         self.detail.setVisible(bool(self._conflicts))
@@ -83,7 +89,7 @@ class ConflictsPage(QWidget):
             item = self.detail_layout.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None and widget not in (self.combined, self.reason,
-                                                     self.decide_button):
+                                                     self.decide_button, self.open_button):
                 widget.deleteLater()
         for button in self.choices.buttons():
             self.choices.removeButton(button)
@@ -101,6 +107,8 @@ class ConflictsPage(QWidget):
         self.detail_layout.addWidget(self.combined)
         self.detail_layout.addWidget(self.reason)
         self.detail_layout.addWidget(self.decide_button)
+        self.detail_layout.addWidget(self.open_button)
+        self.open_button.setEnabled(conflict.case_id is not None)
 
     def decide(self) -> None:
         row = self.list.currentRow()
@@ -126,6 +134,11 @@ class ConflictsPage(QWidget):
         self.combined.clear()
         self.reason.clear()
         self.refresh()
+
+    def _open_record(self) -> None:
+        row = self.list.currentRow()
+        if 0 <= row < len(self._conflicts) and self._conflicts[row].case_id is not None:
+            self.open_case.emit(self._conflicts[row].case_id)
 
     def on_changes(self, changes: Changes) -> None:
         if changes.touches("conflict"):

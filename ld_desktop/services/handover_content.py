@@ -1,0 +1,48 @@
+"""The handover report's words, fixed when the handover is completed and stored with it, so
+a previous handover prints exactly as it was handed over on any workstation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ld_desktop.domain.pathway import Stage
+from ld_desktop.domain.rota import Shift
+from ld_desktop.services.views import CaseRow
+
+REPORT_KEY = "_report"       # inside HandoverNote.notes, beside the written notes
+NO_ONE_NEXT = "No one is on the rota for the next shift."
+
+
+def _staff(shift: Shift) -> str:
+    return f"{shift.username or 'unassigned'} {shift.starts}-{shift.ends}"
+
+
+def _case(row: CaseRow) -> str:
+    return f"{row.person_name}, {row.site_name}, {Stage(row.stage).label}"
+
+
+def report_sections(summary: Any) -> dict[str, list[str]]:
+    """Section title -> lines, in the order the report shows them."""
+    sections: dict[str, list[str]] = {
+        f"In custody ({len(summary.in_custody)})": [_case(r) for r in summary.in_custody],
+    }
+    for stage, rows in summary.open_by_stage.items():
+        if rows:
+            sections[f"Open: {Stage(stage).label} ({len(rows)})"] = [_case(r) for r in rows]
+    for title, items in (
+        ("High risks", summary.high_risks),
+        ("Escalations pending", summary.pending_escalations),
+        ("Referrals awaiting an answer", summary.referrals_awaiting),
+        ("Follow-ups due next shift", summary.follow_ups_due),
+        ("Information sharing to do", summary.sharing_to_do),
+    ):
+        sections[f"{title} ({len(items)})"] = [i.text for i in items]
+    sections[f"Targets breached this shift ({len(summary.breaches_this_shift)})"] = [
+        f"{r.person_name}: {'; '.join(r.breaches)}" for r in summary.breaches_this_shift]
+    sections["Staffing now"] = [_staff(s) for s in summary.staffing_now]
+    sections["Staffing next shift"] = [_staff(s) for s in summary.staffing_next] or [NO_ONE_NEXT]
+    return sections
+
+
+def stored_report(summary: Any) -> dict[str, Any]:
+    return {"site_names": list(summary.site_names), "sections": report_sections(summary)}

@@ -1,0 +1,73 @@
+"""The Handover place. Seniors: this shift's handover (summary, notes, Sync and hand over).
+Everyone: their own end of shift, and previous handovers to read and acknowledge."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from ld_desktop.domain.roles import Permission
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.sync_service import SyncService
+from ld_desktop.services.views import Changes
+from ld_desktop.ui.clinical.share_dialog import PathChooser, choose_pdf_path
+from ld_desktop.ui.handover.end_of_shift_panel import EndOfShiftPanel
+from ld_desktop.ui.handover.handover_panel import HandoverPanel
+from ld_desktop.ui.handover.history_panel import HistoryPanel
+from ld_desktop.ui.handover.staffing import default_shift, staffing_line
+from ld_desktop.ui.handover.sync_runner import SyncFactory
+
+
+class HandoverPage(QWidget):
+    open_case = Signal(object)
+
+    def __init__(self, session: UserSession, factory: SyncFactory = SyncService,
+                 choose_path: PathChooser = choose_pdf_path,
+                 now_local: datetime | None = None) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self._s = session
+        start, end = default_shift(session, now_local)
+        title = QLabel("Handover")
+        title.setObjectName("title")
+        self.shift_label = QLabel(
+            f"Shift {start:%a %d/%m %H:%M} to {end:%H:%M} · "
+            + ", ".join(s.name for s in session.sites))
+        self.shift_label.setObjectName("subtitle")
+        self.staffing = QLabel(staffing_line(session, now_local))
+        self.staffing.setWordWrap(True)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.tabs = QTabWidget()
+        self.history = HistoryPanel(session, choose_path)
+        self.history.message.connect(self.message.setText)
+        self.panel: HandoverPanel | None = None
+        if session.can(Permission.SIGN_OFF_HANDOVER):
+            self.panel = HandoverPanel(session, factory, choose_path, (start, end))
+            self.panel.open_case.connect(self.open_case)
+            self.panel.handed_over.connect(lambda _r: self.history.refresh())
+            self.tabs.addTab(self.panel, "This shift's handover")
+        self.mine = EndOfShiftPanel(session, factory)
+        self.mine.open_case.connect(self.open_case)
+        self.tabs.addTab(self.mine, "My end of shift")
+        self.tabs.addTab(self.history, "Previous handovers")
+        layout = QVBoxLayout(self)
+        for widget in (title, self.shift_label, self.staffing):
+            layout.addWidget(widget)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.message)
+
+    def on_changes(self, changes: Changes) -> None:
+        if self._s.is_locked:
+            return
+        if changes.touches("rota_entry"):
+            self.staffing.setText(staffing_line(self._s))
+        busy = self.panel is not None and self.panel.runner.running
+        if changes.touches("case", "person", "sync", "conflict") and not busy:
+            if self.panel is not None:
+                self.panel.refresh()
+            self.mine.refresh()
+        if changes.touches("handover_note"):
+            self.history.refresh()

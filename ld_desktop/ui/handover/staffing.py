@@ -1,0 +1,36 @@
+"""Who is on now and who comes on next, in one line for the caseload and the handover."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ld_desktop.domain.rota import Shift
+from ld_desktop.services.session import UserSession
+
+
+def _who(shifts: list[Shift], site_names: dict[str, str]) -> str:
+    return ", ".join(f"{s.username or 'unassigned'} ({site_names.get(s.site_id, '?')} "
+                     f"{s.starts}–{s.ends})" for s in shifts) or "no one on the rota"
+
+
+def staffing_line(session: UserSession, now_local: datetime | None = None) -> str:
+    now, upcoming = session.rota.on_now_and_next(now_local or datetime.now())
+    names = {str(s.id): s.name for s in session.sites}
+    return f"On now: {_who(now, names)} · Next: {_who(upcoming, names)}"
+
+
+def default_shift(session: UserSession, now_local: datetime | None = None
+                  ) -> tuple[datetime, datetime]:
+    """The shift being handed over: the user's own rota shift covering now, else the
+    conventional day (07:00-19:00) or night (19:00-07:00) shift around now."""
+    now = now_local or datetime.now()
+    on_now, _next = session.rota.on_now_and_next(now)
+    for shift in on_now:
+        if shift.username == session.user.username:
+            return shift.window()
+    day_start = now.replace(hour=7, minute=0, second=0, microsecond=0)
+    if day_start <= now < day_start + timedelta(hours=12):
+        return day_start, day_start + timedelta(hours=12)
+    night_start = day_start + timedelta(hours=12) if now >= day_start else \
+        day_start - timedelta(hours=12)
+    return night_start, night_start + timedelta(hours=12)

@@ -1,0 +1,55 @@
+"""One sync off the GUI thread, with progress and cancel, reporting back on the GUI thread."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.sync_service import SyncService
+from ld_desktop.ui.operations import run_in_background
+from sync.client import SyncProgress, SyncReport
+
+SyncFactory = Callable[[UserSession], SyncService]
+
+
+class SyncRunner(QObject):
+    progress = Signal(str)
+    finished = Signal(object)      # SyncReport
+    failed = Signal(object)        # Exception
+
+    def __init__(self, session: UserSession, factory: SyncFactory = SyncService) -> None:
+        super().__init__()
+        self._s = session
+        self._factory = factory
+        self._cancel = threading.Event()
+        self.running = False
+
+    def enrolled(self) -> bool:
+        status = self._factory(self._s).status()
+        return status.enrolled and not status.revoked
+
+    def start(self) -> None:
+        if self.running:
+            return
+        self.running = True
+        self._cancel.clear()
+        service = self._factory(self._s)
+        run_in_background(lambda: service.sync(progress=self._relay, cancel=self._cancel),
+                          self._done, self._failed)
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def _relay(self, p: SyncProgress) -> None:   # called on the sync thread
+        self.progress.emit(f"{p.phase}: {p.pushed} sent, {p.pulled} received")
+
+    def _done(self, report: SyncReport) -> None:
+        self.running = False
+        self.finished.emit(report)
+
+    def _failed(self, exc: Exception) -> None:
+        self.running = False
+        self.failed.emit(exc)

@@ -1,0 +1,190 @@
+"""End of shift through the GUI against a real in-process server: Sync and hand over with
+a receipt and a PDF, refusal and override with a reason, acknowledgement by the next shift,
+a practitioner's own end of shift, and a conflict decided on the Conflicts page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pypdf import PdfReader
+
+from ld_desktop.domain.roles import Role
+from ld_desktop.services.cases import ReferralDraft
+from ld_desktop.services.persons import PersonDraft
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.sync_service import SyncService
+from ld_desktop.ui.handover.handover_page import HandoverPage
+from ld_desktop.ui.pages.conflicts_page import ConflictsPage
+
+if TYPE_CHECKING:
+    from tests.integration.conftest import Station
+
+NOON = datetime(2026, 11, 24, 12, 0)
+
+
+def _referral(session: UserSession, family: str, crn: str) -> object:
+    site = session.sites[0].id
+    person = session.persons.register(PersonDraft("Shifty", family, date(1979, 3, 4)), site)
+    return session.cases.new_referral(
+        ReferralDraft(person.id, site, "custody-sergeant", "arrested", custody_record_number=crn))
+
+
+def _pdf_text(path: Path) -> str:
+    return " ".join(" ".join(p.extract_text() for p in PdfReader(path).pages).split())
+
+
+def _page(qtbot, station: Station, session: UserSession, pdf: Path) -> HandoverPage:  # type: ignore[no-untyped-def]
+    page = HandoverPage(session, lambda s: SyncService(s, transport=station.server.transport),
+                        lambda _parent, _name: pdf, now_local=NOON)
+    qtbot.addWidget(page)
+    return page
+
+
+def test_sync_and_hand_over_pushes_everything_and_prints_the_receipt(  # type: ignore[no-untyped-def]
+        qtbot, make_station, tmp_path: Path) -> None:
+    a = make_station("a")
+    for n in range(3):
+        _referral(a.senior, f"Handoff{n}", f"HO/{n}")
+    waiting = a.sync_service().status().pending_ops
+    assert waiting > 0
+    pdf = tmp_path / "handover.pdf"
+    page = _page(qtbot, a, a.senior, pdf)
+    panel = page.panel
+    assert panel is not None
+    custody = panel.tree.topLevelItem(0)
+    assert custody.text(0) == "In custody or awaiting court (3)"
+    panel.notes["general"].setPlainText("Cell 4 needs an appropriate adult at 08:00")
+    panel.go_button.click()
+    qtbot.waitUntil(lambda: panel.record is not None, timeout=20_000)
+    qtbot.waitUntil(lambda: not panel.runner.running, timeout=20_000)
+    record = panel.record
+    assert record is not None
+    assert record.complete
+    receipt = record.sync_receipt
+    assert receipt["pushed"] == waiting
+    assert receipt["server_seq"] >= waiting
+    assert receipt["ops_still_local_at_handover"] == 0
+    # the handover record itself went up on the second, quick sync
+    assert a.sync_service().status().pending_ops == 0
+    text = _pdf_text(pdf)
+    assert "Shift handover" in text
+    assert f"Server sequence reached {receipt['server_seq']}" in text
+    assert f"Changes sent {waiting}" in text
+    assert "Cell 4 needs an appropriate adult at 08:00" in text
+    assert "In custody (3)" in text
+    assert "SHIFTY" in text.upper()
+    assert "not yet on the server" not in text
+
+
+def test_refused_with_unsynced_work_then_handed_over_with_a_reason(  # type: ignore[no-untyped-def]
+        qtbot, make_station, tmp_path: Path) -> None:
+    a = make_station("a", enrol=False)
+    _referral(a.senior, "Offline", "OF/1")
+    pdf = tmp_path / "handover.pdf"
+    page = _page(qtbot, a, a.senior, pdf)
+    panel = page.panel
+    assert panel is not None
+    panel.go_button.click()
+    assert panel.record is None
+    assert not panel.override.isHidden()
+    assert "not yet on the server" in panel.refusal.text()
+    assert "not enrolled" in panel.message.text()
+    panel.anyway_button.click()                     # no reason written: still refused
+    assert panel.record is None
+    assert "Write why" in panel.refusal.text()
+    panel.reason.setPlainText("Network down in custody since 18:00")
+    panel.anyway_button.click()
+    record = panel.record
+    assert record is not None
+    assert record.incomplete_reason == "Network down in custody since 18:00"
+    assert record.sync_receipt["ops_still_local_at_handover"] > 0
+    text = _pdf_text(pdf)
+    assert "completed with work not yet on the server: Network down in custody since 18:00" \
+        in text
+    assert "Server sequence reached not synced" in text
+
+
+def test_next_shift_acknowledges_and_the_author_cannot(qtbot, make_station,  # type: ignore[no-untyped-def]
+                                                        tmp_path: Path) -> None:
+    a = make_station("a")
+    b = make_station("b")
+    page = _page(qtbot, a, a.senior, tmp_path / "one.pdf")
+    assert page.panel is not None
+    page.panel.go_button.click()
+    qtbot.waitUntil(lambda: page.panel is not None and page.panel.record is not None
+                    and not page.panel.runner.running, timeout=20_000)
+    page.history.refresh()
+    assert not page.history.acknowledge_button.isEnabled()     # the author's own handover
+    # The next shift's senior on another workstation, after a sync.
+    a.admin.accounts.add_user("senior2", Role.SENIOR, "second senior passphrase")
+    b.admin.accounts.add_user("senior2", Role.SENIOR, "second senior passphrase")
+    next_senior = b.workstation.unlock("senior2", "second senior passphrase")
+    try:
+        SyncService(next_senior, transport=b.server.transport).sync()
+        theirs = _page(qtbot, b, next_senior, tmp_path / "two.pdf")
+        assert [r.author for r in theirs.history.records] == ["senior1"]
+        assert theirs.history.acknowledge_button.isEnabled()
+        theirs.history.acknowledge_button.click()
+        assert "Acknowledged" in theirs.message.text()
+        assert theirs.history.records[0].acknowledged_by == ("senior2",)
+        assert not theirs.history.acknowledge_button.isEnabled()
+        SyncService(next_senior, transport=b.server.transport).sync()
+        a.sync()
+        assert a.senior.handover.previous()[0].acknowledged_by == ("senior2",)
+        theirs.history.save_button.click()
+        assert "Acknowledged by senior2" in _pdf_text(tmp_path / "two.pdf")
+    finally:
+        next_senior.lock()
+
+
+def test_practitioners_own_end_of_shift(qtbot, make_station, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    a = make_station("a")
+    a.admin.accounts.add_user("prac1", Role.PRACTITIONER, "practitioner passphrase")
+    prac = a.workstation.unlock("prac1", "practitioner passphrase")
+    try:
+        case = _referral(prac, "Mine", "MI/1")
+        prac.referrals.add_action(case.id, "Ring the GP surgery")  # type: ignore[attr-defined]
+        page = _page(qtbot, a, prac, tmp_path / "x.pdf")
+        assert page.panel is None                       # only seniors hand over the shift
+        mine = page.mine
+        texts = [mine.listing.item(i).text() for i in range(mine.listing.count())]
+        assert "Ring the GP surgery" in texts
+        assert "not yet on the server: 0" not in mine.pending.text()
+        mine.sync_button.click()
+        qtbot.waitUntil(lambda: mine.message.text().startswith("Synced"), timeout=20_000)
+        assert mine.pending.text().endswith(": 0")
+        opened = []
+        page.open_case.connect(opened.append)
+        mine.listing.setCurrentRow(texts.index("Ring the GP surgery"))
+        mine._activated()
+        assert opened == [case.id]  # type: ignore[attr-defined]
+    finally:
+        prac.lock()
+
+
+def test_conflict_from_two_workstations_decided_on_the_page(qtbot, make_station) -> None:  # type: ignore[no-untyped-def]
+    a = make_station("a")
+    b = make_station("b")
+    case = _referral(a.senior, "Clashing", "CL/1")
+    a.sync()
+    b.sync()
+    a.senior.cases.update(case.id, {"urgency": "urgent"})  # type: ignore[attr-defined]
+    b.senior.cases.update(case.id, {"urgency": "soon"})  # type: ignore[attr-defined]
+    a.sync()
+    b.sync()
+    a.sync()
+    page = ConflictsPage(a.senior)
+    qtbot.addWidget(page)
+    assert page.list.count() == 1
+    page.list.setCurrentRow(0)
+    urgent = next(b for b in page.choices.buttons() if "urgent" in b.text().lower())
+    urgent.setChecked(True)
+    page.reason.setText("Agreed with both practitioners")
+    page.decide()
+    assert a.senior.conflicts.open() == []
+    a.sync()
+    b.sync()
+    assert b.senior.conflicts.open() == []
+    assert b.senior.cases.open(case.id).urgency == "urgent"  # type: ignore[attr-defined]
