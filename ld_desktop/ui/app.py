@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtCore import QEventLoop, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ld_desktop.logging_setup import configure_logging
@@ -89,8 +89,15 @@ def _screenshot(app: QApplication, window: object, workstation: Workstation, pat
     from ld_desktop.ui.screenshot_stage import grab_with_dialogs, stage
 
     stage(window, session, page)
-    settle = QEventLoop()   # not app.quit(): in Qt 6 that closes every window, dialogs too
-    QTimer.singleShot(300, settle.quit)
+    pool = QThreadPool.globalInstance()
+    for _ in range(30):   # let background loads finish (at most 3 s), then let the views paint
+        settle = QEventLoop()   # not app.quit(): in Qt 6 that closes every window, dialogs too
+        QTimer.singleShot(100, settle.quit)
+        settle.exec()
+        if pool.activeThreadCount() == 0:
+            break
+    settle = QEventLoop()
+    QTimer.singleShot(200, settle.quit)
     settle.exec()
     path.parent.mkdir(parents=True, exist_ok=True)
     ok = grab_with_dialogs(window).save(str(path))

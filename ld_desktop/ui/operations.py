@@ -45,3 +45,25 @@ def run_in_background(work: Callable[[], Any], success: Callable[[Any], None],
     bridge.done.connect(lambda value: finish(success, value))
     bridge.failed.connect(lambda exc: finish(failure, exc))
     QThreadPool.globalInstance().start(_Task(work, bridge))
+
+
+class LatestOnly:
+    """Background work where only the newest request matters (search as you type): the
+    result of an older request that finishes late is dropped, as is any result arriving
+    after ``cancel`` (the page went away or the session locked)."""
+
+    def __init__(self) -> None:
+        self._generation = 0
+
+    def run(self, work: Callable[[], Any], success: Callable[[Any], None],
+            failure: Callable[[Exception], None]) -> None:
+        self._generation += 1
+        mine = self._generation
+
+        def if_current(handler: Callable[[Any], None]) -> Callable[[Any], None]:
+            return lambda value: handler(value) if mine == self._generation else None
+
+        run_in_background(work, if_current(success), if_current(failure))
+
+    def cancel(self) -> None:
+        self._generation += 1

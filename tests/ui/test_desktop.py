@@ -13,7 +13,7 @@ from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.first_run import FirstRunDialog
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.models.case_table import LazyCasesModel
-from ld_desktop.ui.models.people_table import PeopleModel
+from ld_desktop.ui.models.people_table import LazyPeopleModel, PeopleModel
 from ld_desktop.ui.new_referral import NewReferralDialog
 
 
@@ -139,8 +139,8 @@ def test_new_referral_end_to_end(qtbot, window: MainWindow, accounts) -> None:  
 def test_cases_search_as_you_type(qtbot, window: MainWindow, accounts) -> None:  # type: ignore[no-untyped-def]
     _unlock(qtbot, window, "demo.senior", accounts["demo.senior"])
     page = window.page("Cases")
+    qtbot.waitUntil(lambda: page.model.total > 0, timeout=5000)   # loaded off the GUI thread
     total = page.model.total
-    assert total > 0
     page.model.fetchMore()                      # what the view does as it scrolls
     assert 0 < page.model.rowCount() <= total
     family = page.model.case_at(0).person_name.split(",")[0]
@@ -150,6 +150,34 @@ def test_cases_search_as_you_type(qtbot, window: MainWindow, accounts) -> None: 
     page.model.fetchMore()
     assert 0 < page.model.total < total
     assert all(r.person_name.startswith(family) for r in page.model.rows)
+
+
+def test_people_list_is_lazy_sortable_and_searchable(qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
+                                                     accounts) -> None:
+    _unlock(qtbot, window, "demo.senior", accounts["demo.senior"])
+    page = window.page("People")
+    qtbot.waitUntil(lambda: isinstance(page.model, LazyPeopleModel), timeout=5000)
+    model = page.model
+    assert isinstance(model, LazyPeopleModel)
+    assert 0 < model.rowCount() <= model.total
+    names = [p.family_name for p in model.people]
+    assert names == sorted(names)
+    page._sort_by(1)                             # date of birth, oldest first
+    qtbot.waitUntil(lambda: page.model is not model, timeout=5000)
+    births = [p.date_of_birth for p in page.model.people if p.date_of_birth]
+    assert births == sorted(births)
+    page._sort_by(1)                             # again: newest first
+    qtbot.waitUntil(lambda: page.model.people[0].date_of_birth == max(births), timeout=5000)
+    family = names[0]
+    listed = page.model
+    page.search.setText(family.lower())
+    qtbot.waitUntil(lambda: page.model is not listed and not isinstance(page.model,
+                                                                         LazyPeopleModel),
+                    timeout=5000)
+    assert page.model.people
+    assert all(p.family_name == family or family.lower() in p.display_name.lower()
+               for p in page.model.people)
+    assert "found" in page.count.text()
 
 
 def test_models_pass_qtmodeltester(qtmodeltester, qtbot, window: MainWindow, accounts) -> None:  # type: ignore[no-untyped-def]
@@ -162,6 +190,9 @@ def test_models_pass_qtmodeltester(qtmodeltester, qtbot, window: MainWindow, acc
     people = PeopleModel()
     people.set_people(session.persons.page(0, 20))
     qtmodeltester.check(people)
+    lazy_people = LazyPeopleModel(lambda o, n: session.persons.page(o, n),
+                                  session.persons.count())
+    qtmodeltester.check(lazy_people)
 
 
 def test_screenshot_mode_writes_a_png(tmp_path: Path) -> None:

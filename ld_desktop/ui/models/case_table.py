@@ -13,7 +13,7 @@ from PySide6.QtGui import QColor
 from ld_desktop.domain.pathway import Stage, Urgency
 from ld_desktop.domain.vulnerabilities import label as flag_label
 from ld_desktop.services.views import CaseRow
-from ld_desktop.ui.models.read_only_table import ReadOnlyTable
+from ld_desktop.ui.models.read_only_table import LazyPages, ReadOnlyTable
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ["Person", "Site", "Stage", "Waiting", "Urgency", "Flags", "Held by"]
@@ -75,27 +75,13 @@ class CaseRowsModel(ReadOnlyTable):
         self.endResetModel()
 
 
-class LazyCasesModel(CaseRowsModel):
+class LazyCasesModel(LazyPages, CaseRowsModel):
     """Pages through ``fetch(offset, limit)`` as the view scrolls."""
 
-    PAGE = 200
+    def __init__(self, fetch: Callable[[int, int], list[CaseRow]], total: int,
+                 first: list[CaseRow] | None = None) -> None:
+        CaseRowsModel.__init__(self)
+        self._init_pages(fetch, total, first)
 
-    def __init__(self, fetch: Callable[[int, int], list[CaseRow]], total: int) -> None:
-        super().__init__()
-        self._fetch = fetch
-        self.total = total
-
-    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and len(self.rows) < self.total
-
-    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
-        if parent.isValid():
-            return
-        more = self._fetch(len(self.rows), self.PAGE)
-        if not more:
-            self.total = len(self.rows)
-            return
-        first = len(self.rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
-        self.rows.extend(more)
-        self.endInsertRows()
+    def _loaded(self) -> list[CaseRow]:
+        return self.rows

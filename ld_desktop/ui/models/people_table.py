@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from ld_desktop.domain.nhs_number import formatted
 from ld_desktop.services.views import PersonSummary
-from ld_desktop.ui.models.read_only_table import ReadOnlyTable
+from ld_desktop.ui.models.read_only_table import LazyPages, ReadOnlyTable
 
 Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ["Name", "Date of birth", "NHS number"]
+SORT_KEYS = {0: "family_name", 1: "date_of_birth", 2: "nhs_number"}
 
 
 class PeopleModel(ReadOnlyTable):
@@ -45,3 +47,15 @@ class PeopleModel(ReadOnlyTable):
         self.beginResetModel()
         self.people = list(people)
         self.endResetModel()
+
+
+class LazyPeopleModel(LazyPages, PeopleModel):
+    """Everyone at my sites, a page at a time, in the order the service sorts them."""
+
+    def __init__(self, fetch: Callable[[int, int], list[PersonSummary]], total: int,
+                 first: list[PersonSummary] | None = None) -> None:
+        PeopleModel.__init__(self)
+        self._init_pages(fetch, total, first)
+
+    def _loaded(self) -> list[PersonSummary]:
+        return self.people

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -26,3 +27,37 @@ class ReadOnlyTable(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.COLUMNS[section]
         return None
+
+
+class LazyPages:
+    """Mixin for a ReadOnlyTable whose rows arrive a page at a time from ``fetch(offset,
+    limit)`` as the view scrolls (canFetchMore / fetchMore), so a 100k list never loads whole.
+    ``first`` is a page already fetched (e.g. in the background) to start with."""
+
+    PAGE = 200
+
+    def _init_pages(self, fetch: Callable[[int, int], list[Any]], total: int,
+                    first: list[Any] | None = None) -> None:
+        self._fetch = fetch
+        self.total = total
+        self._loaded().extend(first or [])
+
+    def _loaded(self) -> list[Any]:
+        raise NotImplementedError
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and len(self._loaded()) < self.total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid():
+            return
+        loaded = self._loaded()
+        more = self._fetch(len(loaded), self.PAGE)
+        if not more:
+            self.total = len(loaded)
+            return
+        model: Any = self
+        first = len(loaded)
+        model.beginInsertRows(QModelIndex(), first, first + len(more) - 1)
+        loaded.extend(more)
+        model.endInsertRows()

@@ -20,9 +20,10 @@ from PySide6.QtWidgets import (
 from ld_desktop.domain.pathway import OPEN_STAGES
 from ld_desktop.services.cases import CaseFilter
 from ld_desktop.services.session import UserSession
-from ld_desktop.services.views import Changes
+from ld_desktop.services.views import CaseRow, Changes
 from ld_desktop.ui.handover.staffing import staffing_line
 from ld_desktop.ui.models.case_table import SORT_KEYS, CaseRowsModel, LazyCasesModel
+from ld_desktop.ui.operations import LatestOnly
 
 
 def _table(model: CaseRowsModel, name: str) -> QTableView:
@@ -46,6 +47,8 @@ class CaseloadPage(QWidget):
         super().__init__()
         self.setObjectName("page")
         self._s = session
+        self._latest = LatestOnly()
+        self.destroyed.connect(self._latest.cancel)
         self.model = CaseRowsModel()
         title = QLabel("Caseload")
         title.setObjectName("title")
@@ -86,8 +89,16 @@ class CaseloadPage(QWidget):
     def refresh(self) -> None:
         site = self.site.currentData()
         stage = self.stage.currentData()
-        rows = self._s.cases.caseload(site_ids=(site,) if site else (),
-                                      stages=(stage,) if stage else ())
+        cases = self._s.cases
+        self._latest.run(
+            lambda: cases.caseload(site_ids=(site,) if site else (),
+                                   stages=(stage,) if stage else ()),
+            self._show, self._failed)
+
+    def _failed(self, exc: Exception) -> None:
+        self.summary.setText(f"The caseload could not be loaded: {exc}")
+
+    def _show(self, rows: list[CaseRow]) -> None:
         self.model.set_rows(rows)
         overdue = sum(1 for r in rows if r.breaches)
         high = sum(1 for r in rows if r.risk_level == "high")
@@ -114,8 +125,10 @@ class CasesPage(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search: name, date of birth, NHS number, custody number")
         self.search.setAccessibleName("Search cases")
-        self.count = QLabel("")
+        self.count = QLabel("Loading…")
         self.count.setObjectName("subtitle")
+        self._latest = LatestOnly()
+        self.destroyed.connect(self._latest.cancel)
         self._sort = ("referral_time", True)
         self.model = LazyCasesModel(lambda o, n: [], 0)
         self.view = _table(self.model, "Cases")
@@ -150,9 +163,18 @@ class CasesPage(QWidget):
 
     def refresh(self) -> None:
         filt = self._filter()
-        total = self._s.cases.count(filt)
-        model = LazyCasesModel(lambda offset, limit: self._s.cases.page(filt, offset, limit),
-                               total)
+        cases = self._s.cases
+        self._latest.run(lambda: (filt, cases.count(filt), cases.page(filt, 0, 200)),
+                         self._show, self._failed)
+
+    def _failed(self, exc: Exception) -> None:
+        self.count.setText(f"The list could not be loaded: {exc}")
+
+    def _show(self, result: tuple[CaseFilter, int, list[CaseRow]]) -> None:
+        filt, total, first = result
+        cases = self._s.cases
+        model = LazyCasesModel(lambda offset, limit: cases.page(filt, offset, limit), total,
+                               first)
         self.model = model
         self.view.setModel(model)
         broad = bool(filt.text.strip()) and total >= self._s.cases.people_match_limit

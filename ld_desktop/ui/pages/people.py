@@ -1,10 +1,13 @@
-"""People: search as you type (name, date of birth, NHS number, custody number)."""
+"""People: everyone at my sites as a lazy, sortable list, or search as you type (name, date
+of birth, NHS number, custody number). Queries run off the GUI thread; only the newest
+search's result is shown."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -15,8 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.services.session import UserSession
-from ld_desktop.services.views import Changes
-from ld_desktop.ui.models.people_table import PeopleModel
+from ld_desktop.services.views import Changes, PersonSummary
+from ld_desktop.ui.models.people_table import SORT_KEYS, LazyPeopleModel, PeopleModel
+from ld_desktop.ui.operations import LatestOnly
+
+SEARCH_LIMIT = 200
 
 
 class PeoplePage(QWidget):
@@ -26,14 +32,17 @@ class PeoplePage(QWidget):
         super().__init__()
         self.setObjectName("page")
         self._s = session
+        self._latest = LatestOnly()
+        self.destroyed.connect(self._latest.cancel)
+        self._sort = ("family_name", False)
         title = QLabel("People")
         title.setObjectName("title")
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search: name, date of birth, NHS number, custody number")
         self.search.setAccessibleName("Search people")
-        self.count = QLabel("")
+        self.count = QLabel("Loading…")
         self.count.setObjectName("subtitle")
-        self.model = PeopleModel()
+        self.model: PeopleModel = PeopleModel()
         self.view = QTableView()
         self.view.setModel(self.model)
         self.view.setAccessibleName("People")
@@ -41,6 +50,8 @@ class PeoplePage(QWidget):
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().setVisible(False)
         self.view.horizontalHeader().setStretchLastSection(True)
+        self.view.horizontalHeader().setSectionsClickable(True)
+        self.view.horizontalHeader().sectionClicked.connect(self._sort_by)
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(150)
@@ -55,14 +66,55 @@ class PeoplePage(QWidget):
         layout.addWidget(self.view)
         self.refresh()
 
+    def _sort_by(self, column: int) -> None:
+        key = SORT_KEYS.get(column, "family_name")
+        self._sort = (key, not self._sort[1] if self._sort[0] == key else False)
+        self.view.horizontalHeader().setSortIndicator(
+            column, Qt.SortOrder.DescendingOrder if self._sort[1] else Qt.SortOrder.AscendingOrder)
+        self.refresh()
+
     def refresh(self) -> None:
         text = self.search.text().strip()
-        people = self._s.persons.search(text, limit=200) if text else self._s.persons.page(0, 200)
-        self.model.set_people(people)
-        total = self._s.persons.count()
-        self.count.setText(f"{len(people)} shown" + ("" if text else f" of {total:,}"))
+        sort, descending = self._sort
+        persons = self._s.persons
+
+        def work() -> tuple[str, list[PersonSummary], int]:
+            if text:
+                return text, persons.search(text, limit=SEARCH_LIMIT), 0
+            return "", persons.page(0, LazyPeopleModel.PAGE, sort, descending), persons.count()
+
+        self._latest.run(work, self._show, self._failed)
+
+    def _show(self, result: tuple[str, list[PersonSummary], int]) -> None:
+        text, people, total = result
+        sort, descending = self._sort
+        if text:
+            model = PeopleModel()
+            model.set_people(sorted(people, key=lambda p: _sort_value(p, sort),
+                                    reverse=descending))
+            more = " or more: keep typing to narrow the search" \
+                if len(people) >= SEARCH_LIMIT else ""
+            self.count.setText(f"{len(people)} found{more}")
+        else:
+            persons = self._s.persons
+            model = LazyPeopleModel(lambda o, n: persons.page(o, n, sort, descending), total,
+                                    people)
+            self.count.setText(f"{total:,} people at your sites")
+        self.model = model
+        self.view.setModel(model)
         self.view.resizeColumnsToContents()
+
+    def _failed(self, exc: Exception) -> None:
+        self.count.setText(f"The list could not be loaded: {exc}")
 
     def on_changes(self, changes: Changes) -> None:
         if changes.touches("person"):
             self.refresh()
+
+
+def _sort_value(person: PersonSummary, key: str) -> Any:
+    if key == "date_of_birth":
+        return (person.date_of_birth is None, person.date_of_birth or 0)
+    if key == "nhs_number":
+        return (person.nhs_number is None, person.nhs_number or "")
+    return (person.family_name.lower(), person.given_name.lower())
