@@ -230,3 +230,14 @@ def test_admin_sets_auto_lock_and_adds_a_user(qtbot, window: MainWindow, account
     _unlock(qtbot, window, "ui.added", "a long enough passphrase")
     assert window.session is not None
     assert window.idle.timer.interval() == 2 * 60_000   # the new auto-lock applies
+
+
+def test_flag_badges_most_serious_first_with_words_kept(qapp) -> None:  # type: ignore[no-untyped-def]
+    from ld_desktop.ui.flag_icons import ICON_SIZE, badge_codes, badges_icon
+
+    codes = badge_codes(("alcohol", "suicide-self-harm", "drugs", "young-person"), True)
+    assert codes == ("high-risk", "suicide-self-harm", "young-person", "alcohol")  # D once
+    image = badges_icon(codes).pixmap(*ICON_SIZE).toImage()
+    assert image.pixelColor(2, 8).name() == "#d5281b"          # the first badge is red
+    assert badge_codes((), False) == ()
+    assert badges_icon(()).isNull()

@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor
 from ld_desktop.domain.pathway import Stage, Urgency
 from ld_desktop.domain.vulnerabilities import label as flag_label
 from ld_desktop.services.views import CaseRow
+from ld_desktop.ui.flag_icons import badge_codes, badges_icon
 from ld_desktop.ui.models.read_only_table import LazyPages, ReadOnlyTable
 
 Index = QModelIndex | QPersistentModelIndex
@@ -56,6 +57,9 @@ class CaseRowsModel(ReadOnlyTable):
                           + [flag_label(f) for f in row.flags]),
                 row.holder or "",
             ][column]
+        if role == Qt.ItemDataRole.DecorationRole and column == 5:
+            codes = badge_codes(row.flags, row.risk_level == "high")
+            return badges_icon(codes) if codes else None
         if role == Qt.ItemDataRole.BackgroundRole and row.breaches:
             return OVERDUE
         if role == Qt.ItemDataRole.ForegroundRole and column == 5 and row.risk_level == "high":

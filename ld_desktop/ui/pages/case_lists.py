@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -21,6 +21,7 @@ from ld_desktop.domain.pathway import OPEN_STAGES
 from ld_desktop.services.cases import CaseFilter
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseRow, Changes
+from ld_desktop.ui.flag_icons import ICON_SIZE
 from ld_desktop.ui.handover.staffing import staffing_line
 from ld_desktop.ui.models.case_table import SORT_KEYS, CaseRowsModel, LazyCasesModel
 from ld_desktop.ui.operations import LatestOnly
@@ -34,6 +35,7 @@ def _table(model: CaseRowsModel, name: str) -> QTableView:
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     view.setAlternatingRowColors(True)
+    view.setIconSize(QSize(*ICON_SIZE))
     view.verticalHeader().setVisible(False)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     view.horizontalHeader().setStretchLastSection(True)
