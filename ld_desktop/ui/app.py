@@ -46,7 +46,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
-    apply_theme(app, high_contrast=args.high_contrast, font_scale=args.font_scale)
 
     from ld_desktop.ui.main_window import MainWindow
 
@@ -63,6 +62,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         folder = data_dir(args.data_dir)
     configure_logging(folder)
+    from ld_desktop.ui.display_settings import load_prefs
+
+    prefs = load_prefs(folder)   # the workstation's choice; the command line can override it
+    apply_theme(app, high_contrast=args.high_contrast or prefs.high_contrast,
+                font_scale=args.font_scale if args.font_scale != 1.0 else prefs.font_scale)
     workstation = Workstation(folder)
     if not workstation.is_initialised:
         from ld_desktop.ui.first_run import FirstRunDialog

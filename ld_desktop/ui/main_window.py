@@ -28,6 +28,7 @@ from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.views import Changes
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.clinical.case_page import CasePage
+from ld_desktop.ui.display_settings import DisplayMenu, load_prefs
 from ld_desktop.ui.handover.handover_page import HandoverPage
 from ld_desktop.ui.idle import IdleWatcher
 from ld_desktop.ui.new_referral import NewReferralDialog
@@ -94,6 +95,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_user)
         self.statusBar().addPermanentWidget(self.status_sync)
         self.shell: QWidget | None = None
+        self.display = DisplayMenu(self.menuBar().addMenu("&View"), workstation.data_dir,
+                                   load_prefs(workstation.data_dir))
 
     # ------------------------------------------------------------------ session
     def start_session(self, session: UserSession) -> None:

@@ -241,3 +241,34 @@ def test_flag_badges_most_serious_first_with_words_kept(qapp) -> None:  # type: 
     assert image.pixelColor(2, 8).name() == "#d5281b"          # the first badge is red
     assert badge_codes((), False) == ()
     assert badges_icon(()).isNull()
+
+
+def test_display_settings_apply_at_once_and_are_kept(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from ld_desktop.ui.display_settings import load_prefs
+    from ld_desktop.ui.theme import apply_theme
+
+    monkeypatch.setenv("LD_DESKTOP_KDF_PROFILE", "fast")
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    ws = Workstation(tmp_path / "ws")
+    win = MainWindow(ws)
+    qtbot.addWidget(win)
+    try:
+        before = app.font().pointSizeF()
+        win.display.contrast.trigger()
+        assert "#ffff00" in app.styleSheet()                   # the high-contrast sheet
+        larger = next(a for a in win.menuBar().actions()[0].menu().actions()
+                      if a.text() == "&Larger text")
+        larger.trigger()
+        assert app.font().pointSizeF() > before
+        kept = load_prefs(tmp_path / "ws")
+        assert kept.high_contrast
+        assert kept.font_scale > 1.0
+        again = MainWindow(Workstation(tmp_path / "ws"))
+        qtbot.addWidget(again)
+        assert again.display.contrast.isChecked()
+    finally:
+        apply_theme(app)
