@@ -10,7 +10,8 @@ from ld_desktop.domain.age import age_on, is_youth
 from ld_desktop.domain.pathway import OPEN_STAGES, ContactType, ReferralSource, Stage, Urgency
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.targets import Targets, breaches
-from ld_desktop.services.persons import RecordNotFound, person_view
+from ld_desktop.services.lookup_errors import RecordNotFound
+from ld_desktop.services.persons import person_view
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.timeline import build_timeline
 from ld_desktop.services.views import CaseRow, CaseView, Changes, SiteView

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ld_desktop.domain.roles import Permission
-from ld_desktop.services.persons import RecordNotFound
+from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
 from ld_desktop.store.conflict_queries import get_conflict, open_conflicts, record_of

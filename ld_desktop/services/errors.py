@@ -7,8 +7,7 @@ from __future__ import annotations
 from ld_desktop.domain.nhs_number import InvalidNhsNumber
 from ld_desktop.domain.passphrase_policy import WeakPassphrase
 from ld_desktop.domain.roles import PermissionDenied
-from ld_desktop.services.persons import RecordNotFound
-from ld_desktop.services.session import SessionLocked
+from ld_desktop.services.lookup_errors import RecordNotFound, SessionLocked
 from ld_desktop.store.errors import (
     AlreadyInitialised,
     DiskFull,

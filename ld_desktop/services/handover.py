@@ -17,7 +17,7 @@ from ld_desktop.domain.pathway import OPEN_STAGES
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.rota import Shift
 from ld_desktop.services.handover_content import REPORT_KEY, stored_report
-from ld_desktop.services.persons import RecordNotFound
+from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseRow, Changes
 from ld_desktop.store import handover_queries as q

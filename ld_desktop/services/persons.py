@@ -9,6 +9,7 @@ from datetime import date
 from ld_desktop.domain import nhs_number
 from ld_desktop.domain.pathway import ETHNIC_CATEGORIES, Gender
 from ld_desktop.domain.roles import Permission
+from ld_desktop.services.lookup_errors import RecordNotFound as RecordNotFound
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonSummary, PersonView
 from ld_desktop.store import person_queries
@@ -17,11 +18,6 @@ from ld_desktop.store.models import Person
 from ld_desktop.store.person_queries import get_visible
 from ld_desktop.store.search_index import index_person
 from ld_desktop.store.store import DbSession
-
-
-class RecordNotFound(LookupError):
-    def __init__(self, what: str) -> None:
-        super().__init__(f"That {what} is not on this workstation (or not at your sites).")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from ld_desktop.domain.rota import (
     parse_time,
     validate_core_hours,
 )
-from ld_desktop.services.persons import RecordNotFound
+from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
 from ld_desktop.store.clinical_queries import get_in_sites

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ld_desktop.domain.roles import Permission, Role, may, require
 from ld_desktop.services.change_bus import ChangeBus
+from ld_desktop.services.lookup_errors import SessionLocked as SessionLocked
 from ld_desktop.services.views import SiteView, StaffView
 from ld_desktop.store.errors import UnknownUser
 from ld_desktop.store.keyslots import KeySlotFile
@@ -36,11 +37,6 @@ if TYPE_CHECKING:
     from ld_desktop.services.rota import RotaService
     from ld_desktop.services.settings import SettingsService, WorkstationSettings
     from ld_desktop.services.sharing import SharingService
-
-
-class SessionLocked(RuntimeError):
-    def __init__(self) -> None:
-        super().__init__("The workstation is locked. Unlock it to continue.")
 
 
 class UserSession:

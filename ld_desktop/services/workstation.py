@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ld_desktop.domain.passphrase_policy import check_passphrase
 from ld_desktop.domain.roles import Role
 from ld_desktop.domain.sites import site_id_for
 from ld_desktop.domain.staff_identity import staff_id_for
-from ld_desktop.services.session import UserSession
 from ld_desktop.store.errors import (
     AlreadyInitialised,
     KeySlotFileMissing,
@@ -23,11 +23,15 @@ from ld_desktop.store.errors import (
     UnknownUser,
     WrongPassphrase,
 )
+from ld_desktop.store.files import DATABASE_FILE, KEYSLOT_FILE
 from ld_desktop.store.keyslots import KeySlotFile
-from ld_desktop.store.models import Site, StaffMember
-from ld_desktop.store.staff_queries import find_staff
-from ld_desktop.store.store import DATABASE_FILE, KEYSLOT_FILE, Store
 from ld_desktop.store.unlock_guard import GUARD_FILE, UnlockGuard
+
+if TYPE_CHECKING:
+    from ld_desktop.services.session import UserSession
+
+# The database layer (SQLAlchemy, Alembic) is imported where a store is opened, not here:
+# the unlock window needs only the key-slot file, so it appears without that cost.
 
 
 class Workstation:
@@ -71,6 +75,9 @@ class Workstation:
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         data_key = os.urandom(32)
         slots = KeySlotFile.create(self.keyslot_path)
+        from ld_desktop.store.models import Site, StaffMember
+        from ld_desktop.store.store import Store
+
         store = Store.create(self.data_dir, data_key, service_name.strip())
         try:
             with store.unit_of_work(admin_username) as uow:
@@ -118,6 +125,9 @@ class Workstation:
         except WrongPassphrase:
             self.guard.record_failure(username)
             raise
+        from ld_desktop.services.session import UserSession
+        from ld_desktop.store.store import Store
+
         store = Store.open(self.data_dir, data_key)
         try:
             session = UserSession.start(store, slots, username, data_key, self.guard)
@@ -137,6 +147,9 @@ class Workstation:
         except WrongPassphrase:
             self.guard.record_failure("recovery", "recovery-failed")
             raise WrongPassphrase() from None
+        from ld_desktop.store.staff_queries import find_staff
+        from ld_desktop.store.store import Store
+
         store = Store.open(self.data_dir, data_key)
         try:
             with store.unit_of_work(username) as uow:

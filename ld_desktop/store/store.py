@@ -21,13 +21,13 @@ from ld_desktop.store.audit import AuditLog, audit_key
 from ld_desktop.store.change_log import ChangeLog
 from ld_desktop.store.engine import integrity_problems, open_engine
 from ld_desktop.store.errors import classify
+from ld_desktop.store.files import DATABASE_FILE, KEYSLOT_FILE
 from ld_desktop.store.migrations.runner import upgrade_to_head
 from ld_desktop.store.models import DeviceState
 from sync.hlc import HybridLogicalClock, Timestamp
 
 DbSession = Session  # what services may name in type hints without importing SQLAlchemy
-DATABASE_FILE = "ld-desktop.db"
-KEYSLOT_FILE = "keyslots.json"
+__all__ = ["DATABASE_FILE", "KEYSLOT_FILE", "DbSession", "Store", "UnitOfWork"]
 
 
 class UnitOfWork:

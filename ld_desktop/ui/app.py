@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -78,6 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.screenshot:
         return _screenshot(app, window, workstation, args.screenshot, args.page)
     window.show()
+    from ld_desktop.ui.main_window import preload
+
+    threading.Thread(target=preload, name="preload", daemon=True).start()
     return app.exec()
 
 

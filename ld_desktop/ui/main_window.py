@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -22,29 +23,21 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.domain.roles import Permission
-from ld_desktop.services.background_sync import BackgroundSync, SyncOutcome
-from ld_desktop.services.session import UserSession
-from ld_desktop.services.sync_service import SyncService
-from ld_desktop.services.views import Changes
-from ld_desktop.services.workstation import Workstation
-from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.display_settings import DisplayMenu, load_prefs
-from ld_desktop.ui.handover.handover_page import HandoverPage
 from ld_desktop.ui.idle import IdleWatcher
-from ld_desktop.ui.new_referral import NewReferralDialog
-from ld_desktop.ui.pages.admin_page import AdminPage
-from ld_desktop.ui.pages.case_lists import CaseloadPage, CasesPage
-from ld_desktop.ui.pages.conflicts_page import ConflictsPage
-from ld_desktop.ui.pages.people import PeoplePage
-from ld_desktop.ui.pages.record_views import PersonPage
-from ld_desktop.ui.pages.rota_page import RotaPage
-from ld_desktop.ui.pages.screening_page import ScreeningPage
-from ld_desktop.ui.pages.sync_page import SyncPage
 from ld_desktop.ui.unlock_page import UnlockPage
+
+if TYPE_CHECKING:
+    from ld_desktop.services.background_sync import BackgroundSync, SyncOutcome
+    from ld_desktop.services.session import UserSession
+    from ld_desktop.services.views import Changes
+    from ld_desktop.services.workstation import Workstation
+
+# Pages, services and the database layer are imported after unlocking (or preloaded in the
+# background by ``preload``), so the unlock window appears quickly.
 
 PLACES = ["Caseload", "Cases", "People", "Screening", "Handover", "Conflicts", "Rota",
           "Sync", "Reports", "Admin"]
-LATER = {"Reports": "Reports"}
 
 
 class _ChangeRelay(QObject):
@@ -108,6 +101,9 @@ class MainWindow(QMainWindow):
         self.root.addWidget(self.shell)
         self.root.setCurrentWidget(self.shell)
         self._update_status()
+        from ld_desktop.services.background_sync import BackgroundSync
+        from ld_desktop.services.sync_service import SyncService
+
         if SyncService(session).status().enrolled:
             minutes = session.settings.load().sync_interval_minutes
             self.background = BackgroundSync(session, minutes * 60, self._relay.synced.emit)
@@ -185,40 +181,9 @@ class MainWindow(QMainWindow):
         return shell
 
     def _make_page(self, name: str, session: UserSession) -> QWidget:
-        if name == "Caseload":
-            caseload = CaseloadPage(session)
-            caseload.open_case.connect(self.open_case)
-            return caseload
-        if name == "Cases":
-            cases = CasesPage(session)
-            cases.open_case.connect(self.open_case)
-            return cases
-        if name == "People":
-            people = PeoplePage(session)
-            people.open_person.connect(self.open_person)
-            return people
-        if name == "Handover":
-            handover = HandoverPage(session)
-            handover.open_case.connect(self.open_case)
-            return handover
-        if name == "Screening":
-            screening = ScreeningPage(session)
-            screening.open_case.connect(self.open_case)
-            return screening
-        if name == "Sync":
-            return SyncPage(session)
-        if name == "Admin":
-            return AdminPage(session)
-        if name == "Conflicts":
-            conflicts = ConflictsPage(session)
-            conflicts.open_case.connect(self.open_case)
-            return conflicts
-        if name == "Rota":
-            return RotaPage(session)
-        placeholder = QLabel(f"{LATER.get(name, name)} will appear here.")
-        placeholder.setObjectName("subtitle")
-        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        return placeholder
+        from ld_desktop.ui.page_factory import make_page
+
+        return make_page(name, session, self.open_case, self.open_person)
 
     def _show_place(self, row: int) -> None:
         if self.session is None or not 0 <= row < len(self.place_names):
@@ -253,10 +218,14 @@ class MainWindow(QMainWindow):
 
     def open_case(self, case_id: uuid.UUID) -> None:
         if self.session is not None:
+            from ld_desktop.ui.page_factory import CasePage
+
             self._show_detail(CasePage(self.session, case_id))
 
     def open_person(self, person_id: uuid.UUID) -> None:
         if self.session is not None:
+            from ld_desktop.ui.page_factory import PersonPage
+
             page = PersonPage(self.session, self.session.persons.open(person_id))
             page.open_case.connect(self.open_case)
             self._show_detail(page)
@@ -264,6 +233,8 @@ class MainWindow(QMainWindow):
     def new_referral(self) -> None:
         if self.session is None:
             return
+        from ld_desktop.ui.page_factory import NewReferralDialog
+
         dialog = NewReferralDialog(self.session)
         if dialog.exec() and dialog.created is not None:
             self.open_case(dialog.created.id)
@@ -292,6 +263,8 @@ class MainWindow(QMainWindow):
         where = sites if len(self.session.sites) == 1 else f"{len(self.session.sites)} sites"
         self.status_user.setText(f"{user.display_name} ({user.role.label}) · {where}")
         self.status_user.setToolTip(sites)
+        from ld_desktop.services.sync_service import SyncService
+
         status = SyncService(self.session).status()
         last = f"{status.last_sync_at:%d/%m %H:%M}" if status.last_sync_at else "never"
         if not status.enrolled:
@@ -304,3 +277,13 @@ class MainWindow(QMainWindow):
                      if status.open_conflicts else "")
         self.status_sync.setText(f"{state} · {status.pending_ops} changes to sync{conflicts} · "
                                  f"last sync {last}")
+
+
+def preload() -> None:
+    """Import what unlocking will need while the unlock window waits for a passphrase (run on
+    a background thread: module imports only, no widgets)."""
+    import importlib
+
+    for name in ("ld_desktop.ui.page_factory", "ld_desktop.services.sync_service",
+                 "ld_desktop.services.background_sync"):
+        importlib.import_module(name)

@@ -4,6 +4,7 @@ runs off the GUI thread with a busy indicator."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -18,9 +19,11 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.services.errors import StoreError
-from ld_desktop.services.session import UserSession
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.operations import run_in_background
+
+if TYPE_CHECKING:
+    from ld_desktop.services.session import UserSession
 
 
 class UnlockPage(QWidget):

@@ -6,7 +6,7 @@ import uuid
 
 from ld_desktop.domain.age import age_on
 from ld_desktop.domain.roles import Permission
-from ld_desktop.services.persons import RecordNotFound
+from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
 from ld_desktop.store.case_detail_queries import get_visible_case

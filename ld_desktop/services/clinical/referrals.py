@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from ld_desktop.services import service_directory
 from ld_desktop.services.clinical.access import announce, case_for_edit, case_for_view
-from ld_desktop.services.persons import RecordNotFound
+from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
 from ld_desktop.store.clinical_queries import for_case, get_in_sites
 from ld_desktop.store.models import OnwardReferral, SupportAction

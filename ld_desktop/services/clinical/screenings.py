@@ -23,7 +23,7 @@ from ld_desktop.services.clinical.access import (
 from ld_desktop.services.clinical.consent import decision_of
 from ld_desktop.services.instrument_imports import InstrumentImports
 from ld_desktop.services.instrument_library import InstrumentLibrary
-from ld_desktop.services.persons import RecordNotFound
+from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
 from ld_desktop.store.clinical_queries import for_case, get_in_sites, screenings_in_states
 from ld_desktop.store.models import Consent, Screening
