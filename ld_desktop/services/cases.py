@@ -174,6 +174,16 @@ class CaseService:
             rows = case_queries.page(db, self._query(filt), offset, limit)
             return [_row(c, p, s, targets, now) for c, p, s in rows]
 
+    def count_and_first_page(self, filt: CaseFilter, limit: int
+                             ) -> tuple[int, list[CaseRow]]:
+        """How many cases match and the first page, in one read (search as you type)."""
+        self._s.require(Permission.VIEW_RECORDS)
+        targets = self._s.settings.load().targets
+        now = self._s.now()
+        with self._s.store.reading() as db:
+            total, rows = case_queries.count_and_first_page(db, self._query(filt), limit)
+            return total, [_row(c, p, s, targets, now) for c, p, s in rows]
+
     def count(self, filt: CaseFilter) -> int:
         self._s.require(Permission.VIEW_RECORDS)
         with self._s.store.reading() as db:

@@ -171,3 +171,14 @@ def test_a_case_at_my_site_makes_the_person_visible(
     assert _found(south, "amira") == ["Amira Okonkwo-Hale"]
     assert south.cases.count(CaseFilter()) == 1
     assert both.cases.count(CaseFilter()) == 2
+
+
+def test_count_and_first_page_agree_with_count_and_page(north: UserSession) -> None:
+    from ld_desktop.services.cases import CaseFilter
+
+    session = north
+    for text in ("", "a", "zz-no-such-person"):
+        filt = CaseFilter(text=text)
+        total, first = session.cases.count_and_first_page(filt, 5)
+        assert total == session.cases.count(filt)
+        assert [r.id for r in first] == [r.id for r in session.cases.page(filt, 0, 5)]

@@ -166,7 +166,7 @@ class CasesPage(QWidget):
     def refresh(self) -> None:
         filt = self._filter()
         cases = self._s.cases
-        self._latest.run(lambda: (filt, cases.count(filt), cases.page(filt, 0, 200)),
+        self._latest.run(lambda: (filt, *cases.count_and_first_page(filt, LazyCasesModel.PAGE)),
                          self._show, self._failed)
 
     def _failed(self, exc: Exception) -> None:
