@@ -25,33 +25,95 @@ from sync.server.merge import (
     apply_op,
 )
 
+#: sequence numbers handed out before the counter is locked start here, then are moved to
+#: follow the counter; no real sequence number comes near it
+PROVISIONAL = 1 << 48
+
 
 def push_ops(engine: Engine, device_id: str, device_sites: frozenset[str],
              ops: list[Op]) -> list[OpResult]:
+    """On PostgreSQL the merge runs before the counter row is locked (optimistically), so
+    concurrent pushes overlap their reads and merging and queue only for the check and the
+    writes. Under the lock, if anything the merge read has changed since (another push
+    touched the same records, conflicts or ops), the merge is simply done again under the
+    lock. SQLite takes its write lock at BEGIN IMMEDIATE, so there the merge is locked anyway.
+    """
     with engine.begin() as conn:
-        last_seq = _lock_counter(conn)
-        recorded = _recorded_results(conn, device_id, ops)
-        ws = _load_working_set(conn, ops, last_seq)
-        results: list[OpResult] = []
-        op_rows: list[dict[str, Any]] = []
-        now = datetime.now(UTC)
-        for op in ops:
-            previous = recorded.get(("seq", op.device_seq)) or recorded.get(("op", str(op.op_id)))
-            if previous is not None:
-                results.append(previous.model_copy(update={"status": OpStatus.DUPLICATE}))
-                continue
-            outcome = _precheck(op, device_id) or apply_op(ws, op, device_sites)
-            result = OpResult(op_id=op.op_id, device_seq=op.device_seq, status=outcome.status,
-                              server_seq=outcome.server_seq,
-                              conflict_ids=outcome.conflict_ids,  # type: ignore[arg-type]
-                              error=outcome.error)
-            results.append(result)
-            if outcome.status is not OpStatus.REJECTED:
-                recorded[("seq", op.device_seq)] = recorded[("op", str(op.op_id))] = result
-                op_rows.append(_op_row(op, result, now))
-        if op_rows:
-            _flush(conn, ws, op_rows)
+        optimistic = conn.dialect.name == "postgresql"
+        base = PROVISIONAL if optimistic else _lock_counter(conn)
+        keys = _keys_read(conn, ops)
+        before = _fingerprint(conn, keys, device_id, ops) if optimistic else None
+        ws, results, op_rows = _merge(conn, device_id, device_sites, ops, keys, base)
+        if not op_rows:
+            return results                       # duplicates or refusals: nothing to write
+        if optimistic:
+            last_seq = _lock_counter(conn)
+            if _fingerprint(conn, keys, device_id, ops) == before:
+                _renumber(ws, results, op_rows, last_seq)
+            else:                                # raced with another push: merge again
+                ws, results, op_rows = _merge(conn, device_id, device_sites, ops,
+                                              _keys_read(conn, ops), last_seq)
+        _flush(conn, ws, op_rows)
         return results
+
+
+def _merge(conn: Connection, device_id: str, device_sites: frozenset[str], ops: list[Op],
+           keys: set[RecordKey], base: int
+           ) -> tuple[WorkingSet, list[OpResult], list[tuple[Op, OpResult]]]:
+    recorded = _recorded_results(conn, device_id, ops)
+    ws = _load_working_set(conn, keys, base)
+    results: list[OpResult] = []
+    accepted: list[tuple[Op, OpResult]] = []
+    for op in ops:
+        previous = recorded.get(("seq", op.device_seq)) or recorded.get(("op", str(op.op_id)))
+        if previous is not None:
+            results.append(previous.model_copy(update={"status": OpStatus.DUPLICATE}))
+            continue
+        outcome = _precheck(op, device_id) or apply_op(ws, op, device_sites)
+        result = OpResult(op_id=op.op_id, device_seq=op.device_seq, status=outcome.status,
+                          server_seq=outcome.server_seq,
+                          conflict_ids=outcome.conflict_ids,  # type: ignore[arg-type]
+                          error=outcome.error)
+        results.append(result)
+        if outcome.status is not OpStatus.REJECTED:
+            recorded[("seq", op.device_seq)] = recorded[("op", str(op.op_id))] = result
+            accepted.append((op, result))
+    return ws, results, accepted
+
+
+def _renumber(ws: WorkingSet, results: list[OpResult], accepted: list[tuple[Op, OpResult]],
+              last_seq: int) -> None:
+    """Move provisional sequence numbers to follow the counter, in the same order."""
+    def moved(seq: int | None) -> int | None:
+        return seq - PROVISIONAL + last_seq if seq is not None and seq > PROVISIONAL else seq
+
+    for row in ws.records.values():
+        row.seq = moved(row.seq) or row.seq
+    for conflict in ws.conflicts.values():
+        conflict.seq = moved(conflict.seq) or conflict.seq
+    ws.last_seq = moved(ws.last_seq) or last_seq
+    fixed = {id(r): r.model_copy(update={"server_seq": moved(r.server_seq)}) for r in results}
+    results[:] = [fixed[id(r)] for r in results]
+    accepted[:] = [(op, fixed.get(id(r), r)) for op, r in accepted]
+
+
+def _fingerprint(conn: Connection, keys: set[RecordKey], device_id: str,
+                 ops: list[Op]) -> tuple[object, ...]:
+    """What the merge depends on: the touched records' sequence numbers and scope, their
+    conflicts, and which of these ops the server has recorded already."""
+    records: set[tuple[object, ...]] = set()
+    for chunk in _chunks(sorted(keys), 400):
+        records |= {tuple(r) for r in conn.execute(
+            sa.select(t.records.c.entity, t.records.c.entity_id, t.records.c.seq)
+            .where(_key_filter(t.records, chunk)))}
+        records |= {("scope", *r) for r in conn.execute(
+            sa.select(t.record_scope.c.entity, t.record_scope.c.entity_id,
+                      t.record_scope.c.site_id).where(_key_filter(t.record_scope, chunk)))}
+        records |= {("conflict", *r) for r in conn.execute(
+            sa.select(t.conflicts.c.id, t.conflicts.c.seq)
+            .where(_key_filter(t.conflicts, chunk)))}
+    done = frozenset(r.device_seq for r in _recorded_results(conn, device_id, ops).values())
+    return frozenset(records), done
 
 
 def _precheck(op: Op, device_id: str) -> Outcome | None:
@@ -89,6 +151,17 @@ def _recorded_results(conn: Connection, device_id: str,
     return found
 
 
+def _keys_read(conn: Connection, ops: list[Op]) -> set[RecordKey]:
+    """The records a push reads: those its ops name or link, and those of the conflicts its
+    resolve ops decide."""
+    keys, conflict_ids = _touched_keys(ops)
+    if conflict_ids:
+        for row in conn.execute(sa.select(t.conflicts.c.entity, t.conflicts.c.entity_id)
+                                .where(t.conflicts.c.id.in_(conflict_ids))):
+            keys.add((row.entity, row.entity_id))
+    return keys
+
+
 def _touched_keys(ops: Iterable[Op]) -> tuple[set[RecordKey], set[str]]:
     keys: set[RecordKey] = set()
     conflict_ids: set[str] = set()
@@ -101,13 +174,8 @@ def _touched_keys(ops: Iterable[Op]) -> tuple[set[RecordKey], set[str]]:
     return keys, conflict_ids
 
 
-def _load_working_set(conn: Connection, ops: list[Op], last_seq: int) -> WorkingSet:
+def _load_working_set(conn: Connection, keys: set[RecordKey], last_seq: int) -> WorkingSet:
     ws = WorkingSet(last_seq)
-    keys, conflict_ids = _touched_keys(ops)
-    if conflict_ids:
-        for row in conn.execute(sa.select(t.conflicts.c.entity, t.conflicts.c.entity_id)
-                                .where(t.conflicts.c.id.in_(conflict_ids))):
-            keys.add((row.entity, row.entity_id))
     for chunk in _chunks(sorted(keys), 400):
         _load_records(conn, ws, chunk)
     return ws
@@ -134,6 +202,7 @@ def _load_records(conn: Connection, ws: WorkingSet, chunk: list[RecordKey]) -> N
 
 
 def _op_row(op: Op, result: OpResult, now: datetime) -> dict[str, Any]:
+    """The ops-log row of an accepted op (with its final sequence number)."""
     return {
         "server_seq": result.server_seq, "op_id": str(op.op_id), "device_id": op.device_id,
         "device_seq": op.device_seq, "entity": op.entity, "entity_id": str(op.entity_id),
@@ -143,7 +212,9 @@ def _op_row(op: Op, result: OpResult, now: datetime) -> dict[str, Any]:
     }
 
 
-def _flush(conn: Connection, ws: WorkingSet, op_rows: list[dict[str, Any]]) -> None:
+def _flush(conn: Connection, ws: WorkingSet, accepted: list[tuple[Op, OpResult]]) -> None:
+    now = datetime.now(UTC)
+    op_rows = [_op_row(op, result, now) for op, result in accepted]
     rows = [r for r in ws.records.values() if r.exists and r.changed]
     new = [_record_values(r) for r in rows if not r.stored]
     old = [_record_values(r) for r in rows if r.stored]

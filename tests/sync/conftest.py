@@ -56,6 +56,14 @@ def truncate_all(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture
+def fresh_postgres(postgres_url: str) -> str:
+    """The session's PostgreSQL database, migrated and emptied."""
+    create_app(ServerSettings(database_url=postgres_url)).state.sync.engine.dispose()
+    truncate_all(postgres_url)
+    return postgres_url
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def server_settings(request: pytest.FixtureRequest, tmp_path: Path) -> ServerSettings:
     if request.param == "sqlite":
