@@ -48,7 +48,8 @@ def test_concurrent_pushes_on_the_same_records(fresh_postgres: str,
                 batches.append((replica, replica.pending_ops(100)))
             barrier = threading.Barrier(len(batches))
 
-            def push(replica: MemoryReplica, ops: list) -> None:  # type: ignore[type-arg]
+            def push(replica: MemoryReplica, ops: list,  # type: ignore[type-arg]
+                     barrier: threading.Barrier = barrier) -> None:
                 try:
                     barrier.wait()
                     outcome = push_store.push_ops(engine, replica.device_id,
