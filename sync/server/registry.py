@@ -22,6 +22,7 @@ from sync.signing import SignatureError, SignatureParams, verify_request, within
 from sync.wire import DeviceInfo, EnrolRequest, EnrolResponse, SiteInfo
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I
+LAST_SEEN_RESOLUTION_S = 60
 NONCE_PURGE_PROBABILITY = 0.02
 
 
@@ -145,8 +146,12 @@ def check_request(engine: Engine, params: SignatureParams, method: str, path: st
         ).returning(t.nonces.c.nonce)).first()
         if stored is None:
             raise RegistryError(401, "replayed", "this request was seen before")
-        conn.execute(sa.update(t.devices).where(t.devices.c.id == params.keyid)
-                     .values(last_seen=_now()))
+        now = _now()   # "last seen" to the minute: no row write on every request
+        conn.execute(sa.update(t.devices).where(
+            t.devices.c.id == params.keyid,
+            sa.or_(t.devices.c.last_seen.is_(None),
+                   t.devices.c.last_seen < now - timedelta(seconds=LAST_SEEN_RESOLUTION_S)))
+            .values(last_seen=now))
         if random.random() < NONCE_PURGE_PROBABILITY:
             conn.execute(sa.delete(t.nonces).where(t.nonces.c.expires_at < _now()))
         sites = frozenset(site.id for site in _sites_of(conn, params.keyid))

@@ -138,3 +138,25 @@ def test_credentials_round_trip_and_hide_the_key(harness: Harness) -> None:
     assert creds.private_key.hex() not in repr(creds)
     with pytest.raises(ValueError, match="version"):
         DeviceCredentials.from_json('{"version": 9}')
+
+
+def test_last_seen_is_kept_to_the_minute_without_a_write_per_request(harness: Harness
+                                                                      ) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    import sqlalchemy as sa
+
+    from sync.server import schema as t
+
+    creds = harness.enrol("Leeds Custody")
+    kw = {"transport": harness.bridge, "retry": FAST_RETRY}
+    first = fetch_device(creds, **kw).last_seen  # type: ignore[arg-type]
+    assert fetch_device(creds, **kw).last_seen == first  # type: ignore[arg-type]
+    old = datetime.now(UTC) - timedelta(minutes=5)
+    with harness.engine.begin() as conn:
+        conn.execute(sa.update(t.devices).where(t.devices.c.id == creds.device_id)
+                     .values(last_seen=old))
+    fetch_device(creds, **kw)  # type: ignore[arg-type]
+    seen = fetch_device(creds, **kw).last_seen  # type: ignore[arg-type]
+    assert seen is not None
+    assert seen > old + timedelta(minutes=4)
