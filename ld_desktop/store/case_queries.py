@@ -15,7 +15,7 @@ from ld_desktop.store.search_index import search_person_ids
 
 # Search as you type considers at most this many matching people: a broad prefix ("sam")
 # asks the practitioner to keep typing rather than sorting thousands of cases per keystroke.
-PEOPLE_MATCH_LIMIT = 1000
+PEOPLE_MATCH_LIMIT = 500
 
 SORTABLE = {
     "referral_time": Case.referral_time,

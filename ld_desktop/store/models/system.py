@@ -51,7 +51,8 @@ class OutboxOp(Base):
     status: Mapped[str] = mapped_column(default="pending")   # pending | rejected
     error: Mapped[str | None]
 
-    __table_args__ = (Index("ix_outbox_entity", "entity", "entity_id"),)
+    __table_args__ = (Index("ix_outbox_entity", "entity", "entity_id"),
+                      Index("ix_outbox_status", "status"))
 
 
 class AuditEvent(Base):

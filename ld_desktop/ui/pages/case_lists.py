@@ -26,6 +26,8 @@ from ld_desktop.ui.handover.staffing import staffing_line
 from ld_desktop.ui.models.case_table import SORT_KEYS, CaseRowsModel, LazyCasesModel
 from ld_desktop.ui.operations import LatestOnly
 
+#: rows fetched with each keystroke (a screenful and more); the rest as the view scrolls
+FIRST_PAGE = 60
 
 def _table(model: CaseRowsModel, name: str) -> QTableView:
     view = QTableView()
@@ -166,7 +168,7 @@ class CasesPage(QWidget):
     def refresh(self) -> None:
         filt = self._filter()
         cases = self._s.cases
-        self._latest.run(lambda: (filt, *cases.count_and_first_page(filt, LazyCasesModel.PAGE)),
+        self._latest.run(lambda: (filt, *cases.count_and_first_page(filt, FIRST_PAGE)),
                          self._show, self._failed)
 
     def _failed(self, exc: Exception) -> None:
