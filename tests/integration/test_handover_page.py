@@ -53,6 +53,7 @@ def test_sync_and_hand_over_pushes_everything_and_prints_the_receipt(  # type: i
     page = _page(qtbot, a, a.senior, pdf)
     panel = page.panel
     assert panel is not None
+    assert f"Changes only on this workstation: {waiting}" in panel.waiting.text()
     custody = panel.tree.topLevelItem(0)
     assert custody.text(0) == "In custody or awaiting court (3)"
     panel.notes["general"].setPlainText("Cell 4 needs an appropriate adult at 08:00")

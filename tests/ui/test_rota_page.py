@@ -45,3 +45,39 @@ def test_gap_highlighted_then_filled(qtbot, tmp_path: Path,  # type: ignore[no-u
     page.assign()
     assert "not a time" in page.message.text()
     senior.lock()
+
+
+def test_swap_people_on_two_shifts_and_move_between_weeks(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    monkeypatch.setenv("LD_DESKTOP_KDF_PROFILE", "fast")
+    ws = Workstation(tmp_path / "ws")
+    ws.initialise("Testshire L&D", ["Northgate Custody Suite"], "admin1", "admin passphrase x")
+    admin = ws.unlock("admin1", "admin passphrase x")
+    admin.accounts.add_user("senior1", Role.SENIOR, "senior passphrase x")
+    admin.lock()
+    senior = ws.unlock("senior1", "senior passphrase x")
+    site = senior.site_ids[0]
+    senior.rota.assign(site, MONDAY, "07:00", "15:00", "alex")
+    senior.rota.assign(site, MONDAY, "15:00", "22:00", "sam")
+    page = RotaPage(senior, first_day=MONDAY)
+    qtbot.addWidget(page)
+
+    def row_of(text: str) -> int:
+        return next(i for i in range(page.week.count()) if text in page.week.item(i).text())
+
+    page.swap()
+    assert "Choose a shift" in page.message.text()
+    page.week.setCurrentRow(row_of("07:00-15:00 alex"))
+    page.swap()
+    assert "other shift" in page.message.text()
+    page.week.setCurrentRow(row_of("15:00-22:00 sam"))
+    page.swap()
+    assert page.message.text() == "Swapped."
+    texts = [page.week.item(i).text() for i in range(page.week.count())]
+    assert any("07:00-15:00 sam" in t for t in texts)
+    assert any("15:00-22:00 alex" in t for t in texts)
+    page.move_week(7)
+    assert "30 November 2026" in page.summary.text()
+    assert not any("alex" in page.week.item(i).text() for i in range(page.week.count()))
+    senior.lock()

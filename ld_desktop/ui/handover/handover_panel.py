@@ -73,6 +73,8 @@ class HandoverPanel(QWidget):
         self.progress.hide()
         self.message = QLabel()
         self.message.setWordWrap(True)
+        self.waiting = QLabel()
+        self.waiting.setAccessibleName("Changes and conflicts waiting")
         self.override = QWidget()
         over = QVBoxLayout(self.override)
         self.refusal = QLabel()
@@ -94,6 +96,7 @@ class HandoverPanel(QWidget):
         row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(split, 1)
+        layout.addWidget(self.waiting)
         layout.addLayout(row)
         layout.addWidget(self.message)
         layout.addWidget(self.override)
@@ -109,6 +112,11 @@ class HandoverPanel(QWidget):
         start, end = self.shift
         self.summary = self._s.handover.summary(start.astimezone(UTC), end.astimezone(UTC))
         self.tree.show_summary(self.summary, datetime.now(UTC))
+        pending, conflicts = self.summary.pending_ops, self.summary.open_conflicts
+        self.waiting.setText(f"Changes only on this workstation: {pending} · conflicts "
+                             f"waiting for a decision: {conflicts}")
+        self.waiting.setObjectName("error" if pending or conflicts else "")
+        self.waiting.style().polish(self.waiting)
 
     # ------------------------------------------------------------------ the flow
     def sync_and_hand_over(self) -> None:

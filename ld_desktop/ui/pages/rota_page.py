@@ -1,17 +1,20 @@
-"""Rota (seniors): the week across the team's sites, gaps in core hours highlighted, and a
-quick form to assign a shift or mark leave or sickness."""
+"""Rota (seniors): the week across the team's sites, gaps in core hours highlighted, a quick
+form to assign a shift or mark leave or sickness, swapping the people on two shifts (choose
+one, press Swap, choose the other, press Swap again), and moving between weeks."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -27,6 +30,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
 
 GAP = QColor("#fde8e6")
+ENTRY = Qt.ItemDataRole.UserRole
 
 
 class RotaPage(QWidget):
@@ -74,9 +78,24 @@ class RotaPage(QWidget):
         form.addRow(add)
         self.message = QLabel("")
         self.message.setWordWrap(True)
+        self.swap_first: uuid.UUID | None = None
+        self.swap_button = QPushButton("S&wap people")
+        self.swap_button.setAccessibleName("Swap the people on two shifts")
+        self.swap_button.clicked.connect(self.swap)
+        earlier = QPushButton("◀ &Previous week")
+        earlier.setAccessibleName("Previous week")
+        earlier.clicked.connect(lambda: self.move_week(-7))
+        later = QPushButton("Ne&xt week ▶")
+        later.setAccessibleName("Next week")
+        later.clicked.connect(lambda: self.move_week(7))
+        row = QHBoxLayout()
+        for button in (earlier, later, self.swap_button):
+            row.addWidget(button)
+        row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(self.summary)
+        layout.addLayout(row)
         layout.addWidget(self.week, 1)
         layout.addWidget(form_box)
         layout.addWidget(self.message)
@@ -93,8 +112,10 @@ class RotaPage(QWidget):
                 if s.on_date == day:
                     who = s.username or "UNFILLED"
                     kind = "" if s.kind == "shift" else f" ({s.kind})"
-                    self.week.addItem(f"    {self._site_names.get(s.site_id, '?')}: "
-                                      f"{s.starts}-{s.ends} {who}{kind}")
+                    item = QListWidgetItem(f"    {self._site_names.get(s.site_id, '?')}: "
+                                           f"{s.starts}-{s.ends} {who}{kind}")
+                    item.setData(ENTRY, str(line.id))
+                    self.week.addItem(item)
             for gap in week.gaps:
                 if gap.on_date == day:
                     item = QListWidgetItem(
@@ -116,6 +137,34 @@ class RotaPage(QWidget):
             self.message.setText(str(exc))
             return
         self.message.setText("Added.")
+        self.refresh()
+
+    def move_week(self, days: int) -> None:
+        self.first_day += timedelta(days=days)
+        self.swap_first = None
+        self.refresh()
+
+    def _chosen_entry(self) -> uuid.UUID | None:
+        item = self.week.currentItem()
+        value = item.data(ENTRY) if item is not None else None
+        return uuid.UUID(str(value)) if value else None
+
+    def swap(self) -> None:
+        chosen = self._chosen_entry()
+        if chosen is None:
+            self.message.setText("Choose a shift in the list first.")
+            return
+        if self.swap_first is None or self.swap_first == chosen:
+            self.swap_first = chosen
+            self.message.setText("Now choose the other shift and press Swap again.")
+            return
+        try:
+            self._s.rota.swap(self.swap_first, chosen)
+        except (ValueError, LookupError, PermissionError, StoreError) as exc:
+            self.message.setText(str(exc))
+        else:
+            self.message.setText("Swapped.")
+        self.swap_first = None
         self.refresh()
 
     def on_changes(self, changes: Changes) -> None:
