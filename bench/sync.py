@@ -1,18 +1,24 @@
 """Sync benchmark: one command, prints a table.
 
     .venv/bin/python bench/sync.py [--records 10000] [--workstations 200] [--changes 50]
+                                   [--spread 60]
 
 1. First sync of N records (push from one workstation, pull into another), records/s, on the
    embedded SQLite store and on PostgreSQL, real uvicorn over loopback HTTP.
 2. No-change sync latency (median of 20).
 3. Burst: W simulated workstations (threads, spread over 20 sites) each syncing C changes at
    once against PostgreSQL behind `ld-sync-server serve --workers 2`: throughput, p50/p99.
+4. The same end of shift with the syncs starting at random moments over --spread seconds.
+   The simulated workstations run in this process, on the same cores as the server and the
+   database: on a small machine the all-at-once figure measures the machine's CPU as much as
+   the server.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -39,6 +45,7 @@ from sync.server import ServerSettings
 from sync.server.database import make_engine, migrate
 from sync.server.registry import issue_enrol_code
 
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 PG_URL = os.environ.get("LD_TEST_POSTGRES_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 Row = tuple[str, str, str]
@@ -96,14 +103,17 @@ def first_sync(label: str, settings: ServerSettings, records: int) -> list[Row]:
     return rows
 
 
-def burst(database_url: str, workstations: int, changes: int) -> list[Row]:
+def burst(database_url: str, workstations: int, changes: int, spread: float = 0.0
+          ) -> list[Row]:
+    """All workstations sync at once (``spread`` 0: a barrier), or start at random moments
+    over ``spread`` seconds (the end of a shift as it happens: not all in the same second)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     engine = make_engine(database_url)
     migrate(engine)
     server = subprocess.Popen(
         [sys.executable, "-m", "sync.server.cli", "serve", "--database-url", database_url,
-         "--port", str(port), "--workers", "2", "--log-level", "warning"],
+         "--port", str(port), "--workers", str(WORKERS), "--log-level", "warning"],
         cwd=Path(__file__).resolve().parents[1])
     try:
         deadline = time.monotonic() + 30
@@ -124,9 +134,10 @@ def burst(database_url: str, workstations: int, changes: int) -> list[Row]:
         errors: list[str] = []
         barrier = threading.Barrier(workstations)
 
-        def run(replica: MemoryReplica, creds: DeviceCredentials) -> None:
+        def run(replica: MemoryReplica, creds: DeviceCredentials, delay: float) -> None:
             with SyncClient(url, replica, creds) as client:
                 barrier.wait()
+                time.sleep(delay)
                 start = time.perf_counter()
                 try:
                     client.sync()
@@ -134,7 +145,8 @@ def burst(database_url: str, workstations: int, changes: int) -> list[Row]:
                     errors.append(type(exc).__name__)
                 latencies.append(time.perf_counter() - start)
 
-        threads = [threading.Thread(target=run, args=d) for d in devices]
+        delays = random.Random(7).uniform if spread else (lambda _a, _b: 0.0)
+        threads = [threading.Thread(target=run, args=(*d, delays(0, spread))) for d in devices]
         start = time.perf_counter()
         for thread in threads:
             thread.start()
@@ -148,9 +160,12 @@ def burst(database_url: str, workstations: int, changes: int) -> list[Row]:
     latencies.sort()
     total = workstations * changes
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    label = f"burst: {workstations} workstations x {changes} changes (PostgreSQL, 2 workers)"
+    when = f", starts spread over {spread:g} s" if spread else ", all at once"
+    label = (f"burst: {workstations} workstations x {changes} changes (PostgreSQL, "
+             f"{WORKERS} workers{when})")
     return [
-        (label, "throughput", f"{total / wall:,.0f} records/s pushed ({wall:.2f} s wall)"),
+        (label, "throughput", f"{total / wall:,.0f} records/s pushed ({wall:.2f} s wall)")
+        if not spread else (label, "wall", f"{wall:.2f} s"),
         (label, "sync latency p50", f"{statistics.median(latencies) * 1000:.0f} ms"),
         (label, "sync latency p99", f"{p99 * 1000:.0f} ms"),
         (label, "failed syncs", str(len(errors))),
@@ -162,6 +177,8 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--workstations", type=int, default=200)
     parser.add_argument("--changes", type=int, default=50)
+    parser.add_argument("--spread", type=float, default=60.0,
+                        help="seconds over which the end-of-shift syncs start (second burst)")
     args = parser.parse_args()
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as folder:
@@ -170,6 +187,8 @@ def main() -> None:
         rows += first_sync("PostgreSQL", ServerSettings(database_url=url), args.records)
     with throwaway_postgres() as url:
         rows += burst(url, args.workstations, args.changes)
+    with throwaway_postgres() as url:
+        rows += burst(url, args.workstations, args.changes, args.spread)
     width = [max(len(row[i]) for row in rows) for i in range(3)]
     print(f"{'measurement':{width[0]}}  {'size':{width[1]}}  result")
     for row in rows:

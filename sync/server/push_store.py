@@ -182,7 +182,13 @@ def _load_working_set(conn: Connection, keys: set[RecordKey], last_seq: int) -> 
 
 
 def _key_filter(table: sa.Table, chunk: list[RecordKey]) -> sa.ColumnElement[bool]:
-    return sa.tuple_(table.c.entity, table.c.entity_id).in_(chunk)
+    """``(entity, entity_id) IN keys``, written per entity so PostgreSQL walks the primary
+    key (entity, entity_id) once per entity rather than planning hundreds of row values."""
+    by_entity: dict[str, list[str]] = {}
+    for entity, entity_id in chunk:
+        by_entity.setdefault(entity, []).append(entity_id)
+    return sa.or_(*(sa.and_(table.c.entity == entity, table.c.entity_id.in_(ids))
+                    for entity, ids in sorted(by_entity.items())))
 
 
 def _load_records(conn: Connection, ws: WorkingSet, chunk: list[RecordKey]) -> None:
