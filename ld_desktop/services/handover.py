@@ -130,7 +130,7 @@ class HandoverService:
         return HandoverSummary(
             shift_start=shift_start, shift_end=shift_end,
             site_names=tuple(s.name for s in self._s.sites),
-            in_custody=tuple(r for r in rows if r.contact_type == "arrested"),
+            in_custody=tuple(r for r in rows if r.contact_type in ("arrested", "court")),
             open_by_stage={s.value: tuple(by_stage.get(s.value, ())) for s in OPEN_STAGES},
             high_risks=risks, pending_escalations=escalations, referrals_awaiting=referrals,
             follow_ups_due=due, sharing_to_do=sharing, breaches_this_shift=breaches,
