@@ -5,29 +5,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from pathlib import Path
 
-import pytest
-
-from ld_desktop.domain.roles import Role
 from ld_desktop.services.cases import ReferralDraft
 from ld_desktop.services.persons import PersonDraft
-from ld_desktop.services.workstation import Workstation
 from ld_desktop.store.models import OutboxOp
 from ld_desktop.store.replica import StoreReplica
 from ld_desktop.ui.pages.conflicts_page import ConflictsPage
 from sync.protocol import ConflictState, ConflictValue, PullResponse
 
 
-def test_senior_decides_a_pulled_conflict(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LD_DESKTOP_KDF_PROFILE", "fast")
-    ws = Workstation(tmp_path / "ws")
-    ws.initialise("Testshire L&D", ["Northgate Custody Suite"], "admin1", "admin passphrase x")
-    admin = ws.unlock("admin1", "admin passphrase x")
-    admin.accounts.add_user("senior1", Role.SENIOR, "senior passphrase x")
-    admin.lock()
-    senior = ws.unlock("senior1", "senior passphrase x")
+def test_senior_decides_a_pulled_conflict(qtbot, one_site_senior) -> None:  # type: ignore[no-untyped-def]
+    senior = one_site_senior
     site = senior.site_ids[0]
     person = senior.persons.register(PersonDraft("Clash", "Testington", date(1980, 1, 1)), site)
     case = senior.cases.new_referral(ReferralDraft(person.id, site, "self", "court"))
@@ -55,4 +43,3 @@ def test_senior_decides_a_pulled_conflict(qtbot, tmp_path: Path,  # type: ignore
     with senior.store.reading() as db:
         kinds = [op.kind for op in db.query(OutboxOp).all()]
     assert "resolve" in kinds
-    senior.lock()

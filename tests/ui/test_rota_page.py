@@ -3,27 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QDate
 
-from ld_desktop.domain.roles import Role
-from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.pages.rota_page import GAP, RotaPage
 
 MONDAY = date(2026, 11, 23)
 
 
-def test_gap_highlighted_then_filled(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("LD_DESKTOP_KDF_PROFILE", "fast")
-    ws = Workstation(tmp_path / "ws")
-    ws.initialise("Testshire L&D", ["Northgate Custody Suite"], "admin1", "admin passphrase x")
-    admin = ws.unlock("admin1", "admin passphrase x")
-    admin.accounts.add_user("senior1", Role.SENIOR, "senior passphrase x")
-    admin.lock()
-    senior = ws.unlock("senior1", "senior passphrase x")
+def test_gap_highlighted_then_filled(qtbot, one_site_senior) -> None:  # type: ignore[no-untyped-def]
+    senior = one_site_senior
     page = RotaPage(senior, first_day=MONDAY)
     qtbot.addWidget(page)
     assert page.gap_count == 7                       # custody core hours, every day
@@ -44,19 +33,10 @@ def test_gap_highlighted_then_filled(qtbot, tmp_path: Path,  # type: ignore[no-u
     page.starts.setText("25:00")
     page.assign()
     assert "not a time" in page.message.text()
-    senior.lock()
 
 
-def test_swap_people_on_two_shifts_and_move_between_weeks(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                          monkeypatch: pytest.MonkeyPatch
-                                                          ) -> None:
-    monkeypatch.setenv("LD_DESKTOP_KDF_PROFILE", "fast")
-    ws = Workstation(tmp_path / "ws")
-    ws.initialise("Testshire L&D", ["Northgate Custody Suite"], "admin1", "admin passphrase x")
-    admin = ws.unlock("admin1", "admin passphrase x")
-    admin.accounts.add_user("senior1", Role.SENIOR, "senior passphrase x")
-    admin.lock()
-    senior = ws.unlock("senior1", "senior passphrase x")
+def test_swap_people_on_two_shifts_and_move_between_weeks(qtbot, one_site_senior) -> None:  # type: ignore[no-untyped-def]
+    senior = one_site_senior
     site = senior.site_ids[0]
     senior.rota.assign(site, MONDAY, "07:00", "15:00", "alex")
     senior.rota.assign(site, MONDAY, "15:00", "22:00", "sam")
@@ -80,4 +60,3 @@ def test_swap_people_on_two_shifts_and_move_between_weeks(qtbot, tmp_path: Path,
     page.move_week(7)
     assert "30 November 2026" in page.summary.text()
     assert not any("alex" in page.week.item(i).text() for i in range(page.week.count()))
-    senior.lock()
