@@ -332,3 +332,31 @@ def test_senior_sees_escalations_waiting_and_opens_the_case(qtbot, window: MainW
     current = window.pages.currentWidget()
     assert isinstance(current, CasePage)
     assert current.case_id == case_id
+
+
+def test_text_answers_save_after_a_pause_and_ctrl_enter_moves_on(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
+                                                                  ) -> None:
+    session = window.session
+    assert session is not None
+    page = _open(window, _new_case(session, age=36, family="ZZTEXTBOX"))
+    _give_consent(qtbot, page)
+    page.screening()
+    wizard = page.wizard
+    assert wizard is not None
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    for item in wizard.flow.definition.items[:-1]:     # all but the free-text last question
+        if wizard.flow.current.id != item.id:
+            continue
+        qtbot.keyClick(wizard, Qt.Key.Key_2)
+        qtbot.keyClick(wizard, Qt.Key.Key_Return)
+    assert wizard.flow.current.kind.value == "text"
+    editor = wizard.editor.line  # type: ignore[union-attr]
+    editor.setFocus()
+    qtbot.keyClicks(editor, "Calm; asked for water")
+    qtbot.waitUntil(lambda: bool(session.screenings.drafts(page.case_id)[0].answers.get(
+        wizard.flow.current.id)), timeout=3000)                  # saved after a short pause
+    qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert page.result is not None                                 # finished
+    assert page.records.screenings[0].answers[wizard.flow.current.id] == \
+        "Calm; asked for water"

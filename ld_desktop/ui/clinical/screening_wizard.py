@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -32,8 +32,8 @@ from ld_desktop.ui.clinical.answer_editors import AnswerEditor, editor_for
 from ld_desktop.ui.clinical.note_dialogs import ReasonDialog
 
 TEXT_SAVE_DELAY_MS = 400
-KEY_HINT = ("Number keys pick an answer · Enter: next · Backspace: back · "
-            "Esc: save and return to the case")
+KEY_HINT = ("Number keys pick an answer · Enter (Ctrl+Enter in a text box): next · "
+            "Backspace: back · Esc: save and return to the case")
 
 
 class ScreeningWizard(QWidget):
@@ -65,6 +65,10 @@ class ScreeningWizard(QWidget):
         self.editor: AnswerEditor | None = None
         self.done = False            # completed or discarded: nothing more to save
         self._build()
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self.go_next)
         self.show_current()
 
     # ------------------------------------------------------------------ layout
