@@ -92,6 +92,10 @@ def main() -> int:
         starts.append(float(out.stdout.strip().splitlines()[-1]))
 
     app = QApplication.instance() or QApplication([])
+    from ld_desktop.ui.gui_thread_gc import GuiThreadCollector
+
+    collector = GuiThreadCollector(app)       # as the app does: cyclic GC on this thread only
+    collector.start()
     window = MainWindow(ws)
     unlocks = []
     for _ in range(3):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if GUI_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.gui)
+
+
+@pytest.fixture(autouse=True)
+def _gc_on_the_gui_thread(request: pytest.FixtureRequest) -> Iterator[None]:
+    """GUI tests collect garbage on the GUI thread only, as the app does
+    (ld_desktop/ui/gui_thread_gc.py): a worker thread must never free Qt objects."""
+    if not GUI_FIXTURES & set(request.fixturenames):
+        yield
+        return
+    request.getfixturevalue("qapp")
+    from ld_desktop.ui.gui_thread_gc import GuiThreadCollector
+
+    collector = GuiThreadCollector()
+    collector.start()
+    try:
+        yield
+    finally:
+        collector.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -47,6 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
+    from ld_desktop.ui.gui_thread_gc import GuiThreadCollector
+
+    collector = GuiThreadCollector(app)   # cyclic GC only on the GUI thread
+    collector.start()
 
     from ld_desktop.ui.main_window import MainWindow
 
