@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ld_desktop.services.clinical.risk import RiskService
     from ld_desktop.services.clinical.screenings import ScreeningService
     from ld_desktop.services.conflicts import ConflictService
+    from ld_desktop.services.drafts import DraftService
     from ld_desktop.services.handover import HandoverService
     from ld_desktop.services.maintenance import MaintenanceService
     from ld_desktop.services.persons import PersonService
@@ -160,6 +161,12 @@ class UserSession:
         from ld_desktop.services.maintenance import MaintenanceService
 
         return MaintenanceService(self)
+
+    @property
+    def drafts(self) -> DraftService:
+        from ld_desktop.services.drafts import DraftService
+
+        return DraftService(self)
 
     @property
     def settings(self) -> SettingsService:

@@ -120,7 +120,11 @@ class MainWindow(QMainWindow):
                 if flush is not None:
                     flush()
             for dialog in self.shell.findChildren(QDialog):   # nothing stays on screen
-                dialog.reject()
+                close = getattr(dialog, "close_for_lock", None)   # keeps what was typed
+                if close is not None:
+                    close()
+                else:
+                    dialog.reject()
         if self.background is not None:
             self.background.stop()
             self.background = None

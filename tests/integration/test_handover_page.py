@@ -189,3 +189,20 @@ def test_conflict_from_two_workstations_decided_on_the_page(qtbot, make_station)
     b.sync()
     assert b.senior.conflicts.open() == []
     assert b.senior.cases.open(case.id).urgency == "urgent"  # type: ignore[attr-defined]
+
+
+def test_handover_notes_survive_a_lock(qtbot, make_station, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    a = make_station("a", enrol=False)
+    page = _page(qtbot, a, a.senior, tmp_path / "h.pdf")
+    assert page.panel is not None
+    page.panel.notes["general"].setPlainText("Cell 2: interpreter booked for 09:00")
+    page.panel.flush_drafts()                       # what the window does before a lock
+    again = _page(qtbot, a, a.senior, tmp_path / "h.pdf")
+    assert again.panel is not None
+    assert again.panel.notes["general"].toPlainText() == "Cell 2: interpreter booked for 09:00"
+    again.panel.reason.setPlainText("Not enrolled yet")
+    again.panel.go_button.click()
+    again.panel.anyway_button.click()
+    assert again.panel.record is not None
+    assert again.panel.record.notes["general"] == "Cell 2: interpreter booked for 09:00"
+    assert a.senior.drafts.load("handover-notes") is None           # handed over: draft gone

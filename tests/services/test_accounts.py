@@ -129,3 +129,15 @@ def test_locked_session_refuses_everything(open_session: Opener) -> None:
         session.persons.search("anyone")
     with pytest.raises(SessionLocked):
         _ = session.data_key
+
+
+def test_drafts_are_per_user_and_go_when_empty_or_discarded(open_session: Opener) -> None:
+    north = open_session(NORTH)
+    north.drafts.save("note:x", {"body": "half a sentence"})
+    assert north.drafts.load("note:x") == {"body": "half a sentence"}
+    assert open_session(SOUTH).drafts.load("note:x") is None
+    north.drafts.save("note:x", {"body": "   "})          # emptied: nothing to keep
+    assert north.drafts.load("note:x") is None
+    north.drafts.save("note:x", {"body": "again"})
+    north.drafts.discard("note:x")
+    assert north.drafts.load("note:x") is None

@@ -360,3 +360,38 @@ def test_text_answers_save_after_a_pause_and_ctrl_enter_moves_on(qtbot, window: 
     assert page.result is not None                                 # finished
     assert page.records.screenings[0].answers[wizard.flow.current.id] == \
         "Calm; asked for water"
+
+
+def test_typed_note_survives_a_lock_for_its_author_only(qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
+                                                        demo_dir: Path, accounts) -> None:
+    session = window.session
+    assert session is not None
+    case_id = _new_case(session, age=41, family="ZZDRAFTNOTE")
+    page = _open(window, case_id)
+    page.note()
+    dialog = page.dialog
+    assert dialog is not None
+    qtbot.keyClicks(dialog.body, "Seen at 14:10; calm")
+    window.lock("idle")                                  # closes the form, keeps the draft
+    assert not dialog.isVisible()
+
+    other = Workstation(demo_dir).unlock("demo.practitioner", accounts["demo.practitioner"])
+    try:
+        assert other.drafts.load(f"note:{case_id}") is None          # not someone else's
+    finally:
+        other.lock()
+    window.start_session(Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"]))
+    page = _open(window, case_id)
+    page.note()
+    dialog = page.dialog
+    assert dialog is not None
+    assert dialog.body.toPlainText() == "Seen at 14:10; calm"
+    assert "Restored what you typed earlier" in dialog.error.text()
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert [n.body for n in page.records.notes] == ["Seen at 14:10; calm"]
+    assert window.session is not None
+    assert window.session.drafts.load(f"note:{case_id}") is None       # saved: draft gone
+    page.note()
+    assert page.dialog is not None
+    assert page.dialog.body.toPlainText() == ""
+    page.dialog.reject()

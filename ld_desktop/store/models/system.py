@@ -111,3 +111,16 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class FormDraft(Base):
+    """What someone has typed into a form but not yet saved: kept (encrypted, like everything
+    here) so a lock, a crash or a power cut loses nothing. Local to this workstation, never
+    synced; removed when the form is saved or deliberately cancelled."""
+
+    __tablename__ = "form_draft"
+
+    username: Mapped[str] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(primary_key=True)   # e.g. "note:<case id>"
+    content: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

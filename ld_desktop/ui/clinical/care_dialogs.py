@@ -52,6 +52,7 @@ class RiskDialog(FormDialog):
         self.level.currentIndexChanged.connect(self._level_changed)
         self.has_review.toggled.connect(self.review_date.setEnabled)
         self.review_date.setEnabled(False)
+        self.keep_drafts(session, f"risk:{case.id}", {"rationale": self.rationale})
 
     def _level_changed(self) -> None:
         if self.level.currentData() == RiskLevel.HIGH.value:
@@ -84,6 +85,7 @@ class EscalationDialog(FormDialog):
         self.reason = text_box("What the clinician needs to know")
         self.reason.setPlainText(reason)
         self.add_row("&Reason", self.reason)
+        self.keep_drafts(session, f"escalation:{case.id}", {"reason": self.reason})
 
     def submit(self) -> Any:
         return self._session.escalations.request(

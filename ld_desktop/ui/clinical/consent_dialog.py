@@ -70,6 +70,9 @@ class ConsentDialog(FormDialog):
         self.scope.currentIndexChanged.connect(self._sync_fields)
         self.decision.currentIndexChanged.connect(self._sync_fields)
         self._sync_fields()
+        self.keep_drafts(session, f"consent:{case.id}", {
+            "appropriate_adult": self.appropriate_adult, "reason": self.reason,
+            "recipient_name": self.recipient_name})
 
     def _sync_fields(self) -> None:
         other = self.scope.currentData() == Recipient.OTHER.value

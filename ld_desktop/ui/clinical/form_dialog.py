@@ -3,6 +3,10 @@
 Dialogs are opened window-modal with ``open()`` (never a nested event loop), so a lock can
 close them and tests can drive them. ``submit`` calls a service; a ``ValueError`` or
 ``PermissionError`` it raises is shown inline and nothing is lost from the form.
+
+With ``keep_drafts`` the text a person types is kept as a draft in the encrypted store as
+they type: a lock closes the form but keeps the draft, and the form opened again for the same
+thing brings the text back. Saving or Cancel removes it.
 """
 
 from __future__ import annotations
@@ -10,12 +14,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QPlainTextEdit,
     QVBoxLayout,
     QWidget,
@@ -50,6 +55,45 @@ class FormDialog(QDialog):
         self.layout_.addWidget(self.error)
         self.layout_.addWidget(self.buttons)
         self.result_value: Any = None
+        self._drafts: Any = None
+        self._draft_key = ""
+        self._draft_fields: dict[str, QLineEdit | QPlainTextEdit] = {}
+        self.restored = False
+
+    def keep_drafts(self, session: Any, key: str,
+                    fields: dict[str, QLineEdit | QPlainTextEdit]) -> None:
+        """Keep what is typed in ``fields`` as the user's draft under ``key``."""
+        self._drafts, self._draft_key, self._draft_fields = session.drafts, key, fields
+        saved = self._drafts.load(key) or {}
+        for name, widget in fields.items():
+            if saved.get(name):
+                _set_text(widget, str(saved[name]))
+                self.restored = True
+        if self.restored:
+            self.show_error("Restored what you typed earlier; it is not saved yet.")
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(500)
+        self._draft_timer.timeout.connect(self.save_draft)
+        for widget in fields.values():
+            widget.textChanged.connect(self._draft_timer.start)
+
+    def save_draft(self) -> None:
+        if self._drafts is not None:
+            self._draft_timer.stop()
+            self._drafts.save(self._draft_key, {n: _text(w) for n, w in
+                                                self._draft_fields.items()})
+
+    def close_for_lock(self) -> None:
+        """The workstation is locking: keep the draft, close the form."""
+        self.save_draft()
+        super().reject()
+
+    def reject(self) -> None:
+        if self._drafts is not None:
+            self._draft_timer.stop()
+            self._drafts.discard(self._draft_key)
+        super().reject()
 
     def add_row(self, label: str, widget: QWidget) -> QWidget:
         widget.setAccessibleName(label.replace("&", ""))
@@ -70,6 +114,9 @@ class FormDialog(QDialog):
             self.show_error(str(exc))
             return
         self.result_value = value
+        if self._drafts is not None:
+            self._draft_timer.stop()
+            self._drafts.discard(self._draft_key)
         super().accept()
         self.saved.emit(value)
 
@@ -84,3 +131,14 @@ def text_box(placeholder: str = "", lines: int = 3) -> QPlainTextEdit:
 
 def as_date(value: QDate) -> date:
     return date(value.year(), value.month(), value.day())
+
+
+def _text(widget: QLineEdit | QPlainTextEdit) -> str:
+    return widget.toPlainText() if isinstance(widget, QPlainTextEdit) else widget.text()
+
+
+def _set_text(widget: QLineEdit | QPlainTextEdit, text: str) -> None:
+    if isinstance(widget, QPlainTextEdit):
+        widget.setPlainText(text)
+    else:
+        widget.setText(text)

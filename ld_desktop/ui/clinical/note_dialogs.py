@@ -29,6 +29,8 @@ class NoteDialog(FormDialog):
         if amends is not None:
             self.body.setPlainText(amends.body)
         self.add_row("&Note", self.body)
+        key = f"note-amend:{amends.id}" if amends else f"note:{case.id}"
+        self.keep_drafts(session, key, {"body": self.body})
 
     def submit(self) -> Any:
         text = self.body.toPlainText()

@@ -43,6 +43,8 @@ class OutcomeDialog(FormDialog):
         self.reason = text_box("Why the case can close with these still open", 2)
         self.reason.setEnabled(bool(open_items))
         self.add_row("&Reason", self.reason)
+        self.keep_drafts(session, f"outcome:{case.id}", {"detail": self.detail,
+                                                         "reason": self.reason})
 
     def submit(self) -> Any:
         draft = OutcomeDraft(self.disposal.currentData(), self.diversion.currentText(),

@@ -49,6 +49,8 @@ class ReferralDialog(FormDialog):
         self.add_row("Appointment &date", self.appointment)
         self.detail = text_box("What was agreed, who to contact")
         self.add_row("&Detail", self.detail)
+        self.keep_drafts(session, f"referral:{case.id}", {"detail": self.detail,
+                                                          "other": self.other_name})
 
     def submit(self) -> Any:
         appointment = (as_date(self.appointment.date())

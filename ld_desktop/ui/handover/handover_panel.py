@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -30,6 +30,8 @@ from ld_desktop.ui.handover.summary_tree import SummaryTree
 from ld_desktop.ui.handover.sync_runner import SyncFactory, SyncRunner
 from ld_desktop.ui.pdf.handover_report import write_handover_report
 from sync.client import SyncReport
+
+DRAFT_KEY = "handover-notes"   # what the senior has written, kept until handed over
 
 
 class HandoverPanel(QWidget):
@@ -56,8 +58,16 @@ class HandoverPanel(QWidget):
         for site in session.sites:
             self.notes[site.name] = text_box(f"{site.name}: anything specific", 3)
             form.addRow(site.name, self.notes[site.name])
+        saved = session.drafts.load(DRAFT_KEY) or {}
         for key, box in self.notes.items():
             box.setAccessibleName(f"Handover note: {key}")
+            box.setPlainText(str(saved.get(key, "")))
+        self._draft_timer = QTimer(self)
+        self._draft_timer.setSingleShot(True)
+        self._draft_timer.setInterval(500)
+        self._draft_timer.timeout.connect(self.flush_drafts)
+        for box in self.notes.values():
+            box.textChanged.connect(self._draft_timer.start)
         split = QSplitter()
         split.addWidget(self.tree)
         split.addWidget(notes)
@@ -117,6 +127,12 @@ class HandoverPanel(QWidget):
                              f"waiting for a decision: {conflicts}")
         self.waiting.setObjectName("error" if pending or conflicts else "")
         self.waiting.style().polish(self.waiting)
+
+    def flush_drafts(self) -> None:
+        """Keep the notes written so far (also called by the window before a lock)."""
+        self._draft_timer.stop()
+        if not self._s.is_locked:
+            self._s.drafts.save(DRAFT_KEY, {k: b.toPlainText() for k, b in self.notes.items()})
 
     # ------------------------------------------------------------------ the flow
     def sync_and_hand_over(self) -> None:
@@ -180,6 +196,8 @@ class HandoverPanel(QWidget):
             return
         self.override.hide()
         self.record = record
+        self._draft_timer.stop()
+        self._s.drafts.discard(DRAFT_KEY)
         state = "complete" if record.complete else "recorded as INCOMPLETE"
         self.message.setText(f"Handover {state}. {self.message.text()}".strip())
         if self.runner.enrolled() and self.receipt is not None:
