@@ -206,3 +206,43 @@ def test_handover_notes_survive_a_lock(qtbot, make_station, tmp_path: Path) -> N
     assert again.panel.record is not None
     assert again.panel.record.notes["general"] == "Cell 2: interpreter booked for 09:00"
     assert a.senior.drafts.load("handover-notes") is None           # handed over: draft gone
+
+
+def test_cancelling_the_sync_keeps_everything_and_does_not_hand_over(  # type: ignore[no-untyped-def]
+        qtbot, make_station, tmp_path: Path) -> None:
+    import threading
+
+    import httpx
+
+    a = make_station("a")
+    _referral(a.senior, "Cancelme", "CA/1")
+    started, release = threading.Event(), threading.Event()
+
+    class HeldTransport(httpx.BaseTransport):
+        """Holds the first request until the test has pressed Cancel."""
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            started.set()
+            release.wait(10)
+            return a.server.transport.handle_request(request)
+
+    page = HandoverPage(a.senior, lambda s: SyncService(s, transport=HeldTransport()),
+                        lambda _parent, _name: tmp_path / "never.pdf", now_local=NOON)
+    qtbot.addWidget(page)
+    panel = page.panel
+    assert panel is not None
+    panel.go_button.click()
+    assert started.wait(10)
+    assert not panel.progress.isHidden()
+    assert panel.cancel_button.isEnabled()
+    panel.cancel_button.click()
+    release.set()
+    qtbot.waitUntil(lambda: not panel.runner.running, timeout=20_000)
+    assert panel.record is None                       # not handed over
+    assert "did not finish" in panel.message.text()
+    assert not panel.override.isHidden()              # again, or anyway with a reason
+    assert "Sync cancelled, so nothing has been handed over" in panel.refusal.text()
+    assert not (tmp_path / "never.pdf").exists()
+    assert a.senior.handover.previous() == []
+    names = [r.person_name for r in a.senior.cases.caseload()]
+    assert any(n.startswith("CANCELME") for n in names)   # nothing lost here

@@ -29,7 +29,7 @@ from ld_desktop.ui.clinical.share_dialog import PathChooser
 from ld_desktop.ui.handover.summary_tree import SummaryTree
 from ld_desktop.ui.handover.sync_runner import SyncFactory, SyncRunner
 from ld_desktop.ui.pdf.handover_report import write_handover_report
-from sync.client import SyncReport
+from sync.client import SyncCancelled, SyncReport
 
 DRAFT_KEY = "handover-notes"   # what the senior has written, kept until handed over
 
@@ -168,6 +168,11 @@ class HandoverPanel(QWidget):
         if self.record is not None:
             return
         self.message.setText(f"Sync did not finish: {exc} Everything is kept here.")
+        if isinstance(exc, SyncCancelled):      # the senior stopped it: hand nothing over
+            self.refusal.setText("Sync cancelled, so nothing has been handed over. Press "
+                                 "Sync and hand over again, or hand over anyway with a reason.")
+            self.override.show()
+            return
         self._complete(None)
 
     def _sync_ended(self) -> None:
