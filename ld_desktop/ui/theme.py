@@ -9,10 +9,13 @@ NHS_BLUE = "#005eb8"
 STANDARD = f"""
 QWidget {{ color: #212b32; }}
 QMainWindow, QWidget#page {{ background: #f0f4f5; }}
-QListWidget#nav {{ background: #ffffff; border: none; font-size: 11pt; padding-top: 8px; }}
+QListWidget#nav {{ background: #ffffff; border: none; font-size: {{nav}}pt; padding-top: 8px; }}
 QListWidget#nav::item {{ padding: 10px 16px; }}
 QListWidget#nav::item:selected {{ background: {NHS_BLUE}; color: white; }}
-QLabel#title {{ font-size: 16pt; font-weight: bold; color: {NHS_BLUE}; }}
+QLabel#title {{ font-size: {{title}}pt; font-weight: bold; color: {NHS_BLUE}; }}
+QLabel#question {{ font-size: {{question}}pt; }}
+QLabel#section {{ font-weight: bold; color: #4c6272; }}
+QLabel#score {{ font-size: {{question}}pt; font-weight: bold; }}
 QLabel#subtitle {{ color: #4c6272; }}
 QLabel#error {{ color: #d5281b; font-weight: bold; }}
 QLabel#banner {{ background: #ffeb3b; color: #212b32; font-weight: bold; padding: 4px; }}
@@ -29,12 +32,16 @@ QHeaderView::section {{ background: #e8edee; padding: 4px; border: none; font-we
 """
 HIGH_CONTRAST = """
 QWidget { color: #ffffff; background: #000000; }
+QLabel#title { font-size: {title}pt; font-weight: bold; }
+QLabel#question, QLabel#score { font-size: {question}pt; font-weight: bold; }
 QListWidget#nav::item:selected, QPushButton { background: #ffff00; color: #000000; }
 QLineEdit, QComboBox, QPlainTextEdit, QTableView { background: #000000; color: #ffffff;
               border: 2px solid #ffffff; }
 QLabel#banner { background: #ffff00; color: #000000; }
 QLabel#error { color: #ff8080; }
 """
+#: sizes in the style sheets (points at text size 1.0); they scale with the text size setting
+SIZES = {"nav": 11, "title": 16, "question": 13}
 
 
 def apply_theme(app: QApplication, *, high_contrast: bool = False, font_scale: float = 1.0
@@ -42,4 +49,7 @@ def apply_theme(app: QApplication, *, high_contrast: bool = False, font_scale: f
     font = QFont("DejaVu Sans")
     font.setPointSizeF(10 * font_scale)
     app.setFont(font)
-    app.setStyleSheet(HIGH_CONTRAST if high_contrast else STANDARD)
+    sheet = HIGH_CONTRAST if high_contrast else STANDARD
+    for name, points in SIZES.items():
+        sheet = sheet.replace(f"{{{name}}}", f"{points * font_scale:.1f}")
+    app.setStyleSheet(sheet)

@@ -264,6 +264,7 @@ def test_display_settings_apply_at_once_and_are_kept(qtbot, tmp_path: Path,  # t
                       if a.text() == "&Larger text")
         larger.trigger()
         assert app.font().pointSizeF() > before
+        assert "font-size: 16.0pt" not in app.styleSheet()      # headings scale too
         kept = load_prefs(tmp_path / "ws")
         assert kept.high_contrast
         assert kept.font_scale > 1.0
