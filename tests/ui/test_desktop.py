@@ -152,6 +152,25 @@ def test_cases_search_as_you_type(qtbot, window: MainWindow, accounts) -> None: 
     assert all(r.person_name.startswith(family) for r in page.model.rows)
 
 
+def test_cases_list_filters_by_site_and_stage(qtbot, window: MainWindow, accounts) -> None:  # type: ignore[no-untyped-def]
+    _unlock(qtbot, window, "demo.senior", accounts["demo.senior"])
+    page = window.page("Cases")
+    qtbot.waitUntil(lambda: page.model.total > 0, timeout=5000)
+    everything = page.model.total
+    page.stage.setCurrentIndex(page.stage.findData("closed"))
+    qtbot.waitUntil(lambda: page.model.total != everything, timeout=5000)
+    page.model.fetchMore()
+    assert page.model.rows
+    assert all(r.stage == "closed" for r in page.model.rows)
+    closed = page.model.total
+    page.site.setCurrentIndex(1)
+    site_name = page.site.currentText()
+    qtbot.waitUntil(lambda: page.model.total != closed or all(
+        r.site_name == site_name for r in page.model.rows), timeout=5000)
+    page.model.fetchMore()
+    assert all(r.site_name == site_name and r.stage == "closed" for r in page.model.rows)
+
+
 def test_people_list_is_lazy_sortable_and_searchable(qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
                                                      accounts) -> None:
     _unlock(qtbot, window, "demo.senior", accounts["demo.senior"])

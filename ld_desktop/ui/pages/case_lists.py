@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ld_desktop.domain.pathway import OPEN_STAGES
+from ld_desktop.domain.pathway import OPEN_STAGES, Stage
 from ld_desktop.services.cases import CaseFilter
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseRow, Changes
@@ -28,6 +28,29 @@ from ld_desktop.ui.operations import LatestOnly
 
 #: rows fetched with each keystroke (a screenful and more); the rest as the view scrolls
 FIRST_PAGE = 60
+
+def _filters(session: UserSession, include_closed: bool
+             ) -> tuple[QComboBox, QComboBox, QHBoxLayout]:
+    """Site and stage filters (Alt+S, Alt+T)."""
+    site = QComboBox()
+    site.setAccessibleName("Filter by site")
+    site.addItem("All my sites", None)
+    for s in session.sites:
+        site.addItem(s.name, s.id)
+    stage = QComboBox()
+    stage.setAccessibleName("Filter by stage")
+    stage.addItem("All stages" if include_closed else "All open stages", None)
+    for st in (Stage if include_closed else OPEN_STAGES):
+        stage.addItem(st.label, st.value)
+    row = QHBoxLayout()
+    for text, combo in (("&Site", site), ("S&tage", stage)):
+        label = QLabel(text)
+        label.setBuddy(combo)
+        row.addWidget(label)
+        row.addWidget(combo)
+    row.addStretch(1)
+    return site, stage, row
+
 
 def _table(model: CaseRowsModel, name: str) -> QTableView:
     view = QTableView()
@@ -58,23 +81,7 @@ class CaseloadPage(QWidget):
         title.setObjectName("title")
         self.summary = QLabel("")
         self.summary.setObjectName("subtitle")
-        self.site = QComboBox()
-        self.site.setAccessibleName("Filter by site")
-        self.site.addItem("All my sites", None)
-        for site in session.sites:
-            self.site.addItem(site.name, site.id)
-        self.stage = QComboBox()
-        self.stage.setAccessibleName("Filter by stage")
-        self.stage.addItem("All open stages", None)
-        for stage in OPEN_STAGES:
-            self.stage.addItem(stage.label, stage.value)
-        filters = QHBoxLayout()
-        for text, combo in (("&Site", self.site), ("S&tage", self.stage)):
-            label = QLabel(text)
-            label.setBuddy(combo)
-            filters.addWidget(label)
-            filters.addWidget(combo)
-        filters.addStretch(1)
+        self.site, self.stage, filters = _filters(session, include_closed=False)
         self.view = _table(self.model, "Open cases at my sites")
         layout = QVBoxLayout(self)
         self.staffing = QLabel(staffing_line(session))
@@ -144,9 +151,13 @@ class CasesPage(QWidget):
         self._debounce.setInterval(150)
         self._debounce.timeout.connect(self.refresh)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self.site, self.stage, filters = _filters(session, include_closed=True)
+        self.site.currentIndexChanged.connect(self.refresh)
+        self.stage.currentIndexChanged.connect(self.refresh)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(self.search)
+        layout.addLayout(filters)
         layout.addWidget(self.count)
         layout.addWidget(self.view)
         self.view.activated.connect(lambda i: self.open_case.emit(self.model.case_at(i.row()).id))
@@ -154,7 +165,9 @@ class CasesPage(QWidget):
 
     def _filter(self) -> CaseFilter:
         key, descending = self._sort
-        return CaseFilter(text=self.search.text(), sort=key, descending=descending)
+        site, stage = self.site.currentData(), self.stage.currentData()
+        return CaseFilter(text=self.search.text(), sort=key, descending=descending,
+                          site_ids=(site,) if site else (), stages=(stage,) if stage else ())
 
     def _sort_by(self, column: int) -> None:
         key = SORT_KEYS.get(column)
