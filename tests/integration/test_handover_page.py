@@ -246,3 +246,52 @@ def test_cancelling_the_sync_keeps_everything_and_does_not_hand_over(  # type: i
     assert a.senior.handover.previous() == []
     names = [r.person_name for r in a.senior.cases.caseload()]
     assert any(n.startswith("CANCELME") for n in names)   # nothing lost here
+
+
+def test_network_down_handed_over_anyway_then_a_complete_handover_once_it_is_back(  # type: ignore[no-untyped-def]
+        qtbot, make_station, tmp_path: Path, monkeypatch) -> None:
+    import httpx
+
+    from sync.client import RetryPolicy
+
+    monkeypatch.setattr(RetryPolicy, "delay", lambda _self, _attempt: 0.0)  # no waits here
+    a = make_station("a")
+    _referral(a.senior, "Downtime", "DT/1")
+    network = {"up": False}
+
+    class Network(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if not network["up"]:
+                raise httpx.ConnectError("network down", request=request)
+            return a.server.transport.handle_request(request)
+
+    page = HandoverPage(a.senior, lambda s: SyncService(s, transport=Network()),
+                        lambda _parent, _name: tmp_path / "handover.pdf", now_local=NOON)
+    qtbot.addWidget(page)
+    panel = page.panel
+    assert panel is not None
+    panel.go_button.click()
+    qtbot.waitUntil(lambda: not panel.override.isHidden(), timeout=20_000)
+    assert panel.record is None
+    assert "not yet on the server" in panel.refusal.text()
+    panel.reason.setPlainText("Network down in custody")
+    panel.anyway_button.click()
+    first = panel.record
+    assert first is not None
+    assert not first.complete
+    assert panel.phase == "idle"                # nothing to carry up while the network is down
+    network["up"] = True
+    panel.go_button.click()                     # the network is back: hand over properly
+    qtbot.waitUntil(lambda: panel.record is not None and panel.phase == "idle",
+                    timeout=20_000)
+    second = panel.record
+    assert second is not None
+    assert second.id != first.id
+    assert second.complete
+    assert second.sync_receipt["pushed"] > 0
+    assert second.sync_receipt["ops_still_local_at_handover"] == 0
+    assert "The handover itself is on the server." in panel.message.text()
+    assert a.sync_service().status().pending_ops == 0
+    assert [r.complete for r in a.senior.handover.previous()] == [True, False]
+    assert "Changes only on this workstation: 0" in panel.waiting.text()
+    assert "Network down" not in _pdf_text(tmp_path / "handover.pdf")

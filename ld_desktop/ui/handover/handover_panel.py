@@ -45,6 +45,9 @@ class HandoverPanel(QWidget):
         self._choose_path = choose_path
         self.shift = shift
         self.runner = SyncRunner(session, factory)
+        # "syncing": the sync before handing over; "carrying": the quick sync after it that
+        # takes the handover record itself up; "idle": neither.
+        self.phase = "idle"
         self.receipt: dict[str, object] | None = None
         self.record: HandoverRecord | None = None
         self.summary: HandoverSummary | None = None
@@ -136,23 +139,33 @@ class HandoverPanel(QWidget):
 
     # ------------------------------------------------------------------ the flow
     def sync_and_hand_over(self) -> None:
+        """Sync, then hand over. Each press makes a new handover: e.g. one recorded anyway
+        while the network was down, then a complete one once it is back."""
+        if self.phase != "idle":
+            return
         self.override.hide()
         self.receipt = None
+        self.record = None
         if not self.runner.enrolled():
             self.message.setText("This workstation is not enrolled with a sync server, so "
                                  "nothing can go up.")
             self._complete(None)
             return
+        self.message.setText("Syncing…")
+        self._start_sync("syncing")
+
+    def _start_sync(self, phase: str) -> None:
+        self.phase = phase
         self.go_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.show()
-        self.message.setText("Syncing…")
         self.runner.start()
 
     def _synced(self, report: SyncReport) -> None:
-        self._sync_ended()
-        if self.record is not None:       # the second, quick sync carried the handover up
+        phase = self._sync_ended()
+        if phase == "carrying":           # the second, quick sync carried the handover up
             self.message.setText(self.message.text() + " The handover itself is on the server.")
+            self.refresh()
             return
         self.receipt = {"server_seq": report.server_seq, "pushed": report.pushed,
                         "pulled": report.pulled, "conflicts": report.conflicts,
@@ -164,8 +177,11 @@ class HandoverPanel(QWidget):
         self._complete(None)
 
     def _sync_failed(self, exc: Exception) -> None:
-        self._sync_ended()
-        if self.record is not None:
+        phase = self._sync_ended()
+        if phase == "carrying":
+            self.message.setText(self.message.text() + " The handover is kept here and goes "
+                                 "to the server with the next sync.")
+            self.refresh()
             return
         self.message.setText(f"Sync did not finish: {exc} Everything is kept here.")
         if isinstance(exc, SyncCancelled):      # the senior stopped it: hand nothing over
@@ -175,10 +191,13 @@ class HandoverPanel(QWidget):
             return
         self._complete(None)
 
-    def _sync_ended(self) -> None:
+    def _sync_ended(self) -> str:
+        """Back to idle; returns the phase that ended."""
+        phase, self.phase = self.phase, "idle"
         self.progress.hide()
         self.cancel_button.setEnabled(False)
         self.go_button.setEnabled(True)
+        return phase
 
     def hand_over_anyway(self) -> None:
         reason = self.reason.toPlainText().strip()
@@ -206,7 +225,9 @@ class HandoverPanel(QWidget):
         state = "complete" if record.complete else "recorded as INCOMPLETE"
         self.message.setText(f"Handover {state}. {self.message.text()}".strip())
         if self.runner.enrolled() and self.receipt is not None:
-            self.runner.start()            # carry the handover record itself up
+            self._start_sync("carrying")   # carry the handover record itself up
+        else:
+            self.refresh()
         self.save_report(record)
         self.handed_over.emit(record)
 
