@@ -42,3 +42,13 @@ def breaches(
     if (screened_at or now) > screened_by:
         found.append("not screened within target" if screened_at is None else "screened late")
     return found
+
+
+def waited(since: datetime, now: datetime) -> str:
+    """How long since ``since``, in words: "25 min", "3 h 05 min", "4 days"."""
+    minutes = int((now - since).total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+    return f"{minutes // 1440} days"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from ld_desktop.domain.pathway import OPEN_STAGES
+from ld_desktop.domain.pathway import OPEN_STAGES, Recipient
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.rota import Shift
 from ld_desktop.services.handover_content import REPORT_KEY, stored_report
@@ -66,6 +66,7 @@ class HandoverSummary:
     staffing_next: tuple[Shift, ...]
     pending_ops: int
     open_conflicts: int
+    site_names_by_id: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,8 @@ class HandoverService:
                                            "an answer") for r in q.referrals_awaiting(db, sites))
             due = tuple(HandoverItem(a.case_id, f"{a.description} (due {a.due_at:%H:%M %d %b})")
                         for a in q.actions_due_by(db, sites, shift_end + (shift_end - shift_start)))
-            sharing = tuple(HandoverItem(case_id, f"Information sharing with {recipient} to do")
+            sharing = tuple(HandoverItem(case_id, f"Information sharing with "
+                                         f"{recipient_label(recipient)} to do")
                             for case_id, recipient in q.sharing_to_do(db, sites))
             pending = pending_op_count(db)
             conflicts = open_conflict_count(db)
@@ -136,6 +138,7 @@ class HandoverService:
             follow_ups_due=due, sharing_to_do=sharing, breaches_this_shift=breaches,
             staffing_now=tuple(on_now), staffing_next=tuple(on_next),
             pending_ops=pending, open_conflicts=conflicts,
+            site_names_by_id={str(s.id): s.name for s in self._s.sites},
         )
 
     def complete(self, shift_start: datetime, shift_end: datetime, notes: dict[str, str],
@@ -146,7 +149,7 @@ class HandoverService:
         content (``summary``, gathered now if not given) is stored with it."""
         self._s.require(Permission.SIGN_OFF_HANDOVER)
         reason = (reason_if_unsafe or "").strip() or None
-        report = stored_report(summary or self.summary(shift_start, shift_end))
+        report = stored_report(summary or self.summary(shift_start, shift_end), self._s.now())
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             pending = pending_op_count(uow.session)
             conflicts = open_conflict_count(uow.session)
@@ -211,6 +214,10 @@ def _record(note: HandoverNote, acks: tuple[str, ...]) -> HandoverRecord:
                           note.shift_end, written, dict(note.sync_receipt),
                           note.incomplete_reason, acks,
                           tuple(report.get("site_names", ())), dict(report.get("sections", {})))
+
+
+def recipient_label(code: str) -> str:
+    return Recipient(code).label if code in Recipient._value2member_map_ else code
 
 
 def shift_bounds(day: date, starts: str, ends: str) -> tuple[datetime, datetime]:

@@ -3,32 +3,40 @@ a previous handover prints exactly as it was handed over on any workstation."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from ld_desktop.domain.pathway import Stage
 from ld_desktop.domain.rota import Shift
+from ld_desktop.domain.targets import waited
 from ld_desktop.services.views import CaseRow
 
 REPORT_KEY = "_report"       # inside HandoverNote.notes, beside the written notes
 NO_ONE_NEXT = "No one is on the rota for the next shift."
 
 
-def _staff(shift: Shift) -> str:
-    return f"{shift.username or 'unassigned'} {shift.starts}-{shift.ends}"
+def _staff(shift: Shift, site_names: dict[str, str]) -> str:
+    where = site_names.get(shift.site_id)
+    return (f"{shift.username or 'unassigned'} {shift.starts}-{shift.ends}"
+            + (f", {where}" if where else ""))
 
 
-def _case(row: CaseRow) -> str:
-    return f"{row.person_name}, {row.site_name}, {Stage(row.stage).label}"
+def _case(row: CaseRow, now: datetime | None = None) -> str:
+    wait = f", waiting {waited(row.referral_time, now)}" if now is not None else ""
+    return f"{row.person_name}, {row.site_name}, {Stage(row.stage).label}{wait}"
 
 
-def report_sections(summary: Any) -> dict[str, list[str]]:
-    """Section title -> lines, in the order the report shows them."""
+def report_sections(summary: Any, now: datetime) -> dict[str, list[str]]:
+    """Section title -> lines, in the order the report shows them; waiting times as at
+    ``now`` (when the handover is made)."""
     sections: dict[str, list[str]] = {
-        f"In custody ({len(summary.in_custody)})": [_case(r) for r in summary.in_custody],
+        f"In custody or awaiting court ({len(summary.in_custody)})":
+            [_case(r) for r in summary.in_custody],
     }
     for stage, rows in summary.open_by_stage.items():
         if rows:
-            sections[f"Open: {Stage(stage).label} ({len(rows)})"] = [_case(r) for r in rows]
+            sections[f"Open: {Stage(stage).label} ({len(rows)})"] = [_case(r, now)
+                                                                     for r in rows]
     for title, items in (
         ("High risks", summary.high_risks),
         ("Escalations pending", summary.pending_escalations),
@@ -39,10 +47,12 @@ def report_sections(summary: Any) -> dict[str, list[str]]:
         sections[f"{title} ({len(items)})"] = [i.text for i in items]
     sections[f"Targets breached this shift ({len(summary.breaches_this_shift)})"] = [
         f"{r.person_name}: {'; '.join(r.breaches)}" for r in summary.breaches_this_shift]
-    sections["Staffing now"] = [_staff(s) for s in summary.staffing_now]
-    sections["Staffing next shift"] = [_staff(s) for s in summary.staffing_next] or [NO_ONE_NEXT]
+    names = dict(summary.site_names_by_id)
+    sections["Staffing now"] = [_staff(s, names) for s in summary.staffing_now]
+    sections["Staffing next shift"] = ([_staff(s, names) for s in summary.staffing_next]
+                                       or [NO_ONE_NEXT])
     return sections
 
 
-def stored_report(summary: Any) -> dict[str, Any]:
-    return {"site_names": list(summary.site_names), "sections": report_sections(summary)}
+def stored_report(summary: Any, now: datetime) -> dict[str, Any]:
+    return {"site_names": list(summary.site_names), "sections": report_sections(summary, now)}

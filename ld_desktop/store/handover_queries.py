@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ld_desktop.domain.pathway import Stage
 from ld_desktop.store.models import (
     Case,
     Consent,
@@ -113,5 +114,5 @@ def my_open_items(
     for c in session.scalars(select(Case).where(
             Case.site_id.in_(site_ids), Case.holder == username, Case.stage != "closed",
             Case.entered_in_error.is_(False))):
-        found.append(("case", c.id, f"Case held by you: stage {c.stage}"))
+        found.append(("case", c.id, f"Case held by you: {Stage(c.stage).label.lower()}"))
     return found

@@ -74,7 +74,7 @@ def test_sync_and_hand_over_pushes_everything_and_prints_the_receipt(  # type: i
     assert f"Server sequence reached {receipt['server_seq']}" in text
     assert f"Changes sent {waiting}" in text
     assert "Cell 4 needs an appropriate adult at 08:00" in text
-    assert "In custody (3)" in text
+    assert "In custody or awaiting court (3)" in text
     assert "SHIFTY" in text.upper()
     assert "not yet on the server" not in text
 

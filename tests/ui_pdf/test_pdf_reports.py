@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
+from ld_desktop.domain.rota import Shift
 from ld_desktop.services.handover import HandoverItem, HandoverRecord, HandoverSummary
 from ld_desktop.services.handover_content import report_sections
 from ld_desktop.services.sharing import ShareReport
+from ld_desktop.services.views import CaseRow
 from ld_desktop.ui.pdf.handover_report import write_handover_report
 from ld_desktop.ui.pdf.share_report import write_share_report
 
@@ -49,24 +51,38 @@ def test_share_report_pdf_contains_only_the_chosen_sections(tmp_path: Path) -> N
 
 @pytest.mark.usefixtures("qapp")
 def test_handover_pdf_has_receipt_and_says_plainly_when_incomplete(tmp_path: Path) -> None:
+    site = uuid.uuid4()
+    waiting = CaseRow(uuid.uuid4(), uuid.uuid4(), "TESTINGTON, Alex", None, site,
+                      "Northgate Custody Suite", "seen", "urgent",
+                      NOW - timedelta(hours=3, minutes=5), "N/1", "arrested", None, (), None)
     summary = HandoverSummary(
         shift_start=datetime(2026, 11, 24, 14), shift_end=datetime(2026, 11, 24, 22),
-        site_names=("Northgate Custody Suite",), in_custody=(), open_by_stage={},
+        site_names=("Northgate Custody Suite",), in_custody=(waiting,),
+        open_by_stage={"seen": (waiting,)},
         high_risks=(HandoverItem(None, "High risk: review 25 Nov"),), pending_escalations=(),
         referrals_awaiting=(), follow_ups_due=(), sharing_to_do=(), breaches_this_shift=(),
-        staffing_now=(), staffing_next=(), pending_ops=3, open_conflicts=0,
+        staffing_now=(Shift(str(site), NOW.date(), "14:00", "22:00", "amy"),),
+        staffing_next=(), pending_ops=3, open_conflicts=0,
+        site_names_by_id={str(site): "Northgate Custody Suite"},
     )
     record = HandoverRecord(
         id=uuid.uuid4(), author="demo.senior", created_at=NOW,
         shift_start=summary.shift_start, shift_end=summary.shift_end,
-        notes={"general": "Cell 4 needs an AA at 08:00"},
+        notes={"Northgate Custody Suite": "Interpreter at 09:00",
+               "general": "Cell 4 needs an AA at 08:00"},
         sync_receipt={"server_seq": 1234, "pushed": 17, "pulled": 5,
                       "ops_still_local_at_handover": 3, "conflicts_undecided_at_handover": 0},
         incomplete_reason="Network down in custody", site_names=summary.site_names,
-        sections=report_sections(summary),
+        sections=report_sections(summary, NOW),
     )
     text = _text(write_handover_report(record, tmp_path / "handover.pdf"))
     assert "1234" in text
     assert "Network down in custody" in text
-    assert "Cell 4 needs an AA" in text
+    # the note for the whole team comes before the notes for each site
+    assert text.index("Cell 4 needs an AA") < text.index("Interpreter at 09:00")
+    assert "In custody or awaiting court (1)" in text
+    assert "TESTINGTON, Alex, Northgate Custody Suite, Seen, waiting 3 h 05 min" in text
+    assert "amy 14:00-22:00, Northgate Custody Suite" in text
     assert "No one is on the rota for the next shift" in text
+    shift_start = datetime(2026, 11, 24, 14).astimezone()        # shown in local time
+    assert f"Shift Tue 24/11/2026 14:00 {shift_start.tzname()}" in text

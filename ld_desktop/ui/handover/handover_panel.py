@@ -28,7 +28,7 @@ from ld_desktop.ui.clinical.form_dialog import text_box
 from ld_desktop.ui.clinical.share_dialog import PathChooser
 from ld_desktop.ui.handover.summary_tree import SummaryTree
 from ld_desktop.ui.handover.sync_runner import SyncFactory, SyncRunner
-from ld_desktop.ui.pdf.handover_report import write_handover_report
+from ld_desktop.ui.pdf.handover_report import report_file_name, write_handover_report
 from sync.client import SyncCancelled, SyncReport
 
 DRAFT_KEY = "handover-notes"   # what the senior has written, kept until handed over
@@ -232,7 +232,7 @@ class HandoverPanel(QWidget):
         self.handed_over.emit(record)
 
     def save_report(self, record: HandoverRecord) -> None:
-        path = self._choose_path(self, f"LD-handover-{record.shift_start:%Y%m%d-%H%M}.pdf")
+        path = self._choose_path(self, report_file_name(record))
         if path is None:
             self.message.setText(self.message.text() + " The report was not saved as a PDF; "
                                  "it can be saved from Previous handovers.")

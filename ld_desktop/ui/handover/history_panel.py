@@ -18,14 +18,19 @@ from PySide6.QtWidgets import (
 from ld_desktop.services.handover import HandoverRecord
 from ld_desktop.services.session import UserSession
 from ld_desktop.ui.clinical.share_dialog import PathChooser
-from ld_desktop.ui.pdf.handover_report import handover_html, write_handover_report
+from ld_desktop.ui.pdf.handover_report import (
+    handover_html,
+    report_file_name,
+    write_handover_report,
+)
 
 
 def record_line(r: HandoverRecord) -> str:
     state = "complete" if r.complete else "INCOMPLETE: " + (r.incomplete_reason or "")
     acks = (f" · acknowledged by {', '.join(r.acknowledged_by)}" if r.acknowledged_by
             else " · not yet acknowledged")
-    return (f"{r.shift_start:%d/%m %H:%M}–{r.shift_end:%H:%M} · {', '.join(r.site_names)} · "
+    start, end = r.shift_start.astimezone(), r.shift_end.astimezone()   # local, as on the page
+    return (f"{start:%d/%m %H:%M}–{end:%H:%M} · {', '.join(r.site_names)} · "
             f"by {r.author} · {state}{acks}")
 
 
@@ -99,7 +104,7 @@ class HistoryPanel(QWidget):
 
     def save_pdf(self) -> None:
         def act(record: HandoverRecord) -> str:
-            path = self._choose_path(self, f"LD-handover-{record.shift_start:%Y%m%d-%H%M}.pdf")
+            path = self._choose_path(self, report_file_name(record))
             if path is None:
                 return "Not saved."
             write_handover_report(record, path)

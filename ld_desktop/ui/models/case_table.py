@@ -11,6 +11,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from ld_desktop.domain.pathway import Stage, Urgency
+from ld_desktop.domain.targets import waited
 from ld_desktop.domain.vulnerabilities import label as flag_label
 from ld_desktop.services.views import CaseRow
 from ld_desktop.ui.flag_icons import badge_codes, badges_icon
@@ -24,12 +25,7 @@ HIGH_RISK = QColor("#d5281b")
 
 
 def waiting(since: datetime, now: datetime | None = None) -> str:
-    minutes = int(((now or datetime.now(UTC)) - since).total_seconds() // 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    if minutes < 48 * 60:
-        return f"{minutes // 60} h {minutes % 60:02d} min"
-    return f"{minutes // 1440} days"
+    return waited(since, now or datetime.now(UTC))
 
 
 class CaseRowsModel(ReadOnlyTable):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from ld_desktop.services.handover import HandoverRecord
@@ -10,13 +11,19 @@ from ld_desktop.services.handover_content import NO_ONE_NEXT
 from ld_desktop.ui.pdf.writer import bullet_list, esc, facts_table, write_pdf
 
 
+def local(moment: datetime) -> str:
+    """A stored (UTC) time as the workstation's local time, with its zone (GMT or BST)."""
+    shown = moment.astimezone()
+    return f"{shown:%a %d/%m/%Y %H:%M} {shown.tzname() or ''}".strip()
+
+
 def handover_html(record: HandoverRecord) -> str:
     receipt = record.sync_receipt
     parts = [
         f"<h1>Shift handover: {esc(', '.join(record.site_names) or 'all my sites')}</h1>",
-        f"<p class='meta'>Shift {record.shift_start:%d/%m/%Y %H:%M} to "
-        f"{record.shift_end:%d/%m/%Y %H:%M}; handed over by {esc(record.author)} at "
-        f"{record.created_at:%d/%m/%Y %H:%M} (UTC). OFFICIAL-SENSITIVE.</p>",
+        f"<p class='meta'>Shift {local(record.shift_start)} to {local(record.shift_end)}; "
+        f"handed over by {esc(record.author)} at {local(record.created_at)}. "
+        "OFFICIAL-SENSITIVE.</p>",
     ]
     if record.incomplete_reason:
         parts.append(
@@ -34,8 +41,12 @@ def handover_html(record: HandoverRecord) -> str:
     ]))
     if record.acknowledged_by:
         parts.append(f"<p>Acknowledged by {esc(', '.join(record.acknowledged_by))}.</p>")
-    for title, note in sorted(record.notes.items()):
-        parts.append(f"<h2>Note: {esc(title)}</h2><p>{esc(note)}</p>")
+    general = record.notes.get("general")     # the note for the whole team first
+    if general:
+        parts.append(f"<h2>Note for the whole team</h2><p>{esc(general)}</p>")
+    for title, note in record.notes.items():
+        if title != "general":
+            parts.append(f"<h2>Note: {esc(title)}</h2><p>{esc(note)}</p>")
     for title, lines in record.sections.items():
         parts.append(f"<h2>{esc(title)}</h2>")
         if lines == [NO_ONE_NEXT]:
@@ -43,6 +54,10 @@ def handover_html(record: HandoverRecord) -> str:
         else:
             parts.append(bullet_list(lines) if lines else "<p>None.</p>")
     return "".join(parts)
+
+
+def report_file_name(record: HandoverRecord) -> str:
+    return f"LD-handover-{record.shift_start.astimezone():%Y%m%d-%H%M}.pdf"
 
 
 def write_handover_report(record: HandoverRecord, path: Path) -> Path:
