@@ -28,7 +28,10 @@ def rejected_op_count(session: Session) -> int:
 
 
 def open_conflict_count(session: Session) -> int:
-    stmt = select(func.count()).select_from(ConflictRecord).where(ConflictRecord.status == "open")
+    """Conflicts waiting for a decision. One decided here is no longer waiting: its decision
+    is an op in the outbox until it syncs (counted with the changes still to sync)."""
+    stmt = select(func.count()).select_from(ConflictRecord).where(
+        ConflictRecord.status == "open", ConflictRecord.decision_pending.is_(False))
     return int(session.scalar(stmt) or 0)
 
 

@@ -126,6 +126,9 @@ def test_senior_decides_a_clash_and_it_closes_on_both_workstations(make_station)
         a.senior.conflicts.decide(clash.id, "urgent", "  ")
     a.senior.conflicts.decide(clash.id, "urgent", "Spoke to both practitioners")
     assert a.senior.conflicts.open() == []            # decided here, waiting to sync
+    decided = a.sync_service().status()
+    assert decided.open_conflicts == 0                # no longer waiting for a decision
+    assert decided.pending_ops == 1                   # the decision itself, still to sync
     a.sync()
     b.sync()
     assert b.senior.conflicts.open() == []

@@ -16,7 +16,7 @@ from ld_desktop.ui.clinical.share_dialog import PathChooser, choose_pdf_path
 from ld_desktop.ui.handover.end_of_shift_panel import EndOfShiftPanel
 from ld_desktop.ui.handover.handover_panel import HandoverPanel
 from ld_desktop.ui.handover.history_panel import HistoryPanel
-from ld_desktop.ui.handover.staffing import default_shift, staffing_line
+from ld_desktop.ui.handover.staffing import StaffingLabel, default_shift
 from ld_desktop.ui.handover.sync_runner import SyncFactory
 
 
@@ -36,8 +36,7 @@ class HandoverPage(QWidget):
             f"Shift {start:%a %d/%m %H:%M} to {end:%H:%M} · "
             + ", ".join(s.name for s in session.sites))
         self.shift_label.setObjectName("subtitle")
-        self.staffing = QLabel(staffing_line(session, now_local))
-        self.staffing.setWordWrap(True)
+        self.staffing = StaffingLabel(session, (lambda: now_local) if now_local else datetime.now)
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.tabs = QTabWidget()
@@ -63,7 +62,7 @@ class HandoverPage(QWidget):
         if self._s.is_locked:
             return
         if changes.touches("rota_entry"):
-            self.staffing.setText(staffing_line(self._s))
+            self.staffing.refresh()
         busy = self.panel is not None and self.panel.runner.running
         if changes.touches("case", "person", "sync", "conflict") and not busy:
             if self.panel is not None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QLabel
 
 from ld_desktop.domain.rota import Shift
 from ld_desktop.services.session import UserSession
@@ -17,6 +21,28 @@ def staffing_line(session: UserSession, now_local: datetime | None = None) -> st
     now, upcoming = session.rota.on_now_and_next(now_local or datetime.now())
     names = {str(s.id): s.name for s in session.sites}
     return f"On now: {_who(now, names)} · Next: {_who(upcoming, names)}"
+
+
+class StaffingLabel(QLabel):
+    """The staffing line, kept current: every minute (so "on now" moves on at a change of
+    shift while the page stays open) and when the rota changes (call ``refresh``)."""
+
+    def __init__(self, session: UserSession,
+                 now_local: Callable[[], datetime] = datetime.now) -> None:
+        super().__init__()
+        self._s = session
+        self._now = now_local
+        self.setWordWrap(True)
+        self.setAccessibleName("Who is on now and next")
+        self._timer = QTimer(self)
+        self._timer.setInterval(60_000)
+        self._timer.timeout.connect(self.refresh)
+        self._timer.start()
+        self.refresh()
+
+    def refresh(self) -> None:
+        if not self._s.is_locked:
+            self.setText(staffing_line(self._s, self._now()))
 
 
 def default_shift(session: UserSession, now_local: datetime | None = None

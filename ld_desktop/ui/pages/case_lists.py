@@ -22,7 +22,7 @@ from ld_desktop.services.cases import CaseFilter
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseRow, Changes
 from ld_desktop.ui.flag_icons import ICON_SIZE
-from ld_desktop.ui.handover.staffing import staffing_line
+from ld_desktop.ui.handover.staffing import StaffingLabel
 from ld_desktop.ui.models.case_table import SORT_KEYS, CaseRowsModel, LazyCasesModel
 from ld_desktop.ui.operations import LatestOnly
 
@@ -84,9 +84,8 @@ class CaseloadPage(QWidget):
         self.site, self.stage, filters = _filters(session, include_closed=False)
         self.view = _table(self.model, "Open cases at my sites")
         layout = QVBoxLayout(self)
-        self.staffing = QLabel(staffing_line(session))
+        self.staffing = StaffingLabel(session)
         self.staffing.setObjectName("subtitle")
-        self.staffing.setWordWrap(True)
         layout.addWidget(title)
         layout.addWidget(self.summary)
         layout.addWidget(self.staffing)
@@ -121,7 +120,7 @@ class CaseloadPage(QWidget):
         if changes.touches("case", "person", "risk_assessment", "settings"):
             self.refresh()
         if changes.touches("rota_entry"):
-            self.staffing.setText(staffing_line(self._s))
+            self.staffing.refresh()
 
 
 class CasesPage(QWidget):
