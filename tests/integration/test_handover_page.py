@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pypdf import PdfReader
+from PySide6.QtCore import Qt
 
 from ld_desktop.domain.roles import Role
 from ld_desktop.services.cases import ReferralDraft
@@ -235,7 +236,11 @@ def test_cancelling_the_sync_keeps_everything_and_does_not_hand_over(  # type: i
     assert started.wait(10)
     assert not panel.progress.isHidden()
     assert panel.cancel_button.isEnabled()
-    panel.cancel_button.click()
+    page.show()
+    page.activateWindow()
+    qtbot.waitUntil(page.isActiveWindow)
+    panel.tree.setFocus()
+    qtbot.keyClick(panel.tree, Qt.Key.Key_Escape)     # Esc cancels, as the button says
     release.set()
     qtbot.waitUntil(lambda: not panel.runner.running, timeout=20_000)
     assert panel.record is None                       # not handed over

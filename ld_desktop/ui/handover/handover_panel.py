@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
@@ -77,8 +78,11 @@ class HandoverPanel(QWidget):
         split.setSizes([620, 420])
         self.go_button = QPushButton("Sync and &hand over")
         self.go_button.setAccessibleName("Sync and hand over")
-        self.cancel_button = QPushButton("Cancel sync")
+        self.cancel_button = QPushButton("Cancel sync (Esc)")
         self.cancel_button.setAccessibleName("Cancel the sync")
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        escape.activated.connect(self.cancel_button.click)   # does nothing unless syncing
         self.cancel_button.setEnabled(False)
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)

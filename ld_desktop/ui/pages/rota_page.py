@@ -124,8 +124,9 @@ class RotaPage(QWidget):
                     item.setBackground(GAP)
                     self.week.addItem(item)
         self.gap_count = len(week.gaps)
-        self.summary.setText(f"Week of {self.first_day:%d %B %Y}: {self.gap_count} gaps in "
-                             "core hours (shaded)")
+        gaps = "1 gap" if self.gap_count == 1 else f"{self.gap_count} gaps"
+        self.summary.setText(f"Week of {self.first_day:%d %B %Y}: {gaps} in core hours "
+                             "(shaded)")
 
     def assign(self) -> None:
         day = self.day.date()
