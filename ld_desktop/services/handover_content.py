@@ -21,9 +21,14 @@ def _staff(shift: Shift, site_names: dict[str, str]) -> str:
             + (f", {where}" if where else ""))
 
 
-def _case(row: CaseRow, now: datetime | None = None) -> str:
-    wait = f", waiting {waited(row.referral_time, now)}" if now is not None else ""
-    return f"{row.person_name}, {row.site_name}, {Stage(row.stage).label}{wait}"
+def _case(row: CaseRow) -> str:
+    return f"{row.person_name}, {row.site_name}, {Stage(row.stage).label}"
+
+
+def _waiting(row: CaseRow, now: datetime) -> str:
+    """Under its stage's heading: who, where and how long waiting (kept on one line)."""
+    wait = waited(row.referral_time, now).replace(" ", "\u00a0")
+    return f"{row.person_name}, {row.site_name}, waiting\u00a0{wait}"
 
 
 def report_sections(summary: Any, now: datetime) -> dict[str, list[str]]:
@@ -35,7 +40,7 @@ def report_sections(summary: Any, now: datetime) -> dict[str, list[str]]:
     }
     for stage, rows in summary.open_by_stage.items():
         if rows:
-            sections[f"Open: {Stage(stage).label} ({len(rows)})"] = [_case(r, now)
+            sections[f"Open: {Stage(stage).label} ({len(rows)})"] = [_waiting(r, now)
                                                                      for r in rows]
     for title, items in (
         ("High risks", summary.high_risks),

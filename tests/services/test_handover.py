@@ -112,7 +112,7 @@ def test_staffing_now_and_next_and_the_stored_report(open_session) -> None:  # t
     sections = record.sections
     assert next(iter(sections)) == "In custody or awaiting court (1)"
     [line] = sections["Open: Referred (1)"]
-    assert line.startswith(f"CHARLIE, Handy, {NORTH_SITE}, Referred, waiting 1 h 0")
+    assert line.replace("\u00a0", " ").startswith(f"CHARLIE, Handy, {NORTH_SITE}, waiting 1 h 0")
     assert sections["Staffing now"] == [f"north1 07:00-15:00, {NORTH_SITE}"]
     assert sections["Staffing next shift"] == [f"south1 15:00-23:00, {SOUTH_SITE}"]
     # stored: the same report read back, as any workstation would print it

@@ -81,7 +81,7 @@ def test_handover_pdf_has_receipt_and_says_plainly_when_incomplete(tmp_path: Pat
     # the note for the whole team comes before the notes for each site
     assert text.index("Cell 4 needs an AA") < text.index("Interpreter at 09:00")
     assert "In custody or awaiting court (1)" in text
-    assert "TESTINGTON, Alex, Northgate Custody Suite, Seen, waiting 3 h 05 min" in text
+    assert "Open: Seen (1) TESTINGTON, Alex, Northgate Custody Suite, waiting 3 h 05 min" in text
     assert "amy 14:00-22:00, Northgate Custody Suite" in text
     assert "No one is on the rota for the next shift" in text
     shift_start = datetime(2026, 11, 24, 14).astimezone()        # shown in local time
