@@ -37,6 +37,7 @@ from sync.client import (
     DeviceCredentials,
     DeviceRevoked,
     NotEnrolled,
+    SyncCancelled,
     SyncClient,
     SyncProgress,
     SyncReport,
@@ -45,6 +46,17 @@ from sync.client import (
 from sync.client.transport import Verify
 
 log = logging.getLogger(__name__)
+
+# One sync at a time per workstation store (its device id): the background sync, the Sync
+# page and the handover may start one together, and a pull page applied after a newer one
+# would be refused ("the server tried to move the cursor backwards").
+_sync_locks: dict[str, threading.Lock] = {}
+_sync_locks_guard = threading.Lock()
+
+
+def _sync_lock(device_id: str) -> threading.Lock:
+    with _sync_locks_guard:
+        return _sync_locks.setdefault(device_id, threading.Lock())
 
 
 class NotEnrolledHere(RuntimeError):
@@ -127,8 +139,21 @@ class SyncService:
 
     def sync(self, *, progress: Callable[[SyncProgress], None] | None = None,
              cancel: threading.Event | None = None) -> SyncReport:
-        """Push then pull. Raises ServerUnreachable (everything kept), DeviceRevoked, ..."""
+        """Push then pull. Raises ServerUnreachable (everything kept), DeviceRevoked, ...
+        Waits while another sync of this workstation is under way (``cancel`` stops the
+        wait too)."""
         self._s.require(Permission.SYNC)
+        lock = _sync_lock(self._s.device_id)
+        while not lock.acquire(timeout=0.05):
+            if cancel is not None and cancel.is_set():
+                raise SyncCancelled("sync cancelled while another sync was under way")
+        try:
+            return self._sync(progress, cancel)
+        finally:
+            lock.release()
+
+    def _sync(self, progress: Callable[[SyncProgress], None] | None,
+              cancel: threading.Event | None) -> SyncReport:
         credentials = self._credentials()
         replica = StoreReplica(self._s.store, credentials.device_id, self._s.user.username)
         client = SyncClient(credentials.server_url, replica, credentials,
