@@ -174,14 +174,20 @@ class HandoverService:
         return record
 
     def acknowledge(self, handover_id: uuid.UUID) -> None:
-        """The next shift's senior (or practitioner in charge) has read the handover."""
+        """The next shift's senior (or practitioner in charge) has read the handover: an
+        append-only record that syncs, and an audit event. Once per person; only for a
+        handover of one of their sites."""
         self._s.require(Permission.VIEW_RECORDS)
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             note = uow.session.get(HandoverNote, handover_id)
-            if note is None:
+            mine = {str(s) for s in self._s.site_ids}
+            if note is None or (note.site_ids and not mine & set(note.site_ids)):
                 raise RecordNotFound("handover")
             if note.author == self._s.user.username:
                 raise ValueError("The next shift acknowledges a handover, not its author.")
+            if self._s.user.username in {
+                    a.acknowledged_by for a in q.acknowledgements(uow.session, note.id)}:
+                return                      # already acknowledged: nothing more to record
             ack = HandoverAcknowledgement(handover_id=note.id, site_ids=list(note.site_ids),
                                           acknowledged_by=self._s.user.username)
             uow.changes.create(ack)

@@ -18,7 +18,7 @@ from ld_desktop.services.handover import HandoverNotSafe
 from ld_desktop.services.persons import PersonDraft
 from ld_desktop.services.session import UserSession
 
-from .support import BOTH, NORTH, NORTH_SITE, SOUTH, SOUTH_SITE
+from .support import ADMIN, BOTH, NORTH, NORTH_SITE, SOUTH, SOUTH_SITE
 
 
 def _case(session: UserSession, site_name: str, family: str, *, minutes_ago: int = 10,
@@ -136,3 +136,45 @@ def test_practitioners_own_end_of_shift_and_who_hands_over(open_session) -> None
     start, end = _shift()
     with pytest.raises(PermissionDenied):                         # seniors hand over the shift
         north.handover.complete(start, end, {}, None, "reason")
+
+
+def test_acknowledged_once_by_the_next_shift_at_the_handovers_sites_and_audited(  # type: ignore[no-untyped-def]
+        open_session) -> None:
+    north = open_session(NORTH)
+    _case(north, NORTH_SITE, "Echo")
+    senior = open_session(BOTH)
+    start, end = _shift()
+    record = senior.handover.complete(start, end, {"general": "Busy"}, None, "Not enrolled yet")
+    with pytest.raises(ValueError, match="not its author"):
+        senior.handover.acknowledge(record.id)
+    north.handover.acknowledge(record.id)
+    north.handover.acknowledge(record.id)                         # again: nothing more
+    assert north.handover.previous()[0].acknowledged_by == ("north1",)
+    south = open_session(SOUTH)
+    south.handover.acknowledge(record.id)                         # the senior covers both
+    assert senior.handover.previous()[0].acknowledged_by == ("north1", "south1")
+    audit = [(e.user, e.action, e.entity_id)
+             for e in open_session(ADMIN).maintenance.audit_trail()
+             if e.action.startswith("handover-")]
+    assert audit.count(("senior1", "handover-completed", record.id)) == 1
+    assert audit.count(("north1", "handover-acknowledged", record.id)) == 1
+    assert audit.count(("south1", "handover-acknowledged", record.id)) == 1
+
+
+def test_a_handover_for_other_sites_is_neither_listed_nor_acknowledged(  # type: ignore[no-untyped-def]
+        open_session) -> None:
+    from ld_desktop.domain.roles import Role
+    from ld_desktop.services.lookup_errors import RecordNotFound
+
+    north_only = ("northsenior", "north senior passphrase")
+    open_session(ADMIN).accounts.add_user(north_only[0], Role.SENIOR, north_only[1],
+                                          site_ids=[site_id_for(NORTH_SITE)])
+    start, end = _shift()
+    record = open_session(north_only).handover.complete(start, end, {"general": "North"}, None,
+                                                        "Not enrolled yet")
+    assert record.site_names == (NORTH_SITE,)
+    assert [r.id for r in open_session(NORTH).handover.previous()] == [record.id]
+    south = open_session(SOUTH)
+    assert south.handover.previous() == []
+    with pytest.raises(RecordNotFound):
+        south.handover.acknowledge(record.id)
