@@ -173,7 +173,7 @@ class HandoverPanel(QWidget):
             return
         self.receipt = {"server_seq": report.server_seq, "pushed": report.pushed,
                         "pulled": report.pulled, "conflicts": report.conflicts,
-                        "synced_at": f"{datetime.now():%d/%m/%Y %H:%M}"}
+                        "synced_at": f"{datetime.now().astimezone():%d/%m/%Y %H:%M %Z}"}
         self.message.setText(f"Synced: {report.pushed} sent, {report.pulled} received, "
                              f"{report.conflicts} new conflicts; server position "
                              f"{report.server_seq}.")

@@ -33,7 +33,7 @@ def esc(text: object) -> str:
 
 def facts_table(rows: Iterable[tuple[str, object]]) -> str:
     cells = "".join(
-        f"<tr><td class='label'>{esc(label)}</td><td>{esc(value)}</td></tr>"
+        f"<tr><td class='label'>{esc(label)}</td><td width='24'></td><td>{esc(value)}</td></tr>"
         for label, value in rows
     )
     return f"<table class='facts'>{cells}</table>"
