@@ -4,7 +4,7 @@ a practitioner's own end of shift, and a conflict decided on the Conflicts page.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -246,3 +246,20 @@ def test_cancelling_the_sync_keeps_everything_and_does_not_hand_over(  # type: i
     assert a.senior.handover.previous() == []
     names = [r.person_name for r in a.senior.cases.caseload()]
     assert any(n.startswith("CANCELME") for n in names)   # nothing lost here
+
+
+def test_the_senior_can_set_the_shift_window(qtbot, make_station, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QDateTime
+
+    a = make_station("a", enrol=False)
+    page = _page(qtbot, a, a.senior, tmp_path / "h.pdf")
+    assert page.panel is not None
+    assert page.shift() == (datetime(2026, 11, 24, 7), datetime(2026, 11, 24, 19))
+    page.shift_end.setDateTime(QDateTime.fromString("2026-11-24T06:00", "yyyy-MM-ddTHH:mm"))
+    assert "end after it starts" in page.message.text()
+    assert page.panel.shift[1] == datetime(2026, 11, 24, 19)          # unchanged
+    page.shift_end.setDateTime(QDateTime.fromString("2026-11-24T22:00", "yyyy-MM-ddTHH:mm"))
+    assert page.message.text() == ""
+    assert page.panel.shift == (datetime(2026, 11, 24, 7), datetime(2026, 11, 24, 22))
+    assert page.panel.summary is not None
+    assert page.panel.summary.shift_end == datetime(2026, 11, 24, 22).astimezone(UTC)
