@@ -46,8 +46,8 @@ def badge_codes(flags: tuple[str, ...], high_risk: bool) -> tuple[str, ...]:
 
 @lru_cache(maxsize=256)
 def badges_icon(codes: tuple[str, ...]) -> QIcon:
-    if not codes:
-        return QIcon()
+    """The badges, left-aligned in a fixed width (empty but as wide for no badges, so the
+    words line up in every row)."""
     pixmap = QPixmap(*ICON_SIZE)       # always the full width, badges from the left
     pixmap.fill(Qt.GlobalColor.transparent)
     painter = QPainter(pixmap)

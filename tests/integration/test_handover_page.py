@@ -4,7 +4,7 @@ a practitioner's own end of shift, and a conflict decided on the Conflicts page.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -300,3 +300,20 @@ def test_network_down_handed_over_anyway_then_a_complete_handover_once_it_is_bac
     assert [r.complete for r in a.senior.handover.previous()] == [True, False]
     assert "Changes only on this workstation: 0" in panel.waiting.text()
     assert "Network down" not in _pdf_text(tmp_path / "handover.pdf")
+
+
+def test_the_senior_can_set_the_shift_window(qtbot, make_station, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QDateTime
+
+    a = make_station("a", enrol=False)
+    page = _page(qtbot, a, a.senior, tmp_path / "h.pdf")
+    assert page.panel is not None
+    assert page.shift() == (datetime(2026, 11, 24, 7), datetime(2026, 11, 24, 19))
+    page.shift_end.setDateTime(QDateTime.fromString("2026-11-24T06:00", "yyyy-MM-ddTHH:mm"))
+    assert "end after it starts" in page.message.text()
+    assert page.panel.shift[1] == datetime(2026, 11, 24, 19)          # unchanged
+    page.shift_end.setDateTime(QDateTime.fromString("2026-11-24T22:00", "yyyy-MM-ddTHH:mm"))
+    assert page.message.text() == ""
+    assert page.panel.shift == (datetime(2026, 11, 24, 7), datetime(2026, 11, 24, 22))
+    assert page.panel.summary is not None
+    assert page.panel.summary.shift_end == datetime(2026, 11, 24, 22).astimezone(UTC)

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QDate, QDateTime, QTime, Signal
+from PySide6.QtWidgets import (
+    QDateTimeEdit,
+    QHBoxLayout,
+    QLabel,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ld_desktop.domain.roles import Permission
 from ld_desktop.services.session import UserSession
@@ -32,10 +39,17 @@ class HandoverPage(QWidget):
         start, end = default_shift(session, now_local)
         title = QLabel("Handover")
         title.setObjectName("title")
-        self.shift_label = QLabel(
-            f"Shift {start:%a %d/%m %H:%M} to {end:%H:%M} · "
-            + ", ".join(s.name for s in session.sites))
+        self.shift_label = QLabel("Sites: " + ", ".join(s.name for s in session.sites))
         self.shift_label.setObjectName("subtitle")
+        self.shift_start = self._time_box(start, "Shift starts")
+        self.shift_end = self._time_box(end, "Shift ends")
+        shift_row = QHBoxLayout()
+        for text, box in (("Shift &from", self.shift_start), ("&to", self.shift_end)):
+            label = QLabel(text)
+            label.setBuddy(box)
+            shift_row.addWidget(label)
+            shift_row.addWidget(box)
+        shift_row.addWidget(self.shift_label, 1)
         self.staffing = StaffingLabel(session, (lambda: now_local) if now_local else datetime.now)
         self.message = QLabel()
         self.message.setWordWrap(True)
@@ -47,16 +61,42 @@ class HandoverPage(QWidget):
             self.panel = HandoverPanel(session, factory, choose_path, (start, end))
             self.panel.open_case.connect(self.open_case)
             self.panel.handed_over.connect(lambda _r: self.history.refresh())
-            self.tabs.addTab(self.panel, "&This shift's handover")
+            self.tabs.addTab(self.panel, "Th&is shift's handover")
         self.mine = EndOfShiftPanel(session, factory)
         self.mine.open_case.connect(self.open_case)
         self.tabs.addTab(self.mine, "&My end of shift")
         self.tabs.addTab(self.history, "Previous hand&overs")
         layout = QVBoxLayout(self)
-        for widget in (title, self.shift_label, self.staffing):
-            layout.addWidget(widget)
+        layout.addWidget(title)
+        layout.addLayout(shift_row)
+        layout.addWidget(self.staffing)
+        self.shift_start.dateTimeChanged.connect(self._shift_changed)
+        self.shift_end.dateTimeChanged.connect(self._shift_changed)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.message)
+
+    def _time_box(self, at: datetime, name: str) -> QDateTimeEdit:
+        box = QDateTimeEdit(QDateTime(QDate(at.year, at.month, at.day),
+                                      QTime(at.hour, at.minute)))
+        box.setDisplayFormat("ddd dd/MM HH:mm")
+        box.setCalendarPopup(True)
+        box.setAccessibleName(name)
+        return box
+
+    def shift(self) -> tuple[datetime, datetime]:
+        return (self.shift_start.dateTime().toPython(),   # type: ignore[return-value]
+                self.shift_end.dateTime().toPython())
+
+    def _shift_changed(self) -> None:
+        """The senior covers a different window: gather the handover for it."""
+        start, end = self.shift()
+        if end <= start:
+            self.message.setText("The shift must end after it starts.")
+            return
+        self.message.clear()
+        if self.panel is not None and not self.panel.runner.running:
+            self.panel.shift = (start, end)
+            self.panel.refresh()
 
     def on_changes(self, changes: Changes) -> None:
         if self._s.is_locked:

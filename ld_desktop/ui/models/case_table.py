@@ -54,8 +54,7 @@ class CaseRowsModel(ReadOnlyTable):
                 row.holder or "",
             ][column]
         if role == Qt.ItemDataRole.DecorationRole and column == 5:
-            codes = badge_codes(row.flags, row.risk_level == "high")
-            return badges_icon(codes) if codes else None
+            return badges_icon(badge_codes(row.flags, row.risk_level == "high"))
         if role == Qt.ItemDataRole.BackgroundRole and row.breaches:
             return OVERDUE
         if role == Qt.ItemDataRole.ForegroundRole and column == 5 and row.risk_level == "high":

@@ -137,6 +137,7 @@ class CasesPage(QWidget):
         self.search.setAccessibleName("Search cases")
         self.count = QLabel("Loading…")
         self.count.setObjectName("subtitle")
+        self._sized = False
         self._latest = LatestOnly()
         self.destroyed.connect(self._latest.cancel)
         self._sort = ("referral_time", True)
@@ -191,8 +192,12 @@ class CasesPage(QWidget):
         cases = self._s.cases
         model = LazyCasesModel(lambda offset, limit: cases.page(filt, offset, limit), total,
                                first)
+        first_load = self.model.rowCount() == 0 and not self._sized
         self.model = model
         self.view.setModel(model)
+        if first_load:                  # size the columns once; later loads keep the widths
+            self.view.resizeColumnsToContents()
+            self._sized = True
         broad = bool(filt.text.strip()) and total >= self._s.cases.people_match_limit
         self.count.setText(f"{total:,} cases" + (" or more: keep typing to narrow the search"
                                                   if broad else ""))
