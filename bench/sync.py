@@ -17,18 +17,19 @@
 from __future__ import annotations
 
 import argparse
+import base64
+import json
 import os
-import random
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
@@ -41,10 +42,12 @@ from live_server import free_port, running_server
 from sync.client import SyncClient, enrol
 from sync.credentials import DeviceCredentials
 from sync.memory_replica import MemoryReplica
+from sync.protocol import MAX_OPS_PER_PUSH, PushRequest
 from sync.server import ServerSettings
 from sync.server.database import make_engine, migrate
 from sync.server.registry import issue_enrol_code
 
+ROOT = Path(__file__).resolve().parents[1]
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 PG_URL = os.environ.get("LD_TEST_POSTGRES_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -105,8 +108,8 @@ def first_sync(label: str, settings: ServerSettings, records: int) -> list[Row]:
 
 def burst(database_url: str, workstations: int, changes: int, spread: float = 0.0
           ) -> list[Row]:
-    """All workstations sync at once (``spread`` 0: a barrier), or start at random moments
-    over ``spread`` seconds (the end of a shift as it happens: not all in the same second)."""
+    """All workstations sync at once, or (``spread`` > 0) start at random moments over
+    ``spread`` seconds: the end of a shift as it happens, not all in the same second."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     engine = make_engine(database_url)
@@ -114,62 +117,90 @@ def burst(database_url: str, workstations: int, changes: int, spread: float = 0.
     server = subprocess.Popen(
         [sys.executable, "-m", "sync.server.cli", "serve", "--database-url", database_url,
          "--port", str(port), "--workers", str(WORKERS), "--log-level", "warning"],
-        cwd=Path(__file__).resolve().parents[1])
+        cwd=ROOT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{url}/v1/health", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        devices = [new_device(url, engine, f"Bench Site {n % 20}") for n in range(workstations)]
-        for replica, creds in devices:
-            for n in range(changes):
-                replica.upsert("case", uuid.uuid4(), {"n": n, "summary": "y" * 80},
-                               sites=[creds.sites[0].id])
-        latencies: list[float] = []
-        errors: list[str] = []
-        barrier = threading.Barrier(workstations)
-
-        def run(replica: MemoryReplica, creds: DeviceCredentials, delay: float) -> None:
-            with SyncClient(url, replica, creds) as client:
-                barrier.wait()
-                time.sleep(delay)
-                start = time.perf_counter()
-                try:
-                    client.sync()
-                except Exception as exc:  # reported in the table
-                    errors.append(type(exc).__name__)
-                latencies.append(time.perf_counter() - start)
-
-        delays = random.Random(7).uniform if spread else (lambda _a, _b: 0.0)
-        threads = [threading.Thread(target=run, args=(*d, delays(0, spread))) for d in devices]
-        start = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        wall = time.perf_counter() - start
+        _wait_for(url)
+        plan = [_workstation_plan(url, engine, f"Bench Site {n % 20}", changes)
+                for n in range(workstations)]
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+            json.dump(plan, handle)
+        cpu_before = _cpu_seconds([server.pid, *_children(server.pid)])
+        db_before = _postgres_cpu_seconds()
+        load = subprocess.run([sys.executable, str(ROOT / "bench" / "burst_load.py"),
+                               handle.name, url, str(spread)],
+                              check=True, capture_output=True, text=True)
+        server_cpu = _cpu_seconds([server.pid, *_children(server.pid)]) - cpu_before
+        db_cpu = _postgres_cpu_seconds() - db_before
+        os.unlink(handle.name)
     finally:
         server.terminate()
         server.wait(timeout=30)
         engine.dispose()
-    latencies.sort()
+    result = json.loads(load.stdout)
+    latencies = result["latencies"]
     total = workstations * changes
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
     when = f", starts spread over {spread:g} s" if spread else ", all at once"
     label = (f"burst: {workstations} workstations x {changes} changes (PostgreSQL, "
              f"{WORKERS} workers{when})")
     return [
-        (label, "throughput", f"{total / wall:,.0f} records/s pushed ({wall:.2f} s wall)")
-        if not spread else (label, "wall", f"{wall:.2f} s"),
+        (label, "throughput", f"{total / result['wall']:,.0f} records/s pushed "
+                              f"({result['wall']:.2f} s wall)"),
         (label, "sync latency p50", f"{statistics.median(latencies) * 1000:.0f} ms"),
         (label, "sync latency p99", f"{p99 * 1000:.0f} ms"),
-        (label, "failed syncs", str(len(errors))),
+        (label, "CPU per sync: server / PostgreSQL / load",
+         f"{server_cpu / workstations * 1000:.1f} / {db_cpu / workstations * 1000:.1f} / "
+         f"{result['cpu'] / workstations * 1000:.1f} ms"),
+        (label, "records pulled (own changes missing)",
+         f"{result['pulled']:,} ({result['own_missing']})"),
+        (label, "failed syncs", str(len(result["errors"]))),
     ]
+
+
+def _wait_for(url: str) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(f"{url}/v1/health", timeout=1).raise_for_status()
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _workstation_plan(url: str, engine: sa.Engine, site: str, changes: int) -> dict[str, Any]:
+    """An enrolled workstation and its outbox of ``changes`` new cases, as a push body."""
+    replica, creds = new_device(url, engine, site)
+    ids = [uuid.uuid4() for _ in range(changes)]
+    for n, case_id in enumerate(ids):
+        replica.upsert("case", case_id, {"n": n, "summary": "y" * 80},
+                       sites=[creds.sites[0].id])
+    body = PushRequest(ops=replica.pending_ops(MAX_OPS_PER_PUSH)).model_dump_json()
+    return {"device_id": creds.device_id, "key": base64.b64encode(creds.private_key).decode(),
+            "push_body": body, "own_ids": [str(case_id) for case_id in ids]}
+
+
+def _children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(line) for line in found.split()]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (Linux /proc; 0 elsewhere)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _postgres_cpu_seconds() -> float:
+    found = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout
+    return _cpu_seconds([int(line) for line in found.split()])
 
 
 def main() -> None:

@@ -1,0 +1,115 @@
+"""The end-of-shift burst's load generator, in a process of its own.
+
+    python bench/burst_load.py PLAN.json URL [SPREAD]   (prints one JSON line of results)
+
+Each simulated workstation speaks the real protocol with its own enrolled key: one signed
+push of its changes (built beforehand from a real `MemoryReplica` outbox), then signed pull
+pages from cursor 0 until the server says there is no more. All start together (one asyncio
+event loop, one connection each), or at random moments over SPREAD seconds. What a
+workstation does with the records it pulls is its own CPU, not the server's: this process
+decodes each page only to count the records and to check that the workstation's own changes
+came back (nothing lost), so that 200 simulated workstations sharing one core measure the
+server rather than themselves. Applying pulled pages in the real client is measured by the
+first-sync rows of `bench/sync.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import random
+import sys
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[1]))
+
+from sync.protocol import PROTOCOL_VERSION
+from sync.signing import sign_request
+
+PAGE = 1000
+
+
+@dataclass
+class Workstation:
+    device_id: str
+    key: Ed25519PrivateKey
+    push_body: bytes
+    own_ids: frozenset[str]
+
+    @classmethod
+    def from_plan(cls, item: dict[str, Any]) -> Workstation:
+        key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(item["key"]))
+        return cls(item["device_id"], key, item["push_body"].encode(), frozenset(item["own_ids"]))
+
+    async def _post(self, client: httpx.AsyncClient, path: str, body: bytes) -> bytes:
+        headers = {"Content-Type": "application/json",
+                   **sign_request(self.key, self.device_id, "POST", path, body)}
+        response = await client.post(path, content=body, headers=headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"{path}: HTTP {response.status_code} {response.text[:200]}")
+        return response.content
+
+    async def sync(self, client: httpx.AsyncClient, delay: float) -> tuple[float, int, int]:
+        """(seconds, records pulled, own records seen again) for one push-then-pull sync."""
+        await asyncio.sleep(delay)
+        start = time.perf_counter()
+        answer = json.loads(await self._post(client, "/v1/push", self.push_body))
+        refused = [r for r in answer["results"] if r["status"] == "rejected"]
+        if refused:
+            raise RuntimeError(f"push refused: {refused[0]}")
+        cursor, pulled, own = 0, 0, 0
+        while True:
+            body = json.dumps({"protocol": PROTOCOL_VERSION, "cursor": cursor,
+                               "limit": PAGE}).encode()
+            page = json.loads(await self._post(client, "/v1/pull", body))
+            pulled += len(page["records"]) + len(page["conflicts"])
+            own += sum(record["entity_id"] in self.own_ids for record in page["records"])
+            cursor = page["next_cursor"]
+            if not page["has_more"]:
+                return time.perf_counter() - start, pulled, own
+
+
+async def burst(url: str, plan: list[dict[str, Any]], spread: float) -> dict[str, Any]:
+    stations = [Workstation.from_plan(item) for item in plan]
+    delays = [random.Random(n).uniform(0, spread) for n in range(len(stations))]
+    # a client (so a connection) of its own per workstation, as on real workstations; one
+    # shared pool of 200 connections costs the generator more CPU than the server spends
+    clients = [httpx.AsyncClient(base_url=url, timeout=120) for _ in stations]
+    try:
+        # connect first, so the burst measures syncs, not TCP handshakes
+        await asyncio.gather(*(client.get("/v1/health") for client in clients))
+        start, cpu = time.perf_counter(), time.process_time()
+        outcomes = await asyncio.gather(
+            *(s.sync(c, d) for s, c, d in zip(stations, clients, delays, strict=True)),
+            return_exceptions=True)
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients))
+    done = [o for o in outcomes if not isinstance(o, BaseException)]
+    return {
+        "wall": wall,
+        "cpu": cpu,
+        "latencies": sorted(seconds for seconds, _pulled, _own in done),
+        "pulled": sum(pulled for _s, pulled, _own in done),
+        "own_missing": sum(len(s.own_ids) - own for s, o in zip(stations, outcomes, strict=True)
+                           if not isinstance(o, BaseException) for _s, _p, own in [o]),
+        "errors": [f"{type(o).__name__}: {o}" for o in outcomes if isinstance(o, BaseException)],
+    }
+
+
+def main() -> None:
+    plan_path, url = sys.argv[1], sys.argv[2]
+    spread = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
+    with open(plan_path, encoding="utf-8") as handle:
+        plan = json.load(handle)
+    print(json.dumps(asyncio.run(burst(url, plan, spread))))
+
+
+if __name__ == "__main__":
+    main()
