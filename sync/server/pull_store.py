@@ -1,8 +1,8 @@
 """Pull: records and conflicts changed after a cursor, limited to the device's sites.
 
-The counter is read first; everything with a sequence number at or below it was committed
-with it (pushes hold the counter's lock until commit), so a page never skips an open
-transaction's changes. A record changed again later reappears under its newer number.
+The watermark is read first: every sequence number at or below it is committed or was never
+used (`seq_reservations`), so a page never skips an open transaction's changes. A record
+changed again later reappears under its newer number.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from sync.protocol import DELETED_FIELD, ConflictState, PullResponse, RecordStat
 from sync.server import schema as t
 from sync.server.database import READ_ONLY
 from sync.server.schema import GLOBAL_SCOPE
+from sync.server.seq_reservations import watermark
 
 
 def pull_changes(engine: Engine, device_sites: frozenset[str], cursor: int, limit: int,
@@ -24,8 +25,7 @@ def pull_changes(engine: Engine, device_sites: frozenset[str], cursor: int, limi
     sites = [*sorted(device_sites), GLOBAL_SCOPE]
     with engine.connect() as conn:
         conn.execution_options(**{READ_ONLY: True})
-        top = int(conn.execute(sa.select(t.counter.c.value).where(t.counter.c.id == 1))
-                  .scalar_one())
+        top = watermark(conn)
         if cursor > top:
             return PullResponse(records=[], conflicts=[], next_cursor=0, has_more=True,
                                 server_hlc=server_hlc, cursor_reset=True)

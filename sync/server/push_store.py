@@ -1,4 +1,4 @@
-"""A push in one transaction: lock the counter, load what the ops touch, merge, write back.
+"""A push: load what its ops touch, merge, write back with the results, all or nothing.
 
 The result of every accepted op is recorded in the same transaction as its effect, so a
 repeated push (same device and device sequence, or same op id) returns the recorded result.
@@ -6,15 +6,18 @@ repeated push (same device and device sequence, or same op id) returns the recor
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from sync.protocol import SUPPORTED_SCHEMA_VERSIONS, Op, OpKind, OpResult, OpStatus
 from sync.server import schema as t
+from sync.server import seq_reservations
 from sync.server.merge import (
     ConflictRow,
     FieldMeta,
@@ -24,37 +27,100 @@ from sync.server.merge import (
     WorkingSet,
     apply_op,
 )
+from sync.server.seq_reservations import Reservation, ReservationLost
 
-#: sequence numbers handed out before the counter is locked start here, then are moved to
-#: follow the counter; no real sequence number comes near it
+log = logging.getLogger(__name__)
+
+#: sequence numbers handed out while merging, before the real ones are reserved, start here;
+#: no real sequence number comes near it
 PROVISIONAL = 1 << 48
+ATTEMPTS = 5
+_DEADLOCK = "40P01"
 
 
 def push_ops(engine: Engine, device_id: str, device_sites: frozenset[str],
              ops: list[Op]) -> list[OpResult]:
-    """On PostgreSQL the merge runs before the counter row is locked (optimistically), so
-    concurrent pushes overlap their reads and merging and queue only for the check and the
-    writes. Under the lock, if anything the merge read has changed since (another push
-    touched the same records, conflicts or ops), the merge is simply done again under the
-    lock. SQLite takes its write lock at BEGIN IMMEDIATE, so there the merge is locked anyway.
-    """
+    """SQLite takes its write lock at BEGIN IMMEDIATE, so a push there is simply one locked
+    transaction. PostgreSQL pushes run side by side (see `_push_alongside_others`)."""
+    if engine.dialect.name == "postgresql":
+        return _push_alongside_others(engine, device_id, device_sites, ops)
     with engine.begin() as conn:
-        optimistic = conn.dialect.name == "postgresql"
-        base = PROVISIONAL if optimistic else _lock_counter(conn)
+        base = int(conn.execute(sa.select(t.counter.c.value).where(t.counter.c.id == 1))
+                   .scalar_one())
+        ws, results, op_rows = _merge(conn, device_id, device_sites, ops, _keys_read(conn, ops),
+                                      base)
+        if op_rows:
+            _flush(conn, ws, op_rows)
+            conn.execute(sa.update(t.counter).where(t.counter.c.id == 1)
+                         .values(value=ws.last_seq))
+        return results
+
+
+def _push_alongside_others(engine: Engine, device_id: str, device_sites: frozenset[str],
+                           ops: list[Op]) -> list[OpResult]:
+    """Session advisory locks on the device and on every record the push reads serialise
+    exactly the pushes that could change each other's merge (the same records, or the same
+    device's repeated ops); the merge runs with provisional numbers; then the real block is
+    reserved (`seq_reservations`) and the rows are written and committed with it. A deadlock
+    between two pushes' locks, or a reservation that expired, retries the whole push."""
+    for attempt in range(ATTEMPTS):
+        try:
+            with engine.connect() as conn:
+                return _push_once(conn, device_id, device_sites, ops)
+        except ReservationLost:
+            log.warning("push retried: its sequence reservation expired")
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != _DEADLOCK or attempt + 1 == ATTEMPTS:
+                raise
+            log.info("push retried after a lock deadlock")
+    raise ReservationLost("push could not keep a sequence reservation; try again")
+
+
+def _push_once(conn: Connection, device_id: str, device_sites: frozenset[str],
+               ops: list[Op]) -> list[OpResult]:
+    reservation: Reservation | None = None
+    try:
         keys = _keys_read(conn, ops)
-        before = _fingerprint(conn, keys, device_id, ops) if optimistic else None
-        ws, results, op_rows = _merge(conn, device_id, device_sites, ops, keys, base)
+        _lock_for_session(conn, device_id, keys)
+        conn.commit()
+        ws, results, op_rows = _merge(conn, device_id, device_sites, ops, keys, PROVISIONAL)
+        conn.commit()
         if not op_rows:
             return results                       # duplicates or refusals: nothing to write
-        if optimistic:
-            last_seq = _lock_counter(conn)
-            if _fingerprint(conn, keys, device_id, ops) == before:
-                _renumber(ws, results, op_rows, last_seq)
-            else:                                # raced with another push: merge again
-                ws, results, op_rows = _merge(conn, device_id, device_sites, ops,
-                                              _keys_read(conn, ops), last_seq)
-        _flush(conn, ws, op_rows)
+        reservation = seq_reservations.reserve(conn, ws.last_seq - PROVISIONAL)
+        _renumber(ws, results, op_rows, reservation.first_seq - 1)
+        with conn.begin():
+            _flush(conn, ws, op_rows)
+            seq_reservations.release(conn, reservation)
+        reservation = None
         return results
+    finally:
+        _unlock_session(conn, reservation)
+
+
+def _lock_for_session(conn: Connection, device_id: str, keys: set[RecordKey]) -> None:
+    """Advisory locks held until `_unlock_session`, taken in one statement in a fixed order
+    (so two pushes cannot wait for each other; PostgreSQL breaks a deadlock if they do)."""
+    names = [f"device:{device_id}", *(f"record:{entity}:{entity_id}" for entity, entity_id
+                                      in keys)]
+    conn.execute(sa.text(
+        "SELECT pg_advisory_lock(k) FROM (SELECT DISTINCT hashtextextended(name, 0) AS k "
+        "FROM unnest(CAST(:names AS text[])) AS name ORDER BY k) AS ordered"),
+        {"names": names})
+
+
+def _unlock_session(conn: Connection, reservation: Reservation | None) -> None:
+    """Always: roll back what failed, give up an unused reservation, drop the locks. A
+    connection that cannot do that is closed, which drops its locks in the server."""
+    try:
+        conn.rollback()
+        if reservation is not None:
+            seq_reservations.discard(conn, reservation)
+        conn.execute(sa.text("SELECT pg_advisory_unlock_all()"))
+        conn.commit()
+    except DBAPIError:
+        conn.invalidate()
+        raise
 
 
 def _merge(conn: Connection, device_id: str, device_sites: frozenset[str], ops: list[Op],
@@ -97,25 +163,6 @@ def _renumber(ws: WorkingSet, results: list[OpResult], accepted: list[tuple[Op, 
     accepted[:] = [(op, fixed.get(id(r), r)) for op, r in accepted]
 
 
-def _fingerprint(conn: Connection, keys: set[RecordKey], device_id: str,
-                 ops: list[Op]) -> tuple[object, ...]:
-    """What the merge depends on: the touched records' sequence numbers and scope, their
-    conflicts, and which of these ops the server has recorded already."""
-    records: set[tuple[object, ...]] = set()
-    for chunk in _chunks(sorted(keys), 400):
-        records |= {tuple(r) for r in conn.execute(
-            sa.select(t.records.c.entity, t.records.c.entity_id, t.records.c.seq)
-            .where(_key_filter(t.records, chunk)))}
-        records |= {("scope", *r) for r in conn.execute(
-            sa.select(t.record_scope.c.entity, t.record_scope.c.entity_id,
-                      t.record_scope.c.site_id).where(_key_filter(t.record_scope, chunk)))}
-        records |= {("conflict", *r) for r in conn.execute(
-            sa.select(t.conflicts.c.id, t.conflicts.c.seq)
-            .where(_key_filter(t.conflicts, chunk)))}
-    done = frozenset(r.device_seq for r in _recorded_results(conn, device_id, ops).values())
-    return frozenset(records), done
-
-
 def _precheck(op: Op, device_id: str) -> Outcome | None:
     if op.device_id != device_id:
         return Outcome(OpStatus.REJECTED, error="op device_id is not the signing device")
@@ -124,13 +171,6 @@ def _precheck(op: Op, device_id: str) -> Outcome | None:
         return Outcome(OpStatus.REJECTED,
                        error=f"unknown schema version {op.schema_version}; server knows {known}")
     return None
-
-
-def _lock_counter(conn: Connection) -> int:
-    query = sa.select(t.counter.c.value).where(t.counter.c.id == 1)
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    return int(conn.execute(query).scalar_one())
 
 
 def _recorded_results(conn: Connection, device_id: str,
@@ -242,7 +282,6 @@ def _flush(conn: Connection, ws: WorkingSet, accepted: list[tuple[Op, OpResult]]
         conn.execute(sa.insert(t.record_scope), scope)
     _flush_conflicts(conn, [c for c in ws.conflicts.values() if c.changed])
     conn.execute(sa.insert(t.ops), op_rows)
-    conn.execute(sa.update(t.counter).where(t.counter.c.id == 1).values(value=ws.last_seq))
 
 
 def _record_values(row: RecordRow) -> dict[str, Any]:

@@ -92,13 +92,24 @@ nonces = sa.Table(
     sa.Column("expires_at", UTCDateTime(), nullable=False, index=True),
 )
 
-# A single row holding the last global sequence number. A push locks it for its whole
-# transaction, so sequence numbers become visible in commit order (a puller can never move its
-# cursor past a number whose transaction is still open, which a plain SEQUENCE allows).
+# A single row holding the last global sequence number handed out. On SQLite a push holds the
+# database's write lock from BEGIN to COMMIT, so numbers become visible in order. On PostgreSQL
+# a push takes a block of numbers in a short transaction of its own and records it in
+# `seq_reservations` until the transaction that writes those numbers commits: pullers read
+# only below the oldest open reservation (see `seq_reservations.py`).
 counter = sa.Table(
     "counter", metadata,
     sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
     sa.Column("value", sa.BigInteger(), nullable=False),
+)
+
+seq_reservations = sa.Table(
+    "seq_reservations", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("first_seq", sa.BigInteger(), nullable=False),
+    sa.Column("last_seq", sa.BigInteger(), nullable=False),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
 )
 
 ops = sa.Table(

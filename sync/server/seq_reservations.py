@@ -1,0 +1,91 @@
+"""Sequence numbers on PostgreSQL: reserved in a moment, published when their rows commit.
+
+A puller must never move its cursor past a number whose rows are not yet committed, or it
+would skip them for ever. Holding the counter's row lock from the first write to COMMIT
+guarantees that, but makes every push wait for the one before it to finish writing and
+flushing to disk: an end-of-shift burst then queues on a single row.
+
+Instead a push (which has merged already, under advisory locks on the records it touches)
+reserves the block of numbers it needs in a transaction of its own that holds the counter
+for well under a millisecond: the counter moves on and the block is written to
+`seq_reservations`. The push writes its rows with those numbers and deletes its reservation
+in the transaction that commits them, so the rows appear and the reservation disappears at
+the same instant. A puller reads up to the *watermark*: the counter, or just below the
+oldest open reservation. The watermark never goes backwards (a new reservation always
+starts above the counter).
+
+A push that dies between reserving and committing leaves its reservation behind; the next
+reservation removes it once it is older than `RESERVATION_TTL_S`, so the watermark moves
+on over numbers that were never used. A push that was merely slow then finds its
+reservation gone when it commits, and is refused and retried rather than publishing numbers
+a puller may already have passed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sync.server import schema as t
+
+RESERVATION_TTL_S = 120
+
+
+class ReservationLost(Exception):
+    """The push's reservation was removed as abandoned before the push could commit."""
+
+
+@dataclass(frozen=True)
+class Reservation:
+    id: int
+    first_seq: int
+    last_seq: int
+
+
+def reserve(conn: Connection, count: int) -> Reservation:
+    """Take ``count`` numbers and record them as in flight; commits at once. The commit
+    need not wait for the disk: the push's own commit flushes the log past this record,
+    and if that never happens a lost reservation is a lost unused block."""
+    now = datetime.now(UTC)
+    with conn.begin():
+        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+        conn.execute(sa.delete(t.seq_reservations).where(
+            t.seq_reservations.c.created_at < now - timedelta(seconds=RESERVATION_TTL_S)))
+        last = int(conn.execute(
+            sa.update(t.counter).where(t.counter.c.id == 1)
+            .values(value=t.counter.c.value + count).returning(t.counter.c.value)).scalar_one())
+        first = last - count + 1
+        reservation_id = int(conn.execute(
+            sa.insert(t.seq_reservations).values(first_seq=first, last_seq=last, created_at=now)
+            .returning(t.seq_reservations.c.id)).scalar_one())
+    return Reservation(reservation_id, first, last)
+
+
+def release(conn: Connection, reservation: Reservation) -> None:
+    """In the push's writing transaction, just before it commits."""
+    gone = conn.execute(sa.delete(t.seq_reservations)
+                        .where(t.seq_reservations.c.id == reservation.id))
+    if gone.rowcount != 1:
+        raise ReservationLost(f"sequence reservation {reservation.id} expired before commit")
+
+
+def discard(conn: Connection, reservation: Reservation) -> None:
+    """After a push failed: give the block up (its numbers stay unused)."""
+    with conn.begin():
+        conn.execute(sa.delete(t.seq_reservations)
+                     .where(t.seq_reservations.c.id == reservation.id))
+
+
+def watermark(conn: Connection) -> int:
+    """The highest number below which every number is committed or never used. (SQLite
+    pushes hold the write lock to commit and reserve nothing: there it is the counter.)"""
+    if conn.dialect.name != "postgresql":
+        return int(conn.execute(sa.select(t.counter.c.value).where(t.counter.c.id == 1))
+                   .scalar_one())
+    oldest = sa.select(sa.func.min(t.seq_reservations.c.first_seq) - 1).scalar_subquery()
+    query = sa.select(sa.func.coalesce(sa.func.least(t.counter.c.value, oldest),
+                                       t.counter.c.value)).where(t.counter.c.id == 1)
+    return int(conn.execute(query).scalar_one())

@@ -1,0 +1,126 @@
+"""Sequence reservations on PostgreSQL: a pull never passes a number whose push is still
+writing, an abandoned reservation stops holding pullers back, and a push whose reservation
+was taken away is retried, never published under numbers a puller may have passed."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from sync.memory_replica import MemoryReplica
+from sync.protocol import Op, OpStatus
+from sync.server import push_store, seq_reservations
+from sync.server import schema as t
+from sync.server.database import make_engine
+from sync.server.pull_store import pull_changes
+
+SITE = "site-a"
+SITES = frozenset({SITE})
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def engine(fresh_postgres: str):  # type: ignore[no-untyped-def]
+    engine = make_engine(fresh_postgres)
+    yield engine
+    engine.dispose()
+
+
+def new_cases(device: str, count: int) -> list[Op]:
+    replica = MemoryReplica(device)
+    for n in range(count):
+        replica.upsert("case", uuid.uuid4(), {"n": n}, sites=[SITE])
+    return replica.pending_ops(100)
+
+
+def pull_all(engine: sa.Engine, cursor: int) -> tuple[list[int], int]:
+    page = pull_changes(engine, SITES, cursor, 1000, "hlc")
+    return [record.seq for record in page.records], page.next_cursor
+
+
+def test_a_pull_stops_below_a_push_that_is_still_writing(
+        engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    reserved, go_on = threading.Event(), threading.Event()
+    real_flush = push_store._flush
+
+    def slow_flush(conn, ws, accepted):  # type: ignore[no-untyped-def]
+        if accepted[0][0].device_id == "slow":
+            reserved.set()
+            assert go_on.wait(10)
+        real_flush(conn, ws, accepted)
+
+    monkeypatch.setattr(push_store, "_flush", slow_flush)
+    slow_results: list[object] = []
+    slow = threading.Thread(target=lambda: slow_results.extend(
+        push_store.push_ops(engine, "slow", SITES, new_cases("slow", 3))))
+    slow.start()
+    try:
+        assert reserved.wait(10)
+        fast = push_store.push_ops(engine, "fast", SITES, new_cases("fast", 2))
+        slow_first = min(r.server_seq for r in fast) - 3   # reserved just before the fast one
+        assert all(r.status is OpStatus.APPLIED for r in fast)
+        seqs, cursor = pull_all(engine, 0)
+        assert seqs == []
+        assert cursor == slow_first - 1
+    finally:
+        go_on.set()
+        slow.join(10)
+    seqs, cursor = pull_all(engine, cursor)
+    assert len(seqs) == 5
+    assert cursor == max(seqs)
+    assert sorted(r.server_seq for r in slow_results) == seqs[:3]  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.seq_reservations)
+                            ).scalar_one() == 0
+
+
+def test_an_abandoned_reservation_stops_holding_pullers_back(engine: sa.Engine) -> None:
+    push_store.push_ops(engine, "before", SITES, new_cases("before", 2))
+    with engine.begin() as conn:     # a push that reserved 3 numbers and then died
+        conn.execute(sa.update(t.counter).values(value=t.counter.c.value + 3))
+        conn.execute(sa.insert(t.seq_reservations).values(
+            first_seq=3, last_seq=5, created_at=datetime.now(UTC) - timedelta(
+                seconds=seq_reservations.RESERVATION_TTL_S + 1)))
+    push_store.push_ops(engine, "after", SITES, new_cases("after", 2))
+    seqs, cursor = pull_all(engine, 0)
+    assert seqs == [1, 2, 6, 7]
+    assert cursor == 7
+
+
+def test_a_recent_reservation_is_not_taken_for_abandoned(engine: sa.Engine) -> None:
+    with engine.begin() as conn:     # a push still writing, reserved a moment ago
+        conn.execute(sa.update(t.counter).values(value=3))
+        conn.execute(sa.insert(t.seq_reservations).values(
+            first_seq=1, last_seq=3, created_at=datetime.now(UTC)))
+    push_store.push_ops(engine, "after", SITES, new_cases("after", 2))
+    assert pull_all(engine, 0) == ([], 0)
+
+
+def test_a_push_whose_reservation_expired_is_retried(
+        engine: sa.Engine, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    real_release = seq_reservations.release
+    releases = 0
+
+    def release_after_expiry(conn, reservation):  # type: ignore[no-untyped-def]
+        nonlocal releases
+        releases += 1
+        if releases == 1:            # the first attempt's reservation was removed as abandoned
+            with engine.begin() as other:
+                other.execute(sa.delete(t.seq_reservations))
+        real_release(conn, reservation)
+
+    monkeypatch.setattr(seq_reservations, "release", release_after_expiry)
+    ops = new_cases("dev", 4)
+    results = push_store.push_ops(engine, "dev", SITES, ops)
+    assert releases == 2
+    assert "reservation expired" in caplog.text
+    assert [r.status for r in results] == [OpStatus.APPLIED] * 4
+    seqs, _cursor = pull_all(engine, 0)
+    assert seqs == sorted(r.server_seq for r in results) == [5, 6, 7, 8]  # 1-4 never used
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.ops)).scalar_one() == 4
