@@ -21,8 +21,11 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
                                   connect_args={"check_same_thread": False, "timeout": 30})
         _configure_sqlite(engine)
         return engine
+    # No ping before every checkout (a round trip per request): a connection PostgreSQL
+    # dropped fails one request, which the client retries, and SQLAlchemy then replaces
+    # the pool's older connections; idle ones are renewed every half hour anyway.
     return sa.create_engine(url, hide_parameters=True, pool_size=pool_size, max_overflow=pool_size,
-                            pool_pre_ping=True)
+                            pool_recycle=1800)
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,7 +10,8 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 
 from sync.hlc import HybridLogicalClock
-from sync.server.registry import AuthedDevice, RegistryError, check_request
+from sync.server.authentication import AuthedDevice, PublicKeys, check_request
+from sync.server.registry import RegistryError
 from sync.server.settings import ServerSettings
 from sync.signing import SignatureError, parse_signature_input
 
@@ -20,6 +21,7 @@ class ServerState:
     settings: ServerSettings
     engine: Engine
     clock: HybridLogicalClock
+    keys: PublicKeys = field(default_factory=PublicKeys)
 
 
 def get_state(request: Request) -> ServerState:
@@ -37,7 +39,7 @@ async def authenticate(request: Request) -> AuthedDevice:
     body = await request.body()
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return await run_in_threadpool(
-        check_request, state.engine, params, request.method, path, body,
+        check_request, state.engine, state.keys, params, request.method, path, body,
         request.headers.get("content-digest"), request.headers.get("signature"),
         state.settings.nonce_ttl_seconds)
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sync.protocol import SUPPORTED_SCHEMA_VERSIONS, Op, OpKind, OpResult, OpStatus
 from sync.server import schema as t
 from sync.server import seq_reservations
+from sync.server.batch_sql import insert_rows, one_of, update_rows
 from sync.server.merge import (
     ConflictRow,
     FieldMeta,
@@ -180,8 +181,8 @@ def _recorded_results(conn: Connection, device_id: str,
     rows = conn.execute(
         sa.select(t.ops.c.result).where(sa.or_(
             sa.and_(t.ops.c.device_id == device_id,
-                    t.ops.c.device_seq.in_([op.device_seq for op in ops])),
-            t.ops.c.op_id.in_([str(op.op_id) for op in ops]),
+                    one_of(conn, t.ops.c.device_seq, [op.device_seq for op in ops])),
+            one_of(conn, t.ops.c.op_id, [str(op.op_id) for op in ops]),
         ))
     ).scalars()
     found: dict[tuple[str, object], OpResult] = {}
@@ -197,7 +198,7 @@ def _keys_read(conn: Connection, ops: list[Op]) -> set[RecordKey]:
     keys, conflict_ids = _touched_keys(ops)
     if conflict_ids:
         for row in conn.execute(sa.select(t.conflicts.c.entity, t.conflicts.c.entity_id)
-                                .where(t.conflicts.c.id.in_(conflict_ids))):
+                                .where(one_of(conn, t.conflicts.c.id, sorted(conflict_ids)))):
             keys.add((row.entity, row.entity_id))
     return keys
 
@@ -221,26 +222,27 @@ def _load_working_set(conn: Connection, keys: set[RecordKey], last_seq: int) -> 
     return ws
 
 
-def _key_filter(table: sa.Table, chunk: list[RecordKey]) -> sa.ColumnElement[bool]:
+def _key_filter(conn: Connection, table: sa.Table,
+                chunk: list[RecordKey]) -> sa.ColumnElement[bool]:
     """``(entity, entity_id) IN keys``, written per entity so PostgreSQL walks the primary
     key (entity, entity_id) once per entity rather than planning hundreds of row values."""
     by_entity: dict[str, list[str]] = {}
     for entity, entity_id in chunk:
         by_entity.setdefault(entity, []).append(entity_id)
-    return sa.or_(*(sa.and_(table.c.entity == entity, table.c.entity_id.in_(ids))
+    return sa.or_(*(sa.and_(table.c.entity == entity, one_of(conn, table.c.entity_id, ids))
                     for entity, ids in sorted(by_entity.items())))
 
 
 def _load_records(conn: Connection, ws: WorkingSet, chunk: list[RecordKey]) -> None:
-    query = sa.select(t.records).where(_key_filter(t.records, chunk))
+    query = sa.select(t.records).where(_key_filter(conn, t.records, chunk))
     for rec in conn.execute(query).mappings():
         row = ws.record(rec["entity"], rec["entity_id"])
         row.seq, row.fields, row.exists, row.stored = rec["seq"], dict(rec["fields"]), True, True
         row.meta = {name: FieldMeta(*values) for name, values in rec["meta"].items()}
-    query = sa.select(t.record_scope).where(_key_filter(t.record_scope, chunk))
+    query = sa.select(t.record_scope).where(_key_filter(conn, t.record_scope, chunk))
     for scope in conn.execute(query).mappings():
         ws.record(scope["entity"], scope["entity_id"]).scope.add(scope["site_id"])
-    query = sa.select(t.conflicts).where(_key_filter(t.conflicts, chunk))
+    query = sa.select(t.conflicts).where(_key_filter(conn, t.conflicts, chunk))
     for c in conn.execute(query).mappings():
         ws.conflicts[c["id"]] = ConflictRow(
             c["id"], c["entity"], c["entity_id"], c["field"], c["seq"], list(c["values"]),
@@ -262,26 +264,14 @@ def _flush(conn: Connection, ws: WorkingSet, accepted: list[tuple[Op, OpResult]]
     now = datetime.now(UTC)
     op_rows = [_op_row(op, result, now) for op, result in accepted]
     rows = [r for r in ws.records.values() if r.exists and r.changed]
-    new = [_record_values(r) for r in rows if not r.stored]
-    old = [_record_values(r) for r in rows if r.stored]
-    if new:
-        conn.execute(sa.insert(t.records), new)
-    if old:
-        conn.execute(
-            sa.update(t.records)
-            .where(t.records.c.entity == sa.bindparam("k_entity"),
-                   t.records.c.entity_id == sa.bindparam("k_entity_id"))
-            .values(seq=sa.bindparam("v_seq"), fields=sa.bindparam("v_fields"),
-                    meta=sa.bindparam("v_meta")),
-            [{"k_entity": v["entity"], "k_entity_id": v["entity_id"], "v_seq": v["seq"],
-              "v_fields": v["fields"], "v_meta": v["meta"]} for v in old],
-        )
-    scope = [{"entity": r.entity, "entity_id": r.entity_id, "site_id": site}
-             for r in ws.records.values() for site in sorted(r.new_scope)]
-    if scope:
-        conn.execute(sa.insert(t.record_scope), scope)
+    insert_rows(conn, t.records, [_record_values(r) for r in rows if not r.stored])
+    update_rows(conn, t.records, ("entity", "entity_id"), ("seq", "fields", "meta"),
+                [_record_values(r) for r in rows if r.stored])
+    insert_rows(conn, t.record_scope,
+                [{"entity": r.entity, "entity_id": r.entity_id, "site_id": site}
+                 for r in ws.records.values() for site in sorted(r.new_scope)])
     _flush_conflicts(conn, [c for c in ws.conflicts.values() if c.changed])
-    conn.execute(sa.insert(t.ops), op_rows)
+    insert_rows(conn, t.ops, op_rows)
 
 
 def _record_values(row: RecordRow) -> dict[str, Any]:
@@ -293,18 +283,10 @@ def _flush_conflicts(conn: Connection, changed: list[ConflictRow]) -> None:
     values = [{"id": c.conflict_id, "seq": c.seq, "entity": c.entity, "entity_id": c.entity_id,
                "field": c.field_name, "values": c.values, "current": c.current, "status": c.status,
                "resolution": c.resolution} for c in changed]
-    new = [v for v, c in zip(values, changed, strict=True) if not c.stored]
-    old = [v for v, c in zip(values, changed, strict=True) if c.stored]
-    if new:
-        conn.execute(sa.insert(t.conflicts), new)
-    if old:
-        conn.execute(
-            sa.update(t.conflicts).where(t.conflicts.c.id == sa.bindparam("k_id"))
-            .values(seq=sa.bindparam("v_seq"), values=sa.bindparam("v_values"),
-                    current=sa.bindparam("v_current"), status=sa.bindparam("v_status"),
-                    resolution=sa.bindparam("v_resolution")),
-            [{"k_id": v["id"], **{f"v_{k}": v[k] for k in _CONFLICT_CHANGING}} for v in old],
-        )
+    insert_rows(conn, t.conflicts,
+                [v for v, c in zip(values, changed, strict=True) if not c.stored])
+    update_rows(conn, t.conflicts, ("id",), _CONFLICT_CHANGING,
+                [v for v, c in zip(values, changed, strict=True) if c.stored])
 
 
 _CONFLICT_CHANGING = ("seq", "values", "current", "status", "resolution")

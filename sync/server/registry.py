@@ -1,29 +1,23 @@
-"""Device registry: one-time enrolment codes, enrolment, request checks, revocation, sites."""
+"""Device registry: one-time enrolment codes, enrolment, revocation, sites."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import random
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 import uuid6
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from sync.protocol import normalise_site_name, site_id_for
 from sync.server import schema as t
-from sync.signing import SignatureError, SignatureParams, verify_request, within_window
 from sync.wire import DeviceInfo, EnrolRequest, EnrolResponse, SiteInfo
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I
-LAST_SEEN_RESOLUTION_S = 60
-NONCE_PURGE_PROBABILITY = 0.02
 
 
 class RegistryError(Exception):
@@ -32,13 +26,6 @@ class RegistryError(Exception):
     def __init__(self, status: int, code: str, detail: str) -> None:
         super().__init__(detail)
         self.status, self.code, self.detail = status, code, detail
-
-
-@dataclass(frozen=True)
-class AuthedDevice:
-    device_id: str
-    name: str
-    sites: frozenset[str]
 
 
 def _now() -> datetime:
@@ -105,13 +92,13 @@ def enrol_device(engine: Engine, request: EnrolRequest) -> EnrolResponse:
                 enrolled_at=_now()))
             conn.execute(sa.insert(t.device_sites),
                          [{"device_id": device_id, "site_id": s} for s in code["sites"]])
-            sites = _sites_of(conn, device_id)
+            sites = sites_of(conn, device_id)
     except IntegrityError as exc:
         raise RegistryError(409, "already_enrolled", "this public key is already enrolled") from exc
     return EnrolResponse(device_id=device_id, sites=sites, server_time=_now())
 
 
-def _sites_of(conn: Connection, device_id: str) -> list[SiteInfo]:
+def sites_of(conn: Connection, device_id: str) -> list[SiteInfo]:
     rows = conn.execute(sa.select(t.sites.c.id, t.sites.c.name)
                         .join(t.device_sites, t.device_sites.c.site_id == t.sites.c.id)
                         .where(t.device_sites.c.device_id == device_id)
@@ -119,49 +106,10 @@ def _sites_of(conn: Connection, device_id: str) -> list[SiteInfo]:
     return [SiteInfo(id=row.id, name=row.name) for row in rows]
 
 
-def check_request(engine: Engine, params: SignatureParams, method: str, path: str, body: bytes,
-                  digest: str | None, signature: str | None, nonce_ttl_seconds: int
-                  ) -> AuthedDevice:
-    """Registry, signature, revocation, ±5 minute window, then the shared nonce cache."""
-    with engine.begin() as conn:
-        device = conn.execute(sa.select(t.devices).where(t.devices.c.id == params.keyid)
-                              ).mappings().first()
-        if device is None:
-            raise RegistryError(401, "not_enrolled", "this device is not enrolled on this server")
-        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(device["public_key"]))
-        try:
-            verify_request(key, params, method, path, body, digest, signature)
-        except SignatureError as exc:
-            raise RegistryError(401, "bad_signature", str(exc)) from exc
-        if device["revoked_at"] is not None:
-            raise RegistryError(403, "device_revoked",
-                                "this device has been revoked: wipe its local store")
-        if not within_window(params.created):
-            raise RegistryError(401, "expired",
-                                "request time is more than 5 minutes from server time")
-        dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-        stored = conn.execute(dialect_insert(t.nonces).on_conflict_do_nothing().values(
-            device_id=params.keyid, nonce=params.nonce,
-            expires_at=_now() + timedelta(seconds=nonce_ttl_seconds),
-        ).returning(t.nonces.c.nonce)).first()
-        if stored is None:
-            raise RegistryError(401, "replayed", "this request was seen before")
-        now = _now()   # "last seen" to the minute: no row write on every request
-        conn.execute(sa.update(t.devices).where(
-            t.devices.c.id == params.keyid,
-            sa.or_(t.devices.c.last_seen.is_(None),
-                   t.devices.c.last_seen < now - timedelta(seconds=LAST_SEEN_RESOLUTION_S)))
-            .values(last_seen=now))
-        if random.random() < NONCE_PURGE_PROBABILITY:
-            conn.execute(sa.delete(t.nonces).where(t.nonces.c.expires_at < _now()))
-        sites = frozenset(site.id for site in _sites_of(conn, params.keyid))
-    return AuthedDevice(params.keyid, device["name"], sites)
-
-
 def list_devices(engine: Engine) -> list[DeviceInfo]:
     with engine.connect() as conn:
         rows = conn.execute(sa.select(t.devices).order_by(t.devices.c.enrolled_at)).mappings()
-        return [DeviceInfo(device_id=row["id"], name=row["name"], sites=_sites_of(conn, row["id"]),
+        return [DeviceInfo(device_id=row["id"], name=row["name"], sites=sites_of(conn, row["id"]),
                            enrolled_at=row["enrolled_at"], last_seen=row["last_seen"],
                            revoked_at=row["revoked_at"]) for row in rows.all()]
 
