@@ -1,9 +1,10 @@
 """Many rows in one statement on PostgreSQL, plain SQLAlchemy elsewhere.
 
-A push writes a few hundred rows across four tables. Sent row by row (executemany), each row
+A push writes a few hundred rows across five tables. Sent row by row (executemany), each row
 is a statement PostgreSQL parses, plans and answers, and each costs the server process
-Python time to bind; sent as one JSON document unpacked by `json_populate_recordset`, a
-table's rows are one statement with one parameter. Likewise a list of keys is one array
+Python time to bind. Instead each table's rows travel as one JSON document unpacked by
+`json_populate_recordset`, and all the tables' writes are one statement (data-modifying
+CTEs): one round trip, atomic even in autocommit. Likewise a list of keys is one array
 parameter (``= ANY(...)``), so the statement's text no longer changes with the list's
 length and PostgreSQL can keep it prepared. SQLite, in process, gains nothing from either.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -33,37 +35,62 @@ def one_of(conn: Connection, column: sa.ColumnElement[Any],
                                           type_=postgresql.ARRAY(column.type)))
 
 
-def insert_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
-    if not is_postgres(conn):
-        conn.execute(sa.insert(table), rows)
-        return
-    conn.execute(sa.text(
-        f"INSERT INTO {table.name} SELECT * FROM "
-        f"json_populate_recordset(NULL::{table.name}, CAST(:rows AS json))"),
-        {"rows": _json(rows)})
+@dataclass(frozen=True)
+class _Write:
+    table: sa.Table
+    rows: list[dict[str, Any]]
+    keys: tuple[str, ...] = ()        # none: an insert
+    changing: tuple[str, ...] = ()
 
 
-def update_rows(conn: Connection, table: sa.Table, keys: Sequence[str],
-                changing: Sequence[str], rows: list[dict[str, Any]]) -> None:
-    """Set ``changing`` columns of the rows found by ``keys`` (every row names both)."""
-    if not rows:
-        return
-    if not is_postgres(conn):
-        conn.execute(
-            sa.update(table)
-            .where(*(table.c[key] == sa.bindparam(f"k_{key}") for key in keys))
-            .values({name: sa.bindparam(f"v_{name}") for name in changing}),
-            [{**{f"k_{key}": row[key] for key in keys},
-              **{f"v_{name}": row[name] for name in changing}} for row in rows])
-        return
-    assignments = ", ".join(f'"{name}" = v."{name}"' for name in changing)
-    match = " AND ".join(f't."{key}" = v."{key}"' for key in keys)
-    conn.execute(sa.text(
-        f"UPDATE {table.name} AS t SET {assignments} FROM "
-        f"json_populate_recordset(NULL::{table.name}, CAST(:rows AS json)) AS v WHERE {match}"),
-        {"rows": _json(rows)})
+@dataclass
+class WriteBatch:
+    """Rows to insert and update, run one table at a time or as one statement."""
+
+    writes: list[_Write] = field(default_factory=list)
+
+    def insert(self, table: sa.Table, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.writes.append(_Write(table, rows))
+
+    def update(self, table: sa.Table, keys: Sequence[str], changing: Sequence[str],
+               rows: list[dict[str, Any]]) -> None:
+        """Set ``changing`` columns of the rows found by ``keys`` (each row names both)."""
+        if rows:
+            self.writes.append(_Write(table, rows, tuple(keys), tuple(changing)))
+
+    def run(self, conn: Connection) -> None:
+        """Each table's rows as one executemany, in the caller's transaction."""
+        for write in self.writes:
+            if not write.keys:
+                conn.execute(sa.insert(write.table), write.rows)
+                continue
+            conn.execute(
+                sa.update(write.table)
+                .where(*(write.table.c[key] == sa.bindparam(f"k_{key}") for key in write.keys))
+                .values({name: sa.bindparam(f"v_{name}") for name in write.changing}),
+                [{**{f"k_{key}": row[key] for key in write.keys},
+                  **{f"v_{name}": row[name] for name in write.changing}} for row in write.rows])
+
+    def run_as_one_statement(self, conn: Connection, then: str, params: dict[str, Any],
+                             before: Sequence[str] = ()) -> None:
+        """PostgreSQL: every write a data-modifying CTE of one statement, which is atomic
+        even in autocommit (all or nothing, one round trip). ``before`` are more CTEs and
+        ``then`` the final SELECT, both free to use ``params``."""
+        ctes = list(before)
+        values = dict(params)
+        for n, write in enumerate(self.writes):
+            source = (f"json_populate_recordset(NULL::{write.table.name}, "
+                      f"CAST(:rows_{n} AS json))")
+            values[f"rows_{n}"] = _json(write.rows)
+            if not write.keys:
+                ctes.append(f"write_{n} AS (INSERT INTO {write.table.name} SELECT * FROM {source})")
+                continue
+            assignments = ", ".join(f'"{name}" = v."{name}"' for name in write.changing)
+            match = " AND ".join(f't."{key}" = v."{key}"' for key in write.keys)
+            ctes.append(f"write_{n} AS (UPDATE {write.table.name} AS t SET {assignments} "
+                        f"FROM {source} AS v WHERE {match})")
+        conn.execute(sa.text(f"WITH {', '.join(ctes)} {then}"), values)
 
 
 def _json(rows: list[dict[str, Any]]) -> str:

@@ -3,15 +3,20 @@
 The watermark is read first: every sequence number at or below it is committed or was never
 used (`seq_reservations`), so a page never skips an open transaction's changes. A record
 changed again later reappears under its newer number.
+
+On PostgreSQL a page is one statement and leaves the database as JSON text in the wire shape
+(`PullResponse`): the server process joins the documents and never decodes a record. On
+SQLite the rows are decoded and the page is built with the protocol's models.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, RowMapping
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from sync.protocol import DELETED_FIELD, ConflictState, PullResponse, RecordState
 from sync.server import schema as t
@@ -20,17 +25,91 @@ from sync.server.schema import GLOBAL_SCOPE
 from sync.server.seq_reservations import watermark
 
 
-def pull_changes(engine: Engine, device_sites: frozenset[str], cursor: int, limit: int,
-                 server_hlc: str) -> PullResponse:
+def pull_page(engine: Engine, device_sites: frozenset[str], cursor: int, limit: int,
+              server_hlc: str) -> bytes:
+    """One page of a pull as the JSON body of the answer."""
     sites = [*sorted(device_sites), GLOBAL_SCOPE]
     with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            return _page_from_postgres(conn, sites, cursor, limit, server_hlc)
         conn.execution_options(**{READ_ONLY: True})
-        top = watermark(conn)
-        if cursor > top:
-            return PullResponse(records=[], conflicts=[], next_cursor=0, has_more=True,
-                                server_hlc=server_hlc, cursor_reset=True)
-        records = conn.execute(_changed(t.records, sites, cursor, top, limit)).mappings().all()
-        conflicts = conn.execute(_changed(t.conflicts, sites, cursor, top, limit)).mappings().all()
+        return _page_from_rows(conn, sites, cursor, limit, server_hlc).model_dump_json().encode()
+
+
+def pull_changes(engine: Engine, device_sites: frozenset[str], cursor: int, limit: int,
+                 server_hlc: str) -> PullResponse:
+    """The same page, decoded (as a client would read it)."""
+    return PullResponse.model_validate_json(
+        pull_page(engine, device_sites, cursor, limit, server_hlc))
+
+
+def _cursor_reset(server_hlc: str) -> PullResponse:
+    return PullResponse(records=[], conflicts=[], next_cursor=0, has_more=True,
+                        server_hlc=server_hlc, cursor_reset=True)
+
+
+_PAGE = sa.text("""
+WITH top AS (
+    SELECT LEAST(value, COALESCE((SELECT min(first_seq) - 1 FROM seq_reservations), value))
+        AS value
+    FROM counter WHERE id = 1
+), changed_records AS (
+    SELECT r.seq, json_build_object(
+        'entity', r.entity, 'entity_id', r.entity_id, 'seq', r.seq, 'fields', r.fields,
+        'versions', COALESCE((SELECT json_object_agg(m.key, m.value -> 0)
+                              FROM json_each(r.meta) AS m), '{}'::json),
+        'deleted', COALESCE(json_typeof(r.fields -> :deleted) = 'boolean'
+                            AND (r.fields ->> :deleted) = 'true', false)
+    )::text AS doc
+    FROM records AS r, top
+    WHERE r.seq > :cursor AND r.seq <= top.value AND EXISTS (
+        SELECT 1 FROM record_scope AS s
+        WHERE s.entity = r.entity AND s.entity_id = r.entity_id AND s.site_id = ANY(:sites))
+    ORDER BY r.seq LIMIT :over
+), changed_conflicts AS (
+    SELECT c.seq, json_build_object(
+        'conflict_id', c.id, 'seq', c.seq, 'entity', c.entity, 'entity_id', c.entity_id,
+        'field', c.field, 'values', c."values", 'current', c."current", 'status', c.status,
+        'resolution', c.resolution
+    )::text AS doc
+    FROM conflicts AS c, top
+    WHERE c.seq > :cursor AND c.seq <= top.value AND EXISTS (
+        SELECT 1 FROM record_scope AS s
+        WHERE s.entity = c.entity AND s.entity_id = c.entity_id AND s.site_id = ANY(:sites))
+    ORDER BY c.seq LIMIT :over
+)
+SELECT 'top' AS kind, value AS seq, NULL AS doc FROM top
+UNION ALL SELECT 'record', seq, doc FROM changed_records
+UNION ALL SELECT 'conflict', seq, doc FROM changed_conflicts
+""")
+
+
+def _page_from_postgres(conn: Connection, sites: list[str], cursor: int, limit: int,
+                        server_hlc: str) -> bytes:
+    rows = conn.execute(_PAGE, {"cursor": cursor, "sites": sites, "over": limit + 1,
+                                "deleted": DELETED_FIELD}).all()
+    top = next(int(row.seq) for row in rows if row.kind == "top")
+    if cursor > top:
+        return _cursor_reset(server_hlc).model_dump_json().encode()
+    items = sorted((row for row in rows if row.kind != "top"), key=lambda row: int(row.seq))
+    has_more = len(items) > limit
+    items = items[:limit]
+    next_cursor = int(items[-1].seq) if has_more else top
+    records = ",".join(row.doc for row in items if row.kind == "record")
+    conflicts = ",".join(row.doc for row in items if row.kind == "conflict")
+    return (f'{{"records":[{records}],"conflicts":[{conflicts}],"next_cursor":{next_cursor},'
+            f'"has_more":{json.dumps(has_more)},"server_hlc":{json.dumps(server_hlc)},'
+            f'"cursor_reset":false}}').encode()
+
+
+def _page_from_rows(conn: Connection, sites: list[str], cursor: int, limit: int,
+                    server_hlc: str) -> PullResponse:
+    top = watermark(conn)
+    if cursor > top:
+        return _cursor_reset(server_hlc)
+    records = conn.execute(_changed(t.records, sites, cursor, top, limit)).mappings().all()
+    conflicts = conn.execute(_changed(t.conflicts, sites, cursor, top, limit)).mappings().all()
     items = sorted([("r", row) for row in records] + [("c", row) for row in conflicts],
                    key=lambda item: int(item[1]["seq"]))
     has_more = len(items) > limit

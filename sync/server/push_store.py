@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from sync.protocol import SUPPORTED_SCHEMA_VERSIONS, Op, OpKind, OpResult, OpStatus
 from sync.server import schema as t
 from sync.server import seq_reservations
-from sync.server.batch_sql import insert_rows, one_of, update_rows
+from sync.server.batch_sql import WriteBatch, one_of
 from sync.server.merge import (
     ConflictRow,
     FieldMeta,
@@ -51,7 +51,7 @@ def push_ops(engine: Engine, device_id: str, device_sites: frozenset[str],
         ws, results, op_rows = _merge(conn, device_id, device_sites, ops, _keys_read(conn, ops),
                                       base)
         if op_rows:
-            _flush(conn, ws, op_rows)
+            _writes(ws, op_rows).run(conn)
             conn.execute(sa.update(t.counter).where(t.counter.c.id == 1)
                          .values(value=ws.last_seq))
         return results
@@ -79,20 +79,18 @@ def _push_alongside_others(engine: Engine, device_id: str, device_sites: frozens
 
 def _push_once(conn: Connection, device_id: str, device_sites: frozenset[str],
                ops: list[Op]) -> list[OpResult]:
+    """Every statement commits by itself: the locks span them, and the writes are one."""
+    conn.execution_options(isolation_level="AUTOCOMMIT")
     reservation: Reservation | None = None
     try:
         keys = _keys_read(conn, ops)
         _lock_for_session(conn, device_id, keys)
-        conn.commit()
         ws, results, op_rows = _merge(conn, device_id, device_sites, ops, keys, PROVISIONAL)
-        conn.commit()
         if not op_rows:
             return results                       # duplicates or refusals: nothing to write
         reservation = seq_reservations.reserve(conn, ws.last_seq - PROVISIONAL)
         _renumber(ws, results, op_rows, reservation.first_seq - 1)
-        with conn.begin():
-            _flush(conn, ws, op_rows)
-            seq_reservations.release(conn, reservation)
+        seq_reservations.publish(conn, reservation, _writes(ws, op_rows))
         reservation = None
         return results
     finally:
@@ -111,17 +109,16 @@ def _lock_for_session(conn: Connection, device_id: str, keys: set[RecordKey]) ->
 
 
 def _unlock_session(conn: Connection, reservation: Reservation | None) -> None:
-    """Always: roll back what failed, give up an unused reservation, drop the locks. A
-    connection that cannot do that is closed, which drops its locks in the server."""
+    """Always: give up an unused reservation and drop the locks. A connection that cannot
+    do that is closed, which makes PostgreSQL drop its locks (and the push's error, if any,
+    is the one reported)."""
     try:
-        conn.rollback()
         if reservation is not None:
             seq_reservations.discard(conn, reservation)
         conn.execute(sa.text("SELECT pg_advisory_unlock_all()"))
-        conn.commit()
     except DBAPIError:
+        log.warning("push connection closed: could not release its locks")
         conn.invalidate()
-        raise
 
 
 def _merge(conn: Connection, device_id: str, device_sites: frozenset[str], ops: list[Op],
@@ -260,18 +257,22 @@ def _op_row(op: Op, result: OpResult, now: datetime) -> dict[str, Any]:
     }
 
 
-def _flush(conn: Connection, ws: WorkingSet, accepted: list[tuple[Op, OpResult]]) -> None:
+def _writes(ws: WorkingSet, accepted: list[tuple[Op, OpResult]]) -> WriteBatch:
+    """Everything a push writes: changed records, new scope, conflicts, the ops log."""
     now = datetime.now(UTC)
-    op_rows = [_op_row(op, result, now) for op, result in accepted]
+    batch = WriteBatch()
     rows = [r for r in ws.records.values() if r.exists and r.changed]
-    insert_rows(conn, t.records, [_record_values(r) for r in rows if not r.stored])
-    update_rows(conn, t.records, ("entity", "entity_id"), ("seq", "fields", "meta"),
-                [_record_values(r) for r in rows if r.stored])
-    insert_rows(conn, t.record_scope,
-                [{"entity": r.entity, "entity_id": r.entity_id, "site_id": site}
-                 for r in ws.records.values() for site in sorted(r.new_scope)])
-    _flush_conflicts(conn, [c for c in ws.conflicts.values() if c.changed])
-    insert_rows(conn, t.ops, op_rows)
+    batch.insert(t.records, [_record_values(r) for r in rows if not r.stored])
+    batch.update(t.records, ("entity", "entity_id"), ("seq", "fields", "meta"),
+                 [_record_values(r) for r in rows if r.stored])
+    batch.insert(t.record_scope, [{"entity": r.entity, "entity_id": r.entity_id, "site_id": site}
+                                  for r in ws.records.values() for site in sorted(r.new_scope)])
+    changed = [c for c in ws.conflicts.values() if c.changed]
+    batch.insert(t.conflicts, [_conflict_values(c) for c in changed if not c.stored])
+    batch.update(t.conflicts, ("id",), _CONFLICT_CHANGING,
+                 [_conflict_values(c) for c in changed if c.stored])
+    batch.insert(t.ops, [_op_row(op, result, now) for op, result in accepted])
+    return batch
 
 
 def _record_values(row: RecordRow) -> dict[str, Any]:
@@ -279,14 +280,10 @@ def _record_values(row: RecordRow) -> dict[str, Any]:
             "fields": row.fields, "meta": {k: m.to_list() for k, m in row.meta.items()}}
 
 
-def _flush_conflicts(conn: Connection, changed: list[ConflictRow]) -> None:
-    values = [{"id": c.conflict_id, "seq": c.seq, "entity": c.entity, "entity_id": c.entity_id,
-               "field": c.field_name, "values": c.values, "current": c.current, "status": c.status,
-               "resolution": c.resolution} for c in changed]
-    insert_rows(conn, t.conflicts,
-                [v for v, c in zip(values, changed, strict=True) if not c.stored])
-    update_rows(conn, t.conflicts, ("id",), _CONFLICT_CHANGING,
-                [v for v, c in zip(values, changed, strict=True) if c.stored])
+def _conflict_values(c: ConflictRow) -> dict[str, Any]:
+    return {"id": c.conflict_id, "seq": c.seq, "entity": c.entity, "entity_id": c.entity_id,
+            "field": c.field_name, "values": c.values, "current": c.current, "status": c.status,
+            "resolution": c.resolution}
 
 
 _CONFLICT_CHANGING = ("seq", "values", "current", "status", "resolution")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from sync.protocol import (
     PROTOCOL_VERSION,
@@ -17,7 +17,7 @@ from sync.protocol import (
 )
 from sync.server import directory_store, registry
 from sync.server.deps import Device, State
-from sync.server.pull_store import pull_changes
+from sync.server.pull_store import pull_page
 from sync.server.push_store import push_ops
 from sync.server.registry import RegistryError
 from sync.wire import DeviceInfo, EnrolRequest, EnrolResponse, SiteList, StaffList, StaffMember
@@ -58,11 +58,12 @@ def push(body: PushRequest, device: Device, state: State) -> PushResponse:
     return PushResponse(results=results, server_hlc=state.clock.now().encode())
 
 
-@router.post("/pull")
-def pull(body: PullRequest, device: Device, state: State) -> PullResponse:
+@router.post("/pull", response_model=PullResponse)
+def pull(body: PullRequest, device: Device, state: State) -> Response:
     _check_protocol(body.protocol)
-    return pull_changes(state.engine, device.sites, body.cursor, body.limit,
-                        state.clock.now().encode())
+    page = pull_page(state.engine, device.sites, body.cursor, body.limit,
+                     state.clock.now().encode())
+    return Response(page, media_type="application/json")   # already in the wire shape
 
 
 @router.get("/directory/sites")

@@ -28,10 +28,13 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 
 from sync.server import schema as t
+from sync.server.batch_sql import WriteBatch
 
 RESERVATION_TTL_S = 120
+LOST = "LDR01"   # SQLSTATE raised by ld_reservation_lost() (migration 0002)
 
 
 class ReservationLost(Exception):
@@ -45,38 +48,53 @@ class Reservation:
     last_seq: int
 
 
+_RESERVE = sa.text("""
+WITH quick_commit AS (
+    SELECT set_config('synchronous_commit', 'off', true)
+), abandoned AS (
+    DELETE FROM seq_reservations WHERE created_at < :abandoned_before
+), taken AS (
+    UPDATE counter SET value = value + :count WHERE id = 1 RETURNING value
+)
+INSERT INTO seq_reservations (first_seq, last_seq, created_at)
+SELECT value - :count + 1, value, :now FROM taken, quick_commit
+RETURNING id, first_seq, last_seq
+""")
+
+
 def reserve(conn: Connection, count: int) -> Reservation:
-    """Take ``count`` numbers and record them as in flight; commits at once. The commit
-    need not wait for the disk: the push's own commit flushes the log past this record,
-    and if that never happens a lost reservation is a lost unused block."""
+    """Take ``count`` numbers and record them as in flight, in one autocommitted statement.
+    Its commit need not wait for the disk: the push's own commit flushes the log past it,
+    and if that never happens a lost reservation is a lost unused block. Reservations
+    abandoned for `RESERVATION_TTL_S` are removed on the way."""
     now = datetime.now(UTC)
-    with conn.begin():
-        conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
-        conn.execute(sa.delete(t.seq_reservations).where(
-            t.seq_reservations.c.created_at < now - timedelta(seconds=RESERVATION_TTL_S)))
-        last = int(conn.execute(
-            sa.update(t.counter).where(t.counter.c.id == 1)
-            .values(value=t.counter.c.value + count).returning(t.counter.c.value)).scalar_one())
-        first = last - count + 1
-        reservation_id = int(conn.execute(
-            sa.insert(t.seq_reservations).values(first_seq=first, last_seq=last, created_at=now)
-            .returning(t.seq_reservations.c.id)).scalar_one())
-    return Reservation(reservation_id, first, last)
+    row = conn.execute(_RESERVE, {
+        "count": count, "now": now,
+        "abandoned_before": now - timedelta(seconds=RESERVATION_TTL_S)}).one()
+    return Reservation(int(row.id), int(row.first_seq), int(row.last_seq))
 
 
-def release(conn: Connection, reservation: Reservation) -> None:
-    """In the push's writing transaction, just before it commits."""
-    gone = conn.execute(sa.delete(t.seq_reservations)
-                        .where(t.seq_reservations.c.id == reservation.id))
-    if gone.rowcount != 1:
-        raise ReservationLost(f"sequence reservation {reservation.id} expired before commit")
+def publish(conn: Connection, reservation: Reservation, writes: WriteBatch) -> None:
+    """Write the push's rows and delete its reservation in one autocommitted statement, which
+    fails as a whole (`ReservationLost`) if the reservation has been removed meanwhile."""
+    try:
+        writes.run_as_one_statement(
+            conn,
+            before=["released AS (DELETE FROM seq_reservations WHERE id = :reservation "
+                    "RETURNING id)"],
+            then="SELECT CASE WHEN EXISTS (SELECT 1 FROM released) THEN 0 "
+                 "ELSE ld_reservation_lost() END",
+            params={"reservation": reservation.id})
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == LOST:
+            raise ReservationLost(
+                f"sequence reservation {reservation.id} expired before commit") from exc
+        raise
 
 
 def discard(conn: Connection, reservation: Reservation) -> None:
     """After a push failed: give the block up (its numbers stay unused)."""
-    with conn.begin():
-        conn.execute(sa.delete(t.seq_reservations)
-                     .where(t.seq_reservations.c.id == reservation.id))
+    conn.execute(sa.delete(t.seq_reservations).where(t.seq_reservations.c.id == reservation.id))
 
 
 def watermark(conn: Connection) -> int:

@@ -45,15 +45,15 @@ def pull_all(engine: sa.Engine, cursor: int) -> tuple[list[int], int]:
 def test_a_pull_stops_below_a_push_that_is_still_writing(
         engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     reserved, go_on = threading.Event(), threading.Event()
-    real_flush = push_store._flush
+    real_writes = push_store._writes
 
-    def slow_flush(conn, ws, accepted):  # type: ignore[no-untyped-def]
-        if accepted[0][0].device_id == "slow":
+    def slow_writes(ws, accepted):  # type: ignore[no-untyped-def]
+        if accepted[0][0].device_id == "slow":   # reserved, not yet written
             reserved.set()
             assert go_on.wait(10)
-        real_flush(conn, ws, accepted)
+        return real_writes(ws, accepted)
 
-    monkeypatch.setattr(push_store, "_flush", slow_flush)
+    monkeypatch.setattr(push_store, "_writes", slow_writes)
     slow_results: list[object] = []
     slow = threading.Thread(target=lambda: slow_results.extend(
         push_store.push_ops(engine, "slow", SITES, new_cases("slow", 3))))
@@ -103,18 +103,18 @@ def test_a_recent_reservation_is_not_taken_for_abandoned(engine: sa.Engine) -> N
 def test_a_push_whose_reservation_expired_is_retried(
         engine: sa.Engine, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:
-    real_release = seq_reservations.release
+    real_writes = push_store._writes
     releases = 0
 
-    def release_after_expiry(conn, reservation):  # type: ignore[no-untyped-def]
+    def writes_after_expiry(ws, accepted):  # type: ignore[no-untyped-def]
         nonlocal releases
         releases += 1
         if releases == 1:            # the first attempt's reservation was removed as abandoned
             with engine.begin() as other:
                 other.execute(sa.delete(t.seq_reservations))
-        real_release(conn, reservation)
+        return real_writes(ws, accepted)
 
-    monkeypatch.setattr(seq_reservations, "release", release_after_expiry)
+    monkeypatch.setattr(push_store, "_writes", writes_after_expiry)
     ops = new_cases("dev", 4)
     results = push_store.push_ops(engine, "dev", SITES, ops)
     assert releases == 2

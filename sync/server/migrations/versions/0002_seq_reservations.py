@@ -26,7 +26,17 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_seq_reservations")),
     )
+    if op.get_bind().dialect.name == "postgresql":
+        # raised by a push whose reservation expired, aborting its one writing statement
+        op.execute("""
+            CREATE FUNCTION ld_reservation_lost() RETURNS integer LANGUAGE plpgsql VOLATILE AS $$
+            BEGIN
+                RAISE EXCEPTION 'sequence reservation expired before commit'
+                    USING ERRCODE = 'LDR01';
+            END $$""")
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION ld_reservation_lost()")
     op.drop_table("seq_reservations")
