@@ -4,13 +4,13 @@
 
 Each simulated workstation speaks the real protocol with its own enrolled key: one signed
 push of its changes (built beforehand from a real `MemoryReplica` outbox), then signed pull
-pages from cursor 0 until the server says there is no more. All start together (one asyncio
-event loop, one connection each), or at random moments over SPREAD seconds. What a
-workstation does with the records it pulls is its own CPU, not the server's: this process
-decodes each page only to count the records and to check that the workstation's own changes
-came back (nothing lost), so that 200 simulated workstations sharing one core measure the
-server rather than themselves. Applying pulled pages in the real client is measured by the
-first-sync rows of `bench/sync.py`.
+pages from its cursor (where its last sync left it) until the server says there is no more.
+All start together (one asyncio event loop, a connection each), or at random moments over
+SPREAD seconds. What a workstation does with the records it pulls is its own CPU, not the
+server's: this process decodes each page only to count the records and to check that the
+workstation's own changes came back (nothing lost), so that 200 simulated workstations
+sharing one core measure the server rather than themselves. Applying pulled pages in the
+real client is measured by the first-sync rows of `bench/sync.py`.
 """
 
 from __future__ import annotations
@@ -41,11 +41,13 @@ class Workstation:
     key: Ed25519PrivateKey
     push_body: bytes
     own_ids: frozenset[str]
+    cursor: int
 
     @classmethod
     def from_plan(cls, item: dict[str, Any]) -> Workstation:
         key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(item["key"]))
-        return cls(item["device_id"], key, item["push_body"].encode(), frozenset(item["own_ids"]))
+        return cls(item["device_id"], key, item["push_body"].encode(), frozenset(item["own_ids"]),
+                   item["cursor"])
 
     async def _post(self, client: httpx.AsyncClient, path: str, body: bytes) -> bytes:
         headers = {"Content-Type": "application/json",
@@ -63,7 +65,7 @@ class Workstation:
         refused = [r for r in answer["results"] if r["status"] == "rejected"]
         if refused:
             raise RuntimeError(f"push refused: {refused[0]}")
-        cursor, pulled, own = 0, 0, 0
+        cursor, pulled, own = self.cursor, 0, 0
         while True:
             body = json.dumps({"protocol": PROTOCOL_VERSION, "cursor": cursor,
                                "limit": PAGE}).encode()

@@ -42,12 +42,15 @@ from live_server import free_port, running_server
 from sync.client import SyncClient, enrol
 from sync.credentials import DeviceCredentials
 from sync.memory_replica import MemoryReplica
-from sync.protocol import MAX_OPS_PER_PUSH, PushRequest
+from sync.protocol import MAX_OPS_PER_PUSH, PushRequest, site_id_for
 from sync.server import ServerSettings
 from sync.server.database import make_engine, migrate
+from sync.server.push_store import push_ops
 from sync.server.registry import issue_enrol_code
+from sync.server.seq_reservations import watermark
 
 ROOT = Path(__file__).resolve().parents[1]
+SITES = 20
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 PG_URL = os.environ.get("LD_TEST_POSTGRES_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -120,7 +123,8 @@ def burst(database_url: str, workstations: int, changes: int, spread: float = 0.
         cwd=ROOT)
     try:
         _wait_for(url)
-        plan = [_workstation_plan(url, engine, f"Bench Site {n % 20}", changes)
+        cursor = _earlier_shifts(engine, SITES * 500)
+        plan = [_workstation_plan(url, engine, f"Bench Site {n % SITES}", changes, cursor)
                 for n in range(workstations)]
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
             json.dump(plan, handle)
@@ -169,8 +173,26 @@ def _wait_for(url: str) -> None:
             time.sleep(0.2)
 
 
-def _workstation_plan(url: str, engine: sa.Engine, site: str, changes: int) -> dict[str, Any]:
-    """An enrolled workstation and its outbox of ``changes`` new cases, as a push body."""
+def _earlier_shifts(engine: sa.Engine, records: int) -> int:
+    """The server as the end of a shift finds it: cases from earlier shifts in every site,
+    which the workstations pulled at their last sync, and statistics PostgreSQL's
+    autovacuum would have gathered by then. Returns the workstations' cursor."""
+    sites = [str(site_id_for(f"Bench Site {n}")) for n in range(SITES)]
+    earlier = MemoryReplica("earlier-shifts")
+    for n in range(records):
+        earlier.upsert("case", uuid.uuid4(), {"n": n, "summary": "s" * 80},
+                       sites=[sites[n % SITES]])
+    while ops := earlier.pending_ops(MAX_OPS_PER_PUSH):
+        earlier.acknowledge(push_ops(engine, earlier.device_id, frozenset(sites), ops))
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE"))
+        return watermark(conn)
+
+
+def _workstation_plan(url: str, engine: sa.Engine, site: str, changes: int,
+                      cursor: int) -> dict[str, Any]:
+    """An enrolled workstation, its cursor and its outbox of ``changes`` new cases (as the
+    body of a push)."""
     replica, creds = new_device(url, engine, site)
     ids = [uuid.uuid4() for _ in range(changes)]
     for n, case_id in enumerate(ids):
@@ -178,7 +200,7 @@ def _workstation_plan(url: str, engine: sa.Engine, site: str, changes: int) -> d
                        sites=[creds.sites[0].id])
     body = PushRequest(ops=replica.pending_ops(MAX_OPS_PER_PUSH)).model_dump_json()
     return {"device_id": creds.device_id, "key": base64.b64encode(creds.private_key).decode(),
-            "push_body": body, "own_ids": [str(case_id) for case_id in ids]}
+            "push_body": body, "own_ids": [str(case_id) for case_id in ids], "cursor": cursor}
 
 
 def _children(pid: int) -> list[int]:

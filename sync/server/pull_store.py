@@ -5,8 +5,11 @@ used (`seq_reservations`), so a page never skips an open transaction's changes. 
 changed again later reappears under its newer number.
 
 On PostgreSQL a page is one statement and leaves the database as JSON text in the wire shape
-(`PullResponse`): the server process joins the documents and never decodes a record. On
-SQLite the rows are decoded and the page is built with the protocol's models.
+(`PullResponse`): the server process joins the documents and never decodes a record. It
+starts from the scope rows of the device's sites changed after the cursor (each carries
+the newest number of its record and the record's conflicts, indexed by site and number), so
+its cost follows the changes in those sites, not every change since the cursor. On SQLite
+the rows are decoded and the page is built with the protocol's models.
 """
 
 from __future__ import annotations
@@ -54,6 +57,9 @@ WITH top AS (
     SELECT LEAST(value, COALESCE((SELECT min(first_seq) - 1 FROM seq_reservations), value))
         AS value
     FROM counter WHERE id = 1
+), candidates AS (
+    SELECT DISTINCT s.entity, s.entity_id FROM record_scope AS s
+    WHERE s.site_id = ANY(:sites) AND s.seq > :cursor
 ), changed_records AS (
     SELECT r.seq, json_build_object(
         'entity', r.entity, 'entity_id', r.entity_id, 'seq', r.seq, 'fields', r.fields,
@@ -62,10 +68,9 @@ WITH top AS (
         'deleted', COALESCE(json_typeof(r.fields -> :deleted) = 'boolean'
                             AND (r.fields ->> :deleted) = 'true', false)
     )::text AS doc
-    FROM records AS r, top
-    WHERE r.seq > :cursor AND r.seq <= top.value AND EXISTS (
-        SELECT 1 FROM record_scope AS s
-        WHERE s.entity = r.entity AND s.entity_id = r.entity_id AND s.site_id = ANY(:sites))
+    FROM candidates AS k
+    JOIN records AS r ON r.entity = k.entity AND r.entity_id = k.entity_id, top
+    WHERE r.seq > :cursor AND r.seq <= top.value
     ORDER BY r.seq LIMIT :over
 ), changed_conflicts AS (
     SELECT c.seq, json_build_object(
@@ -73,10 +78,9 @@ WITH top AS (
         'field', c.field, 'values', c."values", 'current', c."current", 'status', c.status,
         'resolution', c.resolution
     )::text AS doc
-    FROM conflicts AS c, top
-    WHERE c.seq > :cursor AND c.seq <= top.value AND EXISTS (
-        SELECT 1 FROM record_scope AS s
-        WHERE s.entity = c.entity AND s.entity_id = c.entity_id AND s.site_id = ANY(:sites))
+    FROM candidates AS k
+    JOIN conflicts AS c ON c.entity = k.entity AND c.entity_id = k.entity_id, top
+    WHERE c.seq > :cursor AND c.seq <= top.value
     ORDER BY c.seq LIMIT :over
 )
 SELECT 'top' AS kind, value AS seq, NULL AS doc FROM top

@@ -265,14 +265,33 @@ def _writes(ws: WorkingSet, accepted: list[tuple[Op, OpResult]]) -> WriteBatch:
     batch.insert(t.records, [_record_values(r) for r in rows if not r.stored])
     batch.update(t.records, ("entity", "entity_id"), ("seq", "fields", "meta"),
                  [_record_values(r) for r in rows if r.stored])
-    batch.insert(t.record_scope, [{"entity": r.entity, "entity_id": r.entity_id, "site_id": site}
-                                  for r in ws.records.values() for site in sorted(r.new_scope)])
+    marks = _scope_marks(ws)
+    batch.update(t.record_scope, ("entity", "entity_id"), ("seq",),
+                 [{"entity": entity, "entity_id": entity_id, "seq": seq}
+                  for (entity, entity_id), seq in sorted(marks.items())
+                  if ws.records[(entity, entity_id)].scope - ws.records[(entity, entity_id)]
+                  .new_scope])                                  # rows stored already
+    batch.insert(t.record_scope, [
+        {"entity": r.entity, "entity_id": r.entity_id, "site_id": site,
+         "seq": marks.get(r.key, r.seq)}
+        for r in ws.records.values() for site in sorted(r.new_scope)])
     changed = [c for c in ws.conflicts.values() if c.changed]
     batch.insert(t.conflicts, [_conflict_values(c) for c in changed if not c.stored])
     batch.update(t.conflicts, ("id",), _CONFLICT_CHANGING,
                  [_conflict_values(c) for c in changed if c.stored])
     batch.insert(t.ops, [_op_row(op, result, now) for op, result in accepted])
     return batch
+
+
+def _scope_marks(ws: WorkingSet) -> dict[RecordKey, int]:
+    """Per record this push changed: the newest number of the record or its conflicts,
+    which its scope rows carry so that a pull finds the change from its sites."""
+    marks: dict[RecordKey, int] = {}
+    changes = [(row.key, row.seq) for row in ws.records.values() if row.changed]
+    changes += [((c.entity, c.entity_id), c.seq) for c in ws.conflicts.values() if c.changed]
+    for key, seq in changes:
+        marks[key] = max(seq, marks.get(key, 0))
+    return marks
 
 
 def _record_values(row: RecordRow) -> dict[str, Any]:

@@ -143,7 +143,9 @@ record_scope = sa.Table(
     sa.Column("entity", sa.String(64), primary_key=True),
     sa.Column("entity_id", UUID_TEXT, primary_key=True),
     sa.Column("site_id", ID, primary_key=True),     # "*" = every site
-    sa.Index("ix_record_scope_site", "site_id", "entity", "entity_id"),
+    # the newest sequence number of the record or its conflicts: a pull's way in
+    sa.Column("seq", sa.BigInteger(), nullable=False, server_default="0"),
+    sa.Index("ix_record_scope_site_seq", "site_id", "seq"),
 )
 
 conflicts = sa.Table(

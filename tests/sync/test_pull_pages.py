@@ -68,7 +68,8 @@ def test_postgres_pages_match_the_models(fresh_postgres: str) -> None:
     try:
         built, decoded = both_pages(engine, both, 0, 1000)
         assert built == decoded
-        assert built.conflicts and built.conflicts[0].status == "resolved"
+        assert built.conflicts
+        assert built.conflicts[0].status == "resolved"
         assert any(record.deleted for record in built.records)
         assert not built.has_more
         for sites in (frozenset({SITE}), frozenset({OTHER})):
