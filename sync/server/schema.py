@@ -110,6 +110,9 @@ seq_reservations = sa.Table(
     sa.Column("first_seq", sa.BigInteger(), nullable=False),
     sa.Column("last_seq", sa.BigInteger(), nullable=False),
     sa.Column("created_at", UTCDateTime(), nullable=False),
+    # the PostgreSQL session that holds it: when that session is gone, so is the push
+    sa.Column("backend_pid", sa.Integer(), nullable=True),
+    sa.Column("backend_start", UTCDateTime(), nullable=True),
 )
 
 ops = sa.Table(

@@ -14,11 +14,13 @@ the same instant. A puller reads up to the *watermark*: the counter, or just bel
 oldest open reservation. The watermark never goes backwards (a new reservation always
 starts above the counter).
 
-A push that dies between reserving and committing leaves its reservation behind; the next
-reservation removes it once it is older than `RESERVATION_TTL_S`, so the watermark moves
-on over numbers that were never used. A push that was merely slow then finds its
-reservation gone when it commits, and is refused and retried rather than publishing numbers
-a puller may already have passed.
+A push that dies between reserving and committing (its server process killed, its
+connection cut) leaves its reservation behind. Each reservation names the PostgreSQL session
+that took it, and the next reservation removes those whose session has ended, so the
+watermark moves on over numbers that were never used at once; a reservation whose session
+cannot be seen (another database role's, say) goes once older than `RESERVATION_TTL_S`. A
+push that was merely slow then finds its reservation gone when it commits, and is refused
+and retried rather than publishing numbers a puller may already have passed.
 """
 
 from __future__ import annotations
@@ -51,13 +53,20 @@ class Reservation:
 _RESERVE = sa.text("""
 WITH quick_commit AS (
     SELECT set_config('synchronous_commit', 'off', true)
+), session AS (
+    SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()
 ), abandoned AS (
-    DELETE FROM seq_reservations WHERE created_at < :abandoned_before
+    DELETE FROM seq_reservations AS r
+    WHERE r.created_at < :abandoned_before OR NOT EXISTS (
+        SELECT 1 FROM pg_stat_activity AS a
+        WHERE a.pid = r.backend_pid
+          AND (a.backend_start IS NULL OR a.backend_start = r.backend_start))
 ), taken AS (
     UPDATE counter SET value = value + :count WHERE id = 1 RETURNING value
 )
-INSERT INTO seq_reservations (first_seq, last_seq, created_at)
-SELECT value - :count + 1, value, :now FROM taken, quick_commit
+INSERT INTO seq_reservations (first_seq, last_seq, created_at, backend_pid, backend_start)
+SELECT value - :count + 1, value, :now, session.pid, session.backend_start
+FROM taken, quick_commit, session
 RETURNING id, first_seq, last_seq
 """)
 
@@ -65,8 +74,8 @@ RETURNING id, first_seq, last_seq
 def reserve(conn: Connection, count: int) -> Reservation:
     """Take ``count`` numbers and record them as in flight, in one autocommitted statement.
     Its commit need not wait for the disk: the push's own commit flushes the log past it,
-    and if that never happens a lost reservation is a lost unused block. Reservations
-    abandoned for `RESERVATION_TTL_S` are removed on the way."""
+    and if that never happens a lost reservation is a lost unused block. Abandoned
+    reservations are removed on the way."""
     now = datetime.now(UTC)
     row = conn.execute(_RESERVE, {
         "count": count, "now": now,

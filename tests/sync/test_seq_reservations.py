@@ -78,26 +78,48 @@ def test_a_pull_stops_below_a_push_that_is_still_writing(
                             ).scalar_one() == 0
 
 
-def test_an_abandoned_reservation_stops_holding_pullers_back(engine: sa.Engine) -> None:
+def _reserve_as_a_push_would(conn: sa.Connection, count: int, *, age_s: float = 0) -> None:
+    """What `seq_reservations.reserve` leaves behind, on this connection's session."""
+    conn.execute(sa.text(
+        "WITH taken AS (UPDATE counter SET value = value + :count RETURNING value) "
+        "INSERT INTO seq_reservations (first_seq, last_seq, created_at, backend_pid, "
+        "backend_start) SELECT value - :count + 1, value, :created, pid, backend_start "
+        "FROM taken, pg_stat_activity WHERE pid = pg_backend_pid()"),
+        {"count": count, "created": datetime.now(UTC) - timedelta(seconds=age_s)})
+    conn.commit()
+
+
+def test_a_reservation_whose_session_ended_is_removed_at_once(engine: sa.Engine) -> None:
     push_store.push_ops(engine, "before", SITES, new_cases("before", 2))
-    with engine.begin() as conn:     # a push that reserved 3 numbers and then died
-        conn.execute(sa.update(t.counter).values(value=t.counter.c.value + 3))
-        conn.execute(sa.insert(t.seq_reservations).values(
-            first_seq=3, last_seq=5, created_at=datetime.now(UTC) - timedelta(
-                seconds=seq_reservations.RESERVATION_TTL_S + 1)))
+    dying = engine.connect()
+    _reserve_as_a_push_would(dying, 3)         # a push reserved 3 numbers, then its
+    dying.invalidate()                         # server process died: the session ends
+    dying.close()
     push_store.push_ops(engine, "after", SITES, new_cases("after", 2))
     seqs, cursor = pull_all(engine, 0)
     assert seqs == [1, 2, 6, 7]
     assert cursor == 7
 
 
-def test_a_recent_reservation_is_not_taken_for_abandoned(engine: sa.Engine) -> None:
-    with engine.begin() as conn:     # a push still writing, reserved a moment ago
+def test_an_old_reservation_is_removed_even_if_its_session_is_unknown(
+        engine: sa.Engine) -> None:
+    with engine.begin() as conn:     # no session recorded (say, another database role's)
         conn.execute(sa.update(t.counter).values(value=3))
         conn.execute(sa.insert(t.seq_reservations).values(
-            first_seq=1, last_seq=3, created_at=datetime.now(UTC)))
+            first_seq=1, last_seq=3, backend_pid=None, created_at=datetime.now(UTC) - timedelta(
+                seconds=seq_reservations.RESERVATION_TTL_S + 1)))
     push_store.push_ops(engine, "after", SITES, new_cases("after", 2))
-    assert pull_all(engine, 0) == ([], 0)
+    assert pull_all(engine, 0) == ([4, 5], 5)
+
+
+def test_a_live_push_keeps_its_reservation(engine: sa.Engine) -> None:
+    with engine.connect() as writing:          # a push still writing, reserved a moment ago
+        _reserve_as_a_push_would(writing, 3, age_s=60)
+        push_store.push_ops(engine, "after", SITES, new_cases("after", 2))
+        assert pull_all(engine, 0) == ([], 0)
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(t.seq_reservations)
+                                ).scalar_one() == 1
 
 
 def test_a_push_whose_reservation_expired_is_retried(

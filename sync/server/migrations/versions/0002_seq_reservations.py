@@ -24,6 +24,8 @@ def upgrade() -> None:
         sa.Column("first_seq", sa.BigInteger(), nullable=False),
         sa.Column("last_seq", sa.BigInteger(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("backend_pid", sa.Integer(), nullable=True),
+        sa.Column("backend_start", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_seq_reservations")),
     )
     if op.get_bind().dialect.name == "postgresql":
