@@ -55,6 +55,10 @@ class PublicKeys:
         self._known: OrderedDict[str, _Enrolled] = OrderedDict()
         self._lock = threading.Lock()
 
+    def forget(self, device_id: str) -> None:
+        with self._lock:
+            self._known.pop(device_id, None)
+
     def get(self, conn: Connection, device_id: str) -> _Enrolled | None:
         with self._lock:
             found = self._known.get(device_id)
@@ -94,10 +98,14 @@ def check_request(engine: Engine, keys: PublicKeys, params: SignatureParams, met
                                 "request time is more than 5 minutes from server time")
         now = datetime.now(UTC)
         if conn.dialect.name == "postgresql":
-            revoked, stored, sites = _record_visit_postgres(conn, params, now, nonce_ttl_seconds)
+            visit = _record_visit_postgres(conn, params, now, nonce_ttl_seconds)
         else:
-            revoked, stored, sites = _record_visit(conn, params, now, nonce_ttl_seconds)
+            visit = _record_visit(conn, params, now, nonce_ttl_seconds)
         conn.commit()
+    if visit is None:                 # gone since its key was cached (a restored database)
+        keys.forget(params.keyid)
+        raise RegistryError(401, "not_enrolled", "this device is not enrolled on this server")
+    revoked, stored, sites = visit
     if revoked:
         raise _revoked_error()
     if not stored:
@@ -138,20 +146,29 @@ FROM device
 """)
 
 
+Visit = tuple[bool, bool, frozenset[str]]   # revoked?, nonce stored?, sites
+
+
 def _record_visit_postgres(conn: Connection, params: SignatureParams, now: datetime,
-                           nonce_ttl_seconds: int) -> tuple[bool, bool, frozenset[str]]:
-    """Revoked?, nonce stored?, sites; "last seen" kept to the minute. One round trip."""
+                           nonce_ttl_seconds: int) -> Visit | None:
+    """"Last seen" kept to the minute; None if the device is unknown. One round trip."""
     row = conn.execute(_VISIT, {
         "device_id": params.keyid, "nonce": params.nonce, "now": now,
         "expires_at": now + timedelta(seconds=nonce_ttl_seconds),
-        "stale": now - timedelta(seconds=LAST_SEEN_RESOLUTION_S)}).one()
+        "stale": now - timedelta(seconds=LAST_SEEN_RESOLUTION_S)}).first()
+    if row is None:
+        return None
     _maybe_purge_nonces(conn, now)
     return bool(row.revoked), bool(row.stored), frozenset(row.sites)
 
 
 def _record_visit(conn: Connection, params: SignatureParams, now: datetime,
-                  nonce_ttl_seconds: int) -> tuple[bool, bool, frozenset[str]]:
-    if _revoked(conn, params.keyid):
+                  nonce_ttl_seconds: int) -> Visit | None:
+    revoked_at = conn.execute(sa.select(t.devices.c.revoked_at)
+                              .where(t.devices.c.id == params.keyid)).first()
+    if revoked_at is None:
+        return None
+    if revoked_at[0] is not None:
         return True, False, frozenset()
     stored = conn.execute(sqlite.insert(t.nonces).on_conflict_do_nothing().values(
         device_id=params.keyid, nonce=params.nonce,

@@ -57,16 +57,16 @@ WITH quick_commit AS (
     SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()
 ), abandoned AS (
     DELETE FROM seq_reservations AS r
-    WHERE r.created_at < :abandoned_before OR NOT EXISTS (
+    WHERE r.created_at < :abandoned_before OR (r.backend_pid IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM pg_stat_activity AS a
         WHERE a.pid = r.backend_pid
-          AND (a.backend_start IS NULL OR a.backend_start = r.backend_start))
+          AND (a.backend_start IS NULL OR a.backend_start = r.backend_start)))
 ), taken AS (
     UPDATE counter SET value = value + :count WHERE id = 1 RETURNING value
 )
 INSERT INTO seq_reservations (first_seq, last_seq, created_at, backend_pid, backend_start)
 SELECT value - :count + 1, value, :now, session.pid, session.backend_start
-FROM taken, quick_commit, session
+FROM taken CROSS JOIN quick_commit LEFT JOIN session ON true   -- session unseen: TTL only
 RETURNING id, first_seq, last_seq
 """)
 

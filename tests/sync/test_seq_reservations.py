@@ -112,6 +112,15 @@ def test_an_old_reservation_is_removed_even_if_its_session_is_unknown(
     assert pull_all(engine, 0) == ([4, 5], 5)
 
 
+def test_a_recent_reservation_of_an_unknown_session_is_kept(engine: sa.Engine) -> None:
+    with engine.begin() as conn:     # its session could not be seen: only its age counts
+        conn.execute(sa.update(t.counter).values(value=3))
+        conn.execute(sa.insert(t.seq_reservations).values(
+            first_seq=1, last_seq=3, backend_pid=None, created_at=datetime.now(UTC)))
+    push_store.push_ops(engine, "after", SITES, new_cases("after", 2))
+    assert pull_all(engine, 0) == ([], 0)
+
+
 def test_a_live_push_keeps_its_reservation(engine: sa.Engine) -> None:
     with engine.connect() as writing:          # a push still writing, reserved a moment ago
         _reserve_as_a_push_would(writing, 3, age_s=60)

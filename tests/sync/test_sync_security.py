@@ -8,6 +8,7 @@ import uuid
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sync_harness import IN_PROCESS_URL, Harness
 
@@ -15,6 +16,7 @@ from sync.client import DeviceRevoked, InsecureServerUrl, NotEnrolled, SyncClien
 from sync.client.transport import check_server_url
 from sync.memory_replica import MemoryReplica
 from sync.protocol import PullRequest, site_id_for
+from sync.server import schema as t
 from sync.server.registry import revoke_device
 from sync.signing import sign_request
 
@@ -79,6 +81,20 @@ def test_request_outside_the_time_window_is_refused(harness: Harness, offset: in
 def test_unknown_device_is_not_enrolled(harness: Harness) -> None:
     headers = sign_request(Ed25519PrivateKey.generate(), "0190a0a0-0000-7000-8000-000000000000",
                            "POST", "/v1/pull", BODY)
+    response = post(harness, headers)
+    assert (response.status_code, response.json()["error"]) == (401, "not_enrolled")
+
+
+def test_a_device_gone_from_the_registry_is_not_enrolled_though_its_key_was_cached(
+        harness: Harness) -> None:
+    creds = harness.enrol()
+    headers = sign_request(creds.signing_key(), creds.device_id, "POST", "/v1/pull", BODY)
+    assert post(harness, headers).status_code == 200          # its key is now cached
+    with harness.app.state.sync.engine.begin() as conn:       # the database restored from
+        for table in (t.nonces, t.device_sites, t.devices):    # before it was enrolled
+            conn.execute(sa.delete(table).where(table.c[
+                "id" if table is t.devices else "device_id"] == creds.device_id))
+    headers = sign_request(creds.signing_key(), creds.device_id, "POST", "/v1/pull", BODY)
     response = post(harness, headers)
     assert (response.status_code, response.json()["error"]) == (401, "not_enrolled")
 
