@@ -269,8 +269,7 @@ def _writes(ws: WorkingSet, accepted: list[tuple[Op, OpResult]]) -> WriteBatch:
     batch.update(t.record_scope, ("entity", "entity_id"), ("seq",),
                  [{"entity": entity, "entity_id": entity_id, "seq": seq}
                   for (entity, entity_id), seq in sorted(marks.items())
-                  if ws.records[(entity, entity_id)].scope - ws.records[(entity, entity_id)]
-                  .new_scope])                                  # rows stored already
+                  if _has_stored_scope(ws, (entity, entity_id))])
     batch.insert(t.record_scope, [
         {"entity": r.entity, "entity_id": r.entity_id, "site_id": site,
          "seq": marks.get(r.key, r.seq)}
@@ -281,6 +280,11 @@ def _writes(ws: WorkingSet, accepted: list[tuple[Op, OpResult]]) -> WriteBatch:
                  [_conflict_values(c) for c in changed if c.stored])
     batch.insert(t.ops, [_op_row(op, result, now) for op, result in accepted])
     return batch
+
+
+def _has_stored_scope(ws: WorkingSet, key: RecordKey) -> bool:
+    row = ws.records.get(key)
+    return row is not None and bool(row.scope - row.new_scope)
 
 
 def _scope_marks(ws: WorkingSet) -> dict[RecordKey, int]:
