@@ -6,6 +6,7 @@ repeated push (same device and device sequence, or same op id) returns the recor
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 #: no real sequence number comes near it
 PROVISIONAL = 1 << 48
 ATTEMPTS = 5
+MAX_RECORD_LOCKS = 100
 _DEADLOCK = "40P01"
 
 
@@ -99,13 +101,31 @@ def _push_once(conn: Connection, device_id: str, device_sites: frozenset[str],
 
 def _lock_for_session(conn: Connection, device_id: str, keys: set[RecordKey]) -> None:
     """Advisory locks held until `_unlock_session`, taken in one statement in a fixed order
-    (so two pushes cannot wait for each other; PostgreSQL breaks a deadlock if they do)."""
+    (so two pushes cannot wait for each other; PostgreSQL breaks a deadlock if they do).
+
+    Every push first holds the all-pushes lock shared, then a lock per record it reads. A
+    push reading more than `MAX_RECORD_LOCKS` records (a large backlog after an outage)
+    holds the all-pushes lock alone instead and runs by itself: PostgreSQL's lock table is
+    shared and small (about 64 locks per connection), and a push must never fill it."""
+    if len(keys) > MAX_RECORD_LOCKS:
+        conn.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": ALL_PUSHES})
+        return
     names = [f"device:{device_id}", *(f"record:{entity}:{entity_id}" for entity, entity_id
                                       in keys)]
+    ordered = [ALL_PUSHES, *sorted({_lock_key(name) for name in names} - {ALL_PUSHES})]
     conn.execute(sa.text(
-        "SELECT pg_advisory_lock(k) FROM (SELECT DISTINCT hashtextextended(name, 0) AS k "
-        "FROM unnest(CAST(:names AS text[])) AS name ORDER BY k) AS ordered"),
-        {"names": names})
+        "SELECT CASE WHEN n = 1 THEN pg_advisory_lock_shared(k) ELSE pg_advisory_lock(k) END "
+        "FROM unnest(CAST(:keys AS bigint[])) WITH ORDINALITY AS u(k, n) ORDER BY n"),
+        {"keys": ordered})
+
+
+def _lock_key(name: str) -> int:
+    """A 64-bit advisory lock key (collisions only make two pushes wait for each other)."""
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+ALL_PUSHES = _lock_key("all pushes")
 
 
 def _unlock_session(conn: Connection, reservation: Reservation | None) -> None:
@@ -164,11 +184,29 @@ def _renumber(ws: WorkingSet, results: list[OpResult], accepted: list[tuple[Op, 
 def _precheck(op: Op, device_id: str) -> Outcome | None:
     if op.device_id != device_id:
         return Outcome(OpStatus.REJECTED, error="op device_id is not the signing device")
+    if not _storable_names(op):
+        return Outcome(OpStatus.REJECTED, error="entity, clock and field names must be text "
+                                                "without NUL characters or lone surrogates")
     if op.schema_version not in SUPPORTED_SCHEMA_VERSIONS:
         known = ", ".join(str(v) for v in sorted(SUPPORTED_SCHEMA_VERSIONS))
         return Outcome(OpStatus.REJECTED,
                        error=f"unknown schema version {op.schema_version}; server knows {known}")
     return None
+
+
+def _storable_names(op: Op) -> bool:
+    names = [op.entity, op.hlc, op.user, *op.fields, *op.base_versions,
+             *(link.entity for link in op.links)]
+    return all(_plain_text(name) for name in names)
+
+
+def _plain_text(name: str) -> bool:
+    """Storable as a database text value (field *values* may hold anything: JSON keeps it)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in name
 
 
 def _recorded_results(conn: Connection, device_id: str,
@@ -204,6 +242,8 @@ def _touched_keys(ops: Iterable[Op]) -> tuple[set[RecordKey], set[str]]:
     keys: set[RecordKey] = set()
     conflict_ids: set[str] = set()
     for op in ops:
+        if not _storable_names(op):
+            continue                    # refused by `_precheck`; never reaches a query
         if op.kind is OpKind.RESOLVE:
             conflict_ids.add(str(op.entity_id))
             continue

@@ -91,3 +91,55 @@ def test_concurrent_pushes_on_the_same_records(fresh_postgres: str,
         assert merges == len(results)                         # locks, not re-merging
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_push_reading_many_records_runs_alone_on_one_lock(
+        fresh_postgres: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL's lock table is small and shared: a large push must not fill it."""
+    engine = make_engine(fresh_postgres)
+    monkeypatch.setattr(push_store, "MAX_RECORD_LOCKS", 3)
+    held: dict[str, int] = {}
+    real_merge = push_store._merge
+
+    def counting_merge(conn, device_id, *args, **kwargs):  # type: ignore[no-untyped-def]
+        held[device_id] = conn.execute(sa.text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+            "AND pid = pg_backend_pid()")).scalar_one()
+        return real_merge(conn, device_id, *args, **kwargs)
+
+    monkeypatch.setattr(push_store, "_merge", counting_merge)
+    shared = [uuid.uuid4() for _ in range(3)]
+    big, small = MemoryReplica("big"), [MemoryReplica(f"small-{n}") for n in range(4)]
+    for n in range(10):
+        big.upsert("case", shared[n % 3] if n < 3 else uuid.uuid4(), {"v": n}, sites=[SITE])
+    for replica in small:
+        replica.upsert("case", shared[0], {"v": replica.device_id}, sites=[SITE])
+    batches = [(replica, replica.pending_ops(100)) for replica in [big, *small]]
+    barrier = threading.Barrier(len(batches))
+    outcomes: list[object] = []
+
+    def push(replica: MemoryReplica, ops: list) -> None:  # type: ignore[type-arg]
+        barrier.wait()
+        try:
+            outcomes.extend(push_store.push_ops(engine, replica.device_id,
+                                                frozenset({SITE}), ops))
+        except BaseException as exc:  # reported below
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=push, args=batch) for batch in batches]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert all(getattr(o, "status", None) in (OpStatus.APPLIED, OpStatus.CONFLICT)
+                   for o in outcomes), outcomes
+        assert len(outcomes) == 14
+        assert held["big"] == 1                          # the all-pushes lock, alone
+        assert all(held[r.device_id] == 3 for r in small)  # shared, device, one record
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(t.ops)
+                                ).scalar_one() == 14
+    finally:
+        engine.dispose()
