@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from sync.protocol import DELETED_FIELD, ConflictState, PullResponse, RecordState
 from sync.server import schema as t
+from sync.server import seq_reservations
 from sync.server.database import READ_ONLY
 from sync.server.schema import GLOBAL_SCOPE
 from sync.server.seq_reservations import watermark
@@ -97,6 +98,8 @@ WITH top AS (
     ORDER BY c.seq LIMIT :over
 )
 SELECT 'top' AS kind, value AS seq, NULL AS doc FROM top
+UNION ALL SELECT 'held back', EXTRACT(EPOCH FROM now() - min(created_at))::bigint, NULL
+    FROM seq_reservations
 UNION ALL SELECT CASE WHEN plain THEN 'record' ELSE 'whole record' END, seq, doc
     FROM record_docs
 UNION ALL SELECT 'conflict', seq, doc FROM changed_conflicts
@@ -108,9 +111,13 @@ def _page_from_postgres(conn: Connection, sites: list[str], cursor: int, limit: 
     rows = conn.execute(_PAGE, {"cursor": cursor, "sites": sites, "over": limit + 1,
                                 "deleted": DELETED_FIELD, "awkward": AWKWARD_ESCAPES}).all()
     top = next(int(row.seq) for row in rows if row.kind == "top")
+    held_back_s = next(row.seq for row in rows if row.kind == "held back")
+    if held_back_s is not None and held_back_s > seq_reservations.HELD_BACK_S:
+        seq_reservations.remove_abandoned(conn)     # for the next page: this one is read
     if cursor > top:
         return _cursor_reset(server_hlc).model_dump_json().encode()
-    items = sorted((row for row in rows if row.kind != "top"), key=lambda row: int(row.seq))
+    items = sorted((row for row in rows if row.kind not in ("top", "held back")),
+                   key=lambda row: int(row.seq))
     has_more = len(items) > limit
     items = items[:limit]
     next_cursor = int(items[-1].seq) if has_more else top

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from sync.protocol import SUPPORTED_SCHEMA_VERSIONS, Op, OpKind, OpResult, OpStatus
 from sync.server import schema as t
@@ -72,6 +72,12 @@ def _push_alongside_others(engine: Engine, device_id: str, device_sites: frozens
                 return _push_once(conn, device_id, device_sites, ops)
         except ReservationLost:
             log.warning("push retried: its sequence reservation expired")
+        except IntegrityError:
+            # another device's push carried the same op id at the same moment; merged
+            # again, this push finds it recorded and answers "duplicate"
+            if attempt + 1 == ATTEMPTS:
+                raise
+            log.info("push retried after a concurrent duplicate op id")
         except DBAPIError as exc:
             if getattr(exc.orig, "sqlstate", None) != _DEADLOCK or attempt + 1 == ATTEMPTS:
                 raise

@@ -26,7 +26,6 @@ and retried rather than publishing numbers a puller may already have passed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -50,36 +49,35 @@ class Reservation:
     last_seq: int
 
 
-_RESERVE = sa.text("""
-WITH quick_commit AS (
-    SELECT set_config('synchronous_commit', 'off', true)
-), session AS (
+#: a reservation is abandoned when old, or when the session that took it has ended
+_ABANDONED = """
+r.created_at < now() - make_interval(secs => :ttl)
+OR (r.backend_pid IS NOT NULL AND NOT EXISTS (
+    SELECT 1 FROM pg_stat_activity AS a
+    WHERE a.pid = r.backend_pid
+      AND (a.backend_start IS NULL OR a.backend_start = r.backend_start)))
+"""
+
+_RESERVE = sa.text(f"""
+WITH session AS (
     SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()
 ), abandoned AS (
-    DELETE FROM seq_reservations AS r
-    WHERE r.created_at < :abandoned_before OR (r.backend_pid IS NOT NULL AND NOT EXISTS (
-        SELECT 1 FROM pg_stat_activity AS a
-        WHERE a.pid = r.backend_pid
-          AND (a.backend_start IS NULL OR a.backend_start = r.backend_start)))
+    DELETE FROM seq_reservations AS r WHERE {_ABANDONED}
 ), taken AS (
     UPDATE counter SET value = value + :count WHERE id = 1 RETURNING value
 )
 INSERT INTO seq_reservations (first_seq, last_seq, created_at, backend_pid, backend_start)
-SELECT value - :count + 1, value, :now, session.pid, session.backend_start
-FROM taken CROSS JOIN quick_commit LEFT JOIN session ON true   -- session unseen: TTL only
+SELECT value - :count + 1, value, now(), session.pid, session.backend_start
+FROM taken LEFT JOIN session ON true         -- a session it cannot see: only the TTL counts
 RETURNING id, first_seq, last_seq
 """)
 
 
 def reserve(conn: Connection, count: int) -> Reservation:
-    """Take ``count`` numbers and record them as in flight, in one autocommitted statement.
-    Its commit need not wait for the disk: the push's own commit flushes the log past it,
-    and if that never happens a lost reservation is a lost unused block. Abandoned
-    reservations are removed on the way."""
-    now = datetime.now(UTC)
-    row = conn.execute(_RESERVE, {
-        "count": count, "now": now,
-        "abandoned_before": now - timedelta(seconds=RESERVATION_TTL_S)}).one()
+    """Take ``count`` numbers and record them as in flight, in one autocommitted statement,
+    removing abandoned reservations on the way. Times are the database's, so servers whose
+    clocks disagree agree on a reservation's age."""
+    row = conn.execute(_RESERVE, {"count": count, "ttl": RESERVATION_TTL_S}).one()
     return Reservation(int(row.id), int(row.first_seq), int(row.last_seq))
 
 
@@ -99,6 +97,16 @@ def publish(conn: Connection, reservation: Reservation, writes: WriteBatch) -> N
             raise ReservationLost(
                 f"sequence reservation {reservation.id} expired before commit") from exc
         raise
+
+
+HELD_BACK_S = 5
+
+
+def remove_abandoned(conn: Connection) -> None:
+    """For pulls held back for a while by the same reservation: when no push comes along to
+    reserve (a quiet night), a reservation left by a push that died is removed here."""
+    conn.execute(sa.text(f"DELETE FROM seq_reservations AS r WHERE {_ABANDONED}"),
+                 {"ttl": RESERVATION_TTL_S})
 
 
 def discard(conn: Connection, reservation: Reservation) -> None:

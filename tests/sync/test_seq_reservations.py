@@ -5,6 +5,7 @@ was taken away is retried, never published under numbers a puller may have passe
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -89,12 +90,25 @@ def _reserve_as_a_push_would(conn: sa.Connection, count: int, *, age_s: float = 
     conn.commit()
 
 
+def _end_session(engine: sa.Engine, conn: sa.Connection) -> None:
+    """Close the connection as a killed process would, and wait until its server session
+    is gone (PostgreSQL notices a closed socket a moment later)."""
+    pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+    conn.invalidate()
+    conn.close()
+    deadline = time.monotonic() + 10
+    with engine.connect() as other:
+        while other.execute(sa.text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                            {"pid": pid}).scalar_one():
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+
+
 def test_a_reservation_whose_session_ended_is_removed_at_once(engine: sa.Engine) -> None:
     push_store.push_ops(engine, "before", SITES, new_cases("before", 2))
     dying = engine.connect()
     _reserve_as_a_push_would(dying, 3)         # a push reserved 3 numbers, then its
-    dying.invalidate()                         # server process died: the session ends
-    dying.close()
+    _end_session(engine, dying)                # server process died: the session ends
     push_store.push_ops(engine, "after", SITES, new_cases("after", 2))
     seqs, cursor = pull_all(engine, 0)
     assert seqs == [1, 2, 6, 7]
@@ -155,3 +169,31 @@ def test_a_push_whose_reservation_expired_is_retried(
     assert seqs == sorted(r.server_seq for r in results) == [5, 6, 7, 8]  # 1-4 never used
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(t.ops)).scalar_one() == 4
+
+
+def test_a_quiet_server_clears_a_dead_push_when_pulls_are_held_back(engine: sa.Engine) -> None:
+    push_store.push_ops(engine, "before", SITES, new_cases("before", 2))
+    dying = engine.connect()
+    _reserve_as_a_push_would(dying, 3, age_s=seq_reservations.HELD_BACK_S + 1)
+    _end_session(engine, dying)                # the push's process died; no push follows
+    assert pull_all(engine, 0) == ([1, 2], 2)  # held back; this pull clears the way
+    assert pull_all(engine, 2) == ([], 5)      # the dead block passed over
+
+
+def test_the_same_op_id_from_two_devices_at_once_is_a_duplicate_not_an_error(
+        engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = new_cases("dev-a", 1)
+    push_store.push_ops(engine, "dev-a", SITES, first)
+    copy = first[0].model_copy(update={"device_id": "dev-b", "entity_id": uuid.uuid4()})
+    real = push_store._recorded_results
+    calls = 0
+
+    def blind_once(conn, device_id, ops):  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1                              # as if dev-a's push had not committed yet
+        return {} if calls == 1 else real(conn, device_id, ops)
+
+    monkeypatch.setattr(push_store, "_recorded_results", blind_once)
+    [result] = push_store.push_ops(engine, "dev-b", SITES, [copy])
+    assert calls == 2
+    assert result.status is OpStatus.DUPLICATE
