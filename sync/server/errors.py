@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sync.protocol import ErrorBody
 from sync.server.registry import RegistryError
+from sync.server.seq_reservations import ReservationLost
 
 log = logging.getLogger(__name__)
 REVOKED_HEADER = "LD-Sync-Action"     # "wipe" on a revoked device's responses
@@ -44,6 +45,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(ReservationLost)
+    async def _busy(_request: Request, _exc: ReservationLost) -> JSONResponse:
+        # a push retried five times and still lost its sequence numbers: the client retries
+        return error_response(503, "busy", "the server is busy; try the sync again")
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

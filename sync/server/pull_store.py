@@ -60,32 +60,31 @@ def _cursor_reset(server_hlc: str) -> PullResponse:
 #: record whose fields or versions hold one leaves the database whole and is built in Python.
 AWKWARD_ESCAPES = r"\\u(0000|[dD][89a-fA-F])"
 
-_PAGE = sa.text("""
-WITH top AS (
-    SELECT LEAST(value, COALESCE((SELECT min(first_seq) - 1 FROM seq_reservations), value))
-        AS value
-    FROM counter WHERE id = 1
-), candidates AS (
+_PAGE = sa.text(f"""
+WITH top AS ({seq_reservations.WATERMARK}), candidates AS (
     SELECT DISTINCT s.entity, s.entity_id FROM record_scope AS s
     WHERE s.site_id = ANY(:sites) AND s.seq > :cursor
 ), changed_records AS (
-    SELECT r.*, r.fields::text !~ :awkward AND r.meta::text !~ :awkward AS plain
+    SELECT r.entity, r.entity_id, r.seq           -- narrow rows to sort; the page joins back
     FROM candidates AS k
     JOIN records AS r ON r.entity = k.entity AND r.entity_id = k.entity_id, top
     WHERE r.seq > :cursor AND r.seq <= top.value
     ORDER BY r.seq LIMIT :over
 ), record_docs AS (
-    SELECT r.seq, r.plain, CASE WHEN r.plain THEN json_build_object(
+    SELECT r.seq, p.plain, CASE WHEN p.plain THEN json_build_object(
         'entity', r.entity, 'entity_id', r.entity_id, 'seq', r.seq, 'fields', r.fields,
         'versions', COALESCE((SELECT json_object_agg(m.key, m.value -> 0)
-                              FROM json_each(r.meta) AS m), '{}'::json),
+                              FROM json_each(r.meta) AS m), '{{}}'::json),
         'deleted', COALESCE(json_typeof(r.fields -> :deleted) = 'boolean'
                             AND (r.fields ->> :deleted) = 'true', false)
     ) ELSE json_build_object(
         'entity', r.entity, 'entity_id', r.entity_id, 'seq', r.seq, 'fields', r.fields,
         'meta', r.meta
     ) END::text AS doc
-    FROM changed_records AS r
+    FROM changed_records AS c
+    JOIN records AS r ON r.entity = c.entity AND r.entity_id = c.entity_id
+    CROSS JOIN LATERAL (                             -- only the page's rows are looked at
+        SELECT r.fields::text !~ :awkward AND r.meta::text !~ :awkward AS plain) AS p
 ), changed_conflicts AS (
     SELECT c.seq, json_build_object(
         'conflict_id', c.id, 'seq', c.seq, 'entity', c.entity, 'entity_id', c.entity_id,

@@ -191,8 +191,8 @@ def _precheck(op: Op, device_id: str) -> Outcome | None:
     if op.device_id != device_id:
         return Outcome(OpStatus.REJECTED, error="op device_id is not the signing device")
     if not _storable_names(op):
-        return Outcome(OpStatus.REJECTED, error="entity, clock and field names must be text "
-                                                "without NUL characters or lone surrogates")
+        return Outcome(OpStatus.REJECTED, error="entity, clock, user and field names must be "
+                                                "text without NUL characters or lone surrogates")
     if op.schema_version not in SUPPORTED_SCHEMA_VERSIONS:
         known = ", ".join(str(v) for v in sorted(SUPPORTED_SCHEMA_VERSIONS))
         return Outcome(OpStatus.REJECTED,

@@ -114,13 +114,18 @@ def discard(conn: Connection, reservation: Reservation) -> None:
     conn.execute(sa.delete(t.seq_reservations).where(t.seq_reservations.c.id == reservation.id))
 
 
+#: every number at or below it is committed or was never used: the counter, or just below
+#: the oldest reservation still open (PostgreSQL)
+WATERMARK = """
+SELECT LEAST(value, COALESCE((SELECT min(first_seq) - 1 FROM seq_reservations), value)) AS value
+FROM counter WHERE id = 1
+"""
+
+
 def watermark(conn: Connection) -> int:
-    """The highest number below which every number is committed or never used. (SQLite
-    pushes hold the write lock to commit and reserve nothing: there it is the counter.)"""
+    """`WATERMARK`. (SQLite pushes hold the write lock to commit and reserve nothing: there
+    it is the counter.)"""
     if conn.dialect.name != "postgresql":
         return int(conn.execute(sa.select(t.counter.c.value).where(t.counter.c.id == 1))
                    .scalar_one())
-    oldest = sa.select(sa.func.min(t.seq_reservations.c.first_seq) - 1).scalar_subquery()
-    query = sa.select(sa.func.coalesce(sa.func.least(t.counter.c.value, oldest),
-                                       t.counter.c.value)).where(t.counter.c.id == 1)
-    return int(conn.execute(query).scalar_one())
+    return int(conn.execute(sa.text(WATERMARK)).scalar_one())

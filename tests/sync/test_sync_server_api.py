@@ -20,7 +20,9 @@ from sync.protocol import (
     PushResponse,
     site_id_for,
 )
+from sync.server import routes
 from sync.server import schema as t
+from sync.server.seq_reservations import ReservationLost
 
 SITE = str(site_id_for("Leeds Custody"))
 
@@ -48,6 +50,20 @@ def test_enrolment_binds_sites_and_the_code_is_single_use(harness: Harness) -> N
         enrol(IN_PROCESS_URL, code, "desk 2", transport=harness.bridge)
     with pytest.raises(EnrolmentRefused):
         enrol(IN_PROCESS_URL, "AAAA-BBBB-CCCC-DDDD", "desk 3", transport=harness.bridge)
+
+
+def test_a_push_that_cannot_keep_its_numbers_is_busy_not_an_error(
+        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    def always_lost(*_args: object) -> object:
+        raise ReservationLost("sequence reservation 1 expired before commit")
+
+    monkeypatch.setattr(routes, "push_ops", always_lost)
+    replica, client = harness.replica("Leeds Custody")
+    replica.upsert("case", uuid.uuid4(), {"status": "open"}, sites=[SITE])
+    body = json.dumps(PushRequest(ops=replica.pending_ops(10)).model_dump(mode="json")).encode()
+    response = client.session._send("POST", "/v1/push", body)
+    assert response.status_code == 503                 # a status the client retries
+    assert response.json()["error"] == "busy"
 
 
 def test_repeated_push_returns_the_recorded_result(harness: Harness) -> None:

@@ -37,6 +37,7 @@ class AnswerEditor(QWidget):
     changed = Signal(object)
 
     def set_value(self, value: Any) -> None:
+        """Show a stored answer; each editor kind provides it (a hook, not a stub)."""
         raise NotImplementedError
 
     def pick(self, number: int) -> bool:

@@ -101,6 +101,7 @@ class FormDialog(QDialog):
         return widget
 
     def submit(self) -> Any:   # pragma: no cover - every dialog overrides it
+        """Save the form through the services; each dialog provides it (a hook)."""
         raise NotImplementedError
 
     def show_error(self, message: str) -> None:

@@ -14,6 +14,7 @@ class ReadOnlyTable(QAbstractTableModel):
     COLUMNS: ClassVar[list[str]] = []
 
     def _count(self) -> int:
+        """How many rows; each model provides it (a hook, not a stub)."""
         raise NotImplementedError
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -43,6 +44,7 @@ class LazyPages:
         self._loaded().extend(first or [])
 
     def _loaded(self) -> list[Any]:
+        """The model's list of rows fetched so far; each model provides it (a hook)."""
         raise NotImplementedError
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
