@@ -1,4 +1,4 @@
-"""`ld-sync-server`: serve, enrol-code, devices, revoke."""
+"""`ld-sync-server`: serve, enrol-code, admin-code, devices, revoke."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from sync.server import registry
+from sync.server import authority, registry
 from sync.server.database import make_engine, migrate
+from sync.server.registry import RegistryError
 from sync.server.settings import DATABASE_URL_ENV, HOME_ENV, ServerSettings, default_data_dir
 
 
@@ -49,6 +50,18 @@ def _enrol_code(args: argparse.Namespace) -> int:
     code = registry.issue_enrol_code(_engine(args), args.site, expires_minutes=args.expires)
     print(f"One-time enrolment code for {', '.join(args.site)} "
           f"(expires in {args.expires} minutes):")
+    print(code)
+    return 0
+
+
+def _admin_code(args: argparse.Namespace) -> int:
+    try:
+        code = authority.issue_admin_code(_engine(args), expires_minutes=args.expires)
+    except RegistryError as exc:
+        print(exc.detail, file=sys.stderr)
+        return 1
+    print(f"One-time code to register the first administrator (expires in {args.expires} "
+          "minutes); enter it in the first workstation's set-up or `ld-admin authority`:")
     print(code)
     return 0
 
@@ -98,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument("--site", action="append", required=True, help="site name (repeatable)")
     code.add_argument("--expires", type=int, default=60, help="minutes (default 60)")
     code.set_defaults(func=_enrol_code)
+
+    admin = commands.add_parser("admin-code", parents=[store],
+                                help="issue the one-time code that registers the first "
+                                     "administrator's key (refused once one exists)")
+    admin.add_argument("--expires", type=int, default=60, help="minutes (default 60)")
+    admin.set_defaults(func=_admin_code)
 
     devices = commands.add_parser("devices", parents=[store], help="list enrolled devices")
     devices.add_argument("--json", action="store_true")

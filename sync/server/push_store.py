@@ -19,6 +19,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sync.protocol import SUPPORTED_SCHEMA_VERSIONS, Op, OpKind, OpResult, OpStatus
 from sync.server import schema as t
 from sync.server import seq_reservations
+from sync.server.authority import Authority
 from sync.server.batch_sql import WriteBatch, one_of
 from sync.server.merge import (
     ConflictRow,
@@ -152,6 +153,7 @@ def _merge(conn: Connection, device_id: str, device_sites: frozenset[str], ops: 
            ) -> tuple[WorkingSet, list[OpResult], list[tuple[Op, OpResult]]]:
     recorded = _recorded_results(conn, device_id, ops)
     ws = _load_working_set(conn, keys, base)
+    authority = Authority.load(conn, ops)
     results: list[OpResult] = []
     accepted: list[tuple[Op, OpResult]] = []
     for op in ops:
@@ -159,13 +161,16 @@ def _merge(conn: Connection, device_id: str, device_sites: frozenset[str], ops: 
         if previous is not None:
             results.append(previous.model_copy(update={"status": OpStatus.DUPLICATE}))
             continue
-        outcome = _precheck(op, device_id) or apply_op(ws, op, device_sites)
+        outcome = (_precheck(op, device_id) or _unauthorised(authority, op)
+                   or apply_op(ws, op, device_sites))
         result = OpResult(op_id=op.op_id, device_seq=op.device_seq, status=outcome.status,
                           server_seq=outcome.server_seq,
                           conflict_ids=outcome.conflict_ids,  # type: ignore[arg-type]
                           error=outcome.error)
         results.append(result)
         if outcome.status is not OpStatus.REJECTED:
+            if authority is not None:
+                authority.accepted(op)
             recorded[("seq", op.device_seq)] = recorded[("op", str(op.op_id))] = result
             accepted.append((op, result))
     return ws, results, accepted
@@ -198,6 +203,12 @@ def _precheck(op: Op, device_id: str) -> Outcome | None:
         return Outcome(OpStatus.REJECTED,
                        error=f"unknown schema version {op.schema_version}; server knows {known}")
     return None
+
+
+def _unauthorised(authority: Authority | None, op: Op) -> Outcome | None:
+    """Directory changes, decisions and sign-offs need a signature (`authority`)."""
+    refusal = authority.refusal(op) if authority is not None else None
+    return None if refusal is None else Outcome(OpStatus.REJECTED, error=refusal)
 
 
 def _storable_names(op: Op) -> bool:
