@@ -10,9 +10,12 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from ld_desktop.domain.roles import Permission, Role, may, require
 from ld_desktop.services.change_bus import ChangeBus
 from ld_desktop.services.lookup_errors import SessionLocked as SessionLocked
+from ld_desktop.services.personal_keys import register_at_unlock
 from ld_desktop.services.views import SiteView, StaffView
 from ld_desktop.store.errors import UnknownUser
 from ld_desktop.store.keyslots import KeySlotFile
@@ -43,9 +46,12 @@ if TYPE_CHECKING:
 class UserSession:
     def __init__(
         self, store: Store, slots: KeySlotFile, user: StaffView, data_key: bytes,
-        sites: list[SiteView],
+        sites: list[SiteView], signing_key: Ed25519PrivateKey | None = None,
     ) -> None:
         self._store: Store | None = store
+        # the user's personal key (from their key slot): signs their directory changes,
+        # conflict decisions and screening sign-offs
+        self._signing_key = signing_key
         self._slots = slots
         self._data_key: bytes | None = data_key
         self.user = user
@@ -58,9 +64,11 @@ class UserSession:
 
     @classmethod
     def start(
-        cls, store: Store, slots: KeySlotFile, username: str, data_key: bytes, guard: UnlockGuard
+        cls, store: Store, slots: KeySlotFile, username: str, data_key: bytes, guard: UnlockGuard,
+        signing_key: Ed25519PrivateKey | None = None,
     ) -> UserSession:
         pending = guard.take_pending_events()
+        store.set_signer(username, signing_key)
         with store.unit_of_work(username) as uow:
             staff = find_staff(uow.session, username)
             if staff is None or not staff.active:
@@ -75,6 +83,8 @@ class UserSession:
                     },
                 )
             uow.audit("unlock", detail={"username": staff.username})
+            if signing_key is not None:
+                register_at_unlock(uow, staff, signing_key)
             user = StaffView(
                 username=staff.username,
                 display_name=staff.display_name,
@@ -88,7 +98,7 @@ class UserSession:
                 if str(s.id) in staff.site_ids
             ]
         guard.clear_pending(len(pending))
-        return cls(store, slots, user, data_key, sites)
+        return cls(store, slots, user, data_key, sites, signing_key)
 
     # ------------------------------------------------------------------ state
     @property
@@ -106,6 +116,10 @@ class UserSession:
         if self._data_key is None:
             raise SessionLocked()
         return self._data_key
+
+    @property
+    def signing_key(self) -> Ed25519PrivateKey | None:
+        return None if self._data_key is None else self._signing_key
 
     @property
     def is_locked(self) -> bool:
@@ -131,6 +145,7 @@ class UserSession:
             self._store.close()
             self._store = None
             self._data_key = None
+            self._signing_key = None
 
     def now(self) -> datetime:
         from ld_desktop.store.models import utcnow

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from ld_desktop.domain.roles import Permission
+from ld_desktop.services.service_authority import AuthorityService
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
 from ld_desktop.store.models import Site
@@ -160,6 +161,9 @@ class SyncService:
                             transport=self._transport, verify=self._verify, progress=progress,
                             cancel=cancel)
         try:
+            # pin the first administrator's key before pulling records signed under it
+            AuthorityService(self._s, transport=self._transport,
+                             verify=self._verify).pin_from_server(credentials)
             with client:
                 report = client.sync()
         except (DeviceRevoked, NotEnrolled) as exc:

@@ -75,10 +75,14 @@ class Workstation:
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         data_key = os.urandom(32)
         slots = KeySlotFile.create(self.keyslot_path)
+        from ld_desktop.services.personal_keys import new_personal_key
         from ld_desktop.store.models import Site, StaffMember
         from ld_desktop.store.store import Store
+        from sync.op_signing import public_key_text
 
+        seed, admin_key = new_personal_key()
         store = Store.create(self.data_dir, data_key, service_name.strip())
+        store.set_signer(admin_username, admin_key)   # the directory is signed from the start
         try:
             with store.unit_of_work(admin_username) as uow:
                 site_ids = []
@@ -93,11 +97,13 @@ class Workstation:
                         display_name=admin_display_name or admin_username,
                         role=Role.ADMIN.value,
                         site_ids=site_ids,
+                        signing_keys=[public_key_text(admin_key)],
                     )
                 )
                 uow.audit("store-initialised", detail={"sites": len(site_ids)})
                 uow.audit("user-added", detail={"username": admin_username, "role": "admin"})
             slots.set_user_slot(admin_username, admin_passphrase, data_key)
+            slots.set_signing_key(admin_username, admin_passphrase, seed)
             code = slots.new_recovery_slot(data_key)
         except BaseException:
             store.close()
@@ -121,16 +127,21 @@ class Workstation:
         slots = self._slots()
         self.guard.check(username)
         try:
-            data_key = slots.unwrap_for_user(username, passphrase)
+            data_key, seed = slots.open_user_slot(username, passphrase)
         except WrongPassphrase:
             self.guard.record_failure(username)
             raise
+        from ld_desktop.services.personal_keys import key_from_seed, new_personal_key
         from ld_desktop.services.session import UserSession
         from ld_desktop.store.store import Store
 
+        if seed is None:   # a user from before personal keys: made now, while we can wrap it
+            seed, _key = new_personal_key()
+            slots.set_signing_key(username, passphrase, seed)
         store = Store.open(self.data_dir, data_key)
         try:
-            session = UserSession.start(store, slots, username, data_key, self.guard)
+            session = UserSession.start(store, slots, username, data_key, self.guard,
+                                        key_from_seed(seed))
         except BaseException:
             store.close()
             raise

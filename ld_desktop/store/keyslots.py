@@ -40,9 +40,16 @@ class KeySlot:
     kdf: KdfParams
     nonce: bytes
     wrapped_key: bytes
+    # The user's personal Ed25519 signing key (issue 12): nonce + AES-GCM of its 32-byte seed
+    # under the same passphrase-derived key, bound to slot id and username (signing_key_ad).
+    signing_key: bytes | None = None
 
     def associated_data(self, database_id: str) -> bytes:
         return f"{FORMAT}/v{FORMAT_VERSION}|{database_id}|{self.slot_id}|{self.kind}".encode()
+
+    def signing_key_ad(self, database_id: str) -> bytes:
+        return (f"{FORMAT}/v{FORMAT_VERSION}/signing-key|{database_id}|{self.slot_id}|"
+                f"{(self.username or '').casefold()}").encode()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +60,7 @@ class KeySlot:
             "kdf": self.kdf.to_json(),
             "nonce": self.nonce.hex(),
             "wrapped_key": self.wrapped_key.hex(),
+            **({"signing_key": self.signing_key.hex()} if self.signing_key else {}),
         }
 
     @classmethod
@@ -65,6 +73,7 @@ class KeySlot:
             kdf=KdfParams.from_json(data["kdf"]),
             nonce=bytes.fromhex(data["nonce"]),
             wrapped_key=bytes.fromhex(data["wrapped_key"]),
+            signing_key=bytes.fromhex(data["signing_key"]) if data.get("signing_key") else None,
         )
 
 
@@ -144,6 +153,39 @@ class KeySlotFile:
             )
         except InvalidTag:
             raise WrongPassphrase() from None
+
+    def open_user_slot(self, username: str, passphrase: str) -> tuple[bytes, bytes | None]:
+        """The data key and the user's signing-key seed (None if their slot has none yet),
+        from one key derivation."""
+        slot = self._user_slot(username)
+        if slot is None:
+            KdfParams(*FAST_PROFILE, salt=os.urandom(16)).derive(passphrase)
+            raise WrongPassphrase()
+        wrapping_key = slot.kdf.derive(passphrase)
+        try:
+            data_key = AESGCM(wrapping_key).decrypt(
+                slot.nonce, slot.wrapped_key, slot.associated_data(self.database_id))
+            seed = None if slot.signing_key is None else AESGCM(wrapping_key).decrypt(
+                slot.signing_key[:12], slot.signing_key[12:], slot.signing_key_ad(self.database_id))
+        except InvalidTag:
+            raise WrongPassphrase() from None
+        return data_key, seed
+
+    def set_signing_key(self, username: str, passphrase: str, seed: bytes) -> None:
+        """Keep (or replace) the user's signing key in their slot, wrapped like the data key."""
+        slot = self._user_slot(username)
+        if slot is None:
+            raise WrongPassphrase()
+        wrapping_key = slot.kdf.derive(passphrase)
+        try:   # the passphrase must open the slot: never wrap under a key that does not
+            AESGCM(wrapping_key).decrypt(slot.nonce, slot.wrapped_key,
+                                         slot.associated_data(self.database_id))
+        except InvalidTag:
+            raise WrongPassphrase() from None
+        nonce = os.urandom(12)
+        slot.signing_key = nonce + AESGCM(wrapping_key).encrypt(
+            nonce, seed, slot.signing_key_ad(self.database_id))
+        self.save()
 
     # ------------------------------------------------------------------ changing slots
     def set_user_slot(self, username: str, passphrase: str, data_key: bytes) -> None:

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,7 +37,7 @@ class UnitOfWork:
     def __init__(self, session: Session, store: Store, user: str) -> None:
         self.session = session
         self.user = user
-        self.changes = ChangeLog(session, store.clock, user)
+        self.changes = ChangeLog(session, store.clock, user, store.signer_for(user))
         self._audit = store.audit_log
 
     def audit(
@@ -73,6 +74,16 @@ class Store:
         self.clock = HybridLogicalClock(device.device_id)
         if device.last_hlc:  # never run backwards after a restart or a clock change
             self.clock.observe(Timestamp.decode(device.last_hlc))
+        # the unlocked user's personal key: signs their directory changes, decisions, sign-offs
+        self._signer: tuple[str, Ed25519PrivateKey] | None = None
+
+    def set_signer(self, username: str, key: Ed25519PrivateKey | None) -> None:
+        self._signer = None if key is None else (username, key)
+
+    def signer_for(self, username: str) -> Ed25519PrivateKey | None:
+        if self._signer is None or self._signer[0].casefold() != username.casefold():
+            return None
+        return self._signer[1]
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -153,6 +164,7 @@ class Store:
         if self._engine is not None:
             self._engine.dispose()
         self._engine = None
+        self._signer = None
         self._audit_key = b""
         self.audit_log = AuditLog(b"", self.device_id)
 

@@ -1,0 +1,72 @@
+"""Users' personal signing keys (issue 12, item 2).
+
+Each user has an Ed25519 key, made with them (or, for a user from before keys, at their next
+unlock, when their passphrase is at hand) and kept wrapped in their key slot. Its public half
+goes into their staff record, a change an administrator signs: an administrator's own new key
+is added under their own signature (which the server accepts for the first administrator, or
+once another administrator has approved it); anyone else's waits here until an administrator
+unlocks this workstation and approves it by signing the change.
+"""
+
+from __future__ import annotations
+
+import os
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from ld_desktop.domain.roles import Role
+from ld_desktop.store.models import StaffMember
+from ld_desktop.store.staff_queries import find_staff, get_setting, put_setting
+from ld_desktop.store.store import UnitOfWork
+from sync.op_signing import fingerprint, load_public_key, public_key_text
+
+PENDING_KEYS = "signing-keys-awaiting-approval"
+
+
+def new_personal_key() -> tuple[bytes, Ed25519PrivateKey]:
+    seed = os.urandom(32)
+    return seed, Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def key_from_seed(seed: bytes) -> Ed25519PrivateKey:
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def check_public_key(public_key: str) -> str:
+    """The key as kept (base64 of 32 bytes), or ValueError with a clear message."""
+    cleaned = public_key.strip()
+    try:
+        load_public_key(cleaned)
+    except ValueError:
+        raise ValueError("That is not a personal key: expected 44 characters of base64, as "
+                         "shown by 'ld-admin keys show' on the user's workstation.") from None
+    return cleaned
+
+
+def add_key(uow: UnitOfWork, member: StaffMember, public_key: str) -> bool:
+    """Add a key to a member's record (signed by the unit of work's user); False if there."""
+    if public_key in member.signing_keys:
+        return False
+    uow.changes.update(member, {"signing_keys": [*member.signing_keys, public_key]})
+    uow.audit("signing-key-added", entity="staff", entity_id=member.id,
+              detail={"username": member.username, "key": fingerprint(public_key)})
+    return True
+
+
+def register_at_unlock(uow: UnitOfWork, member: StaffMember, key: Ed25519PrivateKey) -> None:
+    """The unlocking user's key reaches their record: an administrator signs their own, and
+    approves keys waiting on this workstation; anyone else's waits for an administrator."""
+    public = public_key_text(key)
+    pending = get_setting(uow.session, PENDING_KEYS) or {}
+    if member.role == Role.ADMIN.value:
+        add_key(uow, member, public)
+        for username, waiting in sorted(pending.items()):
+            other = find_staff(uow.session, username)
+            if other is not None and other.active:
+                add_key(uow, other, waiting)
+        if pending:
+            put_setting(uow.session, PENDING_KEYS, {})
+    elif public not in member.signing_keys and pending.get(member.username) != public:
+        put_setting(uow.session, PENDING_KEYS, {**pending, member.username: public})
+        uow.audit("signing-key-awaiting-approval",
+                  detail={"username": member.username, "key": fingerprint(public)})
