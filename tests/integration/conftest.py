@@ -16,8 +16,8 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.workstation import Workstation
 from sync.server.app import create_app
-from sync.server.database import make_engine
 from sync.server.authority import issue_admin_code
+from sync.server.database import make_engine
 from sync.server.registry import issue_enrol_code
 from sync.server.settings import ServerSettings
 
