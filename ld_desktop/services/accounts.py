@@ -21,6 +21,8 @@ from ld_desktop.store.key_rotation import Progress, RotationResult, rotate
 from ld_desktop.store.models import StaffMember
 from ld_desktop.store.staff_queries import all_staff, find_staff
 
+__all__ = ["AccountService", "Progress", "RotationResult", "UserExists"]
+
 
 class UserExists(ValueError):
     def __init__(self, username: str) -> None:

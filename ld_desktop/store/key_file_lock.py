@@ -14,15 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ld_desktop.store.errors import StoreError
+from ld_desktop.store.errors import KeyFileBusy
 
 LOCK_FILE = "keyslots.lock"
 
 
-class KeyFileBusy(StoreError):
-    def __init__(self) -> None:
-        super().__init__("The workstation's keys are being changed by another program. "
-                         "Try again in a minute.")
 
 
 @contextmanager

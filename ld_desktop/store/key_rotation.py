@@ -26,7 +26,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ld_desktop.store.errors import KeySlotFileCorrupt, NotADatabase, StoreError, WrongKey
+from ld_desktop.store.errors import (
+    KeySlotFileCorrupt,
+    KeySlotTampered,
+    NotADatabase,
+    RotationInterrupted,
+    WrongKey,
+)
 from ld_desktop.store.files import DATABASE_FILE
 from ld_desktop.store.key_file_lock import key_file_lock
 from ld_desktop.store.keyslots import KeySlotFile, OpenedSlot, PendingGeneration
@@ -41,17 +47,8 @@ def _no_progress(done: int, total: int, what: str) -> None:
     return None
 
 
-class KeySlotTampered(StoreError):
-    def __init__(self, who: str) -> None:
-        super().__init__(
-            f"The key slot of {who} has been altered outside L&D Desktop, so the keys were "
-            "not rotated. Restore keyslots.json from backup, or remove and re-add that user.")
 
 
-class RotationInterrupted(StoreError):
-    def __init__(self) -> None:
-        super().__init__("An earlier key rotation was interrupted. Lock, unlock again (that "
-                         "finishes it) and then rotate the keys.")
 
 
 @dataclass

@@ -51,7 +51,7 @@ from ld_desktop.store.atomic_file import write_atomically
 from ld_desktop.store.errors import (
     KeySlotFileCorrupt,
     KeySlotFileMissing,
-    StoreError,
+    KeysRotatedElsewhere,
     WrongPassphrase,
 )
 from ld_desktop.store.kdf import FAST_PROFILE, KdfParams, new_params
@@ -200,10 +200,6 @@ def _sealed_from(m: SealedModel) -> SealedKey:
                      bytes.fromhex(m.ciphertext))
 
 
-class KeysRotatedElsewhere(StoreError):
-    def __init__(self) -> None:
-        super().__init__("The workstation's keys were rotated by another program while you "
-                         "were working. Lock and unlock again, then repeat this change.")
 
 
 def new_recovery_code() -> str:
