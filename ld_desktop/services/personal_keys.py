@@ -13,14 +13,17 @@ from __future__ import annotations
 import os
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ld_desktop.domain.roles import Role
+from ld_desktop.store.keyslots import OpenedSlot
 from ld_desktop.store.models import StaffMember
 from ld_desktop.store.staff_queries import find_staff, get_setting, put_setting
 from ld_desktop.store.store import UnitOfWork
 from sync.op_signing import fingerprint, load_public_key, public_key_text
 
 PENDING_KEYS = "signing-keys-awaiting-approval"
+SIGNING_KEY = "ed25519"   # its name in the key slot's private bundle (store/keyslots.py)
 
 
 def new_personal_key() -> tuple[bytes, Ed25519PrivateKey]:
@@ -30,6 +33,21 @@ def new_personal_key() -> tuple[bytes, Ed25519PrivateKey]:
 
 def key_from_seed(seed: bytes) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def public_key_raw(key: Ed25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def personal_key_of(opened: OpenedSlot) -> tuple[Ed25519PrivateKey, bytes | None]:
+    """The key kept in an opened slot's bundle; or a new one, put in the bundle (the caller
+    saves it into the slot) and returned with its seed."""
+    seed = opened.bundle.get(SIGNING_KEY)
+    if seed is not None:
+        return key_from_seed(bytes(seed)), None
+    new_seed, key = new_personal_key()
+    opened.bundle[SIGNING_KEY] = bytearray(new_seed)
+    return key, new_seed
 
 
 def check_public_key(public_key: str) -> str:

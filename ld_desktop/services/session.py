@@ -1,7 +1,9 @@
 """An unlocked session: one user, one open store, the services they may use.
 
-Locking (on demand, after idle minutes, on OS sleep) audits the lock, then drops the engine
-and the data key. Resuming is a new unlock.
+The user is the one the opened key slot is bound to (username and role are part of the
+slot's authenticated data), never the name typed or the slot's label. Locking (on demand,
+after idle minutes, on OS sleep) audits the lock, then drops the engine and overwrites the
+data key (a bytearray). Resuming is a new unlock.
 """
 
 from __future__ import annotations
@@ -15,10 +17,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from ld_desktop.domain.roles import Permission, Role, may, require
 from ld_desktop.services.change_bus import ChangeBus
 from ld_desktop.services.lookup_errors import SessionLocked as SessionLocked
-from ld_desktop.services.personal_keys import register_at_unlock
+from ld_desktop.services.personal_keys import (
+    SIGNING_KEY,
+    personal_key_of,
+    public_key_raw,
+    register_at_unlock,
+)
 from ld_desktop.services.views import SiteView, StaffView
 from ld_desktop.store.errors import UnknownUser
-from ld_desktop.store.keyslots import KeySlotFile
+from ld_desktop.store.keyslots import KeySlotFile, OpenedSlot
 from ld_desktop.store.staff_queries import all_sites, find_staff
 from ld_desktop.store.store import Store
 from ld_desktop.store.unlock_guard import UnlockGuard
@@ -45,7 +52,7 @@ if TYPE_CHECKING:
 
 class UserSession:
     def __init__(
-        self, store: Store, slots: KeySlotFile, user: StaffView, data_key: bytes,
+        self, store: Store, slots: KeySlotFile, user: StaffView, data_key: bytearray,
         sites: list[SiteView], signing_key: Ed25519PrivateKey | None = None,
     ) -> None:
         self._store: Store | None = store
@@ -53,7 +60,7 @@ class UserSession:
         # conflict decisions and screening sign-offs
         self._signing_key = signing_key
         self._slots = slots
-        self._data_key: bytes | None = data_key
+        self._data_key: bytearray | None = data_key
         self.user = user
         self.sites = sites
         self.bus = ChangeBus()
@@ -64,15 +71,31 @@ class UserSession:
 
     @classmethod
     def start(
-        cls, store: Store, slots: KeySlotFile, username: str, data_key: bytes, guard: UnlockGuard,
-        signing_key: Ed25519PrivateKey | None = None,
+        cls, store: Store, slots: KeySlotFile, opened: OpenedSlot, data_key: bytearray,
+        guard: UnlockGuard,
     ) -> UserSession:
+        username = opened.username or ""
         pending = guard.take_pending_events()
+        # the user's personal key, from their slot; a user from before personal keys gets one
+        # now, kept in their slot while the passphrase's key is at hand
+        signing_key, new_seed = personal_key_of(opened)
         store.set_signer(username, signing_key)
         with store.unit_of_work(username) as uow:
             staff = find_staff(uow.session, username)
             if staff is None or not staff.active:
                 raise UnknownUser(username)
+            if opened.legacy or opened.role != staff.role:
+                # A version-1 slot, or a role changed since the slot was made: bind the slot
+                # to the staff record's role now, while the passphrase's key is at hand.
+                with slots.editing():
+                    slots.rebind_user_slot(opened, staff.username, staff.role, data_key)
+                uow.audit("key-slot-bound", detail={
+                    "username": staff.username, "role": staff.role,
+                    "was": "version-1 slot" if opened.legacy else opened.role})
+            elif new_seed is not None:   # (a rebind above keeps the new key in the bundle)
+                with slots.editing():
+                    slots.add_private_key(opened, SIGNING_KEY, new_seed,
+                                          public_key_raw(signing_key), data_key)
             for event in pending:  # failures before the store could be opened
                 uow.audit(
                     event["event"],
@@ -83,8 +106,7 @@ class UserSession:
                     },
                 )
             uow.audit("unlock", detail={"username": staff.username})
-            if signing_key is not None:
-                register_at_unlock(uow, staff, signing_key)
+            register_at_unlock(uow, staff, signing_key)
             user = StaffView(
                 username=staff.username,
                 display_name=staff.display_name,
@@ -112,7 +134,7 @@ class UserSession:
         return self._slots
 
     @property
-    def data_key(self) -> bytes:
+    def data_key(self) -> bytearray:
         if self._data_key is None:
             raise SessionLocked()
         return self._data_key
@@ -144,8 +166,17 @@ class UserSession:
         finally:
             self._store.close()
             self._store = None
+            if self._data_key is not None:
+                self._data_key[:] = bytes(len(self._data_key))
             self._data_key = None
             self._signing_key = None
+
+    def replace_data_key(self, new_key: bytearray) -> None:
+        """After a key rotation: the store already uses ``new_key``; wipe the old one."""
+        old = self._data_key
+        self._data_key = new_key
+        if old is not None and old is not new_key:
+            old[:] = bytes(len(old))
 
     def now(self) -> datetime:
         from ld_desktop.store.models import utcnow

@@ -20,14 +20,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ld_desktop.store.audit import AuditLog, audit_key
 from ld_desktop.store.change_log import ChangeLog
-from ld_desktop.store.engine import integrity_problems, open_engine
+from ld_desktop.store.engine import integrity_problems, open_engine, open_raw_connection
 from ld_desktop.store.errors import classify
 from ld_desktop.store.files import DATABASE_FILE, KEYSLOT_FILE
+from ld_desktop.store.key_material import execute_key_pragma
 from ld_desktop.store.migrations.runner import upgrade_to_head
-from ld_desktop.store.models import DeviceState
+from ld_desktop.store.models import DeviceState, Setting
 from sync.hlc import HybridLogicalClock, Timestamp
 
 DbSession = Session  # what services may name in type hints without importing SQLAlchemy
+# The audit chain's MAC key, kept in the database from the first key rotation on, so the
+# chain made under earlier data keys still verifies (audit.audit_key of the first key).
+AUDIT_KEY_SETTING = "audit-mac-key"
 __all__ = ["DATABASE_FILE", "KEYSLOT_FILE", "DbSession", "Store", "UnitOfWork"]
 
 
@@ -61,16 +65,19 @@ class UnitOfWork:
 
 
 class Store:
-    def __init__(self, engine: Engine, data_key: bytes, device: DeviceState) -> None:
+    def __init__(self, engine: Engine, data_key: bytearray, device: DeviceState,
+                 data_dir: Path, stored_audit_key: bytes | None = None) -> None:
         self._engine: Engine | None = engine
+        self._data_dir = data_dir
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(
             engine.execution_options(ld_mode="read"), expire_on_commit=False
         )
+        self._data_key = data_key
         self.device_id = device.device_id
         self.service_name = device.service_name
-        self.audit_log = AuditLog(audit_key(data_key), device.device_id)
-        self._audit_key = audit_key(data_key)
+        self._audit_key = stored_audit_key or audit_key(bytes(data_key))
+        self.audit_log = AuditLog(self._audit_key, device.device_id)
         self.clock = HybridLogicalClock(device.device_id)
         if device.last_hlc:  # never run backwards after a restart or a clock change
             self.clock.observe(Timestamp.decode(device.last_hlc))
@@ -87,7 +94,7 @@ class Store:
 
     # ------------------------------------------------------------------ opening
     @classmethod
-    def create(cls, data_dir: Path, data_key: bytes, service_name: str) -> Store:
+    def create(cls, data_dir: Path, data_key: bytearray, service_name: str) -> Store:
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         engine = open_engine(data_dir / DATABASE_FILE, data_key, expect_existing=False)
         try:
@@ -100,10 +107,10 @@ class Store:
         except Exception as exc:
             engine.dispose()
             raise classify(exc) from None
-        return cls(engine, data_key, device)
+        return cls(engine, data_key, device, data_dir)
 
     @classmethod
-    def open(cls, data_dir: Path, data_key: bytes) -> Store:
+    def open(cls, data_dir: Path, data_key: bytearray) -> Store:
         engine = open_engine(data_dir / DATABASE_FILE, data_key, expect_existing=True)
         try:
             upgrade_to_head(engine)
@@ -112,10 +119,12 @@ class Store:
                 if device is None:
                     raise SQLAlchemyError("device state row missing")
                 session.expunge(device)
+                stored = session.get(Setting, AUDIT_KEY_SETTING)
+                stored_key = bytes.fromhex(stored.value["key"]) if stored is not None else None
         except Exception as exc:
             engine.dispose()
             raise classify(exc) from None
-        return cls(engine, data_key, device)
+        return cls(engine, data_key, device, data_dir, stored_key)
 
     # ------------------------------------------------------------------ use
     @property
@@ -159,6 +168,46 @@ class Store:
         except SQLAlchemyError as exc:
             return [str(classify(exc))]
 
+    @property
+    def data_dir(self) -> Path:
+        return self._data_dir
+
+    def rekey(self, new_key: bytearray) -> None:
+        """Re-encrypt the whole database under ``new_key`` (SQLCipher ``PRAGMA rekey``).
+
+        Every pooled connection is closed first (they hold the old key). The WAL is
+        checkpointed, then the re-key writes every page, newly encrypted, into the WAL as one
+        transaction: killed before its commit frame, the database still opens with the old
+        key; after it, with the new one (and never with both: the old key fails on page 1).
+        The audit chain's MAC key is kept in the database first, so the chain still verifies.
+        """
+        engine = self.engine
+        with self.unit_of_work("system") as uow:
+            if uow.session.get(Setting, AUDIT_KEY_SETTING) is None:
+                uow.session.add(Setting(key=AUDIT_KEY_SETTING,
+                                        value={"key": self._audit_key.hex()}))
+        engine.dispose()
+        self._engine = None
+        path = self._data_dir / DATABASE_FILE
+        conn = open_raw_connection(path, self._data_key)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            execute_key_pragma(conn, "rekey", new_key)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            # Overwrite the old-key pages in the main file too (the WAL holds them till then)
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        finally:
+            conn.close()
+        self._replace_engine(new_key)
+
+    def _replace_engine(self, new_key: bytearray) -> None:
+        engine = open_engine(self._data_dir / DATABASE_FILE, new_key, expect_existing=True)
+        self._engine = engine
+        self._data_key = new_key
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            engine.execution_options(ld_mode="read"), expire_on_commit=False)
+
     def close(self) -> None:
         """Lock: drop the engine (closing every connection) and the keys."""
         if self._engine is not None:
@@ -166,6 +215,7 @@ class Store:
         self._engine = None
         self._signer = None
         self._audit_key = b""
+        self._data_key = bytearray()  # the session owns (and clears) the key itself
         self.audit_log = AuditLog(b"", self.device_id)
 
     @property
