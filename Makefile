@@ -12,10 +12,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# Before the window opens: the system libraries Qt's xcb plugin needs (installed as root on
+# Debian/Ubuntu, otherwise the one command to run is printed). --screenshot runs off-screen.
 run: $(STAMP)
+	@case "$(ARGS)" in *--screenshot*) ;; *) $(BIN)/python -m ld_desktop.system_libraries --install ;; esac
 	$(BIN)/ld-desktop $(ARGS)
 
 demo: $(STAMP)
+	@$(BIN)/python -m ld_desktop.system_libraries --install
 	$(BIN)/ld-desktop --demo
 
 lint: $(STAMP)

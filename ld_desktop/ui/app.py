@@ -45,6 +45,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    elif QApplication.instance() is None:
+        # Qt aborts the process when its window plugin cannot load; say why and stop instead.
+        from ld_desktop.system_libraries import main as check_system_libraries
+
+        status = check_system_libraries([])
+        if status:
+            return status
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     from ld_desktop.ui.gui_thread_gc import GuiThreadCollector
