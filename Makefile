@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run demo test lint typecheck layers unit bench screenshots clean
+.PHONY: run demo test lint typecheck layers unit bench screenshots package clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,5 +45,14 @@ screenshots: $(STAMP)
 		QT_QPA_PLATFORM=offscreen $(BIN)/python -m ld_desktop.ui.app --demo \
 			--screenshot docs/screenshots/$$page.png --page $$page || exit 1; done
 
+# The one-folder PyInstaller bundle in dist/ld-desktop, then its self-test run inside it in a
+# clean environment (store + migrations, an instrument, a PDF, a sync on loopback).
+package: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[package]'
+	LANG=C.UTF-8 $(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist \
+		--workpath build/pyinstaller packaging/ld-desktop.spec
+	env -i PATH="$$PATH" LANG=C.UTF-8 dist/ld-desktop/ld-desktop --self-test
+	@du -sh dist/ld-desktop
+
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist *.egg-info

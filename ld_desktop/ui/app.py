@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--page", choices=PAGES, default="caseload")
     parser.add_argument("--high-contrast", action="store_true")
     parser.add_argument("--font-scale", type=float, default=1.0)
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation headless (store, instrument, PDF, "
+                             "sync on loopback) and exit 0 if it works")
     return parser
 
 
@@ -43,6 +46,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("ld-desktop: --screenshot needs --demo (it never shows real data).",
               file=sys.stderr)
         return 2
+    if args.self_test:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from ld_desktop.ui.self_test import run_self_test
+
+        if sys.stdout is not None:
+            return run_self_test(sys.stdout)
+        # A windowed Windows build has no console: the report goes to a file beside the temp.
+        import tempfile
+
+        report = Path(tempfile.gettempdir()) / "ld-desktop-self-test.txt"
+        with report.open("w", encoding="utf-8") as out:
+            return run_self_test(out)
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     elif QApplication.instance() is None:
