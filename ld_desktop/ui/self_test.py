@@ -18,11 +18,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -81,43 +79,17 @@ def _pdf(folder: Path) -> str:
     return f"PDF rendered ({len(data):,} bytes)"
 
 
-@contextmanager
-def _embedded_server(folder: Path) -> Iterator[str]:
-    import socket
-
-    import uvicorn
-
-    from sync.server import ServerSettings, create_app
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    settings = ServerSettings.for_data_dir(folder)
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                           log_level="error", lifespan="on", loop="asyncio"))
-    thread = threading.Thread(target=server.run, name="self-test server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        _check(thread.is_alive() and time.monotonic() < deadline,
-               "the embedded sync server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=20)
-
-
 def _sync(folder: Path) -> str:
     from ld_desktop.services.sync_service import SyncService
     from ld_desktop.services.workstation import Workstation
     from sync.server import ServerSettings
     from sync.server.database import make_engine, migrate
+    from sync.server.embedded import embedded_server
     from sync.server.registry import issue_enrol_code
 
-    with _embedded_server(folder / "server") as url:
-        engine = make_engine(ServerSettings.for_data_dir(folder / "server").database_url)
+    settings = ServerSettings.for_data_dir(folder / "server")
+    with embedded_server(settings) as url:
+        engine = make_engine(settings.database_url)
         migrate(engine)
         code = issue_enrol_code(engine, SELF_TEST_SITES, expires_minutes=5)
         engine.dispose()
