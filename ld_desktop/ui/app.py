@@ -98,8 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not workstation.is_initialised:
         from ld_desktop.ui.first_run import FirstRunDialog
 
-        setup = FirstRunDialog(workstation)
-        if not setup.exec():
+        FirstRunDialog(workstation).exec()
+        if not workstation.is_initialised:   # closed before the store was created
             return 0
     window = MainWindow(workstation, demo_hint=demo_hint, banner=banner)
     if args.screenshot:
