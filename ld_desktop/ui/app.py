@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from ld_desktop.logging_setup import configure_logging
 from ld_desktop.paths import data_dir
+from ld_desktop.services.training import is_training_folder
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.theme import apply_theme
 
@@ -30,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, help="the workstation store to open")
     parser.add_argument("--demo", action="store_true",
                         help="a temporary store of obviously fictional data")
+    parser.add_argument("--training", action="store_true",
+                        help="the training workstation: fictional scenarios with step-by-step "
+                             "cards, in its own store (never the live one)")
     parser.add_argument("--screenshot", type=Path, help="render a page to PNG and exit")
     parser.add_argument("--page", choices=PAGES, default="caseload")
     parser.add_argument("--high-contrast", action="store_true")
@@ -88,6 +92,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         banner = "DEMO — fictional data. Nothing here is about a real person."
     else:
         folder = data_dir(args.data_dir)
+    training_folder = None
+    if args.training or (not args.demo and is_training_folder(folder)):
+        from ld_desktop.services import training
+
+        if args.training and not args.data_dir:
+            folder = training.default_training_dir()
+        if not Workstation(folder).is_initialised:
+            training.create_training_store(folder)
+        elif not training.is_training_folder(folder):
+            print(f"ld-desktop: {folder} holds a live store; --training never opens one.",
+                  file=sys.stderr)
+            return 2
+        demo_hint, banner = training.accounts_hint(), training.BANNER
+        os.environ["LD_DESKTOP_KDF_PROFILE"] = "fast"
+        training_folder = folder
     configure_logging(folder)
     from ld_desktop.ui.display_settings import load_prefs
 
@@ -102,6 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not workstation.is_initialised:   # closed before the store was created
             return 0
     window = MainWindow(workstation, demo_hint=demo_hint, banner=banner)
+    if training_folder is not None:
+        from ld_desktop.ui.training_mode import TrainingMode
+
+        window.training_mode = TrainingMode(window, training_folder)  # type: ignore[attr-defined]
     if args.screenshot:
         return _screenshot(app, window, workstation, args.screenshot, args.page)
     window.show()
