@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run demo test lint typecheck layers unit bench screenshots package clean
+.PHONY: run demo test lint typecheck layers unit suite bench screenshots package clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,10 +31,15 @@ typecheck: $(STAMP)
 layers: $(STAMP)
 	$(BIN)/lint-imports
 
+# make unit: the quick local loop (leaves out the slow crash-kill and fault-injection loops).
+# make test (and CI): everything, slow loops included.
 unit: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+suite: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: lint typecheck layers unit
+test: lint typecheck layers suite
 
 bench: $(STAMP)
 	$(BIN)/python bench/store.py

@@ -73,7 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return status
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
+    from ld_desktop.ui.error_window import ErrorWindow
     from ld_desktop.ui.gui_thread_gc import GuiThreadCollector
+
+    ErrorWindow(app.activeWindow).install()   # nothing uncaught is silent or a crash
 
     collector = GuiThreadCollector(app)   # cyclic GC only on the GUI thread
     collector.start()
