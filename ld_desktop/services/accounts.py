@@ -20,6 +20,7 @@ from ld_desktop.services.personal_keys import (
     check_public_key,
     new_personal_key,
     public_key_raw,
+    resign_unvouched,
 )
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, StaffView
@@ -110,6 +111,9 @@ class AccountService:
                 raise UnknownUser(username)
             uow.changes.update(member, {"active": False})
             uow.audit("user-removed", detail={"username": username})
+            # what a removed administrator signed is signed again by this one, so it still
+            # verifies on workstations that pull it afresh
+            resign_unvouched(uow)
         result = self._rotate(f"removed {member.username}", (member.username,), progress)
         self._bus.publish(Changes(frozenset({"staff"})))
         return result

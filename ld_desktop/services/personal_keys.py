@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ld_desktop.domain.roles import Role
+from ld_desktop.store.directory_trust import unvouched_records
 from ld_desktop.store.keyslots import OpenedSlot
 from ld_desktop.store.models import StaffMember
 from ld_desktop.store.staff_queries import find_staff, get_setting, put_setting
@@ -69,6 +70,20 @@ def add_key(uow: UnitOfWork, member: StaffMember, public_key: str) -> bool:
     uow.audit("signing-key-added", entity="staff", entity_id=member.id,
               detail={"username": member.username, "key": fingerprint(public_key)})
     return True
+
+
+def resign_unvouched(uow: UnitOfWork) -> int:
+    """Sign again, as the unit of work's (administrator) user, every staff and site record
+    whose signature no longer leads to an administrator: made before signatures, or signed
+    by an administrator since removed. Otherwise workstations pulling them afresh would hold
+    them back. Returns how many were signed."""
+    records = unvouched_records(uow.session)
+    for record in records:
+        uow.changes.resign(record)
+    count = len(records)
+    if count:
+        uow.audit("directory-re-signed", detail={"records": count})
+    return count
 
 
 def register_at_unlock(uow: UnitOfWork, member: StaffMember, key: Ed25519PrivateKey) -> None:

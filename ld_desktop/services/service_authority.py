@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from ld_desktop.domain.roles import Permission
+from ld_desktop.services.personal_keys import resign_unvouched
 from ld_desktop.services.session import UserSession
 from ld_desktop.store.directory_trust import ROOT
 from ld_desktop.store.sync_state import device_state, set_enrolment
@@ -45,6 +46,8 @@ class AuthorityService:
         root = register_first_admin(credentials, code, self._s.user.username, key,
                                     transport=self._transport, verify=self._verify)
         self._pin(root, "first-admin-registered")
+        with self._s.store.unit_of_work(self._s.user.username) as uow:
+            resign_unvouched(uow)   # a directory from before signatures is signed now
         return root
 
     def pinned(self) -> dict[str, Any] | None:

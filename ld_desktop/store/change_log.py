@@ -91,6 +91,18 @@ class ChangeLog:
         self._write_op(op_id, record, "upsert", wire, base, sign=signed)
         return sorted(changed)
 
+    def resign(self, record: SyncedRecord) -> None:
+        """The whole record again, values unchanged, signed by this user: for a directory
+        record whose signer has lost their authority (or that predates signatures)."""
+        op_id = new_id()
+        versions = dict(record.field_versions)
+        names = [n for n in record_fields(record) if n != ATTESTATION_FIELD]
+        base = {name: versions.get(name) for name in names}
+        record.field_versions = {**versions, **{name: str(op_id) for name in names}}
+        record.updated_at = utcnow()
+        wire = {name: to_wire(type(record), name, getattr(record, name)) for name in names}
+        self._write_op(op_id, record, "upsert", wire, base, sign=True)
+
     def mark_entered_in_error(self, record: SyncedRecord, reason: str) -> None:
         """A tombstone. Based on every field version we hold, so an unseen edit clashes."""
         op_id = new_id()

@@ -49,6 +49,19 @@ def trusted_keys(db: Session) -> set[str]:
     return keys
 
 
+def unvouched_records(db: Session) -> list[SyncedRecord]:
+    """Staff and site records whose signature does not lead to a trusted key."""
+    trusted = trusted_keys(db)
+    found: list[SyncedRecord] = []
+    for model in DIRECTORY_MODELS.values():
+        for record in db.scalars(select(model)):
+            attestation = getattr(record, ATTESTATION_FIELD, None)
+            if not record.entered_in_error and not (
+                    isinstance(attestation, dict) and attestation.get("key") in trusted):
+                found.append(record)
+    return found
+
+
 def refusal(state: RecordState, trusted: set[str], held: SyncedRecord | None) -> str | None:
     """Why the pulled directory record may not be honoured, or None."""
     attestation: Any = state.fields.get(ATTESTATION_FIELD)

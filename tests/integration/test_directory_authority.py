@@ -176,3 +176,24 @@ def test_a_decision_is_proven_on_the_other_workstation(make_station) -> None:  #
     b.sync()
     [decision] = b.senior.conflicts.recent_decisions()
     assert decision.signature_verified is False
+
+
+def test_what_a_removed_admin_signed_still_verifies_on_a_new_workstation(make_station) -> None:  # type: ignore[no-untyped-def]
+    a: Station = make_station("a")
+    a.admin.accounts.add_user("admin2", Role.ADMIN, "second admin passphrase here")
+    second = a.workstation.unlock("admin2", "second admin passphrase here")
+    second.accounts.add_user("prac9", Role.PRACTITIONER, "practitioner nine passphrase")
+    a.sync_service(a.admin).sync()
+    with a.admin.store.reading() as db:
+        member = find_staff(db, "prac9")
+        assert member is not None and member.attestation is not None
+        assert member.attestation["signer"] == "admin2"
+    second.lock()
+    a.senior.lock()       # removal re-keys the database: other sessions here are left behind
+    a.admin.accounts.remove_user("admin2")       # prac9 is signed again, by admin1
+    assert a.sync_service(a.admin).sync().rejected == 0   # type: ignore[attr-defined]
+    c: Station = make_station("c")
+    with c.admin.store.reading() as db:
+        member = find_staff(db, "prac9")
+        assert member is not None and member.attestation is not None
+        assert member.attestation["signer"] == ADMIN[0]
