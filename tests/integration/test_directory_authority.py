@@ -186,7 +186,8 @@ def test_what_a_removed_admin_signed_still_verifies_on_a_new_workstation(make_st
     a.sync_service(a.admin).sync()
     with a.admin.store.reading() as db:
         member = find_staff(db, "prac9")
-        assert member is not None and member.attestation is not None
+        assert member is not None
+        assert member.attestation is not None
         assert member.attestation["signer"] == "admin2"
     second.lock()
     a.senior.lock()       # removal re-keys the database: other sessions here are left behind
@@ -195,5 +196,6 @@ def test_what_a_removed_admin_signed_still_verifies_on_a_new_workstation(make_st
     c: Station = make_station("c")
     with c.admin.store.reading() as db:
         member = find_staff(db, "prac9")
-        assert member is not None and member.attestation is not None
+        assert member is not None
+        assert member.attestation is not None
         assert member.attestation["signer"] == ADMIN[0]
