@@ -147,7 +147,7 @@ class Authority:
         wanted = [op for op in ops if needs_signature(op)]
         if not wanted:
             return None
-        ids = {str(staff_id_for(op.user)) for op in wanted}
+        ids = {key for op in wanted if (key := _staff_key(op.user)) is not None}
         ids |= {str(op.entity_id) for op in wanted if op.entity == STAFF_ENTITY}
         authority = cls(root_of(conn))
         rows = conn.execute(sa.select(t.records.c.entity_id, t.records.c.fields).where(
@@ -172,7 +172,7 @@ class Authority:
             return f"{what}: the signature is for another change (op, record, clock or values)"
         if attestation["signer"].casefold() != op.user.casefold():
             return f"{what}: signed by {attestation['signer']!r}, not by the op's user"
-        signer = self.members.get(str(staff_id_for(op.user)), _Member())
+        signer = self.members.get(_staff_key(op.user) or "", _Member())
         key = attestation["key"]
         if op.entity in DIRECTORY_ENTITIES:
             if self.root is None:
@@ -212,6 +212,21 @@ class Authority:
         root = self.root
         return root is not None and root.username.casefold() == username.casefold() \
             and root.public_key == key
+
+
+def signer_records(ops: Iterable[Op]) -> set[tuple[str, str]]:
+    """The staff records whose roles and keys decide a push's signed ops."""
+    return {(STAFF_ENTITY, key) for op in ops if needs_signature(op)
+            and (key := _staff_key(op.user)) is not None}
+
+
+def _staff_key(username: str) -> str | None:
+    """The user's staff record id; None for a name that is not text (refused by the push's
+    own checks before authority is asked)."""
+    try:
+        return str(staff_id_for(username))
+    except UnicodeEncodeError:
+        return None
 
 
 def needs_signature(op: Op) -> bool:

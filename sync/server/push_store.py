@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sync.protocol import SUPPORTED_SCHEMA_VERSIONS, Op, OpKind, OpResult, OpStatus
 from sync.server import schema as t
 from sync.server import seq_reservations
-from sync.server.authority import Authority
+from sync.server.authority import Authority, signer_records
 from sync.server.batch_sql import WriteBatch, one_of
 from sync.server.merge import (
     ConflictRow,
@@ -248,6 +248,7 @@ def _keys_read(conn: Connection, ops: list[Op]) -> set[RecordKey]:
     """The records a push reads: those its ops name or link, and those of the conflicts its
     resolve ops decide."""
     keys, conflict_ids = _touched_keys(ops)
+    keys |= signer_records(ops)   # read for authority: locked so a demotion cannot race
     if conflict_ids:
         for row in conn.execute(sa.select(t.conflicts.c.entity, t.conflicts.c.entity_id)
                                 .where(one_of(conn, t.conflicts.c.id, sorted(conflict_ids)))):

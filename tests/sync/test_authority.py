@@ -356,3 +356,13 @@ def test_a_screening_sign_off_needs_its_signers_signature(service: Service) -> N
     [result] = leeds.push(leeds.op("screening", screening, fields, user="senior1",
                                    signer=service.senior_key, sites=[LEEDS]))
     assert result.status is OpStatus.APPLIED
+
+
+def test_a_signed_op_in_the_name_of_a_lone_surrogate_is_refused_not_a_500(
+        service: Service) -> None:
+    york = service.york
+    op = york.op("staff", staff_id_for("prac1"), {"role": "admin"}).model_dump(mode="json")
+    op["user"] = "\udc80evil"       # only raw JSON can carry it: pydantic refuses to build it
+    with pytest.raises(ServerRefused) as refused, york._session() as session:
+        session.call("POST", "/v1/push", {"protocol": 1, "ops": [op]})
+    assert refused.value.status == 422
