@@ -35,6 +35,7 @@ from ld_desktop.store.sync_state import (
     rejected_op_count,
     set_enrolment,
 )
+from sync.authority_wire import AuthorityRoot
 from sync.client import (
     DeviceCredentials,
     DeviceRevoked,
@@ -129,6 +130,12 @@ class SyncService:
                                                  "sites": len(credentials.sites)})
         self._s.bus.publish(Changes(frozenset({"sync", "site"})))
         return self.status()
+
+    def register_first_admin(self, code: str) -> AuthorityRoot:
+        """Claim the server's one-time admin code for this administrator's personal key
+        (the first workstation of a service; see `service_authority`)."""
+        return AuthorityService(self._s, transport=self._transport,
+                                verify=self._verify).register_first_admin(code)
 
     def _credentials(self) -> DeviceCredentials:
         with self._s.store.reading() as db:
