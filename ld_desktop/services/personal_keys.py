@@ -17,8 +17,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ld_desktop.domain.roles import Role
 from ld_desktop.store.directory_trust import unvouched_records
-from ld_desktop.store.keyslots import OpenedSlot
+from ld_desktop.store.keyslots import USER_KIND, KeySlotFile, OpenedSlot
 from ld_desktop.store.models import StaffMember
+from ld_desktop.store.slot_crypto import unwrap_bundle
 from ld_desktop.store.staff_queries import find_staff, get_setting, put_setting
 from ld_desktop.store.store import UnitOfWork
 from sync.op_signing import fingerprint, load_public_key, public_key_text
@@ -49,6 +50,22 @@ def personal_key_of(opened: OpenedSlot) -> tuple[Ed25519PrivateKey, bytes | None
     new_seed, key = new_personal_key()
     opened.bundle[SIGNING_KEY] = bytearray(new_seed)
     return key, new_seed
+
+
+def keep_new_key(slots: KeySlotFile, opened: OpenedSlot, username: str, seed: bytes,
+                 key: Ed25519PrivateKey, data_key: bytes | bytearray) -> None:
+    """Keep a key made at unlock in the user's slot, with its public half (no second key
+    derivation: the opened slot's wrapping key is reused). The slot may have just been
+    rebound (a version-1 slot migrated), so it is looked up by username."""
+    with slots.editing():
+        current = next(s for s in slots.slots if s.kind == USER_KIND and s.username
+                       and s.username.casefold() == username.casefold())
+        if current.slot_id != opened.slot_id:   # rebound: its bundle has a new x25519 key
+            bundle = unwrap_bundle(bytes(opened.wrapping_key), current.private,
+                                   current.label(slots.database_id))
+            opened.bundle.update({k: bytearray(v) for k, v in bundle.items()})
+            opened.slot_id = current.slot_id
+        slots.add_private_key(opened, SIGNING_KEY, seed, public_key_raw(key), data_key)
 
 
 def check_public_key(public_key: str) -> str:

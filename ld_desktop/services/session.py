@@ -18,9 +18,8 @@ from ld_desktop.domain.roles import Permission, Role, may, require
 from ld_desktop.services.change_bus import ChangeBus
 from ld_desktop.services.lookup_errors import SessionLocked as SessionLocked
 from ld_desktop.services.personal_keys import (
-    SIGNING_KEY,
+    keep_new_key,
     personal_key_of,
-    public_key_raw,
     register_at_unlock,
 )
 from ld_desktop.services.views import SiteView, StaffView
@@ -92,10 +91,8 @@ class UserSession:
                 uow.audit("key-slot-bound", detail={
                     "username": staff.username, "role": staff.role,
                     "was": "version-1 slot" if opened.legacy else opened.role})
-            elif new_seed is not None:   # (a rebind above keeps the new key in the bundle)
-                with slots.editing():
-                    slots.add_private_key(opened, SIGNING_KEY, new_seed,
-                                          public_key_raw(signing_key), data_key)
+            if new_seed is not None:
+                keep_new_key(slots, opened, staff.username, new_seed, signing_key, data_key)
             for event in pending:  # failures before the store could be opened
                 uow.audit(
                     event["event"],
