@@ -1,8 +1,8 @@
 """Helper for test_crash_safety.py: a writer that is killed with SIGKILL at random moments.
 
 Run as ``python crash_child.py STORE USERNAME PASSPHRASE [rotate]``. It imports the
-application once, then for every line read from standard input forks a writer process, reports ``child <pid>``
-and waits for it to die. The writer unlocks the store, says ``ready``, and saves referrals
+application once, then for every line read from standard input forks a writer process,
+reports ``child <pid>`` and waits for it to die. The writer unlocks the store, says ``ready``, and saves referrals
 (person + case, two transactions) in a loop, printing each case id only after its commit.
 Forking from an already-imported parent keeps each round ~0.3 s instead of ~1.5 s, so 50+
 kills fit in the time budget; each writer is still a separate process killed with no
