@@ -2,15 +2,15 @@
 
 Run as ``python crash_child.py STORE USERNAME PASSPHRASE [rotate]``. It imports the
 application once, then for every line read from standard input forks a writer process,
-reports ``child <pid>`` and waits for it to die. The writer unlocks the store, says ``ready``, and saves referrals
-(person + case, two transactions) in a loop, printing each case id only after its commit.
-Forking from an already-imported parent keeps each round ~0.3 s instead of ~1.5 s, so 50+
-kills fit in the time budget; each writer is still a separate process killed with no
-clean-up at all.
+reports ``child <pid>`` and waits for it to die. The writer unlocks the store, says
+``ready``, and saves referrals (person + case, two transactions) in a loop, printing each
+case id only after its commit. Forking from an already-imported parent keeps each round ~0.3
+s instead of ~1.5 s, so 50+ kills fit in the time budget; each writer is still a separate
+process killed with no clean-up at all.
 
 With ``rotate`` the writer instead rotates the keys in a loop (an administrator's "Rotate
-keys": pending generation, ``PRAGMA rekey``, commit), printing ``stage <name>`` as each stage
-begins and ``rotated <generation>`` after each commit.
+keys": pending generation, ``PRAGMA rekey``, commit), printing ``stage <name>`` as each
+stage begins and ``rotated <generation>`` after each commit.
 """
 
 from __future__ import annotations
