@@ -128,6 +128,7 @@ def _rekey_with_progress(store: Store, new_key: bytearray, progress: Progress) -
         except BaseException as exc:  # handed to the calling thread
             errors.append(exc)
 
+    progress(0, total, "Re-encrypting the database")
     worker = threading.Thread(target=work, name="ld-rekey", daemon=True)
     worker.start()
     seen = 0
