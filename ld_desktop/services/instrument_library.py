@@ -34,6 +34,13 @@ def validate_definition_file(path: Path) -> InstrumentDefinition:
     return parse_definition(data, str(path))
 
 
+class UnknownInstrument(KeyError):
+    """No instrument with that id; str() is the plain message (KeyError's adds quotes)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class InstrumentLibrary:
     def __init__(self, definitions: Iterable[InstrumentDefinition]) -> None:
         self._by_id: dict[str, InstrumentDefinition] = {}
@@ -54,8 +61,8 @@ class InstrumentLibrary:
         try:
             return self._by_id[instrument_id]
         except KeyError:
-            raise KeyError(f"No instrument called {instrument_id!r}. Known: "
-                           + ", ".join(self.ids())) from None
+            raise UnknownInstrument(f"No instrument called {instrument_id}. Known: "
+                                    + ", ".join(self.ids()) + ".") from None
 
     def all(self) -> list[InstrumentDefinition]:
         return [self._by_id[i] for i in self.ids()]
