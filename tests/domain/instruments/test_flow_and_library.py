@@ -21,9 +21,9 @@ from ld_desktop.domain.instruments import (
 )
 from ld_desktop.domain.instruments.conditions import holds
 from ld_desktop.domain.instruments.definition import ItemKind, json_schema
-from ld_desktop.domain.instruments.scoring import enabled_items
 from ld_desktop.domain.instruments.fhir import to_questionnaire, to_questionnaire_response
 from ld_desktop.domain.instruments.flow import FlowError
+from ld_desktop.domain.instruments.scoring import enabled_items
 from ld_desktop.services.instrument_library import (
     InstrumentLibrary,
     instruments_dir,

@@ -58,7 +58,8 @@ def test_phq9_item_9_raises_the_urgent_flag_whatever_the_total(library: Instrume
 def test_phq9_missing_item_gives_a_proven_partial_score(library: InstrumentLibrary) -> None:
     result = evaluate(library.get("phq9"), answers("phq9", [3] * 8))
     total = result.scores["total"]
-    assert total.value is None and not total.complete
+    assert total.value is None
+    assert not total.complete
     assert (total.low, total.high) == (24, 27)
     assert total.band == "severe depression"        # 24-27 is severe whatever item 9 is
     assert result.missing_required == ("phq9.9", "phq9.10")
@@ -96,7 +97,8 @@ def test_auditc_cut_offs_by_sex_offer_full_audit(library: InstrumentLibrary, val
     assert (result.follow_ups == ("audit",)) is positive
     assert bool(result.flags) is positive
     if positive:
-        assert result.flags[0].source and ("Bush" in result.flags[0].source
+        assert result.flags[0].source
+        assert ("Bush" in result.flags[0].source
                                            or "Bradley" in result.flags[0].source)
 
 
