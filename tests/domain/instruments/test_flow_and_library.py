@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,6 @@ from ld_desktop.domain.instruments import (
 )
 from ld_desktop.domain.instruments.conditions import holds
 from ld_desktop.domain.instruments.definition import ItemKind, json_schema
-from ld_desktop.domain.instruments.fhir import to_questionnaire, to_questionnaire_response
 from ld_desktop.domain.instruments.flow import FlowError
 from ld_desktop.domain.instruments.scoring import enabled_items
 from ld_desktop.services.instrument_library import (
@@ -118,21 +116,6 @@ def test_flow_refuses_to_move_past_or_finish_with_required_unanswered() -> None:
         flow.next()
     with pytest.raises(FlowError, match="required question"):
         flow.finish()
-
-
-def test_fhir_questionnaire_and_uk_core_response_validate() -> None:
-    from fhir.resources.questionnaire import Questionnaire
-    from fhir.resources.questionnaireresponse import QuestionnaireResponse
-
-    for definition in LIB.all():
-        Questionnaire.model_validate(to_questionnaire(definition))
-    phq = LIB.get("phq9")
-    response = to_questionnaire_response(
-        phq, {f"phq9.{n}": 1 for n in range(1, 10)}, nhs_number="9434765919",
-        authored=datetime(2026, 11, 24, 10, 0, tzinfo=UTC))
-    parsed = QuestionnaireResponse.model_validate(response)
-    assert parsed.subject.identifier.system == "https://fhir.nhs.uk/Id/nhs-number"
-    assert len(parsed.item) == 9
 
 
 def _answer_strategy(definition: InstrumentDefinition) -> st.SearchStrategy[dict[str, object]]:
