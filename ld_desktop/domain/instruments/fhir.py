@@ -35,8 +35,8 @@ VERIFICATION_CODES = {   # app status -> UK Core NHS number verification status 
 UK_CORE = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-"
 SCORE_SYSTEM = f"{BASE_URL}/CodeSystem/scores"
 
-__all__ = ["ExportSubject", "NotExportable", "to_bundle", "to_questionnaire",
-           "to_questionnaire_response"]
+__all__ = ["ExportScreening", "ExportSubject", "NotExportable", "screenings_bundle", "to_bundle",
+           "to_questionnaire", "to_questionnaire_response"]
 
 
 class NotExportable(ValueError):
@@ -166,19 +166,44 @@ def _observations(definition: InstrumentDefinition, answers: Mapping[str, Any], 
     return out
 
 
-def to_bundle(definition: InstrumentDefinition, answers: Mapping[str, Any], *,
-              subject: ExportSubject, authored: datetime, exported: datetime,
-              sex: str | None = None) -> dict[str, Any]:
-    """A 'collection' Bundle of Questionnaire, QuestionnaireResponse, Patient and one
-    Observation per total score."""
-    patient_ref, response_ref = _urn(), _urn()
-    patient = _patient(subject)
-    response = to_questionnaire_response(definition, answers, authored=authored,
-                                         patient_ref=patient_ref)
-    observations = _observations(definition, answers, authored=authored,
-                                 patient_ref=patient_ref, response_ref=response_ref, sex=sex)
-    entries = [(_urn(), to_questionnaire(definition)), (response_ref, response),
-               (patient_ref, patient), *[(_urn(), o) for o in observations]]
+@dataclass(frozen=True)
+class ExportScreening:
+    """One screening to export: its instrument, answers and when it was completed."""
+
+    definition: InstrumentDefinition
+    answers: Mapping[str, Any]
+    authored: datetime
+
+
+def screenings_bundle(screenings: list[ExportScreening], *, subject: ExportSubject,
+                      exported: datetime, sex: str | None = None) -> dict[str, Any]:
+    """A 'collection' Bundle: one Patient; for each screening its Questionnaire (once per
+    canonical version), QuestionnaireResponse and one Observation per total score."""
+    if not screenings:
+        raise NotExportable("There is no signed-off screening to export.")
+    patient_ref = _urn()
+    entries: list[tuple[str, dict[str, Any]]] = [(patient_ref, _patient(subject))]
+    questionnaires: set[str] = set()
+    for screening in screenings:
+        definition = screening.definition
+        key = f"{canonical(definition)}|{definition.version}"
+        if key not in questionnaires:
+            questionnaires.add(key)
+            entries.append((_urn(), to_questionnaire(definition)))
+        response_ref = _urn()
+        entries.append((response_ref, to_questionnaire_response(
+            definition, screening.answers, authored=screening.authored,
+            patient_ref=patient_ref)))
+        entries += [(_urn(), o) for o in _observations(
+            definition, screening.answers, authored=screening.authored,
+            patient_ref=patient_ref, response_ref=response_ref, sex=sex)]
     return {"resourceType": "Bundle", "type": "collection", "timestamp": _aware(exported),
             "entry": [{"fullUrl": url, "resource": r} for url, r in entries]}
 
+
+def to_bundle(definition: InstrumentDefinition, answers: Mapping[str, Any], *,
+              subject: ExportSubject, authored: datetime, exported: datetime,
+              sex: str | None = None) -> dict[str, Any]:
+    """One screening as a Bundle (see ``screenings_bundle``)."""
+    return screenings_bundle([ExportScreening(definition, answers, authored)],
+                             subject=subject, exported=exported, sex=sex)

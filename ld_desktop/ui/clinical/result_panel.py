@@ -75,6 +75,7 @@ class ResultPanel(QWidget):
     skip_instrument = Signal(str)
     sign_off = Signal()
     amend = Signal()
+    export_fhir = Signal()
     back = Signal()
 
     def __init__(self, view: ScreeningView, definition: InstrumentDefinition,
@@ -163,12 +164,20 @@ class ResultPanel(QWidget):
             self.sign_off_button.setAccessibleName("Sign off this screening")
             self.sign_off_button.clicked.connect(self.sign_off.emit)
             actions.addWidget(self.sign_off_button)
+        self.export_status = QLabel("")
+        self.export_status.setWordWrap(True)
+        if view.state == "signed-off":
+            self.export_button = QPushButton("E&xport FHIR…")
+            self.export_button.setAccessibleName("Export this screening as FHIR (UK Core)")
+            self.export_button.clicked.connect(self.export_fhir.emit)
+            actions.addWidget(self.export_button)
         if view.state == "signed-off" and not superseded:
             self.amend_button = QPushButton("&Amend…")
             self.amend_button.setAccessibleName("Amend this signed-off screening")
             self.amend_button.clicked.connect(self.amend.emit)
             actions.addWidget(self.amend_button)
         layout.addLayout(actions)
+        layout.addWidget(self.export_status)
 
     def _heading(self, text: str) -> QLabel:
         label = QLabel(text)

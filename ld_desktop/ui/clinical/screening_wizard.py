@@ -52,12 +52,15 @@ class ScreeningWizard(QWidget):
         self.screening = screening
         self.amend_of = amend_of
         age = case.age_at_referral
+        gender = case.person.gender
+        sex = gender if gender in ("female", "male") else None   # AUDIT-C cut-offs by sex
         if screening is not None:
             self.flow = ScreeningFlow.from_json(definition, {
                 "instrument": definition.id, "age": age, "answers": screening.answers,
-                "position": screening.flow.get("position", 0)})
+                "position": screening.flow.get("position", 0)}, sex=sex)
         else:
-            self.flow = ScreeningFlow(definition, age, dict(amend_of.answers) if amend_of else {})
+            self.flow = ScreeningFlow(definition, age, dict(amend_of.answers) if amend_of else {},
+                                      sex=sex)
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(TEXT_SAVE_DELAY_MS)
