@@ -188,3 +188,11 @@ def test_every_flag_and_prorating_rule_names_its_source(library: InstrumentLibra
         assert definition.rules, definition.id
         assert all(f.source for f in definition.flags), definition.id
         assert all(s.prorate_source for s in definition.scores if s.minimum_answered)
+
+
+def test_docs_table_lists_every_rule(library: InstrumentLibrary) -> None:
+    from pathlib import Path
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "instruments.md").read_text("utf-8")
+    for definition in library.all():
+        for rule in definition.rules:
+            assert f"| `{definition.id}` | {rule.rule} | {rule.source} |" in docs, rule.rule
