@@ -112,6 +112,7 @@ def _aware(moment: datetime) -> str:
 
 def to_questionnaire_response(definition: InstrumentDefinition, answers: Mapping[str, Any], *,
                               authored: datetime, patient_ref: str | None = None,
+                              patient_identifier: dict[str, Any] | None = None,
                               complete: bool | None = None) -> dict[str, Any]:
     given = _applicable(definition, answers)
     if complete is None:
@@ -127,6 +128,8 @@ def to_questionnaire_response(definition: InstrumentDefinition, answers: Mapping
     }
     if patient_ref:
         resource["subject"] = {"reference": patient_ref}
+        if patient_identifier is not None:      # the NHS number, also as a logical reference
+            resource["subject"]["identifier"] = patient_identifier
     return resource
 
 
@@ -182,7 +185,9 @@ def screenings_bundle(screenings: list[ExportScreening], *, subject: ExportSubje
     if not screenings:
         raise NotExportable("There is no signed-off screening to export.")
     patient_ref = _urn()
-    entries: list[tuple[str, dict[str, Any]]] = [(patient_ref, _patient(subject))]
+    patient = _patient(subject)
+    nhs = next((i for i in patient["identifier"] if i["system"] == NHS_NUMBER_SYSTEM), None)
+    entries: list[tuple[str, dict[str, Any]]] = [(patient_ref, patient)]
     questionnaires: set[str] = set()
     for screening in screenings:
         definition = screening.definition
@@ -193,7 +198,7 @@ def screenings_bundle(screenings: list[ExportScreening], *, subject: ExportSubje
         response_ref = _urn()
         entries.append((response_ref, to_questionnaire_response(
             definition, screening.answers, authored=screening.authored,
-            patient_ref=patient_ref)))
+            patient_ref=patient_ref, patient_identifier=nhs)))
         entries += [(_urn(), o) for o in _observations(
             definition, screening.answers, authored=screening.authored,
             patient_ref=patient_ref, response_ref=response_ref, sex=sex)]

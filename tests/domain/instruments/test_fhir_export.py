@@ -180,6 +180,7 @@ def test_phq9_bundle_response_observation_and_patient() -> None:
     patient_url = next(e["fullUrl"] for e in data["entry"]
                        if e["resource"]["resourceType"] == "Patient")
     assert response["subject"]["reference"] == observation["subject"]["reference"] == patient_url
+    check_uk_core_nhs_identifier(response["subject"]["identifier"])
 
 
 def test_incomplete_response_is_in_progress_with_no_final_score() -> None:
