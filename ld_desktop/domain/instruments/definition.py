@@ -200,6 +200,15 @@ class InstrumentDefinition(_Strict):
             unknown = set(score.items) - set(ids)
             if unknown:
                 raise ValueError(f"score {score.id} names unknown items {sorted(unknown)}")
+        conditions = [("item " + i.id, i.enable_when) for i in self.items if i.enable_when]
+        conditions += [("flag " + f.id, f.when) for f in self.flags]
+        conditions += [("follow-up " + f.instrument, f.when) for f in self.follow_ups]
+        for where, condition in conditions:
+            for leaf in _leaves(condition):
+                if leaf.item is not None and leaf.item not in ids:
+                    raise ValueError(f"{where}: condition names unknown item {leaf.item!r}")
+                if leaf.score is not None and leaf.score not in scores:
+                    raise ValueError(f"{where}: condition names unknown score {leaf.score!r}")
         if self.minimum_age < 18 and not self.youth_variant:
             raise ValueError(f"minimum_age {self.minimum_age} is under 18 but youth_variant is "
                              "false: an adult-only instrument starts at 18")
@@ -224,6 +233,12 @@ class InstrumentDefinition(_Strict):
         if age < 18 and not self.youth_variant:
             return False
         return age >= self.minimum_age and (self.maximum_age is None or age <= self.maximum_age)
+
+
+def _leaves(condition: Condition) -> list[Condition]:
+    if condition.op in ("any", "all"):
+        return [leaf for inner in condition.conditions for leaf in _leaves(inner)]
+    return [condition]
 
 
 class DefinitionError(ValueError):

@@ -104,6 +104,8 @@ def enable_when(definition: InstrumentDefinition, condition: Condition) -> dict[
         entries = [_entry(definition, definition.item(lit.item or ""), v)
                    for (lit,) in conjunctions
                    for v in _literal_values(definition.item(lit.item or ""), lit)]
+        if not entries:
+            raise NotExpressible("a skip rule no answer can satisfy")
         if len(entries) == 1:
             return {"enableWhen": entries}
         return {"enableWhen": entries, "enableBehavior": "any"}

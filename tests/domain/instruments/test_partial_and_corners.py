@@ -181,6 +181,18 @@ def test_aq10_cut_off_is_cited_and_shown_on_the_result(library: InstrumentLibrar
     assert "Waldren" in (by_id["cut-off-note"].source or "")
 
 
+def test_a_condition_naming_an_unknown_item_or_score_does_not_load(library: InstrumentLibrary
+                                                                    ) -> None:
+    data = library.get("phq9").model_dump(mode="json", exclude_none=True)
+    data["flags"][0]["when"] = {"item": "phq9.99", "op": "gt", "value": 0}
+    with pytest.raises(DefinitionError, match=r"unknown item 'phq9\.99'"):
+        parse_definition(data, "phq9-bad.json")
+    data = library.get("phq9").model_dump(mode="json", exclude_none=True)
+    data["flags"][0]["when"] = {"score": "totl", "op": "ge", "value": 10}
+    with pytest.raises(DefinitionError, match="unknown score 'totl'"):
+        parse_definition(data, "phq9-bad.json")
+
+
 def test_every_flag_and_prorating_rule_names_its_source(library: InstrumentLibrary) -> None:
     for definition in library.all():
         if definition.kind != "validated":
