@@ -85,3 +85,14 @@ def test_cli_fhir_export(clinic: Clinic, capsys: pytest.CaptureFixture[str],
     assert code == 2
     assert "not a record id" in capsys.readouterr().err
     clinic.session = clinic.workstation.unlock("prac1", "practitioner passphrase here")
+
+
+def test_stop_needs_a_reason_and_keeps_it_on_the_result(clinic: Clinic) -> None:
+    s = clinic.session
+    draft = s.screenings.start(clinic.adult_case.id, "gad7", "1.0")
+    with pytest.raises(ValueError, match="Say why"):
+        s.screenings.stop(draft.id, {"gad7.1": 3}, {}, "  ")
+    assert s.screenings.drafts(clinic.adult_case.id)[0].id == draft.id   # nothing lost
+    view = s.screenings.stop(draft.id, {"gad7.1": 3}, {"complete": False}, "Taken to interview")
+    assert view.state == "completed"
+    assert view.result["stopped_reason"] == "Taken to interview"

@@ -113,7 +113,8 @@ def _aware(moment: datetime) -> str:
 def to_questionnaire_response(definition: InstrumentDefinition, answers: Mapping[str, Any], *,
                               authored: datetime, patient_ref: str | None = None,
                               patient_identifier: dict[str, Any] | None = None,
-                              complete: bool | None = None) -> dict[str, Any]:
+                              complete: bool | None = None, stopped: bool = False
+                              ) -> dict[str, Any]:
     given = _applicable(definition, answers)
     if complete is None:
         complete = evaluate(definition, given).complete
@@ -121,7 +122,8 @@ def to_questionnaire_response(definition: InstrumentDefinition, answers: Mapping
         "resourceType": "QuestionnaireResponse",
         "meta": {"profile": [UK_CORE + "QuestionnaireResponse"]},
         "questionnaire": f"{canonical(definition)}|{definition.version}",
-        "status": "completed" if complete else "in-progress",
+        # R4: 'stopped' = partially filled out and abandoned (the person would not go on)
+        "status": "completed" if complete else "stopped" if stopped else "in-progress",
         "authored": _aware(authored),
         "item": [{"linkId": item.id, "answer": _answer(definition, item, given[item.id])}
                  for item in definition.items if item.id in given],
@@ -176,6 +178,7 @@ class ExportScreening:
     definition: InstrumentDefinition
     answers: Mapping[str, Any]
     authored: datetime
+    stopped: bool = False      # stopped early with a reason: exported as 'stopped'
 
 
 def screenings_bundle(screenings: list[ExportScreening], *, subject: ExportSubject,
@@ -198,7 +201,7 @@ def screenings_bundle(screenings: list[ExportScreening], *, subject: ExportSubje
         response_ref = _urn()
         entries.append((response_ref, to_questionnaire_response(
             definition, screening.answers, authored=screening.authored,
-            patient_ref=patient_ref, patient_identifier=nhs)))
+            patient_ref=patient_ref, patient_identifier=nhs, stopped=screening.stopped)))
         entries += [(_urn(), o) for o in _observations(
             definition, screening.answers, authored=screening.authored,
             patient_ref=patient_ref, response_ref=response_ref, sex=sex)]

@@ -58,7 +58,8 @@ class FhirExportService:
                         f"{row.instrument_version}; this workstation has {definition.version}.")
                 answers = {k: v for k, v in row.answers.items() if k != FLOW_KEY}
                 authored = row.completed_at or row.signed_off_at or row.started_at
-                parts.append(ExportScreening(definition, answers, authored))
+                stopped = bool((row.result or {}).get("stopped_reason"))
+                parts.append(ExportScreening(definition, answers, authored, stopped))
             bundle = screenings_bundle(
                 parts, subject=ExportSubject(person.id, person.nhs_number,
                                              person.nhs_number_status),

@@ -95,6 +95,10 @@ class ResultPanel(QWidget):
         layout.addWidget(state)
         if result.get("amendment_reason"):
             layout.addWidget(QLabel(f"Amendment: {result['amendment_reason']}"))
+        if result.get("stopped_reason"):
+            stopped = QLabel(f"Stopped early: {result['stopped_reason']}")
+            stopped.setWordWrap(True)
+            layout.addWidget(stopped)
         for line in score_lines(result):
             label = QLabel(line)
             label.setObjectName("score")
