@@ -55,3 +55,12 @@ def test_k10_prorated_on_the_result_page() -> None:
     assert score_lines(result)[0].startswith("K10 total 30 pro-rated from 9 of 10 items")
     assert "AMHOCN" in score_lines(result)[0]
     assert flag_lines(result)[0][1].endswith("[pro-rated estimate]")
+
+
+def test_chooser_says_which_imported_definition_is_not_offered_and_why(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from ld_desktop.ui.clinical.instrument_chooser import InstrumentChooser
+    problem = "imported k10: scores.0: a pro-rating rule must name its source"
+    chooser = InstrumentChooser(LIB.all(), [], None, [problem])
+    qtbot.addWidget(chooser)
+    texts = [label.text() for label in chooser.findChildren(QLabel)]
+    assert f"Not offered: {problem}" in texts

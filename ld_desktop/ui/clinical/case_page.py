@@ -305,8 +305,9 @@ class CasePage(QWidget):
         if CORE_SCREEN not in done:
             self.start_screening(CORE_SCREEN)
             return
-        offered = self.session.screenings.library().offered_for(self.case.age_at_referral)
-        chooser = InstrumentChooser(offered, self.suggested_ids(), self)
+        library = self.session.screenings.library()
+        offered = library.offered_for(self.case.age_at_referral)
+        chooser = InstrumentChooser(offered, self.suggested_ids(), self, library.problems)
         chooser.saved.connect(self.start_screening)
         self.dialog = chooser
         chooser.open()
