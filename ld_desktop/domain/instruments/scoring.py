@@ -36,7 +36,7 @@ SEXES = ("female", "male")
 SEX_NOT_RECORDED = "not-recorded"
 
 __all__ = ["InvalidAnswer", "RaisedFlag", "ScoreResult", "ScreeningResult", "check_answer",
-           "enabled_items", "evaluate"]
+           "enabled_items", "enablement", "evaluate", "normalise_context", "round_half_up"]
 
 
 class InvalidAnswer(ValueError):
@@ -279,5 +279,3 @@ def evaluate(definition: InstrumentDefinition, answers: Mapping[str, Any],
         unsettled=tuple(i for i, t in enabled.items() if t is Truth.UNKNOWN),
     )
 
-
-__all__ += ["enablement", "normalise_context", "round_half_up"]
