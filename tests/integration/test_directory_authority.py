@@ -35,7 +35,7 @@ def _serve(station: Station, username: str, fields: dict[str, Any],
             seq = int(conn.execute(sa.select(t.counter.c.value)).scalar_one()) + 1
             meta = dict(row["meta"])
             for name in fields:
-                meta[name] = [token, "9999999999999-00000-evil", "evil", username]
+                meta[name] = [token, "999999999999999-00000-evil", "evil", username]
             conn.execute(sa.update(t.records).where(
                 t.records.c.entity == "staff", t.records.c.entity_id == key).values(
                 fields={**row["fields"], **fields}, meta=meta, seq=seq))
@@ -76,14 +76,14 @@ def test_a_record_signed_by_a_non_admin_is_held_back(make_station) -> None:  # t
                  "role": "admin", "site_ids": member.site_ids, "active": True,
                  "signing_keys": member.signing_keys}
     signed = attest(key, signer=SENIOR[0], op_id=op_id, entity="staff",
-                    entity_id=staff_id_for(SENIOR[0]), hlc="9999999999999-00000-evil",
+                    entity_id=staff_id_for(SENIOR[0]), hlc="999999999999999-00000-evil",
                     fields=whole)
     _serve(a, SENIOR[0], {**whole, "attestation": signed}, op_id)
     b.sync()
     assert _role_on(b, SENIOR[0]) == "senior"
     # and by a key that is nobody's
     signed = attest(Ed25519PrivateKey.generate(), signer=ADMIN[0], op_id=op_id, entity="staff",
-                    entity_id=staff_id_for(SENIOR[0]), hlc="9999999999999-00000-evil",
+                    entity_id=staff_id_for(SENIOR[0]), hlc="999999999999999-00000-evil",
                     fields=whole)
     _serve(a, SENIOR[0], {**whole, "attestation": signed}, op_id)
     b.sync()

@@ -65,7 +65,7 @@ def register_decider(engine: sa.Engine, replicas: list[MemoryReplica]) -> None:
     proof = base64.b64encode(key.sign(bootstrap_message(code, user, public))).decode()
     authority.register_root(engine, "test-setup", AdminBootstrap(
         code=code, username=user, public_key=public, proof=proof))
-    op_id, entity_id, hlc = uuid.uuid4(), staff_id_for(user), "0000000000001-00000-setup"
+    op_id, entity_id, hlc = uuid.uuid4(), staff_id_for(user), "000000000000001-00000-setup"
     fields = {"username": user, "role": "admin", "active": True, "signing_keys": [public]}
     fields["attestation"] = attest(key, signer=user, op_id=op_id, entity="staff",
                                    entity_id=entity_id, hlc=hlc, fields=fields)

@@ -39,7 +39,7 @@ from sync.server.authority import issue_admin_code
 from sync.server.registry import RegistryError
 
 ADMIN = "admin1"
-MAX_HLC = "9" * 13 + "-99999-zzzz"
+MAX_HLC = "9" * 15 + "-99999-zzzz"
 
 
 @dataclass
@@ -308,8 +308,8 @@ def _clash(service: Service) -> uuid.UUID:
     leeds = service.leeds
     site = LEEDS
     case = uuid.uuid4()
-    leeds.push(leeds.op("case", case, {"status": "open"}, user="prac1", sites=[site]))
-    [result] = leeds.push(leeds.op("case", case, {"status": "closed"}, user="prac1",
+    leeds.push(leeds.op("case", case, {"urgency": "soon"}, user="prac1", sites=[site]))
+    [result] = leeds.push(leeds.op("case", case, {"urgency": "urgent"}, user="prac1",
                                    sites=[site]))
     assert result.status is OpStatus.CONFLICT
     return result.conflict_ids[0]
@@ -318,7 +318,7 @@ def _clash(service: Service) -> uuid.UUID:
 def test_a_conflict_decision_needs_a_seniors_own_signature(service: Service) -> None:
     leeds = service.leeds
     conflict = _clash(service)
-    decision = {"value": "open", "reason": "checked with the custody sergeant"}
+    decision = {"value": "urgent", "reason": "checked with the custody sergeant"}
     unsigned = leeds.op("conflict", conflict, decision, user="senior1", kind=OpKind.RESOLVE)
     by_prac = leeds.op("conflict", conflict, decision, user="prac1", kind=OpKind.RESOLVE,
                        signer=service.prac_key)
