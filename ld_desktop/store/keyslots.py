@@ -421,7 +421,8 @@ class KeySlotFile:
 
     def add_private_key(self, opened: OpenedSlot, name: str, private: bytes, public: bytes,
                         data_key: bytes | bytearray) -> None:
-        """Add a named key pair (e.g. a personal signing key) to an opened slot's bundle."""
+        """Add a named key pair (e.g. a personal signing key) to an opened slot's bundle.
+        Call inside ``editing()``; the slot keeps its id, label and sealed data key."""
         slot = next(s for s in self.slots if s.slot_id == opened.slot_id)
         opened.bundle[name] = bytearray(private)
         label = slot.label(self.database_id)
