@@ -19,6 +19,7 @@ removed slot yields only an old data key, which no longer opens the re-keyed dat
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from ld_desktop.store.errors import (
     KeySlotTampered,
     NotADatabase,
     RotationInterrupted,
+    StoreError,
     WrongKey,
 )
 from ld_desktop.store.files import DATABASE_FILE
@@ -39,6 +41,7 @@ from ld_desktop.store.keyslots import KeySlotFile, OpenedSlot, PendingGeneration
 from ld_desktop.store.slot_crypto import directory_mac, directory_mac_ok, seal_data_key
 from ld_desktop.store.store import Store
 
+log = logging.getLogger(__name__)
 # (done, total, what is happening) - for a progress bar; called on the caller's thread.
 Progress = Callable[[int, int, str], None]
 
@@ -176,6 +179,12 @@ def _finish(store: Store, slots: KeySlotFile, opened: OpenedSlot, generation: in
     newer = [k for g, k in opened.keys if g == pending.generation]
     if not newer:                              # this slot was left out of the rotation
         return key
-    _rekey_with_progress(store, newer[0], _no_progress)   # roll forward
+    try:
+        _rekey_with_progress(store, newer[0], _no_progress)   # roll forward
+    except StoreError:
+        # e.g. a full disk: the re-key rolled back and the old key still opens; work goes
+        # on and the next unlock tries again (the pending generation is kept)
+        log.warning("could not finish an interrupted key rotation; will retry at next unlock")
+        return key
     commit_pending(slots)
     return newer[0]

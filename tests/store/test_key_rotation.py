@@ -190,3 +190,36 @@ def test_data_key_is_a_bytearray_cleared_at_lock(store_dir: Path) -> None:
     assert any(key)
     session.lock()
     assert key == bytearray(32)
+
+
+def test_a_full_disk_during_the_rekey_keeps_the_old_key_working(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The re-key needs about the database's size in the WAL: a full disk must not leave
+    a store nobody can open, nor a session that stops working."""
+    import ld_desktop.store.store as store_module
+    from ld_desktop.store.errors import DiskFull
+
+    real = store_module.execute_key_pragma
+
+    def disk_full(conn: object, name: str, key: bytearray) -> None:
+        if name == "rekey":
+            raise sqlcipher3.OperationalError("database or disk is full")
+        real(conn, name, key)
+
+    monkeypatch.setattr(store_module, "execute_key_pragma", disk_full)
+    admin = Workstation(store_dir).unlock(*ADMIN)
+    old_key = bytes(admin.data_key)
+    with pytest.raises(DiskFull):
+        admin.accounts.rotate_keys()
+    assert admin.accounts.list_users()               # the session carries on, old key
+    admin.lock()
+    assert _opens_with(store_dir, old_key)
+    assert KeySlotFile.load(store_dir / KEYSLOT_FILE).pending is not None
+    Workstation(store_dir).unlock(*PRACT).lock()      # still full: unlocks with the old key
+    assert KeySlotFile.load(store_dir / KEYSLOT_FILE).pending is not None
+    monkeypatch.undo()
+    Workstation(store_dir).unlock(*PRACT).lock()      # space again: the rotation finishes
+    slots = KeySlotFile.load(store_dir / KEYSLOT_FILE)
+    assert (slots.generation, slots.pending) == (2, None)
+    assert not _opens_with(store_dir, old_key)
