@@ -57,9 +57,11 @@ class AccountService:
         validate_username(username)
         check_passphrase(passphrase, username=username)
         sites = [str(s) for s in (site_ids if site_ids is not None else self._s.site_ids)]
+        with self._s.slots.editing():
+            pass  # refuse now, before any record is written, if the keys cannot change
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             existing = find_staff(uow.session, username)
-            if existing is not None and existing.active:
+            if existing is not None and existing.active and self._s.slots.has_user(username):
                 raise UserExists(username)
             if existing is None:
                 member = StaffMember(
@@ -70,7 +72,7 @@ class AccountService:
                     site_ids=sites,
                 )
                 uow.changes.create(member)
-            else:  # a returning member of staff: reactivate the same record
+            else:  # returning, or known (e.g. synced) but without a key on this workstation
                 member = existing
                 uow.changes.update(
                     member,

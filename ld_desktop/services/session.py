@@ -69,9 +69,10 @@ class UserSession:
             staff = find_staff(uow.session, username)
             if staff is None or not staff.active:
                 raise UnknownUser(username)
-            if opened.legacy or opened.role != staff.role:
+            if (opened.legacy or opened.role != staff.role) and slots.pending is None:
                 # A version-1 slot, or a role changed since the slot was made: bind the slot
-                # to the staff record's role now, while the passphrase's key is at hand.
+                # to the staff record's role now, while the passphrase's key is at hand
+                # (not while an interrupted rotation waits: the next unlock does it).
                 with slots.editing():
                     slots.rebind_user_slot(opened, staff.username, staff.role, data_key)
                 uow.audit("key-slot-bound", detail={

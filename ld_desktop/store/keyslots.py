@@ -52,6 +52,7 @@ from ld_desktop.store.errors import (
     KeySlotFileCorrupt,
     KeySlotFileMissing,
     KeysRotatedElsewhere,
+    RotationInterrupted,
     WrongPassphrase,
 )
 from ld_desktop.store.kdf import FAST_PROFILE, KdfParams, new_params
@@ -261,13 +262,17 @@ class KeySlotFile:
     @contextmanager
     def editing(self) -> Iterator[None]:
         """Hold the key-file lock and start from the file as it is on disk; refuse if the
-        keys were rotated since this object was loaded (its data key would be stale)."""
+        keys were rotated since this object was loaded (its data key would be stale), or
+        while an interrupted rotation waits to be finished (a slot sealed now would be left
+        out of it)."""
         with key_file_lock(self.path.parent):
             if self.path.exists():
                 known = self.generation
                 self.reload()
                 if self.generation != known:
                     raise KeysRotatedElsewhere()
+                if self.pending is not None:
+                    raise RotationInterrupted()
             yield
 
     def save(self) -> None:

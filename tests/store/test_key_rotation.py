@@ -223,3 +223,32 @@ def test_a_full_disk_during_the_rekey_keeps_the_old_key_working(
     slots = KeySlotFile.load(store_dir / KEYSLOT_FILE)
     assert (slots.generation, slots.pending) == (2, None)
     assert not _opens_with(store_dir, old_key)
+
+
+def test_no_slot_changes_while_an_interrupted_rotation_waits(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slot sealed with the old key while a rotation is pending would be dropped when the
+    rotation is finished: adding a user waits until it is."""
+    import ld_desktop.store.store as store_module
+    from ld_desktop.store.errors import DiskFull, RotationInterrupted
+
+    real = store_module.execute_key_pragma
+
+    def disk_full(conn: object, name: str, key: bytearray) -> None:
+        if name == "rekey":
+            raise sqlcipher3.OperationalError("database or disk is full")
+        real(conn, name, key)
+
+    monkeypatch.setattr(store_module, "execute_key_pragma", disk_full)
+    admin = Workstation(store_dir).unlock(*ADMIN)
+    with pytest.raises(DiskFull):
+        admin.accounts.rotate_keys()
+    with pytest.raises(RotationInterrupted):
+        admin.accounts.add_user(*SENIOR[:1], Role.SENIOR, SENIOR[1])
+    admin.lock()
+    monkeypatch.undo()
+    admin = Workstation(store_dir).unlock(*ADMIN)   # finishes the rotation
+    admin.accounts.add_user(*SENIOR[:1], Role.SENIOR, SENIOR[1])
+    admin.lock()
+    Workstation(store_dir).unlock(*SENIOR).lock()
