@@ -75,6 +75,9 @@ class AdminPage(QWidget):
         self.new_passphrase.setAccessibleName("New user's own passphrase")
         add = QPushButton("Add user (they type their passphrase)")
         add.clicked.connect(self.add_user)
+        self.new_passphrase.returnPressed.connect(self.add_user)
+        self.clinical_hint = QLabel("")
+        self.clinical_hint.setWordWrap(True)
         self.remove_button = QPushButton("Re&move selected user…")
         self.remove_button.clicked.connect(self.remove_user)
         self.rotate_button = QPushButton("Rotate &keys…")
@@ -88,6 +91,7 @@ class AdminPage(QWidget):
         users_form.addRow("R&ole", self.new_role)
         users_form.addRow("&Passphrase", self.new_passphrase)
         users_form.addRow(add)
+        users_form.addRow(self.clinical_hint)
         users_form.addRow(self.remove_button)
         keys_box = QGroupBox("Keys")
         keys_layout = QVBoxLayout(keys_box)
@@ -108,11 +112,17 @@ class AdminPage(QWidget):
 
     def refresh_users(self) -> None:
         self.users.clear()
-        for member in self._s.accounts.list_users():
+        members = self._s.accounts.list_users()
+        for member in members:
             state = "" if member.active else " (removed)"
             self.users.addItem(f"{member.username} · {member.role.label}{state}")
             self.users.item(self.users.count() - 1).setData(
                 Qt.ItemDataRole.UserRole, member.username if member.active else None)
+        clinical = [m for m in members if m.active and m.role in (Role.PRACTITIONER, Role.SENIOR)]
+        self.clinical_hint.setText(
+            "" if clinical else "No practitioner or senior account yet: clinical work needs "
+                                "one (administrators manage the workstation, not people's "
+                                "records). Add one above.")
         waiting = self._s.accounts.unmigrated_users()
         self.keys_note.setText(
             "Not yet unlocked since the upgrade (a rotation would remove their key slots): "
@@ -136,7 +146,7 @@ class AdminPage(QWidget):
     def rotate_keys(self) -> None:
         if not confirm(self, "Rotate keys",
                        "Re-encrypt the database and re-seal every key slot with a new key? "
-                       "This takes a few seconds on a large store."):
+                       "This can take a minute on a large store."):
             return
         outcome = run_rotation(self, "Rotating keys", self._s.accounts.rotate_keys)
         self._show(outcome, "Keys rotated.")
