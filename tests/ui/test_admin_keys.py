@@ -135,3 +135,31 @@ def test_cancelling_the_confirmation_changes_nothing(qtbot, store: Path) -> None
     assert (store / "keyslots.json").read_bytes() == before
     assert page.message.text() == ""
     window.lock("test finished")
+
+
+def test_a_key_file_with_absurd_parameters_is_reported_as_damaged(qtbot, store: Path) -> None:  # type: ignore[no-untyped-def]
+    """Before, memory_kib 2^31 reached Argon2id and failed with MemoryError ('Unlock failed
+    unexpectedly'); now the key file is refused as damaged before any derivation."""
+    import json
+
+    path = store / "keyslots.json"
+    data = json.loads(path.read_text())
+    for slot in data["slots"]:
+        slot["kdf"]["memory_kib"] = 2**31
+    path.write_text(json.dumps(data))
+    window = MainWindow(Workstation(store), banner="TEST")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3_000)
+    window.unlock_page.username.setCurrentText(ADMIN[0])
+    window.unlock_page.passphrase.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.unlock_page.passphrase,
+                    timeout=3_000)
+    qtbot.keyClicks(QApplication.focusWidget(), ADMIN[1])
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(window.unlock_page.error.text()), timeout=15_000)
+    assert "key file keyslots.json is damaged" in window.unlock_page.error.text()
+    assert "backup" in window.unlock_page.error.text()
+    assert window.session is None
