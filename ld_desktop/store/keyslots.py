@@ -31,17 +31,12 @@ needs the passphrase.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
-import secrets
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -57,17 +52,26 @@ from ld_desktop.store.errors import (
 )
 from ld_desktop.store.kdf import FAST_PROFILE, KdfParams, new_params
 from ld_desktop.store.key_file_lock import key_file_lock
+from ld_desktop.store.keyslot_records import (
+    FORMAT,
+    FORMAT_VERSION,
+    RECOVERY_KIND,
+    USER_KIND,
+    KeySlot,
+    LegacySlot,
+    OpenedSlot,
+    PendingGeneration,
+    new_recovery_code,
+    normalise_recovery_code,
+    now_stamp,
+    sealed_from_model,
+)
 from ld_desktop.store.keyslot_schema import (
     KeyFileModel,
     KeyFileV1Model,
-    LegacySlotModel,
-    SealedModel,
-    SlotModel,
     parse_key_file,
 )
 from ld_desktop.store.slot_crypto import (
-    Ciphertext,
-    SealedKey,
     SlotLabel,
     directory_mac,
     new_x25519,
@@ -78,140 +82,11 @@ from ld_desktop.store.slot_crypto import (
     x25519_public_of,
 )
 
-FORMAT = "ld-desktop-keyslots"
-FORMAT_VERSION = 2
-RECOVERY_KIND = "recovery"
-USER_KIND = "user"
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-@dataclass
-class KeySlot:
-    slot_id: str
-    kind: str
-    username: str | None
-    role: str | None
-    created: str
-    kdf: KdfParams
-    public: dict[str, bytes]
-    private: Ciphertext
-    sealed: SealedKey
-    mac: bytes
-
-    def label(self, database_id: str) -> SlotLabel:
-        return SlotLabel(database_id, self.slot_id, self.kind, self.username, self.role)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "slot_id": self.slot_id, "kind": self.kind, "username": self.username,
-            "role": self.role, "created": self.created, "kdf": self.kdf.to_json(),
-            "public": {k: v.hex() for k, v in self.public.items()},
-            "private": {"nonce": self.private.nonce.hex(),
-                        "ciphertext": self.private.data.hex()},
-            "sealed": _sealed_json(self.sealed), "mac": self.mac.hex(),
-        }
-
-    @classmethod
-    def from_model(cls, m: SlotModel) -> KeySlot:
-        return cls(
-            slot_id=m.slot_id, kind=m.kind, username=m.username, role=m.role,
-            created=m.created, kdf=KdfParams.from_json(m.kdf.model_dump()),
-            public={k: bytes.fromhex(v) for k, v in m.public.items()},
-            private=Ciphertext(bytes.fromhex(m.private.nonce),
-                               bytes.fromhex(m.private.ciphertext)),
-            sealed=_sealed_from(m.sealed), mac=bytes.fromhex(m.mac),
-        )
-
-
-@dataclass
-class LegacySlot:
-    """A version-1 slot: AES-GCM(Argon2id(passphrase)) of the data key, label not bound."""
-
-    slot_id: str
-    kind: str
-    username: str | None
-    created: str
-    kdf: KdfParams
-    nonce: bytes
-    wrapped_key: bytes
-
-    def associated_data(self, database_id: str) -> bytes:
-        return f"{FORMAT}/v1|{database_id}|{self.slot_id}|{self.kind}".encode()
-
-    def to_json(self) -> dict[str, Any]:
-        return {"slot_id": self.slot_id, "kind": self.kind, "username": self.username,
-                "created": self.created, "kdf": self.kdf.to_json(),
-                "nonce": self.nonce.hex(), "wrapped_key": self.wrapped_key.hex()}
-
-    @classmethod
-    def from_model(cls, m: LegacySlotModel) -> LegacySlot:
-        return cls(m.slot_id, m.kind, m.username, m.created,
-                   KdfParams.from_json(m.kdf.model_dump()), bytes.fromhex(m.nonce),
-                   bytes.fromhex(m.wrapped_key))
-
-
-@dataclass
-class PendingGeneration:
-    generation: int
-    started: str
-    reason: str
-    sealed: dict[str, SealedKey] = field(default_factory=dict)
-    macs: dict[str, bytes] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"generation": self.generation, "started": self.started, "reason": self.reason,
-                "sealed": {k: _sealed_json(v) for k, v in self.sealed.items()},
-                "macs": {k: v.hex() for k, v in self.macs.items()}}
-
-
-@dataclass
-class OpenedSlot:
-    """A slot opened with its passphrase (or recovery code): everything unlock needs.
-
-    ``keys`` are the candidate data keys, current generation first, then the pending one.
-    ``wrapping_key`` is kept only to migrate or re-bind the slot; call ``clear`` when done.
-    """
-
-    slot_id: str
-    username: str | None
-    role: str | None  # the bound role; None for a legacy (version-1) slot
-    legacy: bool
-    bundle: dict[str, bytearray]
-    keys: list[tuple[int, bytearray]]
-    wrapping_key: bytearray
-    kdf: KdfParams
-
-    def clear(self, keep: bytearray | None = None) -> None:
-        """Wipe every secret held here except ``keep`` (the data key now in use)."""
-        candidates = [k for _, k in self.keys if k is not keep]
-        for secret in [*self.bundle.values(), self.wrapping_key, *candidates]:
-            secret[:] = bytes(len(secret))
-
-
-def _sealed_json(s: SealedKey) -> dict[str, Any]:
-    return {"generation": s.generation, "ephemeral": s.ephemeral.hex(), "nonce": s.nonce.hex(),
-            "ciphertext": s.data.hex()}
-
-
-def _sealed_from(m: SealedModel) -> SealedKey:
-    return SealedKey(m.generation, bytes.fromhex(m.ephemeral), bytes.fromhex(m.nonce),
-                     bytes.fromhex(m.ciphertext))
-
-
-
-
-def new_recovery_code() -> str:
-    """25 base32 characters (125 bits) in five groups: easy to print and type back."""
-    raw = base64.b32encode(secrets.token_bytes(16)).decode("ascii")[:25]
-    return "-".join(raw[i : i + 5] for i in range(0, 25, 5))
-
-
-def normalise_recovery_code(code: str) -> str:
-    return "".join(ch for ch in code.upper() if ch.isalnum())
-
+__all__ = [
+    "FORMAT", "FORMAT_VERSION", "RECOVERY_KIND", "USER_KIND", "KeySlot", "KeySlotFile",
+    "LegacySlot", "OpenedSlot", "PendingGeneration", "new_recovery_code",
+    "normalise_recovery_code",
+]
 
 class KeySlotFile:
     def __init__(self, path: Path, database_id: str) -> None:
@@ -248,7 +123,7 @@ class KeySlotFile:
             p = model.pending
             result.pending = PendingGeneration(
                 p.generation, p.started, p.reason,
-                {k: _sealed_from(v) for k, v in p.sealed.items()},
+                {k: sealed_from_model(v) for k, v in p.sealed.items()},
                 {k: bytes.fromhex(v) for k, v in p.macs.items()})
         return result
 
@@ -451,7 +326,7 @@ class KeySlotFile:
         slot_id = str(uuid.uuid4())
         label = SlotLabel(self.database_id, slot_id, kind, username, role)
         return KeySlot(
-            slot_id=slot_id, kind=kind, username=username, role=role, created=_now(), kdf=kdf,
+            slot_id=slot_id, kind=kind, username=username, role=role, created=now_stamp(), kdf=kdf,
             public=public, private=wrap_bundle(wrapping_key, bundle, label),
             sealed=seal_data_key(data_key, public["x25519"], label, self.generation),
             mac=directory_mac(data_key, label, public),
