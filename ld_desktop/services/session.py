@@ -16,7 +16,7 @@ from ld_desktop.domain.roles import Permission, Role, may, require
 from ld_desktop.services.change_bus import ChangeBus
 from ld_desktop.services.lookup_errors import SessionLocked as SessionLocked
 from ld_desktop.services.views import SiteView, StaffView
-from ld_desktop.store.errors import UnknownUser
+from ld_desktop.store.errors import StoreError, UnknownUser
 from ld_desktop.store.keyslots import KeySlotFile, OpenedSlot
 from ld_desktop.store.staff_queries import all_sites, find_staff
 from ld_desktop.store.store import Store
@@ -65,19 +65,14 @@ class UserSession:
     ) -> UserSession:
         username = opened.username or ""
         pending = guard.take_pending_events()
+        rebound = _bind_slot_to_role(store, slots, opened, data_key)
         with store.unit_of_work(username) as uow:
             staff = find_staff(uow.session, username)
             if staff is None or not staff.active:
                 raise UnknownUser(username)
-            if (opened.legacy or opened.role != staff.role) and slots.pending is None:
-                # A version-1 slot, or a role changed since the slot was made: bind the slot
-                # to the staff record's role now, while the passphrase's key is at hand
-                # (not while an interrupted rotation waits: the next unlock does it).
-                with slots.editing():
-                    slots.rebind_user_slot(opened, staff.username, staff.role, data_key)
+            if rebound is not None:
                 uow.audit("key-slot-bound", detail={
-                    "username": staff.username, "role": staff.role,
-                    "was": "version-1 slot" if opened.legacy else opened.role})
+                    "username": staff.username, "role": staff.role, "was": rebound})
             for event in pending:  # failures before the store could be opened
                 uow.audit(
                     event["event"],
@@ -262,3 +257,25 @@ class UserSession:
         from ld_desktop.services.clinical.outcome import OutcomeService
 
         return OutcomeService(self)
+
+
+def _bind_slot_to_role(store: Store, slots: KeySlotFile, opened: OpenedSlot,
+                       data_key: bytearray) -> str | None:
+    """A version-1 slot, or a role changed by an administrator since the slot was made: bind
+    the slot to the staff record's role now, while the passphrase's key is at hand (outside
+    any database transaction, so a key rotation waiting for the database is never blocked
+    by us waiting for the key file). Not while an interrupted rotation waits: the next
+    unlock does it. Returns what the slot was bound to before, or None if nothing changed."""
+    with store.reading() as db:
+        staff = find_staff(db, opened.username or "")
+        if staff is None or not staff.active:
+            return None
+        username, role = staff.username, staff.role
+    if not (opened.legacy or opened.role != role) or slots.pending is not None:
+        return None
+    try:
+        with slots.editing():
+            slots.rebind_user_slot(opened, username, role, data_key)
+    except StoreError:  # the keys are changing elsewhere: the next unlock binds it
+        return None
+    return "version-1 slot" if opened.legacy else opened.role
