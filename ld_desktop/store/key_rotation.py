@@ -19,6 +19,7 @@ removed slot yields only an old data key, which no longer opens the re-keyed dat
 from __future__ import annotations
 
 import contextlib
+import hmac
 import logging
 import os
 import threading
@@ -38,7 +39,12 @@ from ld_desktop.store.errors import (
 from ld_desktop.store.files import DATABASE_FILE
 from ld_desktop.store.key_file_lock import key_file_lock
 from ld_desktop.store.keyslots import KeySlotFile, OpenedSlot, PendingGeneration
-from ld_desktop.store.slot_crypto import directory_mac, directory_mac_ok, seal_data_key
+from ld_desktop.store.slot_crypto import (
+    directory_mac,
+    directory_mac_ok,
+    pending_mac,
+    seal_data_key,
+)
 from ld_desktop.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -92,6 +98,8 @@ def rotate(store: Store, slots: KeySlotFile, data_key: bytearray, *, reason: str
                 new_key, slot.public["x25519"], label, pending.generation)
             pending.macs[slot.slot_id] = directory_mac(new_key, label, slot.public)
             progress(done, total, "Sealing the new key for each user")
+        pending.mac = pending_mac(data_key, slots.database_id, pending.generation,
+                                  pending.sealed)
         slots.pending = pending
         slots.save()
         _rekey_with_progress(store, new_key, progress)
@@ -176,6 +184,13 @@ def _finish(store: Store, slots: KeySlotFile, opened: OpenedSlot, generation: in
         return key
     if generation != slots.generation:
         raise KeySlotFileCorrupt(slots.path)
+    if not hmac.compare_digest(pending.mac, pending_mac(
+            key, slots.database_id, pending.generation, pending.sealed)):
+        # Not started by anyone holding the current key: never re-key to it. Drop it.
+        log.warning("discarded a pending key generation not made with the current key")
+        slots.pending = None
+        slots.save()
+        return key
     newer = [k for g, k in opened.keys if g == pending.generation]
     if not newer:                              # this slot was left out of the rotation
         return key

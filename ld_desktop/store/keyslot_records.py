@@ -96,11 +96,12 @@ class PendingGeneration:
     reason: str
     sealed: dict[str, SealedKey] = field(default_factory=dict)
     macs: dict[str, bytes] = field(default_factory=dict)
+    mac: bytes = b""
 
     def to_json(self) -> dict[str, Any]:
         return {"generation": self.generation, "started": self.started, "reason": self.reason,
                 "sealed": {k: sealed_json(v) for k, v in self.sealed.items()},
-                "macs": {k: v.hex() for k, v in self.macs.items()}}
+                "macs": {k: v.hex() for k, v in self.macs.items()}, "mac": self.mac.hex()}
 
 
 @dataclass

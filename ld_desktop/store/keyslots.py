@@ -15,7 +15,8 @@ File ``keyslots.json`` beside the database, written atomically, version 2::
                 "mac": hex}],               # directory MAC under the current data key
      "legacy_slots": [version-1 slots not yet migrated],
      "pending": null | {"generation": G+1, "started", "reason",
-                        "sealed": {slot_id: sealed}, "macs": {slot_id: mac}}}
+                        "sealed": {slot_id: sealed}, "macs": {slot_id: mac},
+                        "mac": hex}}         # under the current key: who started it held it
 
 The private bundle and the sealed key both carry the database id, slot id, kind, username and
 role as AES-GCM associated data (``slot_crypto.SlotLabel``): a slot whose label is edited
@@ -124,7 +125,7 @@ class KeySlotFile:
             result.pending = PendingGeneration(
                 p.generation, p.started, p.reason,
                 {k: sealed_from_model(v) for k, v in p.sealed.items()},
-                {k: bytes.fromhex(v) for k, v in p.macs.items()})
+                {k: bytes.fromhex(v) for k, v in p.macs.items()}, bytes.fromhex(p.mac))
         return result
 
     def reload(self) -> None:

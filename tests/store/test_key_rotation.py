@@ -252,3 +252,33 @@ def test_no_slot_changes_while_an_interrupted_rotation_waits(
     admin.accounts.add_user(*SENIOR[:1], Role.SENIOR, SENIOR[1])
     admin.lock()
     Workstation(store_dir).unlock(*SENIOR).lock()
+
+
+def test_a_planted_pending_generation_is_never_re_keyed_to(store_dir: Path) -> None:
+    """A removed user (no current key, but write access to the folder) plants a pending
+    generation: a key of their choosing sealed to every slot's public key. The next unlock
+    must not re-key the database to it."""
+    import os
+
+    from ld_desktop.store.keyslots import PendingGeneration
+    from ld_desktop.store.slot_crypto import directory_mac, seal_data_key
+
+    admin = Workstation(store_dir).unlock(*ADMIN)
+    admin.accounts.remove_user(PRACT[0])
+    admin.lock()
+    current = _current_key(store_dir, ADMIN)
+    planted = bytearray(os.urandom(32))
+    slots = KeySlotFile.load(store_dir / KEYSLOT_FILE)
+    pending = PendingGeneration(slots.generation + 1, "2026-11-30T03:00:00+00:00", "planted")
+    for slot in slots.slots:
+        label = slot.label(slots.database_id)
+        pending.sealed[slot.slot_id] = seal_data_key(
+            planted, slot.public["x25519"], label, pending.generation)
+        pending.macs[slot.slot_id] = directory_mac(planted, label, slot.public)
+    pending.mac = os.urandom(32)          # cannot be made without the current key
+    slots.pending = pending
+    slots.save()
+    Workstation(store_dir).unlock(*ADMIN).lock()
+    assert not _opens_with(store_dir, planted)
+    assert _opens_with(store_dir, current)
+    assert KeySlotFile.load(store_dir / KEYSLOT_FILE).pending is None
