@@ -163,3 +163,39 @@ def test_a_key_file_with_absurd_parameters_is_reported_as_damaged(qtbot, store: 
     assert "key file keyslots.json is damaged" in window.unlock_page.error.text()
     assert "backup" in window.unlock_page.error.text()
     assert window.session is None
+
+
+def test_auto_lock_waits_for_a_rotation_in_progress(qtbot, store: Path,  # type: ignore[no-untyped-def]
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rotation on a large store takes longer than the shortest auto-lock (1 minute): the
+    idle timer must not fire half-way and pull the store from under the re-key."""
+    import time
+
+    import ld_desktop.store.key_rotation as key_rotation
+
+    window = MainWindow(Workstation(store), banner="TEST")
+    qtbot.addWidget(window)
+    _type_unlock(qtbot, window)
+    page = window.page("Admin")
+    assert isinstance(page, AdminPage)
+    window.idle.set_minutes(0.01)          # 0.6 s, far shorter than the slowed re-key
+    window.idle.start()
+    real = key_rotation.Store.rekey
+
+    def slow_rekey(self, new_key):  # type: ignore[no-untyped-def]
+        time.sleep(2.0)
+        real(self, new_key)
+
+    monkeypatch.setattr(key_rotation.Store, "rekey", slow_rekey)
+    questions: list[str] = []
+    window.activateWindow()
+    page.rotate_button.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.rotate_button, timeout=3_000)
+    QTimer.singleShot(0, lambda: _answer_yes(questions))
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: "Keys rotated." in page.message.text() or window.session is None,
+                    timeout=20_000)
+    assert "Keys rotated." in page.message.text()
+    assert window.session is not None
+    window.lock("test finished")
+    Workstation(store).unlock(*ADMIN).lock()
