@@ -126,9 +126,12 @@ def recover(args: argparse.Namespace) -> int:
 def users(args: argparse.Namespace) -> int:
     with acting_session(args, SecretReader(args.passphrase_stdin)) as session:
         staff = session.accounts.list_users()
+        old_format = {name.casefold() for name in session.accounts.unmigrated_users()}
     for member in staff:
         state = "active" if member.active else "removed"
         slot = "" if member.has_key_slot or not member.active else " (no key on this workstation)"
+        if member.active and member.username.casefold() in old_format:
+            slot = " (old key format until they next unlock; a key rotation would remove it)"
         print(f"{member.username:<20} {member.role.label:<20} {state}{slot}")
     return ExitCode.OK
 

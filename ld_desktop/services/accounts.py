@@ -66,10 +66,12 @@ class AccountService:
         validate_username(username)
         check_passphrase(passphrase, username=username)
         sites = [str(s) for s in (site_ids if site_ids is not None else self._s.site_ids)]
+        with self._s.slots.editing():
+            pass  # refuse now, before any record is written, if the keys cannot change
         seed, key = new_personal_key()   # the new user's own key, kept in their slot
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             existing = find_staff(uow.session, username)
-            if existing is not None and existing.active:
+            if existing is not None and existing.active and self._s.slots.has_user(username):
                 raise UserExists(username)
             if existing is None:
                 member = StaffMember(
@@ -81,7 +83,7 @@ class AccountService:
                     signing_keys=[public_key_text(key)],
                 )
                 uow.changes.create(member)
-            else:  # a returning member of staff: reactivate the same record
+            else:  # returning, or known (e.g. synced) but without a key on this workstation
                 member = existing
                 uow.changes.update(
                     member,

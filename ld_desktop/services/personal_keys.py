@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ld_desktop.domain.roles import Role
 from ld_desktop.store.directory_trust import unvouched_records
+from ld_desktop.store.errors import StoreError
 from ld_desktop.store.keyslots import USER_KIND, KeySlotFile, OpenedSlot
 from ld_desktop.store.models import StaffMember
 from ld_desktop.store.slot_crypto import unwrap_bundle
@@ -53,19 +54,27 @@ def personal_key_of(opened: OpenedSlot) -> tuple[Ed25519PrivateKey, bytes | None
 
 
 def keep_new_key(slots: KeySlotFile, opened: OpenedSlot, username: str, seed: bytes,
-                 key: Ed25519PrivateKey, data_key: bytes | bytearray) -> None:
+                 key: Ed25519PrivateKey, data_key: bytes | bytearray) -> bool:
     """Keep a key made at unlock in the user's slot, with its public half (no second key
-    derivation: the opened slot's wrapping key is reused). The slot may have just been
-    rebound (a version-1 slot migrated), so it is looked up by username."""
-    with slots.editing():
-        current = next(s for s in slots.slots if s.kind == USER_KIND and s.username
-                       and s.username.casefold() == username.casefold())
-        if current.slot_id != opened.slot_id:   # rebound: its bundle has a new x25519 key
-            bundle = unwrap_bundle(bytes(opened.wrapping_key), current.private,
-                                   current.label(slots.database_id))
-            opened.bundle.update({k: bytearray(v) for k, v in bundle.items()})
-            opened.slot_id = current.slot_id
-        slots.add_private_key(opened, SIGNING_KEY, seed, public_key_raw(key), data_key)
+    derivation: the opened slot's wrapping key is reused), outside any database transaction
+    like the slot's rebind. The slot may have just been rebound (a version-1 slot migrated),
+    so it is looked up by username. False if it could not be kept now (a version-1 slot not
+    yet migrated, or the keys changing elsewhere): the next unlock makes one again."""
+    try:
+        with slots.editing():
+            current = next((s for s in slots.slots if s.kind == USER_KIND and s.username
+                            and s.username.casefold() == username.casefold()), None)
+            if current is None or slots.pending is not None:
+                return False
+            if current.slot_id != opened.slot_id:   # rebound: its bundle has a new x25519 key
+                bundle = unwrap_bundle(bytes(opened.wrapping_key), current.private,
+                                       current.label(slots.database_id))
+                opened.bundle.update({k: bytearray(v) for k, v in bundle.items()})
+                opened.slot_id = current.slot_id
+            slots.add_private_key(opened, SIGNING_KEY, seed, public_key_raw(key), data_key)
+    except StoreError:
+        return False
+    return True
 
 
 def check_public_key(public_key: str) -> str:

@@ -23,7 +23,7 @@ from ld_desktop.services.personal_keys import (
     register_at_unlock,
 )
 from ld_desktop.services.views import SiteView, StaffView
-from ld_desktop.store.errors import UnknownUser
+from ld_desktop.store.errors import StoreError, UnknownUser
 from ld_desktop.store.keyslots import KeySlotFile, OpenedSlot
 from ld_desktop.store.staff_queries import all_sites, find_staff
 from ld_desktop.store.store import Store
@@ -76,23 +76,21 @@ class UserSession:
         username = opened.username or ""
         pending = guard.take_pending_events()
         # the user's personal key, from their slot; a user from before personal keys gets one
-        # now, kept in their slot while the passphrase's key is at hand
-        signing_key, new_seed = personal_key_of(opened)
+        # now (put in the bundle first, so a rebind below keeps it)
+        made, new_seed = personal_key_of(opened)
+        signing_key: Ed25519PrivateKey | None = made
+        rebound = _bind_slot_to_role(store, slots, opened, data_key)
+        if new_seed is not None and not keep_new_key(slots, opened, username, new_seed, made,
+                                                     data_key):
+            signing_key = None   # not kept (keys changing elsewhere): made at the next unlock
         store.set_signer(username, signing_key)
         with store.unit_of_work(username) as uow:
             staff = find_staff(uow.session, username)
             if staff is None or not staff.active:
                 raise UnknownUser(username)
-            if opened.legacy or opened.role != staff.role:
-                # A version-1 slot, or a role changed since the slot was made: bind the slot
-                # to the staff record's role now, while the passphrase's key is at hand.
-                with slots.editing():
-                    slots.rebind_user_slot(opened, staff.username, staff.role, data_key)
+            if rebound is not None:
                 uow.audit("key-slot-bound", detail={
-                    "username": staff.username, "role": staff.role,
-                    "was": "version-1 slot" if opened.legacy else opened.role})
-            if new_seed is not None:
-                keep_new_key(slots, opened, staff.username, new_seed, signing_key, data_key)
+                    "username": staff.username, "role": staff.role, "was": rebound})
             for event in pending:  # failures before the store could be opened
                 uow.audit(
                     event["event"],
@@ -103,7 +101,8 @@ class UserSession:
                     },
                 )
             uow.audit("unlock", detail={"username": staff.username})
-            register_at_unlock(uow, staff, signing_key)
+            if signing_key is not None:
+                register_at_unlock(uow, staff, signing_key)
             user = StaffView(
                 username=staff.username,
                 display_name=staff.display_name,
@@ -283,3 +282,25 @@ class UserSession:
         from ld_desktop.services.clinical.outcome import OutcomeService
 
         return OutcomeService(self)
+
+
+def _bind_slot_to_role(store: Store, slots: KeySlotFile, opened: OpenedSlot,
+                       data_key: bytearray) -> str | None:
+    """A version-1 slot, or a role changed by an administrator since the slot was made: bind
+    the slot to the staff record's role now, while the passphrase's key is at hand (outside
+    any database transaction, so a key rotation waiting for the database is never blocked
+    by us waiting for the key file). Not while an interrupted rotation waits: the next
+    unlock does it. Returns what the slot was bound to before, or None if nothing changed."""
+    with store.reading() as db:
+        staff = find_staff(db, opened.username or "")
+        if staff is None or not staff.active:
+            return None
+        username, role = staff.username, staff.role
+    if not (opened.legacy or opened.role != role) or slots.pending is not None:
+        return None
+    try:
+        with slots.editing():
+            slots.rebind_user_slot(opened, username, role, data_key)
+    except StoreError:  # the keys are changing elsewhere: the next unlock binds it
+        return None
+    return "version-1 slot" if opened.legacy else opened.role

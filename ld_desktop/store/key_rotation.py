@@ -19,6 +19,8 @@ removed slot yields only an old data key, which no longer opens the re-keyed dat
 from __future__ import annotations
 
 import contextlib
+import hmac
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -31,14 +33,21 @@ from ld_desktop.store.errors import (
     KeySlotTampered,
     NotADatabase,
     RotationInterrupted,
+    StoreError,
     WrongKey,
 )
 from ld_desktop.store.files import DATABASE_FILE
 from ld_desktop.store.key_file_lock import key_file_lock
 from ld_desktop.store.keyslots import KeySlotFile, OpenedSlot, PendingGeneration
-from ld_desktop.store.slot_crypto import directory_mac, directory_mac_ok, seal_data_key
+from ld_desktop.store.slot_crypto import (
+    directory_mac,
+    directory_mac_ok,
+    pending_mac,
+    seal_data_key,
+)
 from ld_desktop.store.store import Store
 
+log = logging.getLogger(__name__)
 # (done, total, what is happening) - for a progress bar; called on the caller's thread.
 Progress = Callable[[int, int, str], None]
 
@@ -89,6 +98,8 @@ def rotate(store: Store, slots: KeySlotFile, data_key: bytearray, *, reason: str
                 new_key, slot.public["x25519"], label, pending.generation)
             pending.macs[slot.slot_id] = directory_mac(new_key, label, slot.public)
             progress(done, total, "Sealing the new key for each user")
+        pending.mac = pending_mac(data_key, slots.database_id, pending.generation,
+                                  pending.sealed)
         slots.pending = pending
         slots.save()
         _rekey_with_progress(store, new_key, progress)
@@ -173,9 +184,22 @@ def _finish(store: Store, slots: KeySlotFile, opened: OpenedSlot, generation: in
         return key
     if generation != slots.generation:
         raise KeySlotFileCorrupt(slots.path)
+    if not hmac.compare_digest(pending.mac, pending_mac(
+            key, slots.database_id, pending.generation, pending.sealed)):
+        # Not started by anyone holding the current key: never re-key to it. Drop it.
+        log.warning("discarded a pending key generation not made with the current key")
+        slots.pending = None
+        slots.save()
+        return key
     newer = [k for g, k in opened.keys if g == pending.generation]
     if not newer:                              # this slot was left out of the rotation
         return key
-    _rekey_with_progress(store, newer[0], _no_progress)   # roll forward
+    try:
+        _rekey_with_progress(store, newer[0], _no_progress)   # roll forward
+    except StoreError:
+        # e.g. a full disk: the re-key rolled back and the old key still opens; work goes
+        # on and the next unlock tries again (the pending generation is kept)
+        log.warning("could not finish an interrupted key rotation; will retry at next unlock")
+        return key
     commit_pending(slots)
     return newer[0]

@@ -121,6 +121,7 @@ class PendingModel(_Strict):
     reason: Annotated[str, StringConstraints(max_length=200)]
     sealed: Annotated[dict[Uuid, SealedModel], Field(max_length=MAX_SLOTS)]
     macs: Annotated[dict[Uuid, Key32], Field(max_length=MAX_SLOTS)]
+    mac: Key32  # under the current data key: who started the rotation held it
 
 
 class KeyFileModel(_Strict):

@@ -15,7 +15,8 @@ File ``keyslots.json`` beside the database, written atomically, version 2::
                 "mac": hex}],               # directory MAC under the current data key
      "legacy_slots": [version-1 slots not yet migrated],
      "pending": null | {"generation": G+1, "started", "reason",
-                        "sealed": {slot_id: sealed}, "macs": {slot_id: mac}}}
+                        "sealed": {slot_id: sealed}, "macs": {slot_id: mac},
+                        "mac": hex}}         # under the current key: who started it held it
 
 The private bundle and the sealed key both carry the database id, slot id, kind, username and
 role as AES-GCM associated data (``slot_crypto.SlotLabel``): a slot whose label is edited
@@ -31,17 +32,12 @@ needs the passphrase.
 
 from __future__ import annotations
 
-import base64
 import json
 import os
-import secrets
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -52,21 +48,31 @@ from ld_desktop.store.errors import (
     KeySlotFileCorrupt,
     KeySlotFileMissing,
     KeysRotatedElsewhere,
+    RotationInterrupted,
     WrongPassphrase,
 )
 from ld_desktop.store.kdf import FAST_PROFILE, KdfParams, new_params
 from ld_desktop.store.key_file_lock import key_file_lock
+from ld_desktop.store.keyslot_records import (
+    FORMAT,
+    FORMAT_VERSION,
+    RECOVERY_KIND,
+    USER_KIND,
+    KeySlot,
+    LegacySlot,
+    OpenedSlot,
+    PendingGeneration,
+    new_recovery_code,
+    normalise_recovery_code,
+    now_stamp,
+    sealed_from_model,
+)
 from ld_desktop.store.keyslot_schema import (
     KeyFileModel,
     KeyFileV1Model,
-    LegacySlotModel,
-    SealedModel,
-    SlotModel,
     parse_key_file,
 )
 from ld_desktop.store.slot_crypto import (
-    Ciphertext,
-    SealedKey,
     SlotLabel,
     directory_mac,
     new_x25519,
@@ -77,140 +83,11 @@ from ld_desktop.store.slot_crypto import (
     x25519_public_of,
 )
 
-FORMAT = "ld-desktop-keyslots"
-FORMAT_VERSION = 2
-RECOVERY_KIND = "recovery"
-USER_KIND = "user"
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-@dataclass
-class KeySlot:
-    slot_id: str
-    kind: str
-    username: str | None
-    role: str | None
-    created: str
-    kdf: KdfParams
-    public: dict[str, bytes]
-    private: Ciphertext
-    sealed: SealedKey
-    mac: bytes
-
-    def label(self, database_id: str) -> SlotLabel:
-        return SlotLabel(database_id, self.slot_id, self.kind, self.username, self.role)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "slot_id": self.slot_id, "kind": self.kind, "username": self.username,
-            "role": self.role, "created": self.created, "kdf": self.kdf.to_json(),
-            "public": {k: v.hex() for k, v in self.public.items()},
-            "private": {"nonce": self.private.nonce.hex(),
-                        "ciphertext": self.private.data.hex()},
-            "sealed": _sealed_json(self.sealed), "mac": self.mac.hex(),
-        }
-
-    @classmethod
-    def from_model(cls, m: SlotModel) -> KeySlot:
-        return cls(
-            slot_id=m.slot_id, kind=m.kind, username=m.username, role=m.role,
-            created=m.created, kdf=KdfParams.from_json(m.kdf.model_dump()),
-            public={k: bytes.fromhex(v) for k, v in m.public.items()},
-            private=Ciphertext(bytes.fromhex(m.private.nonce),
-                               bytes.fromhex(m.private.ciphertext)),
-            sealed=_sealed_from(m.sealed), mac=bytes.fromhex(m.mac),
-        )
-
-
-@dataclass
-class LegacySlot:
-    """A version-1 slot: AES-GCM(Argon2id(passphrase)) of the data key, label not bound."""
-
-    slot_id: str
-    kind: str
-    username: str | None
-    created: str
-    kdf: KdfParams
-    nonce: bytes
-    wrapped_key: bytes
-
-    def associated_data(self, database_id: str) -> bytes:
-        return f"{FORMAT}/v1|{database_id}|{self.slot_id}|{self.kind}".encode()
-
-    def to_json(self) -> dict[str, Any]:
-        return {"slot_id": self.slot_id, "kind": self.kind, "username": self.username,
-                "created": self.created, "kdf": self.kdf.to_json(),
-                "nonce": self.nonce.hex(), "wrapped_key": self.wrapped_key.hex()}
-
-    @classmethod
-    def from_model(cls, m: LegacySlotModel) -> LegacySlot:
-        return cls(m.slot_id, m.kind, m.username, m.created,
-                   KdfParams.from_json(m.kdf.model_dump()), bytes.fromhex(m.nonce),
-                   bytes.fromhex(m.wrapped_key))
-
-
-@dataclass
-class PendingGeneration:
-    generation: int
-    started: str
-    reason: str
-    sealed: dict[str, SealedKey] = field(default_factory=dict)
-    macs: dict[str, bytes] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"generation": self.generation, "started": self.started, "reason": self.reason,
-                "sealed": {k: _sealed_json(v) for k, v in self.sealed.items()},
-                "macs": {k: v.hex() for k, v in self.macs.items()}}
-
-
-@dataclass
-class OpenedSlot:
-    """A slot opened with its passphrase (or recovery code): everything unlock needs.
-
-    ``keys`` are the candidate data keys, current generation first, then the pending one.
-    ``wrapping_key`` is kept only to migrate or re-bind the slot; call ``clear`` when done.
-    """
-
-    slot_id: str
-    username: str | None
-    role: str | None  # the bound role; None for a legacy (version-1) slot
-    legacy: bool
-    bundle: dict[str, bytearray]
-    keys: list[tuple[int, bytearray]]
-    wrapping_key: bytearray
-    kdf: KdfParams
-
-    def clear(self, keep: bytearray | None = None) -> None:
-        """Wipe every secret held here except ``keep`` (the data key now in use)."""
-        candidates = [k for _, k in self.keys if k is not keep]
-        for secret in [*self.bundle.values(), self.wrapping_key, *candidates]:
-            secret[:] = bytes(len(secret))
-
-
-def _sealed_json(s: SealedKey) -> dict[str, Any]:
-    return {"generation": s.generation, "ephemeral": s.ephemeral.hex(), "nonce": s.nonce.hex(),
-            "ciphertext": s.data.hex()}
-
-
-def _sealed_from(m: SealedModel) -> SealedKey:
-    return SealedKey(m.generation, bytes.fromhex(m.ephemeral), bytes.fromhex(m.nonce),
-                     bytes.fromhex(m.ciphertext))
-
-
-
-
-def new_recovery_code() -> str:
-    """25 base32 characters (125 bits) in five groups: easy to print and type back."""
-    raw = base64.b32encode(secrets.token_bytes(16)).decode("ascii")[:25]
-    return "-".join(raw[i : i + 5] for i in range(0, 25, 5))
-
-
-def normalise_recovery_code(code: str) -> str:
-    return "".join(ch for ch in code.upper() if ch.isalnum())
-
+__all__ = [
+    "FORMAT", "FORMAT_VERSION", "RECOVERY_KIND", "USER_KIND", "KeySlot", "KeySlotFile",
+    "LegacySlot", "OpenedSlot", "PendingGeneration", "new_recovery_code",
+    "normalise_recovery_code",
+]
 
 class KeySlotFile:
     def __init__(self, path: Path, database_id: str) -> None:
@@ -247,8 +124,8 @@ class KeySlotFile:
             p = model.pending
             result.pending = PendingGeneration(
                 p.generation, p.started, p.reason,
-                {k: _sealed_from(v) for k, v in p.sealed.items()},
-                {k: bytes.fromhex(v) for k, v in p.macs.items()})
+                {k: sealed_from_model(v) for k, v in p.sealed.items()},
+                {k: bytes.fromhex(v) for k, v in p.macs.items()}, bytes.fromhex(p.mac))
         return result
 
     def reload(self) -> None:
@@ -261,13 +138,17 @@ class KeySlotFile:
     @contextmanager
     def editing(self) -> Iterator[None]:
         """Hold the key-file lock and start from the file as it is on disk; refuse if the
-        keys were rotated since this object was loaded (its data key would be stale)."""
+        keys were rotated since this object was loaded (its data key would be stale), or
+        while an interrupted rotation waits to be finished (a slot sealed now would be left
+        out of it)."""
         with key_file_lock(self.path.parent):
             if self.path.exists():
                 known = self.generation
                 self.reload()
                 if self.generation != known:
                     raise KeysRotatedElsewhere()
+                if self.pending is not None:
+                    raise RotationInterrupted()
             yield
 
     def save(self) -> None:
@@ -427,7 +308,8 @@ class KeySlotFile:
 
     def add_private_key(self, opened: OpenedSlot, name: str, private: bytes, public: bytes,
                         data_key: bytes | bytearray) -> None:
-        """Add a named key pair (e.g. a personal signing key) to an opened slot's bundle."""
+        """Add a named key pair (e.g. a personal signing key) to an opened slot's bundle.
+        Call inside ``editing()``; the slot keeps its id, label and sealed data key."""
         slot = next(s for s in self.slots if s.slot_id == opened.slot_id)
         opened.bundle[name] = bytearray(private)
         label = slot.label(self.database_id)
@@ -451,7 +333,7 @@ class KeySlotFile:
         slot_id = str(uuid.uuid4())
         label = SlotLabel(self.database_id, slot_id, kind, username, role)
         return KeySlot(
-            slot_id=slot_id, kind=kind, username=username, role=role, created=_now(), kdf=kdf,
+            slot_id=slot_id, kind=kind, username=username, role=role, created=now_stamp(), kdf=kdf,
             public=public, private=wrap_bundle(wrapping_key, bundle, label),
             sealed=seal_data_key(data_key, public["x25519"], label, self.generation),
             mac=directory_mac(data_key, label, public),

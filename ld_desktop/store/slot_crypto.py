@@ -11,6 +11,10 @@
 - **Directory MAC**: HMAC-SHA256 under a key derived from the current data key over a slot's
   label and public keys, so a rotation refuses a slot whose public key was swapped by someone
   who does not hold the current data key.
+- **Pending MAC**: HMAC-SHA256 under a key derived from the *current* data key over a pending
+  generation's sealed keys, so an interrupted rotation is only finished if it was started by
+  someone holding the current key (not, say, by a removed user who planted a generation with
+  a key of their own choosing for the next unlock to re-key the database to).
 """
 
 from __future__ import annotations
@@ -153,3 +157,13 @@ def directory_mac(data_key: bytes | bytearray, label: SlotLabel,
 def directory_mac_ok(data_key: bytes | bytearray, label: SlotLabel,
                      public_keys: dict[str, bytes], mac: bytes) -> bool:
     return hmac.compare_digest(directory_mac(data_key, label, public_keys), mac)
+
+
+def pending_mac(data_key: bytes | bytearray, database_id: str, generation: int,
+                sealed: dict[str, SealedKey]) -> bytes:
+    mac_key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                   info=b"ld-desktop pending generation v2").derive(bytes(data_key))
+    body = json.dumps([BINDING_PREFIX, "pending", database_id, generation, sorted(
+        [k, s.generation, s.ephemeral.hex(), s.nonce.hex(), s.data.hex()]
+        for k, s in sealed.items())], separators=(",", ":")).encode("ascii")
+    return hmac.new(mac_key, body, hashlib.sha256).digest()

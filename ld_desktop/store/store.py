@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import sqlcipher3
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -180,6 +181,8 @@ class Store:
         transaction: killed before its commit frame, the database still opens with the old
         key; after it, with the new one (and never with both: the old key fails on page 1).
         The audit chain's MAC key is kept in the database first, so the chain still verifies.
+        If the re-key fails (a full disk: the WAL needs about the database's size), it is
+        rolled back, the store goes on with the old key and the error is raised.
         """
         engine = self.engine
         with self.unit_of_work("system") as uow:
@@ -188,14 +191,21 @@ class Store:
                                         value={"key": self._audit_key.hex()}))
         engine.dispose()
         self._engine = None
-        path = self._data_dir / DATABASE_FILE
-        conn = open_raw_connection(path, self._data_key)
+        old_key = self._data_key
+        conn = open_raw_connection(self._data_dir / DATABASE_FILE, old_key)
         try:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
             execute_key_pragma(conn, "rekey", new_key)
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            # Overwrite the old-key pages in the main file too (the WAL holds them till then)
+        except Exception as exc:
+            conn.close()
+            self._replace_engine(old_key)
+            raise classify(exc) from None
+        try:
+            # Overwrite the old-key pages in the main file too (the WAL holds them till then);
+            # the re-key has committed, so a failure here only leaves them for later.
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlcipher3.Error:
+            pass
         finally:
             conn.close()
         self._replace_engine(new_key)

@@ -392,3 +392,19 @@ def test_subprocess_exit_codes_without_tracebacks(run: Admin, tmp_path: Path) ->
         assert done.returncode == expected, (argv, done.stderr)
         assert "Traceback" not in done.stderr, done.stderr
         assert done.stderr.strip(), f"no message for {argv}"
+
+
+def test_users_names_slots_still_in_the_old_key_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fixture = ROOT / "tests" / "store" / "fixtures" / "keyslots_v1"
+    manifest = json.loads((fixture / "manifest.json").read_text())
+    folder = tmp_path / "v1"
+    shutil.copytree(fixture, folder)
+    run = Admin(folder, monkeypatch, capsys)
+    admin = manifest["admin"]
+    code, out, _ = run("users", "--as", admin[0], secrets=(admin[1],))
+    assert code == 0
+    lines = {line.split()[0]: line for line in out.splitlines()}
+    assert "old key format" in lines[manifest["senior"][0]]
+    assert "old key format" not in lines[admin[0]]       # bound at this very unlock

@@ -143,3 +143,24 @@ def test_v1_recovery_code_still_works_and_moves_to_the_new_format(
     assert not [s for s in slots.legacy_slots if s.kind == "recovery"]
     # the same printed code opens the migrated recovery slot
     ws.recover(manifest["senior"][0], manifest["recovery_code"], "another senior phrase 27")
+
+
+def test_a_key_added_to_the_private_bundle_survives_a_passphrase_change(
+    store_dir: Path,
+) -> None:
+    """The slot format is open to more per-user keys (e.g. a personal signing key)."""
+    slots = KeySlotFile.load(store_dir / KEYSLOT_FILE)
+    opened = slots.open_user_slot(*PRACT)
+    data_key = opened.keys[0][1]
+    with slots.editing():
+        slots.add_private_key(opened, "ed25519", b"\x07" * 32, b"\x08" * 32, data_key)
+    session = Workstation(store_dir).unlock(*PRACT)
+    session.accounts.change_own_passphrase(PRACT[1], "a changed practitioner phrase")
+    session.lock()
+    again = KeySlotFile.load(store_dir / KEYSLOT_FILE)
+    reopened = again.open_user_slot(PRACT[0], "a changed practitioner phrase")
+    assert bytes(reopened.bundle["ed25519"]) == b"\x07" * 32
+    slot = again._user_slot(PRACT[0])
+    assert slot is not None
+    assert slot.public["ed25519"] == b"\x08" * 32
+    assert slot.role == "practitioner"

@@ -190,3 +190,95 @@ def test_data_key_is_a_bytearray_cleared_at_lock(store_dir: Path) -> None:
     assert any(key)
     session.lock()
     assert key == bytearray(32)
+
+
+def test_a_full_disk_during_the_rekey_keeps_the_old_key_working(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The re-key needs about the database's size in the WAL: a full disk must not leave
+    a store nobody can open, nor a session that stops working."""
+    import ld_desktop.store.store as store_module
+    from ld_desktop.store.errors import DiskFull
+
+    real = store_module.execute_key_pragma
+
+    def disk_full(conn: object, name: str, key: bytearray) -> None:
+        if name == "rekey":
+            raise sqlcipher3.OperationalError("database or disk is full")
+        real(conn, name, key)
+
+    monkeypatch.setattr(store_module, "execute_key_pragma", disk_full)
+    admin = Workstation(store_dir).unlock(*ADMIN)
+    old_key = bytes(admin.data_key)
+    with pytest.raises(DiskFull):
+        admin.accounts.rotate_keys()
+    assert admin.accounts.list_users()               # the session carries on, old key
+    admin.lock()
+    assert _opens_with(store_dir, old_key)
+    assert KeySlotFile.load(store_dir / KEYSLOT_FILE).pending is not None
+    Workstation(store_dir).unlock(*PRACT).lock()      # still full: unlocks with the old key
+    assert KeySlotFile.load(store_dir / KEYSLOT_FILE).pending is not None
+    monkeypatch.undo()
+    Workstation(store_dir).unlock(*PRACT).lock()      # space again: the rotation finishes
+    slots = KeySlotFile.load(store_dir / KEYSLOT_FILE)
+    assert (slots.generation, slots.pending) == (2, None)
+    assert not _opens_with(store_dir, old_key)
+
+
+def test_no_slot_changes_while_an_interrupted_rotation_waits(
+    store_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slot sealed with the old key while a rotation is pending would be dropped when the
+    rotation is finished: adding a user waits until it is."""
+    import ld_desktop.store.store as store_module
+    from ld_desktop.store.errors import DiskFull, RotationInterrupted
+
+    real = store_module.execute_key_pragma
+
+    def disk_full(conn: object, name: str, key: bytearray) -> None:
+        if name == "rekey":
+            raise sqlcipher3.OperationalError("database or disk is full")
+        real(conn, name, key)
+
+    monkeypatch.setattr(store_module, "execute_key_pragma", disk_full)
+    admin = Workstation(store_dir).unlock(*ADMIN)
+    with pytest.raises(DiskFull):
+        admin.accounts.rotate_keys()
+    with pytest.raises(RotationInterrupted):
+        admin.accounts.add_user(*SENIOR[:1], Role.SENIOR, SENIOR[1])
+    admin.lock()
+    monkeypatch.undo()
+    admin = Workstation(store_dir).unlock(*ADMIN)   # finishes the rotation
+    admin.accounts.add_user(*SENIOR[:1], Role.SENIOR, SENIOR[1])
+    admin.lock()
+    Workstation(store_dir).unlock(*SENIOR).lock()
+
+
+def test_a_planted_pending_generation_is_never_re_keyed_to(store_dir: Path) -> None:
+    """A removed user (no current key, but write access to the folder) plants a pending
+    generation: a key of their choosing sealed to every slot's public key. The next unlock
+    must not re-key the database to it."""
+    import os
+
+    from ld_desktop.store.keyslots import PendingGeneration
+    from ld_desktop.store.slot_crypto import directory_mac, seal_data_key
+
+    admin = Workstation(store_dir).unlock(*ADMIN)
+    admin.accounts.remove_user(PRACT[0])
+    admin.lock()
+    current = _current_key(store_dir, ADMIN)
+    planted = bytearray(os.urandom(32))
+    slots = KeySlotFile.load(store_dir / KEYSLOT_FILE)
+    pending = PendingGeneration(slots.generation + 1, "2026-11-30T03:00:00+00:00", "planted")
+    for slot in slots.slots:
+        label = slot.label(slots.database_id)
+        pending.sealed[slot.slot_id] = seal_data_key(
+            planted, slot.public["x25519"], label, pending.generation)
+        pending.macs[slot.slot_id] = directory_mac(planted, label, slot.public)
+    pending.mac = os.urandom(32)          # cannot be made without the current key
+    slots.pending = pending
+    slots.save()
+    Workstation(store_dir).unlock(*ADMIN).lock()
+    assert not _opens_with(store_dir, planted)
+    assert _opens_with(store_dir, current)
+    assert KeySlotFile.load(store_dir / KEYSLOT_FILE).pending is None

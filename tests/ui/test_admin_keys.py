@@ -135,3 +135,67 @@ def test_cancelling_the_confirmation_changes_nothing(qtbot, store: Path) -> None
     assert (store / "keyslots.json").read_bytes() == before
     assert page.message.text() == ""
     window.lock("test finished")
+
+
+def test_a_key_file_with_absurd_parameters_is_reported_as_damaged(qtbot, store: Path) -> None:  # type: ignore[no-untyped-def]
+    """Before, memory_kib 2^31 reached Argon2id and failed with MemoryError ('Unlock failed
+    unexpectedly'); now the key file is refused as damaged before any derivation."""
+    import json
+
+    path = store / "keyslots.json"
+    data = json.loads(path.read_text())
+    for slot in data["slots"]:
+        slot["kdf"]["memory_kib"] = 2**31
+    path.write_text(json.dumps(data))
+    window = MainWindow(Workstation(store), banner="TEST")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3_000)
+    window.unlock_page.username.setCurrentText(ADMIN[0])
+    window.unlock_page.passphrase.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.unlock_page.passphrase,
+                    timeout=3_000)
+    qtbot.keyClicks(QApplication.focusWidget(), ADMIN[1])
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(window.unlock_page.error.text()), timeout=15_000)
+    assert "key file keyslots.json is damaged" in window.unlock_page.error.text()
+    assert "backup" in window.unlock_page.error.text()
+    assert window.session is None
+
+
+def test_auto_lock_waits_for_a_rotation_in_progress(qtbot, store: Path,  # type: ignore[no-untyped-def]
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rotation on a large store takes longer than the shortest auto-lock (1 minute): the
+    idle timer must not fire half-way and pull the store from under the re-key."""
+    import time
+
+    import ld_desktop.store.key_rotation as key_rotation
+
+    window = MainWindow(Workstation(store), banner="TEST")
+    qtbot.addWidget(window)
+    _type_unlock(qtbot, window)
+    page = window.page("Admin")
+    assert isinstance(page, AdminPage)
+    window.idle.set_minutes(0.01)          # 0.6 s, far shorter than the slowed re-key
+    window.idle.start()
+    real = key_rotation.Store.rekey
+
+    def slow_rekey(self, new_key):  # type: ignore[no-untyped-def]
+        time.sleep(2.0)
+        real(self, new_key)
+
+    monkeypatch.setattr(key_rotation.Store, "rekey", slow_rekey)
+    questions: list[str] = []
+    window.activateWindow()
+    page.rotate_button.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.rotate_button, timeout=3_000)
+    QTimer.singleShot(0, lambda: _answer_yes(questions))
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: "Keys rotated." in page.message.text() or window.session is None,
+                    timeout=20_000)
+    assert "Keys rotated." in page.message.text()
+    assert window.session is not None
+    window.lock("test finished")
+    Workstation(store).unlock(*ADMIN).lock()

@@ -146,7 +146,7 @@ class AdminPage(QWidget):
     def rotate_keys(self) -> None:
         if not confirm(self, "Rotate keys",
                        "Re-encrypt the database and re-seal every key slot with a new key? "
-                       "This takes a few seconds on a large store."):
+                       "This can take a minute on a large store."):
             return
         outcome = run_rotation(self, "Rotating keys", self._s.accounts.rotate_keys)
         self._show(outcome, "Keys rotated.")

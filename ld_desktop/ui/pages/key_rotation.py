@@ -34,7 +34,14 @@ def run_rotation(parent: QWidget, title: str,
     dialog.setMinimumDuration(0)
     dialog.setAccessibleName("Key rotation progress")
 
+    idle = getattr(parent.window(), "idle", None)   # the main window's auto-lock watcher
+
     def progress(done: int, total: int, what: str) -> None:
+        # A rotation in progress counts as activity: auto-lock must not pull the store away
+        # half-way through (the administrator is watching this dialog).
+        timer = getattr(idle, "timer", None)
+        if timer is not None and timer.isActive():
+            timer.start()
         dialog.setLabelText(what)
         dialog.setValue(int(100 * done / total) if total else 100)
         QApplication.processEvents()
