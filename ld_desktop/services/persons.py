@@ -16,6 +16,7 @@ from ld_desktop.store import person_queries
 from ld_desktop.store.case_queries import custody_numbers_for
 from ld_desktop.store.models import Person
 from ld_desktop.store.person_queries import get_visible
+from ld_desktop.store.redirects import follow_redirect
 from ld_desktop.store.search_index import index_person
 from ld_desktop.store.store import DbSession
 
@@ -79,7 +80,7 @@ def person_view(p: Person) -> PersonView:
         ethnic_category=p.ethnic_category, aliases=tuple(p.aliases), address=p.address,
         no_fixed_abode=p.no_fixed_abode, communication_needs=p.communication_needs,
         interpreter_language=p.interpreter_language, parent_carer=p.parent_carer,
-        gp_practice=p.gp_practice, site_id=p.site_id,
+        gp_practice=p.gp_practice, site_id=p.site_id, sex=p.sex, merged_into=p.merged_into,
     )
 
 
@@ -160,10 +161,11 @@ class PersonService:
         return view
 
     def open(self, person_id: uuid.UUID) -> PersonView:
-        """Open a person's record: audited as a view."""
+        """Open a person's record: audited as a view. The id of a record merged into another
+        opens the survivor (a workstation may still hold the old id)."""
         self._s.require(Permission.VIEW_RECORDS)
         with self._s.store.unit_of_work(self._s.user.username) as uow:
-            person = self._visible(uow.session, person_id)
+            person = self._visible(uow.session, follow_redirect(uow.session, person_id))
             uow.audit("view", entity="person", entity_id=person.id)
             return person_view(person)
 
