@@ -7,9 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ld_desktop.domain import nhs_number
-from ld_desktop.domain.pathway import ETHNIC_CATEGORIES, Gender
+from ld_desktop.domain.pathway import Gender
 from ld_desktop.domain.roles import Permission
 from ld_desktop.services.lookup_errors import RecordNotFound as RecordNotFound
+from ld_desktop.services.person_codes import ethnic_categories, sex_codes
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonSummary, PersonView
 from ld_desktop.store import person_queries
@@ -36,6 +37,7 @@ class PersonDraft:
     interpreter_language: str | None = None
     parent_carer: str | None = None
     gp_practice: str | None = None
+    sex: str = "X"                      # NHS phenotypic sex code (resources/codes)
 
     def validated(self, today: date) -> PersonDraft:
         """A clean copy, or ValueError naming what to fix."""
@@ -50,15 +52,17 @@ class PersonDraft:
         number = None
         if self.nhs_number and self.nhs_number.strip():
             number = nhs_number.normalise(self.nhs_number)  # InvalidNhsNumber is a ValueError
-        if self.ethnic_category not in ETHNIC_CATEGORIES:
+        if self.ethnic_category not in {c.code for c in ethnic_categories()}:
             raise ValueError("Choose an NHS ethnic category (or Z, not stated).")
+        if self.sex not in {c.code for c in sex_codes()}:
+            raise ValueError("Choose a sex from the list (or X, not known).")
         Gender(self.gender)
         aliases = tuple(a.strip() for a in self.aliases if a.strip())
         return PersonDraft(
             given, family, self.date_of_birth, self.gender, number, self.ethnic_category,
             aliases, _clean(self.address), self.no_fixed_abode, _clean(self.communication_needs),
             _clean(self.interpreter_language), _clean(self.parent_carer),
-            _clean(self.gp_practice),
+            _clean(self.gp_practice), self.sex,
         )
 
 
@@ -95,6 +99,7 @@ def _draft_fields(draft: PersonDraft) -> dict[str, object]:
         "communication_needs": draft.communication_needs,
         "interpreter_language": draft.interpreter_language,
         "parent_carer": draft.parent_carer, "gp_practice": draft.gp_practice,
+        "sex": draft.sex,
     }
 
 
