@@ -11,10 +11,12 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -24,6 +26,7 @@ from ld_desktop.domain.roles import Permission
 from ld_desktop.services.person_codes import ethnic_category_label, sex_label
 from ld_desktop.services.person_edits import PersonEditService
 from ld_desktop.services.person_merge import PersonMergeService
+from ld_desktop.services.record_changes import show_value
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonSummary, PersonView
 from ld_desktop.ui.clinical.form_dialog import FormDialog
@@ -42,7 +45,7 @@ def person_details_form(person: PersonView) -> QFormLayout:
                                         if person.date_of_birth else "not known"))
     form.addRow("NHS number", QLabel(nhs))
     form.addRow("Sex", QLabel(sex_label(person.sex)))
-    form.addRow("Gender", QLabel(person.gender.replace("-", " ")))
+    form.addRow("Gender", QLabel(show_value("gender", person.gender)))
     form.addRow("Ethnic category", QLabel(ethnic_category_label(person.ethnic_category)))
     form.addRow("Also known as", QLabel(", ".join(person.aliases) or "none"))
     form.addRow("Address", QLabel("No fixed abode" if person.no_fixed_abode
@@ -87,7 +90,16 @@ class PersonPage(QWidget):
         self.changes = QListWidget()
         self.changes.setAccessibleName("Corrections and merges")
         self.changes.setWordWrap(True)
-        self._layout = QVBoxLayout(self)
+        self.changes.setMinimumHeight(80)
+        body = QWidget()
+        self._layout = QVBoxLayout(body)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
         self._layout.addWidget(self.title)
         self._layout.addLayout(self.action_row)
         self._layout.addWidget(self.details)

@@ -49,6 +49,7 @@ class MergeDialog(_NoDefaultDialog):
     def __init__(self, session: UserSession, person: PersonView,
                  parent: QWidget | None = None) -> None:
         super().__init__(f"Merge records: {person.display_name}", parent, "Merge records")
+        self.setMinimumWidth(680)
         self._service = PersonMergeService(session)
         self._person = person
         self.add_row("This record", QLabel(describe(person)))
