@@ -30,6 +30,7 @@ from ld_desktop.services.record_changes import show_value
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonSummary, PersonView
 from ld_desktop.ui.clinical.form_dialog import FormDialog
+from ld_desktop.ui.clinical.score_tracker import person_score_tracker
 from ld_desktop.ui.person_history_panel import PersonHistoryPanel
 from ld_desktop.ui.records.merge_dialogs import MergeDialog, UndoMergeDialog
 from ld_desktop.ui.records.person_edit_dialog import PersonEditDialog
@@ -107,6 +108,8 @@ class PersonPage(QWidget):
         self.merged_heading = self.add_section("Records merged into this one", self.merged)
         self._layout.addWidget(self.undo_button)
         self.add_section("Corrections and merges (old values kept)", self.changes)
+        self.tracker = QWidget()          # issue 15: the score tracker, rebuilt with the page
+        self._layout.addWidget(self.tracker)
         self._merged_people: list[PersonSummary] = []
         self._show(person)
 
@@ -127,6 +130,10 @@ class PersonPage(QWidget):
         self._layout.replaceWidget(old, self.details)
         old.deleteLater()
         self.history.show_person(person.id)
+        tracker = person_score_tracker(self._s, person.id)   # a merge brings screenings
+        self._layout.replaceWidget(self.tracker, tracker)
+        self.tracker.deleteLater()
+        self.tracker = tracker
         self._merged_people = PersonMergeService(self._s).merged_into(person.id)
         self.merged.clear()
         self.merged.addItems([p.display_name for p in self._merged_people])
