@@ -59,9 +59,12 @@ class ChangeLog:
                        sign=record.__signed__)
         return op_id
 
-    def update(self, record: SyncedRecord, changes: dict[str, Any], *,
+    def update(self, record: SyncedRecord, changes: dict[str, Any],
+               base_override: dict[str, str | None] | None = None, *,
                sign: bool = False) -> list[str]:
         """Change some fields; returns the names that really changed (no op if none did).
+        ``base_override``: a base version to claim instead of the one held (an edit made to
+        another record, passed on here, claims that record's version so a clash shows).
 
         A signed change (``sign``, and every change of a directory record) is one op of the
         whole record, signed by the user: its attestation then covers every current value,
@@ -76,10 +79,12 @@ class ChangeLog:
             return []
         op_id = new_id()
         versions = dict(record.field_versions)
+        overrides = base_override or {}
         signed = sign or record.__signed__
         names = [n for n in record_fields(record) if n != ATTESTATION_FIELD] if signed \
             else list(changed)
-        base = {name: versions.get(name) for name in dict.fromkeys([*names, *changed])}
+        base = {name: overrides[name] if name in overrides else versions.get(name)
+                for name in dict.fromkeys([*names, *changed])}
         for name, value in changed.items():
             setattr(record, name, value)
         for name in {*names, *changed}:
