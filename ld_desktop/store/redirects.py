@@ -24,6 +24,16 @@ def follow_redirect(session: Session, person_id: uuid.UUID) -> uuid.UUID:
     return current
 
 
+def onward_chain(session: Session, person_id: uuid.UUID) -> list[uuid.UUID]:
+    """The records this person was merged into, in order (stopping where a cycle closes)."""
+    chain: list[uuid.UUID] = []
+    current = session.scalar(select(Person.merged_into).where(Person.id == person_id))
+    while current is not None and current != person_id and current not in chain:
+        chain.append(current)
+        current = session.scalar(select(Person.merged_into).where(Person.id == current))
+    return chain
+
+
 def merge_cycle_ids(session: Session) -> set[uuid.UUID]:
     """People whose chain of merges leads back to themselves (two workstations merged each
     way before either synced). No record survives such a chain, so its members stay listed

@@ -191,3 +191,25 @@ def test_a_referral_against_a_merged_away_record_is_filed_under_the_survivor(
     PersonMergeService(senior).merge(keep.id, dupe.id, "duplicate")
     case = _case(senior, dupe.id, "R/1")             # the intake list still showed the dupe
     assert case.person.id == keep.id
+
+
+def test_undo_of_a_merge_whose_survivor_was_merged_on_is_refused_not_half_done(
+        open_session) -> None:  # type: ignore[no-untyped-def]
+    """A into B, then B into C: A's case now sits with C. Undoing A's merge used to report
+    success while A's case stayed filed under C (and C kept A's name): a different person's
+    case under the wrong record. It must refuse until B's merge is undone; then both undos
+    put everything back."""
+    senior = open_session(BOTH)
+    a, b, c = (_person(senior, given=g) for g in ("Aye", "Bee", "Cee"))
+    _case(senior, a.id, "A/1")
+    merges = PersonMergeService(senior)
+    merges.merge(b.id, a.id, "duplicate (fictional)")
+    merges.merge(c.id, b.id, "duplicate (fictional)")
+    with pytest.raises(MergeRefused, match="undo that merge first"):
+        merges.undo_merge(a.id, "not the same person (fictional)")
+    merges.undo_merge(b.id, "not the same person (fictional)")
+    merges.undo_merge(a.id, "not the same person (fictional)")
+    whose = {r.custody_record_number: r.person_id for r in senior.cases.page(CaseFilter(), 0, 9)}
+    assert whose == {"A/1": a.id}
+    assert "Aye Testperson" not in senior.persons.open(c.id).aliases
+    assert [p.given_name for p in senior.persons.search("Aye")] == ["Aye"]
