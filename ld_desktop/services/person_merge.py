@@ -25,7 +25,7 @@ from ld_desktop.store.case_detail_queries import get_visible_case
 from ld_desktop.store.case_queries import custody_numbers_for
 from ld_desktop.store.change_history import person_sites, record_change, wire_values
 from ld_desktop.store.merge_queries import cases_of, cases_redirected_from, merged_into
-from ld_desktop.store.models import Person
+from ld_desktop.store.models import Case, Person
 from ld_desktop.store.person_queries import get_visible
 from ld_desktop.store.redirects import follow_redirect, onward_chain
 from ld_desktop.store.search_index import index_person
@@ -139,12 +139,13 @@ class PersonMergeService:
             case_ids = [uuid.UUID(c) for c in detail.get("cases", [])]
             case_ids += cases_redirected_from(db, merged.id)
             for case_id in dict.fromkeys(case_ids):
-                found = get_visible_case(db, case_id, self._s.site_ids)
-                if found is not None and found[0].person_id == survivor.id:
-                    uow.changes.update(found[0], {"person_id": merged.id})
-                    record_change(uow.changes, found[0], "undo-merge",
+                # every case, at whatever site: the merge moved them all (cases_of)
+                case = db.get(Case, case_id)
+                if case is not None and case.person_id == survivor.id:
+                    uow.changes.update(case, {"person_id": merged.id})
+                    record_change(uow.changes, case, "undo-merge",
                                   {"person_id": str(survivor.id)}, {"person_id": str(merged.id)},
-                                  user, [str(found[0].site_id)], why)
+                                  user, [str(case.site_id)], why)
             values: dict[str, Any] = {}
             current = wire_values(survivor, list(detail.get("filled", {})))
             for name, change in detail.get("filled", {}).items():

@@ -213,3 +213,29 @@ def test_undo_of_a_merge_whose_survivor_was_merged_on_is_refused_not_half_done(
     assert whose == {"A/1": a.id}
     assert "Aye Testperson" not in senior.persons.open(c.id).aliases
     assert [p.given_name for p in senior.persons.search("Aye")] == ["Aye"]
+
+
+def test_undo_by_a_one_site_senior_returns_the_cases_at_every_site(
+        open_session) -> None:  # type: ignore[no-untyped-def]
+    """The merge moved the duplicate's cases at both sites. A senior at one site undoing it
+    must put back the other site's case too: left under the survivor, it stays filed under
+    a person the undo has just said is someone else."""
+    from ld_desktop.domain.roles import Role
+
+    from .support import ADMIN, SOUTH_SITE
+
+    north_senior = ("northsenior1", "north senior passphrase here")
+    open_session(ADMIN).accounts.add_user(*north_senior[:1], Role.SENIOR, north_senior[1],
+                                          site_ids=[site_id_for(NORTH_SITE)])
+    senior = open_session(BOTH)
+    keep, dupe = _person(senior, given="Keepa"), _person(senior, given="Dupa")
+    _case(senior, dupe.id, "N/D")
+    senior.cases.new_referral(ReferralDraft(
+        dupe.id, site_id_for(SOUTH_SITE), "custody-sergeant", "arrested",
+        custody_record_number="S/D"))
+    PersonMergeService(senior).merge(keep.id, dupe.id, "duplicate (fictional)")
+
+    PersonMergeService(open_session(north_senior)).undo_merge(
+        dupe.id, "Two different people (fictional)")
+    whose = {r.custody_record_number: r.person_id for r in senior.cases.page(CaseFilter(), 0, 9)}
+    assert whose == {"N/D": dupe.id, "S/D": dupe.id}
