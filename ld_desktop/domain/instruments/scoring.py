@@ -12,6 +12,7 @@ only on the estimate is marked so, because an estimate can be revised.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -74,6 +75,8 @@ def check_answer(item: Item, value: Any) -> Any:
             number = float(value)
         except (TypeError, ValueError):
             raise InvalidAnswer(f"{item.id}: enter a number") from None
+        if not math.isfinite(number):     # 'nan' passes any bounds check; neither is JSON
+            raise InvalidAnswer(f"{item.id}: enter a number")
         if (item.minimum is not None and number < item.minimum) or (
             item.maximum is not None and number > item.maximum
         ):
