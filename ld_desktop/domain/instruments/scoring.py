@@ -44,11 +44,18 @@ class InvalidAnswer(ValueError):
     """An answer that is not allowed for its item; the message says why."""
 
 
+def _same_option(option: Any, value: Any) -> bool:
+    """True == 1 in Python: a yes/no answer must not pass for the option scored 1."""
+    if isinstance(option, bool) != isinstance(value, bool):
+        return str(option) == str(value)
+    return bool(option == value) or str(option) == str(value)
+
+
 def check_answer(item: Item, value: Any) -> Any:
     """The value, normalised, or InvalidAnswer naming the item and what is allowed."""
     allowed = [o.value for o in item.options]
     if item.kind in (ItemKind.SINGLE, ItemKind.LIKERT):
-        match = [o for o in allowed if o == value or str(o) == str(value)]
+        match = [o for o in allowed if _same_option(o, value)]
         if not match:
             raise InvalidAnswer(f"{item.id}: {value!r} is not one of {allowed}")
         return match[0]
@@ -65,7 +72,8 @@ def check_answer(item: Item, value: Any) -> Any:
         values = value if isinstance(value, list) else [v for v in str(value).split(",") if v]
         out = []
         for v in values:
-            match = [o for o in allowed if o == v or str(o) == str(v).strip()]
+            match = [o for o in allowed
+                     if _same_option(o, v) or str(o) == str(v).strip()]
             if not match:
                 raise InvalidAnswer(f"{item.id}: {v!r} is not one of {allowed}")
             out.append(match[0])
