@@ -239,3 +239,23 @@ def test_undo_by_a_one_site_senior_returns_the_cases_at_every_site(
         dupe.id, "Two different people (fictional)")
     whose = {r.custody_record_number: r.person_id for r in senior.cases.page(CaseFilter(), 0, 9)}
     assert whose == {"N/D": dupe.id, "S/D": dupe.id}
+
+
+def test_an_edit_begun_before_a_merge_does_not_overwrite_the_survivor_unseen(
+        open_session) -> None:  # type: ignore[no-untyped-def]
+    """The edit dialog showed the duplicate; meanwhile it was merged into the survivor. The
+    save used to follow the redirect and write the duplicate's edited field over the
+    survivor's different value, which nobody had seen (the same edit arriving by sync is
+    kept as a conflict). It must refuse and say why; a field the survivor holds as shown
+    still goes through."""
+    senior = open_session(BOTH)
+    keep = _person(senior, given="Quinn", gp_practice="Keep Surgery (fictional)")
+    dupe = _person(senior, given="Quin", gp_practice="Old Surgery (fictional)")
+    stale = senior.persons.open(dupe.id)
+    PersonMergeService(senior).merge(keep.id, dupe.id, "duplicate (fictional)")
+    with pytest.raises(ValueError, match="merged into"):
+        PersonEditService(senior).edit(stale, _draft(stale, gp_practice="New Surgery (fictional)"))
+    assert senior.persons.open(keep.id).gp_practice == "Keep Surgery (fictional)"
+    # the survivor's family name is the one the dialog showed: that correction applies
+    done = PersonEditService(senior).edit(stale, _draft(stale, family_name="Testpersen"))
+    assert (done.id, done.family_name) == (keep.id, "Testpersen")
