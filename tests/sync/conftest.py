@@ -91,3 +91,13 @@ def sqlite_harness(tmp_path: Path) -> Iterator[Harness]:
     bridge.shutdown()
     app.state.sync.engine.dispose()
 
+
+
+@pytest.fixture
+def strict_harness(server_settings: ServerSettings) -> Iterator[Harness]:
+    """A server as deployed: validating ops against the app's published schema."""
+    app = create_app(server_settings)
+    bridge = ASGIBridge(app)
+    yield Harness(app, bridge)
+    bridge.shutdown()
+    app.state.sync.engine.dispose()
