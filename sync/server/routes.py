@@ -54,7 +54,8 @@ def push(body: PushRequest, device: Device, state: State) -> PushResponse:
     _check_protocol(body.protocol)
     # Client clocks are not merged into the server's: a workstation whose clock jumped a year
     # ahead must not drag the server along. Clients compare their clock with server_hlc.
-    results = push_ops(state.engine, device.device_id, device.sites, list(body.ops))
+    results = push_ops(state.engine, device.device_id, device.sites, list(body.ops),
+                       state.schema)
     return PushResponse(results=results, server_hlc=state.clock.now().encode())
 
 

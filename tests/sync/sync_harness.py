@@ -39,7 +39,8 @@ class Harness:
 
     def replica(self, *sites: str) -> tuple[MemoryReplica, SyncClient]:
         credentials = self.enrol(*sites)
-        replica = MemoryReplica(credentials.device_id)
+        replica = MemoryReplica(credentials.device_id,
+                                home_sites=[site.id for site in credentials.sites])
         return replica, self.client(replica, credentials)
 
     def client(self, replica: MemoryReplica, credentials: DeviceCredentials,
