@@ -215,6 +215,20 @@ def apply_op(ws: WorkingSet, op: Op, device_sites: frozenset[str],
     return _widen(ws, row, op, seq, outcome)
 
 
+def share(ws: WorkingSet, keys: set[RecordKey], site: str) -> int:
+    """Records that exist gain `site` (a lookup's finds): bumped, with their conflicts, so
+    the site's workstations pull them. Returns how many gained it."""
+    shared = 0
+    for key in sorted(keys):
+        row = ws.record(*key)
+        if row.exists and ws.grow_scope(row, {site}):
+            row.seq, row.changed = ws.next_seq(), True
+            for conflict in ws.conflicts_of(row):
+                ws.touch_conflict(conflict)
+            shared += 1
+    return shared
+
+
 def _widen(ws: WorkingSet, row: RecordRow, op: Op, seq: int, outcome: Outcome) -> Outcome:
     sites = set(op.sites) or ({GLOBAL_SCOPE} if not row.scope else set())
     was_visible_somewhere = bool(row.scope)

@@ -157,7 +157,7 @@ def _page_from_postgres(conn: Connection, sites: list[str], cursor: int, limit: 
 
 def _built_here(doc: str) -> str:
     """A record PostgreSQL cannot look into (see `AWKWARD_ESCAPES`), in the wire shape."""
-    return _wire_json(_record_state(json.loads(doc)))
+    return _wire_json(record_state(json.loads(doc)))
 
 
 def _wire_json(model: BaseModel) -> str:
@@ -188,7 +188,7 @@ def _page_from_rows(conn: Connection, sites: list[str], cursor: int, limit: int,
                              .order_by(t.conflicts.c.seq)).mappings().all() if conflict_seqs \
         else []
     return PullResponse(
-        records=[_record_state(row) for row in records],
+        records=[record_state(row) for row in records],
         conflicts=[_conflict_state(row) for row in conflicts],
         next_cursor=next_cursor, has_more=has_more, server_hlc=server_hlc,
     )
@@ -222,7 +222,7 @@ def _changed(table: sa.Table, sites: Sequence[str], cursor: int, top: int,
             .order_by(table.c.seq).limit(limit + 1))
 
 
-def _record_state(row: RowMapping | dict[str, Any]) -> RecordState:
+def record_state(row: RowMapping | dict[str, Any]) -> RecordState:
     fields = row["fields"]
     return RecordState(
         entity=row["entity"], entity_id=row["entity_id"], seq=row["seq"], fields=fields,

@@ -30,6 +30,7 @@ from sync.server.merge import (
     RecordRow,
     WorkingSet,
     apply_op,
+    share,
 )
 from sync.server.op_checks import FieldSchema, bounded_clock, clock_problem, size_problem
 from sync.server.seq_reservations import Reservation, ReservationLost
@@ -88,6 +89,50 @@ def _push_alongside_others(engine: Engine, checks: _Checks, device_sites: frozen
                 raise
             log.info("push retried after a lock deadlock")
     raise ReservationLost("push could not keep a sequence reservation; try again")
+
+
+def share_records(engine: Engine, device_id: str, keys: set[RecordKey], site: str) -> int:
+    """Give records already on the server one more site (the people a lookup found), with
+    new sequence numbers so that site's workstations pull them; locked and numbered as a
+    push is. Returns how many records gained the site."""
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as conn:
+            base = int(conn.execute(sa.select(t.counter.c.value)
+                                    .where(t.counter.c.id == 1)).scalar_one())
+            ws = _load_working_set(conn, keys, base)
+            shared = share(ws, keys, site)
+            if shared:
+                _writes(ws, []).run(conn)
+                conn.execute(sa.update(t.counter).where(t.counter.c.id == 1)
+                             .values(value=ws.last_seq))
+            return shared
+    for attempt in range(ATTEMPTS):
+        try:
+            with engine.connect() as conn:
+                return _share_once(conn, device_id, keys, site)
+        except ReservationLost:
+            log.warning("share retried: its sequence reservation expired")
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != _DEADLOCK or attempt + 1 == ATTEMPTS:
+                raise
+    raise ReservationLost("share could not keep a sequence reservation; try again")
+
+
+def _share_once(conn: Connection, device_id: str, keys: set[RecordKey], site: str) -> int:
+    conn.execution_options(isolation_level="AUTOCOMMIT")
+    reservation: Reservation | None = None
+    try:
+        _lock_for_session(conn, device_id, keys)
+        ws = _load_working_set(conn, keys, PROVISIONAL)
+        shared = share(ws, keys, site)
+        if shared:
+            reservation = seq_reservations.reserve(conn, ws.last_seq - PROVISIONAL)
+            _renumber(ws, [], [], reservation.first_seq - 1)
+            seq_reservations.publish(conn, reservation, _writes(ws, []))
+            reservation = None
+        return shared
+    finally:
+        _unlock_session(conn, reservation)
 
 
 def _push_once(conn: Connection, checks: _Checks, device_sites: frozenset[str],
