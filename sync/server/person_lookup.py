@@ -42,8 +42,7 @@ def look_up(engine: Engine, device: AuthedDevice,
     lookup_id = uuid.uuid4()
     _record(engine, lookup_id, device, body, matched)     # recorded before anything is shared
     if matched:
-        share_records(engine, device.device_id, {(PERSON, pid) for pid in matched},
-                      body.site_id)
+        share_records(engine, device.device_id, _shared_keys(engine, matched), body.site_id)
     with engine.connect() as conn:
         rows = conn.execute(sa.select(t.records).where(
             t.records.c.entity == PERSON, t.records.c.entity_id.in_(matched))).mappings().all()
@@ -70,6 +69,17 @@ def lookups_of(engine: Engine, device: AuthedDevice, person_id: uuid.UUID) -> Lo
         lookup_id=row["id"], at=row["at"], device_id=row["device_id"], user=row["user"],
         site_id=row["site_id"], case_id=row["case_id"], by=row["by"], reason=row["reason"])
         for row in rows])
+
+
+def _shared_keys(engine: Engine, matched: list[str]) -> set[tuple[str, str]]:
+    """The people found and the sites they were registered at (a workstation cannot keep a
+    person whose site it does not know; a site record holds only its name and hours)."""
+    keys = {(PERSON, pid) for pid in matched}
+    with engine.connect() as conn:
+        sites = conn.execute(sa.select(t.records.c.fields["site_id"].as_string()).where(
+            t.records.c.entity == PERSON, t.records.c.entity_id.in_(matched))).scalars()
+        keys |= {("site", site) for site in sites if site}
+    return keys
 
 
 def _check_case(conn: Connection, device: AuthedDevice, body: PersonLookupRequest) -> None:
