@@ -25,12 +25,16 @@ class EnrolRequest(_Model):
     # base64 of the raw 32-byte Ed25519 key
     public_key: StorableText = Field(min_length=40, max_length=64)
     device_name: StorableText = Field(min_length=1, max_length=100)
+    # A training workstation says so; a live server refuses it and a training server refuses
+    # anything else, so fictional training data and live data never meet.
+    training: StrictBool = False
 
 
 class EnrolResponse(_Model):
     device_id: str
     sites: list[SiteInfo]
     server_time: datetime
+    training: bool = False   # the server's own mode; the workstation checks it matches
 
 
 class DeviceInfo(_Model):

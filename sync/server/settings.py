@@ -12,6 +12,7 @@ import platformdirs
 HOME_ENV = "LD_SYNC_SERVER_HOME"
 DATABASE_URL_ENV = "LD_SYNC_SERVER_DATABASE_URL"
 SCHEMA_ENV = "LD_SYNC_SERVER_SCHEMA"
+TRAINING_ENV = "LD_SYNC_SERVER_TRAINING"
 SQLITE_FILE = "ld-sync-server.sqlite3"
 SCHEMA_FILE = "sync-schema.json"
 
@@ -38,6 +39,7 @@ class ServerSettings:
     # The app's published per-entity fields; every op is checked against it. None turns the
     # check off (only for tests of the merge rules with made-up records).
     op_schema: Path | None = field(default_factory=default_schema_path)
+    training: bool = False   # a training server: enrols training workstations only
 
     @classmethod
     def for_data_dir(cls, data_dir: Path, **overrides: object) -> ServerSettings:
@@ -48,9 +50,10 @@ class ServerSettings:
     def from_env(cls) -> ServerSettings:
         """For `uvicorn --factory` workers: the database URL or data dir from the environment."""
         url = os.environ.get(DATABASE_URL_ENV)
+        training = os.environ.get(TRAINING_ENV) == "1"
         if url:
-            return cls(database_url=url)
-        return cls.for_data_dir(default_data_dir())
+            return cls(database_url=url, training=training)
+        return cls.for_data_dir(default_data_dir(), training=training)
 
 
 def default_data_dir() -> Path:

@@ -38,6 +38,8 @@ from ld_desktop.ui.clinical.care_dialogs import (
 )
 from ld_desktop.ui.clinical.case_records import CaseRecords
 from ld_desktop.ui.clinical.consent_dialog import ConsentDialog
+from ld_desktop.ui.clinical.fhir_export_action import PathChooser as JsonPathChooser
+from ld_desktop.ui.clinical.fhir_export_action import choose_json_path, export_screening
 from ld_desktop.ui.clinical.form_dialog import FormDialog
 from ld_desktop.ui.clinical.instrument_chooser import InstrumentChooser
 from ld_desktop.ui.clinical.note_dialogs import NoteDialog, ReasonDialog
@@ -52,6 +54,8 @@ from ld_desktop.ui.clinical.screening_wizard import ScreeningWizard
 from ld_desktop.ui.clinical.share_dialog import PathChooser, ShareDialog, choose_pdf_path
 from ld_desktop.ui.clinical.youth_panel import YouthPanel
 from ld_desktop.ui.models.case_table import waiting
+from ld_desktop.ui.records.case_details_dialog import CaseDetailsDialog
+from ld_desktop.ui.records.merge_dialogs import MoveCaseDialog
 
 ACTIONS = [("consent", "&Consent…"), ("screening", "&Screening"), ("risk", "&Risk…"),
            ("escalate", "&Escalate…"), ("refer", "Re&fer…"), ("support", "Su&pport action…"),
@@ -66,6 +70,7 @@ class CasePage(QWidget):
         self.session = session
         self.case_id = case_id
         self.choose_path = choose_path
+        self.choose_fhir_path: JsonPathChooser = choose_json_path   # tests replace it
         self.stack = QStackedWidget()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -168,6 +173,15 @@ class CasePage(QWidget):
             self.action_buttons[key] = button
             row.addWidget(button)
         row.addStretch(1)
+        # corrections: a closed case can be corrected too
+        for key, text, slot in (("correct", "Correct &details…", self.correct_details),
+                                ("move", "&Move to another person…", self.move_case)):
+            button = QPushButton(text)
+            button.setAccessibleName(text.replace("&", "").rstrip("…"))
+            button.setEnabled(self.session.can(Permission.EDIT_RECORDS))
+            button.clicked.connect(slot)
+            self.action_buttons[key] = button
+            row.addWidget(button)
         return row
 
     def _list_tab(self, tabs: QTabWidget, name: str, lines: list[str],
@@ -231,6 +245,12 @@ class CasePage(QWidget):
         dialog.saved.connect(lambda _v: self.reload())
         dialog.open()
         return dialog
+
+    def correct_details(self) -> None:
+        self._open(CaseDetailsDialog(self.session, self.case, self))
+
+    def move_case(self) -> None:
+        self._open(MoveCaseDialog(self.session, self.case, self))
 
     def consent(self) -> None:
         self.record_consent()
@@ -302,8 +322,9 @@ class CasePage(QWidget):
         if CORE_SCREEN not in done:
             self.start_screening(CORE_SCREEN)
             return
-        offered = self.session.screenings.library().offered_for(self.case.age_at_referral)
-        chooser = InstrumentChooser(offered, self.suggested_ids(), self)
+        library = self.session.screenings.library()
+        offered = library.offered_for(self.case.age_at_referral)
+        chooser = InstrumentChooser(offered, self.suggested_ids(), self, library.problems)
         chooser.saved.connect(self.start_screening)
         self.dialog = chooser
         chooser.open()
@@ -380,6 +401,8 @@ class CasePage(QWidget):
         panel.sign_off.connect(lambda: self.show_result(
             self.session.screenings.sign_off(view.id)))
         panel.amend.connect(lambda: self.open_wizard(None, amend_of=view))
+        panel.export_fhir.connect(lambda: panel.export_status.setText(export_screening(
+            self.session, self.case_id, view.id, panel, self.choose_fhir_path)))
         panel.back.connect(self.back_to_case)
         self.result = panel
         self.result_view = view
