@@ -17,6 +17,7 @@ from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
 from ld_desktop.store import person_history_queries as queries
 from ld_desktop.store.models import Case, Outcome, Person, RiskAssessment, Screening, Site
+from ld_desktop.store.person_queries import get_visible
 from ld_desktop.store.redirects import follow_redirect
 
 #: a flag raised on a contact this recent (or on a case still open) is an active alert
@@ -75,8 +76,8 @@ class PersonHistoryService:
         now = self._s.now()
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             db = uow.session
-            person = db.get(Person, follow_redirect(db, person_id))
-            if person is None or person.entered_in_error:
+            person = get_visible(db, follow_redirect(db, person_id), self._s.site_ids)
+            if person is None or person.entered_in_error:   # not at my sites: not mine to see
                 raise RecordNotFound("person")
             rows = [(c, s) for c, s in queries.cases_at(db, person.id, self._s.site_ids)
                     if c.id != exclude_case_id]

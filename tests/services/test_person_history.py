@@ -16,7 +16,7 @@ from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.person_history import PersonHistoryService
 from ld_desktop.services.persons import PersonDraft
 
-from .support import BOTH, NORTH, NORTH_SITE, SOUTH_SITE
+from .support import BOTH, NORTH, NORTH_SITE, SOUTH, SOUTH_SITE
 
 
 def _case(session, person_id, site, crn, when=None):  # type: ignore[no-untyped-def]
@@ -104,3 +104,15 @@ def test_last_scores_of_a_stopped_or_pro_rated_screening_say_so(open_session) ->
     assert "at least 21 (7 of 9 items), severe depression" in phq_line, phq_line
     assert "completed" not in phq_line, phq_line
     assert "pro-rated" in k10_line, k10_line
+
+
+def test_history_of_a_person_at_another_site_is_refused(open_session) -> None:  # type: ignore[no-untyped-def]
+    """A Northgate practitioner on a two-site workstation must not read, through the history
+    panel, the name, date of birth or alerts of someone known only at Southbank."""
+    south = site_id_for(SOUTH_SITE)
+    south_user = open_session(SOUTH)
+    person = south_user.persons.register(
+        PersonDraft("Solely", "Southbankson", date(1980, 5, 5),
+                    communication_needs="Fictional: uses BSL"), south)
+    with pytest.raises(RecordNotFound):
+        PersonHistoryService(open_session(NORTH)).history(person.id)
