@@ -123,6 +123,10 @@ class MemoryReplica:
                    fields: dict[str, Any], base: dict[str, str | None],
                    sites: Iterable[str], links: Iterable[RecordRef]) -> Op:
         op = self._new_op(kind, entity, entity_id, fields, base, sites, links)
+        if self.signing_key is not None and entity in ("staff", "site"):
+            op = op.model_copy(update={"fields": {**fields, ATTESTATION_FIELD: attest(
+                self.signing_key, signer=self.user, op_id=op.op_id, entity=entity,
+                entity_id=entity_id, hlc=op.hlc, fields=fields)}})
         local = self.records.setdefault((entity, str(entity_id)), LocalRecord())
         for name, value in fields.items():
             local.fields[name] = value
