@@ -52,6 +52,7 @@ class PersonView(PersonSummary):
     parent_carer: str | None = None
     gp_practice: str | None = None
     site_id: uuid.UUID | None = None
+    estimated_birth_year: int | None = None   # only when the date of birth is not known
 
 
 @dataclass(frozen=True)

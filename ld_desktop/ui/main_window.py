@@ -119,7 +119,7 @@ class MainWindow(QMainWindow):
                 flush = getattr(widget, "flush_drafts", None)
                 if flush is not None:
                     flush()
-            for dialog in self.shell.findChildren(QDialog):   # nothing stays on screen
+            for dialog in self.findChildren(QDialog):   # nothing stays on screen
                 close = getattr(dialog, "close_for_lock", None)   # keeps what was typed
                 if close is not None:
                     close()
@@ -239,9 +239,15 @@ class MainWindow(QMainWindow):
             return
         from ld_desktop.ui.page_factory import NewReferralDialog
 
-        dialog = NewReferralDialog(self.session)
-        if dialog.exec() and dialog.created is not None:
-            self.open_case(dialog.created.id)
+        dialog = NewReferralDialog(self.session, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+
+        def filed() -> None:
+            if dialog.created is not None:
+                self.open_case(dialog.created.id)
+
+        dialog.accepted.connect(filed)
+        dialog.open()
 
     # ------------------------------------------------------------------ changes
     def _on_changes(self, changes: Changes) -> None:
