@@ -137,6 +137,8 @@ class CaseService:
               targets: Targets, *, new: bool = False) -> CaseView:
         age = (age_on(person.date_of_birth, case.referral_time.date())
                if person.date_of_birth else None)
+        estimated = (case.referral_time.year - person.estimated_birth_year
+                     if age is None and person.estimated_birth_year is not None else None)
         late = () if case.stage == Stage.CLOSED.value else tuple(
             breaches(targets, case.referral_time, case.seen_at, case.screened_at,
                      self._s.now()))
@@ -149,7 +151,9 @@ class CaseService:
             risk_level=case.risk_level, in_custody=case.in_custody, seen_at=case.seen_at,
             screened_at=case.screened_at, assessed_at=case.assessed_at,
             closed_at=case.closed_at, age_at_referral=age,
-            is_youth=age is not None and is_youth(age), breaches=late,
+            # an estimated age under 18 gets the youth safeguards too
+            is_youth=any(a is not None and is_youth(a) for a in (age, estimated)),
+            estimated_age=estimated, breaches=late,
             timeline=tuple(build_timeline(db, case, new=new)),
         )
 

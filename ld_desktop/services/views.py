@@ -109,6 +109,7 @@ class CaseView:
     is_youth: bool
     breaches: tuple[str, ...]
     timeline: tuple[TimelineEntry, ...] = field(default=())
+    estimated_age: int | None = None     # when the date of birth is not known
 
 
 @dataclass(frozen=True)

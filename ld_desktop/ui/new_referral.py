@@ -214,6 +214,9 @@ class NewReferralDialog(QDialog):
 
     # ------------------------------------------------------------------ saving
     def _new_person(self) -> PersonDraft:
+        if not self.given.text().strip() or not self.family.text().strip():
+            raise ValueError("Choose a known person under Find (Enter on their name), or enter "
+                             "a new person's given name and family name.")
         born = parse_date_of_birth(self.dob.text())
         estimated_year = None
         if born is None:

@@ -19,6 +19,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.main_window import MainWindow
+from ld_desktop.ui.new_referral import NewReferralDialog
 
 ALT = Qt.KeyboardModifier.AltModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -69,6 +70,8 @@ def type_text(qtbot, text: str) -> None:  # type: ignore[no-untyped-def]
 def key(qtbot, k: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier  # type: ignore[no-untyped-def]
         ) -> None:
     qtbot.keyClick(focus(), k, modifier)
+    if modifier == ALT:
+        qtbot.wait(250)     # a button's Alt shortcut clicks it after 100 ms (animateClick)
 
 
 def _dialog_has_focus() -> bool:
@@ -136,3 +139,188 @@ def test_tabbing_through_results_then_typing_a_new_name_registers_the_new_person
     assert persons_named(session, "Quinn") == ["QUINN, Testperson"]
     quinn_cases = session.cases.count(CaseFilter(text="NG/0002/26"))
     assert quinn_cases == 1
+
+
+def dialog() -> NewReferralDialog:
+    modal = QApplication.activeModalWidget()
+    assert isinstance(modal, NewReferralDialog)
+    return modal
+
+
+def find_and_wait(qtbot, text: str) -> None:  # type: ignore[no-untyped-def]
+    type_text(qtbot, text)
+    qtbot.waitUntil(lambda: dialog().results.count() > 0 and
+                    dialog().results.item(0).text().startswith(text.upper()), timeout=5_000)
+
+
+def crn_and_save(qtbot, crn: str) -> None:  # type: ignore[no-untyped-def]
+    key(qtbot, Qt.Key.Key_R, ALT)
+    type_text(qtbot, crn)
+    key(qtbot, Qt.Key.Key_Return)
+
+
+def opened_case(qtbot, window: MainWindow) -> CasePage:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: isinstance(window.pages.currentWidget(), CasePage), timeout=5_000)
+    page = window.pages.currentWidget()
+    assert isinstance(page, CasePage)
+    return page
+
+
+def test_enter_on_a_result_is_an_explicit_choice_shown_in_the_banner(
+        qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    seen: dict[str, object] = {}
+
+    def steps() -> None:
+        find_and_wait(qtbot, "Quinn")
+        key(qtbot, Qt.Key.Key_Down)                 # from Find to the results
+        assert dialog().chosen is None              # moving there chooses nothing
+        assert not dialog().banner.isVisible()
+        key(qtbot, Qt.Key.Key_Return)               # the explicit choice
+        seen["banner"] = dialog().banner.text.text()
+        seen["focus"] = focus().accessibleName()
+        key(qtbot, Qt.Key.Key_E, ALT)               # R&eason
+        type_text(qtbot, "Found talking to himself in the cell")
+        crn_and_save(qtbot, "NG/0003/26")
+
+    intake(qtbot, window, steps)
+    assert seen["banner"] == ("Referring: QUINN, Testperson · born 04/03/1985 · "
+                              "NHS 943 476 5919")
+    assert seen["focus"] == "Site"
+    page = opened_case(qtbot, window)
+    assert page.case.person.display_name == "QUINN, Testperson"
+    assert page.reason_label.text() == "Reason for referral: Found talking to himself in the cell"
+    assert persons_named(window.session, "Quinn") == ["QUINN, Testperson"]  # type: ignore[arg-type]
+
+
+def test_double_click_on_a_result_chooses_the_person(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    def steps() -> None:
+        find_and_wait(qtbot, "Quinn")
+        results = dialog().results
+        where = results.visualItemRect(results.item(0)).center()
+        qtbot.mouseClick(results.viewport(), Qt.MouseButton.LeftButton, pos=where)
+        assert dialog().chosen is None              # a single click only selects
+        qtbot.mouseDClick(results.viewport(), Qt.MouseButton.LeftButton, pos=where)
+        assert dialog().chosen is not None
+        assert dialog().banner.isVisible()
+        crn_and_save(qtbot, "NG/0004/26")
+
+    intake(qtbot, window, steps)
+    assert opened_case(qtbot, window).case.person.display_name == "QUINN, Testperson"
+
+
+def test_typing_a_new_name_after_choosing_clears_the_choice(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
+                                                           ) -> None:
+    def steps() -> None:
+        find_and_wait(qtbot, "Quinn")
+        key(qtbot, Qt.Key.Key_Down)
+        key(qtbot, Qt.Key.Key_Return)
+        assert dialog().banner.isVisible()
+        key(qtbot, Qt.Key.Key_G, ALT)               # &Given name
+        type_text(qtbot, "Jordan")
+        assert dialog().chosen is None
+        assert not dialog().banner.isVisible()
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "Newname")
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "02/02/1992")
+        crn_and_save(qtbot, "NG/0005/26")
+
+    intake(qtbot, window, steps)
+    assert opened_case(qtbot, window).case.person.display_name == "NEWNAME, Jordan"
+
+
+def test_not_this_person_clears_the_choice_and_returns_to_find(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
+                                                              ) -> None:
+    def steps() -> None:
+        find_and_wait(qtbot, "Quinn")
+        key(qtbot, Qt.Key.Key_Return)               # Enter in Find: to the results only
+        assert dialog().chosen is None
+        assert dialog().isVisible()
+        key(qtbot, Qt.Key.Key_Return)
+        assert dialog().chosen is not None
+        key(qtbot, Qt.Key.Key_N, ALT)               # &Not this person
+        assert dialog().chosen is None
+        assert not dialog().banner.isVisible()
+        assert focus() is dialog().finder
+        crn_and_save(qtbot, "NG/0006/26")           # no one chosen, no name: refused
+        assert "given name" in dialog().warning.text()
+        key(qtbot, Qt.Key.Key_Escape)
+
+    intake(qtbot, window, steps)
+    assert not isinstance(window.pages.currentWidget(), CasePage)
+
+
+def test_a_refused_referral_by_keyboard_leaves_no_person_behind(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
+                                                               ) -> None:
+    session = window.session
+    assert session is not None
+    warnings: list[str] = []
+
+    def steps() -> None:
+        key(qtbot, Qt.Key.Key_G, ALT)
+        type_text(qtbot, "Jordan")
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "Newname")
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "02/02/1992")
+        for _press in range(3):                     # arrested, no custody record number
+            key(qtbot, Qt.Key.Key_V, ALT)           # Sa&ve referral
+            warnings.append(dialog().warning.text())
+        key(qtbot, Qt.Key.Key_Escape)
+
+    intake(qtbot, window, steps)
+    assert all("custody record number" in w for w in warnings), warnings
+    assert session.persons.search("Newname") == []
+
+
+def test_a_possible_duplicate_offers_the_known_person_to_choose(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
+                                                               ) -> None:
+    session = window.session
+    assert session is not None
+    warning: list[str] = []
+
+    def steps() -> None:
+        key(qtbot, Qt.Key.Key_G, ALT)
+        type_text(qtbot, "Testperson")
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "Quinn")
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "04/03/1985")
+        crn_and_save(qtbot, "NG/0007/26")
+        warning.append(dialog().warning.text())
+        assert focus() is dialog().results
+        key(qtbot, Qt.Key.Key_Return)               # choose the known QUINN
+        assert dialog().chosen is not None
+        key(qtbot, Qt.Key.Key_Return)               # Enter from Site saves
+
+    intake(qtbot, window, steps)
+    assert warning[0].startswith("Possible duplicate: QUINN, Testperson.")
+    assert opened_case(qtbot, window).case.person.display_name == "QUINN, Testperson"
+    assert persons_named(session, "Quinn") == ["QUINN, Testperson"]
+
+
+def test_date_of_birth_starts_empty_and_unknown_needs_an_estimated_age(
+        qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    warnings: list[str] = []
+
+    def steps() -> None:
+        assert dialog().dob.text() == ""
+        key(qtbot, Qt.Key.Key_G, ALT)
+        type_text(qtbot, "Sam")
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "Nodob")
+        crn_and_save(qtbot, "NG/0008/26")
+        warnings.append(dialog().warning.text())
+        key(qtbot, Qt.Key.Key_K, ALT)               # Date of birth not &known: ticks it
+        key(qtbot, Qt.Key.Key_V, ALT)
+        warnings.append(dialog().warning.text())
+        key(qtbot, Qt.Key.Key_A, ALT)               # Estimated &age
+        type_text(qtbot, "30")
+        key(qtbot, Qt.Key.Key_Return)
+
+    intake(qtbot, window, steps)
+    assert "Enter the date of birth" in warnings[0]
+    assert "estimated age" in warnings[1]
+    page = opened_case(qtbot, window)
+    assert page.case.person.date_of_birth is None
+    assert "about 30 (estimated)" in page.header_label.text()
