@@ -50,6 +50,8 @@ class StaffMember(SyncedRecord, Base):
 class Person(SyncedRecord, Base):
     __tablename__ = "person"
     __entity__ = "person"
+    # which late edits to this (merged-away) record were passed on to the survivor here
+    __local_fields__ = frozenset({"forwarded_versions"})
 
     site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("site.id"))  # where first registered
     given_name: Mapped[str]
@@ -67,3 +69,9 @@ class Person(SyncedRecord, Base):
     interpreter_language: Mapped[str | None]
     parent_carer: Mapped[str | None]          # name and contact, for under-18s
     gp_practice: Mapped[str | None]
+    sex: Mapped[str] = mapped_column(default="X", server_default="X")  # phenotypic sex code
+    # A merged-away person is a redirect: the survivor's id, and what the merge moved.
+    merged_into: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    merge_detail: Mapped[dict[str, Any] | None]
+    forwarded_versions: Mapped[dict[str, Any]] = mapped_column(default=dict,
+                                                               server_default="{}")
