@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QFrame,
@@ -89,6 +89,15 @@ class ResultsList(QListWidget):
             item = QListWidgetItem(empty_text)
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.addItem(item)
+
+
+class SwallowEnter(QObject):
+    """Keeps Enter in a list or table (which passes it on after 'activating' a row) from
+    reaching the dialog's default button."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        return (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() in ENTER_KEYS)
 
 
 class ReferringBanner(QFrame):

@@ -29,11 +29,19 @@ from PySide6.QtWidgets import (
 from ld_desktop.domain.pathway import ContactType, ReferralSource, Urgency
 from ld_desktop.services.errors import StoreError
 from ld_desktop.services.intake import Intake, PossibleDuplicates
+from ld_desktop.services.person_history import PersonHistoryService
 from ld_desktop.services.persons import PersonDraft
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView, PersonSummary
-from ld_desktop.ui.intake_parts import FindField, ReferringBanner, ResultsList, parse_date_of_birth
+from ld_desktop.ui.intake_parts import (
+    FindField,
+    ReferringBanner,
+    ResultsList,
+    SwallowEnter,
+    parse_date_of_birth,
+)
 from ld_desktop.ui.operations import LatestOnly
+from ld_desktop.ui.person_history_panel import PersonHistoryPanel
 
 #: pause in typing before the Find search runs (ms)
 SEARCH_PAUSE_MS = 200
@@ -65,7 +73,9 @@ class NewReferralDialog(QDialog):
         self.chosen: PersonSummary | None = None
         self._confirmed_new: PersonDraft | None = None
         self._latest = LatestOnly()
+        self._history_load = LatestOnly()
         self.finished.connect(self._latest.cancel)
+        self.finished.connect(self._history_load.cancel)
         self._build()
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -89,6 +99,12 @@ class NewReferralDialog(QDialog):
         self.results.setAccessibleName("People found: Enter or double-click to choose")
         self.results.setMaximumHeight(110)
         self.banner = ReferringBanner()
+        self.history = PersonHistoryPanel()     # previous contacts and active alerts
+        self.history.setAccessibleName("The chosen person's previous contacts and alerts")
+        self._no_enter = SwallowEnter(self)
+        self.history.contacts.installEventFilter(self._no_enter)
+        self.history.alerts.installEventFilter(self._no_enter)
+        self.banner.body.addWidget(self.history)
         self.given = _line("Given name")
         self.family = _line("Family name")
         self.dob = _line("Date of birth", "dd/mm/yyyy")
@@ -181,6 +197,12 @@ class NewReferralDialog(QDialog):
         """An explicit choice of a known person: shown in the banner, new details cleared."""
         self.chosen = person
         self.banner.show_person(person)
+        self.history.clear()
+        self.history.heading.setText("Loading previous contacts and alerts…")
+        histories = PersonHistoryService(self._s)
+        self._history_load.run(
+            lambda: histories.history(person.id), self.history.set_history,
+            lambda exc: self.history.heading.setText(f"History could not be loaded: {exc}"))
         for edit in (self.given, self.family, self.dob, self.nhs, self.estimated_age):
             edit.clear()
         self.dob_unknown.setChecked(False)
@@ -196,6 +218,8 @@ class NewReferralDialog(QDialog):
 
     def _clear_choice(self) -> None:
         self.chosen = None
+        self._history_load.cancel()
+        self.history.clear()
         self.banner.hide()
         self.new_heading.setText("Or register someone new")
 

@@ -37,7 +37,8 @@ def workstation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workstation:
     prac = ws.unlock("prac1", "practitioner passphrase")
     site = prac.sites[0].id
     quinn = prac.persons.register(
-        PersonDraft("Testperson", "Quinn", date(1985, 3, 4), nhs_number="943 476 5919"), site)
+        PersonDraft("Testperson", "Quinn", date(1985, 3, 4), nhs_number="943 476 5919",
+                    communication_needs="Uses BSL: book an interpreter"), site)
     prac.cases.new_referral(ReferralDraft(quinn.id, site, "custody-sergeant", "arrested",
                                           custody_record_number="NG/0001/26"))
     prac.lock()
@@ -178,6 +179,14 @@ def test_enter_on_a_result_is_an_explicit_choice_shown_in_the_banner(
         key(qtbot, Qt.Key.Key_Return)               # the explicit choice
         seen["banner"] = dialog().banner.text.text()
         seen["focus"] = focus().accessibleName()
+        history = dialog().history                  # a returning person: shown at intake
+        qtbot.waitUntil(lambda: history.contacts.rowCount() == 1, timeout=5_000)
+        seen["contact"] = history.contacts.item(0, 2).text()
+        seen["alerts"] = [history.alerts.item(i).text() for i in range(history.alerts.count())]
+        history.contacts.setFocus()
+        key(qtbot, Qt.Key.Key_Return)               # Enter on a previous contact: not a save
+        assert dialog().isVisible()
+        assert dialog().created is None
         key(qtbot, Qt.Key.Key_E, ALT)               # R&eason
         type_text(qtbot, "Found talking to himself in the cell")
         crn_and_save(qtbot, "NG/0003/26")
@@ -186,6 +195,8 @@ def test_enter_on_a_result_is_an_explicit_choice_shown_in_the_banner(
     assert seen["banner"] == ("Referring: QUINN, Testperson · born 04/03/1985 · "
                               "NHS 943 476 5919")
     assert seen["focus"] == "Site"
+    assert seen["contact"] == "NG/0001/26"
+    assert seen["alerts"] == ["COMMUNICATION: Uses BSL: book an interpreter"]
     page = opened_case(qtbot, window)
     assert page.case.person.display_name == "QUINN, Testperson"
     assert page.reason_label.text() == "Reason for referral: Found talking to himself in the cell"
