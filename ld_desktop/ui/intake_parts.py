@@ -108,10 +108,10 @@ class ReferringBanner(QFrame):
 
     def __init__(self) -> None:
         super().__init__()
-        self.setObjectName("referring")
+        self.setObjectName("referringBox")
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.text = QLabel("")
-        self.text.setObjectName("title")
+        self.text.setObjectName("referring")
         self.text.setWordWrap(True)
         self.text.setAccessibleName("Referring")
         self.not_this_person = QPushButton("&Not this person")

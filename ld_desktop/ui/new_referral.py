@@ -9,6 +9,7 @@ thread, after a short pause in typing."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 
 from PySide6.QtCore import Qt, QTimer
@@ -80,7 +81,7 @@ class NewReferralDialog(QDialog):
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(SEARCH_PAUSE_MS)
-        self._debounce.timeout.connect(self._search)
+        self._debounce.timeout.connect(self.search_now)
         self.finder.textEdited.connect(lambda _t: self._debounce.start())
         self.finder.to_results.connect(self._to_results)
         self.results.chosen.connect(self._choose_row)
@@ -101,6 +102,7 @@ class NewReferralDialog(QDialog):
         self.banner = ReferringBanner()
         self.history = PersonHistoryPanel()     # previous contacts and active alerts
         self.history.setAccessibleName("The chosen person's previous contacts and alerts")
+        self.history.setMinimumHeight(190)
         self._no_enter = SwallowEnter(self)
         self.history.contacts.installEventFilter(self._no_enter)
         self.history.alerts.installEventFilter(self._no_enter)
@@ -135,7 +137,8 @@ class NewReferralDialog(QDialog):
         find.addRow("&Find", self.finder)
         find.addRow("&People found", self.results)
         self.new_heading = QLabel("Or register someone new")
-        self.new_heading.setObjectName("subtitle")
+        self.new_heading.setObjectName("section")
+        self.new_heading.setWordWrap(True)
         person = QFormLayout()
         person.addRow("&Given name", self.given)
         person.addRow("Famil&y name", self.family)
@@ -155,19 +158,35 @@ class NewReferralDialog(QDialog):
         buttons.addStretch(1)
         buttons.addWidget(cancel)
         buttons.addWidget(self.save)
+        person_box = QVBoxLayout()
+        person_box.addWidget(self.new_heading)
+        person_box.addLayout(person)
+        person_box.addStretch(1)
+        referral_heading = QLabel("Referral")
+        referral_heading.setObjectName("section")
+        referral_box = QVBoxLayout()
+        referral_box.addWidget(referral_heading)
+        referral_box.addLayout(referral)
+        columns = QHBoxLayout()
+        columns.addLayout(person_box, 1)
+        columns.addSpacing(16)
+        columns.addLayout(referral_box, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(find)
         layout.addWidget(self.banner)
-        layout.addWidget(self.new_heading)
-        layout.addLayout(person)
-        layout.addLayout(referral)
+        layout.addLayout(columns)
         layout.addWidget(self.warning)
         layout.addLayout(buttons)
-        self.setTabOrder(self.results, self.banner.not_this_person)
-        self.setTabOrder(self.banner.not_this_person, self.given)
+        self.setMinimumWidth(860)
+        chain = [self.finder, self.results, self.banner.not_this_person, self.history.alerts,
+                 self.history.contacts, self.given, self.family, self.dob, self.dob_unknown,
+                 self.estimated_age, self.nhs, self.site, self.source, self.contact, self.crn,
+                 self.offences, self.urgency, self.reason, cancel, self.save]
+        for before, after in itertools.pairwise(chain):
+            self.setTabOrder(before, after)
 
     # ------------------------------------------------------------------ finding
-    def _search(self) -> None:
+    def search_now(self) -> None:
         text = self.finder.text().strip()
         if not text:
             self._show_found([], "")
@@ -184,7 +203,7 @@ class NewReferralDialog(QDialog):
     def _to_results(self) -> None:
         if self._debounce.isActive():       # Enter straight after typing: search now
             self._debounce.stop()
-            self._search()
+            self.search_now()
         self.results.setFocus()
         if self._found and self.results.currentRow() < 0:
             self.results.setCurrentRow(0)
