@@ -246,7 +246,9 @@ class CasePage(QWidget):
         person_id = self.case.person.id
         self._open(ReasonDialog(
             "Parent or carer", "Name, relationship and how to contact them.",
-            lambda text: self.session.persons.set_parent_carer(person_id, text), self, "Save"))
+            lambda text: self.session.persons.set_parent_carer(person_id, text), self, "Save",
+            field="&Parent or carer",
+            missing="Enter the parent or carer's name, relationship and contact."))
 
     def risk(self) -> None:
         self._open(RiskDialog(self.session, self.case, self))
