@@ -170,3 +170,50 @@ def test_the_risk_dialog_has_no_default_and_no_preselected_level(qtbot, window: 
     assert "Choose a level" in dialog.error.text()
     assert session.risk.for_case(case_id) == []
     dialog.reject()
+
+
+# ---------------------------------------------------------------------------- search, back
+def test_down_and_enter_from_the_cases_search_open_the_result_and_back_returns(
+        qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    session = _session(window)
+    _new_case(session, age=33, family="Downenter")
+    page = window.page("Cases")
+    page.search.setFocus()
+    qtbot.keyClicks(_focus(), "downenter")
+    qtbot.waitUntil(lambda: page.model.total == 1, timeout=5_000)
+    qtbot.keyClick(_focus(), Qt.Key.Key_Down)
+    assert _focus() is page.view
+    qtbot.keyClick(_focus(), Qt.Key.Key_Return)
+    case_page = window.pages.currentWidget()
+    assert isinstance(case_page, CasePage)
+    assert case_page.case.person.family_name == "Downenter"
+    case_page.action_buttons["note"].setFocus()
+    qtbot.keyClick(_focus(), Qt.Key.Key_Left, ALT)                 # back
+    assert window.pages.currentWidget() is page
+    qtbot.keyClick(page.view, Qt.Key.Key_Return)                    # the same row again
+    case_page = window.pages.currentWidget()
+    assert isinstance(case_page, CasePage)
+    case_page.tabs.setFocus()
+    qtbot.keyClick(_focus(), Qt.Key.Key_Backspace)                  # back, not in a text field
+    assert window.pages.currentWidget() is page
+
+
+def test_backspace_in_a_text_field_edits_and_stays(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    page = _open(window, _new_case(_session(window), age=30, family="Stayput"))
+    page.note()
+    dialog = _dialog_shown(qtbot, page)
+    qtbot.keyClicks(_focus(), "ab")
+    qtbot.keyClick(_focus(), Qt.Key.Key_Backspace)
+    assert dialog.body.toPlainText() == "a"                         # type: ignore[attr-defined]
+    dialog.reject()
+    assert window.pages.currentWidget() is page
+
+
+def test_enter_on_a_focused_page_button_presses_it(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    page = _open(window, _new_case(_session(window), age=30, family="Enterbutton"))
+    button = page.action_buttons["note"]
+    button.setFocus()
+    qtbot.keyClick(button, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.isVisible(), timeout=3_000)
+    assert page.dialog.windowTitle() == "Add a note"               # type: ignore[union-attr]
+    page.dialog.reject()                                            # type: ignore[union-attr]

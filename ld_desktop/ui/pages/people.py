@@ -21,6 +21,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonSummary
 from ld_desktop.ui.models.people_table import SORT_KEYS, LazyPeopleModel, PeopleModel
 from ld_desktop.ui.operations import LatestOnly
+from ld_desktop.ui.search_keys import DownToResults
 
 SEARCH_LIMIT = 200
 
@@ -57,6 +58,7 @@ class PeoplePage(QWidget):
         self._debounce.setInterval(150)
         self._debounce.timeout.connect(self.refresh)
         self.search.textChanged.connect(lambda _t: self._debounce.start())
+        DownToResults(self.search, self.view)
         self.view.activated.connect(
             lambda i: self.open_person.emit(uuid.UUID(self.model.people[i.row()].id.hex)))
         layout = QVBoxLayout(self)
