@@ -152,14 +152,14 @@ def test_practitioners_own_end_of_shift(qtbot, make_station, tmp_path: Path) -> 
         assert page.panel is None                       # only seniors hand over the shift
         mine = page.mine
         texts = [mine.listing.item(i).text() for i in range(mine.listing.count())]
-        assert "Ring the GP surgery" in texts
+        assert "MINE, Shifty (MI/1): Ring the GP surgery" in texts   # person, custody number
         assert "not yet on the server: 0" not in mine.pending.text()
         mine.sync_button.click()
         qtbot.waitUntil(lambda: mine.message.text().startswith("Synced"), timeout=20_000)
         assert mine.pending.text().endswith(": 0")
         opened = []
         page.open_case.connect(opened.append)
-        mine.listing.setCurrentRow(texts.index("Ring the GP surgery"))
+        mine.listing.setCurrentRow(texts.index("MINE, Shifty (MI/1): Ring the GP surgery"))
         mine._activated()
         assert opened == [case.id]  # type: ignore[attr-defined]
     finally:

@@ -12,8 +12,17 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QSizeF
-from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QGuiApplication,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QTextDocument,
+)
 
 STYLE = """
 body { font-family: 'DejaVu Sans'; font-size: 9pt; color: #212b32; }
@@ -43,6 +52,45 @@ def bullet_list(items: Iterable[str]) -> str:
     return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
 
 
+#: room at the foot of each page for "Page N of M" (points)
+FOOTER_POINTS = 16.0
+
+
+def _print_with_page_numbers(document: QTextDocument, writer: QPdfWriter) -> None:
+    """What QTextDocument.print_ does (lay the text out at the screen's resolution, then
+    scale to the writer's), over the whole printable area, with "Page N of M" at the foot of
+    every page."""
+    printable = writer.pageLayout().paintRect(QPageLayout.Unit.Point)
+    screen = QGuiApplication.primaryScreen()
+    source_dpi = screen.logicalDotsPerInchX() if screen is not None else 96.0
+    points_to_source = source_dpi / 72.0
+    page = QSizeF(printable.width() * points_to_source,
+                  (printable.height() - FOOTER_POINTS) * points_to_source)
+    document.setPageSize(page)
+    total = document.pageCount()
+    scale = writer.logicalDpiX() / source_dpi
+    painter = QPainter(writer)
+    try:
+        for number in range(1, total + 1):
+            if number > 1:
+                writer.newPage()
+            painter.save()
+            painter.scale(scale, scale)
+            top = (number - 1) * page.height()
+            painter.translate(0, -top)
+            document.drawContents(painter, QRectF(0, top, page.width(), page.height()))
+            painter.restore()
+            painter.setFont(QFont("DejaVu Sans", 7))
+            painter.setPen(QColor("#4c6272"))
+            foot = QRectF(0, page.height() * scale, page.width() * scale,
+                          FOOTER_POINTS * points_to_source * scale)
+            painter.drawText(foot, int(Qt.AlignmentFlag.AlignRight
+                                       | Qt.AlignmentFlag.AlignBottom),
+                             f"Page {number} of {total}")
+    finally:
+        painter.end()
+
+
 def write_pdf(body_html: str, path: Path, title: str) -> Path:
     """Write ``body_html`` as an A4 PDF at ``path`` (atomically); returns the path."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -59,10 +107,7 @@ def write_pdf(body_html: str, path: Path, title: str) -> Path:
     document.setDefaultFont(QFont("DejaVu Sans", 9))
     document.setDefaultStyleSheet(STYLE)
     document.setHtml(f"<html><body>{body_html}</body></html>")
-    # Lay the text out across the printable width (in points, not device pixels).
-    printable = writer.pageLayout().paintRect(QPageLayout.Unit.Point)
-    document.setPageSize(QSizeF(printable.width(), printable.height()))
-    document.print_(writer)
+    _print_with_page_numbers(document, writer)
     del writer  # flushes and closes the file
     os.replace(temp, path)
     return path
