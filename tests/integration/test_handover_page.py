@@ -78,6 +78,12 @@ def test_sync_and_hand_over_pushes_everything_and_prints_the_receipt(  # type: i
     assert "In custody or awaiting court (3)" in text
     assert "SHIFTY" in text.upper()
     assert "not yet on the server" not in text
+    # the screen says what the receipt says (the second sync, carrying the handover record,
+    # used to overwrite it with its own "1 sent, 1 received")
+    message = panel.message.text()
+    assert f"Synced: {receipt['pushed']} sent, {receipt['pulled']} received" in message
+    assert "The handover itself is on the server." in message
+    assert message.count(" sent, ") == 1
 
 
 def test_refused_with_unsynced_work_then_handed_over_with_a_reason(  # type: ignore[no-untyped-def]
