@@ -12,11 +12,11 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
     QColor,
     QFont,
-    QGuiApplication,
     QPageLayout,
     QPageSize,
     QPainter,
@@ -52,47 +52,26 @@ def bullet_list(items: Iterable[str]) -> str:
     return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
 
 
-#: room at the foot of each page for "Page N of M" (points)
-FOOTER_POINTS = 16.0
+_watermark: str | None = None
 
 
-def _print_with_page_numbers(document: QTextDocument, writer: QPdfWriter) -> None:
-    """What QTextDocument.print_ does (lay the text out at the screen's resolution, then
-    scale to the writer's), over the whole printable area, with "Page N of M" at the foot of
-    every page."""
-    printable = writer.pageLayout().paintRect(QPageLayout.Unit.Point)
-    screen = QGuiApplication.primaryScreen()
-    source_dpi = screen.logicalDotsPerInchX() if screen is not None else 96.0
-    points_to_source = source_dpi / 72.0
-    page = QSizeF(printable.width() * points_to_source,
-                  (printable.height() - FOOTER_POINTS) * points_to_source)
-    document.setPageSize(page)
-    total = document.pageCount()
-    scale = writer.logicalDpiX() / source_dpi
-    painter = QPainter(writer)
-    try:
-        for number in range(1, total + 1):
-            if number > 1:
-                writer.newPage()
-            painter.save()
-            painter.scale(scale, scale)
-            top = (number - 1) * page.height()
-            painter.translate(0, -top)
-            document.drawContents(painter, QRectF(0, top, page.width(), page.height()))
-            painter.restore()
-            painter.setFont(QFont("DejaVu Sans", 7))
-            painter.setPen(QColor("#4c6272"))
-            foot = QRectF(0, page.height() * scale, page.width() * scale,
-                          FOOTER_POINTS * points_to_source * scale)
-            painter.drawText(foot, int(Qt.AlignmentFlag.AlignRight
-                                       | Qt.AlignmentFlag.AlignBottom),
-                             f"Page {number} of {total}")
-    finally:
-        painter.end()
+def set_watermark(text: str | None) -> None:
+    """Every PDF this process writes from now on carries `text` across each page (training
+    workstations: "TRAINING — NOT A REAL PERSON"). None removes it."""
+    global _watermark
+    _watermark = text
+
+
+def watermark() -> str | None:
+    return _watermark
 
 
 def write_pdf(body_html: str, path: Path, title: str) -> Path:
-    """Write ``body_html`` as an A4 PDF at ``path`` (atomically); returns the path."""
+    """Write ``body_html`` as an A4 PDF at ``path`` (atomically); returns the path.
+
+    Pages are painted one by one so each carries "Page N of M" in its footer, and the
+    process's watermark (if any) across it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.part")
     writer = QPdfWriter(str(temp))
@@ -104,10 +83,62 @@ def write_pdf(body_html: str, path: Path, title: str) -> Path:
                     QMarginsF(18, 18, 18, 18), QPageLayout.Unit.Millimeter)
     )
     document = QTextDocument()
+    # Lay out at the writer's own resolution, so point sizes are true on paper.
+    document.documentLayout().setPaintDevice(writer)
     document.setDefaultFont(QFont("DejaVu Sans", 9))
     document.setDefaultStyleSheet(STYLE)
     document.setHtml(f"<html><body>{body_html}</body></html>")
-    _print_with_page_numbers(document, writer)
+    area = writer.pageLayout().paintRectPixels(writer.resolution())
+    footer = writer.resolution() // 4                     # a quarter of an inch
+    body = QRectF(0, 0, area.width(), area.height() - footer)
+    document.setPageSize(body.size())
+    pages = document.pageCount()
+    painter = QPainter(writer)
+    try:
+        for index in range(pages):
+            if index:
+                writer.newPage()
+            _paint_page(painter, document, body, index)
+            _paint_footer(painter, body, footer, f"Page {index + 1} of {pages}")
+            if _watermark:
+                _paint_watermark(painter, QRectF(0, 0, area.width(), area.height()), _watermark)
+    finally:
+        painter.end()
     del writer  # flushes and closes the file
     os.replace(temp, path)
     return path
+
+
+def _paint_page(painter: QPainter, document: QTextDocument, body: QRectF, index: int) -> None:
+    painter.save()
+    painter.translate(0, -index * body.height())
+    context = QAbstractTextDocumentLayout.PaintContext()
+    context.clip = QRectF(0, index * body.height(), body.width(), body.height())
+    painter.setClipRect(context.clip)
+    document.documentLayout().draw(painter, context)
+    painter.restore()
+
+
+def _paint_footer(painter: QPainter, body: QRectF, height: int, text: str) -> None:
+    painter.save()
+    font = QFont("DejaVu Sans")
+    font.setPointSizeF(7.5)
+    painter.setFont(font)
+    painter.setPen(QColor("#4c6272"))
+    painter.drawText(QRectF(0, body.height(), body.width(), height),
+                     int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom), text)
+    painter.restore()
+
+
+def _paint_watermark(painter: QPainter, page: QRectF, text: str) -> None:
+    painter.save()
+    font = QFont("DejaVu Sans")
+    font.setPointSizeF(30)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.setPen(QColor(213, 40, 27, 70))               # NHS red, faint: text stays legible
+    painter.translate(page.center())
+    painter.rotate(-35)
+    span = QRectF(-page.width(), -page.height() / 8, 2 * page.width(), page.height() / 4)
+    painter.drawText(span, int(Qt.AlignmentFlag.AlignCenter), text)
+    painter.restore()
