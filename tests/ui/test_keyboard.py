@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QDialog,
 from shortcut_walk import clashes
 
 from ld_desktop.services.cases import ReferralDraft
+from ld_desktop.services.clinical.consent import ConsentDraft
 from ld_desktop.services.persons import PersonDraft
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.workstation import Workstation
@@ -217,3 +218,33 @@ def test_enter_on_a_focused_page_button_presses_it(qtbot, window: MainWindow) ->
     qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.isVisible(), timeout=3_000)
     assert page.dialog.windowTitle() == "Add a note"               # type: ignore[union-attr]
     page.dialog.reject()                                            # type: ignore[union-attr]
+
+
+def test_alt_shortcuts_are_unique_before_unlock_in_first_run_and_the_wizard(
+        qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The rest of the windows: the screening wizard on a case, the unlock screen, and each
+    step of first-run set-up."""
+    from ld_desktop.ui.clinical.screening_wizard import ScreeningWizard
+    from ld_desktop.ui.first_run import FirstRunDialog
+
+    found: dict[str, dict[str, list[str]]] = {}
+    session = _session(window)
+    case_id = _new_case(session, age=40, family="Wizardwalk")
+    session.consent.record(case_id, ConsentDraft("assessment", "given",
+                                                 capacity="has-capacity"))
+    page = _open(window, case_id)
+    page.screening()
+    qtbot.waitUntil(lambda: isinstance(page.stack.currentWidget(), ScreeningWizard),
+                    timeout=3_000)
+    found["screening wizard"] = clashes(window)
+    window.lock("walk the unlock screen")
+    found["unlock"] = clashes(window)
+    first_run = FirstRunDialog(Workstation(tmp_path / "new"))
+    qtbot.addWidget(first_run)
+    first_run.show()
+    for index in range(first_run.pages.count()):
+        first_run.pages.setCurrentIndex(index)
+        qtbot.wait(20)
+        found[f"first run, page {index + 1}"] = clashes(first_run)
+    assert len(found) == 2 + first_run.pages.count()
+    assert {where: clash for where, clash in found.items() if clash} == {}
