@@ -38,8 +38,11 @@ def test_a_young_persons_consent_error_is_not_hidden_behind_the_reason_box(
     dialog = page.dialog
     assert isinstance(dialog, ConsentDialog)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.scope, timeout=3_000)
-    qtbot.keyClick(dialog.scope, Qt.Key.Key_Return)      # the default: Record decision
-    qtbot.waitUntil(dialog.error.isVisible, timeout=3_000)
+    qtbot.keyClick(dialog.scope, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)  # &Decision
+    qtbot.keyClick(dialog.decision, Qt.Key.Key_Down)         # Choose… -> Given
+    assert dialog.decision.currentData() == "given"
+    qtbot.keyClick(dialog.decision, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(dialog.error.isVisible, timeout=3_000)   # Rec&ord decision, refused
     qtbot.wait(50)
     assert dialog.isVisible()
     assert "appropriate adult" in dialog.error.text().lower()

@@ -248,3 +248,23 @@ def test_alt_shortcuts_are_unique_before_unlock_in_first_run_and_the_wizard(
         found[f"first run, page {index + 1}"] = clashes(first_run)
     assert len(found) == 2 + first_run.pages.count()
     assert {where: clash for where, clash in found.items() if clash} == {}
+
+
+def test_the_consent_dialog_has_no_default_and_no_preselected_decision(
+        qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Enter straight away recorded 'Given' (capacity not assessed) for the assessment."""
+    session = _session(window)
+    case_id = _new_case(session, age=40, family="Consententer")
+    page = _open(window, case_id)
+    page.record_consent()
+    dialog = _dialog_shown(qtbot, page)
+    assert dialog.decision.currentData() is None                  # type: ignore[attr-defined]
+    qtbot.keyClick(_focus(), Qt.Key.Key_Return)
+    qtbot.wait(50)
+    assert dialog.isVisible()
+    assert session.consent.history(case_id) == []
+    qtbot.keyClick(_focus(), Qt.Key.Key_O, ALT)                     # Rec&ord decision
+    qtbot.wait(250)
+    assert "Choose the decision" in dialog.error.text()           # type: ignore[attr-defined]
+    assert session.consent.history(case_id) == []
+    dialog.reject()
