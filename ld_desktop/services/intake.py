@@ -21,6 +21,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView, Changes, PersonSummary
 from ld_desktop.store import person_queries
 from ld_desktop.store.models import Person
+from ld_desktop.store.redirects import follow_redirect
 
 #: stands in for the person's id while a new person's referral is checked before saving
 _NOT_YET_REGISTERED = uuid.UUID(int=0)
@@ -69,11 +70,13 @@ class IntakeService:
         new = (intake.person.validated(self._s.now().date())
                if isinstance(intake.person, PersonDraft) else None)
         with self._s.store.unit_of_work(self._s.user.username) as uow:
-            if new is None:
-                person = uow.session.get(Person, chosen)
+            if chosen is not None:
+                # merged into another record since it was chosen: file under the survivor
+                person = uow.session.get(Person, follow_redirect(uow.session, chosen))
                 if person is None or person.entered_in_error:
                     raise RecordNotFound("person")
             else:
+                assert new is not None      # not a chosen id, so a new person's details
                 if not intake.new_person_confirmed:
                     alike = person_queries.possible_duplicates(
                         uow.session, new.given_name, new.family_name, new.date_of_birth,

@@ -17,14 +17,14 @@ from typing import Any
 
 from ld_desktop.domain.roles import Permission
 from ld_desktop.services.lookup_errors import RecordNotFound
-from ld_desktop.services.persons import _names, person_view
+from ld_desktop.services.persons import _names, person_summary, person_view
 from ld_desktop.services.record_changes import FIELD_LABELS, show_value
 from ld_desktop.services.session import UserSession
-from ld_desktop.services.views import Changes, PersonView
+from ld_desktop.services.views import Changes, PersonSummary, PersonView
 from ld_desktop.store.case_detail_queries import get_visible_case
 from ld_desktop.store.case_queries import custody_numbers_for
 from ld_desktop.store.change_history import person_sites, record_change, wire_values
-from ld_desktop.store.merge_queries import cases_of, cases_redirected_from
+from ld_desktop.store.merge_queries import cases_of, cases_redirected_from, merged_into
 from ld_desktop.store.models import Person
 from ld_desktop.store.person_queries import get_visible
 from ld_desktop.store.redirects import follow_redirect
@@ -171,6 +171,12 @@ class PersonMergeService:
             view = person_view(merged)
         self._announce(survivor.id, merged.id)
         return view
+
+    def merged_into(self, survivor_id: uuid.UUID) -> list[PersonSummary]:
+        """The records merged into this person (which an undo could bring back)."""
+        self._s.require(Permission.VIEW_RECORDS)
+        with self._s.store.reading() as db:
+            return [person_summary(p) for p in merged_into(db, survivor_id)]
 
     # ------------------------------------------------------------------ move
     def move_case(self, case_id: uuid.UUID, to_person_id: uuid.UUID, reason: str) -> None:

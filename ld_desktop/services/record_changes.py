@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from ld_desktop.domain.pathway import Urgency
+from ld_desktop.domain.nhs_number import formatted
+from ld_desktop.domain.pathway import Gender, Urgency
 from ld_desktop.services.person_codes import ethnic_category_label, sex_label
 from ld_desktop.store.change_history import changes_for
 from ld_desktop.store.models import RecordChange
@@ -49,11 +50,18 @@ def show_value(field: str, value: Any) -> str:
         return ethnic_category_label(str(value))
     if field == "sex":
         return sex_label(str(value))
+    if field == "gender":
+        try:
+            return Gender(str(value)).label
+        except ValueError:
+            return str(value)
     if field == "urgency":
         try:
             return Urgency(str(value)).label
         except ValueError:
             return str(value)
+    if field == "nhs_number":
+        return formatted(str(value))
     if field == "date_of_birth":
         y, m, d = str(value).split("-")
         return f"{d}/{m}/{y}"

@@ -7,7 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ld_desktop.store.models import Case, RecordChange
+from ld_desktop.store.models import Case, Person, RecordChange
 
 
 def cases_of(session: Session, person_id: uuid.UUID) -> list[Case]:
@@ -23,3 +23,9 @@ def cases_redirected_from(session: Session, person_id: uuid.UUID) -> list[uuid.U
                                                       RecordChange.kind == "redirect"))
     return [r.record_id for r in rows
             if (r.changes.get("person_id") or {}).get("old") == str(person_id)]
+
+
+def merged_into(session: Session, survivor_id: uuid.UUID) -> list[Person]:
+    """The records merged into this one (redirects to it)."""
+    return list(session.scalars(select(Person).where(Person.merged_into == survivor_id)
+                                .order_by(Person.family_name, Person.given_name)))

@@ -61,9 +61,16 @@ class PersonHistoryPanel(QWidget):
         self.contacts.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.contacts.setTabKeyNavigation(False)      # Tab leaves the table: no trap
         self.contacts.verticalHeader().setVisible(False)
-        self.contacts.horizontalHeader().setStretchLastSection(True)
-        self.contacts.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
+        self.contacts.setMinimumHeight(150)
+        self.contacts.setWordWrap(False)
+        self.contacts.setTextElideMode(Qt.TextElideMode.ElideRight)
+        header = self.contacts.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        for column in (CONTACT_COLUMNS.index("Site"), CONTACT_COLUMNS.index("Outcome"),
+                       CONTACT_COLUMNS.index("Flags")):   # long text: elided, in a tooltip
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+            self.contacts.setColumnWidth(column, 190)
         self.contacts.activated.connect(lambda index: self._open(index.row()))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -115,6 +122,7 @@ class PersonHistoryPanel(QWidget):
             ]
             for column, text in enumerate(values):
                 cell = QTableWidgetItem(text)
+                cell.setToolTip(text)
                 cell.setData(Qt.ItemDataRole.UserRole, str(contact.case_id))
                 self.contacts.setItem(row, column, cell)
         if count:

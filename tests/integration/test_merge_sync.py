@@ -4,9 +4,16 @@ sides are all kept (clashes as conflicts), and an undone merge syncs back."""
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+import pytest
+import sqlalchemy as sa
 
 from ld_desktop.services.case_edits import CaseDetailsDraft, CaseEditService
 from ld_desktop.services.cases import CaseFilter, ReferralDraft
@@ -17,9 +24,42 @@ from ld_desktop.services.person_merge import PersonMergeService
 from ld_desktop.services.persons import PersonDraft
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import PersonView
+from sync.server.app import create_app
+from sync.server.settings import ServerSettings
+from tests.integration.conftest import SyncServer
 
 if TYPE_CHECKING:
     from tests.integration.conftest import Station
+
+PG_URL = os.environ.get("LD_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def sync_server(request: pytest.FixtureRequest, tmp_path: Path,
+                asgi_bridge_class: type) -> Iterator[SyncServer]:
+    """The integration server on SQLite, and on PostgreSQL when LD_TEST_POSTGRES_URL is set
+    (a throwaway database)."""
+    if request.param == "sqlite":
+        settings = ServerSettings.for_data_dir(tmp_path / "server")
+        admin = None
+    else:
+        if not PG_URL:
+            pytest.skip("LD_TEST_POSTGRES_URL is not set")
+        name = f"ld_merge_test_{uuid.uuid4().hex[:12]}"
+        admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url = sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+        settings = ServerSettings(database_url=url)
+    app = create_app(settings)
+    bridge = asgi_bridge_class(app)
+    yield SyncServer(settings, bridge)
+    bridge.shutdown()
+    app.state.sync.engine.dispose()
+    if admin is not None:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _draft(view: PersonView, **changes: object) -> PersonDraft:

@@ -102,3 +102,20 @@ def test_unknown_date_of_birth_keeps_an_estimated_age(open_session) -> None:  # 
     with pytest.raises(ValueError, match="estimated age"):
         north.intake.refer(_intake(north, PersonDraft("Sam", "Toddler",
                                                       estimated_birth_year=year - 2)))
+
+
+def test_a_chosen_person_merged_away_meanwhile_is_referred_as_the_survivor(
+        open_session) -> None:  # type: ignore[no-untyped-def]
+    from ld_desktop.services.person_merge import PersonMergeService
+
+    from .support import BOTH
+
+    senior = open_session(BOTH)
+    keep = senior.intake.refer(_intake(senior, PersonDraft("Kay", "Mergeperson",
+                                                           date(1981, 1, 1)))).person
+    dupe = senior.intake.refer(_intake(senior, PersonDraft("Kaye", "Mergeperson",
+                                                           date(1982, 2, 2)),
+                                       custody_record_number="NG/9/26")).person
+    PersonMergeService(senior).merge(keep.id, dupe.id, "duplicate registration")
+    case = senior.intake.refer(_intake(senior, dupe.id, custody_record_number="NG/10/26"))
+    assert case.person.id == keep.id                  # the intake list still showed the dupe

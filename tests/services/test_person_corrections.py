@@ -181,3 +181,12 @@ def test_move_case_to_another_person_with_a_reason(open_session) -> None:  # typ
     assert rows[0].changes["person_id"] == {"old": str(wrong.id), "new": str(right.id)}
     assert [r.custody_record_number for r in north.cases.page(
         CaseFilter(text="Right"), 0, 5)] == ["M/1"]      # search follows the move
+
+
+def test_a_referral_against_a_merged_away_record_is_filed_under_the_survivor(
+        open_session) -> None:  # type: ignore[no-untyped-def]
+    senior = open_session(BOTH)
+    keep, dupe = _person(senior, "Kay", "Testperson"), _person(senior, "Kaye", "Testperson")
+    PersonMergeService(senior).merge(keep.id, dupe.id, "duplicate")
+    case = _case(senior, dupe.id, "R/1")             # the intake list still showed the dupe
+    assert case.person.id == keep.id

@@ -64,18 +64,18 @@ class FormDialog(QDialog):
         self._draft_key = ""
         self._draft_fields: dict[str, QLineEdit | QPlainTextEdit] = {}
         self.restored = False
-        self._no_default = False
+        self._without_default = False
 
     def setVisible(self, visible: bool) -> None:
         """Open with focus in the first field: QDialog otherwise focuses the default button,
         so a Space or Enter straight away submitted an empty form."""
         if visible and not self.isVisible():
-            first = self.first_field()
+            first = self.first_input()
             if first is not None:
                 first.setFocus(Qt.FocusReason.OtherFocusReason)
         super().setVisible(visible)
 
-    def first_field(self) -> QWidget | None:
+    def first_input(self) -> QWidget | None:
         for row in range(self.form.rowCount()):
             for role in (QFormLayout.ItemRole.FieldRole, QFormLayout.ItemRole.SpanningRole):
                 item = self.form.itemAt(row, role)
@@ -90,7 +90,7 @@ class FormDialog(QDialog):
 
     def no_default_button(self) -> None:
         """For a form whose default would record something risky: Enter presses nothing."""
-        self._no_default = True
+        self._without_default = True
         self._clear_defaults()
 
     def _clear_defaults(self) -> None:
@@ -101,7 +101,7 @@ class FormDialog(QDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self._no_default:     # the button box makes its Save the default when shown
+        if self._without_default:     # the button box makes its Save the default when shown
             self._clear_defaults()
 
     def keep_drafts(self, session: Any, key: str,

@@ -2,24 +2,37 @@
 ui/clinical/case_page.py.
 
 The page is a column of titled sections; another part of the app adds its own with
-``add_section`` (e.g. a score tracker) without touching this layout."""
+``add_section`` (e.g. a score tracker) without touching this layout. Correct, merge and
+undo-merge act on the person; the page reloads when the person changes (after a merge that
+kept the other record, it shows that one: the old id leads there)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QLabel,
+    QListWidget,
+    QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from ld_desktop.domain.nhs_number import formatted
+from ld_desktop.domain.roles import Permission
 from ld_desktop.services.person_codes import ethnic_category_label, sex_label
+from ld_desktop.services.person_edits import PersonEditService
+from ld_desktop.services.person_merge import PersonMergeService
+from ld_desktop.services.record_changes import show_value
 from ld_desktop.services.session import UserSession
-from ld_desktop.services.views import PersonView
+from ld_desktop.services.views import Changes, PersonSummary, PersonView
+from ld_desktop.ui.clinical.form_dialog import FormDialog
 from ld_desktop.ui.person_history_panel import PersonHistoryPanel
+from ld_desktop.ui.records.merge_dialogs import MergeDialog, UndoMergeDialog
+from ld_desktop.ui.records.person_edit_dialog import PersonEditDialog
 
 
 def person_details_form(person: PersonView) -> QFormLayout:
@@ -32,7 +45,7 @@ def person_details_form(person: PersonView) -> QFormLayout:
                                         if person.date_of_birth else "not known"))
     form.addRow("NHS number", QLabel(nhs))
     form.addRow("Sex", QLabel(sex_label(person.sex)))
-    form.addRow("Gender", QLabel(person.gender.replace("-", " ")))
+    form.addRow("Gender", QLabel(show_value("gender", person.gender)))
     form.addRow("Ethnic category", QLabel(ethnic_category_label(person.ethnic_category)))
     form.addRow("Also known as", QLabel(", ".join(person.aliases) or "none"))
     form.addRow("Address", QLabel("No fixed abode" if person.no_fixed_abode
@@ -53,21 +66,100 @@ class PersonPage(QWidget):
         self.setObjectName("page")
         self._s = session
         self.person = person
-        title = QLabel(person.display_name)
-        title.setObjectName("title")
+        self.dialog: FormDialog | None = None
+        self.title = QLabel()
+        self.title.setObjectName("title")
+        self.edit_button = QPushButton("Correct &details…")
+        self.merge_button = QPushButton("&Merge with a duplicate…")
+        self.edit_button.setEnabled(session.can(Permission.EDIT_RECORDS))
+        self.merge_button.setEnabled(session.can(Permission.MERGE_RECORDS))
+        self.edit_button.clicked.connect(self.edit)
+        self.merge_button.clicked.connect(self.merge)
         self.action_row = QHBoxLayout()        # buttons acting on the person
+        self.action_row.addWidget(self.edit_button)
+        self.action_row.addWidget(self.merge_button)
+        self.action_row.addStretch(1)
+        self.details = QWidget()
         self.history = PersonHistoryPanel(session)
-        self.history.show_person(person.id)
         self.history.open_case.connect(self.open_case.emit)
-        self._layout = QVBoxLayout(self)
-        self._layout.addWidget(title)
+        self.merged = QListWidget()
+        self.merged.setAccessibleName("Records merged into this one")
+        self.merged.setMaximumHeight(70)
+        self.undo_button = QPushButton("&Undo the chosen merge…")
+        self.undo_button.clicked.connect(self.undo_merge)
+        self.changes = QListWidget()
+        self.changes.setAccessibleName("Corrections and merges")
+        self.changes.setWordWrap(True)
+        self.changes.setMinimumHeight(80)
+        body = QWidget()
+        self._layout = QVBoxLayout(body)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self._layout.addWidget(self.title)
         self._layout.addLayout(self.action_row)
-        self._layout.addLayout(person_details_form(person))
+        self._layout.addWidget(self.details)
         self.add_section("Previous contacts and alerts", self.history)
+        self.merged_heading = self.add_section("Records merged into this one", self.merged)
+        self._layout.addWidget(self.undo_button)
+        self.add_section("Corrections and merges (old values kept)", self.changes)
+        self._merged_people: list[PersonSummary] = []
+        self._show(person)
 
-    def add_section(self, heading: str, widget: QWidget) -> None:
+    def add_section(self, heading: str, widget: QWidget) -> QLabel:
         """A titled block at the foot of the page."""
         label = QLabel(heading)
         label.setObjectName("subtitle")
         self._layout.addWidget(label)
         self._layout.addWidget(widget)
+        return label
+
+    def _show(self, person: PersonView) -> None:
+        self.person = person
+        self.title.setText(person.display_name)
+        old = self.details
+        self.details = QWidget()
+        self.details.setLayout(person_details_form(person))
+        self._layout.replaceWidget(old, self.details)
+        old.deleteLater()
+        self.history.show_person(person.id)
+        self._merged_people = PersonMergeService(self._s).merged_into(person.id)
+        self.merged.clear()
+        self.merged.addItems([p.display_name for p in self._merged_people])
+        for widget in (self.merged_heading, self.merged, self.undo_button):
+            widget.setVisible(bool(self._merged_people))
+        self.undo_button.setEnabled(self._s.can(Permission.MERGE_RECORDS))
+        self.changes.clear()
+        entries = PersonEditService(self._s).history(person.id)
+        self.changes.addItems([f"{e.at.astimezone():%d/%m/%Y %H:%M} · {e.by} · {e.summary}"
+                               for e in reversed(entries)] or ["No corrections yet"])
+
+    def reload(self) -> None:
+        self._show(self._s.persons.open(self.person.id))   # follows a merge to the survivor
+
+    def on_changes(self, changes: Changes) -> None:
+        if self._s.is_locked or not changes.touches("person", "case"):
+            return
+        if not changes.ids or self.person.id in changes.ids:
+            self.reload()
+
+    def _open(self, dialog: FormDialog) -> FormDialog:
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def edit(self) -> None:
+        self._open(PersonEditDialog(self._s, self.person, self))
+
+    def merge(self) -> None:
+        self._open(MergeDialog(self._s, self.person, self))
+
+    def undo_merge(self) -> None:
+        row = self.merged.currentRow()
+        if 0 <= row < len(self._merged_people) or self._merged_people:
+            chosen = self._merged_people[max(row, 0)]
+            self._open(UndoMergeDialog(self._s, self.person, chosen, self))
