@@ -93,10 +93,18 @@ def test_alt_shortcuts_are_unique_in_every_window_and_dialog(qtbot, window: Main
         dialog = _dialog_shown(qtbot, page)
         found[f"{key} dialog"] = clashes(dialog)
         dialog.reject()
-    for name in ("record_parent_carer",):
+    for name in ("record_parent_carer", "correct_details", "move_case"):
         getattr(page, name)()
         dialog = _dialog_shown(qtbot, page)
         found[name] = clashes(dialog)
+        dialog.reject()
+    window.open_person(page.case.person.id)
+    person_page = window.pages.currentWidget()
+    found["person"] = clashes(window)
+    for name in ("edit", "merge"):
+        getattr(person_page, name)()
+        dialog = _dialog_shown(qtbot, person_page)  # type: ignore[arg-type]
+        found[f"person {name}"] = clashes(dialog)
         dialog.reject()
     window.new_referral()
     referral = window.findChild(NewReferralDialog)
