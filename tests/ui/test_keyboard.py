@@ -276,3 +276,23 @@ def test_the_consent_dialog_has_no_default_and_no_preselected_decision(
     assert "Choose the decision" in dialog.error.text()           # type: ignore[attr-defined]
     assert session.consent.history(case_id) == []
     dialog.reject()
+
+
+def test_the_outcome_dialog_never_closes_a_case_on_enter(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
+                                                         ) -> None:
+    """Enter straight away closed the case with the first disposal; closing is final."""
+    session = _session(window)
+    case_id = _new_case(session, age=40, family="Outcomeenter")
+    page = _open(window, case_id)
+    page.outcome()
+    dialog = _dialog_shown(qtbot, page)
+    assert dialog.disposal.currentData() is None                  # type: ignore[attr-defined]
+    qtbot.keyClick(_focus(), Qt.Key.Key_Return)
+    qtbot.wait(50)
+    assert dialog.isVisible()
+    assert session.cases.open(case_id).closed_at is None
+    qtbot.keyClick(_focus(), Qt.Key.Key_C, ALT)                     # &Close case
+    qtbot.wait(250)
+    assert "Choose the disposal" in dialog.error.text()           # type: ignore[attr-defined]
+    assert session.cases.open(case_id).closed_at is None
+    dialog.reject()
