@@ -335,3 +335,22 @@ def test_date_of_birth_starts_empty_and_unknown_needs_an_estimated_age(
     page = opened_case(qtbot, window)
     assert page.case.person.date_of_birth is None
     assert "about 30 (estimated)" in page.header_label.text()
+
+
+def test_locking_closes_the_intake_with_its_details(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """The dialog belongs to the main window, so a lock closes it (hazard H18)."""
+    def steps() -> None:
+        find_and_wait(qtbot, "Quinn")
+        key(qtbot, Qt.Key.Key_Down)
+        key(qtbot, Qt.Key.Key_Return)
+        assert dialog().banner.isVisible()
+
+    intake(qtbot, window, steps)
+    referral = window.findChild(NewReferralDialog)
+    assert referral is not None
+    assert referral.isVisible()
+    window.lock("on demand")
+    qtbot.waitUntil(lambda: not any(d.isVisible() for d in window.findChildren(
+        NewReferralDialog)), timeout=3_000)
+    assert window.session is None
+    window.start_session(window.workstation.unlock("prac1", "practitioner passphrase"))
