@@ -82,7 +82,7 @@ class NewReferralDialog(QDialog):
         self._debounce.setSingleShot(True)
         self._debounce.setInterval(SEARCH_PAUSE_MS)
         self._debounce.timeout.connect(self.search_now)
-        self.finder.textEdited.connect(lambda _t: self._debounce.start())
+        self.finder.textEdited.connect(self._find_edited)
         self.finder.to_results.connect(self._to_results)
         self.results.chosen.connect(self._choose_row)
         self.banner.cleared.connect(self._not_this_person)
@@ -186,6 +186,12 @@ class NewReferralDialog(QDialog):
             self.setTabOrder(before, after)
 
     # ------------------------------------------------------------------ finding
+    def _find_edited(self, _text: str) -> None:
+        """Old results go at once (none can be chosen while the new search runs)."""
+        self._latest.cancel()
+        self._show_found([], "Searching…")
+        self._debounce.start()
+
     def search_now(self) -> None:
         text = self.finder.text().strip()
         if not text:

@@ -354,3 +354,24 @@ def test_locking_closes_the_intake_with_its_details(qtbot, window: MainWindow) -
         NewReferralDialog)), timeout=3_000)
     assert window.session is None
     window.start_session(window.workstation.unlock("prac1", "practitioner passphrase"))
+
+
+def test_results_of_an_older_search_cannot_be_chosen(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Type 'Quinn', then change the text and press Down and Enter at once: the old result
+    (QUINN) is gone, so nothing is chosen until the new search has answered."""
+    seen: dict[str, object] = {}
+
+    def steps() -> None:
+        find_and_wait(qtbot, "Quinn")
+        type_text(qtbot, "x")                         # 'Quinnx': no one
+        key(qtbot, Qt.Key.Key_Down)
+        key(qtbot, Qt.Key.Key_Return)
+        seen["chosen"] = dialog().chosen
+        qtbot.waitUntil(lambda: dialog().results.count() == 1
+                        and dialog().results.item(0).text() == "No one found", timeout=5_000)
+        key(qtbot, Qt.Key.Key_Return)
+        seen["after"] = dialog().chosen
+        key(qtbot, Qt.Key.Key_Escape)
+
+    intake(qtbot, window, steps)
+    assert seen == {"chosen": None, "after": None}
