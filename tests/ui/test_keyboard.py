@@ -296,3 +296,23 @@ def test_the_outcome_dialog_never_closes_a_case_on_enter(qtbot, window: MainWind
     assert "Choose the disposal" in dialog.error.text()           # type: ignore[attr-defined]
     assert session.cases.open(case_id).closed_at is None
     dialog.reject()
+
+
+def test_down_and_enter_from_the_people_search_open_the_person(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
+                                                               ) -> None:
+    from ld_desktop.ui.pages.record_views import PersonPage
+
+    _new_case(_session(window), age=52, family="Peopledown")
+    page = window.page("People")
+    page.search.setFocus()
+    qtbot.keyClicks(_focus(), "peopledown")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1
+                    and page.model.people[0].family_name == "Peopledown", timeout=5_000)
+    qtbot.keyClick(_focus(), Qt.Key.Key_Down)
+    assert _focus() is page.view
+    qtbot.keyClick(_focus(), Qt.Key.Key_Return)
+    person_page = window.pages.currentWidget()
+    assert isinstance(person_page, PersonPage)
+    assert person_page.person.family_name == "Peopledown"
+    qtbot.keyClick(window.nav, Qt.Key.Key_Left, ALT)
+    assert window.pages.currentWidget() is page
