@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,7 +13,7 @@ from ld_desktop.domain.nhs_number import formatted
 from ld_desktop.domain.pathway import Gender, Urgency
 from ld_desktop.services.person_codes import ethnic_category_label, sex_label
 from ld_desktop.store.change_history import changes_for
-from ld_desktop.store.models import RecordChange
+from ld_desktop.store.models import Person, RecordChange
 from ld_desktop.store.store import DbSession
 
 FIELD_LABELS = {
@@ -24,7 +25,9 @@ FIELD_LABELS = {
     "parent_carer": "Parent or carer", "gp_practice": "GP practice",
     "urgency": "Urgency", "custody_record_number": "Custody number", "offences": "Offences",
     "holder": "Held by", "person_id": "Person", "merged_into": "Merged into",
+    "merged_in": "Record merged in",
 }
+PERSON_FIELDS = frozenset({"person_id", "merged_into"})
 KIND_LABELS = {"edit": "Corrected", "merge": "Merged", "undo-merge": "Merge undone",
                "move": "Case moved", "redirect": "Followed a merge"}
 
@@ -72,10 +75,15 @@ def show_value(field: str, value: Any) -> str:
     return str(value)
 
 
-def entry(row: RecordChange) -> ChangeEntry:
+def entry(row: RecordChange, person_name: Callable[[str], str] = str) -> ChangeEntry:
+    def shown(name: str, value: Any) -> str:
+        if name in PERSON_FIELDS and value:
+            return person_name(str(value))
+        return show_value(name, value)
+
     lines = tuple(
-        f"{FIELD_LABELS.get(name, name)}: {show_value(name, change.get('old'))} → "
-        f"{show_value(name, change.get('new'))}"
+        f"{FIELD_LABELS.get(name, name)}: {shown(name, change.get('old'))} → "
+        f"{shown(name, change.get('new'))}"
         for name, change in row.changes.items()
         if name not in {"merge_detail"}
     )
@@ -83,4 +91,14 @@ def entry(row: RecordChange) -> ChangeEntry:
 
 
 def history_of(db: DbSession, entity: str, record_id: uuid.UUID) -> list[ChangeEntry]:
-    return [entry(row) for row in changes_for(db, entity, record_id)]
+    """Person ids in the history (a case moved, a merge) are shown as names."""
+    def person_name(value: str) -> str:
+        try:
+            person = db.get(Person, uuid.UUID(value))
+        except ValueError:
+            return value
+        if person is None:
+            return "a record not held here"
+        return f"{person.family_name.upper()}, {person.given_name}"
+
+    return [entry(row, person_name) for row in changes_for(db, entity, record_id)]

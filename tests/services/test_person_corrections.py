@@ -174,8 +174,9 @@ def test_move_case_to_another_person_with_a_reason(open_session) -> None:  # typ
     moves.move_case(case.id, right.id, "Filed under the wrong Testperson at intake")
     view = north.cases.open(case.id)
     assert view.person.id == right.id
-    assert any("Case moved" in e.summary and "wrong Testperson" in e.summary
-               for e in view.timeline)
+    moved = [e.summary for e in view.timeline if e.kind == "correction"]
+    assert moved == ["Case moved: Person: TESTPERSON, Wrong → TESTPERSON, Right (reason: "
+                     "Filed under the wrong Testperson at intake)"]
     with north.store.reading() as db:
         rows = [r for r in db.query(RecordChange) if r.kind == "move"]
     assert rows[0].changes["person_id"] == {"old": str(wrong.id), "new": str(right.id)}

@@ -14,4 +14,5 @@ class FirstFieldDialog(FormDialog):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        QTimer.singleShot(0, self.first_field.setFocus)
+        # after QDialog has given focus to its default button; dropped if the dialog goes
+        QTimer.singleShot(0, self, self.first_field.setFocus)

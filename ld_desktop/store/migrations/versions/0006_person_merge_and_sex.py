@@ -30,7 +30,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("merge_detail", sa.JSON(), nullable=True))
         batch.add_column(sa.Column("forwarded_versions", sa.JSON(), nullable=False,
                                    server_default="{}"))
-        batch.create_index("ix_person_merged_into", ["merged_into"])
+    # partial: SQLite uses it for "merged_into IS NOT NULL" (it skipped a full index)
+    op.create_index("ix_person_merged_into", "person", ["merged_into"],
+                    sqlite_where=sa.text("merged_into IS NOT NULL"))
     op.create_table(
         "record_change",
         sa.Column("record_entity", sa.String(), nullable=False),
@@ -53,8 +55,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_record_change_record", table_name="record_change")
     op.drop_table("record_change")
+    op.drop_index("ix_person_merged_into", table_name="person")
     with op.batch_alter_table("person") as batch:
-        batch.drop_index("ix_person_merged_into")
         batch.drop_column("forwarded_versions")
         batch.drop_column("merge_detail")
         batch.drop_column("merged_into")
