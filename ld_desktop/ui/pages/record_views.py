@@ -30,6 +30,7 @@ from ld_desktop.services.record_changes import show_value
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonSummary, PersonView
 from ld_desktop.ui.clinical.form_dialog import FormDialog
+from ld_desktop.ui.clinical.score_tracker import person_score_tracker
 from ld_desktop.ui.person_history_panel import PersonHistoryPanel
 from ld_desktop.ui.records.merge_dialogs import MergeDialog, UndoMergeDialog
 from ld_desktop.ui.records.person_edit_dialog import PersonEditDialog
@@ -104,6 +105,7 @@ class PersonPage(QWidget):
         self._layout.addLayout(self.action_row)
         self._layout.addWidget(self.details)
         self.add_section("Previous contacts and alerts", self.history)
+        self.add_section("Scores over time", person_score_tracker(session, person.id))
         self.merged_heading = self.add_section("Records merged into this one", self.merged)
         self._layout.addWidget(self.undo_button)
         self.add_section("Corrections and merges (old values kept)", self.changes)
