@@ -109,6 +109,8 @@ class PersonPage(QWidget):
         self.merged_heading = self.add_section("Records merged into this one", self.merged)
         self._layout.addWidget(self.undo_button)
         self.add_section("Corrections and merges (old values kept)", self.changes)
+        self.tracker = QWidget()          # issue 15: the score tracker, rebuilt with the page
+        self._layout.addWidget(self.tracker)
         self._merged_people: list[PersonSummary] = []
         self._show(person)
 
@@ -129,6 +131,10 @@ class PersonPage(QWidget):
         self._layout.replaceWidget(old, self.details)
         old.deleteLater()
         self.history.show_person(person.id)
+        tracker = person_score_tracker(self._s, person.id)   # a merge brings screenings
+        self._layout.replaceWidget(self.tracker, tracker)
+        self.tracker.deleteLater()
+        self.tracker = tracker
         self._merged_people = PersonMergeService(self._s).merged_into(person.id)
         self.merged.clear()
         self.merged.addItems([p.display_name for p in self._merged_people])
