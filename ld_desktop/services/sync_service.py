@@ -21,8 +21,10 @@ import httpx
 
 from ld_desktop.domain.roles import Permission
 from ld_desktop.services.session import UserSession
+from ld_desktop.services.sync_quarantine import SyncQuarantine
 from ld_desktop.services.views import Changes
 from ld_desktop.store.models import Site
+from ld_desktop.store.quarantine import count as quarantined_count
 from ld_desktop.store.replica import StoreReplica
 from ld_desktop.store.sync_state import (
     device_state,
@@ -76,6 +78,7 @@ class SyncStatus:
     open_conflicts: int
     last_sync_at: datetime | None
     last_report: dict[str, Any]
+    quarantined: int = 0     # pulled records set aside: this version cannot apply them
 
 
 class SyncService:
@@ -100,6 +103,7 @@ class SyncService:
                 open_conflicts=open_conflict_count(db),
                 last_sync_at=device.last_sync_at,
                 last_report=dict(device.last_sync_report),
+                quarantined=quarantined_count(db),
             )
 
     def enrol(self, server_url: str, code: str, device_name: str | None = None) -> SyncStatus:
@@ -155,6 +159,7 @@ class SyncService:
     def _sync(self, progress: Callable[[SyncProgress], None] | None,
               cancel: threading.Event | None) -> SyncReport:
         credentials = self._credentials()
+        SyncQuarantine(self._s).retry_after_upgrade()   # an upgrade may read what was set aside
         replica = StoreReplica(self._s.store, credentials.device_id, self._s.user.username)
         client = SyncClient(credentials.server_url, replica, credentials,
                             transport=self._transport, verify=self._verify, progress=progress,

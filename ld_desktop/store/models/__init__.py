@@ -13,6 +13,7 @@ from ld_desktop.store.models.clinical import (
     SupportAction,
 )
 from ld_desktop.store.models.people import Person, Site, StaffMember
+from ld_desktop.store.models.quarantine import QuarantinedRecord
 from ld_desktop.store.models.shift import HandoverAcknowledgement, HandoverNote, RotaEntry
 from ld_desktop.store.models.system import (
     AuditEvent,
@@ -52,6 +53,7 @@ __all__ = [
     "OutboxOp",
     "Outcome",
     "Person",
+    "QuarantinedRecord",
     "RiskAssessment",
     "RotaEntry",
     "Screening",

@@ -23,6 +23,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.views import Changes
 from ld_desktop.ui.operations import run_in_background
+from ld_desktop.ui.pages.sync_quarantine_panel import QuarantinePanel
 from sync.client import SyncProgress, SyncReport
 
 
@@ -68,6 +69,8 @@ class SyncPage(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
+        self.quarantine = QuarantinePanel(session)
+        layout.addWidget(self.quarantine)
         if session.can(Permission.ENROL_DEVICE):
             layout.addWidget(self._enrol_box())
         layout.addStretch(1)
@@ -111,6 +114,7 @@ class SyncPage(QWidget):
                else "")
             + f" · conflicts waiting for a decision: {status.open_conflicts} · last sync: {last}")
         self.sync_button.setEnabled(status.enrolled and not status.revoked)
+        self.quarantine.refresh()
 
     def sync_now(self) -> None:
         self._cancel.clear()
