@@ -13,8 +13,10 @@ import sys
 from ld_desktop.cli.admin_commands import acting_session
 from ld_desktop.cli.exit_codes import ExitCode
 from ld_desktop.cli.secrets_input import SecretReader
+from ld_desktop.paths import data_dir
 from ld_desktop.services.sync_quarantine import QuarantineEntry, SyncQuarantine
 from ld_desktop.services.sync_service import NotEnrolledHere, SyncService
+from ld_desktop.services.wipe import REVOKED, wipe_workstation
 from sync.client import (
     DeviceRevoked,
     EnrolmentRefused,
@@ -67,6 +69,16 @@ def enrol(args: argparse.Namespace) -> int:
 
 
 def sync(args: argparse.Namespace) -> int:
+    code, wipe_due = _sync(args)   # the session is locked again: the store is closed
+    if wipe_due:
+        notice = wipe_workstation(data_dir(args.data_dir), REVOKED)
+        print(f"ld-admin: {notice.explanation} ({notice.removed} files removed)",
+              file=sys.stderr)
+    return code
+
+
+def _sync(args: argparse.Namespace) -> tuple[int, bool]:
+    """The sync's exit code, and whether the server revoked this workstation."""
     with acting_session(args, SecretReader(args.passphrase_stdin)) as session:
         service = SyncService(session)
         quarantine = SyncQuarantine(session)
@@ -81,16 +93,16 @@ def sync(args: argparse.Namespace) -> int:
             print(f"ld-admin: the sync server cannot be reached ({exc}). "
                   f"Everything is kept on this workstation ({pending} changes waiting).",
                   file=sys.stderr)
-            return ExitCode.UNREACHABLE
+            return ExitCode.UNREACHABLE, False
         except (DeviceRevoked, NotEnrolled) as exc:
             print(f"ld-admin: this workstation may no longer sync: {exc}", file=sys.stderr)
-            return ExitCode.AUTH
+            return ExitCode.AUTH, service.status().wipe_due
         except NotEnrolledHere as exc:
             print(f"ld-admin: {exc}", file=sys.stderr)
-            return ExitCode.AUTH
+            return ExitCode.AUTH, False
         except ServerRefused as exc:
             print(f"ld-admin: the server refused the sync: {exc}", file=sys.stderr)
-            return ExitCode.UNEXPECTED
+            return ExitCode.UNEXPECTED, False
         conflicts_waiting = service.status().open_conflicts
         set_aside = quarantine.entries()
     summary = {
@@ -113,7 +125,7 @@ def sync(args: argparse.Namespace) -> int:
                   "them (retried after an upgrade, or with --retry-set-aside):")
             for entry in set_aside:
                 print(f"  {_printable(entry.entity)} {entry.entity_id}: {entry.reason}")
-    return ExitCode.OK
+    return ExitCode.OK, False
 
 
 def _entry_json(entry: QuarantineEntry) -> dict[str, object]:

@@ -2,7 +2,8 @@
 
 Credentials (the device's Ed25519 private key) live only inside the encrypted database. A
 sync pushes the outbox, then pulls pages; everything is kept locally when the server cannot
-be reached. A revoked workstation is told so and, after the UI warns, wipes its store.
+be reached. A workstation the server revoked is marked so (``SyncStatus.wipe_due``); the UI
+and ``ld-admin sync`` then destroy its store (``services/wipe.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -79,6 +79,7 @@ class SyncStatus:
     last_sync_at: datetime | None
     last_report: dict[str, Any]
     quarantined: int = 0     # pulled records set aside: this version cannot apply them
+    wipe_due: bool = False   # the server revoked this device: its store is to be destroyed
 
 
 class SyncService:
@@ -104,6 +105,7 @@ class SyncService:
                 last_sync_at=device.last_sync_at,
                 last_report=dict(device.last_sync_report),
                 quarantined=quarantined_count(db),
+                wipe_due=bool(enrolment.get("wipe")),
             )
 
     def enrol(self, server_url: str, code: str, device_name: str | None = None) -> SyncStatus:
@@ -167,8 +169,14 @@ class SyncService:
         try:
             with client:
                 report = client.sync()
-        except (DeviceRevoked, NotEnrolled) as exc:
-            self._mark_revoked(str(exc))
+        except DeviceRevoked as exc:
+            # The server said so explicitly: the caller wipes the store (UI, ld-admin sync).
+            self._mark_revoked(str(exc), wipe=True)
+            raise
+        except NotEnrolled as exc:
+            # Not a revocation: e.g. a server restored from an older backup. Stop syncing,
+            # keep everything (unsynced work may exist only here).
+            self._mark_revoked(str(exc), wipe=False)
             raise
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             record_sync(uow.session, self._s.now(), _report_json(report))
@@ -181,23 +189,17 @@ class SyncService:
             self._s.bus.publish(Changes(frozenset({"person", "case", "conflict", "sync"})))
         return report
 
-    def _mark_revoked(self, reason: str) -> None:
+    def _mark_revoked(self, reason: str, *, wipe: bool) -> None:
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             device = device_state(uow.session)
             enrolment = dict(device.enrolment)
             enrolment["revoked"] = True
+            enrolment["wipe"] = wipe or bool(enrolment.get("wipe"))
             device.enrolment = enrolment
-            uow.audit("device-revoked", detail={"reason": reason[:200]})
-
-
-def wipe_store(data_dir: Path) -> list[str]:
-    """After a revocation (and the UI's warning): delete the local store and its key file."""
-    removed = []
-    for pattern in ("ld-desktop.db*", "keyslots.json", "unlock-guard.json"):
-        for path in data_dir.glob(pattern):
-            path.unlink()
-            removed.append(path.name)
-    return removed
+            uow.audit("device-revoked", detail={"reason": reason[:200], "wipe": wipe})
+        log.warning("the sync server %s this workstation",
+                    "revoked" if wipe else "does not recognise")
+        self._s.bus.publish(Changes(frozenset({"sync"})))
 
 
 def _report_json(report: SyncReport) -> dict[str, Any]:

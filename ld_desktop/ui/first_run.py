@@ -17,7 +17,9 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.services.errors import StoreError, WeakPassphrase
+from ld_desktop.services.wipe import clear_notice, read_notice
 from ld_desktop.services.workstation import Workstation
+from ld_desktop.ui.wiped_page import notice_text
 
 
 class FirstRunDialog(QDialog):
@@ -55,6 +57,14 @@ class FirstRunDialog(QDialog):
         create.setAccessibleName("Create the encrypted store")
         create.clicked.connect(self.create_store)
         form = QFormLayout(page)
+        self.wiped: QLabel | None = None
+        notice = read_notice(self._workstation.data_dir)
+        if notice is not None:   # say what happened to the store that was here
+            self.wiped = QLabel(notice_text(notice))
+            self.wiped.setObjectName("error")
+            self.wiped.setWordWrap(True)
+            self.wiped.setAccessibleName("What happened to this workstation's data")
+            form.addRow(self.wiped)
         form.addRow(QLabel("Nothing is stored yet. Set up this workstation."))
         form.addRow("&Service name", self.service)
         form.addRow("S&ites", self.sites)
@@ -95,6 +105,7 @@ class FirstRunDialog(QDialog):
             self.error.setText(str(exc))
             return
         self.admin_username = self.username.text().strip()
+        clear_notice(self._workstation.data_dir)
         self.passphrase.clear()
         self.again.clear()
         self.code.setText(code)
