@@ -23,6 +23,7 @@ from ld_desktop.domain.roles import Permission
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_quarantine import SyncQuarantine
 from ld_desktop.services.views import Changes
+from ld_desktop.store.audit_copy import StoreAuditSource
 from ld_desktop.store.models import Site
 from ld_desktop.store.quarantine import count as quarantined_count
 from ld_desktop.store.replica import StoreReplica
@@ -165,7 +166,7 @@ class SyncService:
         replica = StoreReplica(self._s.store, credentials.device_id, self._s.user.username)
         client = SyncClient(credentials.server_url, replica, credentials,
                             transport=self._transport, verify=self._verify, progress=progress,
-                            cancel=cancel)
+                            cancel=cancel, audit=StoreAuditSource(self._s.store))
         try:
             with client:
                 report = client.sync()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
+from sync.client.audit_upload import AuditSource, upload_audit
 from sync.client.errors import SyncCancelled
 from sync.client.transport import RetryPolicy, SignedSession, Verify
 from sync.credentials import DeviceCredentials
@@ -44,6 +45,7 @@ class SyncReport:
     server_seq: int      # the server's highest sequence number seen
     cursor_reset: bool = False
     rejections: tuple[str, ...] = ()   # distinct reasons, for display
+    audit_sent: int = 0  # audit events the server's copy stored
 
 
 class SyncClient:
@@ -53,8 +55,10 @@ class SyncClient:
                  transport: httpx.BaseTransport | None = None, verify: Verify = True,
                  progress: Callable[[SyncProgress], None] | None = None,
                  cancel: threading.Event | None = None, retry: RetryPolicy | None = None,
-                 page_size: int = 1000, push_batch: int = MAX_OPS_PER_PUSH) -> None:
+                 page_size: int = 1000, push_batch: int = MAX_OPS_PER_PUSH,
+                 audit: AuditSource | None = None) -> None:
         self.replica = replica
+        self.audit = audit
         self.progress = progress
         self.cancel = cancel or threading.Event()
         self.page_size = page_size
@@ -76,10 +80,12 @@ class SyncClient:
         pushed, conflicts, rejected, reasons, server_hlc = self._push()
         pulled, top, reset, pull_hlc = self._pull(pushed)
         skew = _skew_ms(pull_hlc or server_hlc)
+        audit_sent = upload_audit(self.session, self.audit) if self.audit is not None else 0
         self._report("done", pushed, pulled)
         return SyncReport(pushed=pushed, pulled=pulled, conflicts=conflicts,
                           cursor=self.replica.cursor(), rejected=rejected, skew_ms=skew,
-                          server_seq=top, cursor_reset=reset, rejections=tuple(sorted(reasons)))
+                          server_seq=top, cursor_reset=reset, rejections=tuple(sorted(reasons)),
+                          audit_sent=audit_sent)
 
     def _push(self) -> tuple[int, int, int, set[str], str | None]:
         pushed = conflicts = rejected = 0
