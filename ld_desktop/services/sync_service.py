@@ -57,6 +57,12 @@ _sync_locks: dict[str, threading.Lock] = {}
 _sync_locks_guard = threading.Lock()
 
 
+# The newest event of the server's audit copy, per enrolled device, as this process's last
+# sync left it: later syncs send what follows without asking first (one round trip fewer).
+# The first sync of each process asks, so a server restored from a backup is caught up.
+_audit_heads: dict[str, int] = {}
+
+
 def _sync_lock(device_id: str) -> threading.Lock:
     with _sync_locks_guard:
         return _sync_locks.setdefault(device_id, threading.Lock())
@@ -166,7 +172,8 @@ class SyncService:
         replica = StoreReplica(self._s.store, credentials.device_id, self._s.user.username)
         client = SyncClient(credentials.server_url, replica, credentials,
                             transport=self._transport, verify=self._verify, progress=progress,
-                            cancel=cancel, audit=StoreAuditSource(self._s.store))
+                            cancel=cancel, audit=StoreAuditSource(self._s.store),
+                            audit_head=_audit_heads.get(credentials.device_id))
         try:
             with client:
                 report = client.sync()
@@ -179,6 +186,8 @@ class SyncService:
             # keep everything (unsynced work may exist only here).
             self._mark_revoked(str(exc), wipe=False)
             raise
+        if report.audit_head is not None:
+            _audit_heads[credentials.device_id] = report.audit_head
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             record_sync(uow.session, self._s.now(), _report_json(report))
             uow.audit("sync", detail={"pushed": report.pushed, "pulled": report.pulled,

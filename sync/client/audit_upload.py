@@ -26,22 +26,26 @@ class AuditSource(Protocol):
         ...
 
 
-def upload_audit(session: SignedSession, source: AuditSource) -> int:
-    """Append the events the server's copy lacks; returns how many it stored. Events at
-    places it already holds are never sent again (a cut trail that grew again shows as a
-    break in the copy's links once it grows past what the server holds)."""
-    head = AuditHead.model_validate(session.call("GET", "/v1/audit/head"))
-    after, stored = head.seq, 0
+def upload_audit(session: SignedSession, source: AuditSource,
+                 known_head: int | None = None) -> tuple[int, int]:
+    """Append the events the server's copy lacks. Returns (events stored, the server's
+    newest seq afterwards). ``known_head``: that seq as the last upload in this process left
+    it, saving a round trip; None asks the server. Events at places the server already
+    holds are never sent again (a cut trail that grew again shows as a break in the copy's
+    links once it grows past what the server holds)."""
+    if known_head is None:
+        known_head = AuditHead.model_validate(session.call("GET", "/v1/audit/head")).seq
+    after, stored = known_head, 0
     while True:
         events = source.audit_events_after(after, MAX_AUDIT_EVENTS_PER_PUSH)
         if not events:
-            return stored
+            return stored, after
         answer = AuditPushResult.model_validate(session.call(
             "POST", "/v1/audit", AuditPush(events=events).model_dump(mode="json")))
         stored += answer.stored
-        after = events[-1].seq
+        after = max(answer.head_seq, events[-1].seq)
         if len(events) < MAX_AUDIT_EVENTS_PER_PUSH:
-            return stored
+            return stored, after
 
 
 def fetch_audit_head(credentials: DeviceCredentials, *,

@@ -46,6 +46,7 @@ class SyncReport:
     cursor_reset: bool = False
     rejections: tuple[str, ...] = ()   # distinct reasons, for display
     audit_sent: int = 0  # audit events the server's copy stored
+    audit_head: int | None = None   # the newest seq of the server's audit copy afterwards
 
 
 class SyncClient:
@@ -56,9 +57,10 @@ class SyncClient:
                  progress: Callable[[SyncProgress], None] | None = None,
                  cancel: threading.Event | None = None, retry: RetryPolicy | None = None,
                  page_size: int = 1000, push_batch: int = MAX_OPS_PER_PUSH,
-                 audit: AuditSource | None = None) -> None:
+                 audit: AuditSource | None = None, audit_head: int | None = None) -> None:
         self.replica = replica
         self.audit = audit
+        self.audit_head = audit_head
         self.progress = progress
         self.cancel = cancel or threading.Event()
         self.page_size = page_size
@@ -80,12 +82,14 @@ class SyncClient:
         pushed, conflicts, rejected, reasons, server_hlc = self._push()
         pulled, top, reset, pull_hlc = self._pull(pushed)
         skew = _skew_ms(pull_hlc or server_hlc)
-        audit_sent = upload_audit(self.session, self.audit) if self.audit is not None else 0
+        audit_sent, audit_head = 0, None
+        if self.audit is not None:
+            audit_sent, audit_head = upload_audit(self.session, self.audit, self.audit_head)
         self._report("done", pushed, pulled)
         return SyncReport(pushed=pushed, pulled=pulled, conflicts=conflicts,
                           cursor=self.replica.cursor(), rejected=rejected, skew_ms=skew,
                           server_seq=top, cursor_reset=reset, rejections=tuple(sorted(reasons)),
-                          audit_sent=audit_sent)
+                          audit_sent=audit_sent, audit_head=audit_head)
 
     def _push(self) -> tuple[int, int, int, set[str], str | None]:
         pushed = conflicts = rejected = 0
