@@ -207,3 +207,38 @@ def test_ld_admin_wipe_yes_for_scripts(
                               "--yes")
     assert code == 0
     assert _left(folder) == set()
+
+
+def test_sync_now_on_the_sync_page_of_a_revoked_workstation_wipes_it(
+        make_station, qtbot, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    from ld_desktop.ui import page_factory
+    from ld_desktop.ui.main_window import MainWindow
+    from ld_desktop.ui.pages.sync_page import SyncPage
+
+    station: Station = make_station("foreground")
+    folder = station.workstation.data_dir
+    transport = station.server.transport
+    station.sync()
+    station.admin.lock()
+    monkeypatch.setitem(page_factory.PLAIN, "Sync", lambda s: SyncPage(
+        s, lambda session: SyncService(session, transport=transport)))
+    window = MainWindow(station.workstation, sync_service_factory=lambda s: SyncService(
+        s, transport=transport))
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitExposed(window)
+    window.start_session(station.senior)
+    window.background.stop()   # the foreground path only
+    page = window.page("Sync")
+    _revoke(station)
+    page.sync_button.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.sync_button, timeout=2000)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: getattr(window, "wiped_page", None) is not None, timeout=10_000)
+    assert _left(folder) == set()
+    assert window.root.currentWidget() is window.wiped_page
+    assert "online" not in window.status_sync.text()

@@ -132,12 +132,16 @@ class SyncPage(QWidget):
                              f"{progress.pulled} received")
 
     def _done(self, report: SyncReport) -> None:
+        if self._s.is_locked:   # locked (or wiped: the server revoked us) while it ran
+            return
         self._finish()
         self.message.setText(
             f"Done: {report.pushed} sent, {report.pulled} received, {report.conflicts} new "
             f"conflicts; server position {report.server_seq}.")
 
     def _failed(self, exc: Exception) -> None:
+        if self._s.is_locked:
+            return
         self._finish()
         self.message.setText(f"Sync did not finish: {exc} Everything is kept on this "
                              "workstation.")

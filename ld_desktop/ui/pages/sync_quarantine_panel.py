@@ -25,6 +25,7 @@ COLUMNS = ("Record type", "Record", "Why it was set aside", "Since", "Tries")
 class QuarantinePanel(QWidget):
     def __init__(self, session: UserSession) -> None:
         super().__init__()
+        self._session = session
         self._quarantine = SyncQuarantine(session)
         heading = QLabel("Records set aside")
         heading.setObjectName("subtitle")
@@ -78,11 +79,15 @@ class QuarantinePanel(QWidget):
         run_in_background(self._quarantine.retry, self._retried, self._failed)
 
     def _retried(self, result: QuarantineRetry) -> None:
+        if self._session.is_locked:
+            return
         self.retry_button.setEnabled(True)
         self.message.setText(f"Applied {result.applied}; {result.still_set_aside} still set "
                              "aside.")
         self.refresh()
 
     def _failed(self, exc: Exception) -> None:
+        if self._session.is_locked:
+            return
         self.retry_button.setEnabled(True)
         self.message.setText(f"Could not try again: {exc}")
