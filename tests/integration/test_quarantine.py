@@ -202,3 +202,26 @@ def test_the_sync_page_shows_set_aside_records_and_tries_again(
     qtbot.waitUntil(lambda: "Applied 2" in panel.message.text(), timeout=5000)
     assert not panel.isVisible()
     assert "SHOWN" in _families(reader.senior)
+
+
+def test_a_record_type_from_a_newer_version_is_set_aside_for_an_upgrade(make_station) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    from sync.client import SyncClient, enrol
+    from sync.memory_replica import MemoryReplica
+    from tests.integration.conftest import SERVER_URL, SITES
+
+    reader: Station = make_station("reader")
+    server = reader.server
+    newer = enrol(SERVER_URL, server.code(SITES), "a newer app", transport=server.transport)
+    replica = MemoryReplica(newer.device_id)
+    future_id = uuid.uuid4()
+    replica.upsert("care_plan", future_id, {"goal": "fictional goal"},
+                   sites=[newer.sites[0].id])
+    with SyncClient(SERVER_URL, replica, newer, transport=server.transport) as client:
+        assert client.sync().pushed == 1
+    reader.sync()
+    held = SyncQuarantine(reader.senior).entries()
+    assert [(e.entity, e.entity_id, e.reason) for e in held] == [
+        ("care_plan", future_id, "a record type this version does not know")]
+    assert reader.sync().pulled == 0   # the cursor moved past it
