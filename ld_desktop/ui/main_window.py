@@ -50,6 +50,9 @@ class _ChangeRelay(QObject):
 
 
 class MainWindow(QMainWindow):
+    session_started = Signal(object)   # the UserSession, once its pages are built
+    session_locked = Signal()          # after the key is gone and the pages are deleted
+
     def __init__(self, workstation: Workstation, *, demo_hint: str | None = None,
                  banner: str | None = None,
                  sync_service_factory: Callable[[UserSession], SyncService] | None = None
@@ -111,12 +114,14 @@ class MainWindow(QMainWindow):
         status = SyncService(session).status()
         if status.wipe_due:   # revoked, and the wipe was cut short (a crash): finish it now
             self._wipe_revoked()
-        elif status.enrolled and not status.revoked:
+            return
+        if status.enrolled and not status.revoked:
             minutes = session.settings.load().sync_interval_minutes
             self.background = BackgroundSync(session, minutes * 60, self._relay.synced.emit,
                                              service_factory=self._sync_service_factory
                                              or SyncService)
             self.background.start()
+        self.session_started.emit(session)
 
     def lock(self, reason: str) -> None:
         """Hide every piece of data, drop the pages and the key."""
@@ -150,6 +155,7 @@ class MainWindow(QMainWindow):
         self.unlock_page.refresh_usernames(preselect=username)
         self.status_user.setText("Locked")
         self.status_sync.setText("")
+        self.session_locked.emit()
 
     # ------------------------------------------------------------------ shell
     def _build_shell(self, session: UserSession) -> QWidget:

@@ -13,7 +13,13 @@ from sqlalchemy.engine import Engine
 
 from sync.server import audit_store, registry
 from sync.server.database import make_engine, migrate
-from sync.server.settings import DATABASE_URL_ENV, HOME_ENV, ServerSettings, default_data_dir
+from sync.server.settings import (
+    DATABASE_URL_ENV,
+    HOME_ENV,
+    TRAINING_ENV,
+    ServerSettings,
+    default_data_dir,
+)
 
 
 def _settings(args: argparse.Namespace) -> ServerSettings:
@@ -39,6 +45,7 @@ def _serve(args: argparse.Namespace) -> int:
     migrate(make_engine(settings.database_url))
     # Workers import the factory and read the store's location from the environment.
     os.environ[DATABASE_URL_ENV] = settings.database_url
+    os.environ[TRAINING_ENV] = "1" if args.training else "0"
     uvicorn.run("sync.server.app:create_app_from_env", factory=True, host=args.host,
                 port=args.port, workers=args.workers, ssl_certfile=args.tls_cert,
                 ssl_keyfile=args.tls_key, log_level=args.log_level, access_log=False)
@@ -121,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-cert")
     serve.add_argument("--tls-key")
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--training", action="store_true",
+                       help="a training server: enrols training workstations only (and a "
+                            "live server never enrols one)")
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(func=_serve)
 
