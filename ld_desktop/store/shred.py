@@ -29,7 +29,12 @@ def _overwrite(path: Path) -> None:
 
 
 def _sync_folder(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
+    """Make the removals durable (POSIX). Windows cannot open a folder to flush it; NTFS
+    journals the removal itself."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
     try:
         os.fsync(fd)
     finally:
