@@ -8,14 +8,16 @@ which record id, by which user; never clinical values or names (the workstation'
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_AUDIT_EVENTS_PER_PUSH = 500
 MAX_AUDIT_SEQ = 2**62
+MAX_AUDIT_BODY_BYTES = 16 * 1024   # an event says what happened, not what was written
 GENESIS_MAC = "0" * 64
 _MAC = r"^[0-9a-f]{64}$"
 
@@ -31,6 +33,31 @@ class AuditRecord(_Model):
     prev_mac: str = Field(pattern=_MAC)
     mac: str = Field(pattern=_MAC)
     body: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("body")
+    @classmethod
+    def _storable(cls, body: dict[str, Any]) -> dict[str, Any]:
+        # Every database must be able to store and read it as sent: no NUL (PostgreSQL's
+        # jsonb and text cannot hold one), no lone surrogate (not UTF-8), and small.
+        try:
+            size = len(json.dumps(body, ensure_ascii=False).encode("utf-8"))
+        except (TypeError, ValueError, UnicodeEncodeError) as exc:
+            raise ValueError("the event body is not storable text") from exc
+        if _holds_nul(body):
+            raise ValueError("the event body holds a NUL character")
+        if size > MAX_AUDIT_BODY_BYTES:
+            raise ValueError(f"the event body is over {MAX_AUDIT_BODY_BYTES} bytes")
+        return body
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 class AuditPush(_Model):

@@ -3,6 +3,9 @@ position to compare with what the server holds."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from pydantic import ValidationError
 from sqlalchemy import select
 
 from ld_desktop.store.models import AuditEvent
@@ -13,12 +16,28 @@ from sync.audit_wire import AuditRecord
 def _record(event: AuditEvent) -> AuditRecord:
     # What happened, to which record id, by whom: the audit never holds clinical values or
     # names, and nothing more is sent than the event itself.
-    return AuditRecord(
-        seq=event.seq, event_id=event.id, at=event.at, prev_mac=event.prev_mac, mac=event.mac,
-        body={"user": event.user, "action": event.action, "entity": event.entity,
-              "entity_id": str(event.entity_id) if event.entity_id else None,
-              "case_id": str(event.case_id) if event.case_id else None,
-              "detail": event.detail, "device_id": event.device_id})
+    body = {"user": event.user, "action": event.action, "entity": event.entity,
+            "entity_id": str(event.entity_id) if event.entity_id else None,
+            "case_id": str(event.case_id) if event.case_id else None,
+            "detail": event.detail, "device_id": event.device_id}
+
+    def record(body: dict[str, Any]) -> AuditRecord:
+        return AuditRecord(seq=event.seq, event_id=event.id, at=event.at,
+                           prev_mac=event.prev_mac, mac=event.mac, body=body)
+
+    try:
+        return record(body)
+    except ValidationError:
+        # A detail the server cannot store (too large, a NUL): the event still takes its
+        # place in the copy's chain, its detail left here, so the copy never stops.
+        return record({
+            **body, "user": _plain(event.user), "action": _plain(event.action),
+            "entity": _plain(event.entity or "") or None, "device_id": _plain(event.device_id),
+            "detail": {"omitted": "not storable on the server"}})
+
+
+def _plain(text: str) -> str:
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")[:128]
 
 
 class StoreAuditSource:

@@ -145,6 +145,9 @@ class StoreReplica:
     def retry_quarantine(self, *, only_other_versions: bool = False) -> tuple[int, int]:
         """Try the quarantined records again (all, or those an earlier version set aside).
         Returns (applied, still set aside)."""
+        with self._store.reading() as db:   # usually none: no write transaction for nothing
+            if not quarantine.held_states(db, only_other_versions=only_other_versions):
+                return 0, quarantine.count(db)
         with self._store.unit_of_work(self._user) as uow:
             db = uow.session
             states = quarantine.held_states(db, only_other_versions=only_other_versions)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 import httpx
 
 from sync.client.audit_upload import AuditSource, upload_audit
-from sync.client.errors import SyncCancelled
+from sync.client.errors import ServerRefused, SyncCancelled
 from sync.client.transport import RetryPolicy, SignedSession, Verify
 from sync.credentials import DeviceCredentials
 from sync.hlc import Timestamp
@@ -24,6 +25,7 @@ from sync.protocol import (
 )
 from sync.replica import Replica
 
+log = logging.getLogger(__name__)
 MAX_PUSH_ROUNDS = 10_000   # a guard, far above any real outbox (5 million ops)
 
 
@@ -82,14 +84,23 @@ class SyncClient:
         pushed, conflicts, rejected, reasons, server_hlc = self._push()
         pulled, top, reset, pull_hlc = self._pull(pushed)
         skew = _skew_ms(pull_hlc or server_hlc)
-        audit_sent, audit_head = 0, None
-        if self.audit is not None:
-            audit_sent, audit_head = upload_audit(self.session, self.audit, self.audit_head)
+        audit_sent, audit_head = self._upload_audit()
         self._report("done", pushed, pulled)
         return SyncReport(pushed=pushed, pulled=pulled, conflicts=conflicts,
                           cursor=self.replica.cursor(), rejected=rejected, skew_ms=skew,
                           server_seq=top, cursor_reset=reset, rejections=tuple(sorted(reasons)),
                           audit_sent=audit_sent, audit_head=audit_head)
+
+    def _upload_audit(self) -> tuple[int, int | None]:
+        """The audit copy after push and pull: a refusal (an older server without it, an
+        event it will not take) is logged and never fails the sync that already happened."""
+        if self.audit is None:
+            return 0, None
+        try:
+            return upload_audit(self.session, self.audit, self.audit_head)
+        except ServerRefused as exc:
+            log.warning("the server refused the audit copy: %s %s", exc.status, exc.code)
+            return 0, None
 
     def _push(self) -> tuple[int, int, int, set[str], str | None]:
         pushed = conflicts = rejected = 0

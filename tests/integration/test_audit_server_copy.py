@@ -135,3 +135,17 @@ def test_a_workstation_not_enrolled_is_not_compared(
     assert code == 0, out
     assert "not enrolled" in out
     assert SyncService(station.senior).status().enrolled is False
+
+
+def test_an_event_the_server_cannot_store_keeps_its_place_without_its_detail(
+        make_station) -> None:  # type: ignore[no-untyped-def]
+    station: Station = make_station("awkward")
+    with station.senior.store.unit_of_work(station.senior.user.username) as uow:
+        uow.audit("export", detail={"file": "report\u0000.pdf", "pages": list(range(5000))})
+    report = station.sync()
+    assert report.audit_sent > 0
+    held = dict(_server_events(station))
+    awkward = [body for body in held.values() if body["action"] == "export"]
+    assert [body["detail"] for body in awkward] == [{"omitted": "not storable on the server"}]
+    chains = check_chains(make_engine(station.server.settings.database_url))
+    assert [c.intact for c in chains] == [True]

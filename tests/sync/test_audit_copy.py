@@ -121,3 +121,14 @@ def test_a_device_writes_only_its_own_copy_and_bad_links_are_refused(
     with _session(other, harness) as session, pytest.raises(ServerRefused):
         session.call("POST", "/v1/audit", {"events": [_chain(1)[0].model_dump(mode="json")
                                                       | {"seq": 2**63}]})
+
+
+def test_a_body_no_database_can_store_is_refused_clearly(harness: Harness) -> None:
+    credentials = harness.enrol()
+    event = _chain(1)[0].model_dump(mode="json")
+    with _session(credentials, harness) as session:
+        for body in ({"detail": {"note": "a\u0000b"}}, {"detail": "x" * 20_000}):
+            with pytest.raises(ServerRefused) as refused:
+                session.call("POST", "/v1/audit", {"events": [event | {"body": body}]})
+            assert refused.value.status == 422   # before: both stored as sent
+        assert session.call("GET", "/v1/audit/head")["seq"] == 0
