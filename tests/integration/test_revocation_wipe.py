@@ -242,3 +242,23 @@ def test_sync_now_on_the_sync_page_of_a_revoked_workstation_wipes_it(
     assert _left(folder) == set()
     assert window.root.currentWidget() is window.wiped_page
     assert "online" not in window.status_sync.text()
+
+
+def test_a_wipe_cut_short_is_finished_at_the_next_unlock(make_station, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from ld_desktop.ui.main_window import MainWindow
+
+    station: Station = make_station("crashed")
+    folder = station.workstation.data_dir
+    station.sync()
+    _revoke(station)
+    with pytest.raises(DeviceRevoked):
+        station.sync()   # marked for wiping; then the app died before it wiped
+    station.admin.lock()
+    assert _left(folder) >= {"keyslots.json", "ld-desktop.db"}
+    window = MainWindow(station.workstation)
+    qtbot.addWidget(window)
+    window.show()
+    window.start_session(station.senior)   # the next unlock
+    assert _left(folder) == set()
+    assert window.root.currentWidget() is window.wiped_page
+    assert window.background is None

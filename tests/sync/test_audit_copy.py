@@ -105,6 +105,12 @@ def test_gaps_and_a_bad_first_link_are_reported(
     assert by_device[clean.device_id].problems == ["events 1..1 are missing"]
     code, _report = _check(harness, capsys)
     assert code == 1
+    url = harness.engine.url.render_as_string(hide_password=False)
+    assert cli.main(["audit-check", "--database-url", url]) == 1
+    text = capsys.readouterr().out
+    assert "BROKEN" in text
+    assert "PROBLEM: events 4..5 are missing" in text
+    assert "2 device(s); 2 with a broken audit copy." in text
 
 
 def test_a_device_writes_only_its_own_copy_and_bad_links_are_refused(
