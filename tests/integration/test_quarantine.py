@@ -10,12 +10,17 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import sys
+import uuid
+from collections.abc import Iterator
 from datetime import date
 from functools import partial
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import select
 
 import ld_desktop
@@ -28,11 +33,46 @@ from ld_desktop.services.sync_service import SyncService
 from ld_desktop.store import wire_reader
 from ld_desktop.store.models import OutboxOp, Person
 from ld_desktop.store.sync_state import device_state
+from sync.server.app import create_app
+from sync.server.settings import ServerSettings
+from tests.integration.conftest import SyncServer
 
 if TYPE_CHECKING:
     from tests.integration.conftest import Station
 
 POISON = "not-a-date"
+PG_URL = os.environ.get("LD_TEST_POSTGRES_URL",
+                        "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def sync_server(request: pytest.FixtureRequest, tmp_path: Path,
+                asgi_bridge_class: type) -> Iterator[SyncServer]:
+    """The poison record goes through the server on both databases."""
+    if request.param == "sqlite":
+        settings = ServerSettings.for_data_dir(tmp_path / "server")
+        bridge = asgi_bridge_class(create_app(settings))
+        yield SyncServer(settings, bridge)
+        bridge.shutdown()
+        return
+    name = f"ld_quarantine_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    except sa.exc.OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"PostgreSQL not reachable: {type(exc).__name__}")
+    url = sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    settings = ServerSettings(database_url=url)
+    app = create_app(settings)
+    bridge = asgi_bridge_class(app)
+    yield SyncServer(settings, bridge)
+    bridge.shutdown()
+    app.state.sync.engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _referral(session: UserSession, family: str, crn: str) -> tuple[object, object]:
@@ -205,8 +245,6 @@ def test_the_sync_page_shows_set_aside_records_and_tries_again(
 
 
 def test_a_record_type_from_a_newer_version_is_set_aside_for_an_upgrade(make_station) -> None:  # type: ignore[no-untyped-def]
-    import uuid
-
     from sync.client import SyncClient, enrol
     from sync.memory_replica import MemoryReplica
     from tests.integration.conftest import SERVER_URL, SITES
