@@ -17,6 +17,7 @@ from ld_desktop.domain.pathway import ETHNIC_CATEGORIES, Stage
 from ld_desktop.services.cases import CaseFilter
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import PersonView
+from ld_desktop.ui.clinical.score_tracker import person_score_tracker
 
 
 class PersonPage(QWidget):
@@ -57,3 +58,4 @@ class PersonPage(QWidget):
         layout.addLayout(form)
         layout.addWidget(QLabel("Contacts with the service (all cases)"))
         layout.addWidget(contacts)
+        layout.addWidget(person_score_tracker(session, person.id))   # issue 15: tracker
