@@ -3,13 +3,18 @@ tell it the newest event held."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 
 from sync.audit_wire import AuditHead, AuditPush, AuditPushResult
+from sync.protocol import ErrorBody
 from sync.server import audit_store
 from sync.server.deps import Device, State
-from sync.server.routes import _ERRORS
 
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody} for code in (400, 401, 403, 411, 413, 422)
+}
 router = APIRouter(prefix="/v1/audit", responses=_ERRORS)
 
 
