@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 MAX_AUDIT_EVENTS_PER_PUSH = 500
 MAX_AUDIT_SEQ = 2**62
@@ -29,7 +28,7 @@ class _Model(BaseModel):
 class AuditRecord(_Model):
     seq: int = Field(ge=1, le=MAX_AUDIT_SEQ)
     event_id: uuid.UUID
-    at: datetime
+    at: AwareDatetime   # a naive time could not be stored as UTC
     prev_mac: str = Field(pattern=_MAC)
     mac: str = Field(pattern=_MAC)
     body: dict[str, Any] = Field(default_factory=dict)

@@ -124,9 +124,11 @@ def test_a_device_writes_only_its_own_copy_and_bad_links_are_refused(
     with _session(other, harness) as session, pytest.raises(ServerRefused) as refused:
         session.call("POST", "/v1/audit", {"events": [bad]})
     assert refused.value.status == 422
-    with _session(other, harness) as session, pytest.raises(ServerRefused):
-        session.call("POST", "/v1/audit", {"events": [_chain(1)[0].model_dump(mode="json")
-                                                      | {"seq": 2**63}]})
+    for wrong in ({"seq": 2**63}, {"at": "2026-11-30T02:00:00"}):   # the second: naive
+        with _session(other, harness) as session, pytest.raises(ServerRefused) as refused:
+            session.call("POST", "/v1/audit", {"events": [_chain(1)[0].model_dump(mode="json")
+                                                          | wrong]})
+        assert refused.value.status == 422
 
 
 def test_a_body_no_database_can_store_is_refused_clearly(harness: Harness) -> None:
