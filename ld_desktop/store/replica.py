@@ -27,6 +27,7 @@ from ld_desktop.store.models import (
     Person,
     SyncedRecord,
 )
+from ld_desktop.store.redirect_repair import repair as repair_redirects
 from ld_desktop.store.search_index import index_person
 from ld_desktop.store.store import Store, UnitOfWork
 from ld_desktop.store.wire_reader import UnreadableRecord, foreign_keys, read_fields
@@ -124,9 +125,11 @@ class StoreReplica:
             # at another site) can come after the record that refers to it: check foreign
             # keys at commit, when the whole page is in.
             db.execute(text("PRAGMA defer_foreign_keys = ON"))
-            set_aside_now = _apply_records(db, page.records)
+            pending = _pending_fields(db)
+            set_aside_now, people = _apply_records(db, page.records, pending)
             for conflict in page.conflicts:
                 _apply_conflict(db, conflict)
+            _follow_merges(db, uow, self._user, pending, people)
             device = db.get(DeviceState, 1)
             assert device is not None
             if page.next_cursor < device.pull_cursor and not page.cursor_reset:
@@ -155,8 +158,9 @@ class StoreReplica:
                 return 0, quarantine.count(db)
             db.execute(text("PRAGMA defer_foreign_keys = ON"))
             before = quarantine.count(db)
-            _apply_records(db, states)
-            db.flush()
+            pending = _pending_fields(db)
+            _set_aside, people = _apply_records(db, states, pending)
+            _follow_merges(db, uow, self._user, pending, people)
             left = quarantine.count(db)
             uow.audit("sync-quarantine-retried",
                       detail={"applied": before - left, "still_set_aside": left,
@@ -168,11 +172,14 @@ class StoreReplica:
             return quarantine.entries(db)
 
 
-def _apply_records(db: Session, states: list[RecordState]) -> list[tuple[RecordState, str]]:
-    """Apply each record it can read; set the others aside. Returns those set aside."""
-    pending = _pending_fields(db)
+def _apply_records(db: Session, states: list[RecordState],
+                   pending: dict[tuple[str, uuid.UUID], set[str]]
+                   ) -> tuple[list[tuple[RecordState, str]], set[uuid.UUID]]:
+    """Apply each record it can read (re-indexing the people it touched); set the others
+    aside. Returns those set aside, and the people applied."""
     held = quarantine.quarantined_ids(db)
     touched_people: set[uuid.UUID] = set()
+    applied_people: set[uuid.UUID] = set()
     set_aside_now: list[tuple[RecordState, str]] = []
     released: set[uuid.UUID] = set()
     for state in _with_dependants(db, states, released):
@@ -199,12 +206,24 @@ def _apply_records(db: Session, states: list[RecordState]) -> list[tuple[RecordS
             released.add(state.entity_id)
         if model is Person:
             touched_people.add(state.entity_id)
+            applied_people.add(state.entity_id)
         elif model is Case and values.get("person_id") is not None:
             touched_people.add(values["person_id"])
     db.flush()
     for person_id in touched_people:
         _reindex(db, person_id)
-    return set_aside_now
+    return set_aside_now, applied_people
+
+
+def _follow_merges(db: Session, uow: UnitOfWork, user: str,
+                   pending: dict[tuple[str, uuid.UUID], set[str]],
+                   people: set[uuid.UUID]) -> None:
+    """Records still referring to a merged-away person follow it to the survivor."""
+    db.flush()
+    moving = {eid for (entity, eid), names in pending.items()
+              if entity == "case" and "person_id" in names}
+    for person_id in repair_redirects(db, uow.changes, user, moving, people):
+        _reindex(db, person_id)
 
 
 def _with_dependants(db: Session, states: list[RecordState],

@@ -12,6 +12,7 @@ from ld_desktop.store.models.clinical import (
     Screening,
     SupportAction,
 )
+from ld_desktop.store.models.history import RecordChange
 from ld_desktop.store.models.people import Person, Site, StaffMember
 from ld_desktop.store.models.quarantine import QuarantinedRecord
 from ld_desktop.store.models.shift import HandoverAcknowledgement, HandoverNote, RotaEntry
@@ -30,7 +31,7 @@ SYNCED_MODELS: dict[str, type[SyncedRecord]] = {
     for m in (
         Site, StaffMember, Person, Case, Outcome, Consent, Screening, RiskAssessment,
         Escalation, OnwardReferral, SupportAction, Note, InformationShare, HandoverNote,
-        HandoverAcknowledgement, RotaEntry,
+        HandoverAcknowledgement, RotaEntry, RecordChange,
     )
 }
 
@@ -54,6 +55,7 @@ __all__ = [
     "Outcome",
     "Person",
     "QuarantinedRecord",
+    "RecordChange",
     "RiskAssessment",
     "RotaEntry",
     "Screening",

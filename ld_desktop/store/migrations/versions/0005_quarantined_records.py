@@ -1,7 +1,7 @@
 """quarantine for pulled records this version cannot apply
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0006
 Create Date: 2026-11-30
 
 A pulled record that cannot be applied (a newer record type, a value this version cannot
@@ -14,7 +14,7 @@ from alembic import op
 import ld_desktop.store.models.base
 
 revision = "0005"
-down_revision = "0004"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
