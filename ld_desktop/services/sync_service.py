@@ -35,6 +35,7 @@ from ld_desktop.store.sync_state import (
     pending_op_count,
     record_sync,
     rejected_op_count,
+    rejected_ops,
     set_enrolment,
 )
 from sync.client import (
@@ -90,6 +91,16 @@ class SyncStatus:
     wipe_due: bool = False   # the server revoked this device: its store is to be destroyed
 
 
+@dataclass(frozen=True)
+class RejectedChange:
+    """A change the server refused: kept on this workstation, offered again every sync."""
+
+    record_type: str
+    kind: str
+    made_at: datetime
+    reason: str
+
+
 class SyncService:
     def __init__(self, session: UserSession, *, transport: httpx.BaseTransport | None = None,
                  verify: Verify = True) -> None:
@@ -115,6 +126,12 @@ class SyncService:
                 quarantined=quarantined_count(db),
                 wipe_due=bool(enrolment.get("wipe")),
             )
+
+    def rejected_changes(self, limit: int = 100) -> list[RejectedChange]:
+        """The changes the server refused and why (the Sync page lists them)."""
+        with self._s.store.reading() as db:
+            return [RejectedChange(entity.replace("_", " "), kind, made, reason)
+                    for entity, kind, made, reason in rejected_ops(db, limit)]
 
     def enrol(self, server_url: str, code: str, device_name: str | None = None) -> SyncStatus:
         """Enrol with a one-time code from the server; binds this workstation to sites."""

@@ -2,8 +2,8 @@
 apply is set aside in the local quarantine with the reason, the cursor moves past it, the
 other workstations keep syncing, and an upgrade (or a user's retry once readable) applies it.
 
-The poison is made the way a buggy workstation would: an outbox op whose date of birth is
-not a date, pushed through the real server."""
+The poison is made the way a newer workstation would: an outbox op whose date of birth is
+free text, which the server accepts under the newer app's published schema."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from ld_desktop.store import wire_reader
 from ld_desktop.store.models import OutboxOp, Person
 from ld_desktop.store.sync_state import device_state
 from sync.server.app import create_app
-from sync.server.settings import ServerSettings
+from sync.server.settings import ServerSettings, default_schema_path
 from tests.integration.conftest import SyncServer
 
 if TYPE_CHECKING:
@@ -48,9 +48,12 @@ PG_URL = os.environ.get("LD_TEST_POSTGRES_URL",
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def sync_server(request: pytest.FixtureRequest, tmp_path: Path,
                 asgi_bridge_class: type) -> Iterator[SyncServer]:
-    """The poison record goes through the server on both databases."""
+    """The poison record goes through the server on both databases. The server checks ops
+    against the schema of a newer app version than this one (as deployed: the newest app in
+    service), whose records this version cannot all read."""
+    schema = _newer_app_schema(tmp_path / "newer-sync-schema.json")
     if request.param == "sqlite":
-        settings = ServerSettings.for_data_dir(tmp_path / "server")
+        settings = ServerSettings.for_data_dir(tmp_path / "server", op_schema=schema)
         bridge = asgi_bridge_class(create_app(settings))
         yield SyncServer(settings, bridge)
         bridge.shutdown()
@@ -64,7 +67,7 @@ def sync_server(request: pytest.FixtureRequest, tmp_path: Path,
         admin.dispose()
         pytest.skip(f"PostgreSQL not reachable: {type(exc).__name__}")
     url = sa.make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    settings = ServerSettings(database_url=url)
+    settings = ServerSettings(database_url=url, op_schema=schema)
     app = create_app(settings)
     bridge = asgi_bridge_class(app)
     yield SyncServer(settings, bridge)
@@ -73,6 +76,19 @@ def sync_server(request: pytest.FixtureRequest, tmp_path: Path,
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+def _newer_app_schema(path: Path) -> Path:
+    """This app's published schema as a newer version would publish it: a date of birth that
+    may be free text (say, "unknown, about 40"), and a record type this version lacks."""
+    data = json.loads(default_schema_path().read_text(encoding="utf-8"))
+    data["entities"]["person"]["fields"]["date_of_birth"] = {
+        "type": "string", "max_length": 100, "nullable": True}
+    data["entities"]["care_plan"] = {"fields": {
+        "goal": {"type": "string", "max_length": 1000, "nullable": False},
+        "_deleted": {"type": "boolean", "nullable": False}}}
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
 
 
 def _referral(session: UserSession, family: str, crn: str) -> tuple[object, object]:
