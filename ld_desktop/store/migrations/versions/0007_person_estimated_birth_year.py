@@ -1,7 +1,7 @@
 """a person's estimated year of birth when the date of birth is unknown
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0005
 Create Date: 2026-11-30
 
 Referral intake no longer defaults an unknown date of birth to 01/01/1990: it is either
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-down_revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
