@@ -11,7 +11,6 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
-    QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from ld_desktop.domain.roles import Permission
 from ld_desktop.ui.display_settings import DisplayMenu, load_prefs
 from ld_desktop.ui.idle import IdleWatcher
+from ld_desktop.ui.lock_sweep import ClipboardWatch, close_windows_for_lock, restore_window_draft
 from ld_desktop.ui.unlock_page import UnlockPage
 
 if TYPE_CHECKING:
@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_user)
         self.statusBar().addPermanentWidget(self.status_sync)
         self.shell: QWidget | None = None
+        self.clipboard_watch = ClipboardWatch(QApplication.clipboard())
         self.display = DisplayMenu(self.menuBar().addMenu("&View"), workstation.data_dir,
                                    load_prefs(workstation.data_dir))
 
@@ -119,12 +120,10 @@ class MainWindow(QMainWindow):
                 flush = getattr(widget, "flush_drafts", None)
                 if flush is not None:
                     flush()
-            for dialog in self.shell.findChildren(QDialog):   # nothing stays on screen
-                close = getattr(dialog, "close_for_lock", None)   # keeps what was typed
-                if close is not None:
-                    close()
-                else:
-                    dialog.reject()
+        # Nothing stays on screen: every window and dialog (parented or not, open() or
+        # exec()), innermost first, keeping what was typed as the user's draft.
+        close_windows_for_lock(self, self.session.drafts)
+        self.clipboard_watch.clear_if_ours()
         if self.background is not None:
             self.background.stop()
             self.background = None
@@ -240,8 +239,13 @@ class MainWindow(QMainWindow):
         from ld_desktop.ui.page_factory import NewReferralDialog
 
         dialog = NewReferralDialog(self.session)
-        if dialog.exec() and dialog.created is not None:
-            self.open_case(dialog.created.id)
+        dialog.setParent(self, dialog.windowFlags())   # belongs to this window: a lock closes it
+        restore_window_draft(dialog, self.session.drafts)   # what a lock kept from last time
+        try:
+            if dialog.exec() and dialog.created is not None and self.session is not None:
+                self.open_case(dialog.created.id)
+        finally:
+            dialog.deleteLater()
 
     # ------------------------------------------------------------------ changes
     def _on_changes(self, changes: Changes) -> None:
