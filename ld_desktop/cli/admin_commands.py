@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,6 +12,7 @@ from contextlib import contextmanager
 from ld_desktop.cli.exit_codes import ExitCode
 from ld_desktop.cli.secrets_input import SecretReader
 from ld_desktop.domain.roles import Role
+from ld_desktop.domain.unlock_backoff import failed_attempts_notice
 from ld_desktop.paths import data_dir
 from ld_desktop.services.errors import IntegrityFailure
 from ld_desktop.services.session import UserSession
@@ -27,6 +29,9 @@ def acting_session(args: argparse.Namespace, reader: SecretReader) -> Iterator[U
     ws = _workstation(args)
     passphrase = reader.read(f"Passphrase for {args.as_user}: ")
     session = ws.unlock(args.as_user, passphrase)
+    notice = failed_attempts_notice(session.failed_attempts)
+    if notice:
+        print(f"ld-admin: {notice}", file=sys.stderr)
     try:
         yield session
     finally:

@@ -99,11 +99,13 @@ class Workstation:
                 uow.audit("user-added", detail={"username": admin_username, "role": "admin"})
             slots.set_user_slot(admin_username, admin_passphrase, data_key)
             code = slots.new_recovery_slot(data_key)
+            self.guard.create()   # from now on a missing guard file fails closed
         except BaseException:
             store.close()
             for path in self.data_dir.glob(DATABASE_FILE + "*"):
                 path.unlink()
             self.keyslot_path.unlink(missing_ok=True)
+            (self.data_dir / GUARD_FILE).unlink(missing_ok=True)
             raise
         store.close()
         return code
@@ -119,34 +121,38 @@ class Workstation:
 
     def unlock(self, username: str, passphrase: str) -> UserSession:
         slots = self._slots()
-        self.guard.check(username)
-        try:
-            data_key = slots.unwrap_for_user(username, passphrase)
-        except WrongPassphrase:
-            self.guard.record_failure(username)
-            raise
-        from ld_desktop.services.session import UserSession
-        from ld_desktop.store.store import Store
+        with self.guard.attempt():   # parallel attempts are counted one after another
+            self.guard.check(username)
+            try:
+                data_key = slots.unwrap_for_user(username, passphrase)
+            except WrongPassphrase:
+                self.guard.record_failure(username)
+                raise
+            from ld_desktop.services.session import UserSession
+            from ld_desktop.store.store import Store
 
-        store = Store.open(self.data_dir, data_key)
-        try:
-            session = UserSession.start(store, slots, username, data_key, self.guard)
-        except BaseException:
-            store.close()
-            raise
-        self.guard.record_success(username)
+            failed_before = self.guard.failures(username)
+            store = Store.open(self.data_dir, data_key)
+            try:
+                session = UserSession.start(store, slots, username, data_key, self.guard)
+            except BaseException:
+                store.close()
+                raise
+            session.failed_attempts = failed_before
+            self.guard.record_success(username)
         return session
 
     def recover(self, username: str, recovery_code: str, new_passphrase: str) -> None:
         """Forgotten passphrase: the recovery code re-keys this user's slot. Audited."""
         slots = self._slots()
         check_passphrase(new_passphrase, username=username)
-        self.guard.check("recovery")
-        try:
-            data_key = slots.unwrap_with_recovery_code(recovery_code)
-        except WrongPassphrase:
-            self.guard.record_failure("recovery", "recovery-failed")
-            raise WrongPassphrase() from None
+        with self.guard.attempt():
+            self.guard.check("recovery")
+            try:
+                data_key = slots.unwrap_with_recovery_code(recovery_code)
+            except WrongPassphrase:
+                self.guard.record_failure("recovery", "recovery-failed")
+                raise WrongPassphrase() from None
         from ld_desktop.store.staff_queries import find_staff
         from ld_desktop.store.store import Store
 

@@ -174,6 +174,15 @@ class MainWindow(QMainWindow):
             new.clicked.connect(self.new_referral)
             QShortcut(QKeySequence("Ctrl+N"), shell).activated.connect(self.new_referral)
             side.addWidget(new)
+        from ld_desktop.domain.unlock_backoff import failed_attempts_notice
+
+        notice = failed_attempts_notice(session.failed_attempts)
+        if notice:   # attempts at this username since its last unlock (also in the audit)
+            self.failed_notice = QLabel(notice)
+            self.failed_notice.setObjectName("error")
+            self.failed_notice.setWordWrap(True)
+            self.failed_notice.setAccessibleName("Failed unlock attempts")
+            side.addWidget(self.failed_notice)
         lock = QPushButton("Lock (Ctrl+L)")
         lock.setAccessibleName("Lock the workstation")
         lock.clicked.connect(lambda: self.lock("on demand"))
