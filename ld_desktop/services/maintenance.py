@@ -49,7 +49,7 @@ class MaintenanceService:
         self._s.require(Permission.VIEW_AUDIT)
         problems = self._s.store.integrity_problems()
         with self._s.store.reading() as db:
-            chain = verify_chain(db, self._s.store.audit_mac_key)
+            chain = verify_chain(db, self._s.store.audit_mac_key, self._s.store.anchor)
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             uow.audit("verify", detail={"healthy": not problems and chain.intact})
         return VerifyReport(problems, chain.events, chain.problems)

@@ -1,10 +1,13 @@
-"""Atomic file writes: temp file in the same folder, chmod, fsync, rename, fsync the folder."""
+"""Atomic file writes (temp file in the same folder, chmod, fsync, rename, fsync the folder)
+and an exclusive lock between processes for read-modify-write of small state files."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -34,3 +37,21 @@ def _fsync_directory(folder: Path) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+@contextlib.contextmanager
+def exclusive_lock(lock_path: Path) -> Iterator[None]:
+    """An exclusive lock between processes (flock; msvcrt on Windows)."""
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if sys.platform == "win32":   # pragma: no cover - not run on the Linux CI
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)   # closing releases the lock

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ld_desktop.store.audit import AuditLog, audit_key
+from ld_desktop.store.audit_anchor import ANCHOR_FILE, AuditAnchor
 from ld_desktop.store.change_log import ChangeLog
 from ld_desktop.store.engine import integrity_problems, open_engine
 from ld_desktop.store.errors import classify
@@ -38,6 +39,7 @@ class UnitOfWork:
         self.user = user
         self.changes = ChangeLog(session, store.clock, user)
         self._audit = store.audit_log
+        self.last_event: tuple[int, str] | None = None   # (seq, mac) of the newest recorded
 
     def audit(
         self,
@@ -48,7 +50,7 @@ class UnitOfWork:
         case_id: uuid.UUID | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        self._audit.record(
+        event = self._audit.record(
             self.session,
             self.user,
             action,
@@ -57,10 +59,12 @@ class UnitOfWork:
             case_id=case_id,
             detail=detail,
         )
+        self.last_event = (event.seq, event.mac)
 
 
 class Store:
-    def __init__(self, engine: Engine, data_key: bytes, device: DeviceState) -> None:
+    def __init__(self, engine: Engine, data_key: bytes, device: DeviceState,
+                 data_dir: Path) -> None:
         self._engine: Engine | None = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(
@@ -68,7 +72,8 @@ class Store:
         )
         self.device_id = device.device_id
         self.service_name = device.service_name
-        self.audit_log = AuditLog(audit_key(data_key), device.device_id)
+        self.anchor = AuditAnchor(data_dir / ANCHOR_FILE)
+        self.audit_log = AuditLog(audit_key(data_key), device.device_id, self.anchor)
         self._audit_key = audit_key(data_key)
         self.clock = HybridLogicalClock(device.device_id)
         if device.last_hlc:  # never run backwards after a restart or a clock change
@@ -89,7 +94,7 @@ class Store:
         except Exception as exc:
             engine.dispose()
             raise classify(exc) from None
-        return cls(engine, data_key, device)
+        return cls(engine, data_key, device, data_dir)
 
     @classmethod
     def open(cls, data_dir: Path, data_key: bytes) -> Store:
@@ -104,7 +109,7 @@ class Store:
         except Exception as exc:
             engine.dispose()
             raise classify(exc) from None
-        return cls(engine, data_key, device)
+        return cls(engine, data_key, device, data_dir)
 
     # ------------------------------------------------------------------ use
     @property
@@ -120,11 +125,14 @@ class Store:
         session = self._sessions()
         try:
             with session.begin():
-                yield UnitOfWork(session, self, user)
+                uow = UnitOfWork(session, self, user)
+                yield uow
         except SQLAlchemyError as exc:
             raise classify(exc) from None
         finally:
             session.close()
+        if uow.last_event is not None:   # committed: the anchor outside the database follows
+            self.anchor.advance(self._audit_key, *uow.last_event)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -154,7 +162,7 @@ class Store:
             self._engine.dispose()
         self._engine = None
         self._audit_key = b""
-        self.audit_log = AuditLog(b"", self.device_id)
+        self.audit_log = AuditLog(b"", self.device_id, self.anchor)
 
     @property
     def is_open(self) -> bool:

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ld_desktop.domain.unlock_backoff import MAX_DELAY_SECONDS, remaining_wait
-from ld_desktop.store.atomic_file import write_atomically
+from ld_desktop.store.atomic_file import exclusive_lock, write_atomically
 from ld_desktop.store.errors import LockedOut
 from ld_desktop.store.files import DATABASE_FILE
 
@@ -53,24 +51,6 @@ def _valid(data: object) -> bool:
     return since is None or isinstance(since, int | float)
 
 
-@contextlib.contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
-    """An exclusive lock between processes (flock; msvcrt on Windows)."""
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        if sys.platform == "win32":   # pragma: no cover - not run on the Linux CI
-            import msvcrt
-
-            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)   # closing releases the lock
-
-
 class UnlockGuard:
     def __init__(self, path: Path, clock: Callable[[], float] = time.time) -> None:
         self.path = path
@@ -90,7 +70,7 @@ class UnlockGuard:
                     self._held -= 1
                 return
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with _exclusive(self._lock_path):
+            with exclusive_lock(self._lock_path):
                 self._held = 1
                 try:
                     yield
