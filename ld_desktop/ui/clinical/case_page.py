@@ -167,8 +167,19 @@ class CasePage(QWidget):
             button.clicked.connect(getattr(self, key))
             self.action_buttons[key] = button
             row.addWidget(button)
+        if self.session.can(Permission.VIEW_AUDIT):   # seniors: who looked at this case
+            from ld_desktop.ui.access_history import history_button
+
+            row.addWidget(history_button(self.show_access_history))
         row.addStretch(1)
         return row
+
+    def show_access_history(self) -> None:
+        from ld_desktop.ui.access_history import AccessHistoryDialog
+
+        entries = self.session.maintenance.access_history(case_id=self.case_id)
+        self.history_dialog = AccessHistoryDialog("Access history: this case", entries, self)
+        self.history_dialog.open()
 
     def _list_tab(self, tabs: QTabWidget, name: str, lines: list[str],
                   buttons: list[tuple[str, Callable[[int], None]]] | None = None

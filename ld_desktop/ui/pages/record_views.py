@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 
 from ld_desktop.domain.nhs_number import formatted
 from ld_desktop.domain.pathway import ETHNIC_CATEGORIES, Stage
+from ld_desktop.domain.roles import Permission
 from ld_desktop.services.cases import CaseFilter
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import PersonView
@@ -57,3 +58,16 @@ class PersonPage(QWidget):
         layout.addLayout(form)
         layout.addWidget(QLabel("Contacts with the service (all cases)"))
         layout.addWidget(contacts)
+        self._session, self._person = session, person
+        if session.can(Permission.VIEW_AUDIT):   # seniors: who looked at this person
+            from ld_desktop.ui.access_history import history_button
+
+            layout.addWidget(history_button(self.show_access_history))
+
+    def show_access_history(self) -> None:
+        from ld_desktop.ui.access_history import AccessHistoryDialog
+
+        entries = self._session.maintenance.access_history(person_id=self._person.id)
+        self.history_dialog = AccessHistoryDialog(
+            f"Access history: {self._person.display_name}", entries, self)
+        self.history_dialog.open()
