@@ -23,7 +23,7 @@ from ld_desktop.store.errors import (
     UnknownUser,
     WrongPassphrase,
 )
-from ld_desktop.store.files import DATABASE_FILE, KEYSLOT_FILE
+from ld_desktop.store.files import DATABASE_FILE, KEYSLOT_FILE, secure_data_folder
 from ld_desktop.store.keyslots import KeySlotFile
 from ld_desktop.store.unlock_guard import GUARD_FILE, UnlockGuard
 
@@ -38,6 +38,8 @@ class Workstation:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.guard = UnlockGuard(data_dir / GUARD_FILE)
+        # Owner only, at every start, whatever a copy, an unzip or an umask left behind.
+        secure_data_folder(data_dir)
 
     @property
     def database_path(self) -> Path:
@@ -108,6 +110,7 @@ class Workstation:
             (self.data_dir / GUARD_FILE).unlink(missing_ok=True)
             raise
         store.close()
+        secure_data_folder(self.data_dir)   # the database was created under the umask
         return code
 
     # ------------------------------------------------------------------ unlocking
