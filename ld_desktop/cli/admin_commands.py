@@ -24,8 +24,11 @@ def _workstation(args: argparse.Namespace) -> Workstation:
 
 
 @contextmanager
-def acting_session(args: argparse.Namespace, reader: SecretReader) -> Iterator[UserSession]:
-    """Unlock as ``--as``; always lock again, even on error."""
+def acting_session(args: argparse.Namespace, reader: SecretReader, *,
+                   check_pages: bool = True) -> Iterator[UserSession]:
+    """Unlock as ``--as``; always lock again, even on error. Unless the command checks the
+    store itself (verify), a damaged page stops it first (exit 4), so no command reports
+    success from a damaged store."""
     ws = _workstation(args)
     passphrase = reader.read(f"Passphrase for {args.as_user}: ")
     session = ws.unlock(args.as_user, passphrase)
@@ -33,6 +36,8 @@ def acting_session(args: argparse.Namespace, reader: SecretReader) -> Iterator[U
     if notice:
         print(f"ld-admin: {notice}", file=sys.stderr)
     try:
+        if check_pages:
+            session.maintenance.require_undamaged()
         yield session
     finally:
         session.lock("command finished")
@@ -72,6 +77,7 @@ def passwd(args: argparse.Namespace) -> int:
     current = reader.read(f"Current passphrase for {args.as_user}: ")
     session = ws.unlock(args.as_user, current)
     try:
+        session.maintenance.require_undamaged()
         new = reader.read_new("New passphrase: ")
         session.accounts.change_own_passphrase(current, new)
     finally:
@@ -112,7 +118,8 @@ def stats(args: argparse.Namespace) -> int:
 
 
 def verify(args: argparse.Namespace) -> int:
-    with acting_session(args, SecretReader(args.passphrase_stdin)) as session:
+    with acting_session(args, SecretReader(args.passphrase_stdin),
+                        check_pages=False) as session:
         report = session.maintenance.verify()
     for problem in report.database_problems + report.audit_problems:
         print(f"PROBLEM: {problem}")

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ld_desktop.domain.roles import Permission
+from ld_desktop.services.errors import StoreCorrupt
 from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
 from ld_desktop.store.access_history_queries import AccessRow, access_rows, case_ids_of
@@ -78,6 +79,13 @@ class MaintenanceService:
     def stats(self) -> dict[str, int]:
         with self._s.store.reading() as db:
             return counts(db)
+
+    def require_undamaged(self) -> None:
+        """Raise StoreCorrupt if any page of the database fails its HMAC (run by ld-admin
+        before every command, so damage is never reported as success)."""
+        problems = self._s.store.page_problems()
+        if problems:
+            raise StoreCorrupt(f"{len(problems)} damaged page(s)")
 
     def verify(self) -> VerifyReport:
         self._s.require(Permission.VIEW_AUDIT)

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from ld_desktop.store.audit import AuditLog, audit_key
 from ld_desktop.store.audit_anchor import ANCHOR_FILE, AuditAnchor
 from ld_desktop.store.change_log import ChangeLog
-from ld_desktop.store.engine import integrity_problems, open_engine
-from ld_desktop.store.errors import classify
+from ld_desktop.store.engine import integrity_problems, open_engine, page_problems
+from ld_desktop.store.errors import ReadOnlyStore, StoreCorrupt, StoreError, classify
 from ld_desktop.store.files import DATABASE_FILE, KEYSLOT_FILE
 from ld_desktop.store.migrations.runner import upgrade_to_head
 from ld_desktop.store.models import DeviceState
@@ -72,6 +72,7 @@ class Store:
         )
         self.device_id = device.device_id
         self.service_name = device.service_name
+        self._data_dir = data_dir
         self.anchor = AuditAnchor(data_dir / ANCHOR_FILE)
         self.audit_log = AuditLog(audit_key(data_key), device.device_id, self.anchor)
         self._audit_key = audit_key(data_key)
@@ -108,7 +109,7 @@ class Store:
                 session.expunge(device)
         except Exception as exc:
             engine.dispose()
-            raise classify(exc) from None
+            raise _classify_at(data_dir, exc) from None
         return cls(engine, data_key, device, data_dir)
 
     # ------------------------------------------------------------------ use
@@ -128,7 +129,7 @@ class Store:
                 uow = UnitOfWork(session, self, user)
                 yield uow
         except SQLAlchemyError as exc:
-            raise classify(exc) from None
+            raise _classify_at(self._data_dir, exc) from None
         finally:
             session.close()
         if uow.last_event is not None:   # committed: the anchor outside the database follows
@@ -156,6 +157,12 @@ class Store:
         except SQLAlchemyError as exc:
             return [str(classify(exc))]
 
+    def page_problems(self) -> list[str]:
+        try:
+            return page_problems(self.engine)
+        except SQLAlchemyError as exc:
+            return [str(_classify_at(self._data_dir, exc))]
+
     def close(self) -> None:
         """Lock: drop the engine (closing every connection) and the keys."""
         if self._engine is not None:
@@ -167,3 +174,16 @@ class Store:
     @property
     def is_open(self) -> bool:
         return self._engine is not None
+
+
+def _classify_at(data_dir: Path, exc: BaseException) -> StoreError:
+    """Classify, telling a damaged page from a read-only file: SQLCipher reports a page whose
+    HMAC fails during a write as 'readonly', though the file and folder are writable."""
+    error = classify(exc)
+    if isinstance(error, ReadOnlyStore):
+        import os
+
+        database = data_dir / DATABASE_FILE
+        if os.access(database, os.W_OK) and os.access(data_dir, os.W_OK):
+            return StoreCorrupt("a damaged page")
+    return error
