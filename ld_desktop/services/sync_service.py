@@ -188,7 +188,8 @@ class SyncService:
 def wipe_store(data_dir: Path) -> list[str]:
     """After a revocation (and the UI's warning): delete the local store and its key file."""
     removed = []
-    for pattern in ("ld-desktop.db*", "keyslots.json", "unlock-guard.json"):
+    for pattern in ("ld-desktop.db*", "keyslots.json", "unlock-guard.json",
+                    "audit-anchor.json"):
         for path in data_dir.glob(pattern):
             path.unlink()
             removed.append(path.name)

@@ -11,7 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 
-def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
+def write_atomically(path: Path, data: bytes, mode: int = 0o600, *,
+                     durable_rename: bool = True) -> None:
+    """Replace ``path`` with ``data`` all at once. ``durable_rename=False`` skips the folder
+    fsync: after a power cut the file is whole, but may be the previous version."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -25,7 +28,8 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
-    _fsync_directory(path.parent)
+    if durable_rename:
+        _fsync_directory(path.parent)
 
 
 def _fsync_directory(folder: Path) -> None:

@@ -177,6 +177,7 @@ class MainWindow(QMainWindow):
         from ld_desktop.domain.unlock_backoff import failed_attempts_notice
 
         notice = failed_attempts_notice(session.failed_attempts)
+        self.failed_notice: QLabel | None = None
         if notice:   # attempts at this username since its last unlock (also in the audit)
             self.failed_notice = QLabel(notice)
             self.failed_notice.setObjectName("error")

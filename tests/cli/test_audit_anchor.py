@@ -69,3 +69,19 @@ def test_a_removed_or_forged_anchor_is_caught(store_dir: Path, damage: str,
     code, out, _ = verify(store_dir, monkeypatch, capsys)
     assert code == 4, out
     assert "audit anchor" in out
+
+
+def test_a_new_store_in_a_wiped_folder_starts_a_new_anchor(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from ld_desktop.services.sync_service import wipe_store
+    from ld_desktop.services.workstation import Workstation
+
+    folder = tmp_path / "store"
+    Workstation(folder).initialise("Verify L&D", ["Northgate Custody Suite"], *shared.ADMIN)
+    for _ in range(3):
+        Workstation(folder).unlock(*shared.ADMIN).lock()
+    wipe_store(folder)
+    assert not (folder / ANCHOR_FILE).exists()
+    Workstation(folder).initialise("Verify L&D", ["Northgate Custody Suite"], *shared.ADMIN)
+    assert verify(folder, monkeypatch, capsys)[0] == 0

@@ -213,3 +213,26 @@ def test_failed_unlock_puts_focus_in_an_emptied_passphrase_box(qtbot, window: Ma
     assert page.passphrase.text() == "retyped secret"
     assert page.passphrase.echoMode() == QLineEdit.EchoMode.Password
     assert page.username.currentText() == "demo.senior"
+
+
+def test_failed_attempts_are_shown_after_unlocking(qtbot, window: MainWindow, accounts  # type: ignore[no-untyped-def]
+                                                   ) -> None:
+    page = window.unlock_page
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3_000)
+    for attempt in ("first wrong guess", "second wrong guess", accounts["demo.practitioner"]):
+        page.error.setText("")
+        page.username.setFocus()
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_A,
+                       Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClicks(QApplication.focusWidget(), "demo.practitioner")
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+        qtbot.keyClicks(QApplication.focusWidget(), attempt)
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: window.session is not None or bool(page.error.text()),
+                        timeout=15_000)
+    assert window.session is not None
+    notice = window.failed_notice
+    assert notice is not None
+    assert notice.text().startswith("2 failed attempts since your last unlock")
+    assert notice.isVisible()
