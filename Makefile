@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run demo test lint typecheck layers unit bench screenshots clean
+.PHONY: run demo test lint typecheck layers unit suite bench screenshots package clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,10 +12,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# Before the window opens: the system libraries Qt's xcb plugin needs (installed as root on
+# Debian/Ubuntu, otherwise the one command to run is printed). --screenshot runs off-screen.
 run: $(STAMP)
+	@case "$(ARGS)" in *--screenshot*) ;; *) $(BIN)/python -m ld_desktop.system_libraries --install ;; esac
 	$(BIN)/ld-desktop $(ARGS)
 
 demo: $(STAMP)
+	@$(BIN)/python -m ld_desktop.system_libraries --install
 	$(BIN)/ld-desktop --demo
 
 lint: $(STAMP)
@@ -27,10 +31,15 @@ typecheck: $(STAMP)
 layers: $(STAMP)
 	$(BIN)/lint-imports
 
+# make unit: the quick local loop (leaves out the slow crash-kill and fault-injection loops).
+# make test (and CI): everything, slow loops included.
 unit: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+suite: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test: lint typecheck layers unit
+test: lint typecheck layers suite
 
 bench: $(STAMP)
 	$(BIN)/python bench/store.py
@@ -41,5 +50,14 @@ screenshots: $(STAMP)
 		QT_QPA_PLATFORM=offscreen $(BIN)/python -m ld_desktop.ui.app --demo \
 			--screenshot docs/screenshots/$$page.png --page $$page || exit 1; done
 
+# The one-folder PyInstaller bundle in dist/ld-desktop, then its self-test run inside it in a
+# clean environment (store + migrations, an instrument, a PDF, a sync on loopback).
+package: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[package]'
+	LANG=C.UTF-8 $(BIN)/pyinstaller --noconfirm --log-level WARN --distpath dist \
+		--workpath build/pyinstaller packaging/ld-desktop.spec
+	env -i PATH="$$PATH" LANG=C.UTF-8 dist/ld-desktop/ld-desktop --self-test
+	@du -sh dist/ld-desktop
+
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist *.egg-info

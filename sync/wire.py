@@ -21,12 +21,16 @@ class EnrolRequest(_Model):
     code: str = Field(min_length=4, max_length=64)
     public_key: str = Field(min_length=40, max_length=64)   # base64 of the raw 32-byte Ed25519 key
     device_name: str = Field(min_length=1, max_length=100)
+    # A training workstation says so; a live server refuses it and a training server refuses
+    # anything else, so fictional training data and live data never meet.
+    training: bool = False
 
 
 class EnrolResponse(_Model):
     device_id: str
     sites: list[SiteInfo]
     server_time: datetime
+    training: bool = False   # the server's own mode; the workstation checks it matches
 
 
 class DeviceInfo(_Model):

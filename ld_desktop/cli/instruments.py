@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ld_desktop.cli.exit_codes import ExitCode
 from ld_desktop.cli.secrets_input import SecretReader
+from ld_desktop.domain.age import YOUTH_MIN_AGE
 from ld_desktop.domain.instruments import DefinitionError, InvalidAnswer, evaluate
 from ld_desktop.paths import data_dir
 from ld_desktop.services.instrument_imports import record_imported_instrument
@@ -30,7 +31,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = inner.add_parser("score", help="score a set of answers without the GUI")
     p.add_argument("instrument")
     p.add_argument("--answer", action="append", default=[], metavar="ID.N=VALUE")
-    p.add_argument("--age", type=int)
+    p.add_argument("--age", type=_age, help=f"age in years, {MIN_AGE} to {MAX_AGE}")
+    p.add_argument("--sex", choices=["female", "male"],
+                   help="for cut-offs that differ by sex (AUDIT-C)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=score)
 
@@ -40,6 +43,20 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--as", dest="as_user", required=True, metavar="USERNAME")
     p.add_argument("--passphrase-stdin", action="store_true")
     p.set_defaults(handler=import_definition)
+
+
+MIN_AGE = YOUTH_MIN_AGE   # L&D sees no one younger: the age of criminal responsibility
+MAX_AGE = 120
+
+
+def _age(text: str) -> int:
+    try:
+        age = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of years") from None
+    if not MIN_AGE <= age <= MAX_AGE:
+        raise argparse.ArgumentTypeError(f"{age} is outside {MIN_AGE} to {MAX_AGE}")
+    return age
 
 
 def list_instruments(args: argparse.Namespace) -> int:
@@ -82,21 +99,29 @@ def score(args: argparse.Namespace) -> int:
     for pair in args.answer:
         if "=" not in pair:
             raise ValueError(f"--answer {pair!r}: use ID.N=VALUE, e.g. phq9.1=2")
-        key, value = pair.split("=", 1)
-        answers[key.strip()] = value.strip()
+        key, value = (part.strip() for part in pair.split("=", 1))
+        if key in answers:
+            raise ValueError(f"--answer {key} is given twice ({answers[key]} and {value}); "
+                             "give each item once.")
+        answers[key] = value
     if args.age is not None and not definition.suitable_for(args.age):
         raise ValueError(f"{definition.short_title} is not for someone aged {args.age}.")
-    result = evaluate(definition, answers, args.age)
+    result = evaluate(definition, answers, args.age, context=_context(args))
     if args.json:
-        print(json.dumps({**result.to_json(), "missing_required": list(result.missing_required)},
-                         indent=2))
+        print(json.dumps(result.to_json(), indent=2))
     else:
         print(result.summary())
         for flag in result.flags:
-            print(f"  [{flag.severity.value}] {flag.text}")
+            print(f"  [{flag.severity.value}] {flag.words()}")
+            if flag.source:
+                print(f"      source: {flag.source}")
         for text in result.follow_up_texts:
             print(f"  next: {text}")
     return ExitCode.OK
+
+
+def _context(args: argparse.Namespace) -> dict[str, str | None]:
+    return {"sex": args.sex}
 
 
 def import_definition(args: argparse.Namespace) -> int:

@@ -91,10 +91,10 @@ def busy_case_scene(session: UserSession) -> uuid.UUID:
     return case_id
 
 
-def conflict_scene(session: UserSession) -> uuid.UUID:
+def conflict_scene(session: UserSession, case_id: uuid.UUID | None = None) -> uuid.UUID:
     """Two fictional workstations changed the same case offline: the clash arrives as it
-    would from the server, waiting for a senior's decision. Demo stores only."""
-    row = session.cases.caseload()[0]
+    would from the server, waiting for a senior's decision. Demo and training stores only."""
+    case_id = case_id or session.cases.caseload()[0].id
     now_ms = int(session.now().timestamp() * 1000)
     values = [
         ConflictValue(value="urgent", op_id=uuid.uuid4(), device_id="demo-custody-ws",
@@ -102,10 +102,10 @@ def conflict_scene(session: UserSession) -> uuid.UUID:
         ConflictValue(value="routine", op_id=uuid.uuid4(), device_id="demo-court-ws",
                       user="demo.bank.staff", hlc=f"{now_ms - 1_800_000:015d}-00000-demo-b"),
     ]
-    clash = ConflictState(conflict_id=uuid.uuid4(), seq=1, entity="case", entity_id=row.id,
+    clash = ConflictState(conflict_id=uuid.uuid4(), seq=1, entity="case", entity_id=case_id,
                           field="urgency", values=values, current="routine")
     StoreReplica(session.store, session.device_id, session.user.username).apply_pull(
         PullResponse(records=[], conflicts=[clash], next_cursor=0, has_more=False,
                      server_hlc=f"{now_ms:015d}-00000-demo-server"))
     session.bus.publish(Changes(frozenset({"conflict", "sync"})))
-    return row.id
+    return case_id

@@ -34,18 +34,35 @@ def validate_definition_file(path: Path) -> InstrumentDefinition:
     return parse_definition(data, str(path))
 
 
+class UnknownInstrument(KeyError):
+    """No instrument with that id; str() is the plain message (KeyError's adds quotes)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
 class InstrumentLibrary:
-    def __init__(self, definitions: Iterable[InstrumentDefinition]) -> None:
+    def __init__(self, definitions: Iterable[InstrumentDefinition],
+                 problems: Iterable[str] = ()) -> None:
         self._by_id: dict[str, InstrumentDefinition] = {}
         for definition in definitions:   # later ones (imported) replace shipped ones
             self._by_id[definition.id] = definition
+        self.problems = list(problems)   # imported definitions that no longer load, and why
 
     @classmethod
     def load(cls, extra: Iterable[dict[str, Any]] = ()) -> InstrumentLibrary:
+        """Shipped definitions must load. An imported one recorded before a stricter rule
+        (e.g. pro-rating must cite its source) is left out with the reason in ``problems``,
+        and the shipped definition of that id, if any, is used: re-import a corrected file."""
         shipped = [validate_definition_file(p) for p in sorted(instruments_dir().glob("*.json"))
                    if p.name != SCHEMA_FILE]
-        imported = [parse_definition(d, f"imported {d.get('id', '?')}") for d in extra]
-        return cls([*shipped, *imported])
+        imported, problems = [], []
+        for data in extra:
+            try:
+                imported.append(parse_definition(data, f"imported {data.get('id', '?')}"))
+            except DefinitionError as exc:
+                problems.append(f"{exc} (not used; re-import a corrected file)")
+        return cls([*shipped, *imported], problems)
 
     def ids(self) -> list[str]:
         return sorted(self._by_id)
@@ -54,8 +71,8 @@ class InstrumentLibrary:
         try:
             return self._by_id[instrument_id]
         except KeyError:
-            raise KeyError(f"No instrument called {instrument_id!r}. Known: "
-                           + ", ".join(self.ids())) from None
+            raise UnknownInstrument(f"No instrument called {instrument_id}. Known: "
+                                    + ", ".join(self.ids()) + ".") from None
 
     def all(self) -> list[InstrumentDefinition]:
         return [self._by_id[i] for i in self.ids()]

@@ -21,6 +21,7 @@ import httpx
 
 from ld_desktop.domain.roles import Permission
 from ld_desktop.services.session import UserSession
+from ld_desktop.services.training import is_training
 from ld_desktop.services.views import Changes
 from ld_desktop.store.models import Site
 from ld_desktop.store.replica import StoreReplica
@@ -107,7 +108,7 @@ class SyncService:
         self._s.require(Permission.ENROL_DEVICE)
         name = device_name or f"{self._s.service_name} workstation {self._s.device_id}"
         credentials = enrol(server_url, code, name, transport=self._transport,
-                            verify=self._verify)
+                            verify=self._verify, training=is_training(self._s))
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             known = known_site_ids(uow.session)
             for site in credentials.sites:  # the server's sites become this workstation's

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 
 from ld_desktop.logging_setup import configure_logging
 from ld_desktop.paths import data_dir
+from ld_desktop.services.training import is_training_folder
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.theme import apply_theme
 
@@ -30,10 +31,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", type=Path, help="the workstation store to open")
     parser.add_argument("--demo", action="store_true",
                         help="a temporary store of obviously fictional data")
+    parser.add_argument("--training", action="store_true",
+                        help="the training workstation: fictional scenarios with step-by-step "
+                             "cards, in its own store (never the live one)")
     parser.add_argument("--screenshot", type=Path, help="render a page to PNG and exit")
     parser.add_argument("--page", choices=PAGES, default="caseload")
     parser.add_argument("--high-contrast", action="store_true")
     parser.add_argument("--font-scale", type=float, default=1.0)
+    parser.add_argument("--self-test", action="store_true",
+                        help="check this installation headless (store, instrument, PDF, "
+                             "sync on loopback) and exit 0 if it works")
     return parser
 
 
@@ -43,11 +50,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("ld-desktop: --screenshot needs --demo (it never shows real data).",
               file=sys.stderr)
         return 2
+    if args.self_test:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from ld_desktop.ui.self_test import run_self_test
+
+        if sys.stdout is not None:
+            return run_self_test(sys.stdout)
+        # A windowed Windows build has no console: the report goes to a file beside the temp.
+        import tempfile
+
+        report = Path(tempfile.gettempdir()) / "ld-desktop-self-test.txt"
+        with report.open("w", encoding="utf-8") as out:
+            return run_self_test(out)
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    elif QApplication.instance() is None:
+        # Qt aborts the process when its window plugin cannot load; say why and stop instead.
+        from ld_desktop.system_libraries import main as check_system_libraries
+
+        status = check_system_libraries([])
+        if status:
+            return status
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
+    from ld_desktop.ui.error_window import ErrorWindow
     from ld_desktop.ui.gui_thread_gc import GuiThreadCollector
+
+    ErrorWindow(app.activeWindow).install()   # nothing uncaught is silent or a crash
 
     collector = GuiThreadCollector(app)   # cyclic GC only on the GUI thread
     collector.start()
@@ -68,6 +97,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         banner = "DEMO — fictional data. Nothing here is about a real person."
     else:
         folder = data_dir(args.data_dir)
+    training_folder = None
+    if args.training or (not args.demo and is_training_folder(folder)):
+        from ld_desktop.services import training
+
+        if args.training and not args.data_dir:
+            folder = training.default_training_dir()
+        if not Workstation(folder).is_initialised:
+            training.create_training_store(folder)
+        elif not training.is_training_folder(folder):
+            print(f"ld-desktop: {folder} holds a live store; --training never opens one.",
+                  file=sys.stderr)
+            return 2
+        demo_hint, banner = training.accounts_hint(), training.BANNER
+        os.environ["LD_DESKTOP_KDF_PROFILE"] = "fast"
+        training_folder = folder
     configure_logging(folder)
     from ld_desktop.ui.display_settings import load_prefs
 
@@ -91,10 +135,14 @@ def _run(app: QApplication, args: argparse.Namespace, folder: Path, demo_hint: s
     if not workstation.is_initialised:
         from ld_desktop.ui.first_run import FirstRunDialog
 
-        setup = FirstRunDialog(workstation)
-        if not setup.exec():
+        FirstRunDialog(workstation).exec()
+        if not workstation.is_initialised:   # closed before the store was created
             return 0
     window = MainWindow(workstation, demo_hint=demo_hint, banner=banner)
+    if training_folder is not None:
+        from ld_desktop.ui.training_mode import TrainingMode
+
+        window.training_mode = TrainingMode(window, training_folder)  # type: ignore[attr-defined]
     if args.screenshot:
         return _screenshot(app, window, workstation, args.screenshot, args.page)
     window.show()

@@ -49,6 +49,9 @@ class _ChangeRelay(QObject):
 
 
 class MainWindow(QMainWindow):
+    session_started = Signal(object)   # the UserSession, once its pages are built
+    session_locked = Signal()          # after the key is gone and the pages are deleted
+
     def __init__(self, workstation: Workstation, *, demo_hint: str | None = None,
                  banner: str | None = None) -> None:
         super().__init__()
@@ -109,6 +112,7 @@ class MainWindow(QMainWindow):
             minutes = session.settings.load().sync_interval_minutes
             self.background = BackgroundSync(session, minutes * 60, self._relay.synced.emit)
             self.background.start()
+        self.session_started.emit(session)
 
     def lock(self, reason: str) -> None:
         """Hide every piece of data, drop the pages and the key."""
@@ -140,6 +144,7 @@ class MainWindow(QMainWindow):
         self.unlock_page.refresh_usernames(preselect=username)
         self.status_user.setText("Locked")
         self.status_sync.setText("")
+        self.session_locked.emit()
 
     # ------------------------------------------------------------------ shell
     def _build_shell(self, session: UserSession) -> QWidget:

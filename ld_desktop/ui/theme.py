@@ -19,6 +19,7 @@ QLabel#score {{ font-size: {{question}}pt; font-weight: bold; }}
 QLabel#subtitle {{ color: #4c6272; }}
 QLabel#error {{ color: #d5281b; font-weight: bold; }}
 QLabel#banner {{ background: #ffeb3b; color: #212b32; font-weight: bold; padding: 4px; }}
+QLabel#training-banner {{ background: #d5281b; color: #ffffff; font-weight: bold; padding: 6px; }}
 QLabel#flag {{ background: #fff9c4; border-radius: 3px; padding: 1px 4px; }}
 QPushButton {{ background: {NHS_BLUE}; color: white; border: none; padding: 6px 14px;
               border-radius: 3px; }}
@@ -38,6 +39,7 @@ QListWidget#nav::item:selected, QPushButton { background: #ffff00; color: #00000
 QLineEdit, QComboBox, QPlainTextEdit, QTableView { background: #000000; color: #ffffff;
               border: 2px solid #ffffff; }
 QLabel#banner { background: #ffff00; color: #000000; }
+QLabel#training-banner { background: #ffff00; color: #000000; border: 3px solid #000000; }
 QLabel#error { color: #ff8080; }
 """
 #: sizes in the style sheets (points at text size 1.0); they scale with the text size setting

@@ -22,7 +22,7 @@ from sync.wire import (
 
 def enrol(server_url: str, code: str, device_name: str, *,
           transport: httpx.BaseTransport | None = None, verify: Verify = True,
-          retry: RetryPolicy | None = None) -> DeviceCredentials:
+          retry: RetryPolicy | None = None, training: bool = False) -> DeviceCredentials:
     """Create this workstation's Ed25519 key and enrol it with a one-time code.
 
     Store the returned credentials encrypted (`DeviceCredentials.to_json`). Raises
@@ -30,7 +30,7 @@ def enrol(server_url: str, code: str, device_name: str, *,
     """
     key = Ed25519PrivateKey.generate()
     request = EnrolRequest(code=code.strip(), public_key=public_key_b64(key),
-                           device_name=device_name)
+                           device_name=device_name, training=training)
     with SignedSession(None, server_url, transport=transport, verify=verify,
                        retry=retry) as session:
         try:
@@ -38,6 +38,10 @@ def enrol(server_url: str, code: str, device_name: str, *,
         except ServerRefused as exc:
             raise EnrolmentRefused(exc.detail) from exc
     answer = EnrolResponse.model_validate(data)
+    if answer.training != training:   # e.g. an older server that ignored the training flag
+        raise EnrolmentRefused(
+            "a training workstation enrols with a training server only" if training else
+            "this is a training server: a live workstation cannot enrol with it")
     raw = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     return DeviceCredentials(device_id=answer.device_id, private_key=raw,
                              sites=tuple(answer.sites), server_url=session.base_url)

@@ -21,7 +21,13 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sync.protocol import normalise_site_name
 from sync.server import registry
 from sync.server.database import make_engine, migrate
-from sync.server.settings import DATABASE_URL_ENV, HOME_ENV, ServerSettings, default_data_dir
+from sync.server.settings import (
+    DATABASE_URL_ENV,
+    HOME_ENV,
+    TRAINING_ENV,
+    ServerSettings,
+    default_data_dir,
+)
 
 MAX_EXPIRY_MINUTES = 7 * 24 * 60   # a week: a code is handed over in person, soon after
 
@@ -89,6 +95,7 @@ def _serve(args: argparse.Namespace) -> int:
     _engine(args)   # reachable and migrated before any worker starts
     # Workers import the factory and read the store's location from the environment.
     os.environ[DATABASE_URL_ENV] = settings.database_url
+    os.environ[TRAINING_ENV] = "1" if args.training else "0"
     uvicorn.run("sync.server.app:create_app_from_env", factory=True, host=args.host,
                 port=args.port, workers=args.workers, ssl_certfile=args.tls_cert,
                 ssl_keyfile=args.tls_key, log_level=args.log_level, access_log=False)
@@ -142,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-cert")
     serve.add_argument("--tls-key")
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--training", action="store_true",
+                       help="a training server: enrols training workstations only (and a "
+                            "live server never enrols one)")
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(func=_serve)
 

@@ -41,7 +41,15 @@ def health() -> dict[str, object]:
 
 @router.post("/enrol")
 def enrol(body: EnrolRequest, state: State) -> EnrolResponse:
-    return registry.enrol_device(state.engine, body)
+    training = state.settings.training
+    if body.training and not training:
+        raise RegistryError(403, "training_refused",
+                            "this is a live server: it does not enrol training workstations")
+    if training and not body.training:
+        raise RegistryError(403, "live_refused",
+                            "this is a training server: it enrols training workstations only")
+    answer = registry.enrol_device(state.engine, body)
+    return answer.model_copy(update={"training": training})
 
 
 @router.get("/device")

@@ -10,6 +10,7 @@ import platformdirs
 
 HOME_ENV = "LD_SYNC_SERVER_HOME"
 DATABASE_URL_ENV = "LD_SYNC_SERVER_DATABASE_URL"
+TRAINING_ENV = "LD_SYNC_SERVER_TRAINING"
 SQLITE_FILE = "ld-sync-server.sqlite3"
 
 
@@ -20,6 +21,7 @@ class ServerSettings:
     auto_migrate: bool = True
     nonce_ttl_seconds: int = 900
     pool_size: int = 10
+    training: bool = False   # a training server: enrols training workstations only
 
     @classmethod
     def for_data_dir(cls, data_dir: Path, **overrides: object) -> ServerSettings:
@@ -30,9 +32,10 @@ class ServerSettings:
     def from_env(cls) -> ServerSettings:
         """For `uvicorn --factory` workers: the database URL or data dir from the environment."""
         url = os.environ.get(DATABASE_URL_ENV)
+        training = os.environ.get(TRAINING_ENV) == "1"
         if url:
-            return cls(database_url=url)
-        return cls.for_data_dir(default_data_dir())
+            return cls(database_url=url, training=training)
+        return cls.for_data_dir(default_data_dir(), training=training)
 
 
 def default_data_dir() -> Path:

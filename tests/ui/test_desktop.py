@@ -10,7 +10,6 @@ from PySide6.QtCore import Qt
 
 from ld_desktop.services.cases import CaseFilter
 from ld_desktop.services.workstation import Workstation
-from ld_desktop.ui.first_run import FirstRunDialog
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.models.case_table import LazyCasesModel
 from ld_desktop.ui.models.people_table import LazyPeopleModel, PeopleModel
@@ -31,31 +30,6 @@ def window(qtbot, demo_dir: Path):  # type: ignore[no-untyped-def]
     qtbot.addWidget(win)
     yield win
     win.lock("test finished")
-
-
-def test_first_run_creates_store_and_shows_recovery_code_once(qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
-                                                              monkeypatch: pytest.MonkeyPatch
-                                                              ) -> None:
-    monkeypatch.setenv("LD_DESKTOP_KDF_PROFILE", "fast")
-    ws = Workstation(tmp_path / "new")
-    dialog = FirstRunDialog(ws)
-    qtbot.addWidget(dialog)
-    dialog.service.setText("Testshire L&D")
-    dialog.sites.setPlainText("Northgate Custody Suite\nRiverside Court")
-    dialog.username.setText("admin1")
-    dialog.passphrase.setText("short")
-    dialog.again.setText("short")
-    dialog.create_store()
-    assert "at least 12" in dialog.error.text()
-    assert not ws.is_initialised
-    dialog.passphrase.setText("a good long passphrase")
-    dialog.again.setText("a good long passphrase")
-    dialog.create_store()
-    assert ws.is_initialised
-    assert len(dialog.code.text().replace("-", "")) == 25
-    assert not dialog.finish_button.isEnabled()
-    dialog.stored.setChecked(True)
-    assert dialog.finish_button.isEnabled()
 
 
 def test_unlock_failure_then_success(qtbot, window: MainWindow, accounts) -> None:  # type: ignore[no-untyped-def]

@@ -31,10 +31,12 @@ class ItemKind(StrEnum):
 
 
 class Condition(_Strict):
-    """FHIR enableWhen-like: compare an answer (``item``) or a score (``score``), or combine."""
+    """FHIR enableWhen-like: compare an answer (``item``), a score (``score``) or something
+    recorded about the person (``context``, e.g. ``sex``), or combine."""
 
     item: str | None = None
     score: str | None = None
+    context: Literal["sex"] | None = None
     op: Literal["eq", "ne", "in", "gt", "ge", "lt", "le", "answered", "any", "all"] = "eq"
     value: Scalar | list[Scalar] | None = None
     conditions: list[Condition] = Field(default_factory=list)
@@ -44,11 +46,21 @@ class Condition(_Strict):
         if self.op in ("any", "all"):
             if not self.conditions:
                 raise ValueError(f"'{self.op}' needs conditions")
-        elif (self.item is None) == (self.score is None):
-            raise ValueError("a comparison names exactly one of item or score")
+        elif sum(x is not None for x in (self.item, self.score, self.context)) != 1:
+            raise ValueError("a comparison names exactly one of item, score or context")
         if self.op == "in" and not isinstance(self.value, list):
             raise ValueError("'in' needs a list value")
         return self
+
+
+class Coding(_Strict):
+    """A code in a published code system, with where it was checked (``verified``: the
+    source consulted). Codes that could not be checked are not written down at all."""
+
+    system: str
+    code: str
+    display: str
+    verified: str
 
 
 class Option(_Strict):
@@ -82,13 +94,27 @@ class Item(_Strict):
 class Score(_Strict):
     id: str
     label: str
+    # "total": the instrument's score (tracked over time, exported as an Observation);
+    # "subscale"; "criterion": a count behind a diagnostic criterion, not a severity score
+    kind: Literal["total", "subscale", "criterion"] = "total"
     method: Literal["sum", "count"] = "sum"
     items: list[str]
     count_values: list[Scalar] = Field(default_factory=list)   # for "count": which answers count
     reverse: dict[str, dict[str, float]] = Field(default_factory=dict)  # item -> value -> score
+    # per-item override of count_values (PHQ-9 item 9 counts when present at all)
+    count_values_by_item: dict[str, list[Scalar]] = Field(default_factory=dict)
     minimum_answered: int | None = None     # pro-rating: score if at least this many answered
     prorate: bool = False                   # scale the sum up to all items when pro-rated
+    prorate_source: str | None = None       # the published rule, cited
     range: tuple[float, float]
+    code: Coding | None = None              # e.g. the LOINC total-score code, for FHIR
+
+    @model_validator(mode="after")
+    def _prorating_is_cited(self) -> Score:
+        if self.minimum_answered is not None and not self.prorate_source:
+            raise ValueError(f"score {self.id}: a pro-rating rule must name its source "
+                             "(prorate_source)")
+        return self
 
 
 class Band(_Strict):
@@ -113,6 +139,7 @@ class Flag(_Strict):
     suggest_instruments: list[str] = Field(default_factory=list)
     escalate: Literal["routine", "soon", "urgent"] | None = None
     referrals: list[str] = Field(default_factory=list)
+    source: str | None = None     # where the cut-off or criterion is published; shown with it
 
 
 class FollowUp(_Strict):
@@ -132,6 +159,13 @@ class Licence(_Strict):
     note: str | None = None
 
 
+class Rule(_Strict):
+    """One scoring rule in plain words and the published source it follows."""
+
+    rule: str
+    source: str
+
+
 class InstrumentDefinition(_Strict):
     schema_version: Literal[1] = 1
     id: str = Field(pattern=r"^[a-z0-9-]+$")
@@ -149,6 +183,8 @@ class InstrumentDefinition(_Strict):
     bands: list[Band] = Field(default_factory=list)
     flags: list[Flag] = Field(default_factory=list)
     follow_ups: list[FollowUp] = Field(default_factory=list)
+    code: Coding | None = None            # e.g. the LOINC panel code, for FHIR
+    rules: list[Rule] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _consistent(self) -> InstrumentDefinition:
@@ -164,6 +200,18 @@ class InstrumentDefinition(_Strict):
             unknown = set(score.items) - set(ids)
             if unknown:
                 raise ValueError(f"score {score.id} names unknown items {sorted(unknown)}")
+        conditions = [("item " + i.id, i.enable_when) for i in self.items if i.enable_when]
+        conditions += [("flag " + f.id, f.when) for f in self.flags]
+        conditions += [("follow-up " + f.instrument, f.when) for f in self.follow_ups]
+        for where, condition in conditions:
+            for leaf in _leaves(condition):
+                if leaf.item is not None and leaf.item not in ids:
+                    raise ValueError(f"{where}: condition names unknown item {leaf.item!r}")
+                if leaf.score is not None and leaf.score not in scores:
+                    raise ValueError(f"{where}: condition names unknown score {leaf.score!r}")
+        if self.minimum_age < 18 and not self.youth_variant:
+            raise ValueError(f"minimum_age {self.minimum_age} is under 18 but youth_variant is "
+                             "false: an adult-only instrument starts at 18")
         for band in self.bands:
             if band.score not in scores:
                 raise ValueError(f"band {band.label!r} names unknown score {band.score!r}")
@@ -185,6 +233,12 @@ class InstrumentDefinition(_Strict):
         if age < 18 and not self.youth_variant:
             return False
         return age >= self.minimum_age and (self.maximum_age is None or age <= self.maximum_age)
+
+
+def _leaves(condition: Condition) -> list[Condition]:
+    if condition.op in ("any", "all"):
+        return [leaf for inner in condition.conditions for leaf in _leaves(inner)]
+    return [condition]
 
 
 class DefinitionError(ValueError):

@@ -24,11 +24,13 @@ class FlowError(ValueError):
 
 class ScreeningFlow:
     def __init__(self, definition: InstrumentDefinition, age: int | None = None,
-                 answers: dict[str, Any] | None = None, position: int = 0) -> None:
+                 answers: dict[str, Any] | None = None, position: int = 0, *,
+                 sex: str | None = None) -> None:
         if not definition.suitable_for(age):
             raise FlowError(f"{definition.short_title} is not for someone aged {age}.")
         self.definition = definition
         self.age = age
+        self.sex = sex          # for cut-offs that differ by sex (AUDIT-C)
         self.answers: dict[str, Any] = dict(answers or {})
         self._position = position
 
@@ -108,7 +110,8 @@ class ScreeningFlow:
         """The result so far (scores only where their items are answered)."""
         active = {i.id for i in self.visible()}
         return evaluate(self.definition,
-                        {k: v for k, v in self.answers.items() if k in active}, self.age)
+                        {k: v for k, v in self.answers.items() if k in active}, self.age,
+                        context={"sex": self.sex})
 
     def finish(self) -> ScreeningResult:
         missing = self.missing_required()
@@ -123,7 +126,8 @@ class ScreeningFlow:
                 "age": self.age, "answers": dict(self.answers), "position": self.position}
 
     @classmethod
-    def from_json(cls, definition: InstrumentDefinition, data: dict[str, Any]) -> ScreeningFlow:
+    def from_json(cls, definition: InstrumentDefinition, data: dict[str, Any], *,
+                  sex: str | None = None) -> ScreeningFlow:
         if data.get("instrument") != definition.id:
             raise FlowError("This saved screening belongs to another instrument.")
         answers = {}
@@ -132,4 +136,4 @@ class ScreeningFlow:
                 answers[item_id] = check_answer(definition.item(item_id), value)
             except (KeyError, InvalidAnswer):
                 continue   # an answer the definition no longer accepts is dropped, not fatal
-        return cls(definition, data.get("age"), answers, int(data.get("position", 0)))
+        return cls(definition, data.get("age"), answers, int(data.get("position", 0)), sex=sex)

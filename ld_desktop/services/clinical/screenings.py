@@ -152,6 +152,19 @@ class ScreeningService:
         announce(self._s, view.case_id, "screening")
         return view
 
+    def stop(self, screening_id: uuid.UUID, answers: dict[str, Any], result: dict[str, Any],
+             reason: str) -> ScreeningView:
+        """The person will not go on: completed with the partial result (what the answers
+        given already prove) and the reason, kept on the result and in the audit."""
+        if not reason.strip():
+            raise ValueError("Say why the screening stopped.")
+        view = self.complete(screening_id, answers,
+                             {**result, "stopped_reason": reason.strip()})
+        with self._s.store.unit_of_work(self._s.user.username) as uow:
+            uow.audit("screening-stopped", entity="screening", entity_id=view.id,
+                      case_id=view.case_id, detail={"instrument": view.instrument_id})
+        return view
+
     def sign_off(self, screening_id: uuid.UUID) -> ScreeningView:
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             row = self._get(uow.session, screening_id)

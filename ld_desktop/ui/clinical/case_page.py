@@ -38,6 +38,8 @@ from ld_desktop.ui.clinical.care_dialogs import (
 )
 from ld_desktop.ui.clinical.case_records import CaseRecords
 from ld_desktop.ui.clinical.consent_dialog import ConsentDialog
+from ld_desktop.ui.clinical.fhir_export_action import PathChooser as JsonPathChooser
+from ld_desktop.ui.clinical.fhir_export_action import choose_json_path, export_screening
 from ld_desktop.ui.clinical.form_dialog import FormDialog
 from ld_desktop.ui.clinical.instrument_chooser import InstrumentChooser
 from ld_desktop.ui.clinical.note_dialogs import NoteDialog, ReasonDialog
@@ -66,6 +68,7 @@ class CasePage(QWidget):
         self.session = session
         self.case_id = case_id
         self.choose_path = choose_path
+        self.choose_fhir_path: JsonPathChooser = choose_json_path   # tests replace it
         self.stack = QStackedWidget()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -313,8 +316,9 @@ class CasePage(QWidget):
         if CORE_SCREEN not in done:
             self.start_screening(CORE_SCREEN)
             return
-        offered = self.session.screenings.library().offered_for(self.case.age_at_referral)
-        chooser = InstrumentChooser(offered, self.suggested_ids(), self)
+        library = self.session.screenings.library()
+        offered = library.offered_for(self.case.age_at_referral)
+        chooser = InstrumentChooser(offered, self.suggested_ids(), self, library.problems)
         chooser.saved.connect(self.start_screening)
         self.dialog = chooser
         chooser.open()
@@ -391,6 +395,8 @@ class CasePage(QWidget):
         panel.sign_off.connect(lambda: self.show_result(
             self.session.screenings.sign_off(view.id)))
         panel.amend.connect(lambda: self.open_wizard(None, amend_of=view))
+        panel.export_fhir.connect(lambda: panel.export_status.setText(export_screening(
+            self.session, self.case_id, view.id, panel, self.choose_fhir_path)))
         panel.back.connect(self.back_to_case)
         self.result = panel
         self.result_view = view

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QWidget
 
 from ld_desktop.domain.instruments.definition import InstrumentDefinition
 from ld_desktop.ui.clinical.form_dialog import FormDialog
@@ -13,7 +13,7 @@ from ld_desktop.ui.clinical.form_dialog import FormDialog
 
 class InstrumentChooser(FormDialog):
     def __init__(self, offered: list[InstrumentDefinition], suggested: list[str],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, problems: list[str] | None = None) -> None:
         super().__init__("Add an instrument", parent, "Start")
         self.listing = QListWidget()
         ordered = sorted(offered, key=lambda d: (d.id not in suggested, d.short_title))
@@ -25,6 +25,11 @@ class InstrumentChooser(FormDialog):
         self.listing.setCurrentRow(0)
         self.listing.itemActivated.connect(lambda _i: self.accept())
         self.add_row("&Instrument", self.listing)
+        for problem in problems or []:    # an imported definition that no longer loads
+            unused = QLabel(f"Not offered: {problem}")
+            unused.setWordWrap(True)
+            unused.setObjectName("subtitle")
+            self.form.addRow(unused)
         if not ordered:
             self.show_error("No instruments are suitable for this person's age.")
 

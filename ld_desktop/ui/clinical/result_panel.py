@@ -26,7 +26,10 @@ SEVERITY_WORDS = {"urgent": "URGENT", "warning": "Concern", "info": "Note"}
 def score_lines(result: dict[str, Any]) -> list[str]:
     lines = []
     for score in result.get("scores", {}).values():
-        if score.get("value") is None:
+        if score.get("words"):            # results stored since issue 15 say it themselves
+            source = score.get("prorate_source")
+            lines.append(score["words"] + (f" (rule: {source})" if source else ""))
+        elif score.get("value") is None:
             lines.append(f"{score['label']}: not scored (too few answers)")
         else:
             value = f"{score['value']:g}" + (" (pro-rated)" if score.get("prorated") else "")
@@ -37,8 +40,20 @@ def score_lines(result: dict[str, Any]) -> list[str]:
 
 def flag_lines(result: dict[str, Any]) -> list[tuple[str, str]]:
     flags = sorted(result.get("flags", []), key=lambda f: SEVERITY_ORDER.get(f["severity"], 3))
-    return [(f["severity"], f"{SEVERITY_WORDS.get(f['severity'], '')}: {f['text']}")
-            for f in flags]
+    return [(f["severity"], f"{SEVERITY_WORDS.get(f['severity'], '')}: {f['text']}"
+             + _marks(f)) for f in flags]
+
+
+def _marks(flag: dict[str, Any]) -> str:
+    if flag.get("prorated"):
+        return " [pro-rated estimate]"
+    return " [partial form: already proven by the answers given]" if flag.get("partial") else ""
+
+
+def source_lines(result: dict[str, Any]) -> list[str]:
+    """Where each raised flag's cut-off or criterion is published."""
+    return list(dict.fromkeys(f"{f['text'].split(':')[0]}: {f['source']}"
+                              for f in result.get("flags", []) if f.get("source")))
 
 
 def state_words(view: ScreeningView) -> str:
@@ -60,6 +75,7 @@ class ResultPanel(QWidget):
     skip_instrument = Signal(str)
     sign_off = Signal()
     amend = Signal()
+    export_fhir = Signal()
     back = Signal()
 
     def __init__(self, view: ScreeningView, definition: InstrumentDefinition,
@@ -79,6 +95,10 @@ class ResultPanel(QWidget):
         layout.addWidget(state)
         if result.get("amendment_reason"):
             layout.addWidget(QLabel(f"Amendment: {result['amendment_reason']}"))
+        if result.get("stopped_reason"):
+            stopped = QLabel(f"Stopped early: {result['stopped_reason']}")
+            stopped.setWordWrap(True)
+            layout.addWidget(stopped)
         for line in score_lines(result):
             label = QLabel(line)
             label.setObjectName("score")
@@ -92,6 +112,18 @@ class ResultPanel(QWidget):
             layout.addWidget(label)
         if not result.get("flags"):
             layout.addWidget(QLabel("No flags raised."))
+        if result.get("complete") is False:
+            partial = QLabel("PARTIAL: not every question was answered; the scores and flags "
+                             "show only what the answers given already prove.")
+            partial.setWordWrap(True)
+            partial.setObjectName("flag")
+            layout.addWidget(partial)
+        sources = source_lines(result)
+        if sources:
+            cited = QLabel("Cut-offs and sources: " + " · ".join(sources))
+            cited.setWordWrap(True)
+            cited.setObjectName("subtitle")
+            layout.addWidget(cited)
         layout.addSpacing(8)
         layout.addWidget(self._heading("Suggested next steps"))
         self.step_buttons: dict[str, QPushButton] = {}
@@ -136,12 +168,20 @@ class ResultPanel(QWidget):
             self.sign_off_button.setAccessibleName("Sign off this screening")
             self.sign_off_button.clicked.connect(self.sign_off.emit)
             actions.addWidget(self.sign_off_button)
+        self.export_status = QLabel("")
+        self.export_status.setWordWrap(True)
+        if view.state == "signed-off":
+            self.export_button = QPushButton("E&xport FHIR…")
+            self.export_button.setAccessibleName("Export this screening as FHIR (UK Core)")
+            self.export_button.clicked.connect(self.export_fhir.emit)
+            actions.addWidget(self.export_button)
         if view.state == "signed-off" and not superseded:
             self.amend_button = QPushButton("&Amend…")
             self.amend_button.setAccessibleName("Amend this signed-off screening")
             self.amend_button.clicked.connect(self.amend.emit)
             actions.addWidget(self.amend_button)
         layout.addLayout(actions)
+        layout.addWidget(self.export_status)
 
     def _heading(self, text: str) -> QLabel:
         label = QLabel(text)

@@ -52,12 +52,15 @@ class ScreeningWizard(QWidget):
         self.screening = screening
         self.amend_of = amend_of
         age = case.age_at_referral
+        gender = case.person.gender
+        sex = gender if gender in ("female", "male") else None   # AUDIT-C cut-offs by sex
         if screening is not None:
             self.flow = ScreeningFlow.from_json(definition, {
                 "instrument": definition.id, "age": age, "answers": screening.answers,
-                "position": screening.flow.get("position", 0)})
+                "position": screening.flow.get("position", 0)}, sex=sex)
         else:
-            self.flow = ScreeningFlow(definition, age, dict(amend_of.answers) if amend_of else {})
+            self.flow = ScreeningFlow(definition, age, dict(amend_of.answers) if amend_of else {},
+                                      sex=sex)
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(TEXT_SAVE_DELAY_MS)
@@ -111,11 +114,16 @@ class ScreeningWizard(QWidget):
                                          self.save_and_close)
         self.discard_button = self._button("&Discard…", "Discard this screening",
                                            self.ask_discard)
+        self.stop_button = self._button(
+            "S&top here…", "Stop here: the person will not go on (keeps a partial result)",
+            self.ask_stop)
+        self.stop_button.setVisible(self.screening is not None)
         buttons = QHBoxLayout()
         for button in (self.back_button, self.skip_button, self.next_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
+        buttons.addWidget(self.stop_button)
         buttons.addWidget(self.discard_button)
         hint = QLabel(KEY_HINT)
         hint.setObjectName("subtitle")
@@ -246,6 +254,27 @@ class ScreeningWizard(QWidget):
             self, "Discard")
         self.discard_dialog.saved.connect(lambda _: self._discarded())
         self.discard_dialog.open()
+
+    def ask_stop(self) -> None:
+        """The person stops answering: keep a result of what the answers already prove."""
+        if self.screening is None:
+            return
+        screening_id = self.screening.id
+        self.save_now()
+        self.stop_dialog = ReasonDialog(
+            "Stop the screening here",
+            "The answers given are kept. The result shows only what they already prove, "
+            "marked PARTIAL. Say why the screening stopped (for example: declined to go on, "
+            "too distressed, taken to interview).",
+            lambda reason: self._session.screenings.stop(
+                screening_id, self.flow.answers, self.flow.result().to_json(), reason),
+            self, "Stop here")
+        self.stop_dialog.saved.connect(self._stopped)
+        self.stop_dialog.open()
+
+    def _stopped(self, view: object) -> None:
+        self.done = True
+        self.completed.emit(view)
 
     def _discarded(self) -> None:
         self.done = True

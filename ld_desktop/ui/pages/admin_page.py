@@ -72,6 +72,9 @@ class AdminPage(QWidget):
         self.new_passphrase.setAccessibleName("New user's own passphrase")
         add = QPushButton("Add user (they type their passphrase)")
         add.clicked.connect(self.add_user)
+        self.new_passphrase.returnPressed.connect(self.add_user)
+        self.clinical_hint = QLabel("")
+        self.clinical_hint.setWordWrap(True)
         users_box = QGroupBox("Users (key slots on this workstation)")
         users_form = QFormLayout(users_box)
         users_form.addRow(self.users)
@@ -79,6 +82,7 @@ class AdminPage(QWidget):
         users_form.addRow("R&ole", self.new_role)
         users_form.addRow("&Passphrase", self.new_passphrase)
         users_form.addRow(add)
+        users_form.addRow(self.clinical_hint)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(settings_box)
@@ -89,9 +93,15 @@ class AdminPage(QWidget):
 
     def refresh_users(self) -> None:
         self.users.clear()
-        for member in self._s.accounts.list_users():
+        members = self._s.accounts.list_users()
+        for member in members:
             state = "" if member.active else " (removed)"
             self.users.addItem(f"{member.username} · {member.role.label}{state}")
+        clinical = [m for m in members if m.active and m.role in (Role.PRACTITIONER, Role.SENIOR)]
+        self.clinical_hint.setText(
+            "" if clinical else "No practitioner or senior account yet: clinical work needs "
+                                "one (administrators manage the workstation, not people's "
+                                "records). Add one above.")
 
     def save(self) -> None:
         current = self._s.settings.load()

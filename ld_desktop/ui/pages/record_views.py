@@ -18,6 +18,7 @@ from ld_desktop.domain.roles import Permission
 from ld_desktop.services.cases import CaseFilter
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import PersonView
+from ld_desktop.ui.clinical.score_tracker import person_score_tracker
 
 
 class PersonPage(QWidget):
@@ -58,6 +59,7 @@ class PersonPage(QWidget):
         layout.addLayout(form)
         layout.addWidget(QLabel("Contacts with the service (all cases)"))
         layout.addWidget(contacts)
+        layout.addWidget(person_score_tracker(session, person.id))   # issue 15: tracker
         self._session, self._person = session, person
         if session.can(Permission.VIEW_AUDIT):   # seniors: who looked at this person
             from ld_desktop.ui.access_history import history_button

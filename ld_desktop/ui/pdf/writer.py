@@ -15,8 +15,17 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QSizeF
-from PySide6.QtGui import QFont, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtCore import QMarginsF, QRectF, Qt
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QColor,
+    QFont,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QTextDocument,
+)
 
 STYLE = """
 body { font-family: 'DejaVu Sans'; font-size: 9pt; color: #212b32; }
@@ -46,8 +55,26 @@ def bullet_list(items: Iterable[str]) -> str:
     return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
 
 
+_watermark: str | None = None
+
+
+def set_watermark(text: str | None) -> None:
+    """Every PDF this process writes from now on carries `text` across each page (training
+    workstations: "TRAINING — NOT A REAL PERSON"). None removes it."""
+    global _watermark
+    _watermark = text
+
+
+def watermark() -> str | None:
+    return _watermark
+
+
 def write_pdf(body_html: str, path: Path, title: str) -> Path:
-    """Write ``body_html`` as an A4 PDF at ``path`` (atomically); returns the path."""
+    """Write ``body_html`` as an A4 PDF at ``path`` (atomically); returns the path.
+
+    Pages are painted one by one so each carries "Page N of M" in its footer, and the
+    process's watermark (if any) across it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)   # created 0600; Qt reopens and truncates it, keeping that mode
@@ -75,11 +102,60 @@ def _render(body_html: str, temp: Path, title: str) -> None:
                     QMarginsF(18, 18, 18, 18), QPageLayout.Unit.Millimeter)
     )
     document = QTextDocument()
+    # Lay out at the writer's own resolution, so point sizes are true on paper.
+    document.documentLayout().setPaintDevice(writer)
     document.setDefaultFont(QFont("DejaVu Sans", 9))
     document.setDefaultStyleSheet(STYLE)
     document.setHtml(f"<html><body>{body_html}</body></html>")
-    # Lay the text out across the printable width (in points, not device pixels).
-    printable = writer.pageLayout().paintRect(QPageLayout.Unit.Point)
-    document.setPageSize(QSizeF(printable.width(), printable.height()))
-    document.print_(writer)
+    area = writer.pageLayout().paintRectPixels(writer.resolution())
+    footer = writer.resolution() // 4                     # a quarter of an inch
+    body = QRectF(0, 0, area.width(), area.height() - footer)
+    document.setPageSize(body.size())
+    pages = document.pageCount()
+    painter = QPainter(writer)
+    try:
+        for index in range(pages):
+            if index:
+                writer.newPage()
+            _paint_page(painter, document, body, index)
+            _paint_footer(painter, body, footer, f"Page {index + 1} of {pages}")
+            if _watermark:
+                _paint_watermark(painter, QRectF(0, 0, area.width(), area.height()), _watermark)
+    finally:
+        painter.end()
     del writer  # flushes and closes the file
+
+
+def _paint_page(painter: QPainter, document: QTextDocument, body: QRectF, index: int) -> None:
+    painter.save()
+    painter.translate(0, -index * body.height())
+    context = QAbstractTextDocumentLayout.PaintContext()
+    context.clip = QRectF(0, index * body.height(), body.width(), body.height())
+    painter.setClipRect(context.clip)
+    document.documentLayout().draw(painter, context)
+    painter.restore()
+
+
+def _paint_footer(painter: QPainter, body: QRectF, height: int, text: str) -> None:
+    painter.save()
+    font = QFont("DejaVu Sans")
+    font.setPointSizeF(7.5)
+    painter.setFont(font)
+    painter.setPen(QColor("#4c6272"))
+    painter.drawText(QRectF(0, body.height(), body.width(), height),
+                     int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom), text)
+    painter.restore()
+
+
+def _paint_watermark(painter: QPainter, page: QRectF, text: str) -> None:
+    painter.save()
+    font = QFont("DejaVu Sans")
+    font.setPointSizeF(30)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.setPen(QColor(213, 40, 27, 70))               # NHS red, faint: text stays legible
+    painter.translate(page.center())
+    painter.rotate(-35)
+    span = QRectF(-page.width(), -page.height() / 8, 2 * page.width(), page.height() / 4)
+    painter.drawText(span, int(Qt.AlignmentFlag.AlignCenter), text)
+    painter.restore()

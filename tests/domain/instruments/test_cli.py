@@ -77,3 +77,58 @@ def test_import_validates_then_records(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 2
     assert "bad.json" in err
     assert "kind" in err
+
+
+def test_score_refuses_a_repeated_answer(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "instruments", "score", "phq9", "--answer", "phq9.1=0",
+                         "--answer", "phq9.1=3", "--json")
+    assert code == 2
+    assert out == ""
+    assert "phq9.1 is given twice (0 and 3)" in err
+
+
+@pytest.mark.parametrize("age", ["500", "9", "-1", "121", "thirty"])
+def test_score_refuses_an_out_of_range_age(capsys: pytest.CaptureFixture[str], age: str
+                                           ) -> None:
+    code, out, err = run(capsys, "instruments", "score", "phq9", "--age", age)
+    assert code == 2
+    assert out == ""
+    assert "--age" in err
+
+
+def test_unknown_instrument_message_has_no_stray_quotes(capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    code, _, err = run(capsys, "instruments", "score", "phq99", "--answer", "phq9.1=1")
+    assert code == 2
+    assert err.startswith("ld-admin: No instrument called phq99. Known: ")
+    assert "'" not in err
+    assert '"' not in err
+
+
+def test_score_refuses_an_answer_the_audit_skip_rule_excludes(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "instruments", "score", "audit", "--answer", "audit.1=0",
+                         "--answer", "audit.3=2", "--answer", "audit.9=0",
+                         "--answer", "audit.10=0")
+    assert code == 2
+    assert out == ""
+    assert "audit.3" in err
+    assert "Never" in err
+
+
+def test_score_partial_and_sex(capsys: pytest.CaptureFixture[str]) -> None:
+    answers = [f"--answer=phq9.{n}=3" for n in range(2, 11)]
+    code, out, _ = run(capsys, "instruments", "score", "phq9", *answers, "--json")
+    result = json.loads(out)
+    assert code == 0
+    assert result["complete"] is False
+    assert result["scores"]["total"]["at_least"] == 24
+    assert {f["id"]: f["partial"] for f in result["flags"]}["moderate-or-worse"] is True
+    trio = ["--answer=auditc.1=1", "--answer=auditc.2=1", "--answer=auditc.3=1"]
+    code, out, _ = run(capsys, "instruments", "score", "auditc", *trio, "--sex", "male")
+    assert code == 0
+    assert "offer the full AUDIT" not in out
+    code, out, _ = run(capsys, "instruments", "score", "auditc", *trio, "--sex", "female")
+    assert code == 0
+    assert "offer the full AUDIT" in out
+    assert "Bradley" in out

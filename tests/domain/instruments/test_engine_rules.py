@@ -23,7 +23,8 @@ def definition(**overrides: Any):  # type: ignore[no-untyped-def]
                   for n in range(1, 7)],
         "scores": [
             {"id": "total", "label": "Total", "items": [f"demo.{n}" for n in range(1, 7)],
-             "minimum_answered": 5, "prorate": True, "range": [0, 18]},
+             "minimum_answered": 5, "prorate": True, "range": [0, 18],
+             "prorate_source": "test fixture rule"},
             {"id": "first", "label": "First half", "items": ["demo.1", "demo.2", "demo.3"],
              "range": [0, 9]},
             {"id": "positives", "label": "Items above 1", "method": "count",

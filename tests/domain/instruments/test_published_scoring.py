@@ -55,11 +55,16 @@ def test_phq9_item_9_raises_the_urgent_flag_whatever_the_total(library: Instrume
     assert "self-harm-thoughts" not in {f.id for f in clean.flags}
 
 
-def test_phq9_missing_item_gives_no_score(library: InstrumentLibrary) -> None:
+def test_phq9_missing_item_gives_a_proven_partial_score(library: InstrumentLibrary) -> None:
     result = evaluate(library.get("phq9"), answers("phq9", [3] * 8))
-    assert result.scores["total"].value is None
-    assert result.missing_required == ("phq9.9",)
-    assert "not scored (8 of 9" in result.summary()
+    total = result.scores["total"]
+    assert total.value is None
+    assert not total.complete
+    assert (total.low, total.high) == (24, 27)
+    assert total.band == "severe depression"        # 24-27 is severe whatever item 9 is
+    assert result.missing_required == ("phq9.9", "phq9.10")
+    assert "at least 24 (8 of 9 items)" in result.summary()
+    assert result.summary().startswith("PARTIAL")
 
 
 @pytest.mark.parametrize(("values", "total", "band", "probable"), [
@@ -79,14 +84,22 @@ def test_gad7_totals_bands_and_threshold(library: InstrumentLibrary, values: lis
     assert ("probable-gad" in {f.id for f in result.flags}) is probable
 
 
-@pytest.mark.parametrize(("values", "total", "positive"), [
-    ([0, 0, 0], 0, False), ([1, 1, 2], 4, False), ([2, 1, 2], 5, True), ([4, 4, 4], 12, True),
+@pytest.mark.parametrize(("values", "sex", "positive"), [
+    ([0, 0, 0], "male", False), ([1, 1, 1], "male", False), ([1, 1, 2], "male", True),
+    ([1, 1, 0], "female", False), ([1, 1, 1], "female", True), ([4, 4, 4], "female", True),
+    ([1, 1, 1], None, True), ([1, 1, 0], None, False), ([1, 1, 1], "other", True),
 ])
-def test_auditc_uk_threshold_offers_full_audit(library: InstrumentLibrary, values: list[int],
-                                               total: int, positive: bool) -> None:
-    result = evaluate(library.get("auditc"), answers("auditc", values))
-    assert result.scores["total"].value == total
+def test_auditc_cut_offs_by_sex_offer_full_audit(library: InstrumentLibrary, values: list[int],
+                                                 sex: str | None, positive: bool) -> None:
+    """Bush 1998: men 4 or more; Bradley 2003: women 3 or more; sex not recorded: 3."""
+    result = evaluate(library.get("auditc"), answers("auditc", values), context={"sex": sex})
+    assert result.scores["total"].value == sum(values)
     assert (result.follow_ups == ("audit",)) is positive
+    assert bool(result.flags) is positive
+    if positive:
+        assert result.flags[0].source
+        assert ("Bush" in result.flags[0].source
+                                           or "Bradley" in result.flags[0].source)
 
 
 @pytest.mark.parametrize(("values", "total", "zone"), [

@@ -1,0 +1,202 @@
+"""First run in the real dialog, by keyboard only (issue 19): create the store, the recovery
+sheet, the first practitioner, enrolment with a real in-process server, lock and hand over."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from ld_desktop.domain.roles import Role
+from ld_desktop.services.first_run_flow import FirstRunFlow, Step
+from ld_desktop.services.sync_service import SyncService
+from ld_desktop.services.workstation import Workstation
+from ld_desktop.ui.first_run import FirstRunDialog
+from sync.server.app import create_app
+from sync.server.database import make_engine
+from sync.server.registry import issue_enrol_code
+from sync.server.settings import ServerSettings
+
+SITES = ["Northgate Custody Suite", "Riverside Court"]
+ADMIN_PASS = "kettle orbit lantern meadow"
+NURSE_PASS = "copper violin harbour tulip"
+
+
+@pytest.fixture(autouse=True)
+def _fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LD_DESKTOP_KDF_PROFILE", "fast")
+
+
+@pytest.fixture
+def server(tmp_path: Path, asgi_bridge_class: type) -> Iterator[tuple[ServerSettings, object]]:
+    settings = ServerSettings.for_data_dir(tmp_path / "server")
+    bridge = asgi_bridge_class(create_app(settings))
+    yield settings, bridge
+    bridge.shutdown()
+
+
+def _focused():  # type: ignore[no-untyped-def]
+    widget = QApplication.focusWidget()
+    assert widget is not None, "nothing has the keyboard focus"
+    return widget
+
+
+def _type(qtbot, text: str) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClicks(_focused(), text)
+
+
+def _key(qtbot, key: Qt.Key) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClick(_focused(), key)
+
+
+def _shown(qtbot, dialog: FirstRunDialog) -> None:  # type: ignore[no-untyped-def]
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.service)
+
+
+def test_the_guided_path_by_keyboard(qtbot, tmp_path: Path, server,  # type: ignore[no-untyped-def]
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    settings, transport = server
+    workstation = Workstation(tmp_path / "ws")
+    flow = FirstRunFlow(workstation, lambda s: SyncService(s, transport=transport))
+    dialog = FirstRunDialog(workstation, flow)
+    qtbot.addWidget(dialog)
+    _shown(qtbot, dialog)
+
+    # 1. the store: every field reached with Tab, Enter in the last one creates it
+    _type(qtbot, "Testshire L&D")
+    _key(qtbot, Qt.Key.Key_Tab)
+    _type(qtbot, SITES[0])
+    _key(qtbot, Qt.Key.Key_Return)           # a new line: one site per line
+    _type(qtbot, SITES[1])
+    _key(qtbot, Qt.Key.Key_Tab)
+    _type(qtbot, "setup.admin")
+    _key(qtbot, Qt.Key.Key_Tab)
+    _type(qtbot, ADMIN_PASS)
+    _key(qtbot, Qt.Key.Key_Tab)
+    _type(qtbot, ADMIN_PASS + " typo")
+    _key(qtbot, Qt.Key.Key_Return)
+    assert "do not match" in dialog.error.text()
+    assert not workstation.is_initialised
+    assert QApplication.focusWidget() is dialog.passphrase      # both emptied, ready again
+    _type(qtbot, ADMIN_PASS)
+    _key(qtbot, Qt.Key.Key_Tab)
+    _type(qtbot, ADMIN_PASS)
+    _key(qtbot, Qt.Key.Key_Return)
+    assert workstation.is_initialised
+    assert flow.step is Step.RECOVERY                            # no passphrase asked again
+
+    # 2. the recovery sheet, saved as a PDF only its owner can read
+    code = dialog.code.text()
+    assert len(code.replace("-", "")) == 25
+    target = tmp_path / "sheet.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *args, **kwargs: (str(target), "PDF (*.pdf)")))
+    _key(qtbot, Qt.Key.Key_Tab)                                  # Print -> Save as PDF
+    _key(qtbot, Qt.Key.Key_Space)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    text = "".join(page.extract_text() for page in PdfReader(target).pages)
+    assert code in text
+    dialog.reject()                                              # Esc cannot lose the code
+    assert dialog.isVisible()
+    assert "shown only once" in dialog.error.text()
+    dialog.stored.setFocus()
+    _key(qtbot, Qt.Key.Key_Space)
+    _key(qtbot, Qt.Key.Key_Tab)
+    _key(qtbot, Qt.Key.Key_Space)
+    assert flow.step is Step.FIRST_USER
+    assert dialog.code.text() == ""
+
+    # 3. the first practitioner
+    assert QApplication.focusWidget() is dialog.user_name
+    _type(qtbot, "nurse1")
+    _key(qtbot, Qt.Key.Key_Tab)
+    _type(qtbot, "Nurse One (fictional)")
+    _key(qtbot, Qt.Key.Key_Tab)                                  # role: Practitioner
+    _key(qtbot, Qt.Key.Key_Tab)
+    _type(qtbot, NURSE_PASS)
+    _key(qtbot, Qt.Key.Key_Tab)
+    _type(qtbot, NURSE_PASS)
+    _key(qtbot, Qt.Key.Key_Return)
+    assert dialog.added.count() == 1
+    assert QApplication.focusWidget() is dialog.user_next
+    _key(qtbot, Qt.Key.Key_Space)
+
+    # 4. enrolment with the server
+    engine = make_engine(settings.database_url)
+    code_for_server = issue_enrol_code(engine, SITES)
+    engine.dispose()
+    _type(qtbot, "http://127.0.0.1:8765")
+    _key(qtbot, Qt.Key.Key_Tab)
+    _type(qtbot, code_for_server)
+    _key(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: flow.step is Step.HANDOVER, timeout=15000)
+    assert "nurse1 (Practitioner)" in dialog.summary.text()
+    assert "Enrolled with" in dialog.summary.text()
+
+    # 5. lock and hand over
+    assert QApplication.focusWidget() is dialog.hand_over
+    _key(qtbot, Qt.Key.Key_Return)
+    assert flow.step is Step.DONE
+    assert not dialog.isVisible()
+    nurse = workstation.unlock("nurse1", NURSE_PASS)
+    assert nurse.user.role is Role.PRACTITIONER
+    nurse.lock()
+
+
+def test_skipping_the_server_and_the_user_is_said_plainly(qtbot, tmp_path: Path  # type: ignore[no-untyped-def]
+                                                           ) -> None:
+    workstation = Workstation(tmp_path / "ws")
+    dialog = FirstRunDialog(workstation)
+    qtbot.addWidget(dialog)
+    _shown(qtbot, dialog)
+    for text in ("Testshire L&D", SITES[0], "setup.admin", ADMIN_PASS):
+        _type(qtbot, text)
+        _key(qtbot, Qt.Key.Key_Tab)
+    _type(qtbot, ADMIN_PASS)
+    _key(qtbot, Qt.Key.Key_Return)
+    assert dialog.flow.step is Step.RECOVERY
+    dialog.stored.setFocus()
+    _key(qtbot, Qt.Key.Key_Space)
+    _key(qtbot, Qt.Key.Key_Tab)
+    _key(qtbot, Qt.Key.Key_Space)
+    dialog.user_next.setFocus()
+    _key(qtbot, Qt.Key.Key_Space)                                # Later: no clinical account
+    dialog.skip_button.setFocus()
+    _key(qtbot, Qt.Key.Key_Space)
+    assert "nobody can see or record clinical work" in dialog.summary.text()
+    assert "Not enrolled" in dialog.summary.text()
+    _key(qtbot, Qt.Key.Key_Return)
+    assert dialog.flow.step is Step.DONE
+
+
+def test_admin_page_return_in_the_passphrase_adds_the_user_and_says_clinical_work_needs_one(
+        qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from ld_desktop.ui.pages.admin_page import AdminPage
+
+    workstation = Workstation(tmp_path / "ws")
+    workstation.initialise("Testshire L&D", SITES, "setup.admin", ADMIN_PASS)
+    admin = workstation.unlock("setup.admin", ADMIN_PASS)
+    page = AdminPage(admin)
+    qtbot.addWidget(page)
+    page.show()
+    page.activateWindow()
+    assert "clinical work needs one" in page.clinical_hint.text()
+    page.new_username.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.new_username)
+    _type(qtbot, "nurse2")
+    _key(qtbot, Qt.Key.Key_Tab)                                  # role
+    for _ in range(page.new_role.findData(Role.PRACTITIONER.value)):
+        _key(qtbot, Qt.Key.Key_Down)
+    _key(qtbot, Qt.Key.Key_Tab)
+    _type(qtbot, NURSE_PASS)
+    _key(qtbot, Qt.Key.Key_Return)
+    assert "Added nurse2" in page.message.text()
+    assert page.clinical_hint.text() == ""
+    admin.lock()
