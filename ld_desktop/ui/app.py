@@ -119,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     apply_theme(app, high_contrast=args.high_contrast or prefs.high_contrast,
                 font_scale=args.font_scale if args.font_scale != 1.0 else prefs.font_scale)
     try:
-        return _run(app, args, folder, demo_hint, banner)
+        return _run(app, args, folder, demo_hint, banner, training_folder)
     finally:
         if demo is not None:   # the demo has ended: its store goes with it
             from ld_desktop.services.demo_setup import remove_demo_store
@@ -128,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(app: QApplication, args: argparse.Namespace, folder: Path, demo_hint: str | None,
-         banner: str | None) -> int:
+         banner: str | None, training_folder: Path | None) -> int:
     from ld_desktop.ui.main_window import MainWindow
 
     workstation = Workstation(folder)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QDialog,
     QLineEdit,
+    QMainWindow,
     QPlainTextEdit,
     QTextEdit,
     QWidget,
@@ -100,7 +101,9 @@ def close_windows_for_lock(keep: QWidget, drafts: Drafts | None) -> None:
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         return
-    windows = [w for w in app.topLevelWidgets() if w is not keep and w.isVisible()]
+    # Another main window (only ever in tests) is not ours to close; everything else is.
+    windows = [w for w in app.topLevelWidgets()
+               if w is not keep and w.isVisible() and not isinstance(w, QMainWindow)]
     for window in sorted(windows, key=_depth, reverse=True):
         if not window.isVisible():   # closed with its parent already
             continue
