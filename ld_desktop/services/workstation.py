@@ -122,7 +122,14 @@ class Workstation:
     def _slots(self) -> KeySlotFile:
         if not self.database_path.exists():
             raise NotInitialised(self.data_dir)
-        return KeySlotFile.load(self.keyslot_path)
+        slots = KeySlotFile.load(self.keyslot_path)
+        if slots.legacy_slots and not slots.slots and not self.guard.path.exists():
+            # Every slot is still in the version-1 format: the store was made, and never
+            # unlocked, by a release before the guard file (which that release did not always
+            # write). Start its guard now; from the first unlock on, a missing guard fails
+            # closed.
+            self.guard.create()
+        return slots
 
     def lockout_remaining(self, username: str) -> int:
         return self.guard.remaining(username)

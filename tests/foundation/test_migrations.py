@@ -15,7 +15,6 @@ from ld_desktop.services.workstation import Workstation
 from ld_desktop.store.migrations.runner import head_revision
 from ld_desktop.store.models import Base
 from ld_desktop.store.store import Store
-from ld_desktop.store.unlock_guard import GUARD_FILE, UnlockGuard
 
 FIXTURES = Path(__file__).with_name("fixtures")
 PASSPHRASE = "fixture passphrase for tests"
@@ -34,9 +33,6 @@ def test_there_is_a_fixture_for_the_newest_schema() -> None:
 def test_fixture_upgrades_with_data_intact(fixture: Path, tmp_path: Path) -> None:
     store_dir = tmp_path / fixture.name
     shutil.copytree(fixture, store_dir)
-    # Stores made before the guard failed closed had no guard file: upgrading writes an
-    # empty one (docs/ARCHITECTURE.md, 'Unlock guard'); a missing one now means a wait.
-    UnlockGuard(store_dir / GUARD_FILE).create()
     ws = Workstation(store_dir)
     session = ws.unlock("prac1", "practitioner fixture phrase")
     rows = session.cases.page(CaseFilter(), 0, 100)

@@ -28,7 +28,6 @@ from ld_desktop.store.migrations import runner
 from ld_desktop.store.models import Base
 from ld_desktop.store.search_index import search_rowid
 from ld_desktop.store.store import Store
-from ld_desktop.store.unlock_guard import GUARD_FILE, UnlockGuard
 
 FIXTURES = Path(__file__).with_name("fixtures")
 ENV_PY = Path(runner.__file__).with_name("env.py")
@@ -91,9 +90,6 @@ def test_fixture_upgrades_to_head_with_data_intact(fixture: Path, tmp_path: Path
     admin_user, prac_user = tuple(manifest["admin"]), tuple(manifest["practitioner"])
     folder = tmp_path / fixture.name
     shutil.copytree(fixture, folder)
-    # Stores made before the guard failed closed had no guard file: upgrading writes an
-    # empty one (docs/ARCHITECTURE.md, 'Unlock guard'); a missing one now means a wait.
-    UnlockGuard(folder / GUARD_FILE).create()
 
     ws = Workstation(folder)
     prac = ws.unlock(*prac_user)            # opening runs the migrations
