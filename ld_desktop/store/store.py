@@ -7,6 +7,7 @@ all (cosmicpython's unit of work).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +28,14 @@ from ld_desktop.store.engine import (
     open_raw_connection,
     page_problems,
 )
-from ld_desktop.store.errors import ReadOnlyStore, StoreCorrupt, StoreError, classify
+from ld_desktop.store.errors import (
+    KeysRotatedElsewhere,
+    NotADatabase,
+    ReadOnlyStore,
+    StoreCorrupt,
+    StoreError,
+    classify,
+)
 from ld_desktop.store.files import DATABASE_FILE, KEYSLOT_FILE
 from ld_desktop.store.key_material import execute_key_pragma
 from ld_desktop.store.migrations.runner import upgrade_to_head
@@ -90,6 +98,7 @@ class Store:
         self.clock = HybridLogicalClock(device.device_id)
         if device.last_hlc:  # never run backwards after a restart or a clock change
             self.clock.observe(Timestamp.decode(device.last_hlc))
+        self._key_generation = _key_file_generation(data_dir)
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -142,7 +151,7 @@ class Store:
                 uow = UnitOfWork(session, self, user)
                 yield uow
         except SQLAlchemyError as exc:
-            raise _classify_at(self._data_dir, exc) from None
+            raise _readonly_as_damage(self._data_dir, self._classified(exc)) from None
         finally:
             session.close()
         if uow.last_event is not None:   # committed: the anchor outside the database follows
@@ -156,9 +165,29 @@ class Store:
         try:
             yield session
         except SQLAlchemyError as exc:
-            raise classify(exc) from None
+            raise self._classified(exc) from None
         finally:
             session.close()
+
+    def _classified(self, exc: SQLAlchemyError) -> StoreError:
+        """A database that stopped opening with our key while the key file's generation
+        moved on was re-keyed by another program (a key rotation in another window): say
+        so, rather than calling it damaged, which sends people to restore a backup."""
+        error = classify(exc)
+        if not isinstance(error, (NotADatabase, ReadOnlyStore)) or self._key_generation in (
+                None, _key_file_generation(self._data_dir)):
+            return error
+        try:
+            conn = open_raw_connection(self._data_dir / DATABASE_FILE, self._data_key)
+        except Exception:  # any failure: our key no longer opens it
+            return KeysRotatedElsewhere()
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except Exception:  # as above
+            return KeysRotatedElsewhere()
+        finally:
+            conn.close()
+        return error
 
     @property
     def audit_mac_key(self) -> bytes:
@@ -240,9 +269,12 @@ class Store:
 
 
 def _classify_at(data_dir: Path, exc: BaseException) -> StoreError:
-    """Classify, telling a damaged page from a read-only file: SQLCipher reports a page whose
-    HMAC fails during a write as 'readonly', though the file and folder are writable."""
-    error = classify(exc)
+    return _readonly_as_damage(data_dir, classify(exc))
+
+
+def _readonly_as_damage(data_dir: Path, error: StoreError) -> StoreError:
+    """Tell a damaged page from a read-only file: SQLCipher reports a page whose HMAC fails
+    during a write as 'readonly', though the file and folder are writable."""
     if isinstance(error, ReadOnlyStore):
         import os
 
@@ -250,3 +282,12 @@ def _classify_at(data_dir: Path, exc: BaseException) -> StoreError:
         if os.access(database, os.W_OK) and os.access(data_dir, os.W_OK):
             return StoreCorrupt("a damaged page")
     return error
+
+
+def _key_file_generation(data_dir: Path) -> int | None:
+    """The data key generation the key file says is current (None if unreadable)."""
+    try:
+        generation = json.loads((data_dir / KEYSLOT_FILE).read_bytes()).get("generation")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return generation if isinstance(generation, int) else None
