@@ -1,4 +1,4 @@
-"""`ld-sync-server`: serve, enrol-code, devices, revoke.
+"""`ld-sync-server`: serve, enrol-code, devices, revoke, audit-check.
 
 Bad arguments (an expiry out of range, a blank site, an unreachable or unusable database)
 are refused with exit 2 and one line on stderr, never a traceback. Names that came from
@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from sync.protocol import normalise_site_name
-from sync.server import registry
+from sync.server import audit_store, registry
 from sync.server.database import make_engine, migrate
 from sync.server.settings import (
     DATABASE_URL_ENV,
@@ -135,6 +135,30 @@ def _revoke(args: argparse.Namespace) -> int:
     return 1
 
 
+def _audit_check(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    try:
+        chains = audit_store.check_chains(engine)
+    finally:
+        engine.dispose()
+    broken = [chain for chain in chains if not chain.intact]
+    if args.json:
+        print(json.dumps([{"device_id": c.device_id, "name": c.name, "revoked": c.revoked,
+                           "events": c.events, "head_seq": c.head_seq,
+                           "intact": c.intact, "problems": c.problems} for c in chains],
+                         indent=2))
+    else:
+        for chain in chains:
+            state = "intact" if chain.intact else "BROKEN"
+            print(f"{chain.device_id}  {printable(chain.name)[:30]:30}  {chain.events:>8} "
+                  f"events (to {chain.head_seq})  {state}"
+                  + ("  (revoked)" if chain.revoked else ""))
+            for problem in chain.problems:
+                print(f"    PROBLEM: {problem}")
+        print(f"{len(chains)} device(s); {len(broken)} with a broken audit copy.")
+    return 1 if broken else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ld-sync-server", description="L&D Desktop central sync server")
     store = _Parser(add_help=False)
@@ -169,6 +193,12 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = commands.add_parser("revoke", parents=[store], help="revoke a device")
     revoke.add_argument("device_id")
     revoke.set_defaults(func=_revoke)
+
+    check = commands.add_parser("audit-check", parents=[store],
+                                help="check every device's audit copy is continuous "
+                                     "(exit 1 on a break)")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(func=_audit_check)
     return parser
 
 

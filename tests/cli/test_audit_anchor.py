@@ -74,14 +74,14 @@ def test_a_removed_or_forged_anchor_is_caught(store_dir: Path, damage: str,
 def test_a_new_store_in_a_wiped_folder_starts_a_new_anchor(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    from ld_desktop.services.sync_service import wipe_store
+    from ld_desktop.services.wipe import ON_PURPOSE, wipe_workstation
     from ld_desktop.services.workstation import Workstation
 
     folder = tmp_path / "store"
     Workstation(folder).initialise("Verify L&D", ["Northgate Custody Suite"], *shared.ADMIN)
     for _ in range(3):
         Workstation(folder).unlock(*shared.ADMIN).lock()
-    wipe_store(folder)
+    wipe_workstation(folder, ON_PURPOSE)
     assert not (folder / ANCHOR_FILE).exists()
     Workstation(folder).initialise("Verify L&D", ["Northgate Custody Suite"], *shared.ADMIN)
     assert verify(folder, monkeypatch, capsys)[0] == 0
