@@ -58,6 +58,8 @@ class UserSession:
         self.cached_settings: WorkstationSettings | None = None
         self.service_name = store.service_name
         self.device_id = store.device_id
+        # Failed attempts at this username since its last unlock (shown once, audited).
+        self.failed_attempts = 0
 
     @classmethod
     def start(
@@ -76,11 +78,11 @@ class UserSession:
                     "username": staff.username, "role": staff.role, "was": rebound})
             for event in pending:  # failures before the store could be opened
                 uow.audit(
-                    event["event"],
+                    str(event.get("event", "unlock-failed")),
                     detail={
-                        "username": event["username"],
-                        "at": event["at"],
-                        "failures": event["failures"],
+                        "username": str(event.get("username", "")),
+                        "at": str(event.get("at", "")),
+                        "failures": event.get("failures", 0),
                     },
                 )
             uow.audit("unlock", detail={"username": staff.username})
