@@ -96,3 +96,25 @@ def test_a_sign_off_carries_the_signers_own_signature(clinic: Clinic) -> None:
         row.answers = {"gad7.1": 0}
     [view] = [s for s in screenings.for_case(clinic.adult_case.id) if s.id == done.id]
     assert view.signature_verified is False
+
+
+def test_an_urgent_do_not_leave_alone_flag_raises_the_case_urgency(clinic: Clinic) -> None:
+    """Suicidal thoughts with a plan: the engine's urgent flag ('do not leave the person
+    alone') makes the case Urgent; a later routine screening does not lower it."""
+    from ld_desktop.domain.instruments.scoring import evaluate
+
+    session = clinic.session
+    case_id = clinic.adult_case.id
+    assert session.cases.open(case_id).urgency == "routine"
+    session.consent.record(case_id, ConsentDraft("assessment", "given", capacity="has-capacity"))
+    core = session.screenings.library().get("ld-core")
+    answers = {"ld-core.4": True, "ld-core.5": True}
+    result = evaluate(core, answers).to_json()
+    assert any("do not leave the person alone" in f["text"] for f in result["flags"])
+    draft = session.screenings.start(case_id, "ld-core", core.version)
+    session.screenings.complete(draft.id, answers, result)
+    assert session.cases.open(case_id).urgency == "urgent"
+    calm = session.screenings.start(case_id, "gad7", "1.0")
+    session.screenings.complete(calm.id, {"gad7.1": 0}, {"title": "GAD-7", "summary": "0",
+                                                         "escalation": "routine"})
+    assert session.cases.open(case_id).urgency == "urgent"
