@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable
 
 from ld_desktop.services.reports.dashboard import build_dashboard
+from ld_desktop.services.reports.data_quality import DataQualityReport, data_quality
 from ld_desktop.services.reports.figures import Dashboard, DrillRow
 from ld_desktop.services.reports.period import Period
 from ld_desktop.services.reports.scope import report_filter
@@ -35,3 +36,7 @@ class ReportService:
                 "sites": sorted(str(s) for s in f.site_ids), "count": len(rows)})
         return [DrillRow(i, f"{fam.upper()}, {g}", site, t, stage)
                 for i, g, fam, site, t, stage in rows]
+
+    def data_quality(self, period: Period, site_ids: Iterable[uuid.UUID] | None = None, *,
+                     open_days: int | None = None) -> DataQualityReport:
+        return data_quality(self._s, period, site_ids, open_days=open_days)
