@@ -114,12 +114,20 @@ def seed_october(session: UserSession) -> Seeded:
                             diversion_outcome="Engaged with CMHT", recorded_by="north1"))
         child("Q1", Screening(case_id=c1.id, site_id=north, recorded_by="north1",
                               instrument_id="phq9", instrument_version="1.0",
-                              result={"total": 12}, state="signed-off", started_at=t1,
+                              result={"scores": {"total": {"value": 12, "complete": True}}},
+                              state="signed-off", started_at=t1,
                               completed_at=t1, signed_off_at=t1, signed_off_by="senior1"))
         child("Q2", Screening(case_id=c2.id, site_id=north, recorded_by="north1",
                               instrument_id="gad7", instrument_version="1.0",
-                              result={"total": 9}, state="completed", started_at=t2,
+                              result={"scores": {"total": {"value": 9, "complete": True}}},
+                              state="completed", started_at=t2,
                               completed_at=t2))                        # never signed off
+        t4s = t4 + timedelta(hours=1)
+        child("Q3", Screening(case_id=out.cases["C4"], site_id=north, recorded_by="senior1",
+                              instrument_id="gad7", instrument_version="1.0",
+                              result={"scores": {"total": {"value": 4, "complete": True}}},
+                              state="signed-off", started_at=t4s, completed_at=t4s,
+                              signed_off_at=t4s, signed_off_by="senior1"))   # not seen: MHS606
         child("W1", RotaEntry(site_id=north, username="north1", on_date=date(2026, 10, 5),
                               starts="07:00", ends="15:00"))
     return out

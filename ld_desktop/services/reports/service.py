@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 
 from ld_desktop.services.reports.dashboard import build_dashboard
 from ld_desktop.services.reports.data_quality import DataQualityReport, data_quality
 from ld_desktop.services.reports.figures import Dashboard, DrillRow
+from ld_desktop.services.reports.monthly_return import MonthlyReturn, write_monthly_return
 from ld_desktop.services.reports.period import Period
 from ld_desktop.services.reports.scope import report_filter
 from ld_desktop.services.session import UserSession
@@ -40,3 +42,10 @@ class ReportService:
     def data_quality(self, period: Period, site_ids: Iterable[uuid.UUID] | None = None, *,
                      open_days: int | None = None) -> DataQualityReport:
         return data_quality(self._s, period, site_ids, open_days=open_days)
+
+    def monthly_return(self, period: Period, out_dir: Path, *,
+                       site_ids: Iterable[uuid.UUID] | None = None,
+                       confirm_problems: bool = False,
+                       quality: DataQualityReport | None = None) -> MonthlyReturn:
+        return write_monthly_return(self._s, period, out_dir, site_ids=site_ids,
+                                    confirm_problems=confirm_problems, quality=quality)
