@@ -12,7 +12,8 @@ from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.main_window import MainWindow
 
 NAV_PAGES = {"caseload": "Caseload", "cases": "Cases", "people": "People", "sync": "Sync",
-             "handover": "Handover", "conflicts": "Conflicts", "rota": "Rota"}
+             "handover": "Handover", "conflicts": "Conflicts", "rota": "Rota",
+             "reports": "Reports"}
 
 
 def stage(window: MainWindow, session: UserSession, page: str) -> None:
@@ -20,6 +21,8 @@ def stage(window: MainWindow, session: UserSession, page: str) -> None:
         demo_scenarios.busy_case_scene(session)   # a high risk, an escalation, a referral
     if page in ("handover", "conflicts"):
         demo_scenarios.conflict_scene(session)
+    if page == "reports":
+        demo_scenarios.busy_case_scene(session)   # an escalation and an onward referral
     if page in NAV_PAGES:
         window.show_page(NAV_PAGES[page])
         return

@@ -66,11 +66,15 @@ def watermark() -> str | None:
     return _watermark
 
 
-def write_pdf(body_html: str, path: Path, title: str) -> Path:
+OFFICIAL_SENSITIVE = "OFFICIAL-SENSITIVE"
+
+
+def write_pdf(body_html: str, path: Path, title: str, *, marking: str | None = None) -> Path:
     """Write ``body_html`` as an A4 PDF at ``path`` (atomically); returns the path.
 
     Pages are painted one by one so each carries "Page N of M" in its footer, and the
-    process's watermark (if any) across it.
+    process's watermark (if any) across it; ``marking`` (a Government Security
+    Classification such as ``OFFICIAL_SENSITIVE``) is printed at the top and bottom.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.part")
@@ -90,7 +94,8 @@ def write_pdf(body_html: str, path: Path, title: str) -> Path:
     document.setHtml(f"<html><body>{body_html}</body></html>")
     area = writer.pageLayout().paintRectPixels(writer.resolution())
     footer = writer.resolution() // 4                     # a quarter of an inch
-    body = QRectF(0, 0, area.width(), area.height() - footer)
+    header = footer if marking else 0
+    body = QRectF(0, 0, area.width(), area.height() - footer - header)
     document.setPageSize(body.size())
     pages = document.pageCount()
     painter = QPainter(writer)
@@ -98,8 +103,13 @@ def write_pdf(body_html: str, path: Path, title: str) -> Path:
         for index in range(pages):
             if index:
                 writer.newPage()
+            painter.save()
+            painter.translate(0, header)
             _paint_page(painter, document, body, index)
             _paint_footer(painter, body, footer, f"Page {index + 1} of {pages}")
+            painter.restore()
+            if marking:
+                paint_marking(painter, QRectF(0, 0, area.width(), area.height()), marking)
             if _watermark:
                 _paint_watermark(painter, QRectF(0, 0, area.width(), area.height()), _watermark)
     finally:
@@ -128,6 +138,33 @@ def _paint_footer(painter: QPainter, body: QRectF, height: int, text: str) -> No
     painter.drawText(QRectF(0, body.height(), body.width(), height),
                      int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom), text)
     painter.restore()
+
+
+def paint_marking(painter: QPainter, page: QRectF, text: str) -> None:
+    """The protective marking, centred at the top and the bottom of ``page`` (the page's
+    paint area: callers keep their content clear of its first and last lines)."""
+    painter.save()
+    font = QFont("DejaVu Sans")
+    font.setPointSizeF(8)
+    font.setBold(True)
+    painter.setFont(font)
+    painter.setPen(QColor("#212b32"))
+    painter.drawText(page, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop), text)
+    painter.drawText(page, int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom),
+                     text)
+    painter.restore()
+
+
+def paint_page_number(painter: QPainter, body: QRectF, height: int, index: int,
+                      pages: int) -> None:
+    """"Page N of M" in the footer below ``body`` (as every PDF of the app has)."""
+    _paint_footer(painter, body, height, f"Page {index + 1} of {pages}")
+
+
+def paint_watermark(painter: QPainter, page: QRectF) -> None:
+    """The process's watermark across the page, if it has one (training mode)."""
+    if _watermark:
+        _paint_watermark(painter, page, _watermark)
 
 
 def _paint_watermark(painter: QPainter, page: QRectF, text: str) -> None:
