@@ -49,8 +49,8 @@ class FigureTable(QTableWidget):
             for c, cell in enumerate(row):
                 item = QTableWidgetItem(_text(cell))
                 if c:
-                    item.setTextAlignment(int(Qt.AlignmentFlag.AlignRight
-                                              | Qt.AlignmentFlag.AlignVCenter))
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                          | Qt.AlignmentFlag.AlignVCenter)
                 item.setData(Qt.ItemDataRole.AccessibleTextRole,
                              f"{columns[c]}: {_text(cell)}" if c else _text(cell))
                 self.setItem(r, c, item)
