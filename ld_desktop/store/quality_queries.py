@@ -14,6 +14,7 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from ld_desktop.store.models import Case, Outcome, Person, Screening
 from ld_desktop.store.report_queries import Filter, case_filter
+from ld_desktop.store.report_sql import unindexed
 
 #: ethnic category codes that say nothing: Z "Not stated", 99 "Not known"
 UNKNOWN_ETHNICITY = ("Z", "99", "")
@@ -21,7 +22,9 @@ Row = tuple[uuid.UUID, uuid.UUID, str, str]   # record id, case id, given, famil
 
 
 def active_in(f: Filter) -> list[ColumnElement[bool]]:
-    return [*case_filter(f), Case.referral_time < f.end,
+    """Referred before the end, not closed before the start. Found through the closure
+    index (open cases, and those closed since the start), which holds few of them."""
+    return [*case_filter(f), unindexed(Case.referral_time) < f.end,
             or_(Case.closed_at.is_(None), Case.closed_at >= f.start)]
 
 

@@ -29,7 +29,7 @@ from ld_desktop.store.models import (
     Person,
     Site,
 )
-from ld_desktop.store.report_sql import is_youth, minutes_between
+from ld_desktop.store.report_sql import is_youth, minutes_between, unindexed
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,10 @@ class Filter:
 
 
 def case_filter(f: Filter) -> list[ColumnElement[bool]]:
-    found: list[ColumnElement[bool]] = [Case.site_id.in_(f.site_ids),
+    found: list[ColumnElement[bool]] = [unindexed(Case.site_id).in_(f.site_ids),
                                         Case.entered_in_error.is_(False)]
     if f.holder is not None:
-        found.append(Case.holder == f.holder)
+        found.append(unindexed(Case.holder) == f.holder)
     return found
 
 

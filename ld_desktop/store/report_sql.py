@@ -58,3 +58,27 @@ def _age_postgresql(element: age_in_years, compiler: Any, **kw: Any) -> str:
 def is_youth(born: Any, at: Any) -> ColumnElement[bool]:
     """Aged 10 to 17 at ``at`` (the youth L&D pathway)."""
     return age_in_years(born, at).between(10, 17)
+
+
+class unindexed(FunctionElement[Any]):
+    """``unindexed(column)``: the column, but not a reason for SQLite to pick its index
+    (``+column``, SQLite's documented way). Reports filter on sites that hold most rows;
+    without statistics SQLite would walk the site index through every case instead of the
+    period's index. Other databases plan from statistics and get the plain column."""
+
+    inherit_cache = True
+    name = "unindexed"
+
+    def __init__(self, column: Any) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed)
+def _unindexed_default(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(next(iter(element.clauses)), **kw))
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return f"+{compiler.process(next(iter(element.clauses)), **kw)}"

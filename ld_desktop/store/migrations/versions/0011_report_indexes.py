@@ -1,0 +1,36 @@
+"""index the times the reports count by
+
+Revision ID: 0011
+Revises: 0004
+Create Date: 2026-11-30
+
+The dashboard, data quality and the monthly return count records by their own time
+(escalation requested, referral made, information shared, consent decided, screening
+signed off) and find cases active in a period through their closure time. Without these
+indexes each figure walked its whole table (1.5 s to 5 s each at 100,000 cases).
+"""
+from alembic import op
+
+revision = "0011"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+INDEXES = [
+    ("ix_case_closed_at", "case", "closed_at"),
+    ("ix_escalation_requested_at", "escalation", "requested_at"),
+    ("ix_onward_referral_made_on", "onward_referral", "made_on"),
+    ("ix_information_share_shared_at", "information_share", "shared_at"),
+    ("ix_consent_decided_at", "consent", "decided_at"),
+    ("ix_screening_signed_off_at", "screening", "signed_off_at"),
+]
+
+
+def upgrade() -> None:
+    for name, table, column in INDEXES:
+        op.create_index(name, table, [column])
+
+
+def downgrade() -> None:
+    for name, table, _column in INDEXES:
+        op.drop_index(name, table_name=table)
