@@ -15,7 +15,10 @@ batches. Then measures, at N:
   NHS number (typed with spaces) and by custody record number, p50/p95;
 * the cost of encryption: the same save workload through the same services and the same
   migrated schema on a plain SQLite file and on SQLCipher (both fresh stores);
-* the database size.
+* the database size;
+* key rotation at N (issue 13): an administrator's "Rotate keys" (re-seal every slot,
+  ``PRAGMA rekey`` of the whole database, commit) and removing a user (deactivate + the same
+  rotation without their slot), with the number of progress reports the UI would get.
 
 Goals (issue 2): save p95 <= 15 ms, search p95 <= 50 ms at 100k, unlock <= 600 ms.
 """
@@ -52,6 +55,7 @@ from ld_desktop.store.search_index import index_person
 
 ADMIN = ("bench.admin", "benchmark admin passphrase")
 PRACT = ("bench.prac", "benchmark practitioner phrase")
+LEAVER = ("bench.leaver", "benchmark leaver passphrase")
 BATCH = 1000
 SUFFIXES = ["", "son", "ley", "ton", "by", "wood", "field", "ham", "well", "ford", "hurst",
             "stone", "more", "dale", "worth", "croft", "land", "bridge", "shaw", "man"]
@@ -178,6 +182,23 @@ def encryption_cost(folder: Path, saves: int) -> tuple[list[float], list[float],
     return plain_times, enc_times, header
 
 
+def key_rotation(ws: Workstation) -> tuple[float, float, int]:
+    """Seconds for "Rotate keys" and for removing a user, on the seeded store; the number
+    of progress reports during the rotation. Everyone else still unlocks afterwards."""
+    admin = ws.unlock(*ADMIN)
+    admin.accounts.add_user(LEAVER[0], Role.PRACTITIONER, LEAVER[1])
+    reports: list[str] = []
+    start = time.perf_counter()
+    admin.accounts.rotate_keys(progress=lambda done, total, what: reports.append(what))
+    rotate_s = time.perf_counter() - start
+    start = time.perf_counter()
+    admin.accounts.remove_user(LEAVER[0])
+    remove_s = time.perf_counter() - start
+    admin.lock()
+    ws.unlock(*PRACT).lock()
+    return rotate_s, remove_s, len(reports)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=100_000)
@@ -222,6 +243,7 @@ def main() -> int:
     session.lock()
     db_files = list((folder / "store").glob("ld-desktop.db*"))
     size_mb = sum(p.stat().st_size for p in db_files) / 1e6
+    rotate_s, remove_s, reports = key_rotation(ws)
 
     plain_t, enc_t, plain_header = encryption_cost(folder, args.saves)
     assert plain_header.startswith(b"SQLite format 3"), "the plain run was not plain SQLite"
@@ -249,6 +271,9 @@ def main() -> int:
          f"{sum(enc_t) / sum(plain_t):.2f}x", f"{sum(plain_t) * 1000:.0f} vs "
          f"{sum(enc_t) * 1000:.0f} ms"),
         ("database size (db + wal)", f"{size_mb:.0f} MB", ""),
+        ("rotate keys: re-seal 4 slots + PRAGMA rekey + commit", f"{rotate_s:.1f} s",
+         f"{reports} progress reports"),
+        ("remove user: deactivate + rotate keys without their slot", f"{remove_s:.1f} s", ""),
     ]
     width = max(len(r[0]) for r in rows)
     print(f"\nStore benchmark, {args.cases:,} cases, {os.cpu_count()} cores, "

@@ -51,10 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="display name")
     p.set_defaults(handler=commands.add_user)
 
-    p = sub.add_parser("remove-user", help="remove a user: they can no longer unlock")
+    p = sub.add_parser("remove-user",
+                       help="remove a user and re-key the database without their key slot")
     _store_args(p)
     p.add_argument("--username", required=True)
     p.set_defaults(handler=commands.remove_user)
+
+    p = sub.add_parser("rotate-keys", help="re-key the database and every key slot (after a "
+                       "suspected compromise)")
+    _store_args(p)
+    p.set_defaults(handler=commands.rotate_keys)
 
     p = sub.add_parser("passwd", help="change your own passphrase")
     _store_args(p)

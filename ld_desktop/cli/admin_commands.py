@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,6 +13,7 @@ from ld_desktop.cli.exit_codes import ExitCode
 from ld_desktop.cli.secrets_input import SecretReader
 from ld_desktop.domain.roles import Role
 from ld_desktop.paths import data_dir
+from ld_desktop.services.accounts import RotationResult
 from ld_desktop.services.errors import IntegrityFailure
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.workstation import Workstation
@@ -53,11 +55,47 @@ def add_user(args: argparse.Namespace) -> int:
     return ExitCode.OK
 
 
+class ProgressPrinter:
+    """Key-rotation progress on standard error: each stage once, then every 10%."""
+
+    def __init__(self) -> None:
+        self._last: tuple[str, int] | None = None
+
+    def __call__(self, done: int, total: int, what: str) -> None:
+        percent = (100 * done // total) // 10 * 10 if total else 100
+        if self._last != (what, percent):
+            self._last = (what, percent)
+            print(f"{what}: {percent}%", file=sys.stderr, flush=True)
+
+
+def _report_rotation(result: RotationResult) -> None:
+    if result.dropped_unmigrated:
+        print("These users had not unlocked since the upgrade, so their old-format key slots "
+              "could not be re-sealed and were removed; add them again (they type their "
+              f"passphrase): {', '.join(result.dropped_unmigrated)}")
+    if result.recovery_code:
+        print("New recovery code (shown once: print it and give it to the service lead; "
+              "the old one no longer works):")
+        print(result.recovery_code)
+
+
 def remove_user(args: argparse.Namespace) -> int:
     reader = SecretReader(args.passphrase_stdin)
     with acting_session(args, reader) as session:
-        session.accounts.remove_user(args.username)
-    print(f"Removed {args.username}: they can no longer unlock this workstation.")
+        result = session.accounts.remove_user(args.username, progress=ProgressPrinter())
+    print(f"Removed {args.username}: they can no longer unlock this workstation, and the "
+          f"database has been re-encrypted with a new key (generation {result.generation}).")
+    _report_rotation(result)
+    return ExitCode.OK
+
+
+def rotate_keys(args: argparse.Namespace) -> int:
+    reader = SecretReader(args.passphrase_stdin)
+    with acting_session(args, reader) as session:
+        result = session.accounts.rotate_keys(progress=ProgressPrinter())
+    print(f"Keys rotated: the database and every key slot now use a new key (generation "
+          f"{result.generation}). Copies of old key files open nothing.")
+    _report_rotation(result)
     return ExitCode.OK
 
 
@@ -88,9 +126,12 @@ def recover(args: argparse.Namespace) -> int:
 def users(args: argparse.Namespace) -> int:
     with acting_session(args, SecretReader(args.passphrase_stdin)) as session:
         staff = session.accounts.list_users()
+        old_format = {name.casefold() for name in session.accounts.unmigrated_users()}
     for member in staff:
         state = "active" if member.active else "removed"
         slot = "" if member.has_key_slot or not member.active else " (no key on this workstation)"
+        if member.active and member.username.casefold() in old_format:
+            slot = " (old key format until they next unlock; a key rotation would remove it)"
         print(f"{member.username:<20} {member.role.label:<20} {state}{slot}")
     return ExitCode.OK
 

@@ -149,6 +149,8 @@ class Gender(StrEnum):
 
 
 # NHS Data Dictionary ethnic category codes (2001 census based), Z = not stated.
+# The published list, with its source, is resources/codes/ethnic-category.json (services read
+# it there); this copy for pure domain code is checked against it by a test.
 ETHNIC_CATEGORIES: dict[str, str] = {
     "A": "White - British",
     "B": "White - Irish",

@@ -38,6 +38,7 @@ class Permission(StrEnum):
     ENROL_DEVICE = "enrol-device"
     RUN_DEMO_SEED = "run-demo-seed"
     PRODUCE_RETURNS = "produce-returns"      # the monthly return to the commissioner
+    MERGE_RECORDS = "merge-records"          # merge two people (and undo a merge)
 
 
 _CLINICAL = {
@@ -58,6 +59,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.MANAGE_ROTA,
             Permission.VIEW_AUDIT,
             Permission.PRODUCE_RETURNS,
+            Permission.MERGE_RECORDS,
         }
     ),
     # Administrators run the workstation; they do not read clinical records (need-to-know).
@@ -97,6 +99,7 @@ _ACTIONS = {
     Permission.ENROL_DEVICE: "enrol this workstation",
     Permission.RUN_DEMO_SEED: "create demonstration data",
     Permission.PRODUCE_RETURNS: "produce the monthly return",
+    Permission.MERGE_RECORDS: "merge people's records",
 }
 
 

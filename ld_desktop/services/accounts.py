@@ -1,6 +1,10 @@
 """Users and their key slots. Only administrators manage users; anyone changes their own
 passphrase. A user's slot is created here, in person: an unlocked session plus their own
-passphrase (key slots never leave the workstation)."""
+passphrase (key slots never leave the workstation).
+
+Removing a user, and "Rotate keys" after a suspected compromise, re-key the database and
+re-seal every remaining slot (``store.key_rotation``): a copy of a removed slot then opens
+nothing. Both take seconds on a large store and report progress through a callback."""
 
 from __future__ import annotations
 
@@ -12,9 +16,12 @@ from ld_desktop.domain.staff_identity import staff_id_for
 from ld_desktop.services.change_bus import ChangeBus
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, StaffView
-from ld_desktop.store.errors import UnknownUser, WrongPassphrase
+from ld_desktop.store.errors import UnknownUser
+from ld_desktop.store.key_rotation import Progress, RotationResult, rotate
 from ld_desktop.store.models import StaffMember
 from ld_desktop.store.staff_queries import all_staff, find_staff
+
+__all__ = ["AccountService", "Progress", "RotationResult", "UserExists"]
 
 
 class UserExists(ValueError):
@@ -50,9 +57,11 @@ class AccountService:
         validate_username(username)
         check_passphrase(passphrase, username=username)
         sites = [str(s) for s in (site_ids if site_ids is not None else self._s.site_ids)]
+        with self._s.slots.editing():
+            pass  # refuse now, before any record is written, if the keys cannot change
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             existing = find_staff(uow.session, username)
-            if existing is not None and existing.active:
+            if existing is not None and existing.active and self._s.slots.has_user(username):
                 raise UserExists(username)
             if existing is None:
                 member = StaffMember(
@@ -63,7 +72,7 @@ class AccountService:
                     site_ids=sites,
                 )
                 uow.changes.create(member)
-            else:  # a returning member of staff: reactivate the same record
+            else:  # returning, or known (e.g. synced) but without a key on this workstation
                 member = existing
                 uow.changes.update(
                     member,
@@ -72,13 +81,16 @@ class AccountService:
                 )
             uow.audit("user-added", detail={"username": username, "role": role.value})
             view = self._view(member)
+            bound = (member.username, role.value)
         # Slot after commit: a crash in between leaves a staff record without a slot, which an
         # administrator simply adds again; never a slot for a user the store does not know.
-        self._s.slots.set_user_slot(username, passphrase, self._s.data_key)
+        with self._s.slots.editing():
+            self._s.slots.set_user_slot(*bound, passphrase, self._s.data_key)
         self._bus.publish(Changes(frozenset({"staff"})))
         return view
 
-    def remove_user(self, username: str) -> None:
+    def remove_user(self, username: str, progress: Progress | None = None) -> RotationResult:
+        """Deactivate the user, then rotate the keys without their slot (see module doc)."""
         self._s.require(Permission.MANAGE_USERS)
         if username.casefold() == self._s.user.username.casefold():
             raise ValueError("You cannot remove yourself; ask another administrator.")
@@ -88,29 +100,59 @@ class AccountService:
                 raise UnknownUser(username)
             uow.changes.update(member, {"active": False})
             uow.audit("user-removed", detail={"username": username})
-        self._s.slots.remove_user(username)
+        result = self._rotate(f"removed {member.username}", (member.username,), progress)
         self._bus.publish(Changes(frozenset({"staff"})))
+        return result
+
+    def rotate_keys(self, progress: Progress | None = None) -> RotationResult:
+        """A new data key for the database and every slot (after a suspected compromise)."""
+        self._s.require(Permission.MANAGE_USERS)
+        return self._rotate("rotated by an administrator", (), progress)
+
+    def unmigrated_users(self) -> list[str]:
+        """Users whose slot is still in the old format (they have not unlocked since the
+        upgrade): a rotation cannot re-seal their slots, so they would need re-adding."""
+        return self._s.slots.unmigrated_usernames()
+
+    def _rotate(self, reason: str, remove: tuple[str, ...],
+                progress: Progress | None) -> RotationResult:
+        kwargs = {"progress": progress} if progress is not None else {}
+        result = rotate(self._s.store, self._s.slots, self._s.data_key, reason=reason,
+                        remove=remove, **kwargs)
+        self._s.replace_data_key(result.data_key)
+        with self._s.store.unit_of_work(self._s.user.username) as uow:
+            uow.audit("keys-rotated", detail={
+                "generation": result.generation, "reason": reason,
+                "slots_removed": result.removed,
+                "unmigrated_slots_dropped": result.dropped_unmigrated,
+                "new_recovery_code": result.recovery_code is not None})
+        return result
 
     def change_own_passphrase(self, current: str, new: str) -> None:
+        """Re-wrap the slot's private bundle (so keys kept in it survive) under the new
+        passphrase; the slot's binding (username, role) is unchanged."""
         username = self._s.user.username
-        self._s.slots.unwrap_for_user(username, current)  # raises WrongPassphrase
-        check_passphrase(new, username=username)
-        if current == new:
-            raise ValueError("The new passphrase must differ from the current one.")
-        with self._s.store.unit_of_work(username) as uow:
-            uow.audit("passphrase-changed", detail={"username": username})
-        self._s.slots.set_user_slot(username, new, self._s.data_key)
+        opened = self._s.slots.open_user_slot(username, current)  # raises WrongPassphrase
+        try:
+            check_passphrase(new, username=username)
+            if current == new:
+                raise ValueError("The new passphrase must differ from the current one.")
+            with self._s.store.unit_of_work(username) as uow:
+                uow.audit("passphrase-changed", detail={"username": username})
+            with self._s.slots.editing():
+                self._s.slots.rebind_user_slot(opened, username, self._s.user.role.value,
+                                               self._s.data_key, new_passphrase=new)
+        finally:
+            opened.clear()
 
     def new_recovery_code(self, own_passphrase: str) -> str:
         """Replace the recovery code (e.g. when the service lead changes). Admins only."""
         self._s.require(Permission.MANAGE_USERS)
-        try:
-            self._s.slots.unwrap_for_user(self._s.user.username, own_passphrase)
-        except WrongPassphrase:
-            raise
+        self._s.slots.open_user_slot(self._s.user.username, own_passphrase).clear()
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             uow.audit("recovery-code-replaced")
-        return self._s.slots.new_recovery_slot(self._s.data_key)
+        with self._s.slots.editing():
+            return self._s.slots.new_recovery_slot(self._s.data_key)
 
     def _view(self, member: StaffMember) -> StaffView:
         return StaffView(

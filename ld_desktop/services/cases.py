@@ -20,6 +20,7 @@ from ld_desktop.store.case_detail_queries import get_visible_case
 from ld_desktop.store.case_queries import PEOPLE_MATCH_LIMIT, CaseQuery, custody_numbers_for
 from ld_desktop.store.clinical_queries import overdue_action_cases
 from ld_desktop.store.models import Case, Person, Site
+from ld_desktop.store.redirects import follow_redirect
 from ld_desktop.store.search_index import index_person
 from ld_desktop.store.store import DbSession
 
@@ -80,7 +81,8 @@ class CaseService:
         targets = self._s.settings.load().targets
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             # someone known at another site can be referred here: the case links them
-            person = uow.session.get(Person, clean.person_id)
+            # a record merged into another since the list was shown: file under the survivor
+            person = uow.session.get(Person, follow_redirect(uow.session, clean.person_id))
             site = uow.session.get(Site, clean.site_id)
             if person is None or person.entered_in_error or site is None:
                 raise RecordNotFound("person")

@@ -13,6 +13,7 @@ from ld_desktop.store.errors import (
     DiskFull,
     KeySlotFileCorrupt,
     KeySlotFileMissing,
+    KeySlotTampered,
     LockedOut,
     NotADatabase,
     NotInitialised,
@@ -29,7 +30,8 @@ from ld_desktop.store.errors import (
 AUTHENTICATION_ERRORS: tuple[type[Exception], ...] = (WrongPassphrase, LockedOut, UnknownUser)
 #: the store or its key file is damaged, missing or mismatched: restore from backup
 CORRUPTION_ERRORS: tuple[type[Exception], ...] = (
-    KeySlotFileMissing, KeySlotFileCorrupt, WrongKey, NotADatabase, StoreCorrupt,
+    KeySlotFileMissing, KeySlotFileCorrupt, KeySlotTampered, WrongKey, NotADatabase,
+    StoreCorrupt,
 )
 
 
@@ -40,7 +42,8 @@ class IntegrityFailure(Exception):
 __all__ = [
     "AUTHENTICATION_ERRORS", "CORRUPTION_ERRORS", "AlreadyInitialised", "DiskFull",
     "IntegrityFailure", "InvalidNhsNumber", "KeySlotFileCorrupt", "KeySlotFileMissing",
-    "LockedOut", "NotADatabase", "NotInitialised", "PermissionDenied", "ReadOnlyStore",
+    "KeySlotTampered", "LockedOut", "NotADatabase", "NotInitialised", "PermissionDenied",
+    "ReadOnlyStore",
     "RecordNotFound", "SessionLocked", "StoreBug", "StoreCorrupt", "StoreError",
     "UnknownUser", "WeakPassphrase", "WrongKey", "WrongPassphrase",
 ]

@@ -7,15 +7,17 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ld_desktop.domain import nhs_number
-from ld_desktop.domain.pathway import ETHNIC_CATEGORIES, Gender
+from ld_desktop.domain.pathway import Gender
 from ld_desktop.domain.roles import Permission
 from ld_desktop.services.lookup_errors import RecordNotFound as RecordNotFound
+from ld_desktop.services.person_codes import ethnic_categories, sex_codes
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonSummary, PersonView
 from ld_desktop.store import person_queries
 from ld_desktop.store.case_queries import custody_numbers_for
 from ld_desktop.store.models import Person
 from ld_desktop.store.person_queries import get_visible
+from ld_desktop.store.redirects import follow_redirect
 from ld_desktop.store.search_index import index_person
 from ld_desktop.store.store import DbSession
 
@@ -35,6 +37,7 @@ class PersonDraft:
     interpreter_language: str | None = None
     parent_carer: str | None = None
     gp_practice: str | None = None
+    sex: str = "X"                      # NHS phenotypic sex code (resources/codes)
 
     def validated(self, today: date) -> PersonDraft:
         """A clean copy, or ValueError naming what to fix."""
@@ -49,15 +52,17 @@ class PersonDraft:
         number = None
         if self.nhs_number and self.nhs_number.strip():
             number = nhs_number.normalise(self.nhs_number)  # InvalidNhsNumber is a ValueError
-        if self.ethnic_category not in ETHNIC_CATEGORIES:
+        if self.ethnic_category not in {c.code for c in ethnic_categories()}:
             raise ValueError("Choose an NHS ethnic category (or Z, not stated).")
+        if self.sex not in {c.code for c in sex_codes()}:
+            raise ValueError("Choose a sex from the list (or X, not known).")
         Gender(self.gender)
         aliases = tuple(a.strip() for a in self.aliases if a.strip())
         return PersonDraft(
             given, family, self.date_of_birth, self.gender, number, self.ethnic_category,
             aliases, _clean(self.address), self.no_fixed_abode, _clean(self.communication_needs),
             _clean(self.interpreter_language), _clean(self.parent_carer),
-            _clean(self.gp_practice),
+            _clean(self.gp_practice), self.sex,
         )
 
 
@@ -79,7 +84,7 @@ def person_view(p: Person) -> PersonView:
         ethnic_category=p.ethnic_category, aliases=tuple(p.aliases), address=p.address,
         no_fixed_abode=p.no_fixed_abode, communication_needs=p.communication_needs,
         interpreter_language=p.interpreter_language, parent_carer=p.parent_carer,
-        gp_practice=p.gp_practice, site_id=p.site_id,
+        gp_practice=p.gp_practice, site_id=p.site_id, sex=p.sex, merged_into=p.merged_into,
     )
 
 
@@ -94,6 +99,7 @@ def _draft_fields(draft: PersonDraft) -> dict[str, object]:
         "communication_needs": draft.communication_needs,
         "interpreter_language": draft.interpreter_language,
         "parent_carer": draft.parent_carer, "gp_practice": draft.gp_practice,
+        "sex": draft.sex,
     }
 
 
@@ -160,10 +166,11 @@ class PersonService:
         return view
 
     def open(self, person_id: uuid.UUID) -> PersonView:
-        """Open a person's record: audited as a view."""
+        """Open a person's record: audited as a view. The id of a record merged into another
+        opens the survivor (a workstation may still hold the old id)."""
         self._s.require(Permission.VIEW_RECORDS)
         with self._s.store.unit_of_work(self._s.user.username) as uow:
-            person = self._visible(uow.session, person_id)
+            person = self._visible(uow.session, follow_redirect(uow.session, person_id))
             uow.audit("view", entity="person", entity_id=person.id)
             return person_view(person)
 

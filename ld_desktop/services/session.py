@@ -1,7 +1,9 @@
 """An unlocked session: one user, one open store, the services they may use.
 
-Locking (on demand, after idle minutes, on OS sleep) audits the lock, then drops the engine
-and the data key. Resuming is a new unlock.
+The user is the one the opened key slot is bound to (username and role are part of the
+slot's authenticated data), never the name typed or the slot's label. Locking (on demand,
+after idle minutes, on OS sleep) audits the lock, then drops the engine and overwrites the
+data key (a bytearray). Resuming is a new unlock.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from ld_desktop.domain.roles import Permission, Role, may, require
 from ld_desktop.services.change_bus import ChangeBus
 from ld_desktop.services.lookup_errors import SessionLocked as SessionLocked
 from ld_desktop.services.views import SiteView, StaffView
-from ld_desktop.store.errors import UnknownUser
-from ld_desktop.store.keyslots import KeySlotFile
+from ld_desktop.store.errors import StoreError, UnknownUser
+from ld_desktop.store.keyslots import KeySlotFile, OpenedSlot
 from ld_desktop.store.staff_queries import all_sites, find_staff
 from ld_desktop.store.store import Store
 from ld_desktop.store.unlock_guard import UnlockGuard
@@ -42,12 +44,12 @@ if TYPE_CHECKING:
 
 class UserSession:
     def __init__(
-        self, store: Store, slots: KeySlotFile, user: StaffView, data_key: bytes,
+        self, store: Store, slots: KeySlotFile, user: StaffView, data_key: bytearray,
         sites: list[SiteView],
     ) -> None:
         self._store: Store | None = store
         self._slots = slots
-        self._data_key: bytes | None = data_key
+        self._data_key: bytearray | None = data_key
         self.user = user
         self.sites = sites
         self.bus = ChangeBus()
@@ -58,13 +60,19 @@ class UserSession:
 
     @classmethod
     def start(
-        cls, store: Store, slots: KeySlotFile, username: str, data_key: bytes, guard: UnlockGuard
+        cls, store: Store, slots: KeySlotFile, opened: OpenedSlot, data_key: bytearray,
+        guard: UnlockGuard,
     ) -> UserSession:
+        username = opened.username or ""
         pending = guard.take_pending_events()
+        rebound = _bind_slot_to_role(store, slots, opened, data_key)
         with store.unit_of_work(username) as uow:
             staff = find_staff(uow.session, username)
             if staff is None or not staff.active:
                 raise UnknownUser(username)
+            if rebound is not None:
+                uow.audit("key-slot-bound", detail={
+                    "username": staff.username, "role": staff.role, "was": rebound})
             for event in pending:  # failures before the store could be opened
                 uow.audit(
                     event["event"],
@@ -102,7 +110,7 @@ class UserSession:
         return self._slots
 
     @property
-    def data_key(self) -> bytes:
+    def data_key(self) -> bytearray:
         if self._data_key is None:
             raise SessionLocked()
         return self._data_key
@@ -130,7 +138,16 @@ class UserSession:
         finally:
             self._store.close()
             self._store = None
+            if self._data_key is not None:
+                self._data_key[:] = bytes(len(self._data_key))
             self._data_key = None
+
+    def replace_data_key(self, new_key: bytearray) -> None:
+        """After a key rotation: the store already uses ``new_key``; wipe the old one."""
+        old = self._data_key
+        self._data_key = new_key
+        if old is not None and old is not new_key:
+            old[:] = bytes(len(old))
 
     def now(self) -> datetime:
         from ld_desktop.store.models import utcnow
@@ -240,3 +257,25 @@ class UserSession:
         from ld_desktop.services.clinical.outcome import OutcomeService
 
         return OutcomeService(self)
+
+
+def _bind_slot_to_role(store: Store, slots: KeySlotFile, opened: OpenedSlot,
+                       data_key: bytearray) -> str | None:
+    """A version-1 slot, or a role changed by an administrator since the slot was made: bind
+    the slot to the staff record's role now, while the passphrase's key is at hand (outside
+    any database transaction, so a key rotation waiting for the database is never blocked
+    by us waiting for the key file). Not while an interrupted rotation waits: the next
+    unlock does it. Returns what the slot was bound to before, or None if nothing changed."""
+    with store.reading() as db:
+        staff = find_staff(db, opened.username or "")
+        if staff is None or not staff.active:
+            return None
+        username, role = staff.username, staff.role
+    if not (opened.legacy or opened.role != role) or slots.pending is not None:
+        return None
+    try:
+        with slots.editing():
+            slots.rebind_user_slot(opened, username, role, data_key)
+    except StoreError:  # the keys are changing elsewhere: the next unlock binds it
+        return None
+    return "version-1 slot" if opened.legacy else opened.role

@@ -52,6 +52,8 @@ class PersonView(PersonSummary):
     parent_carer: str | None = None
     gp_practice: str | None = None
     site_id: uuid.UUID | None = None
+    sex: str = "X"                           # NHS phenotypic sex code
+    merged_into: uuid.UUID | None = None     # set on a merged-away record (a redirect)
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,7 @@ class Workstation:
         validate_username(admin_username)
         check_passphrase(admin_passphrase, username=admin_username)
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        data_key = os.urandom(32)
+        data_key = bytearray(os.urandom(32))
         slots = KeySlotFile.create(self.keyslot_path)
         from ld_desktop.store.models import Site, StaffMember
         from ld_desktop.store.store import Store
@@ -97,7 +97,7 @@ class Workstation:
                 )
                 uow.audit("store-initialised", detail={"sites": len(site_ids)})
                 uow.audit("user-added", detail={"username": admin_username, "role": "admin"})
-            slots.set_user_slot(admin_username, admin_passphrase, data_key)
+            slots.set_user_slot(admin_username, Role.ADMIN.value, admin_passphrase, data_key)
             code = slots.new_recovery_slot(data_key)
         except BaseException:
             store.close()
@@ -105,6 +105,8 @@ class Workstation:
                 path.unlink()
             self.keyslot_path.unlink(missing_ok=True)
             raise
+        finally:
+            data_key[:] = bytes(32)
         store.close()
         return code
 
@@ -118,22 +120,29 @@ class Workstation:
         return self.guard.remaining(username)
 
     def unlock(self, username: str, passphrase: str) -> UserSession:
+        """Open the user's slot (bound to their username and role), then the database with
+        the current key or a pending one (finishing an interrupted key rotation)."""
         slots = self._slots()
         self.guard.check(username)
         try:
-            data_key = slots.unwrap_for_user(username, passphrase)
+            opened = slots.open_user_slot(username, passphrase)
         except WrongPassphrase:
             self.guard.record_failure(username)
             raise
         from ld_desktop.services.session import UserSession
-        from ld_desktop.store.store import Store
+        from ld_desktop.store.key_rotation import open_with_slot
 
-        store = Store.open(self.data_dir, data_key)
+        data_key = None
         try:
-            session = UserSession.start(store, slots, username, data_key, self.guard)
-        except BaseException:
-            store.close()
-            raise
+            store, data_key = open_with_slot(self.data_dir, slots, opened)
+            try:
+                session = UserSession.start(store, slots, opened, data_key, self.guard)
+            except BaseException:
+                store.close()
+                data_key[:] = bytes(len(data_key))
+                raise
+        finally:
+            opened.clear(keep=data_key)
         self.guard.record_success(username)
         return session
 
@@ -143,23 +152,32 @@ class Workstation:
         check_passphrase(new_passphrase, username=username)
         self.guard.check("recovery")
         try:
-            data_key = slots.unwrap_with_recovery_code(recovery_code)
+            opened = slots.open_recovery_slot(recovery_code)
         except WrongPassphrase:
             self.guard.record_failure("recovery", "recovery-failed")
             raise WrongPassphrase() from None
+        from ld_desktop.store.key_rotation import open_with_slot
         from ld_desktop.store.staff_queries import find_staff
-        from ld_desktop.store.store import Store
 
-        store = Store.open(self.data_dir, data_key)
+        data_key = bytearray()
         try:
-            with store.unit_of_work(username) as uow:
-                staff = find_staff(uow.session, username)
-                if staff is None or not staff.active:
-                    raise UnknownUser(username)
-                uow.audit("passphrase-recovered", detail={"username": username})
-            slots.set_user_slot(username, new_passphrase, data_key)
+            store, data_key = open_with_slot(self.data_dir, slots, opened)
+            try:
+                with store.unit_of_work(username) as uow:
+                    staff = find_staff(uow.session, username)
+                    if staff is None or not staff.active:
+                        raise UnknownUser(username)
+                    uow.audit("passphrase-recovered", detail={"username": staff.username})
+                    bound = (staff.username, staff.role)
+                with slots.editing():
+                    slots.set_user_slot(bound[0], bound[1], new_passphrase, data_key)
+                    if opened.legacy:  # the recovery slot too moves to the bound format
+                        slots.new_recovery_slot_keeping_code(opened, data_key)
+            finally:
+                store.close()
         finally:
-            store.close()
+            opened.clear()
+            data_key[:] = bytes(len(data_key))
         self.guard.record_success("recovery")
         self.guard.record_success(username)
 

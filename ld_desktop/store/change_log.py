@@ -53,8 +53,11 @@ class ChangeLog:
         self._write_op(op_id, record, kind, fields, {f: None for f in fields})
         return op_id
 
-    def update(self, record: SyncedRecord, changes: dict[str, Any]) -> list[str]:
-        """Change some fields; returns the names that really changed (no op if none did)."""
+    def update(self, record: SyncedRecord, changes: dict[str, Any],
+               base_override: dict[str, str | None] | None = None) -> list[str]:
+        """Change some fields; returns the names that really changed (no op if none did).
+        ``base_override``: a base version to claim instead of the one held (an edit made to
+        another record, passed on here, claims that record's version so a clash shows)."""
         if record.__append_only__:
             raise TypeError(f"{record.__entity__} records are append-only: add an amendment")
         model = type(record)
@@ -65,7 +68,9 @@ class ChangeLog:
             return []
         op_id = new_id()
         versions = dict(record.field_versions)
-        base = {name: versions.get(name) for name in changed}
+        overrides = base_override or {}
+        base = {name: overrides[name] if name in overrides else versions.get(name)
+                for name in changed}
         for name, value in changed.items():
             setattr(record, name, value)
             versions[name] = str(op_id)

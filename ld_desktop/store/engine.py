@@ -1,7 +1,9 @@
 """Opening the SQLCipher database through SQLAlchemy with a raw 256-bit key.
 
 The key is set in our own ``creator`` (never through a URL, which would put it in a quoted
-PRAGMA), checked at once with a read, and never logged: ``hide_parameters=True``.
+PRAGMA), checked at once with a read, and never logged: ``hide_parameters=True``. The key is
+a ``bytearray`` its owner clears at lock; the ``PRAGMA key`` text is built in a bytearray
+(``key_material``) and the one ``str`` sqlcipher3 needs is overwritten after use.
 """
 
 from __future__ import annotations
@@ -14,14 +16,15 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 from ld_desktop.store.errors import NotADatabase, WrongKey, classify
+from ld_desktop.store.key_material import execute_key_pragma
 
 KEY_BYTES = 32
 
 
-def _open_connection(path: Path, key: bytes) -> Any:
+def _open_connection(path: Path, key: bytearray) -> Any:
     conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
     try:
-        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        execute_key_pragma(conn, "key", key)
         conn.execute("PRAGMA cipher_log_level = NONE")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # wrong key fails here
         conn.execute("PRAGMA journal_mode = WAL")
@@ -35,7 +38,12 @@ def _open_connection(path: Path, key: bytes) -> Any:
     return conn
 
 
-def open_engine(path: Path, key: bytes, *, expect_existing: bool) -> Engine:
+def open_raw_connection(path: Path, key: bytearray) -> Any:
+    """One DB-API connection outside any engine (for a re-key)."""
+    return _open_connection(path, key)
+
+
+def open_engine(path: Path, key: bytearray, *, expect_existing: bool) -> Engine:
     """An engine over the encrypted database; raises WrongKey/NotADatabase/... at once."""
     if len(key) != KEY_BYTES:
         raise ValueError("the data key must be 32 bytes")

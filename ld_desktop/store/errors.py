@@ -45,6 +45,31 @@ class KeySlotFileCorrupt(StoreError):
         )
 
 
+class KeySlotTampered(StoreError):
+    def __init__(self, who: str) -> None:
+        super().__init__(
+            f"The key slot of {who} has been altered outside L&D Desktop, so the keys were "
+            "not rotated. Restore keyslots.json from backup, or remove and re-add that user.")
+
+
+class RotationInterrupted(StoreError):
+    def __init__(self) -> None:
+        super().__init__("An earlier key rotation was interrupted. Lock, unlock again (that "
+                         "finishes it) and then rotate the keys.")
+
+
+class KeyFileBusy(StoreError):
+    def __init__(self) -> None:
+        super().__init__("The workstation's keys are being changed by another program. "
+                         "Try again in a minute.")
+
+
+class KeysRotatedElsewhere(StoreError):
+    def __init__(self) -> None:
+        super().__init__("The workstation's keys were rotated by another program while you "
+                         "were working. Lock and unlock again, then repeat this change.")
+
+
 class WrongKey(StoreError):
     def __init__(self) -> None:
         super().__init__(

@@ -1,4 +1,5 @@
-"""Read queries over people."""
+"""Read queries over people. A merged-away person (a redirect) is never listed or found:
+only its survivor is."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ def search(session: Session, text: str, site_ids: list[uuid.UUID], limit: int) -
         select(Person).where(
             Person.id.in_(ids),
             Person.entered_in_error.is_(False),
+            Person.merged_into.is_(None),
             visible_person_ids_clause(site_ids),
         )
     ).all()
@@ -43,7 +45,8 @@ def page(session: Session, site_ids: list[uuid.UUID], offset: int, limit: int,
     }.get(sort, Person.family_name)
     stmt = (
         select(Person)
-        .where(Person.entered_in_error.is_(False), visible_person_ids_clause(site_ids))
+        .where(Person.entered_in_error.is_(False), Person.merged_into.is_(None),
+               visible_person_ids_clause(site_ids))
         .order_by(column.desc() if descending else column.asc(), Person.id)
         .offset(offset)
         .limit(limit)
@@ -53,7 +56,8 @@ def page(session: Session, site_ids: list[uuid.UUID], offset: int, limit: int,
 
 def count(session: Session, site_ids: list[uuid.UUID]) -> int:
     stmt = select(func.count()).select_from(Person).where(
-        Person.entered_in_error.is_(False), visible_person_ids_clause(site_ids)
+        Person.entered_in_error.is_(False), Person.merged_into.is_(None),
+        visible_person_ids_clause(site_ids)
     )
     return int(session.scalar(stmt) or 0)
 
@@ -80,7 +84,8 @@ def possible_duplicates(
         )
     if not clauses:
         return []
-    stmt = select(Person).where(or_(*clauses), Person.entered_in_error.is_(False)).limit(20)
+    stmt = select(Person).where(or_(*clauses), Person.entered_in_error.is_(False),
+                                Person.merged_into.is_(None)).limit(20)
     return list(session.scalars(stmt))
 
 

@@ -18,6 +18,8 @@ from ld_desktop.store.report_sql import unindexed
 
 #: ethnic category codes that say nothing: Z "Not stated", 99 "Not known"
 UNKNOWN_ETHNICITY = ("Z", "99", "")
+#: PERSON PHENOTYPIC SEX codes that say nothing: X "Not known (not recorded)"
+UNKNOWN_SEX = ("X", "")
 Row = tuple[uuid.UUID, uuid.UUID, str, str]   # record id, case id, given, family
 
 
@@ -37,7 +39,7 @@ def _person_check(condition: ColumnElement[bool]) -> Any:
     def check(f: Filter) -> Any:
         return (select(Person.id, Person.id, Person.given_name, Person.family_name)
                 .where(Person.id.in_(_people(f)), Person.entered_in_error.is_(False),
-                       condition))
+                       Person.merged_into.is_(None), condition))
     return check
 
 
@@ -68,8 +70,8 @@ def checks(now: datetime, open_before: datetime, unseen_before: datetime
                                                     Person.nhs_number_status != "verified")),
         "ethnicity-missing": _person_check(or_(Person.ethnic_category.is_(None),
                                                Person.ethnic_category.in_(UNKNOWN_ETHNICITY))),
-        "sex-missing": _person_check(or_(Person.gender.is_(None),
-                                         Person.gender == "not-stated")),
+        "sex-missing": _person_check(or_(Person.sex.is_(None),
+                                         Person.sex.in_(UNKNOWN_SEX))),
         "gp-missing": _person_check(or_(Person.gp_practice.is_(None),
                                         Person.gp_practice == "")),
         "referral-without-contact": _case_check(Case.seen_at.is_(None),

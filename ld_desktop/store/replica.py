@@ -25,6 +25,7 @@ from ld_desktop.store.models import (
     Person,
     SyncedRecord,
 )
+from ld_desktop.store.redirect_repair import repair as repair_redirects
 from ld_desktop.store.search_index import index_person
 from ld_desktop.store.store import Store
 from ld_desktop.store.wire_values import DELETED_FIELD, from_wire, synced_fields
@@ -133,6 +134,12 @@ class StoreReplica:
             for conflict in page.conflicts:
                 _apply_conflict(db, conflict)
             db.flush()
+            # Records still referring to a merged-away person follow it to the survivor.
+            moving = {eid for (entity, eid), names in pending.items()
+                      if entity == "case" and "person_id" in names}
+            pulled_people = {s.entity_id for s in page.records if s.entity == "person"}
+            touched_people |= repair_redirects(db, uow.changes, self._user, moving,
+                                               pulled_people)
             for person_id in touched_people:
                 _reindex(db, person_id)
             device = db.get(DeviceState, 1)

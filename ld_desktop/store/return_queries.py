@@ -28,7 +28,8 @@ def people(db: Session, f: Filter) -> Iterator[tuple[Any, ...]]:
     active = select(Case.person_id).where(*active_in(f))
     return _stream(db, select(Person.id, Person.nhs_number, Person.nhs_number_status,
                               Person.date_of_birth, Person.gender, Person.ethnic_category)
-                   .where(Person.id.in_(active), Person.entered_in_error.is_(False))
+                   .where(Person.id.in_(active), Person.entered_in_error.is_(False),
+                          Person.merged_into.is_(None))
                    .order_by(Person.id))
 
 

@@ -13,20 +13,25 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import sqlcipher3
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ld_desktop.store.audit import AuditLog, audit_key
 from ld_desktop.store.change_log import ChangeLog
-from ld_desktop.store.engine import integrity_problems, open_engine
+from ld_desktop.store.engine import integrity_problems, open_engine, open_raw_connection
 from ld_desktop.store.errors import classify
 from ld_desktop.store.files import DATABASE_FILE, KEYSLOT_FILE
+from ld_desktop.store.key_material import execute_key_pragma
 from ld_desktop.store.migrations.runner import upgrade_to_head
-from ld_desktop.store.models import DeviceState
+from ld_desktop.store.models import DeviceState, Setting
 from sync.hlc import HybridLogicalClock, Timestamp
 
 DbSession = Session  # what services may name in type hints without importing SQLAlchemy
+# The audit chain's MAC key, kept in the database from the first key rotation on, so the
+# chain made under earlier data keys still verifies (audit.audit_key of the first key).
+AUDIT_KEY_SETTING = "audit-mac-key"
 __all__ = ["DATABASE_FILE", "KEYSLOT_FILE", "DbSession", "Store", "UnitOfWork"]
 
 
@@ -60,23 +65,26 @@ class UnitOfWork:
 
 
 class Store:
-    def __init__(self, engine: Engine, data_key: bytes, device: DeviceState) -> None:
+    def __init__(self, engine: Engine, data_key: bytearray, device: DeviceState,
+                 data_dir: Path, stored_audit_key: bytes | None = None) -> None:
         self._engine: Engine | None = engine
+        self._data_dir = data_dir
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self._read_sessions = sessionmaker(
             engine.execution_options(ld_mode="read"), expire_on_commit=False
         )
+        self._data_key = data_key
         self.device_id = device.device_id
         self.service_name = device.service_name
-        self.audit_log = AuditLog(audit_key(data_key), device.device_id)
-        self._audit_key = audit_key(data_key)
+        self._audit_key = stored_audit_key or audit_key(bytes(data_key))
+        self.audit_log = AuditLog(self._audit_key, device.device_id)
         self.clock = HybridLogicalClock(device.device_id)
         if device.last_hlc:  # never run backwards after a restart or a clock change
             self.clock.observe(Timestamp.decode(device.last_hlc))
 
     # ------------------------------------------------------------------ opening
     @classmethod
-    def create(cls, data_dir: Path, data_key: bytes, service_name: str) -> Store:
+    def create(cls, data_dir: Path, data_key: bytearray, service_name: str) -> Store:
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         engine = open_engine(data_dir / DATABASE_FILE, data_key, expect_existing=False)
         try:
@@ -89,10 +97,10 @@ class Store:
         except Exception as exc:
             engine.dispose()
             raise classify(exc) from None
-        return cls(engine, data_key, device)
+        return cls(engine, data_key, device, data_dir)
 
     @classmethod
-    def open(cls, data_dir: Path, data_key: bytes) -> Store:
+    def open(cls, data_dir: Path, data_key: bytearray) -> Store:
         engine = open_engine(data_dir / DATABASE_FILE, data_key, expect_existing=True)
         try:
             upgrade_to_head(engine)
@@ -101,10 +109,12 @@ class Store:
                 if device is None:
                     raise SQLAlchemyError("device state row missing")
                 session.expunge(device)
+                stored = session.get(Setting, AUDIT_KEY_SETTING)
+                stored_key = bytes.fromhex(stored.value["key"]) if stored is not None else None
         except Exception as exc:
             engine.dispose()
             raise classify(exc) from None
-        return cls(engine, data_key, device)
+        return cls(engine, data_key, device, data_dir, stored_key)
 
     # ------------------------------------------------------------------ use
     @property
@@ -148,12 +158,62 @@ class Store:
         except SQLAlchemyError as exc:
             return [str(classify(exc))]
 
+    @property
+    def data_dir(self) -> Path:
+        return self._data_dir
+
+    def rekey(self, new_key: bytearray) -> None:
+        """Re-encrypt the whole database under ``new_key`` (SQLCipher ``PRAGMA rekey``).
+
+        Every pooled connection is closed first (they hold the old key). The WAL is
+        checkpointed, then the re-key writes every page, newly encrypted, into the WAL as one
+        transaction: killed before its commit frame, the database still opens with the old
+        key; after it, with the new one (and never with both: the old key fails on page 1).
+        The audit chain's MAC key is kept in the database first, so the chain still verifies.
+        If the re-key fails (a full disk: the WAL needs about the database's size), it is
+        rolled back, the store goes on with the old key and the error is raised.
+        """
+        engine = self.engine
+        with self.unit_of_work("system") as uow:
+            if uow.session.get(Setting, AUDIT_KEY_SETTING) is None:
+                uow.session.add(Setting(key=AUDIT_KEY_SETTING,
+                                        value={"key": self._audit_key.hex()}))
+        engine.dispose()
+        self._engine = None
+        old_key = self._data_key
+        conn = open_raw_connection(self._data_dir / DATABASE_FILE, old_key)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            execute_key_pragma(conn, "rekey", new_key)
+        except Exception as exc:
+            conn.close()
+            self._replace_engine(old_key)
+            raise classify(exc) from None
+        try:
+            # Overwrite the old-key pages in the main file too (the WAL holds them till then);
+            # the re-key has committed, so a failure here only leaves them for later.
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlcipher3.Error:
+            pass
+        finally:
+            conn.close()
+        self._replace_engine(new_key)
+
+    def _replace_engine(self, new_key: bytearray) -> None:
+        engine = open_engine(self._data_dir / DATABASE_FILE, new_key, expect_existing=True)
+        self._engine = engine
+        self._data_key = new_key
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            engine.execution_options(ld_mode="read"), expire_on_commit=False)
+
     def close(self) -> None:
         """Lock: drop the engine (closing every connection) and the keys."""
         if self._engine is not None:
             self._engine.dispose()
         self._engine = None
         self._audit_key = b""
+        self._data_key = bytearray()  # the session owns (and clears) the key itself
         self.audit_log = AuditLog(b"", self.device_id)
 
     @property

@@ -10,6 +10,7 @@ from ld_desktop.services import demo_scenarios
 from ld_desktop.services.session import UserSession
 from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.main_window import MainWindow
+from ld_desktop.ui.records.screenshot_scenes import RECORD_PAGES, stage_record_page
 
 NAV_PAGES = {"caseload": "Caseload", "cases": "Cases", "people": "People", "sync": "Sync",
              "handover": "Handover", "conflicts": "Conflicts", "rota": "Rota",
@@ -28,6 +29,8 @@ def stage(window: MainWindow, session: UserSession, page: str) -> None:
         return
     if page == "person":
         window.open_person(session.cases.caseload()[0].person_id)
+    elif page in RECORD_PAGES:
+        stage_record_page(window, session, page)
     elif page == "case":
         window.open_case(demo_scenarios.busy_case_scene(session))
     elif page == "screening":

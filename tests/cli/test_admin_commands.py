@@ -224,6 +224,34 @@ def test_remove_user_stops_them_unlocking(run: Admin) -> None:
     assert re.search(rf"^{PRACT[0]}\s.*removed", out, re.MULTILINE)
 
 
+def test_remove_user_re_keys_the_database_and_rotate_keys_does_again(run: Admin) -> None:
+    from ld_desktop.store.keyslots import KeySlotFile
+
+    slots = run.folder / "keyslots.json"
+    first = KeySlotFile.load(slots).unwrap_for_user(*ADMIN)
+    code, out, err = run.as_admin("remove-user", "--username", PRACT[0])
+    assert code == 0
+    assert "re-encrypted with a new key (generation 2)" in out
+    assert "Re-encrypting the database: 0%" in err
+    assert "Done: 100%" in err
+    second = KeySlotFile.load(slots).unwrap_for_user(*ADMIN)
+    assert second != first
+    code, out, err = run.as_admin("rotate-keys")
+    assert code == 0
+    assert "generation 3" in out
+    assert KeySlotFile.load(slots).unwrap_for_user(*ADMIN) not in (first, second)
+    code, out, _ = run.as_admin("verify")
+    assert code == 0, out
+
+
+def test_rotate_keys_is_for_administrators_only(run: Admin) -> None:
+    before = (run.folder / "keyslots.json").read_bytes()
+    code, _, err = run("rotate-keys", "--as", PRACT[0], secrets=(PRACT[1],))
+    assert code == 3
+    assert "may not" in err
+    assert (run.folder / "keyslots.json").read_bytes() == before
+
+
 def test_remove_unknown_user_and_self(run: Admin) -> None:
     code, _, err = run.as_admin("remove-user", "--username", "ghost")
     assert code == 3
@@ -364,3 +392,19 @@ def test_subprocess_exit_codes_without_tracebacks(run: Admin, tmp_path: Path) ->
         assert done.returncode == expected, (argv, done.stderr)
         assert "Traceback" not in done.stderr, done.stderr
         assert done.stderr.strip(), f"no message for {argv}"
+
+
+def test_users_names_slots_still_in_the_old_key_format(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fixture = ROOT / "tests" / "store" / "fixtures" / "keyslots_v1"
+    manifest = json.loads((fixture / "manifest.json").read_text())
+    folder = tmp_path / "v1"
+    shutil.copytree(fixture, folder)
+    run = Admin(folder, monkeypatch, capsys)
+    admin = manifest["admin"]
+    code, out, _ = run("users", "--as", admin[0], secrets=(admin[1],))
+    assert code == 0
+    lines = {line.split()[0]: line for line in out.splitlines()}
+    assert "old key format" in lines[manifest["senior"][0]]
+    assert "old key format" not in lines[admin[0]]       # bound at this very unlock

@@ -48,14 +48,14 @@ def seed_october(session: UserSession) -> Seeded:
             out.people[key] = p.id
             return p
 
-        p1 = person("P1", north, date(1980, 3, 4), gender="male", ethnic_category="A",
+        p1 = person("P1", north, date(1980, 3, 4), gender="male", sex="1", ethnic_category="A",
                     nhs_number="9990000018", nhs_number_status="verified",
                     gp_practice="Fictional Surgery (A99999)")
-        p2 = person("P2", north, date(2011, 6, 1), gender="female", ethnic_category="B",
+        p2 = person("P2", north, date(2011, 6, 1), gender="female", sex="2", ethnic_category="B",
                     nhs_number="9990000026", nhs_number_status="unverified",
                     gp_practice="Fictional Surgery (A99999)")          # 15 in October 2026
         p3 = person("P3", north, date(1990, 1, 1))                     # nothing known
-        p4 = person("P4", north, date(1975, 5, 5), gender="male", ethnic_category="C",
+        p4 = person("P4", north, date(1975, 5, 5), gender="male", sex="1", ethnic_category="C",
                     nhs_number="9990000034", nhs_number_status="verified", gp_practice="GP")
 
         def case(key: str, who: Person, site: uuid.UUID, holder: str, at: datetime,

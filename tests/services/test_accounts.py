@@ -13,7 +13,7 @@ from ld_desktop.domain.roles import PermissionDenied, Role
 from ld_desktop.services.accounts import UserExists
 from ld_desktop.services.session import SessionLocked, UserSession
 from ld_desktop.services.workstation import Workstation
-from ld_desktop.store.errors import UnknownUser, WrongPassphrase
+from ld_desktop.store.errors import UnknownUser, WrongKey, WrongPassphrase
 
 from .support import ADMIN, NORTH, SOUTH
 
@@ -30,18 +30,21 @@ def test_removed_user_can_no_longer_unlock(store_dir: Path, open_session: Opener
     assert users[NORTH[0]].has_key_slot is False
     assert NORTH[0] not in Workstation(store_dir).usernames()
     trail = admin.maintenance.audit_trail()
-    assert trail[-1].action == "user-removed"
-    assert trail[-1].detail == {"username": NORTH[0]}
+    assert trail[-2].action == "user-removed"
+    assert trail[-2].detail == {"username": NORTH[0]}
+    assert trail[-1].action == "keys-rotated"
+    assert trail[-1].detail["slots_removed"] == [NORTH[0]]
 
 
 def test_removed_user_with_a_restored_key_slot_is_still_refused(
     store_dir: Path, open_session: Opener
 ) -> None:
-    """Even if an old key file with their slot is put back, the store refuses the user."""
+    """Even if an old key file with their slot is put back, the old key it holds no longer
+    opens the re-keyed database (before issue 13 the store refused the user by name only)."""
     old_slots = (store_dir / "keyslots.json").read_bytes()
     open_session(ADMIN).accounts.remove_user(SOUTH[0])
     (store_dir / "keyslots.json").write_bytes(old_slots)
-    with pytest.raises(UnknownUser):
+    with pytest.raises(WrongKey):
         Workstation(store_dir).unlock(*SOUTH)
 
 

@@ -1,12 +1,16 @@
 """Helper for test_crash_safety.py: a writer that is killed with SIGKILL at random moments.
 
-Run as ``python crash_child.py STORE USERNAME PASSPHRASE``. It imports the application once,
-then for every line read from standard input forks a writer process, reports ``child <pid>``
-and waits for it to die. The writer unlocks the store, says ``ready``, and saves referrals
-(person + case, two transactions) in a loop, printing each case id only after its commit.
-Forking from an already-imported parent keeps each round ~0.3 s instead of ~1.5 s, so 50+
-kills fit in the time budget; each writer is still a separate process killed with no
-clean-up at all.
+Run as ``python crash_child.py STORE USERNAME PASSPHRASE [rotate]``. It imports the
+application once, then for every line read from standard input forks a writer process,
+reports ``child <pid>`` and waits for it to die. The writer unlocks the store, says
+``ready``, and saves referrals (person + case, two transactions) in a loop, printing each
+case id only after its commit. Forking from an already-imported parent keeps each round ~0.3
+s instead of ~1.5 s, so 50+ kills fit in the time budget; each writer is still a separate
+process killed with no clean-up at all.
+
+With ``rotate`` the writer instead rotates the keys in a loop (an administrator's "Rotate
+keys": pending generation, ``PRAGMA rekey``, commit), printing ``stage <name>`` as each
+stage begins and ``rotated <generation>`` after each commit.
 """
 
 from __future__ import annotations
@@ -36,14 +40,32 @@ def write_forever(store: Path, username: str, passphrase: str, round_no: int) ->
         print(case.id, flush=True)     # one write(2) per line: a kill never splits it
 
 
+def rotate_forever(store: Path, username: str, passphrase: str, round_no: int) -> None:
+    session = Workstation(store).unlock(username, passphrase)
+    print("ready", flush=True)
+    last = ""
+
+    def progress(done: int, total: int, what: str) -> None:
+        nonlocal last
+        if what != last:
+            last = what
+            print(f"stage {what}", flush=True)
+
+    while True:
+        result = session.accounts.rotate_keys(progress=progress)
+        last = ""
+        print(f"rotated {result.generation}", flush=True)
+
+
 def main() -> None:
     store, username, passphrase = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
+    work = rotate_forever if sys.argv[4:] == ["rotate"] else write_forever
     for round_no, _ in enumerate(sys.stdin):
         sys.stdout.flush()
         pid = os.fork()
         if pid == 0:
             try:
-                write_forever(store, username, passphrase, round_no)
+                work(store, username, passphrase, round_no)
             finally:
                 os._exit(1)
         print(f"child {pid}", flush=True)

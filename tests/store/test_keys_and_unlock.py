@@ -102,9 +102,10 @@ def test_damaged_slot_entry_is_reported_as_corrupt(store_dir: Path) -> None:
 def test_tampered_wrapped_key_is_a_wrong_passphrase_not_a_crash(store_dir: Path) -> None:
     data = json.loads((store_dir / KEYSLOT_FILE).read_text())
     for slot in data["slots"]:
-        wrapped = bytearray(bytes.fromhex(slot["wrapped_key"]))
-        wrapped[0] ^= 0x01
-        slot["wrapped_key"] = wrapped.hex()
+        for part in (slot["private"], slot["sealed"]):
+            wrapped = bytearray(bytes.fromhex(part["ciphertext"]))
+            wrapped[0] ^= 0x01
+            part["ciphertext"] = wrapped.hex()
     (store_dir / KEYSLOT_FILE).write_text(json.dumps(data))
     with pytest.raises(WrongPassphrase):
         Workstation(store_dir).unlock(*ADMIN)
@@ -192,7 +193,7 @@ def test_default_profile_slot_uses_at_least_64_mib(
     path = tmp_path / KEYSLOT_FILE
     slots = KeySlotFile.create(path)
     data_key = os.urandom(32)
-    slots.set_user_slot("someone", "a real passphrase, real cost", data_key)
+    slots.set_user_slot("someone", "practitioner", "a real passphrase, real cost", data_key)
     stored = json.loads(path.read_text())["slots"][0]["kdf"]
     assert stored["name"] == "argon2id"
     assert stored["memory_kib"] >= 64 * 1024

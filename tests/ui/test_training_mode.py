@@ -61,7 +61,7 @@ def test_cards_walk_a_scenario_and_open_its_case(qtbot, window: MainWindow) -> N
     _unlock(qtbot, window, "trainee.practitioner")
     cards = window.findChild(TrainingCards)
     assert cards is not None
-    assert cards.isVisible()
+    qtbot.waitUntil(cards.isVisible)   # the dock's contents are shown as its layout runs
     assert cards.position.text() == "Step 1 of 6"
     cards.next_button.setFocus()
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)

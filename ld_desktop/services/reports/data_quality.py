@@ -23,7 +23,7 @@ CHECKS: dict[str, tuple[str, str, str]] = {
     "nhs-number-missing": ("No NHS number", "person", "Find it on the Spine or with the GP"),
     "nhs-number-unverified": ("NHS number not verified", "person", "Verify it"),
     "ethnicity-missing": ("Ethnicity not stated", "person", "Ask, and record the answer"),
-    "sex-missing": ("Sex not stated", "person", "Ask, and record the answer"),
+    "sex-missing": ("Sex not known", "person", "Record it"),
     "gp-missing": ("No GP practice", "person", "Record the GP practice"),
     "referral-without-contact": ("Referral with no contact", "case",
                                  "Record when they were seen, or close the referral"),

@@ -12,6 +12,7 @@ from ld_desktop.store.models.clinical import (
     Screening,
     SupportAction,
 )
+from ld_desktop.store.models.history import RecordChange
 from ld_desktop.store.models.people import Person, Site, StaffMember
 from ld_desktop.store.models.shift import HandoverAcknowledgement, HandoverNote, RotaEntry
 from ld_desktop.store.models.system import (
@@ -29,7 +30,7 @@ SYNCED_MODELS: dict[str, type[SyncedRecord]] = {
     for m in (
         Site, StaffMember, Person, Case, Outcome, Consent, Screening, RiskAssessment,
         Escalation, OnwardReferral, SupportAction, Note, InformationShare, HandoverNote,
-        HandoverAcknowledgement, RotaEntry,
+        HandoverAcknowledgement, RotaEntry, RecordChange,
     )
 }
 
@@ -52,6 +53,7 @@ __all__ = [
     "OutboxOp",
     "Outcome",
     "Person",
+    "RecordChange",
     "RiskAssessment",
     "RotaEntry",
     "Screening",

@@ -54,6 +54,8 @@ from ld_desktop.ui.clinical.screening_wizard import ScreeningWizard
 from ld_desktop.ui.clinical.share_dialog import PathChooser, ShareDialog, choose_pdf_path
 from ld_desktop.ui.clinical.youth_panel import YouthPanel
 from ld_desktop.ui.models.case_table import waiting
+from ld_desktop.ui.records.case_details_dialog import CaseDetailsDialog
+from ld_desktop.ui.records.merge_dialogs import MoveCaseDialog
 
 ACTIONS = [("consent", "&Consent…"), ("screening", "&Screening"), ("risk", "&Risk…"),
            ("escalate", "&Escalate…"), ("refer", "Re&fer…"), ("support", "Su&pport action…"),
@@ -171,6 +173,15 @@ class CasePage(QWidget):
             self.action_buttons[key] = button
             row.addWidget(button)
         row.addStretch(1)
+        # corrections: a closed case can be corrected too
+        for key, text, slot in (("correct", "Correct &details…", self.correct_details),
+                                ("move", "&Move to another person…", self.move_case)):
+            button = QPushButton(text)
+            button.setAccessibleName(text.replace("&", "").rstrip("…"))
+            button.setEnabled(self.session.can(Permission.EDIT_RECORDS))
+            button.clicked.connect(slot)
+            self.action_buttons[key] = button
+            row.addWidget(button)
         return row
 
     def _list_tab(self, tabs: QTabWidget, name: str, lines: list[str],
@@ -234,6 +245,12 @@ class CasePage(QWidget):
         dialog.saved.connect(lambda _v: self.reload())
         dialog.open()
         return dialog
+
+    def correct_details(self) -> None:
+        self._open(CaseDetailsDialog(self.session, self.case, self))
+
+    def move_case(self) -> None:
+        self._open(MoveCaseDialog(self.session, self.case, self))
 
     def consent(self) -> None:
         self.record_consent()

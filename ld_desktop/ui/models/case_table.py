@@ -18,8 +18,12 @@ from ld_desktop.ui.flag_icons import badge_codes, badges_icon
 from ld_desktop.ui.models.read_only_table import LazyPages, ReadOnlyTable
 
 Index = QModelIndex | QPersistentModelIndex
-COLUMNS = ["Person", "Site", "Stage", "Waiting", "Urgency", "Flags", "Held by"]
-SORT_KEYS = {0: "family_name", 1: "site", 2: "stage", 3: "referral_time", 4: "urgency"}
+# The custody number and referral date tell apart people with the same name.
+COLUMNS = ["Person", "Custody no.", "Referred", "Site", "Stage", "Waiting", "Urgency", "Flags",
+           "Held by"]
+FLAGS_COLUMN = COLUMNS.index("Flags")
+SORT_KEYS = {0: "family_name", 1: "custody_record_number", 2: "referral_time", 3: "site",
+             4: "stage", 5: "referral_time", 6: "urgency"}
 OVERDUE = QColor("#fde8e6")
 HIGH_RISK = QColor("#d5281b")
 
@@ -47,17 +51,20 @@ class CaseRowsModel(ReadOnlyTable):
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             return [
-                row.person_name, row.site_name, Stage(row.stage).label,
+                row.person_name, row.custody_record_number or "",
+                f"{row.referral_time.astimezone():%d/%m/%Y %H:%M}", row.site_name,
+                Stage(row.stage).label,
                 waiting(row.referral_time), Urgency(row.urgency).label,
                 ", ".join((["HIGH RISK"] if row.risk_level == "high" else [])
                           + [flag_label(f) for f in row.flags]),
                 row.holder or "",
             ][column]
-        if role == Qt.ItemDataRole.DecorationRole and column == 5:
+        if role == Qt.ItemDataRole.DecorationRole and column == FLAGS_COLUMN:
             return badges_icon(badge_codes(row.flags, row.risk_level == "high"))
         if role == Qt.ItemDataRole.BackgroundRole and row.breaches:
             return OVERDUE
-        if role == Qt.ItemDataRole.ForegroundRole and column == 5 and row.risk_level == "high":
+        high = row.risk_level == "high"
+        if role == Qt.ItemDataRole.ForegroundRole and column == FLAGS_COLUMN and high:
             return HIGH_RISK
         if role == Qt.ItemDataRole.ToolTipRole and row.breaches:
             return "Overdue: " + "; ".join(row.breaches)

@@ -1,8 +1,10 @@
-"""Administration: workstation settings (auto-lock, sync interval, pathway targets) and the
-users who may unlock this workstation. Administrators only."""
+"""Administration: workstation settings (auto-lock, sync interval, pathway targets), the
+users who may unlock this workstation, and the keys (removing a user re-keys the database;
+"Rotate keys" after a suspected compromise). Administrators only."""
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -21,6 +23,7 @@ from ld_desktop.domain.targets import Targets
 from ld_desktop.services.errors import StoreError
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.settings import WorkstationSettings
+from ld_desktop.ui.pages.key_rotation import confirm, describe, run_rotation, show_recovery_code
 
 
 def _spin(name: str, low: int, high: int, value: int, suffix: str) -> QSpinBox:
@@ -75,6 +78,12 @@ class AdminPage(QWidget):
         self.new_passphrase.returnPressed.connect(self.add_user)
         self.clinical_hint = QLabel("")
         self.clinical_hint.setWordWrap(True)
+        self.remove_button = QPushButton("Re&move selected user…")
+        self.remove_button.clicked.connect(self.remove_user)
+        self.rotate_button = QPushButton("Rotate &keys…")
+        self.rotate_button.clicked.connect(self.rotate_keys)
+        self.keys_note = QLabel("")
+        self.keys_note.setWordWrap(True)
         users_box = QGroupBox("Users (key slots on this workstation)")
         users_form = QFormLayout(users_box)
         users_form.addRow(self.users)
@@ -83,10 +92,20 @@ class AdminPage(QWidget):
         users_form.addRow("&Passphrase", self.new_passphrase)
         users_form.addRow(add)
         users_form.addRow(self.clinical_hint)
+        users_form.addRow(self.remove_button)
+        keys_box = QGroupBox("Keys")
+        keys_layout = QVBoxLayout(keys_box)
+        keys_layout.addWidget(QLabel(
+            "Rotate the keys if a key file, a backup or a passphrase may have been copied: the "
+            "database is re-encrypted and every user's key slot re-sealed. Nobody needs to "
+            "type their passphrase again."))
+        keys_layout.addWidget(self.keys_note)
+        keys_layout.addWidget(self.rotate_button)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(settings_box)
         layout.addWidget(users_box)
+        layout.addWidget(keys_box)
         layout.addWidget(self.message)
         layout.addStretch(1)
         self.refresh_users()
@@ -97,11 +116,52 @@ class AdminPage(QWidget):
         for member in members:
             state = "" if member.active else " (removed)"
             self.users.addItem(f"{member.username} · {member.role.label}{state}")
+            self.users.item(self.users.count() - 1).setData(
+                Qt.ItemDataRole.UserRole, member.username if member.active else None)
         clinical = [m for m in members if m.active and m.role in (Role.PRACTITIONER, Role.SENIOR)]
         self.clinical_hint.setText(
             "" if clinical else "No practitioner or senior account yet: clinical work needs "
                                 "one (administrators manage the workstation, not people's "
                                 "records). Add one above.")
+        waiting = self._s.accounts.unmigrated_users()
+        self.keys_note.setText(
+            "Not yet unlocked since the upgrade (a rotation would remove their key slots): "
+            + ", ".join(waiting) if waiting else "")
+        self.keys_note.setVisible(bool(waiting))
+
+    def remove_user(self) -> None:
+        item = self.users.currentItem()
+        username = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        if not username:
+            self.message.setText("Select a current user to remove.")
+            return
+        if not confirm(self, "Remove user",
+                       f"Remove {username}? They will no longer be able to unlock this "
+                       "workstation, and the database is re-encrypted with a new key."):
+            return
+        outcome = run_rotation(self, "Removing user",
+                               lambda progress: self._s.accounts.remove_user(username, progress))
+        self._show(outcome, f"Removed {username}.")
+
+    def rotate_keys(self) -> None:
+        if not confirm(self, "Rotate keys",
+                       "Re-encrypt the database and re-seal every key slot with a new key? "
+                       "This can take a minute on a large store."):
+            return
+        outcome = run_rotation(self, "Rotating keys", self._s.accounts.rotate_keys)
+        self._show(outcome, "Keys rotated.")
+
+    def _show(self, outcome: object, done: str) -> None:
+        if isinstance(outcome, str):
+            self.message.setText(outcome)
+        else:
+            from ld_desktop.services.accounts import RotationResult
+
+            assert isinstance(outcome, RotationResult)
+            self.message.setText(f"{done} {describe(outcome)}")
+            if outcome.recovery_code:
+                show_recovery_code(self, outcome.recovery_code)
+        self.refresh_users()
 
     def save(self) -> None:
         current = self._s.settings.load()

@@ -1,23 +1,62 @@
 """The person record (opening it is audited as a view by services). The case view is in
-ui/clinical/case_page.py."""
+ui/clinical/case_page.py.
+
+The page is a column of titled sections; another part of the app adds its own with
+``add_section`` (e.g. a score tracker) without touching this layout. Correct, merge and
+undo-merge act on the person; the page reloads when the person changes (after a merge that
+kept the other record, it shows that one: the old id leads there)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFormLayout,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QListWidget,
+    QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from ld_desktop.domain.nhs_number import formatted
-from ld_desktop.domain.pathway import ETHNIC_CATEGORIES, Stage
-from ld_desktop.services.cases import CaseFilter
+from ld_desktop.domain.roles import Permission
+from ld_desktop.services.person_codes import ethnic_category_label, sex_label
+from ld_desktop.services.person_edits import PersonEditService
+from ld_desktop.services.person_merge import PersonMergeService
+from ld_desktop.services.record_changes import show_value
 from ld_desktop.services.session import UserSession
-from ld_desktop.services.views import PersonView
+from ld_desktop.services.views import Changes, PersonSummary, PersonView
+from ld_desktop.ui.clinical.form_dialog import FormDialog
 from ld_desktop.ui.clinical.score_tracker import person_score_tracker
+from ld_desktop.ui.person_history_panel import PersonHistoryPanel
+from ld_desktop.ui.records.merge_dialogs import MergeDialog, UndoMergeDialog
+from ld_desktop.ui.records.person_edit_dialog import PersonEditDialog
+
+
+def person_details_form(person: PersonView) -> QFormLayout:
+    nhs = "none recorded"
+    if person.nhs_number:
+        nhs = formatted(person.nhs_number) + (
+            "" if person.nhs_number_status == "verified" else "  (unverified: not traced)")
+    form = QFormLayout()
+    form.addRow("Date of birth", QLabel(f"{person.date_of_birth:%d/%m/%Y}"
+                                        if person.date_of_birth else "not known"))
+    form.addRow("NHS number", QLabel(nhs))
+    form.addRow("Sex", QLabel(sex_label(person.sex)))
+    form.addRow("Gender", QLabel(show_value("gender", person.gender)))
+    form.addRow("Ethnic category", QLabel(ethnic_category_label(person.ethnic_category)))
+    form.addRow("Also known as", QLabel(", ".join(person.aliases) or "none"))
+    form.addRow("Address", QLabel("No fixed abode" if person.no_fixed_abode
+                                  else person.address or "not recorded"))
+    form.addRow("GP practice", QLabel(person.gp_practice or "not recorded"))
+    form.addRow("Communication needs", QLabel(person.communication_needs or "none recorded"))
+    form.addRow("Interpreter", QLabel(person.interpreter_language or "not needed"))
+    if person.parent_carer:
+        form.addRow("Parent or carer", QLabel(person.parent_carer))
+    return form
 
 
 class PersonPage(QWidget):
@@ -26,36 +65,108 @@ class PersonPage(QWidget):
     def __init__(self, session: UserSession, person: PersonView) -> None:
         super().__init__()
         self.setObjectName("page")
-        title = QLabel(person.display_name)
-        title.setObjectName("title")
-        nhs = "none recorded"
-        if person.nhs_number:
-            nhs = formatted(person.nhs_number) + (
-                "" if person.nhs_number_status == "verified" else "  (unverified: not traced)")
-        form = QFormLayout()
-        form.addRow("Date of birth", QLabel(f"{person.date_of_birth:%d/%m/%Y}"
-                                            if person.date_of_birth else "not known"))
-        form.addRow("NHS number", QLabel(nhs))
-        form.addRow("Gender", QLabel(person.gender.replace("-", " ")))
-        form.addRow("Ethnic category", QLabel(ETHNIC_CATEGORIES.get(person.ethnic_category, "")))
-        form.addRow("Also known as", QLabel(", ".join(person.aliases) or "none"))
-        form.addRow("Address", QLabel("No fixed abode" if person.no_fixed_abode
-                                      else person.address or "not recorded"))
-        form.addRow("Communication needs", QLabel(person.communication_needs or "none recorded"))
-        form.addRow("Interpreter", QLabel(person.interpreter_language or "not needed"))
-        if person.parent_carer:
-            form.addRow("Parent or carer", QLabel(person.parent_carer))
-        contacts = QListWidget()
-        contacts.setAccessibleName("Previous contacts")
-        self._cases = session.cases.page(CaseFilter(person_id=person.id), 0, 500)
-        for row in self._cases:
-            contacts.addItem(f"{row.referral_time.astimezone():%d/%m/%Y} · {row.site_name} · "
-                             f"{Stage(row.stage).label}")
-        contacts.itemActivated.connect(
-            lambda item: self.open_case.emit(self._cases[contacts.row(item)].id))
-        layout = QVBoxLayout(self)
-        layout.addWidget(title)
-        layout.addLayout(form)
-        layout.addWidget(QLabel("Contacts with the service (all cases)"))
-        layout.addWidget(contacts)
-        layout.addWidget(person_score_tracker(session, person.id))   # issue 15: tracker
+        self._s = session
+        self.person = person
+        self.dialog: FormDialog | None = None
+        self.title = QLabel()
+        self.title.setObjectName("title")
+        self.edit_button = QPushButton("Correct &details…")
+        self.merge_button = QPushButton("&Merge with a duplicate…")
+        self.edit_button.setEnabled(session.can(Permission.EDIT_RECORDS))
+        self.merge_button.setEnabled(session.can(Permission.MERGE_RECORDS))
+        self.edit_button.clicked.connect(self.edit)
+        self.merge_button.clicked.connect(self.merge)
+        self.action_row = QHBoxLayout()        # buttons acting on the person
+        self.action_row.addWidget(self.edit_button)
+        self.action_row.addWidget(self.merge_button)
+        self.action_row.addStretch(1)
+        self.details = QWidget()
+        self.history = PersonHistoryPanel(session)
+        self.history.open_case.connect(self.open_case.emit)
+        self.merged = QListWidget()
+        self.merged.setAccessibleName("Records merged into this one")
+        self.merged.setMaximumHeight(70)
+        self.undo_button = QPushButton("&Undo the chosen merge…")
+        self.undo_button.clicked.connect(self.undo_merge)
+        self.changes = QListWidget()
+        self.changes.setAccessibleName("Corrections and merges")
+        self.changes.setWordWrap(True)
+        self.changes.setMinimumHeight(80)
+        body = QWidget()
+        self._layout = QVBoxLayout(body)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(body)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+        self._layout.addWidget(self.title)
+        self._layout.addLayout(self.action_row)
+        self._layout.addWidget(self.details)
+        self.add_section("Previous contacts and alerts", self.history)
+        self.merged_heading = self.add_section("Records merged into this one", self.merged)
+        self._layout.addWidget(self.undo_button)
+        self.add_section("Corrections and merges (old values kept)", self.changes)
+        self.tracker = QWidget()          # issue 15: the score tracker, rebuilt with the page
+        self._layout.addWidget(self.tracker)
+        self._merged_people: list[PersonSummary] = []
+        self._show(person)
+
+    def add_section(self, heading: str, widget: QWidget) -> QLabel:
+        """A titled block at the foot of the page."""
+        label = QLabel(heading)
+        label.setObjectName("subtitle")
+        self._layout.addWidget(label)
+        self._layout.addWidget(widget)
+        return label
+
+    def _show(self, person: PersonView) -> None:
+        self.person = person
+        self.title.setText(person.display_name)
+        old = self.details
+        self.details = QWidget()
+        self.details.setLayout(person_details_form(person))
+        self._layout.replaceWidget(old, self.details)
+        old.deleteLater()
+        self.history.show_person(person.id)
+        tracker = person_score_tracker(self._s, person.id)   # a merge brings screenings
+        self._layout.replaceWidget(self.tracker, tracker)
+        self.tracker.deleteLater()
+        self.tracker = tracker
+        self._merged_people = PersonMergeService(self._s).merged_into(person.id)
+        self.merged.clear()
+        self.merged.addItems([p.display_name for p in self._merged_people])
+        for widget in (self.merged_heading, self.merged, self.undo_button):
+            widget.setVisible(bool(self._merged_people))
+        self.undo_button.setEnabled(self._s.can(Permission.MERGE_RECORDS))
+        self.changes.clear()
+        entries = PersonEditService(self._s).history(person.id)
+        self.changes.addItems([f"{e.at.astimezone():%d/%m/%Y %H:%M} · {e.by} · {e.summary}"
+                               for e in reversed(entries)] or ["No corrections yet"])
+
+    def reload(self) -> None:
+        self._show(self._s.persons.open(self.person.id))   # follows a merge to the survivor
+
+    def on_changes(self, changes: Changes) -> None:
+        if self._s.is_locked or not changes.touches("person", "case"):
+            return
+        if not changes.ids or self.person.id in changes.ids:
+            self.reload()
+
+    def _open(self, dialog: FormDialog) -> FormDialog:
+        self.dialog = dialog
+        dialog.open()
+        return dialog
+
+    def edit(self) -> None:
+        self._open(PersonEditDialog(self._s, self.person, self))
+
+    def merge(self) -> None:
+        self._open(MergeDialog(self._s, self.person, self))
+
+    def undo_merge(self) -> None:
+        row = self.merged.currentRow()
+        if 0 <= row < len(self._merged_people) or self._merged_people:
+            chosen = self._merged_people[max(row, 0)]
+            self._open(UndoMergeDialog(self._s, self.person, chosen, self))

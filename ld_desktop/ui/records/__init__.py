@@ -1,0 +1,1 @@
+"""Correcting, merging and moving records: the dialogs."""

@@ -1,0 +1,136 @@
+"""Merge two people's records (seniors), undo a merge, move a case to another person.
+
+The other person is chosen explicitly (Enter on a search result), the differences between
+the two are shown before anything happens, a reason is required, and there is no default
+button: Enter never merges or moves by itself."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent, QShowEvent
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QWidget
+
+from ld_desktop.services.person_merge import PersonMergeService
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.views import CaseView, PersonSummary, PersonView
+from ld_desktop.ui.clinical.form_dialog import text_box
+from ld_desktop.ui.records.first_field import FirstFieldDialog
+from ld_desktop.ui.records.person_picker import PersonPicker, describe
+
+
+class _NoDefaultDialog(FirstFieldDialog):
+    """Enter does not press any button here (Space on the focused button does)."""
+
+    def __init__(self, title: str, parent: QWidget | None, save_text: str) -> None:
+        super().__init__(title, parent, save_text)
+        self._no_default()
+
+    def _no_default(self) -> None:
+        for button in self.buttons.buttons():
+            if isinstance(button, QPushButton):
+                button.setAutoDefault(False)
+                button.setDefault(False)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._no_default()       # a button box makes its Save the default when shown
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()       # never a default action
+            return
+        super().keyPressEvent(event)
+
+
+class MergeDialog(_NoDefaultDialog):
+    def __init__(self, session: UserSession, person: PersonView,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(f"Merge records: {person.display_name}", parent, "Merge records")
+        self.setMinimumWidth(680)
+        self._service = PersonMergeService(session)
+        self._person = person
+        self.add_row("This record", QLabel(describe(person)))
+        self.picker = PersonPicker(session, {person.id})
+        self.add_row("&Duplicate of", self.picker)
+        self.preview = QLabel("Choose the other record to see how the two differ.")
+        self.preview.setWordWrap(True)
+        self.preview.setAccessibleName("What the merge will do")
+        self.form.addRow(self.preview)
+        self.keep = QComboBox()
+        self.keep.addItem(f"Keep this record ({person.display_name})", "this")
+        self.keep.addItem("Keep the other record", "other")
+        self.add_row("&Keep", self.keep)
+        self.reason = text_box("Why these are the same person", 2)
+        self.add_row("&Reason", self.reason)
+        self.picker.chosen_changed.connect(self._show_preview)
+        self.first_field = self.picker.search
+
+    def _pair(self, other: PersonSummary) -> tuple[uuid.UUID, uuid.UUID]:
+        if self.keep.currentData() == "this":
+            return self._person.id, other.id
+        return other.id, self._person.id
+
+    def _show_preview(self, other: PersonSummary | None) -> None:
+        if other is None:
+            self.preview.setText("Choose the other record to see how the two differ.")
+            return
+        try:
+            preview = self._service.preview(*self._pair(other))
+        except (ValueError, PermissionError) as exc:
+            self.preview.setText(str(exc))
+            return
+        lines = [f"{preview.cases_to_move} case(s) will move to the record kept, with "
+                 "their notes and screenings."]
+        lines += (["They differ in:"] + [f"• {d}" for d in preview.differences]
+                  if preview.differences else ["The main details agree."])
+        self.preview.setText("\n".join(lines))
+
+    def submit(self) -> Any:
+        other = self.picker.chosen
+        if other is None:
+            raise ValueError("Choose the other record first (Enter on a search result).")
+        survivor, merged = self._pair(other)
+        return self._service.merge(survivor, merged, self.reason.toPlainText())
+
+
+class UndoMergeDialog(_NoDefaultDialog):
+    def __init__(self, session: UserSession, survivor: PersonView, merged: PersonSummary,
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Undo a merge", parent, "Undo merge")
+        self._service = PersonMergeService(session)
+        self._merged = merged
+        explanation = QLabel(f"{describe(merged)} was merged into {survivor.display_name}. "
+                             "Its cases go back to it, and names and details the merge "
+                             "added are taken off again unless changed since.")
+        explanation.setWordWrap(True)
+        self.form.addRow(explanation)
+        self.reason = text_box("Why the merge was wrong", 2)
+        self.add_row("&Reason", self.reason)
+        self.first_field = self.reason
+
+    def submit(self) -> Any:
+        return self._service.undo_merge(self._merged.id, self.reason.toPlainText())
+
+
+class MoveCaseDialog(_NoDefaultDialog):
+    def __init__(self, session: UserSession, case: CaseView,
+                 parent: QWidget | None = None) -> None:
+        super().__init__("Move this case to another person", parent, "Move case")
+        self._service = PersonMergeService(session)
+        self._case = case
+        self.add_row("Filed under", QLabel(describe(case.person)))
+        self.picker = PersonPicker(session, {case.person.id})
+        self.add_row("&Move to", self.picker)
+        self.reason = text_box("Why the case belongs to the other person", 2)
+        self.add_row("&Reason", self.reason)
+        self.first_field = self.picker.search
+
+    def submit(self) -> Any:
+        target = self.picker.chosen
+        if target is None:
+            raise ValueError("Choose the person to move the case to (Enter on a result).")
+        self._service.move_case(self._case.id, target.id, self.reason.toPlainText())
+        return target

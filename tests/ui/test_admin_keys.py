@@ -1,0 +1,201 @@
+"""The Admin page's "Remove selected user" and "Rotate keys" (issue 13, item 2), driven by the
+keyboard through the real window: confirm, watch the progress dialog, read what happened;
+the removed user can no longer unlock, everyone else still can."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+
+from ld_desktop.domain.roles import Role
+from ld_desktop.services.errors import WrongPassphrase
+from ld_desktop.services.workstation import Workstation
+from ld_desktop.ui.main_window import MainWindow
+from ld_desktop.ui.pages.admin_page import AdminPage
+
+ADMIN = ("admin1", "admin passphrase for key tests")
+PRACT = ("prac1", "practitioner passphrase for keys")
+SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "admin-keys.png"
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("LD_DESKTOP_KDF_PROFILE", "fast")
+    ws = Workstation(tmp_path / "ws")
+    ws.initialise("Testshire L&D", ["Northgate Custody Suite"], *ADMIN)
+    admin = ws.unlock(*ADMIN)
+    admin.accounts.add_user(PRACT[0], Role.PRACTITIONER, PRACT[1])
+    admin.lock()
+    return ws.data_dir
+
+
+def _type_unlock(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3_000)
+    window.unlock_page.username.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=3_000)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(QApplication.focusWidget(), ADMIN[0])
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    qtbot.keyClicks(QApplication.focusWidget(), ADMIN[1])
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.session is not None or bool(window.unlock_page.error.text()),
+                    timeout=15_000)
+    assert window.session is not None, window.unlock_page.error.text()
+
+
+def _answer_yes(seen: list[str]) -> None:
+    box = QApplication.activeModalWidget()
+    assert isinstance(box, QMessageBox)
+    seen.append(box.text())
+    # the safe answer is the default: Yes must be chosen on purpose (Alt+Y)
+    assert box.defaultButton() is box.button(QMessageBox.StandardButton.Cancel)
+    box.button(QMessageBox.StandardButton.Yes).setFocus()
+    from pytestqt.qtbot import QtBot
+
+    QtBot.keyClick(box.button(QMessageBox.StandardButton.Yes), Qt.Key.Key_Space)
+
+
+def test_remove_user_and_rotate_keys_from_the_admin_page(qtbot, store: Path) -> None:  # type: ignore[no-untyped-def]
+    window = MainWindow(Workstation(store), banner="TEST")
+    qtbot.addWidget(window)
+    _type_unlock(qtbot, window)
+    page = window.page("Admin")
+    assert isinstance(page, AdminPage)
+    old_key = bytes(window.session.data_key)  # type: ignore[union-attr]
+
+    page.users.setFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Home)
+    while PRACT[0] not in page.users.currentItem().text():
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)
+    progress_seen: list[int] = []
+
+    def watch_progress() -> None:
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, QProgressDialog) and widget.isVisible():
+                progress_seen.append(widget.value())
+
+    timer = QTimer()
+    timer.timeout.connect(watch_progress)
+    timer.start(5)
+    questions: list[str] = []
+    QTimer.singleShot(0, lambda: _answer_yes(questions))
+    page.remove_button.setFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: "Removed prac1." in page.message.text(), timeout=15_000)
+    timer.stop()
+    assert "re-encrypted" in questions[0]
+    assert "generation 2" in page.message.text()
+    assert any("prac1" in page.users.item(i).text() and "(removed)" in page.users.item(i).text()
+               for i in range(page.users.count()))
+    assert bytes(window.session.data_key) != old_key  # type: ignore[union-attr]
+    with pytest.raises(WrongPassphrase):
+        Workstation(store).unlock(*PRACT)
+
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3_000)
+    page.rotate_button.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.rotate_button, timeout=3_000)
+    QTimer.singleShot(0, lambda: _answer_yes(questions))
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: "Keys rotated." in page.message.text(), timeout=15_000)
+    assert "generation 3" in page.message.text()
+    assert not [w for w in QApplication.topLevelWidgets()
+                if isinstance(w, QProgressDialog) and w.isVisible()]
+    if os.environ.get("LD_SAVE_SCREENSHOTS"):
+        page.grab().save(str(SCREENSHOT))
+    window.lock("test finished")
+    Workstation(store).unlock(*ADMIN).lock()
+
+
+def test_cancelling_the_confirmation_changes_nothing(qtbot, store: Path) -> None:  # type: ignore[no-untyped-def]
+    window = MainWindow(Workstation(store), banner="TEST")
+    qtbot.addWidget(window)
+    _type_unlock(qtbot, window)
+    page = window.page("Admin")
+    assert isinstance(page, AdminPage)
+    before = (store / "keyslots.json").read_bytes()
+
+    def cancel() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        from pytestqt.qtbot import QtBot
+
+        QtBot.keyClick(box, Qt.Key.Key_Escape)
+
+    QTimer.singleShot(0, cancel)
+    page.rotate_button.setFocus()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+    assert (store / "keyslots.json").read_bytes() == before
+    assert page.message.text() == ""
+    window.lock("test finished")
+
+
+def test_a_key_file_with_absurd_parameters_is_reported_as_damaged(qtbot, store: Path) -> None:  # type: ignore[no-untyped-def]
+    """Before, memory_kib 2^31 reached Argon2id and failed with MemoryError ('Unlock failed
+    unexpectedly'); now the key file is refused as damaged before any derivation."""
+    import json
+
+    path = store / "keyslots.json"
+    data = json.loads(path.read_text())
+    for slot in data["slots"]:
+        slot["kdf"]["memory_kib"] = 2**31
+    path.write_text(json.dumps(data))
+    window = MainWindow(Workstation(store), banner="TEST")
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3_000)
+    window.unlock_page.username.setCurrentText(ADMIN[0])
+    window.unlock_page.passphrase.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.unlock_page.passphrase,
+                    timeout=3_000)
+    qtbot.keyClicks(QApplication.focusWidget(), ADMIN[1])
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(window.unlock_page.error.text()), timeout=15_000)
+    assert "key file keyslots.json is damaged" in window.unlock_page.error.text()
+    assert "backup" in window.unlock_page.error.text()
+    assert window.session is None
+
+
+def test_auto_lock_waits_for_a_rotation_in_progress(qtbot, store: Path,  # type: ignore[no-untyped-def]
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A rotation on a large store takes longer than the shortest auto-lock (1 minute): the
+    idle timer must not fire half-way and pull the store from under the re-key."""
+    import time
+
+    import ld_desktop.store.key_rotation as key_rotation
+
+    window = MainWindow(Workstation(store), banner="TEST")
+    qtbot.addWidget(window)
+    _type_unlock(qtbot, window)
+    page = window.page("Admin")
+    assert isinstance(page, AdminPage)
+    window.idle.set_minutes(0.01)          # 0.6 s, far shorter than the slowed re-key
+    window.idle.start()
+    real = key_rotation.Store.rekey
+
+    def slow_rekey(self, new_key):  # type: ignore[no-untyped-def]
+        time.sleep(2.0)
+        real(self, new_key)
+
+    monkeypatch.setattr(key_rotation.Store, "rekey", slow_rekey)
+    questions: list[str] = []
+    window.activateWindow()
+    page.rotate_button.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.rotate_button, timeout=3_000)
+    QTimer.singleShot(0, lambda: _answer_yes(questions))
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: "Keys rotated." in page.message.text() or window.session is None,
+                    timeout=20_000)
+    assert "Keys rotated." in page.message.text()
+    assert window.session is not None
+    window.lock("test finished")
+    Workstation(store).unlock(*ADMIN).lock()
