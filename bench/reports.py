@@ -6,9 +6,9 @@ Seeds N fictional cases over 24 months, in referral order, into a real encrypted
 bulk inserts (core INSERT ... executemany inside units of work: the reports read rows, not
 the outbox, so the ChangeLog's per-record bookkeeping is skipped to keep seeding short).
 About 70% as many people as cases (repeat attenders), and per case: screenings (60%, most
-signed off), onward referrals (30%), escalations (10%), information shares (20%), consents to share (25%),
-outcomes at closure (90% of closed cases); 5% of cases are left open. Then measures, for
-the last full month, with a senior at both sites:
+signed off), onward referrals (30%), escalations (10%), information shares (20%), consents
+to share (25%), outcomes at closure (90% of closed cases); 5% of cases are left open. Then
+measures, for the last full month, with a senior at both sites:
 
 * the dashboard (every figure, this month and the previous one): first and p50 of the rest;
 * the data-quality report: first and p50;
