@@ -47,7 +47,8 @@ def _paint_figure(painter: QPainter, area: QRectF, figure: Figure) -> None:
                     figure)
     y = area.top() + 50 + chart_height
     painter.setPen(QColor("#212b32"))
-    columns = header(figure)
+    columns = [figure.unit.capitalize() if figure.unit != "%" else "Per cent",
+               "This period", "Previous", "Change", "Aged 10-17"][:len(header(figure))]
     widths = [0.46, 0.16, 0.14, 0.1, 0.14][:len(columns)]
     painter.setFont(_font(15, bold=True))
     lines: list[list[Any]] = [list(columns), *rows(figure)]
