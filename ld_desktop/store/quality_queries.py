@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement
 
@@ -30,60 +30,72 @@ def active_in(f: Filter) -> list[ColumnElement[bool]]:
             or_(Case.closed_at.is_(None), Case.closed_at >= f.start)]
 
 
-def _people(f: Filter) -> Any:
-    """People with a case active in the period (one row each)."""
-    return select(Case.person_id).where(*active_in(f))
+def _live_person() -> ColumnElement[bool]:
+    return and_(Person.entered_in_error.is_(False), Person.merged_into.is_(None))
 
 
-def _person_check(condition: ColumnElement[bool]) -> Any:
-    def check(f: Filter) -> Any:
-        return (select(Person.id, Person.id, Person.given_name, Person.family_name)
-                .where(Person.id.in_(_people(f)), Person.entered_in_error.is_(False),
-                       Person.merged_into.is_(None), condition))
-    return check
-
-
-def _case_check(*conditions: ColumnElement[bool]) -> Any:
-    def check(f: Filter) -> Any:
-        return (select(Case.id, Case.id, Person.given_name, Person.family_name)
-                .join(Person, Person.id == Case.person_id).where(*active_in(f), *conditions))
-    return check
-
-
-def _unsigned_screenings(f: Filter) -> Any:
-    return (select(Screening.id, Screening.case_id, Person.given_name, Person.family_name)
-            .join(Case, Case.id == Screening.case_id).join(Person, Person.id == Case.person_id)
-            .where(*active_in(f), Screening.entered_in_error.is_(False),
-                   Screening.state != "signed-off"))
-
-
-def checks(now: datetime, open_before: datetime, unseen_before: datetime
-           ) -> dict[str, Any]:
-    """Each check by its stable code: a function of the filter giving the rows it finds."""
-    no_outcome = ~select(Outcome.id).where(Outcome.case_id == Case.id,
-                                           Outcome.entered_in_error.is_(False)).exists()
+def person_conditions() -> dict[str, ColumnElement[bool]]:
     return {
-        "nhs-number-missing": _person_check(or_(Person.nhs_number.is_(None),
-                                                Person.nhs_number == "")),
-        "nhs-number-unverified": _person_check(and_(Person.nhs_number.is_not(None),
-                                                    Person.nhs_number != "",
-                                                    Person.nhs_number_status != "verified")),
-        "ethnicity-missing": _person_check(or_(Person.ethnic_category.is_(None),
-                                               Person.ethnic_category.in_(UNKNOWN_ETHNICITY))),
-        "sex-missing": _person_check(or_(Person.sex.is_(None),
-                                         Person.sex.in_(UNKNOWN_SEX))),
-        "gp-missing": _person_check(or_(Person.gp_practice.is_(None),
-                                        Person.gp_practice == "")),
-        "referral-without-contact": _case_check(Case.seen_at.is_(None),
-                                                Case.referral_time < unseen_before),
-        "screening-not-signed-off": _unsigned_screenings,
-        "case-open-too-long": _case_check(Case.closed_at.is_(None),
-                                          Case.referral_time < open_before),
-        "outcome-missing-at-closure": _case_check(Case.closed_at.is_not(None), no_outcome),
+        "nhs-number-missing": or_(Person.nhs_number.is_(None), Person.nhs_number == ""),
+        "nhs-number-unverified": and_(Person.nhs_number.is_not(None), Person.nhs_number != "",
+                                      Person.nhs_number_status != "verified"),
+        "ethnicity-missing": or_(Person.ethnic_category.is_(None),
+                                 Person.ethnic_category.in_(UNKNOWN_ETHNICITY)),
+        "sex-missing": or_(Person.sex.is_(None), Person.sex.in_(UNKNOWN_SEX)),
+        "gp-missing": or_(Person.gp_practice.is_(None), Person.gp_practice == ""),
     }
 
 
-def count_and_first(db: Session, stmt: Any, limit: int) -> tuple[int, list[Row]]:
-    total = db.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    rows = [(r, c, g, fam) for r, c, g, fam in db.execute(stmt.limit(limit))] if total else []
-    return int(total), rows
+def case_conditions(open_before: datetime, unseen_before: datetime
+                    ) -> dict[str, ColumnElement[bool]]:
+    no_outcome = ~select(Outcome.id).where(Outcome.case_id == Case.id,
+                                           Outcome.entered_in_error.is_(False)).exists()
+    return {
+        "referral-without-contact": and_(Case.seen_at.is_(None),
+                                         Case.referral_time < unseen_before),
+        "case-open-too-long": and_(Case.closed_at.is_(None), Case.referral_time < open_before),
+        "outcome-missing-at-closure": and_(Case.closed_at.is_not(None), no_outcome),
+    }
+
+
+UNSIGNED = "screening-not-signed-off"
+
+
+def counts(db: Session, f: Filter, open_before: datetime, unseen_before: datetime
+           ) -> dict[str, int]:
+    """Every check's count in two passes over the period's active cases."""
+    people, cases = person_conditions(), case_conditions(open_before, unseen_before)
+    columns: list[Any] = [func.count(distinct(case((and_(cond, _live_person()), Person.id))))
+                          for cond in people.values()]
+    columns += [func.sum(case((cond, 1), else_=0)) for cond in cases.values()]
+    row = db.execute(select(*columns).select_from(Case)
+                     .join(Person, Person.id == Case.person_id).where(*active_in(f))).one()
+    found = {code: int(value or 0) for code, value in zip([*people, *cases], row, strict=True)}
+    found[UNSIGNED] = int(db.execute(
+        select(func.count()).select_from(Screening).join(Case, Case.id == Screening.case_id)
+        .where(*active_in(f), Screening.entered_in_error.is_(False),
+               Screening.state != "signed-off")).scalar_one())
+    return found
+
+
+def first_rows(db: Session, f: Filter, code: str, open_before: datetime,
+               unseen_before: datetime, limit: int) -> list[Row]:
+    """The first ``limit`` records a check finds: (record at fault, record to open, given
+    and family name). Stops as soon as it has them."""
+    if code == UNSIGNED:
+        stmt = (select(Screening.id, Screening.case_id, Person.given_name, Person.family_name)
+                .join(Case, Case.id == Screening.case_id)
+                .join(Person, Person.id == Case.person_id)
+                .where(*active_in(f), Screening.entered_in_error.is_(False),
+                       Screening.state != "signed-off"))
+    elif code in (people := person_conditions()):
+        stmt = (select(Person.id, Person.id, Person.given_name, Person.family_name).distinct()
+                .select_from(Case).join(Person, Person.id == Case.person_id)
+                .where(*active_in(f), _live_person(), people[code]))
+    else:
+        stmt = (select(Case.id, Case.id, Person.given_name, Person.family_name)
+                .join(Person, Person.id == Case.person_id)
+                .where(*active_in(f), case_conditions(open_before, unseen_before)[code]))
+    return [(r, c, g, fam) for r, c, g, fam in db.execute(stmt.limit(limit))]
+
+

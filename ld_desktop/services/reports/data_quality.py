@@ -91,13 +91,15 @@ def data_quality(session: UserSession, period: Period,
         raise ValueError("A case's age limit must be at least one day.")
     moment = min(now or session.now(), period.end)
     unseen = timedelta(minutes=session.settings.load().targets.referral_to_seen)
-    found = q.checks(moment, moment - timedelta(days=days), moment - unseen)
+    open_before, unseen_before = moment - timedelta(days=days), moment - unseen
     results, findings = [], []
     with session.store.reading() as db:
-        for code, check in found.items():
-            label, kind, advice = CHECKS[code]
-            count, rows = q.count_and_first(db, check(f), FIRST_FINDINGS)
-            results.append(CheckResult(code, label, advice, count))
+        counted = q.counts(db, f, open_before, unseen_before)
+        for code, (label, kind, advice) in CHECKS.items():
+            results.append(CheckResult(code, label, advice, counted[code]))
+            if not counted[code]:
+                continue
+            rows = q.first_rows(db, f, code, open_before, unseen_before, FIRST_FINDINGS)
             findings += [Finding(code, kind, case_id if kind == "case" else subject,
                                  subject, f"{family.upper()}, {given}: {label.lower()}")
                          for subject, case_id, given, family in rows]
