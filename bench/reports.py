@@ -172,20 +172,27 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--store", type=Path,
+                        help="keep the seeded store here and reuse it on the next run")
     args = parser.parse_args()
     os.environ.setdefault("LD_DESKTOP_KDF_PROFILE", "fast")   # unlock is not measured here
     rng = random.Random(16)
     with tempfile.TemporaryDirectory(prefix="ld-bench-reports-") as tmp:
-        ws = Workstation(Path(tmp) / "store")
-        ws.initialise("Bench L&D (fictional)", SITES, *ADMIN)
-        admin = ws.unlock(*ADMIN)
-        admin.accounts.add_user(SENIOR[0], Role.SENIOR, SENIOR[1],
-                                site_ids=[s.id for s in admin.sites])
-        admin.lock()
-        senior = ws.unlock(*SENIOR)
-        start = time.perf_counter()
-        seed(senior, args.cases, rng)
-        seeded = time.perf_counter() - start
+        folder = args.store or Path(tmp) / "store"
+        ws = Workstation(folder)
+        seeded = 0.0
+        if not ws.is_initialised:
+            ws.initialise("Bench L&D (fictional)", SITES, *ADMIN)
+            admin = ws.unlock(*ADMIN)
+            admin.accounts.add_user(SENIOR[0], Role.SENIOR, SENIOR[1],
+                                    site_ids=[s.id for s in admin.sites])
+            admin.lock()
+            senior = ws.unlock(*SENIOR)
+            start = time.perf_counter()
+            seed(senior, args.cases, rng)
+            seeded = time.perf_counter() - start
+        else:
+            senior = ws.unlock(*SENIOR)
         reports = ReportService(senior)
         month = periods.month(date(2026, 10, 1))
         board_first, board_p50, board = timed(lambda: reports.dashboard(month), args.runs)
@@ -199,7 +206,7 @@ def main() -> int:
                                              quality=quality)
             returns.append(time.perf_counter() - begin)
         senior.lock()
-        size = (Path(tmp) / "store" / "ld-desktop.db").stat().st_size
+        size = (folder / "ld-desktop.db").stat().st_size
     referrals = board.figure("referrals-by-source").total
     print(f"\nReports benchmark: {args.cases:,} cases, {platform.python_version()} on "
           f"{platform.machine()}, {os.cpu_count()} CPUs; seeded in {seeded:.0f} s; "

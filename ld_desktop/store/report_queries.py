@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, case, distinct, func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.expression import ColumnElement
 
 from ld_desktop.store.models import (
@@ -183,13 +183,19 @@ def outcomes_at_closure(db: Session, f: Filter) -> list[tuple[str, int]]:
 
 
 def repeat_attenders(db: Session, f: Filter, since: datetime) -> tuple[int, int]:
-    """(people seen in [since, end), of whom seen on two or more cases)."""
-    seen = (select(Case.person_id, func.count().label("times")).where(
-        *case_filter(f), Case.referral_time >= since, Case.referral_time < f.end,
-        Case.seen_at.is_not(None)).group_by(Case.person_id).subquery())
-    total, repeat = db.execute(select(
-        func.count(), func.sum(case((seen.c.times > 1, 1), else_=0)))).one()
-    return int(total), int(repeat or 0)
+    """(people referred in the period and seen, of whom seen on an earlier case since
+    ``since``): repeat attendance within 12 months, found through (person, seen) index
+    probes for the period's people only."""
+    earlier = aliased(Case)
+    repeat = (select(earlier.id).where(earlier.person_id == Case.person_id,
+                                       earlier.seen_at >= since, earlier.seen_at < Case.seen_at,
+                                       earlier.entered_in_error.is_(False))
+              .exists())
+    total, repeated = db.execute(select(
+        func.count(distinct(Case.person_id)),
+        func.count(distinct(case((repeat, Case.person_id)))))
+        .where(*_referred_in(f), Case.seen_at.is_not(None))).one()
+    return int(total), int(repeated or 0)
 
 
 def site_names(db: Session, site_ids: tuple[uuid.UUID, ...]) -> dict[uuid.UUID, str]:

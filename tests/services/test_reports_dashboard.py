@@ -60,8 +60,9 @@ def test_senior_sees_every_figure_across_their_sites(open_session) -> None:  # t
     assert "1 of 2 decision(s) about sharing (50.0%)" in board.figure(
         "information-shared").notes[0]
     assert _values(board, "outcomes") == {"caution": 1, "none": 1}
-    # 12 months to 1 November: P1 seen twice (C1, C3), P2 once, P4 once (September)
-    assert _values(board, "repeat-attendance") == {"once": 2, "repeat": 1}
+    # October's people seen: P1 (C1, then C3: seen before) and P2; P4 was September's
+    assert _values(board, "repeat-attendance") == {"once": 1, "repeat": 1}
+    assert _previous(board, "repeat-attendance") == {"once": 1}
     coverage = _values(board, "coverage")
     assert coverage[f"{'Northgate Custody Suite'}|core"] == 15 * 31
     assert coverage["Northgate Custody Suite|uncovered"] == 15 * 31 - 8

@@ -155,9 +155,10 @@ def _figures(now: _Counted, before: _Counted, t: Timeliness, bt: q.TimelinessCou
                _bars(now.outcomes, before.outcomes,
                      lambda d: outcome_label.get(d) or _label(Disposal, d),
                      [*(d.value for d in Disposal), "none"])),
-        Figure("repeat-attendance", "People seen in the 12 months to the period's end",
+        Figure("repeat-attendance", "People seen, and seen before in the last 12 months",
                "people", _bars(now.repeat, before.repeat,
-                               lambda k: "Seen once" if k == "once" else "Seen more than once",
+                               lambda k: "First time in 12 months" if k == "once"
+                               else "Seen before in 12 months",
                                ["once", "repeat"]), drill=False),
         Figure("coverage", "Core hours covered by the rota", "hours",
                _bars(_hours_only(cover_now), _hours_only(cover_before), _coverage_label),
