@@ -79,6 +79,7 @@ def build_dashboard(session: UserSession, period: Period,
     targets = session.settings.load().targets
     minutes = (targets.referral_to_seen, targets.referral_to_screened)
     with session.store.reading() as db:
+        q.widen_page_cache(db)
         now, before = _Counted(db, f, minutes), _Counted(db, before_f, minutes)
         names = q.site_names(db, f.site_ids)
         cover_now = coverage_bars(db, f.site_ids, period, names)

@@ -12,6 +12,7 @@ from ld_desktop.services.reports.period import Period
 from ld_desktop.services.reports.scope import report_filter
 from ld_desktop.services.session import UserSession
 from ld_desktop.store import quality_queries as q
+from ld_desktop.store.report_queries import widen_page_cache
 from ld_desktop.store.staff_queries import get_setting
 
 SETTING_KEY = "reports"
@@ -94,6 +95,7 @@ def data_quality(session: UserSession, period: Period,
     open_before, unseen_before = moment - timedelta(days=days), moment - unseen
     results, findings = [], []
     with session.store.reading() as db:
+        widen_page_cache(db)
         counted = q.counts(db, f, open_before, unseen_before)
         for code, (label, kind, advice) in CHECKS.items():
             results.append(CheckResult(code, label, advice, counted[code]))

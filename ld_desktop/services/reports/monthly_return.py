@@ -28,7 +28,7 @@ from ld_desktop.services.reports.period import Period
 from ld_desktop.services.reports.scope import report_filter
 from ld_desktop.services.session import UserSession
 from ld_desktop.store import return_queries as q
-from ld_desktop.store.report_queries import Filter, site_names
+from ld_desktop.store.report_queries import Filter, site_names, widen_page_cache
 from ld_desktop.store.store import DbSession
 
 MANIFEST = "manifest.json"
@@ -188,6 +188,7 @@ def write_monthly_return(
     files: list[ReturnFile] = []
     try:
         with session.store.reading() as db:
+            widen_page_cache(db)
             names = site_names(db, f.site_ids)
             for table, rows in _tables(db, f, codes, _pseudonymiser(session)).items():
                 count, digest = _write_csv(staging / f"{table}.csv", TABLES[table], rows)
