@@ -199,10 +199,10 @@ def main() -> int:
         dq_first, dq_p50, quality = timed(lambda: reports.data_quality(month), args.runs)
         returns = []
         for run in range(max(1, min(args.runs, 3))):
-            folder = Path(tmp) / f"out{run}"
-            folder.mkdir()
+            out = Path(tmp) / f"out{run}"
+            out.mkdir()
             begin = time.perf_counter()
-            written = reports.monthly_return(month, folder, confirm_problems=True,
+            written = reports.monthly_return(month, out, confirm_problems=True,
                                              quality=quality)
             returns.append(time.perf_counter() - begin)
         senior.lock()
