@@ -32,6 +32,7 @@ from ld_desktop.store.sync_state import (
     pending_op_count,
     record_sync,
     rejected_op_count,
+    rejected_ops,
     set_enrolment,
 )
 from sync.client import (
@@ -79,6 +80,16 @@ class SyncStatus:
     last_report: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class RejectedChange:
+    """A change the server refused: kept on this workstation, offered again every sync."""
+
+    record_type: str
+    kind: str
+    made_at: datetime
+    reason: str
+
+
 class SyncService:
     def __init__(self, session: UserSession, *, transport: httpx.BaseTransport | None = None,
                  verify: Verify = True) -> None:
@@ -102,6 +113,12 @@ class SyncService:
                 last_sync_at=device.last_sync_at,
                 last_report=dict(device.last_sync_report),
             )
+
+    def rejected_changes(self, limit: int = 100) -> list[RejectedChange]:
+        """The changes the server refused and why (the Sync page lists them)."""
+        with self._s.store.reading() as db:
+            return [RejectedChange(entity.replace("_", " "), kind, made, reason)
+                    for entity, kind, made, reason in rejected_ops(db, limit)]
 
     def enrol(self, server_url: str, code: str, device_name: str | None = None) -> SyncStatus:
         """Enrol with a one-time code from the server; binds this workstation to sites."""

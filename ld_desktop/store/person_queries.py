@@ -1,5 +1,6 @@
 """Read queries over people. A merged-away person (a redirect) is never listed or found:
-only its survivor is."""
+only its survivor is (unless its merges form a cycle: then no record survives, see
+``redirects.listed_clause``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ld_desktop.store.models import Case, Person
+from ld_desktop.store.redirects import listed_clause
 from ld_desktop.store.search_index import search_person_ids
 
 
@@ -27,7 +29,7 @@ def search(session: Session, text: str, site_ids: list[uuid.UUID], limit: int) -
         select(Person).where(
             Person.id.in_(ids),
             Person.entered_in_error.is_(False),
-            Person.merged_into.is_(None),
+            listed_clause(session),
             visible_person_ids_clause(site_ids),
         )
     ).all()
@@ -45,7 +47,7 @@ def page(session: Session, site_ids: list[uuid.UUID], offset: int, limit: int,
     }.get(sort, Person.family_name)
     stmt = (
         select(Person)
-        .where(Person.entered_in_error.is_(False), Person.merged_into.is_(None),
+        .where(Person.entered_in_error.is_(False), listed_clause(session),
                visible_person_ids_clause(site_ids))
         .order_by(column.desc() if descending else column.asc(), Person.id)
         .offset(offset)
@@ -56,7 +58,7 @@ def page(session: Session, site_ids: list[uuid.UUID], offset: int, limit: int,
 
 def count(session: Session, site_ids: list[uuid.UUID]) -> int:
     stmt = select(func.count()).select_from(Person).where(
-        Person.entered_in_error.is_(False), Person.merged_into.is_(None),
+        Person.entered_in_error.is_(False), listed_clause(session),
         visible_person_ids_clause(site_ids)
     )
     return int(session.scalar(stmt) or 0)
@@ -85,7 +87,7 @@ def possible_duplicates(
     if not clauses:
         return []
     stmt = select(Person).where(or_(*clauses), Person.entered_in_error.is_(False),
-                                Person.merged_into.is_(None)).limit(20)
+                                listed_clause(session)).limit(20)
     return list(session.scalars(stmt))
 
 

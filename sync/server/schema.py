@@ -166,3 +166,24 @@ conflicts = sa.Table(
 )
 
 GLOBAL_SCOPE = "*"
+
+# Cross-site person lookups (`person_lookup.py`): who looked whom up, from where, for what.
+person_lookups = sa.Table(
+    "person_lookups", metadata,
+    sa.Column("id", UUID_TEXT, primary_key=True),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("device_id", ID, nullable=False),
+    sa.Column("user", sa.String(128), nullable=False),
+    sa.Column("site_id", ID, nullable=False),
+    sa.Column("case_id", UUID_TEXT, nullable=False),
+    sa.Column("by", sa.String(32), nullable=False),
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("matched", sa.JSON(), nullable=False),
+)
+
+person_lookup_matches = sa.Table(
+    "person_lookup_matches", metadata,
+    sa.Column("lookup_id", UUID_TEXT, sa.ForeignKey("person_lookups.id"), primary_key=True),
+    sa.Column("person_id", UUID_TEXT, primary_key=True),
+    sa.Index("ix_person_lookup_matches_person", "person_id"),
+)

@@ -139,3 +139,32 @@ def test_an_undone_merge_syncs_back(make_station) -> None:  # type: ignore[no-un
         assert s.persons.open(dupe.id).id == dupe.id
         assert "Roe Testperson" not in s.persons.open(keep.id).aliases
         assert {p.id for p in s.persons.search("Testperson")} == {keep.id, dupe.id}
+
+
+def test_merging_each_way_on_two_workstations_loses_neither_person(make_station) -> None:  # type: ignore[no-untyped-def]
+    """A merges two into one while B merges one into two: after sync each is a redirect to
+    the other, a cycle no record survives. Both must still be listed and found (a senior
+    undoes one merge), not vanish from every list and search."""
+    a: Station = make_station("a")
+    b: Station = make_station("b")
+    site = a.senior.sites[0].id
+    one = a.senior.persons.register(PersonDraft("Cy", "Testcycle", date(1980, 3, 3)), site)
+    two = a.senior.persons.register(PersonDraft("Cye", "Testcycle", date(1980, 3, 3)), site)
+    _refer(a.senior, one.id, "C/1")
+    _refer(a.senior, two.id, "C/2")
+    a.sync()
+    b.sync()
+    PersonMergeService(a.senior).merge(one.id, two.id, "duplicate (fictional)")
+    PersonMergeService(b.senior).merge(two.id, one.id, "duplicate (fictional)")
+    for station in (a, b, a, b):
+        station.sync()
+    for s in (a.senior, b.senior):
+        assert {p.id for p in s.persons.search("Testcycle")} == {one.id, two.id}
+        assert {p.id for p in s.persons.page(0, 50)} >= {one.id, two.id}
+        assert s.persons.count() == len(s.persons.page(0, 50))
+    PersonMergeService(a.senior).undo_merge(one.id, "Merged both ways (fictional)")
+    a.sync()
+    b.sync()
+    for s in (a.senior, b.senior):
+        assert [p.id for p in s.persons.search("Testcycle")] == [one.id]   # two -> one stands
+        assert s.persons.open(two.id).id == one.id

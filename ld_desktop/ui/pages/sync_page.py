@@ -8,12 +8,15 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -68,6 +71,11 @@ class SyncPage(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
+        self.rejected_title = QLabel("Changes the server refused (kept here and sent again at "
+                                     "every sync; the reason says what to fix)")
+        self.rejected = _rejected_table()
+        layout.addWidget(self.rejected_title)
+        layout.addWidget(self.rejected)
         if session.can(Permission.ENROL_DEVICE):
             layout.addWidget(self._enrol_box())
         layout.addStretch(1)
@@ -111,6 +119,18 @@ class SyncPage(QWidget):
                else "")
             + f" · conflicts waiting for a decision: {status.open_conflicts} · last sync: {last}")
         self.sync_button.setEnabled(status.enrolled and not status.revoked)
+        self._show_rejected()
+
+    def _show_rejected(self) -> None:
+        changes = self._service(self._s).rejected_changes()
+        self.rejected_title.setVisible(bool(changes))
+        self.rejected.setVisible(bool(changes))
+        self.rejected.setRowCount(len(changes))
+        for row, change in enumerate(changes):
+            cells = (f"{change.made_at.astimezone():%d/%m/%Y %H:%M}", change.record_type,
+                     change.kind, change.reason)
+            for column, text in enumerate(cells):
+                self.rejected.setItem(row, column, QTableWidgetItem(text))
 
     def sync_now(self) -> None:
         self._cancel.clear()
@@ -162,3 +182,14 @@ class SyncPage(QWidget):
     def on_changes(self, changes: Changes) -> None:
         if changes.touches("sync", "case", "person", "conflict"):
             self.refresh()
+
+
+def _rejected_table() -> QTableWidget:
+    table = QTableWidget(0, 4)
+    table.setHorizontalHeaderLabels(["Made", "Record", "Change", "Why the server refused it"])
+    table.setAccessibleName("Changes the server refused")
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table
