@@ -39,7 +39,8 @@ class Consent(_CaseChild, Base):
 
 class Screening(_CaseChild, Base):
     __tablename__ = "screening"
-    __table_args__ = (Index("ix_screening_signed_off_at", "signed_off_at"),)   # reports by period
+    __table_args__ = (Index("ix_screening_signed_off_at", "signed_off_at"),   # reports by period
+                      Index("ix_screening_amends_id", "amends_id"))       # amended since?
     __entity__ = "screening"
 
     instrument_id: Mapped[str]

@@ -8,7 +8,8 @@ The dashboard, data quality and the monthly return count records by their own ti
 (escalation requested, referral made, information shared, consent decided, screening
 signed off) and find cases active in a period through their closure time; a person's age
 at referral is read from an (id, date of birth) index and repeat attendance from a
-(person, seen) index, without visiting the rows. Without these
+(person, seen) index, without visiting the rows. The return leaves out screenings since
+amended, found through ``amends_id``. Without these
 indexes each figure walked its whole table (1.5 s to 5 s each at 100,000 cases).
 """
 from alembic import op
@@ -27,6 +28,7 @@ INDEXES = [
     ("ix_information_share_shared_at", "information_share", ["shared_at"]),
     ("ix_consent_decided_at", "consent", ["decided_at"]),
     ("ix_screening_signed_off_at", "screening", ["signed_off_at"]),
+    ("ix_screening_amends_id", "screening", ["amends_id"]),
 ]
 
 
