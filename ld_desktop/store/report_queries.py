@@ -275,3 +275,13 @@ def widen_page_cache(db: Session) -> None:
     the cache goes with the connection when the store locks."""
     if db.get_bind().dialect.name == "sqlite":
         db.execute(text(f"PRAGMA cache_size = -{REPORT_CACHE_MIB * 1024}"))
+
+
+def refresh_planner_statistics(db: Session) -> None:
+    """Let SQLite gather the statistics its planner lacks (``PRAGMA optimize``, all tables,
+    bounded by ``analysis_limit``): with them it reads a person's age from the covering
+    ``(id, date_of_birth)`` index instead of the row. Measured at 100k cases: the dashboard
+    927 ms -> 430 ms warm; the first ANALYZE took 460 ms, later calls are near free."""
+    if db.get_bind().dialect.name == "sqlite":
+        db.execute(text("PRAGMA analysis_limit = 400"))
+        db.execute(text("PRAGMA optimize = 0x10002"))

@@ -16,10 +16,16 @@ from ld_desktop.services.reports.scope import report_filter
 from ld_desktop.services.session import UserSession
 from ld_desktop.store import report_queries as q
 
+_STATISTICS_FRESH: set[str] = set()      # stores whose planner statistics were refreshed
+
 
 class ReportService:
     def __init__(self, session: UserSession) -> None:
         self._s = session
+        if session.device_id not in _STATISTICS_FRESH:
+            with session.store.unit_of_work(session.user.username) as uow:
+                q.refresh_planner_statistics(uow.session)
+            _STATISTICS_FRESH.add(session.device_id)
 
     def dashboard(self, period: Period, site_ids: Iterable[uuid.UUID] | None = None
                   ) -> Dashboard:
