@@ -2,13 +2,16 @@
 
 Per the stack notes: QPdfWriter + QTextDocument.print_(writer) gives correct A4 pages; do not
 call doc.setPageSize(writer.width(), writer.height()) (device pixels at 300 dpi: tiny text).
-Files are written to a temporary name and renamed, so a half-written report never appears.
+Files are written to a temporary name (owner-only, 0600) and renamed, so a half-written report
+never appears; if anything fails, the temporary file is removed: no copy of the report is left.
 """
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -77,7 +80,23 @@ def write_pdf(body_html: str, path: Path, title: str, *, marking: str | None = N
     Classification such as ``OFFICIAL_SENSITIVE``) is printed at the top and bottom.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.part")
+    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.close(fd)   # created 0600; Qt reopens and truncates it, keeping that mode
+    temp = Path(temp_name)
+    try:
+        _render(body_html, temp, title)
+        if temp.stat().st_size == 0:
+            raise OSError(f"The report could not be written to {path.parent}.")
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    return path
+
+
+def _render(body_html: str, temp: Path, title: str) -> None:
     writer = QPdfWriter(str(temp))
     writer.setTitle(title)
     writer.setCreator("L&D Desktop")
@@ -115,8 +134,6 @@ def write_pdf(body_html: str, path: Path, title: str, *, marking: str | None = N
     finally:
         painter.end()
     del writer  # flushes and closes the file
-    os.replace(temp, path)
-    return path
 
 
 def _paint_page(painter: QPainter, document: QTextDocument, body: QRectF, index: int) -> None:

@@ -1,7 +1,7 @@
 """index the times the reports count by
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0007
 Create Date: 2026-11-30
 
 The dashboard, data quality and the monthly return count records by their own time
@@ -15,7 +15,7 @@ indexes each figure walked its whole table (1.5 s to 5 s each at 100,000 cases).
 from alembic import op
 
 revision = "0011"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
