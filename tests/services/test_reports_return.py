@@ -52,6 +52,8 @@ def test_the_return_has_exactly_the_rows_built_and_valid_codes(open_session, out
     written = ReportService(senior).monthly_return(OCTOBER, out, confirm_problems=True)
     folder = written.folder
     assert folder == out / "mhsds-return-2026-10"
+    assert folder.stat().st_mode & 0o777 == 0o700                 # owner only: names people
+    assert {p.stat().st_mode & 0o777 for p in folder.iterdir()} == {0o600}
     counts = {t: len(_read(folder, t)) for t in TABLES}
     assert counts == {"MHS001MPI": 4, "MHS101Referral": 5, "MHS102ServiceTypeReferredTo": 5,
                       "MHS201CareContact": 3, "MHS105OnwardReferral": 2,

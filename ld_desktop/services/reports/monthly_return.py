@@ -155,6 +155,7 @@ def _tables(db: DbSession, f: Filter, codes: CodeUse, pseudonym: Callable[[uuid.
 def _write_csv(path: Path, header: tuple[str, ...], rows: Iterable[tuple[Any, ...]]
                ) -> tuple[int, str]:
     count = 0
+    path.touch(mode=0o600)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
@@ -183,7 +184,7 @@ def write_monthly_return(
     if final.exists():
         raise ValueError(f"{final} already exists: move it away, or choose another folder.")
     staging = out_dir / f".{name}.partial-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
+    staging.mkdir(mode=0o700)              # the MPI table names people: owner only
     codes = CodeUse(mapping or default_mapping())
     files: list[ReturnFile] = []
     try:
@@ -194,6 +195,7 @@ def write_monthly_return(
                 count, digest = _write_csv(staging / f"{table}.csv", TABLES[table], rows)
                 files.append(ReturnFile(table, f"{table}.csv", count, digest))
         manifest = _manifest(session, period, sorted(names.values()), files, codes, report)
+        (staging / MANIFEST).touch(mode=0o600)
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", "utf-8")
         staging.rename(final)
     except BaseException:

@@ -84,7 +84,7 @@ def write_pdf(body_html: str, path: Path, title: str, *, marking: str | None = N
     os.close(fd)   # created 0600; Qt reopens and truncates it, keeping that mode
     temp = Path(temp_name)
     try:
-        _render(body_html, temp, title)
+        _render(body_html, temp, title, marking)
         if temp.stat().st_size == 0:
             raise OSError(f"The report could not be written to {path.parent}.")
         os.chmod(temp, 0o600)
@@ -96,7 +96,7 @@ def write_pdf(body_html: str, path: Path, title: str, *, marking: str | None = N
     return path
 
 
-def _render(body_html: str, temp: Path, title: str) -> None:
+def _render(body_html: str, temp: Path, title: str, marking: str | None = None) -> None:
     writer = QPdfWriter(str(temp))
     writer.setTitle(title)
     writer.setCreator("L&D Desktop")
