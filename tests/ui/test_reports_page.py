@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import stat
 from pathlib import Path
 
 import pytest
@@ -172,6 +173,9 @@ def test_tables_save_as_csv_and_excel_and_the_dashboard_as_a_marked_pdf(
         assert f"Page {number} of {pages}" in text
     assert "Referrals by source" in " ".join(reader.pages[0].extract_text().split())
     assert "saved the dashboard" in page.subtitle.text().lower()
+    for saved in ("sources.csv", "sources.xlsx", "board.pdf"):   # owner only, no leftovers
+        assert stat.S_IMODE((tmp_path / saved).stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
 def test_data_quality_lines_open_their_record(qtbot, window) -> None:  # type: ignore[no-untyped-def]

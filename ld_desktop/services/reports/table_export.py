@@ -1,16 +1,18 @@
 """Each dashboard table as CSV or XLSX (openpyxl): the same rows the accessible table shows.
-Written to a temporary name and renamed, so a half-written file never appears. Text that a
+Written like every export: readable by its owner only (0600), through a temporary file that
+is fsynced and renamed, so a half-written file never appears. Text that a
 spreadsheet would run as a formula (=, +, -, @) is written as text."""
 
 from __future__ import annotations
 
 import csv
-import os
+import io
 from pathlib import Path
 
 from openpyxl import Workbook
 
 from ld_desktop.services.reports.figures import Dashboard, Figure
+from ld_desktop.store.atomic_file import write_atomically
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 Cell = str | float | int
@@ -47,16 +49,15 @@ def _caption(dashboard: Dashboard) -> str:
 
 
 def write_csv(dashboard: Dashboard, figure: Figure, path: Path) -> Path:
-    temp = path.with_name(f".{path.name}.part")
-    with temp.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow([_caption(dashboard)])
-        writer.writerow(header(figure))
-        for row in rows(figure):
-            writer.writerow([_safe(_number(c)) for c in row])
-        for note in figure.notes:
-            writer.writerow([_safe(note)])
-    os.replace(temp, path)
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow([_caption(dashboard)])
+    writer.writerow(header(figure))
+    for row in rows(figure):
+        writer.writerow([_safe(_number(c)) for c in row])
+    for note in figure.notes:
+        writer.writerow([_safe(note)])
+    write_atomically(path, text.getvalue().encode("utf-8"), 0o600)
     return path
 
 
@@ -72,7 +73,7 @@ def write_xlsx(dashboard: Dashboard, figure: Figure, path: Path) -> Path:
     for note in figure.notes:
         sheet.append([_safe(note)])
     sheet.column_dimensions["A"].width = 48
-    temp = path.with_name(f".{path.name}.part")
-    book.save(temp)
-    os.replace(temp, path)
+    data = io.BytesIO()
+    book.save(data)
+    write_atomically(path, data.getvalue(), 0o600)
     return path

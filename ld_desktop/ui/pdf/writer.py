@@ -12,7 +12,7 @@ import contextlib
 import html
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
@@ -79,12 +79,21 @@ def write_pdf(body_html: str, path: Path, title: str, *, marking: str | None = N
     process's watermark (if any) across it; ``marking`` (a Government Security
     Classification such as ``OFFICIAL_SENSITIVE``) is printed at the top and bottom.
     """
+    with owner_only_file(path) as temp:
+        _render(body_html, temp, title, marking)
+    return path
+
+
+@contextlib.contextmanager
+def owner_only_file(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` for a writer to fill (created 0600); renamed to
+    ``path`` when the block ends, removed on any failure, so no partial file is left."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     os.close(fd)   # created 0600; Qt reopens and truncates it, keeping that mode
     temp = Path(temp_name)
     try:
-        _render(body_html, temp, title, marking)
+        yield temp
         if temp.stat().st_size == 0:
             raise OSError(f"The report could not be written to {path.parent}.")
         os.chmod(temp, 0o600)
@@ -93,7 +102,6 @@ def write_pdf(body_html: str, path: Path, title: str, *, marking: str | None = N
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
-    return path
 
 
 def _render(body_html: str, temp: Path, title: str, marking: str | None = None) -> None:

@@ -4,7 +4,6 @@ Written to a temporary name and renamed, so a half-written file never appears.""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from ld_desktop.services.reports.figures import Dashboard, Figure
 from ld_desktop.services.reports.table_export import header, rows
 from ld_desktop.ui.pdf.writer import (
     OFFICIAL_SENSITIVE,
+    owner_only_file,
     paint_marking,
     paint_page_number,
     paint_watermark,
@@ -73,8 +73,13 @@ def _paint_figure(painter: QPainter, area: QRectF, figure: Figure) -> None:
 
 
 def write_dashboard_pdf(dashboard: Dashboard, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.part")
+    """Like every report: owner-only (0600), and no partial file is left on failure."""
+    with owner_only_file(path) as temp:
+        _paint_dashboard(dashboard, temp)
+    return path
+
+
+def _paint_dashboard(dashboard: Dashboard, temp: Path) -> None:
     writer = QPdfWriter(str(temp))
     writer.setTitle(f"L&D dashboard: {dashboard.period.label}")
     writer.setCreator("L&D Desktop")
@@ -122,6 +127,4 @@ def write_dashboard_pdf(dashboard: Dashboard, path: Path) -> Path:
             paint_watermark(painter, page)
     finally:
         painter.end()
-    del writer
-    os.replace(temp, path)
-    return path
+    del writer   # flushes and closes the file
