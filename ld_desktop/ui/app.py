@@ -24,7 +24,7 @@ from ld_desktop.ui.theme import apply_theme
 
 PAGES = ("caseload", "cases", "people", "person", "case", "screening", "share", "sync",
          "handover", "conflicts", "rota", "person-history", "person-edit", "merge",
-         "intake")
+         "intake", "reports")
 
 
 def _parser() -> argparse.ArgumentParser:

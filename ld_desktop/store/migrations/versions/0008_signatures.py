@@ -1,7 +1,7 @@
 """users' signing keys and signatures on directory records and screenings
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0011
 Create Date: 2026-11-30
 
 Issue 12 item 2: staff carry the public halves of their personal keys; staff, sites and
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0007"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
