@@ -15,8 +15,6 @@ from sync.wire import (
     EnrolResponse,
     SiteInfo,
     SiteList,
-    StaffList,
-    StaffMember,
 )
 
 
@@ -65,20 +63,3 @@ def fetch_sites(credentials: DeviceCredentials, *, transport: httpx.BaseTranspor
     """Every site the server knows (ids from `site_id_for`)."""
     with _session(credentials, transport, verify, retry) as session:
         return list(SiteList.model_validate(session.call("GET", "/v1/directory/sites")).sites)
-
-
-def fetch_staff(credentials: DeviceCredentials, *, transport: httpx.BaseTransport | None = None,
-                verify: Verify = True, retry: RetryPolicy | None = None) -> list[StaffMember]:
-    """Staff of this device's sites, and staff attached to no site."""
-    with _session(credentials, transport, verify, retry) as session:
-        return list(StaffList.model_validate(session.call("GET", "/v1/directory/staff")).staff)
-
-
-def push_staff(credentials: DeviceCredentials, member: StaffMember, *,
-               transport: httpx.BaseTransport | None = None, verify: Verify = True,
-               retry: RetryPolicy | None = None) -> StaffMember:
-    """Create or replace one staff member on the server (sites must be this device's)."""
-    with _session(credentials, transport, verify, retry) as session:
-        data = session.call("PUT", f"/v1/directory/staff/{member.id}",
-                            member.model_dump(mode="json"))
-        return StaffMember.model_validate(data)
