@@ -11,6 +11,7 @@ from sync.client.transport import RetryPolicy, SignedSession, Verify
 from sync.credentials import DeviceCredentials, public_key_b64
 from sync.wire import (
     DeviceInfo,
+    DeviceNames,
     EnrolRequest,
     EnrolResponse,
     SiteInfo,
@@ -56,6 +57,15 @@ def fetch_device(credentials: DeviceCredentials, *, transport: httpx.BaseTranspo
     """This device as the server sees it (its current sites; raises DeviceRevoked if revoked)."""
     with _session(credentials, transport, verify, retry) as session:
         return DeviceInfo.model_validate(session.call("GET", "/v1/device"))
+
+
+def fetch_device_names(credentials: DeviceCredentials, *,
+                       transport: httpx.BaseTransport | None = None, verify: Verify = True,
+                       retry: RetryPolicy | None = None) -> dict[str, str]:
+    """Device id -> name of the workstations sharing a site with this one."""
+    with _session(credentials, transport, verify, retry) as session:
+        names = DeviceNames.model_validate(session.call("GET", "/v1/devices/names"))
+    return {entry.device_id: entry.name for entry in names.devices}
 
 
 def fetch_sites(credentials: DeviceCredentials, *, transport: httpx.BaseTransport | None = None,

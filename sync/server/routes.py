@@ -22,7 +22,7 @@ from sync.server.deps import Device, State
 from sync.server.pull_store import pull_page
 from sync.server.push_store import push_ops
 from sync.server.registry import RegistryError
-from sync.wire import DeviceInfo, EnrolRequest, EnrolResponse, SiteList
+from sync.wire import DeviceInfo, DeviceNames, EnrolRequest, EnrolResponse, SiteList
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody} for code in (400, 401, 403, 404, 405, 409, 411, 413, 422, 503)
@@ -57,6 +57,11 @@ def enrol(body: EnrolRequest, state: State) -> EnrolResponse:
 @router.get("/device")
 def whoami(device: Device, state: State) -> DeviceInfo:
     return registry.device_info(state.engine, device.device_id)
+
+
+@router.get("/devices/names")
+def device_names(device: Device, state: State) -> DeviceNames:
+    return DeviceNames(devices=registry.names_at_sites(state.engine, device.sites))
 
 
 @router.post("/push")
