@@ -171,10 +171,14 @@ def test_new_referral_closes_on_lock_and_keeps_the_draft(qtbot, window: MainWind
         if dialog is not None and dialog.isVisible():   # survived the lock: fail, not hang
             outcome["survived"] = True
             dialog.close()
+        outcome["done"] = True
 
+    # The dialog may be opened with exec() (the timer runs inside its loop) or open() (the
+    # key press returns at once): either way, wait for the timer's work to finish.
     QTimer.singleShot(200, type_then_lock)
     qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_N,
                    Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "done" in outcome, timeout=10_000)
     assert outcome.get("dialog") is not None, "Ctrl+N opened no dialog"
     assert "survived" not in outcome
     _assert_nothing_left(window)
@@ -191,6 +195,7 @@ def test_new_referral_closes_on_lock_and_keeps_the_draft(qtbot, window: MainWind
     QTimer.singleShot(200, read_then_cancel)
     qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_N,
                    Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: "restored" in outcome, timeout=10_000)
     assert TYPED in outcome["restored"]   # type: ignore[operator]
 
 

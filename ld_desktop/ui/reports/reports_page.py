@@ -111,7 +111,7 @@ class ReportsPage(QWidget):
             self.site_choice.addItem(site.name, site.id)
         site_label = QLabel("&Sites")
         site_label.setBuddy(self.site_choice)
-        self.pdf_button = QPushButton("Save dashboard as P&DF…")
+        self.pdf_button = QPushButton("Save dash&board as PDF…")
         row.addWidget(period_label)
         row.addWidget(self.period_choice)
         row.addWidget(self.first_day)
