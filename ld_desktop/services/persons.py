@@ -177,8 +177,8 @@ class PersonService:
     def search(self, text: str, limit: int = 50) -> list[PersonSummary]:
         self._s.require(Permission.VIEW_RECORDS)
         with self._s.store.reading() as db:
-            found = person_queries.search(db, text, self._s.site_ids, limit)
-            return [person_summary(p) for p in found]
+            return [PersonSummary(*row)
+                    for row in person_queries.search(db, text, self._s.site_ids, limit)]
 
     def page(self, offset: int, limit: int, sort: str = "family_name",
              descending: bool = False) -> list[PersonSummary]:
