@@ -85,8 +85,9 @@ def first_sync(label: str, settings: ServerSettings, records: int) -> list[Row]:
         reader, rcreds = new_device(url, engine, "Bench Site")
         site = wcreds.sites[0].id
         for n in range(records):
-            writer.upsert("case", uuid.uuid4(), {"n": n, "status": "open", "risk": "low",
-                                                 "summary": "x" * 80}, sites=[site])
+            writer.upsert("case", uuid.uuid4(), {"custody_record_number": str(n),
+                                                 "stage": "referred", "risk_level": "low",
+                                                 "reason": "x" * 80}, sites=[site])
         with SyncClient(url, writer, wcreds) as client:
             start = time.perf_counter()
             client.sync()
@@ -184,7 +185,7 @@ def _earlier_shifts(engine: sa.Engine, records: int) -> int:
     sites = [str(site_id_for(f"Bench Site {n}")) for n in range(SITES)]
     earlier = MemoryReplica("earlier-shifts")
     for n in range(records):
-        earlier.upsert("case", uuid.uuid4(), {"n": n, "summary": "s" * 80},
+        earlier.upsert("case", uuid.uuid4(), {"custody_record_number": str(n), "reason": "s" * 80},
                        sites=[sites[n % SITES]])
     while ops := earlier.pending_ops(MAX_OPS_PER_PUSH):
         earlier.acknowledge(push_ops(engine, earlier.device_id, frozenset(sites), ops))
@@ -200,7 +201,7 @@ def _workstation_plan(url: str, engine: sa.Engine, site: str, changes: int,
     replica, creds = new_device(url, engine, site)
     ids = [uuid.uuid4() for _ in range(changes)]
     for n, case_id in enumerate(ids):
-        replica.upsert("case", case_id, {"n": n, "summary": "y" * 80},
+        replica.upsert("case", case_id, {"custody_record_number": str(n), "reason": "y" * 80},
                        sites=[creds.sites[0].id])
     body = PushRequest(ops=replica.pending_ops(MAX_OPS_PER_PUSH)).model_dump_json()
     return {"device_id": creds.device_id, "key": base64.b64encode(creds.private_key).decode(),

@@ -25,6 +25,7 @@ import uuid6
 from sync.hlc import HybridLogicalClock, Timestamp
 from sync.protocol import (
     DELETED_FIELD,
+    DIRECTORY_ENTITIES,
     ConflictState,
     Op,
     OpKind,
@@ -53,8 +54,11 @@ class MemoryReplica:
     """Reference replica. Every method is atomic (one lock; no partial state on error)."""
 
     def __init__(self, device_id: str, *, user: str = "tester", schema_version: int = 1,
-                 now_ms: Callable[[], int] | None = None) -> None:
+                 now_ms: Callable[[], int] | None = None, home_sites: Iterable[str] = ()) -> None:
         self.device_id = device_id
+        # the sites a record belongs to when an edit names none (as the app's records carry
+        # their site): only the directory may be made visible to every site
+        self.home_sites = tuple(home_sites)
         self.user = user
         self.schema_version = schema_version
         self.clock = HybridLogicalClock(device_id, now_ms)
@@ -124,7 +128,10 @@ class MemoryReplica:
         return Op(op_id=uuid6.uuid7(), device_id=self.device_id, device_seq=self._next_seq,
                   hlc=self.clock.now().encode(), user=self.user,
                   schema_version=self.schema_version, entity=entity, entity_id=entity_id,
-                  kind=kind, sites=sorted(set(sites)), links=list(links), fields=fields,
+                  kind=kind, sites=sorted(set(sites) or (
+                      set(self.home_sites) if kind is not OpKind.RESOLVE
+                      and entity not in DIRECTORY_ENTITIES else set())),
+                  links=list(links), fields=fields,
                   base_versions=base)
 
     def _enqueue(self, op: Op) -> None:

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import uuid
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt
 
 PROTOCOL_VERSION = 1
 # Schema versions of the app data model the server knows how to store. The app's store
@@ -22,6 +22,18 @@ SUPPORTED_SCHEMA_VERSIONS = frozenset({1})
 MAX_OPS_PER_PUSH = 500
 MAX_PAGE_SIZE = 2000
 DELETED_FIELD = "_deleted"   # a tombstone is this field set to true: edit vs delete clashes on it
+# The directory: the only records an op may make visible to every site (`sites: []`). Who
+# may change them is a question of authority (docs/sync.md, "Directory").
+DIRECTORY_ENTITIES = frozenset({"staff", "site"})
+# Every integer on the wire fits a signed 64-bit database column.
+MAX_INT = 2**63 - 1
+# An op's fields, as JSON, at most this many bytes: pushes refuse larger ops, and a pull page
+# holds records up to MAX_PAGE_BYTES, or one record alone however large (so at most this).
+MAX_OP_BYTES = 1024 * 1024
+MAX_PAGE_BYTES = 4 * 1024 * 1024
+# How far an op's clock may run ahead of the server's: further is refused (for now; the op
+# stays queued and is accepted once the server's clock has caught up).
+MAX_CLOCK_AHEAD_MS = 15 * 60 * 1000
 
 JSONValue = Any
 
@@ -37,6 +49,22 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def storable_text(text: str) -> str:
+    """Text every database can store: no NUL, no lone surrogate (only JSON can hold those)."""
+    if "\x00" in text:
+        raise ValueError("text must not contain NUL characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must not contain lone surrogates") from None
+    return text
+
+
+StorableText = Annotated[str, AfterValidator(storable_text)]
+Count = Annotated[StrictInt, Field(ge=0, le=MAX_INT)]
+SiteId = Annotated[StorableText, Field(min_length=1, max_length=64)]
+
+
 class RecordRef(_Model):
     entity: str = Field(min_length=1, max_length=64)
     entity_id: uuid.UUID
@@ -45,15 +73,15 @@ class RecordRef(_Model):
 class Op(_Model):
     op_id: uuid.UUID
     device_id: str = Field(min_length=1, max_length=64)
-    device_seq: int = Field(ge=1)
+    device_seq: StrictInt = Field(ge=1, le=MAX_INT)
     hlc: str = Field(min_length=1, max_length=128)
     user: str = Field(min_length=1, max_length=128)
-    schema_version: int = Field(ge=1)
+    schema_version: StrictInt = Field(ge=1, le=MAX_INT)
     entity: str = Field(min_length=1, max_length=64)
     entity_id: uuid.UUID
     kind: OpKind
     # Sites whose workstations may receive this record (data minimisation). Empty = every site.
-    sites: list[str] = Field(default_factory=list, max_length=64)
+    sites: list[SiteId] = Field(default_factory=list, max_length=64)
     # Records that must become visible wherever this one is (e.g. a case links its person).
     links: list[RecordRef] = Field(default_factory=list, max_length=64)
     fields: dict[str, JSONValue] = Field(default_factory=dict)
@@ -78,7 +106,7 @@ class OpResult(_Model):
 
 
 class PushRequest(_Model):
-    protocol: int = PROTOCOL_VERSION
+    protocol: StrictInt = Field(default=PROTOCOL_VERSION, ge=0, le=MAX_INT)
     ops: list[Op] = Field(max_length=MAX_OPS_PER_PUSH)
 
 
@@ -121,9 +149,9 @@ class ConflictState(_Model):
 
 
 class PullRequest(_Model):
-    protocol: int = PROTOCOL_VERSION
-    cursor: int = Field(ge=0)
-    limit: int = Field(default=500, ge=1, le=MAX_PAGE_SIZE)
+    protocol: StrictInt = Field(default=PROTOCOL_VERSION, ge=0, le=MAX_INT)
+    cursor: Count
+    limit: StrictInt = Field(default=500, ge=1, le=MAX_PAGE_SIZE)
 
 
 class PullResponse(_Model):

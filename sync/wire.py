@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
+
+from sync.protocol import StorableText
 
 
 class _Model(BaseModel):
@@ -18,12 +21,13 @@ class SiteInfo(_Model):
 
 
 class EnrolRequest(_Model):
-    code: str = Field(min_length=4, max_length=64)
-    public_key: str = Field(min_length=40, max_length=64)   # base64 of the raw 32-byte Ed25519 key
-    device_name: str = Field(min_length=1, max_length=100)
+    code: StorableText = Field(min_length=4, max_length=64)
+    # base64 of the raw 32-byte Ed25519 key
+    public_key: StorableText = Field(min_length=40, max_length=64)
+    device_name: StorableText = Field(min_length=1, max_length=100)
     # A training workstation says so; a live server refuses it and a training server refuses
     # anything else, so fictional training data and live data never meet.
-    training: bool = False
+    training: StrictBool = False
 
 
 class EnrolResponse(_Model):
@@ -44,10 +48,11 @@ class DeviceInfo(_Model):
 
 class StaffMember(_Model):
     id: uuid.UUID
-    name: str = Field(min_length=1, max_length=200)
-    role: str = Field(min_length=1, max_length=100)
-    sites: list[str] = Field(default_factory=list, max_length=64)   # site ids
-    active: bool = True
+    name: StorableText = Field(min_length=1, max_length=200)
+    role: StorableText = Field(min_length=1, max_length=100)
+    sites: list[Annotated[StorableText, Field(min_length=1, max_length=64)]] = Field(
+        default_factory=list, max_length=64)   # site ids
+    active: StrictBool = True
 
 
 class StaffList(_Model):

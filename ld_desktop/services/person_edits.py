@@ -11,11 +11,12 @@ from typing import Any
 from ld_desktop.domain.roles import Permission
 from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.persons import PersonDraft, _draft_fields, _names, person_view
-from ld_desktop.services.record_changes import ChangeEntry, history_of
+from ld_desktop.services.record_changes import FIELD_LABELS, ChangeEntry, history_of
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonView
 from ld_desktop.store.case_queries import custody_numbers_for
 from ld_desktop.store.change_history import person_sites, record_change, wire_values
+from ld_desktop.store.models import Person
 from ld_desktop.store.person_queries import get_visible
 from ld_desktop.store.redirects import follow_redirect
 from ld_desktop.store.search_index import index_person
@@ -61,6 +62,8 @@ class PersonEditService:
             person = get_visible(db, follow_redirect(db, original.id), self._s.site_ids)
             if person is None or person.entered_in_error:
                 raise RecordNotFound("person")
+            if person.id != original.id:
+                _refuse_unseen_overwrite(person, values, shown)
             old = wire_values(person, list(values))
             changed = uow.changes.update(person, values)
             if not changed:
@@ -84,3 +87,19 @@ class PersonEditService:
             if person is None:
                 raise RecordNotFound("person")
             return history_of(db, "person", person.id)
+
+
+def _refuse_unseen_overwrite(survivor: Person, values: dict[str, Any],
+                             shown: dict[str, Any]) -> None:
+    """The record shown was merged into ``survivor`` while the dialog was open: a change to a
+    field the survivor holds differently would overwrite a value nobody saw (by sync, the
+    same edit is kept as a conflict). Refuse; a field the survivor holds as shown is fine."""
+    differing = [k for k in values if k in shown and getattr(survivor, k) != shown[k]]
+    if differing:
+        labels = [FIELD_LABELS.get(k, k) for k in differing]
+        fields = ", ".join(t if t[:2].isupper() else t[:1].lower() + t[1:] for t in labels)
+        raise ValueError(
+            f"This record was merged into {survivor.family_name.upper()}, "
+            f"{survivor.given_name} while you were editing, and that record's {fields} "
+            "differs from what you saw. Nothing was saved: open that record and make the "
+            "change there.")

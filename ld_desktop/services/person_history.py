@@ -17,6 +17,7 @@ from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
 from ld_desktop.store import person_history_queries as queries
 from ld_desktop.store.models import Case, Outcome, Person, RiskAssessment, Screening, Site
+from ld_desktop.store.person_queries import get_visible
 from ld_desktop.store.redirects import follow_redirect
 
 #: a flag raised on a contact this recent (or on a case still open) is an active alert
@@ -75,8 +76,8 @@ class PersonHistoryService:
         now = self._s.now()
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             db = uow.session
-            person = db.get(Person, follow_redirect(db, person_id))
-            if person is None or person.entered_in_error:
+            person = get_visible(db, follow_redirect(db, person_id), self._s.site_ids)
+            if person is None or person.entered_in_error:   # not at my sites: not mine to see
                 raise RecordNotFound("person")
             rows = [(c, s) for c, s in queries.cases_at(db, person.id, self._s.site_ids)
                     if c.id != exclude_case_id]
@@ -117,7 +118,9 @@ def _outcome_text(case: Case, outcome: Outcome | None) -> str:
 
 
 def _last_scores(screenings: list[Screening]) -> tuple[str, ...]:
-    """The newest result of each instrument (screenings arrive newest first)."""
+    """The newest result of each instrument (screenings arrive newest first). Totals only
+    (a criterion count such as PHQ-9 'core' is not a score); a partial total says what it
+    proves ('at least 21 (7 of 9 items)'), a pro-rated one says so, a stopped one too."""
     seen: set[str] = set()
     lines: list[str] = []
     for row in screenings:
@@ -126,15 +129,34 @@ def _last_scores(screenings: list[Screening]) -> tuple[str, ...]:
         seen.add(row.instrument_id)
         title = str(row.result.get("title") or row.instrument_id)
         scores: dict[str, Any] = row.result.get("scores") or {}
-        parts = []
-        for score in scores.values():
-            if score.get("value") is None:
-                continue
-            value = score["value"]
-            text = f"{value:g}" if isinstance(value, float) else str(value)
-            parts.append(text + (f", {score['band']}" if score.get("band") else ""))
-        lines.append(f"{title} {'; '.join(parts)}" if parts else f"{title} completed")
+        parts = [text for score in scores.values()
+                 if score.get("kind", "total") == "total" and (text := _score_text(score))]
+        stopped = bool(row.result.get("stopped_reason"))
+        if not parts:
+            lines.append(f"{title} {'stopped early' if stopped else 'completed'}")
+            continue
+        lines.append(f"{title} {'; '.join(parts)}" + (" (stopped early)" if stopped else ""))
     return tuple(lines)
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _score_text(score: dict[str, Any]) -> str | None:
+    band = f", {score['band']}" if score.get("band") else ""
+    value = score.get("value")
+    if value is not None and score.get("prorated"):
+        return (f"{_number(value)} pro-rated from {score.get('answered')} of "
+                f"{score.get('needed')} items{band}")
+    if value is not None and score.get("complete", True):
+        return _number(value) + band
+    if score.get("at_least") is None:
+        return None
+    if not band and score.get("band_at_least"):
+        band = f", {score['band_at_least']} or higher"
+    return (f"at least {_number(score['at_least'])} ({score.get('answered')} of "
+            f"{score.get('needed')} items){band}")
 
 
 def _risk_alerts(risk: RiskAssessment | None) -> list[Alert]:

@@ -25,9 +25,9 @@ from ld_desktop.store.case_detail_queries import get_visible_case
 from ld_desktop.store.case_queries import custody_numbers_for
 from ld_desktop.store.change_history import person_sites, record_change, wire_values
 from ld_desktop.store.merge_queries import cases_of, cases_redirected_from, merged_into
-from ld_desktop.store.models import Person
+from ld_desktop.store.models import Case, Person
 from ld_desktop.store.person_queries import get_visible
-from ld_desktop.store.redirects import follow_redirect
+from ld_desktop.store.redirects import follow_redirect, onward_chain
 from ld_desktop.store.search_index import index_person
 from ld_desktop.store.store import DbSession
 
@@ -134,16 +134,18 @@ class PersonMergeService:
             survivor = get_visible(db, merged.merged_into, self._s.site_ids)
             if survivor is None:
                 raise RecordNotFound("person")
+            _refuse_if_merged_on(db, survivor, merged)
             detail = merged.merge_detail
             case_ids = [uuid.UUID(c) for c in detail.get("cases", [])]
             case_ids += cases_redirected_from(db, merged.id)
             for case_id in dict.fromkeys(case_ids):
-                found = get_visible_case(db, case_id, self._s.site_ids)
-                if found is not None and found[0].person_id == survivor.id:
-                    uow.changes.update(found[0], {"person_id": merged.id})
-                    record_change(uow.changes, found[0], "undo-merge",
+                # every case, at whatever site: the merge moved them all (cases_of)
+                case = db.get(Case, case_id)
+                if case is not None and case.person_id == survivor.id:
+                    uow.changes.update(case, {"person_id": merged.id})
+                    record_change(uow.changes, case, "undo-merge",
                                   {"person_id": str(survivor.id)}, {"person_id": str(merged.id)},
-                                  user, [str(found[0].site_id)], why)
+                                  user, [str(case.site_id)], why)
             values: dict[str, Any] = {}
             current = wire_values(survivor, list(detail.get("filled", {})))
             for name, change in detail.get("filled", {}).items():
@@ -232,3 +234,19 @@ class PersonMergeService:
 
     def _announce(self, *ids: uuid.UUID) -> None:
         self._s.bus.publish(Changes(frozenset({"person", "case"}), frozenset(ids)))
+
+
+def _refuse_if_merged_on(db: DbSession, survivor: Person, merged: Person) -> None:
+    """The survivor has since been merged into another record: what this merge moved went
+    on with it, so an undo now would leave the cases under that record. Undo the later merge
+    first. (A cycle - two workstations merging each way - leads back to ``merged``: allowed,
+    undoing it is how a senior resolves the cycle.)"""
+    if merged.id in onward_chain(db, survivor.id):
+        return
+    if survivor.merged_into is not None:
+        onward = db.get(Person, survivor.merged_into)
+        name = (f"{onward.family_name.upper()}, {onward.given_name}" if onward is not None
+                else "another record")
+        raise MergeRefused(
+            f"{survivor.family_name.upper()}, {survivor.given_name} has since been merged into "
+            f"{name}; undo that merge first, then this one.")

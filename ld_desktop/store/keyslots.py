@@ -51,7 +51,7 @@ from ld_desktop.store.errors import (
     RotationInterrupted,
     WrongPassphrase,
 )
-from ld_desktop.store.kdf import FAST_PROFILE, KdfParams, new_params
+from ld_desktop.store.kdf import KdfParams, new_params
 from ld_desktop.store.key_file_lock import key_file_lock
 from ld_desktop.store.keyslot_records import (
     FORMAT,
@@ -183,8 +183,13 @@ class KeySlotFile:
         legacy = self._legacy_user(username)
         if legacy is not None:
             return self._open_legacy(legacy, passphrase)
-        # Spend comparable time so an unknown username is not revealed by timing.
-        KdfParams(*FAST_PROFILE, salt=os.urandom(16)).derive(passphrase)
+        # Spend the same time as a real slot, so an unknown username is not revealed by
+        # timing: one derivation with this file's own slot parameters (not the test profile).
+        kdfs = [s.kdf for s in self.slots] + [s.kdf for s in self.legacy_slots]
+        like = kdfs[0] if kdfs else None
+        params = (KdfParams(like.memory_kib, like.iterations, like.lanes, os.urandom(16))
+                  if like is not None else new_params())
+        params.derive(passphrase)
         raise WrongPassphrase()
 
     def unwrap_for_user(self, username: str, passphrase: str) -> bytearray:

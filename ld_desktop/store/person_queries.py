@@ -1,16 +1,28 @@
 """Read queries over people. A merged-away person (a redirect) is never listed or found:
-only its survivor is."""
+only its survivor is (unless its merges form a cycle: then no record survives, see
+``redirects.listed_clause``)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
 
-from sqlalchemy import BindParameter, Float, Select, String, bindparam, func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Float,
+    Select,
+    String,
+    bindparam,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from ld_desktop.store.models import Case, Person
+from ld_desktop.store.redirects import listed_clause
 from ld_desktop.store.search_index import fts_query
 
 
@@ -26,9 +38,11 @@ SummaryRow = tuple[uuid.UUID, str, str, date | None, str | None, str]
 SEARCH_HEADROOM = 4   # ranked matches considered per result wanted (some are not visible)
 
 
-def _search_statement() -> Select[uuid.UUID, str, str, date | None, str | None, str]:
+def _search_statement(listed: ColumnElement[bool] | None = None,
+                      ) -> Select[uuid.UUID, str, str, date | None, str | None, str]:
     """Built once: the FTS5 match ranked and limited, joined to the person's summary columns
-    only; visible when registered at one of my sites or with a case there (a correlated
+    only; listed (``redirects.listed_clause``: not merged away, by default); visible when
+    registered at one of my sites or with a case there (a correlated
     EXISTS looks the person's cases up by index instead of listing every case at the
     sites)."""
     hits = (
@@ -44,7 +58,8 @@ def _search_statement() -> Select[uuid.UUID, str, str, date | None, str | None, 
                Person.nhs_number, Person.nhs_number_status)
         # the index keeps the id as text with hyphens; the Uuid column as 32 hex digits
         .join_from(hits, Person, Person.id == func.replace(hits.c.person_id, "-", ""))
-        .where(Person.entered_in_error.is_(False), Person.merged_into.is_(None),
+        .where(Person.entered_in_error.is_(False),
+               Person.merged_into.is_(None) if listed is None else listed,
                or_(Person.site_id.in_(sites), has_case.exists()))
         .order_by(hits.c.rank)
         .limit(bindparam("limit"))
@@ -60,8 +75,11 @@ def search(session: Session, text: str, site_ids: list[uuid.UUID], limit: int
     query = fts_query(text)
     if query is None or not site_ids:
         return []
-    rows = session.execute(_SEARCH, {"q": query, "over": limit * SEARCH_HEADROOM,
-                                     "sites": list(site_ids), "limit": limit})
+    listed = listed_clause(session)
+    # Built once for the usual case; a merge cycle (rare, see redirects.py) needs its own.
+    stmt = _SEARCH if listed.compare(Person.merged_into.is_(None)) else _search_statement(listed)
+    rows = session.execute(stmt, {"q": query, "over": limit * SEARCH_HEADROOM,
+                                  "sites": list(site_ids), "limit": limit})
     return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 
@@ -75,7 +93,7 @@ def page(session: Session, site_ids: list[uuid.UUID], offset: int, limit: int,
     }.get(sort, Person.family_name)
     stmt = (
         select(Person)
-        .where(Person.entered_in_error.is_(False), Person.merged_into.is_(None),
+        .where(Person.entered_in_error.is_(False), listed_clause(session),
                visible_person_ids_clause(site_ids))
         .order_by(column.desc() if descending else column.asc(), Person.id)
         .offset(offset)
@@ -86,7 +104,7 @@ def page(session: Session, site_ids: list[uuid.UUID], offset: int, limit: int,
 
 def count(session: Session, site_ids: list[uuid.UUID]) -> int:
     stmt = select(func.count()).select_from(Person).where(
-        Person.entered_in_error.is_(False), Person.merged_into.is_(None),
+        Person.entered_in_error.is_(False), listed_clause(session),
         visible_person_ids_clause(site_ids)
     )
     return int(session.scalar(stmt) or 0)
@@ -115,7 +133,7 @@ def possible_duplicates(
     if not clauses:
         return []
     stmt = select(Person).where(or_(*clauses), Person.entered_in_error.is_(False),
-                                Person.merged_into.is_(None)).limit(20)
+                                listed_clause(session)).limit(20)
     return list(session.scalars(stmt))
 
 

@@ -7,6 +7,7 @@ all (cosmicpython's unit of work).
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +22,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from ld_desktop.store.audit import AuditLog, audit_key
 from ld_desktop.store.change_log import ChangeLog
 from ld_desktop.store.engine import integrity_problems, open_engine, open_raw_connection
-from ld_desktop.store.errors import classify
+from ld_desktop.store.errors import (
+    KeysRotatedElsewhere,
+    NotADatabase,
+    ReadOnlyStore,
+    StoreError,
+    classify,
+)
 from ld_desktop.store.files import DATABASE_FILE, KEYSLOT_FILE
 from ld_desktop.store.key_material import execute_key_pragma
 from ld_desktop.store.migrations.runner import upgrade_to_head
@@ -81,6 +88,7 @@ class Store:
         self.clock = HybridLogicalClock(device.device_id)
         if device.last_hlc:  # never run backwards after a restart or a clock change
             self.clock.observe(Timestamp.decode(device.last_hlc))
+        self._key_generation = _key_file_generation(data_dir)
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -132,7 +140,7 @@ class Store:
             with session.begin():
                 yield UnitOfWork(session, self, user)
         except SQLAlchemyError as exc:
-            raise classify(exc) from None
+            raise self._classified(exc) from None
         finally:
             session.close()
 
@@ -144,9 +152,29 @@ class Store:
         try:
             yield session
         except SQLAlchemyError as exc:
-            raise classify(exc) from None
+            raise self._classified(exc) from None
         finally:
             session.close()
+
+    def _classified(self, exc: SQLAlchemyError) -> StoreError:
+        """A database that stopped opening with our key while the key file's generation
+        moved on was re-keyed by another program (a key rotation in another window): say
+        so, rather than calling it damaged, which sends people to restore a backup."""
+        error = classify(exc)
+        if not isinstance(error, (NotADatabase, ReadOnlyStore)) or self._key_generation in (
+                None, _key_file_generation(self._data_dir)):
+            return error
+        try:
+            conn = open_raw_connection(self._data_dir / DATABASE_FILE, self._data_key)
+        except Exception:  # any failure: our key no longer opens it
+            return KeysRotatedElsewhere()
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except Exception:  # as above
+            return KeysRotatedElsewhere()
+        finally:
+            conn.close()
+        return error
 
     @property
     def audit_mac_key(self) -> bytes:
@@ -219,3 +247,12 @@ class Store:
     @property
     def is_open(self) -> bool:
         return self._engine is not None
+
+
+def _key_file_generation(data_dir: Path) -> int | None:
+    """The data key generation the key file says is current (None if unreadable)."""
+    try:
+        generation = json.loads((data_dir / KEYSLOT_FILE).read_bytes()).get("generation")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return generation if isinstance(generation, int) else None

@@ -27,6 +27,15 @@ def rejected_op_count(session: Session) -> int:
     return int(session.scalar(stmt) or 0)
 
 
+def rejected_ops(session: Session, limit: int) -> list[tuple[str, str, datetime, str]]:
+    """Changes the server refused, oldest first: (entity, kind, made at, the server's reason).
+    They stay in the outbox and are offered again at every sync."""
+    stmt = (select(OutboxOp.entity, OutboxOp.kind, OutboxOp.created_at, OutboxOp.error)
+            .where(OutboxOp.status == "rejected").order_by(OutboxOp.device_seq).limit(limit))
+    return [(entity, kind, made, error or "refused by the server")
+            for entity, kind, made, error in session.execute(stmt)]
+
+
 def open_conflict_count(session: Session) -> int:
     """Conflicts waiting for a decision. One decided here is no longer waiting: its decision
     is an op in the outbox until it syncs (counted with the changes still to sync)."""

@@ -9,10 +9,12 @@ from fastapi import FastAPI
 
 from sync.hlc import HybridLogicalClock
 from sync.protocol import PROTOCOL_VERSION
+from sync.server.audit_routes import router as audit_router
 from sync.server.database import make_engine, migrate
 from sync.server.deps import ServerState
 from sync.server.errors import install_error_handlers
 from sync.server.limits import BodySizeLimit
+from sync.server.op_checks import FieldSchema
 from sync.server.routes import router
 from sync.server.settings import ServerSettings
 
@@ -29,9 +31,11 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     app = FastAPI(title="L&D Desktop sync server", version=str(PROTOCOL_VERSION),
                   lifespan=lifespan)
-    app.state.sync = ServerState(settings, engine, HybridLogicalClock("server"))
+    schema = None if settings.op_schema is None else FieldSchema.load(settings.op_schema)
+    app.state.sync = ServerState(settings, engine, HybridLogicalClock("server"), schema)
     install_error_handlers(app)
     app.include_router(router)
+    app.include_router(audit_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
 

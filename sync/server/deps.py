@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from sync.hlc import HybridLogicalClock
 from sync.server.authentication import AuthedDevice, PublicKeys, check_request
+from sync.server.op_checks import FieldSchema
 from sync.server.registry import RegistryError
 from sync.server.settings import ServerSettings
 from sync.signing import SignatureError, parse_signature_input
@@ -21,6 +22,7 @@ class ServerState:
     settings: ServerSettings
     engine: Engine
     clock: HybridLogicalClock
+    schema: FieldSchema | None = None
     keys: PublicKeys = field(default_factory=PublicKeys)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,10 +22,13 @@ _HTTP_CODES = {400: "bad_request", 401: "unauthorised", 403: "forbidden", 404: "
                415: "unsupported_media_type", 422: "invalid_request"}
 
 
-def error_response(status: int, code: str, detail: str) -> JSONResponse:
-    headers = {REVOKED_HEADER: "wipe"} if code == "device_revoked" else None
+def error_response(status: int, code: str, detail: str,
+                   headers: Mapping[str, str] | None = None) -> JSONResponse:
+    headers = dict(headers or {})
+    if code == "device_revoked":
+        headers[REVOKED_HEADER] = "wipe"
     body = ErrorBody(error=code, detail=detail).model_dump()
-    return JSONResponse(body, status_code=status, headers=headers)
+    return JSONResponse(body, status_code=status, headers=headers or None)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -44,7 +48,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail))
+        # keep the exception's headers: a 405 must say which methods are allowed (Allow)
+        return error_response(exc.status_code, code, str(exc.detail), exc.headers)
 
     @app.exception_handler(ReservationLost)
     async def _busy(_request: Request, _exc: ReservationLost) -> JSONResponse:

@@ -14,16 +14,20 @@ The rules (decided for issue 6):
   UPSERT on a tombstone whose base for ``_deleted`` is not the tombstone's token.
 * RESOLVE (entity "conflict") sets the field to the chosen value and closes the conflict.
 * Scope only grows: a record is visible to the union of the sites ever given, and linked
-  records gain the record's sites (their sequence is bumped so new sites pull them).
+  records gain the record's sites (their sequence is bumped so new sites pull them). A link
+  may only name a record the pushing device can already see (or one not yet on the server),
+  and only the directory (`DIRECTORY_ENTITIES`) may be created for every site (`sites: []`):
+  a device can widen nothing beyond its own sites. A person at another site is shared only
+  through an explicit, recorded lookup (`person_lookup.py`).
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from sync.protocol import DELETED_FIELD, Op, OpKind, OpStatus
+from sync.protocol import DELETED_FIELD, DIRECTORY_ENTITIES, Op, OpKind, OpStatus
 from sync.server.schema import GLOBAL_SCOPE
 
 RESOLVE_ENTITY = "conflict"
@@ -150,20 +154,42 @@ class Outcome:
     error: str | None = None
 
 
+class ValueChecker(Protocol):
+    def value_problem(self, entity: str, name: str, value: Any) -> str | None: ...
+
+
 def visible(scope: set[str], device_sites: frozenset[str]) -> bool:
     return not scope or GLOBAL_SCOPE in scope or bool(scope & device_sites)
 
 
-def apply_op(ws: WorkingSet, op: Op, device_sites: frozenset[str]) -> Outcome:
-    """Apply one op (already checked for duplicates and schema version) to the working set."""
-    if op.kind is OpKind.RESOLVE:
-        return _resolve(ws, op, device_sites)
-    foreign = set(op.sites) - device_sites
-    if foreign:
-        return Outcome(OpStatus.REJECTED, error="op names a site this device is not enrolled for")
+def scope_problem(ws: WorkingSet, op: Op, device_sites: frozenset[str]) -> str | None:
+    """Why this op may not touch or widen what it names, or None."""
+    if set(op.sites) - device_sites:
+        return "op names a site this device is not enrolled for"
     row = ws.record(op.entity, str(op.entity_id))
     if not visible(row.scope, device_sites):
-        return Outcome(OpStatus.REJECTED, error="record belongs to sites this device cannot see")
+        return "record belongs to sites this device cannot see"
+    if not op.sites and not row.scope and op.entity not in DIRECTORY_ENTITIES:
+        return ("a new record must name the sites that may see it: sites [] (every site) is "
+                "for the staff and site directory only")
+    for link in op.links:
+        linked = ws.record(link.entity, str(link.entity_id))
+        if not visible(linked.scope, device_sites):
+            return (f"a link names a {link.entity} this device cannot see: find a person at "
+                    "another site with a person lookup first")
+    return None
+
+
+def apply_op(ws: WorkingSet, op: Op, device_sites: frozenset[str],
+             values: ValueChecker | None = None) -> Outcome:
+    """Apply one op (already checked for duplicates, schema version and fields) to the
+    working set. `values` checks a conflict decision's value against its field."""
+    if op.kind is OpKind.RESOLVE:
+        return _resolve(ws, op, device_sites, values)
+    problem = scope_problem(ws, op, device_sites)
+    if problem:
+        return Outcome(OpStatus.REJECTED, error=problem)
+    row = ws.record(op.entity, str(op.entity_id))
     seq = ws.next_seq()
     meta = FieldMeta.of(op)
     touched: list[ConflictRow] = []
@@ -187,6 +213,20 @@ def apply_op(ws: WorkingSet, op: Op, device_sites: frozenset[str]) -> Outcome:
     status = OpStatus.CONFLICT if touched else OpStatus.APPLIED
     outcome = Outcome(status, seq, sorted({c.conflict_id for c in touched}))
     return _widen(ws, row, op, seq, outcome)
+
+
+def share(ws: WorkingSet, keys: set[RecordKey], site: str) -> int:
+    """Records that exist gain `site` (a lookup's finds): bumped, with their conflicts, so
+    the site's workstations pull them. Returns how many gained it."""
+    shared = 0
+    for key in sorted(keys):
+        row = ws.record(*key)
+        if row.exists and ws.grow_scope(row, {site}):
+            row.seq, row.changed = ws.next_seq(), True
+            for conflict in ws.conflicts_of(row):
+                ws.touch_conflict(conflict)
+            shared += 1
+    return shared
 
 
 def _widen(ws: WorkingSet, row: RecordRow, op: Op, seq: int, outcome: Outcome) -> Outcome:
@@ -264,7 +304,8 @@ def _delete(ws: WorkingSet, row: RecordRow, op: Op, meta: FieldMeta,
     _clash(ws, row, DELETED_FIELD, True, meta, touched, other=other)
 
 
-def _resolve(ws: WorkingSet, op: Op, device_sites: frozenset[str]) -> Outcome:
+def _resolve(ws: WorkingSet, op: Op, device_sites: frozenset[str],
+             values: ValueChecker | None) -> Outcome:
     if op.entity != RESOLVE_ENTITY or "value" not in op.fields:
         return Outcome(OpStatus.REJECTED, error='a resolve op needs entity "conflict" and a value')
     conflict = ws.conflicts.get(str(op.entity_id))
@@ -273,9 +314,12 @@ def _resolve(ws: WorkingSet, op: Op, device_sites: frozenset[str]) -> Outcome:
     row = ws.record(conflict.entity, conflict.entity_id)
     if not visible(row.scope, device_sites):
         return Outcome(OpStatus.REJECTED, error="record belongs to sites this device cannot see")
+    value = op.fields["value"]
+    problem = values and values.value_problem(conflict.entity, conflict.field_name, value)
+    if problem:
+        return Outcome(OpStatus.REJECTED, error=f"the decided value does not fit: {problem}")
     seq = ws.next_seq()
     meta = FieldMeta.of(op)
-    value = op.fields["value"]
     row.fields[conflict.field_name] = value
     row.meta[conflict.field_name] = meta
     row.seq, row.changed = seq, True

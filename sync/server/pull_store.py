@@ -23,7 +23,13 @@ from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
-from sync.protocol import DELETED_FIELD, ConflictState, PullResponse, RecordState
+from sync.protocol import (
+    DELETED_FIELD,
+    MAX_PAGE_BYTES,
+    ConflictState,
+    PullResponse,
+    RecordState,
+)
 from sync.server import schema as t
 from sync.server import seq_reservations
 from sync.server.database import READ_ONLY
@@ -65,11 +71,29 @@ WITH top AS ({seq_reservations.WATERMARK}), candidates AS (
     SELECT DISTINCT s.entity, s.entity_id FROM record_scope AS s
     WHERE s.site_id = ANY(:sites) AND s.seq > :cursor
 ), changed_records AS (
-    SELECT r.entity, r.entity_id, r.seq           -- narrow rows to sort; the page joins back
+    -- narrow rows to sort; the page joins back. octet_length reads a stored value's length
+    -- without decompressing it
+    SELECT r.entity, r.entity_id, NULL::text AS id, r.seq,
+           octet_length(r.fields::text) + octet_length(r.meta::text) AS size
     FROM candidates AS k
     JOIN records AS r ON r.entity = k.entity AND r.entity_id = k.entity_id, top
     WHERE r.seq > :cursor AND r.seq <= top.value
     ORDER BY r.seq LIMIT :over
+), changed_conflicts AS (
+    SELECT NULL::text AS entity, NULL::text AS entity_id, c.id, c.seq,
+           octet_length(c."values"::text) + COALESCE(octet_length(c."current"::text), 0)
+           + COALESCE(octet_length(c.resolution::text), 0) AS size
+    FROM candidates AS k
+    JOIN conflicts AS c ON c.entity = k.entity AND c.entity_id = k.entity_id, top
+    WHERE c.seq > :cursor AND c.seq <= top.value
+    ORDER BY c.seq LIMIT :over
+), page AS (
+    SELECT * FROM (SELECT * FROM changed_records UNION ALL SELECT * FROM changed_conflicts) AS u
+    ORDER BY seq LIMIT :over
+), kept AS (                        -- the bytes bound: every row that starts below it
+    SELECT * FROM (SELECT page.*, SUM(size) OVER (ORDER BY seq) - size AS before
+                   FROM page) AS s
+    WHERE before < :max_bytes
 ), record_docs AS (
     SELECT r.seq, p.plain, CASE WHEN p.plain THEN json_build_object(
         'entity', r.entity, 'entity_id', r.entity_id, 'seq', r.seq, 'fields', r.fields,
@@ -81,43 +105,46 @@ WITH top AS ({seq_reservations.WATERMARK}), candidates AS (
         'entity', r.entity, 'entity_id', r.entity_id, 'seq', r.seq, 'fields', r.fields,
         'meta', r.meta
     ) END::text AS doc
-    FROM changed_records AS c
+    FROM kept AS c
     JOIN records AS r ON r.entity = c.entity AND r.entity_id = c.entity_id
     CROSS JOIN LATERAL (                             -- only the page's rows are looked at
         SELECT r.fields::text !~ :awkward AND r.meta::text !~ :awkward AS plain) AS p
-), changed_conflicts AS (
+), conflict_docs AS (
     SELECT c.seq, json_build_object(
         'conflict_id', c.id, 'seq', c.seq, 'entity', c.entity, 'entity_id', c.entity_id,
         'field', c.field, 'values', c."values", 'current', c."current", 'status', c.status,
         'resolution', c.resolution
     )::text AS doc
-    FROM candidates AS k
-    JOIN conflicts AS c ON c.entity = k.entity AND c.entity_id = k.entity_id, top
-    WHERE c.seq > :cursor AND c.seq <= top.value
-    ORDER BY c.seq LIMIT :over
+    FROM kept AS k JOIN conflicts AS c ON c.id = k.id
 )
 SELECT 'top' AS kind, value AS seq, NULL AS doc FROM top
 UNION ALL SELECT 'held back', EXTRACT(EPOCH FROM now() - min(created_at))::bigint, NULL
     FROM seq_reservations
+UNION ALL SELECT 'cut', count(*), NULL FROM page
+    WHERE seq > (SELECT COALESCE(max(seq), -1) FROM kept)
 UNION ALL SELECT CASE WHEN plain THEN 'record' ELSE 'whole record' END, seq, doc
     FROM record_docs
-UNION ALL SELECT 'conflict', seq, doc FROM changed_conflicts
+UNION ALL SELECT 'conflict', seq, doc FROM conflict_docs
 """)
+
+_BOOKKEEPING = ("top", "held back", "cut")
 
 
 def _page_from_postgres(conn: Connection, sites: list[str], cursor: int, limit: int,
                         server_hlc: str) -> bytes:
     rows = conn.execute(_PAGE, {"cursor": cursor, "sites": sites, "over": limit + 1,
-                                "deleted": DELETED_FIELD, "awkward": AWKWARD_ESCAPES}).all()
+                                "deleted": DELETED_FIELD, "awkward": AWKWARD_ESCAPES,
+                                "max_bytes": MAX_PAGE_BYTES}).all()
     top = next(int(row.seq) for row in rows if row.kind == "top")
     held_back_s = next(row.seq for row in rows if row.kind == "held back")
+    cut = next(int(row.seq) for row in rows if row.kind == "cut")
     if held_back_s is not None and held_back_s > seq_reservations.HELD_BACK_S:
         seq_reservations.remove_abandoned(conn)     # for the next page: this one is read
     if cursor > top:
         return _cursor_reset(server_hlc).model_dump_json().encode()
-    items = sorted((row for row in rows if row.kind not in ("top", "held back")),
+    items = sorted((row for row in rows if row.kind not in _BOOKKEEPING),
                    key=lambda row: int(row.seq))
-    has_more = len(items) > limit
+    has_more = len(items) > limit or cut > 0
     items = items[:limit]
     next_cursor = int(items[-1].seq) if has_more else top
     records = ",".join(row.doc if row.kind == "record" else _built_here(row.doc)
@@ -130,7 +157,7 @@ def _page_from_postgres(conn: Connection, sites: list[str], cursor: int, limit: 
 
 def _built_here(doc: str) -> str:
     """A record PostgreSQL cannot look into (see `AWKWARD_ESCAPES`), in the wire shape."""
-    return _wire_json(_record_state(json.loads(doc)))
+    return _wire_json(record_state(json.loads(doc)))
 
 
 def _wire_json(model: BaseModel) -> str:
@@ -145,31 +172,57 @@ def _page_from_rows(conn: Connection, sites: list[str], cursor: int, limit: int,
     top = watermark(conn)
     if cursor > top:
         return _cursor_reset(server_hlc)
-    records = conn.execute(_changed(t.records, sites, cursor, top, limit)).mappings().all()
-    conflicts = conn.execute(_changed(t.conflicts, sites, cursor, top, limit)).mappings().all()
-    items = sorted([("r", row) for row in records] + [("c", row) for row in conflicts],
-                   key=lambda item: int(item[1]["seq"]))
-    has_more = len(items) > limit
-    items = items[:limit]
-    next_cursor = int(items[-1][1]["seq"]) if has_more else top
+    narrow = [("r", row) for row in conn.execute(_changed(t.records, sites, cursor, top, limit))]
+    narrow += [("c", row) for row in conn.execute(_changed(t.conflicts, sites, cursor, top,
+                                                           limit))]
+    narrow.sort(key=lambda item: int(item[1].seq))
+    kept = _within_bytes(narrow[:limit + 1])
+    has_more = len(kept) > limit or len(kept) < len(narrow[:limit + 1])
+    kept = kept[:limit]
+    next_cursor = int(kept[-1][1].seq) if has_more else top
+    record_seqs = [row.seq for kind, row in kept if kind == "r"]
+    conflict_seqs = [row.seq for kind, row in kept if kind == "c"]
+    records = conn.execute(sa.select(t.records).where(t.records.c.seq.in_(record_seqs))
+                           .order_by(t.records.c.seq)).mappings().all() if record_seqs else []
+    conflicts = conn.execute(sa.select(t.conflicts).where(t.conflicts.c.seq.in_(conflict_seqs))
+                             .order_by(t.conflicts.c.seq)).mappings().all() if conflict_seqs \
+        else []
     return PullResponse(
-        records=[_record_state(row) for kind, row in items if kind == "r"],
-        conflicts=[_conflict_state(row) for kind, row in items if kind == "c"],
+        records=[record_state(row) for row in records],
+        conflicts=[_conflict_state(row) for row in conflicts],
         next_cursor=next_cursor, has_more=has_more, server_hlc=server_hlc,
     )
 
 
+def _within_bytes(items: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """The rows that start below `MAX_PAGE_BYTES`: at least one, however large."""
+    kept: list[tuple[str, Any]] = []
+    total = 0
+    for item in items:
+        if kept and total >= MAX_PAGE_BYTES:
+            break
+        kept.append(item)
+        total += int(item[1].size or 0)
+    return kept
+
+
 def _changed(table: sa.Table, sites: Sequence[str], cursor: int, top: int,
              limit: int) -> sa.Select[Any]:
+    """Narrow rows (number and stored size) of the changes in the device's sites."""
     scope = t.record_scope
     in_scope = sa.exists().where(scope.c.entity == table.c.entity,
                                  scope.c.entity_id == table.c.entity_id,
                                  scope.c.site_id.in_(sites))
-    return (sa.select(table).where(table.c.seq > cursor, table.c.seq <= top, in_scope)
+    sizes = ((table.c.fields, table.c.meta) if table is t.records
+             else (table.c["values"], table.c.current, table.c.resolution))
+    size = sum((sa.func.coalesce(sa.func.length(sa.cast(c, sa.Text)), 0) for c in sizes),
+               sa.literal(0))
+    return (sa.select(table.c.seq, size.label("size"))
+            .where(table.c.seq > cursor, table.c.seq <= top, in_scope)
             .order_by(table.c.seq).limit(limit + 1))
 
 
-def _record_state(row: RowMapping | dict[str, Any]) -> RecordState:
+def record_state(row: RowMapping | dict[str, Any]) -> RecordState:
     fields = row["fields"]
     return RecordState(
         entity=row["entity"], entity_id=row["entity_id"], seq=row["seq"], fields=fields,

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +30,9 @@ from sync.server.merge import (
     RecordRow,
     WorkingSet,
     apply_op,
+    share,
 )
+from sync.server.op_checks import FieldSchema, bounded_clock, clock_problem, size_problem
 from sync.server.seq_reservations import Reservation, ReservationLost
 
 log = logging.getLogger(__name__)
@@ -42,15 +46,17 @@ _DEADLOCK = "40P01"
 
 
 def push_ops(engine: Engine, device_id: str, device_sites: frozenset[str],
-             ops: list[Op]) -> list[OpResult]:
+             ops: list[Op], schema: FieldSchema | None = None) -> list[OpResult]:
     """SQLite takes its write lock at BEGIN IMMEDIATE, so a push there is simply one locked
-    transaction. PostgreSQL pushes run side by side (see `_push_alongside_others`)."""
+    transaction. PostgreSQL pushes run side by side (see `_push_alongside_others`).
+    `schema`: the app's published fields (None only in tests of the merge itself)."""
+    checks = _Checks(device_id, schema, int(time.time() * 1000))
     if engine.dialect.name == "postgresql":
-        return _push_alongside_others(engine, device_id, device_sites, ops)
+        return _push_alongside_others(engine, checks, device_sites, ops)
     with engine.begin() as conn:
         base = int(conn.execute(sa.select(t.counter.c.value).where(t.counter.c.id == 1))
                    .scalar_one())
-        ws, results, op_rows = _merge(conn, device_id, device_sites, ops, _keys_read(conn, ops),
+        ws, results, op_rows = _merge(conn, checks, device_sites, ops, _keys_read(conn, ops),
                                       base)
         if op_rows:
             _writes(ws, op_rows).run(conn)
@@ -59,7 +65,7 @@ def push_ops(engine: Engine, device_id: str, device_sites: frozenset[str],
         return results
 
 
-def _push_alongside_others(engine: Engine, device_id: str, device_sites: frozenset[str],
+def _push_alongside_others(engine: Engine, checks: _Checks, device_sites: frozenset[str],
                            ops: list[Op]) -> list[OpResult]:
     """Session advisory locks on the device and on every record the push reads serialise
     exactly the pushes that could change each other's merge (the same records, or the same
@@ -69,7 +75,7 @@ def _push_alongside_others(engine: Engine, device_id: str, device_sites: frozens
     for attempt in range(ATTEMPTS):
         try:
             with engine.connect() as conn:
-                return _push_once(conn, device_id, device_sites, ops)
+                return _push_once(conn, checks, device_sites, ops)
         except ReservationLost:
             log.warning("push retried: its sequence reservation expired")
         except IntegrityError:
@@ -85,15 +91,59 @@ def _push_alongside_others(engine: Engine, device_id: str, device_sites: frozens
     raise ReservationLost("push could not keep a sequence reservation; try again")
 
 
-def _push_once(conn: Connection, device_id: str, device_sites: frozenset[str],
+def share_records(engine: Engine, device_id: str, keys: set[RecordKey], site: str) -> int:
+    """Give records already on the server one more site (the people a lookup found), with
+    new sequence numbers so that site's workstations pull them; locked and numbered as a
+    push is. Returns how many records gained the site."""
+    if engine.dialect.name != "postgresql":
+        with engine.begin() as conn:
+            base = int(conn.execute(sa.select(t.counter.c.value)
+                                    .where(t.counter.c.id == 1)).scalar_one())
+            ws = _load_working_set(conn, keys, base)
+            shared = share(ws, keys, site)
+            if shared:
+                _writes(ws, []).run(conn)
+                conn.execute(sa.update(t.counter).where(t.counter.c.id == 1)
+                             .values(value=ws.last_seq))
+            return shared
+    for attempt in range(ATTEMPTS):
+        try:
+            with engine.connect() as conn:
+                return _share_once(conn, device_id, keys, site)
+        except ReservationLost:
+            log.warning("share retried: its sequence reservation expired")
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != _DEADLOCK or attempt + 1 == ATTEMPTS:
+                raise
+    raise ReservationLost("share could not keep a sequence reservation; try again")
+
+
+def _share_once(conn: Connection, device_id: str, keys: set[RecordKey], site: str) -> int:
+    conn.execution_options(isolation_level="AUTOCOMMIT")
+    reservation: Reservation | None = None
+    try:
+        _lock_for_session(conn, device_id, keys)
+        ws = _load_working_set(conn, keys, PROVISIONAL)
+        shared = share(ws, keys, site)
+        if shared:
+            reservation = seq_reservations.reserve(conn, ws.last_seq - PROVISIONAL)
+            _renumber(ws, [], [], reservation.first_seq - 1)
+            seq_reservations.publish(conn, reservation, _writes(ws, []))
+            reservation = None
+        return shared
+    finally:
+        _unlock_session(conn, reservation)
+
+
+def _push_once(conn: Connection, checks: _Checks, device_sites: frozenset[str],
                ops: list[Op]) -> list[OpResult]:
     """Every statement commits by itself: the locks span them, and the writes are one."""
     conn.execution_options(isolation_level="AUTOCOMMIT")
     reservation: Reservation | None = None
     try:
         keys = _keys_read(conn, ops)
-        _lock_for_session(conn, device_id, keys)
-        ws, results, op_rows = _merge(conn, device_id, device_sites, ops, keys, PROVISIONAL)
+        _lock_for_session(conn, checks.device_id, keys)
+        ws, results, op_rows = _merge(conn, checks, device_sites, ops, keys, PROVISIONAL)
         if not op_rows:
             return results                       # duplicates or refusals: nothing to write
         reservation = seq_reservations.reserve(conn, ws.last_seq - PROVISIONAL)
@@ -147,10 +197,10 @@ def _unlock_session(conn: Connection, reservation: Reservation | None) -> None:
         conn.invalidate()
 
 
-def _merge(conn: Connection, device_id: str, device_sites: frozenset[str], ops: list[Op],
+def _merge(conn: Connection, checks: _Checks, device_sites: frozenset[str], ops: list[Op],
            keys: set[RecordKey], base: int
            ) -> tuple[WorkingSet, list[OpResult], list[tuple[Op, OpResult]]]:
-    recorded = _recorded_results(conn, device_id, ops)
+    recorded = _recorded_results(conn, checks.device_id, ops)
     ws = _load_working_set(conn, keys, base)
     results: list[OpResult] = []
     accepted: list[tuple[Op, OpResult]] = []
@@ -159,7 +209,10 @@ def _merge(conn: Connection, device_id: str, device_sites: frozenset[str], ops: 
         if previous is not None:
             results.append(previous.model_copy(update={"status": OpStatus.DUPLICATE}))
             continue
-        outcome = _precheck(op, device_id) or apply_op(ws, op, device_sites)
+        outcome = checks.precheck(op)
+        if outcome is None:
+            op = checks.bounded(op)
+            outcome = apply_op(ws, op, device_sites, checks.schema)
         result = OpResult(op_id=op.op_id, device_seq=op.device_seq, status=outcome.status,
                           server_seq=outcome.server_seq,
                           conflict_ids=outcome.conflict_ids,  # type: ignore[arg-type]
@@ -187,17 +240,35 @@ def _renumber(ws: WorkingSet, results: list[OpResult], accepted: list[tuple[Op, 
     accepted[:] = [(op, fixed.get(id(r), r)) for op, r in accepted]
 
 
-def _precheck(op: Op, device_id: str) -> Outcome | None:
-    if op.device_id != device_id:
-        return Outcome(OpStatus.REJECTED, error="op device_id is not the signing device")
-    if not _storable_names(op):
-        return Outcome(OpStatus.REJECTED, error="entity, clock, user and field names must be "
-                                                "text without NUL characters or lone surrogates")
-    if op.schema_version not in SUPPORTED_SCHEMA_VERSIONS:
-        known = ", ".join(str(v) for v in sorted(SUPPORTED_SCHEMA_VERSIONS))
-        return Outcome(OpStatus.REJECTED,
-                       error=f"unknown schema version {op.schema_version}; server knows {known}")
-    return None
+@dataclass(frozen=True)
+class _Checks:
+    """What every op must be before it is merged (see `op_checks`)."""
+
+    device_id: str
+    schema: FieldSchema | None
+    now_ms: int
+
+    def bounded(self, op: Op) -> Op:
+        hlc = bounded_clock(op.hlc, self.now_ms)
+        return op if hlc == op.hlc else op.model_copy(update={"hlc": hlc})
+
+    def precheck(self, op: Op) -> Outcome | None:
+        problem = self._problem(op)
+        return None if problem is None else Outcome(OpStatus.REJECTED, error=problem)
+
+    def _problem(self, op: Op) -> str | None:
+        if op.device_id != self.device_id:
+            return "op device_id is not the signing device"
+        if not _storable_names(op):
+            return ("entity, clock, user and field names must be text without NUL characters "
+                    "or lone surrogates")
+        if op.schema_version not in SUPPORTED_SCHEMA_VERSIONS:
+            known = ", ".join(str(v) for v in sorted(SUPPORTED_SCHEMA_VERSIONS))
+            return f"unknown schema version {op.schema_version}; server knows {known}"
+        problem = clock_problem(op.hlc) or size_problem(op)
+        if problem is None and self.schema is not None:
+            problem = self.schema.op_problem(op)
+        return problem
 
 
 def _storable_names(op: Op) -> bool:
@@ -249,7 +320,7 @@ def _touched_keys(ops: Iterable[Op]) -> tuple[set[RecordKey], set[str]]:
     conflict_ids: set[str] = set()
     for op in ops:
         if not _storable_names(op):
-            continue                    # refused by `_precheck`; never reaches a query
+            continue                    # refused by `_Checks`; never reaches a query
         if op.kind is OpKind.RESOLVE:
             conflict_ids.add(str(op.entity_id))
             continue

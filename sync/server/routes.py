@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from sync.lookup import LookupList, PersonLookupRequest, PersonLookupResponse
 from sync.protocol import (
     PROTOCOL_VERSION,
     ErrorBody,
@@ -15,7 +16,7 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
 )
-from sync.server import directory_store, registry
+from sync.server import directory_store, person_lookup, registry
 from sync.server.deps import Device, State
 from sync.server.pull_store import pull_page
 from sync.server.push_store import push_ops
@@ -23,7 +24,7 @@ from sync.server.registry import RegistryError
 from sync.wire import DeviceInfo, EnrolRequest, EnrolResponse, SiteList, StaffList, StaffMember
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (400, 401, 403, 409, 411, 413, 422)
+    code: {"model": ErrorBody} for code in (400, 401, 403, 404, 405, 409, 411, 413, 422, 503)
 }
 router = APIRouter(prefix="/v1", responses=_ERRORS)
 
@@ -62,7 +63,8 @@ def push(body: PushRequest, device: Device, state: State) -> PushResponse:
     _check_protocol(body.protocol)
     # Client clocks are not merged into the server's: a workstation whose clock jumped a year
     # ahead must not drag the server along. Clients compare their clock with server_hlc.
-    results = push_ops(state.engine, device.device_id, device.sites, list(body.ops))
+    results = push_ops(state.engine, device.device_id, device.sites, list(body.ops),
+                       state.schema)
     return PushResponse(results=results, server_hlc=state.clock.now().encode())
 
 
@@ -72,6 +74,20 @@ def pull(body: PullRequest, device: Device, state: State) -> Response:
     page = pull_page(state.engine, device.sites, body.cursor, body.limit,
                      state.clock.now().encode())
     return Response(page, media_type="application/json")   # already in the wire shape
+
+
+@router.post("/persons/lookup")
+def look_up_person(body: PersonLookupRequest, device: Device, state: State
+                   ) -> PersonLookupResponse:
+    """Find a person first seen at another site (exact match only), recorded, and share the
+    people found with the device's site named in the request."""
+    return person_lookup.look_up(state.engine, device, body)
+
+
+@router.get("/persons/{person_id}/lookups")
+def person_lookups(person_id: uuid.UUID, device: Device, state: State) -> LookupList:
+    """Who looked this person up, from which site, for which case."""
+    return person_lookup.lookups_of(state.engine, device, person_id)
 
 
 @router.get("/directory/sites")

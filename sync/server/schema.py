@@ -165,4 +165,52 @@ conflicts = sa.Table(
     sa.Index("ix_conflicts_record", "entity", "entity_id"),
 )
 
+# The audit copy: each device's own audit chain, append-only (see `audit_store.py`).
+audit_events = sa.Table(
+    "audit_events", metadata,
+    sa.Column("device_id", ID, primary_key=True),
+    sa.Column("seq", sa.BigInteger(), primary_key=True, autoincrement=False),
+    sa.Column("event_id", UUID_TEXT, nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("prev_mac", sa.String(64), nullable=False),
+    sa.Column("mac", sa.String(64), nullable=False),
+    sa.Column("body", sa.JSON(), nullable=False),
+    sa.Column("received_at", UTCDateTime(), nullable=False),
+)
+
+# A different event sent for a place in a device's chain the server already held: kept apart
+# (the copy is never overwritten) and reported by `ld-sync-server audit-check`.
+audit_forks = sa.Table(
+    "audit_forks", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("device_id", ID, nullable=False),
+    sa.Column("seq", sa.BigInteger(), nullable=False),
+    sa.Column("prev_mac", sa.String(64), nullable=False),
+    sa.Column("mac", sa.String(64), nullable=False),
+    sa.Column("received_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_audit_forks_device", "device_id", "seq"),
+)
+
 GLOBAL_SCOPE = "*"
+
+# Cross-site person lookups (`person_lookup.py`): who looked whom up, from where, for what.
+person_lookups = sa.Table(
+    "person_lookups", metadata,
+    sa.Column("id", UUID_TEXT, primary_key=True),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("device_id", ID, nullable=False),
+    sa.Column("user", sa.String(128), nullable=False),
+    sa.Column("site_id", ID, nullable=False),
+    sa.Column("case_id", UUID_TEXT, nullable=False),
+    sa.Column("by", sa.String(32), nullable=False),
+    sa.Column("reason", sa.String(500), nullable=False),
+    sa.Column("matched", sa.JSON(), nullable=False),
+)
+
+person_lookup_matches = sa.Table(
+    "person_lookup_matches", metadata,
+    sa.Column("lookup_id", UUID_TEXT, sa.ForeignKey("person_lookups.id"), primary_key=True),
+    sa.Column("person_id", UUID_TEXT, primary_key=True),
+    sa.Index("ix_person_lookup_matches_person", "person_id"),
+)

@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
 
 HOME_ENV = "LD_SYNC_SERVER_HOME"
 DATABASE_URL_ENV = "LD_SYNC_SERVER_DATABASE_URL"
+SCHEMA_ENV = "LD_SYNC_SERVER_SCHEMA"
 TRAINING_ENV = "LD_SYNC_SERVER_TRAINING"
 SQLITE_FILE = "ld-sync-server.sqlite3"
+SCHEMA_FILE = "sync-schema.json"
+
+
+def default_schema_path() -> Path:
+    """The fields schema the app publishes (`resources/sync-schema.json`): from the
+    environment, a source checkout, or where an installed package keeps its resources."""
+    override = os.environ.get(SCHEMA_ENV)
+    if override:
+        return Path(override)
+    checkout = Path(__file__).resolve().parents[2] / "resources" / SCHEMA_FILE
+    if checkout.exists():
+        return checkout
+    return Path(sys.prefix) / "share" / "ld-desktop" / "resources" / SCHEMA_FILE
 
 
 @dataclass(frozen=True)
@@ -21,6 +36,9 @@ class ServerSettings:
     auto_migrate: bool = True
     nonce_ttl_seconds: int = 900
     pool_size: int = 10
+    # The app's published per-entity fields; every op is checked against it. None turns the
+    # check off (only for tests of the merge rules with made-up records).
+    op_schema: Path | None = field(default_factory=default_schema_path)
     training: bool = False   # a training server: enrols training workstations only
 
     @classmethod

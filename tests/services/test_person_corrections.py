@@ -191,3 +191,71 @@ def test_a_referral_against_a_merged_away_record_is_filed_under_the_survivor(
     PersonMergeService(senior).merge(keep.id, dupe.id, "duplicate")
     case = _case(senior, dupe.id, "R/1")             # the intake list still showed the dupe
     assert case.person.id == keep.id
+
+
+def test_undo_of_a_merge_whose_survivor_was_merged_on_is_refused_not_half_done(
+        open_session) -> None:  # type: ignore[no-untyped-def]
+    """A into B, then B into C: A's case now sits with C. Undoing A's merge used to report
+    success while A's case stayed filed under C (and C kept A's name): a different person's
+    case under the wrong record. It must refuse until B's merge is undone; then both undos
+    put everything back."""
+    senior = open_session(BOTH)
+    a, b, c = (_person(senior, given=g) for g in ("Aye", "Bee", "Cee"))
+    _case(senior, a.id, "A/1")
+    merges = PersonMergeService(senior)
+    merges.merge(b.id, a.id, "duplicate (fictional)")
+    merges.merge(c.id, b.id, "duplicate (fictional)")
+    with pytest.raises(MergeRefused, match="undo that merge first"):
+        merges.undo_merge(a.id, "not the same person (fictional)")
+    merges.undo_merge(b.id, "not the same person (fictional)")
+    merges.undo_merge(a.id, "not the same person (fictional)")
+    whose = {r.custody_record_number: r.person_id for r in senior.cases.page(CaseFilter(), 0, 9)}
+    assert whose == {"A/1": a.id}
+    assert "Aye Testperson" not in senior.persons.open(c.id).aliases
+    assert [p.given_name for p in senior.persons.search("Aye")] == ["Aye"]
+
+
+def test_undo_by_a_one_site_senior_returns_the_cases_at_every_site(
+        open_session) -> None:  # type: ignore[no-untyped-def]
+    """The merge moved the duplicate's cases at both sites. A senior at one site undoing it
+    must put back the other site's case too: left under the survivor, it stays filed under
+    a person the undo has just said is someone else."""
+    from ld_desktop.domain.roles import Role
+
+    from .support import ADMIN, SOUTH_SITE
+
+    north_senior = ("northsenior1", "north senior passphrase here")
+    open_session(ADMIN).accounts.add_user(*north_senior[:1], Role.SENIOR, north_senior[1],
+                                          site_ids=[site_id_for(NORTH_SITE)])
+    senior = open_session(BOTH)
+    keep, dupe = _person(senior, given="Keepa"), _person(senior, given="Dupa")
+    _case(senior, dupe.id, "N/D")
+    senior.cases.new_referral(ReferralDraft(
+        dupe.id, site_id_for(SOUTH_SITE), "custody-sergeant", "arrested",
+        custody_record_number="S/D"))
+    PersonMergeService(senior).merge(keep.id, dupe.id, "duplicate (fictional)")
+
+    PersonMergeService(open_session(north_senior)).undo_merge(
+        dupe.id, "Two different people (fictional)")
+    whose = {r.custody_record_number: r.person_id for r in senior.cases.page(CaseFilter(), 0, 9)}
+    assert whose == {"N/D": dupe.id, "S/D": dupe.id}
+
+
+def test_an_edit_begun_before_a_merge_does_not_overwrite_the_survivor_unseen(
+        open_session) -> None:  # type: ignore[no-untyped-def]
+    """The edit dialog showed the duplicate; meanwhile it was merged into the survivor. The
+    save used to follow the redirect and write the duplicate's edited field over the
+    survivor's different value, which nobody had seen (the same edit arriving by sync is
+    kept as a conflict). It must refuse and say why; a field the survivor holds as shown
+    still goes through."""
+    senior = open_session(BOTH)
+    keep = _person(senior, given="Quinn", gp_practice="Keep Surgery (fictional)")
+    dupe = _person(senior, given="Quin", gp_practice="Old Surgery (fictional)")
+    stale = senior.persons.open(dupe.id)
+    PersonMergeService(senior).merge(keep.id, dupe.id, "duplicate (fictional)")
+    with pytest.raises(ValueError, match="merged into"):
+        PersonEditService(senior).edit(stale, _draft(stale, gp_practice="New Surgery (fictional)"))
+    assert senior.persons.open(keep.id).gp_practice == "Keep Surgery (fictional)"
+    # the survivor's family name is the one the dialog showed: that correction applies
+    done = PersonEditService(senior).edit(stale, _draft(stale, family_name="Testpersen"))
+    assert (done.id, done.family_name) == (keep.id, "Testpersen")

@@ -282,3 +282,30 @@ def test_a_planted_pending_generation_is_never_re_keyed_to(store_dir: Path) -> N
     assert not _opens_with(store_dir, planted)
     assert _opens_with(store_dir, current)
     assert KeySlotFile.load(store_dir / KEYSLOT_FILE).pending is None
+
+
+def test_a_session_open_during_a_rotation_is_told_to_unlock_again(store_dir: Path) -> None:
+    """Another window still holds the old key after the Admin page rotated the keys: its
+    next read or save must say so (lock and unlock again), not call the database 'badly
+    damaged' (which sends people to restore a backup and lose work)."""
+    from datetime import date
+
+    from ld_desktop.services.persons import PersonDraft
+    from ld_desktop.store.errors import KeysRotatedElsewhere
+
+    prac = Workstation(store_dir).unlock(*PRACT)
+    site = prac.sites[0].id
+    prac.persons.register(PersonDraft("Before", "Testrotation", date(1990, 1, 1)), site)
+    admin = Workstation(store_dir).unlock(*ADMIN)
+    admin.accounts.rotate_keys()
+    admin.lock()
+    with pytest.raises(KeysRotatedElsewhere):
+        prac.persons.register(PersonDraft("During", "Testrotation", date(1990, 1, 1)), site)
+    with pytest.raises(KeysRotatedElsewhere):
+        prac.persons.search("Testrotation")
+    with pytest.raises(KeysRotatedElsewhere):
+        prac.lock()                 # the lock's audit cannot be written either ...
+    assert prac.is_locked           # ... but the session is locked all the same
+    again = Workstation(store_dir).unlock(*PRACT)
+    assert [p.given_name for p in again.persons.search("Testrotation")] == ["Before"]
+    again.lock()

@@ -201,3 +201,28 @@ def test_default_profile_slot_uses_at_least_64_mib(
     # and it still unwraps, from the file, with the recorded parameters
     again = KeySlotFile.load(path)
     assert again.unwrap_for_user("someone", "a real passphrase, real cost") == data_key
+
+
+def test_an_unknown_username_costs_the_same_derivation_as_a_real_slot(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unknown username was answered after a derivation with the weak test profile
+    (8 MiB, 1 pass: milliseconds) while a real user's wrong passphrase costs the full
+    profile (128 MiB x 3: ~0.35 s), so timing the refusal told which usernames exist."""
+    from ld_desktop.store.kdf import DEFAULT_PROFILE, KdfParams
+
+    slots = KeySlotFile.create(tmp_path / KEYSLOT_FILE)
+    real = KdfParams(*DEFAULT_PROFILE, salt=os.urandom(16))
+    slots.slots.append(slots.make_slot("user", "realuser", "practitioner", real, None,
+                                       "a real passphrase for timing", bytes(32)))
+    used: list[tuple[int, int, int]] = []
+    derive = KdfParams.derive
+
+    def recording(self: KdfParams, secret: str) -> bytes:
+        used.append((self.memory_kib, self.iterations, self.lanes))
+        return derive(self, secret)
+
+    monkeypatch.setattr(KdfParams, "derive", recording)
+    for username in ("realuser", "nosuchuser"):
+        with pytest.raises(WrongPassphrase):
+            slots.open_user_slot(username, "a wrong passphrase entirely")
+    assert used == [DEFAULT_PROFILE, DEFAULT_PROFILE]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 from collections.abc import Iterator
@@ -76,7 +77,8 @@ def server_settings(request: pytest.FixtureRequest, tmp_path: Path) -> ServerSet
 
 @pytest.fixture
 def harness(server_settings: ServerSettings) -> Iterator[Harness]:
-    app = create_app(server_settings)
+    """A server for the merge rules' tests, which push made-up records (no field schema)."""
+    app = create_app(dataclasses.replace(server_settings, op_schema=None))
     bridge = ASGIBridge(app)
     yield Harness(app, bridge)
     bridge.shutdown()
@@ -85,9 +87,19 @@ def harness(server_settings: ServerSettings) -> Iterator[Harness]:
 
 @pytest.fixture
 def sqlite_harness(tmp_path: Path) -> Iterator[Harness]:
-    app = create_app(ServerSettings.for_data_dir(tmp_path / "server"))
+    app = create_app(ServerSettings.for_data_dir(tmp_path / "server", op_schema=None))
     bridge = ASGIBridge(app)
     yield Harness(app, bridge)
     bridge.shutdown()
     app.state.sync.engine.dispose()
 
+
+
+@pytest.fixture
+def strict_harness(server_settings: ServerSettings) -> Iterator[Harness]:
+    """A server as deployed: validating ops against the app's published schema."""
+    app = create_app(server_settings)
+    bridge = ASGIBridge(app)
+    yield Harness(app, bridge)
+    bridge.shutdown()
+    app.state.sync.engine.dispose()

@@ -102,11 +102,11 @@ def test_a_push_reading_many_records_runs_alone_on_one_lock(
     held: dict[str, int] = {}
     real_merge = push_store._merge
 
-    def counting_merge(conn, device_id, *args, **kwargs):  # type: ignore[no-untyped-def]
-        held[device_id] = conn.execute(sa.text(
+    def counting_merge(conn, checks, *args, **kwargs):  # type: ignore[no-untyped-def]
+        held[checks.device_id] = conn.execute(sa.text(
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
             "AND pid = pg_backend_pid()")).scalar_one()
-        return real_merge(conn, device_id, *args, **kwargs)
+        return real_merge(conn, checks, *args, **kwargs)
 
     monkeypatch.setattr(push_store, "_merge", counting_merge)
     shared = [uuid.uuid4() for _ in range(3)]

@@ -37,7 +37,7 @@ def server_counts(engine: sa.Engine) -> tuple[int, int, set[str]]:
 @pytest.mark.slow
 def test_randomised_rounds_through_a_faulty_network(tmp_path: Path) -> None:
     rng = random.Random(6)
-    settings = ServerSettings.for_data_dir(tmp_path / "srv")
+    settings = ServerSettings.for_data_dir(tmp_path / "srv", op_schema=None)
     with running_server(settings) as (url, app):
         engine: sa.Engine = app.state.sync.engine  # type: ignore[attr-defined]
         creds = [enrol(url, issue_enrol_code(engine, ["Leeds Custody"]), f"d{n}")
@@ -82,7 +82,7 @@ def test_randomised_rounds_through_a_faulty_network(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_client_killed_mid_sync_loses_and_duplicates_nothing(tmp_path: Path) -> None:
-    settings = ServerSettings.for_data_dir(tmp_path / "srv")
+    settings = ServerSettings.for_data_dir(tmp_path / "srv", op_schema=None)
     child_dir = tmp_path / "child"
     child_dir.mkdir()
     with running_server(settings) as (url, app):

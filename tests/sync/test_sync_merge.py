@@ -8,6 +8,7 @@ from typing import Any
 
 from sync.protocol import DELETED_FIELD, Op, OpKind, OpStatus, RecordRef, site_id_for
 from sync.server.merge import WorkingSet, apply_op
+from sync.server.schema import GLOBAL_SCOPE
 
 SITE = str(site_id_for("Leeds Custody"))
 OTHER = str(site_id_for("Wakefield"))
@@ -149,9 +150,36 @@ def test_links_widen_the_linked_records_scope_and_bump_it() -> None:
     seq_before = person.seq
     case = make_op(fields={"person": str(person_id)},
                    links=[RecordRef(entity="person", entity_id=person_id)])
-    apply_op(ws, case, SITES)
+    assert apply_op(ws, case, SITES | {OTHER}).status is OpStatus.APPLIED
     assert person.scope == {OTHER, SITE}
     assert person.seq > seq_before
+
+
+def test_a_link_to_a_record_the_device_cannot_see_is_refused() -> None:
+    ws = WorkingSet(0)
+    person_id = uuid.uuid4()
+    apply_op(ws, make_op(fields={"name": "A"}, entity="person", entity_id=person_id,
+                         sites=[OTHER]), frozenset({OTHER}))
+    person = ws.record("person", str(person_id))
+    seq_before = person.seq
+    case = make_op(fields={"person": str(person_id)},
+                   links=[RecordRef(entity="person", entity_id=person_id)])
+    outcome = apply_op(ws, case, SITES)
+    assert outcome.status is OpStatus.REJECTED
+    assert "cannot see" in (outcome.error or "")
+    assert person.scope == {OTHER}
+    assert person.seq == seq_before
+    assert not ws.record(case.entity, str(case.entity_id)).changed
+
+
+def test_only_the_directory_may_be_created_for_every_site() -> None:
+    ws = WorkingSet(0)
+    clinical = apply_op(ws, make_op(fields={"a": 1}, sites=[]), SITES)
+    assert clinical.status is OpStatus.REJECTED
+    staff = apply_op(ws, make_op(entity="staff", fields={"role": "practitioner"}, sites=[]),
+                     SITES)
+    assert staff.status is OpStatus.APPLIED
+    assert ws.record("staff", str(RID)).scope == {GLOBAL_SCOPE}
 
 
 def test_sites_and_visibility_are_enforced() -> None:

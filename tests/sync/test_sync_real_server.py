@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import ssl
 import uuid
@@ -30,7 +31,8 @@ def test_sync_over_real_tls(server_settings: ServerSettings,
                             tls_files: tuple[Path, Path, Path]) -> None:
     ca, cert, key = tls_files
     context = ssl.create_default_context(cafile=str(ca))
-    with running_server(server_settings, cert=cert, key=key) as (url, app):
+    settings = dataclasses.replace(server_settings, op_schema=None)   # made-up records
+    with running_server(settings, cert=cert, key=key) as (url, app):
         engine = app.state.sync.engine  # type: ignore[attr-defined]
         creds_a = enrol(url, issue_enrol_code(engine, ["Leeds Custody"]), "a", verify=context)
         creds_b = enrol(url, issue_enrol_code(engine, ["leeds  custody"]), "b", verify=context)
@@ -54,7 +56,7 @@ def test_cli_enrol_code_devices_revoke(tmp_path: Path, capsys: pytest.CaptureFix
     assert cli_main(["enrol-code", *data, "--site", "Leeds Custody", "--expires", "5"]) == 0
     code = capsys.readouterr().out.strip().splitlines()[-1]
     assert len(code) == 19
-    settings = ServerSettings.for_data_dir(tmp_path / "srv")
+    settings = ServerSettings.for_data_dir(tmp_path / "srv", op_schema=None)
     with running_server(settings) as (url, _app):
         creds = enrol(url, code, "desk one")
     assert cli_main(["devices", *data, "--json"]) == 0

@@ -132,12 +132,12 @@ def test_a_device_never_receives_another_sites_records(harness: Harness) -> None
     secret = uuid.uuid4()
     leeds.upsert("case", secret, {"summary": "leeds only"}, sites=[LEEDS])
     shared = uuid.uuid4()
-    leeds.upsert("form", shared, {"title": "global"})
+    leeds.upsert("staff", shared, {"title": "global"})   # the directory alone is global
     leeds_client.sync()
     wakefield_client.sync()
     both_client.sync()
     assert ("case", str(secret)) not in wakefield.state()
-    assert ("form", str(shared)) in wakefield.state()
+    assert ("staff", str(shared)) in wakefield.state()
     assert ("case", str(secret)) in both.state()
     # Writing into a site it is not enrolled for, or over a record it cannot see, is refused.
     wakefield.upsert("case", uuid.uuid4(), {"x": 1}, sites=[LEEDS])

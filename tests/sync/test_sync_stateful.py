@@ -42,7 +42,7 @@ class SyncMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.folder = tempfile.TemporaryDirectory()
-        app = create_app(ServerSettings.for_data_dir(Path(self.folder.name)))
+        app = create_app(ServerSettings.for_data_dir(Path(self.folder.name), op_schema=None))
         self.harness = Harness(app, ASGIBridge(app))
         self.offsets = [0] * REPLICAS
         self.replicas: list[MemoryReplica] = []

@@ -12,6 +12,7 @@ only on the estimate is marked so, because an estimate can be revised.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -43,11 +44,18 @@ class InvalidAnswer(ValueError):
     """An answer that is not allowed for its item; the message says why."""
 
 
+def _same_option(option: Any, value: Any) -> bool:
+    """True == 1 in Python: a yes/no answer must not pass for the option scored 1."""
+    if isinstance(option, bool) != isinstance(value, bool):
+        return str(option) == str(value)
+    return bool(option == value) or str(option) == str(value)
+
+
 def check_answer(item: Item, value: Any) -> Any:
     """The value, normalised, or InvalidAnswer naming the item and what is allowed."""
     allowed = [o.value for o in item.options]
     if item.kind in (ItemKind.SINGLE, ItemKind.LIKERT):
-        match = [o for o in allowed if o == value or str(o) == str(value)]
+        match = [o for o in allowed if _same_option(o, value)]
         if not match:
             raise InvalidAnswer(f"{item.id}: {value!r} is not one of {allowed}")
         return match[0]
@@ -64,7 +72,8 @@ def check_answer(item: Item, value: Any) -> Any:
         values = value if isinstance(value, list) else [v for v in str(value).split(",") if v]
         out = []
         for v in values:
-            match = [o for o in allowed if o == v or str(o) == str(v).strip()]
+            match = [o for o in allowed
+                     if _same_option(o, v) or str(o) == str(v).strip()]
             if not match:
                 raise InvalidAnswer(f"{item.id}: {v!r} is not one of {allowed}")
             out.append(match[0])
@@ -74,6 +83,8 @@ def check_answer(item: Item, value: Any) -> Any:
             number = float(value)
         except (TypeError, ValueError):
             raise InvalidAnswer(f"{item.id}: enter a number") from None
+        if not math.isfinite(number):     # 'nan' passes any bounds check; neither is JSON
+            raise InvalidAnswer(f"{item.id}: enter a number")
         if (item.minimum is not None and number < item.minimum) or (
             item.maximum is not None and number > item.maximum
         ):

@@ -10,8 +10,10 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -21,6 +23,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonSummary
 from ld_desktop.ui.models.people_table import SORT_KEYS, LazyPeopleModel, PeopleModel
 from ld_desktop.ui.operations import LatestOnly
+from ld_desktop.ui.person_lookup_dialog import PersonLookupDialog, ServiceFactory
 
 SEARCH_LIMIT = 200
 
@@ -28,10 +31,12 @@ SEARCH_LIMIT = 200
 class PeoplePage(QWidget):
     open_person = Signal(object)
 
-    def __init__(self, session: UserSession) -> None:
+    def __init__(self, session: UserSession,
+                 lookup_service: ServiceFactory | None = None) -> None:
         super().__init__()
         self.setObjectName("page")
         self._s = session
+        self._lookup_service = lookup_service
         self._latest = LatestOnly()
         self.destroyed.connect(self._latest.cancel)
         self._sort = ("family_name", False)
@@ -59,11 +64,26 @@ class PeoplePage(QWidget):
         self.search.textChanged.connect(lambda _t: self._debounce.start())
         self.view.activated.connect(
             lambda i: self.open_person.emit(uuid.UUID(self.model.people[i.row()].id.hex)))
+        # someone first seen at another site: an explicit, recorded lookup on the server
+        self.find_elsewhere = QPushButton("&Find at another site…")
+        self.find_elsewhere.setToolTip("Look a person up at another site by exact NHS number,"
+                                       " or name and date of birth (needs the network)")
+        self.find_elsewhere.clicked.connect(self.open_lookup)
+        heading = QHBoxLayout()
+        heading.addWidget(title)
+        heading.addStretch(1)
+        heading.addWidget(self.find_elsewhere)
         layout = QVBoxLayout(self)
-        layout.addWidget(title)
+        layout.addLayout(heading)
         layout.addWidget(self.search)
         layout.addWidget(self.count)
         layout.addWidget(self.view)
+        self.refresh()
+
+    def open_lookup(self) -> None:
+        dialog = (PersonLookupDialog(self._s, self._lookup_service, self)
+                  if self._lookup_service else PersonLookupDialog(self._s, parent=self))
+        dialog.exec()
         self.refresh()
 
     def _sort_by(self, column: int) -> None:

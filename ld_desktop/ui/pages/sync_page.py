@@ -8,12 +8,15 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -23,6 +26,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.views import Changes
 from ld_desktop.ui.operations import run_in_background
+from ld_desktop.ui.pages.sync_quarantine_panel import QuarantinePanel
 from sync.client import SyncProgress, SyncReport
 
 
@@ -68,6 +72,13 @@ class SyncPage(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.progress)
         layout.addWidget(self.message)
+        self.rejected_title = QLabel("Changes the server refused (kept here and sent again at "
+                                     "every sync; the reason says what to fix)")
+        self.rejected = _rejected_table()
+        layout.addWidget(self.rejected_title)
+        layout.addWidget(self.rejected)
+        self.quarantine = QuarantinePanel(session)
+        layout.addWidget(self.quarantine)
         if session.can(Permission.ENROL_DEVICE):
             layout.addWidget(self._enrol_box())
         layout.addStretch(1)
@@ -111,6 +122,19 @@ class SyncPage(QWidget):
                else "")
             + f" · conflicts waiting for a decision: {status.open_conflicts} · last sync: {last}")
         self.sync_button.setEnabled(status.enrolled and not status.revoked)
+        self._show_rejected()
+        self.quarantine.refresh()
+
+    def _show_rejected(self) -> None:
+        changes = self._service(self._s).rejected_changes()
+        self.rejected_title.setVisible(bool(changes))
+        self.rejected.setVisible(bool(changes))
+        self.rejected.setRowCount(len(changes))
+        for row, change in enumerate(changes):
+            cells = (f"{change.made_at.astimezone():%d/%m/%Y %H:%M}", change.record_type,
+                     change.kind, change.reason)
+            for column, text in enumerate(cells):
+                self.rejected.setItem(row, column, QTableWidgetItem(text))
 
     def sync_now(self) -> None:
         self._cancel.clear()
@@ -128,12 +152,16 @@ class SyncPage(QWidget):
                              f"{progress.pulled} received")
 
     def _done(self, report: SyncReport) -> None:
+        if self._s.is_locked:   # locked (or wiped: the server revoked us) while it ran
+            return
         self._finish()
         self.message.setText(
             f"Done: {report.pushed} sent, {report.pulled} received, {report.conflicts} new "
             f"conflicts; server position {report.server_seq}.")
 
     def _failed(self, exc: Exception) -> None:
+        if self._s.is_locked:
+            return
         self._finish()
         self.message.setText(f"Sync did not finish: {exc} Everything is kept on this "
                              "workstation.")
@@ -162,3 +190,14 @@ class SyncPage(QWidget):
     def on_changes(self, changes: Changes) -> None:
         if changes.touches("sync", "case", "person", "conflict"):
             self.refresh()
+
+
+def _rejected_table() -> QTableWidget:
+    table = QTableWidget(0, 4)
+    table.setHorizontalHeaderLabels(["Made", "Record", "Change", "Why the server refused it"])
+    table.setAccessibleName("Changes the server refused")
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setStretchLastSection(True)
+    return table

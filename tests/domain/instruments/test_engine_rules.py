@@ -71,6 +71,19 @@ def test_number_date_and_multi_items_are_validated() -> None:
         evaluate(d, {"demo.3": ["c"]})
 
 
+@pytest.mark.parametrize("typed", ["nan", "NaN", " -nan ", "inf", "-Infinity", "1e999"])
+def test_a_number_item_refuses_nan_and_infinity(typed: str) -> None:
+    """'nan' typed into a number item passed every check (NaN is neither below a minimum nor
+    above a maximum; without bounds 'inf' passed too) and was stored and summed: a score of
+    NaN, and a value JSON cannot carry to the server."""
+    bounded = {"id": "demo.1", "kind": "number", "text": "Units", "minimum": 0, "maximum": 100}
+    unbounded = {"id": "demo.2", "kind": "number", "text": "Count"}
+    d = definition(items=[bounded, unbounded], scores=[])
+    for item_id in ("demo.1", "demo.2"):
+        with pytest.raises(InvalidAnswer, match="enter a number"):
+            evaluate(d, {item_id: typed})
+
+
 def test_wording_may_not_ship_when_the_licence_says_so() -> None:
     with pytest.raises(DefinitionError, match="may not ship"):
         definition(licence={**LICENCE, "text_may_ship": False})

@@ -208,3 +208,15 @@ def test_docs_table_lists_every_rule(library: InstrumentLibrary) -> None:
     for definition in library.all():
         for rule in definition.rules:
             assert f"| `{definition.id}` | {rule.rule} | {rule.source} |" in docs, rule.rule
+
+
+@pytest.mark.parametrize(("instrument", "item"), [("phq9", "phq9.9"), ("audit", "audit.1"),
+                                                   ("gad7", "gad7.1")])
+@pytest.mark.parametrize("value", [True, False])
+def test_a_yes_no_answer_to_a_scored_choice_is_refused(library: InstrumentLibrary,
+                                                       instrument: str, item: str,
+                                                       value: bool) -> None:
+    """JSON true/false (a buggy import, a forged op) for a 0-3 item was taken as 1 or 0,
+    because True == 1 in Python: PHQ-9 item 9 'true' scored as 'several days'."""
+    with pytest.raises(InvalidAnswer, match="not one of"):
+        evaluate(library.get(instrument), {item: value})
