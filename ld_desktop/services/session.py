@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from ld_desktop.services.conflicts import ConflictService
     from ld_desktop.services.drafts import DraftService
     from ld_desktop.services.handover import HandoverService
+    from ld_desktop.services.intake import IntakeService
     from ld_desktop.services.maintenance import MaintenanceService
     from ld_desktop.services.persons import PersonService
     from ld_desktop.services.rota import RotaService
@@ -172,6 +173,12 @@ class UserSession:
         from ld_desktop.services.cases import CaseService
 
         return CaseService(self)
+
+    @property
+    def intake(self) -> IntakeService:
+        from ld_desktop.services.intake import IntakeService
+
+        return IntakeService(self)
 
     @property
     def maintenance(self) -> MaintenanceService:

@@ -23,7 +23,8 @@ from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.theme import apply_theme
 
 PAGES = ("caseload", "cases", "people", "person", "case", "screening", "share", "sync",
-         "handover", "conflicts", "rota", "person-history", "person-edit", "merge")
+         "handover", "conflicts", "rota", "person-history", "person-edit", "merge",
+         "intake")
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -35,11 +35,29 @@ def stage(window: MainWindow, session: UserSession, page: str) -> None:
         case_page = window.pages.currentWidget()
         if isinstance(case_page, CasePage):
             case_page.screening()
+    elif page == "intake":
+        _intake_scene(window, session)
     elif page == "share":
         window.open_case(demo_scenarios.share_scene(session))
         case_page = window.pages.currentWidget()
         if isinstance(case_page, CasePage):
             case_page.share()
+
+
+def _intake_scene(window: MainWindow, session: UserSession) -> None:
+    """A returning person found and chosen at intake (Find, then Enter on the result)."""
+    from ld_desktop.ui.new_referral import NewReferralDialog
+
+    person = session.cases.open(demo_scenarios.busy_case_scene(session), audit=False).person
+    window.new_referral()
+    dialog = window.findChild(NewReferralDialog)
+    if dialog is None:
+        return
+    dialog.finder.setText(person.family_name)
+    dialog.search_now()
+    dialog.choose(person)
+    dialog.reason.setText("Custody sergeant: low mood, said he had nowhere to go")
+    dialog.crn.setText("NG/0421/26")
 
 
 def grab_with_dialogs(window: MainWindow) -> QPixmap:

@@ -61,6 +61,7 @@ class Person(SyncedRecord, Base):
     given_name: Mapped[str]
     family_name: Mapped[str]
     date_of_birth: Mapped[date | None]
+    estimated_birth_year: Mapped[int | None]  # only when the date of birth is not known
     gender: Mapped[str] = mapped_column(default="not-stated")
     nhs_number: Mapped[str | None]
     nhs_number_status: Mapped[str] = mapped_column(default="not-known")

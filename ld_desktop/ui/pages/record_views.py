@@ -105,6 +105,7 @@ class PersonPage(QWidget):
         self._layout.addLayout(self.action_row)
         self._layout.addWidget(self.details)
         self.add_section("Previous contacts and alerts", self.history)
+        self.add_section("Scores over time", person_score_tracker(session, person.id))
         self.merged_heading = self.add_section("Records merged into this one", self.merged)
         self._layout.addWidget(self.undo_button)
         self.add_section("Corrections and merges (old values kept)", self.changes)
