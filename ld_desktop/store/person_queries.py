@@ -78,7 +78,8 @@ def search(session: Session, text: str, site_ids: list[uuid.UUID], limit: int
     listed = listed_clause(session)
     # Built once for the usual case; a merge cycle (rare, see redirects.py) needs its own.
     stmt = _SEARCH if listed.compare(Person.merged_into.is_(None)) else _search_statement(listed)
-    rows = session.execute(stmt, {"q": query, "over": limit * SEARCH_HEADROOM,
+    # Core, not the ORM: plain columns need none of its per-row machinery
+    rows = session.connection().execute(stmt, {"q": query, "over": limit * SEARCH_HEADROOM,
                                   "sites": list(site_ids), "limit": limit})
     return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
