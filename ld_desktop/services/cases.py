@@ -10,6 +10,7 @@ from ld_desktop.domain.age import age_on, is_youth
 from ld_desktop.domain.pathway import OPEN_STAGES, ContactType, ReferralSource, Stage, Urgency
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.targets import Targets, breaches
+from ld_desktop.services.access_audit import audit_list, audit_search
 from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.persons import person_view
 from ld_desktop.services.session import UserSession
@@ -186,8 +187,17 @@ class CaseService:
         targets = self._s.settings.load().targets
         now = self._s.now()
         with self._s.store.reading() as db:
-            total, rows = case_queries.count_and_first_page(db, self._query(filt), limit)
-            return total, [_row(c, p, s, targets, now) for c, p, s in rows]
+            total, found = case_queries.count_and_first_page(db, self._query(filt), limit)
+            rows = [_row(c, p, s, targets, now) for c, p, s in found]
+        self._audit_list(filt, total, rows)
+        return total, rows
+
+    def _audit_list(self, filt: CaseFilter, total: int, rows: list[CaseRow]) -> None:
+        if filt.text.strip():
+            audit_search(self._s, "cases", filt.text, total, (r.person_id for r in rows))
+        else:
+            audit_list(self._s, "cases", total, stages=list(filt.stages),
+                       open_only=filt.open_only, sites=len(filt.site_ids) or "all mine")
 
     def count(self, filt: CaseFilter) -> int:
         self._s.require(Permission.VIEW_RECORDS)
@@ -214,6 +224,8 @@ class CaseService:
             rows = [_row(c, p, s, targets, now) for c, p, s, _ in page]
         rows = [replace(r, breaches=(*r.breaches, f"{n} follow-up(s) overdue")) if n else r
                 for r, (_, _, _, n) in zip(rows, page, strict=True)]
+        audit_list(self._s, "caseload", len(rows), stages=list(stages),
+                   sites=len(site_ids) or "all mine")
         return Caseload(rows, totals.open_cases, totals.overdue, totals.high_risk)
 
     def _query(self, filt: CaseFilter) -> CaseQuery:

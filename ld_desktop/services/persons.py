@@ -9,6 +9,7 @@ from datetime import date
 from ld_desktop.domain import nhs_number
 from ld_desktop.domain.pathway import Gender
 from ld_desktop.domain.roles import Permission
+from ld_desktop.services.access_audit import audit_list, audit_search
 from ld_desktop.services.lookup_errors import RecordNotFound as RecordNotFound
 from ld_desktop.services.person_codes import ethnic_categories, sex_codes
 from ld_desktop.services.session import UserSession
@@ -184,15 +185,20 @@ class PersonService:
     def search(self, text: str, limit: int = 50) -> list[PersonSummary]:
         self._s.require(Permission.VIEW_RECORDS)
         with self._s.store.reading() as db:
-            return [PersonSummary(*row)
-                    for row in person_queries.search(db, text, self._s.site_ids, limit)]
+            found = [PersonSummary(*row)
+                     for row in person_queries.search(db, text, self._s.site_ids, limit)]
+        audit_search(self._s, "people", text, len(found), (p.id for p in found))
+        return found
 
     def page(self, offset: int, limit: int, sort: str = "family_name",
              descending: bool = False) -> list[PersonSummary]:
         self._s.require(Permission.VIEW_RECORDS)
         with self._s.store.reading() as db:
-            rows = person_queries.page(db, self._s.site_ids, offset, limit, sort, descending)
-            return [person_summary(p) for p in rows]
+            rows = [person_summary(p) for p in
+                    person_queries.page(db, self._s.site_ids, offset, limit, sort, descending)]
+        if offset == 0:   # the list shown, not each further page scrolled to
+            audit_list(self._s, "people", len(rows))
+        return rows
 
     def count(self) -> int:
         self._s.require(Permission.VIEW_RECORDS)

@@ -11,7 +11,6 @@ from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
-    QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -26,6 +25,7 @@ from ld_desktop.domain.roles import Permission
 from ld_desktop.ui.display_settings import DisplayMenu, load_prefs
 from ld_desktop.ui.enter_keys import EnterPressesButtons
 from ld_desktop.ui.idle import IdleWatcher
+from ld_desktop.ui.lock_sweep import ClipboardWatch, close_windows_for_lock, restore_window_draft
 from ld_desktop.ui.unlock_page import UnlockPage
 
 if TYPE_CHECKING:
@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_user)
         self.statusBar().addPermanentWidget(self.status_sync)
         self.shell: QWidget | None = None
+        self.clipboard_watch = ClipboardWatch(QApplication.clipboard())
         self.display = DisplayMenu(self.menuBar().addMenu("&View"), workstation.data_dir,
                                    load_prefs(workstation.data_dir))
 
@@ -135,12 +136,10 @@ class MainWindow(QMainWindow):
                 flush = getattr(widget, "flush_drafts", None)
                 if flush is not None:
                     flush()
-            for dialog in self.findChildren(QDialog):   # nothing stays on screen
-                close = getattr(dialog, "close_for_lock", None)   # keeps what was typed
-                if close is not None:
-                    close()
-                else:
-                    dialog.reject()
+        # Nothing stays on screen: every window and dialog (parented or not, open() or
+        # exec()), innermost first, keeping what was typed as the user's draft.
+        close_windows_for_lock(self, self.session.drafts)
+        self.clipboard_watch.clear_if_ours()
         if self.background is not None:
             self.background.stop()
             self.background = None
@@ -193,6 +192,16 @@ class MainWindow(QMainWindow):
             QShortcut(QKeySequence("Ctrl+N"), shell).activated.connect(self.new_referral)
             side.addWidget(new)
         QShortcut(QKeySequence("Alt+Left"), shell).activated.connect(self.go_back)
+        from ld_desktop.domain.unlock_backoff import failed_attempts_notice
+
+        notice = failed_attempts_notice(session.failed_attempts)
+        self.failed_notice: QLabel | None = None
+        if notice:   # attempts at this username since its last unlock (also in the audit)
+            self.failed_notice = QLabel(notice)
+            self.failed_notice.setObjectName("error")
+            self.failed_notice.setWordWrap(True)
+            self.failed_notice.setAccessibleName("Failed unlock attempts")
+            side.addWidget(self.failed_notice)
         lock = QPushButton("Lock (Ctrl+L)")
         lock.setAccessibleName("Lock the workstation")
         lock.clicked.connect(lambda: self.lock("on demand"))
@@ -283,9 +292,10 @@ class MainWindow(QMainWindow):
 
         dialog = NewReferralDialog(self.session, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        restore_window_draft(dialog, self.session.drafts)   # what a lock kept from last time
 
         def filed() -> None:
-            if dialog.created is not None:
+            if dialog.created is not None and self.session is not None:
                 self.open_case(dialog.created.id)
 
         dialog.accepted.connect(filed)

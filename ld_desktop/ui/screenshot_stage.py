@@ -13,7 +13,8 @@ from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.records.screenshot_scenes import RECORD_PAGES, stage_record_page
 
 NAV_PAGES = {"caseload": "Caseload", "cases": "Cases", "people": "People", "sync": "Sync",
-             "handover": "Handover", "conflicts": "Conflicts", "rota": "Rota"}
+             "handover": "Handover", "conflicts": "Conflicts", "rota": "Rota",
+             "reports": "Reports"}
 
 
 def stage(window: MainWindow, session: UserSession, page: str) -> None:
@@ -21,6 +22,8 @@ def stage(window: MainWindow, session: UserSession, page: str) -> None:
         demo_scenarios.busy_case_scene(session)   # a high risk, an escalation, a referral
     if page in ("handover", "conflicts"):
         demo_scenarios.conflict_scene(session)
+    if page == "reports":
+        demo_scenarios.busy_case_scene(session)   # an escalation and an onward referral
     if page in NAV_PAGES:
         window.show_page(NAV_PAGES[page])
         return

@@ -25,6 +25,9 @@ class Site(SyncedRecord, Base):
     kind: Mapped[str] = mapped_column(default="custody")  # custody | court | community
     # {"mon": ["07:00", "22:00"], ...}; missing day = closed
     core_hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # an administrator's signature of the whole record (sync.op_signing), set by every change
+    attestation: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    __signed__ = True
 
     def sync_sites(self) -> list[str]:
         return [str(self.id)]
@@ -42,6 +45,11 @@ class StaffMember(SyncedRecord, Base):
     role: Mapped[str]
     site_ids: Mapped[list[str]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(default=True)
+    # public halves of the member's personal keys (one per workstation they use), base64
+    signing_keys: Mapped[list[str]] = mapped_column(default=list)
+    # an administrator's signature of the whole record (sync.op_signing), set by every change
+    attestation: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    __signed__ = True
 
     def sync_sites(self) -> list[str]:
         return []  # the staff directory is shared by the whole service
@@ -53,7 +61,9 @@ class Person(SyncedRecord, Base):
     # Only redirects are indexed: a partial index SQLite uses for "merged_into IS NOT NULL"
     # (a full one it skipped, walking every person: 1.1 s at 100k after each pull page).
     __table_args__ = (Index("ix_person_merged_into", "merged_into",
-                            sqlite_where=text("merged_into IS NOT NULL")),)
+                            sqlite_where=text("merged_into IS NOT NULL")),
+                      # reports: age at referral read from the index alone
+                      Index("ix_person_id_birth", "id", "date_of_birth"))
     # which late edits to this (merged-away) record were passed on to the survivor here
     __local_fields__ = frozenset({"forwarded_versions"})
 

@@ -176,6 +176,10 @@ class CasePage(QWidget):
             button.clicked.connect(getattr(self, key))
             self.action_buttons[key] = button
             row.addWidget(button)
+        if self.session.can(Permission.VIEW_AUDIT):   # seniors: who looked at this case
+            from ld_desktop.ui.access_history import history_button
+
+            row.addWidget(history_button(self.show_access_history))
         row.addStretch(1)
         # corrections: a closed case can be corrected too
         for key, text, slot in (("correct", "Correct &details…", self.correct_details),
@@ -187,6 +191,13 @@ class CasePage(QWidget):
             self.action_buttons[key] = button
             row.addWidget(button)
         return row
+
+    def show_access_history(self) -> None:
+        from ld_desktop.ui.access_history import AccessHistoryDialog
+
+        entries = self.session.maintenance.access_history(case_id=self.case_id)
+        self.history_dialog = AccessHistoryDialog("Access history: this case", entries, self)
+        self.history_dialog.open()
 
     def _list_tab(self, tabs: QTabWidget, name: str, lines: list[str],
                   buttons: list[tuple[str, Callable[[int], None]]] | None = None
