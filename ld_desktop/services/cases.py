@@ -16,10 +16,9 @@ from ld_desktop.services.persons import person_view
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.timeline import build_timeline
 from ld_desktop.services.views import CaseRow, CaseView, Changes, SiteView
-from ld_desktop.store import case_queries
+from ld_desktop.store import case_queries, caseload_queries
 from ld_desktop.store.case_detail_queries import get_visible_case
 from ld_desktop.store.case_queries import PEOPLE_MATCH_LIMIT, CaseQuery, custody_numbers_for
-from ld_desktop.store.clinical_queries import overdue_action_cases
 from ld_desktop.store.models import Case, Person, Site
 from ld_desktop.store.redirects import follow_redirect
 from ld_desktop.store.search_index import index_person
@@ -64,6 +63,19 @@ class CaseFilter:
     sort: str = "referral_time"
     descending: bool = True
     person_id: uuid.UUID | None = None
+
+
+CASELOAD_PAGE = 300   # rows the board shows at first; the totals count every open case
+
+
+@dataclass(frozen=True)
+class Caseload:
+    """A page of the caseload board and the counts over all of it."""
+
+    rows: list[CaseRow]
+    open_cases: int
+    overdue: int
+    high_risk: int
 
 
 class CaseService:
@@ -194,17 +206,27 @@ class CaseService:
 
     def caseload(self, site_ids: tuple[uuid.UUID, ...] = (), stages: tuple[str, ...] = ()
                  ) -> list[CaseRow]:
-        """Open cases at my sites (or the chosen ones), most urgent and longest waiting first."""
-        rows = self.page(CaseFilter(site_ids=site_ids, stages=stages, open_only=True,
-                                    sort="referral_time", descending=False), 0, 2000)
+        """Open cases at my sites (or the chosen ones), most urgent and longest waiting first:
+        the first 2,000 (the board shows a page: ``caseload_page``)."""
+        return self.caseload_page(site_ids, stages, limit=2000).rows
+
+    def caseload_page(self, site_ids: tuple[uuid.UUID, ...] = (), stages: tuple[str, ...] = (),
+                      offset: int = 0, limit: int = CASELOAD_PAGE) -> Caseload:
+        """One page of the caseload board, ordered and counted in the database."""
+        self._s.require(Permission.VIEW_RECORDS)
+        targets = self._s.settings.load().targets
+        now = self._s.now()
+        query = self._query(CaseFilter(site_ids=site_ids, stages=stages, open_only=True))
+        minutes = (targets.referral_to_seen, targets.referral_to_screened)
+        with self._s.store.reading() as db:
+            totals = caseload_queries.caseload_totals(db, query, *minutes, now)
+            page = caseload_queries.caseload_page(db, query, *minutes, now, offset, limit)
+            rows = [_row(c, p, s, targets, now) for c, p, s, _ in page]
+        rows = [replace(r, breaches=(*r.breaches, f"{n} follow-up(s) overdue")) if n else r
+                for r, (_, _, _, n) in zip(rows, page, strict=True)]
         audit_list(self._s, "caseload", len(rows), stages=list(stages),
                    sites=len(site_ids) or "all mine")
-        with self._s.store.reading() as db:
-            overdue = overdue_action_cases(db, self._s.site_ids, self._s.now())
-        rows = [replace(r, breaches=(*r.breaches, f"{overdue[r.id]} follow-up(s) overdue"))
-                if r.id in overdue else r for r in rows]
-        return sorted(rows, key=lambda r: (-Urgency(r.urgency).rank, -len(r.breaches),
-                                           r.referral_time))
+        return Caseload(rows, totals.open_cases, totals.overdue, totals.high_risk)
 
     def _query(self, filt: CaseFilter) -> CaseQuery:
         mine = self._s.site_ids

@@ -185,8 +185,8 @@ class PersonService:
     def search(self, text: str, limit: int = 50) -> list[PersonSummary]:
         self._s.require(Permission.VIEW_RECORDS)
         with self._s.store.reading() as db:
-            found = [person_summary(p) for p in
-                     person_queries.search(db, text, self._s.site_ids, limit)]
+            found = [PersonSummary(*row)
+                     for row in person_queries.search(db, text, self._s.site_ids, limit)]
         audit_search(self._s, "people", text, len(found), (p.id for p in found))
         return found
 

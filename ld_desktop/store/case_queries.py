@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from ld_desktop.store.search_index import search_person_ids
 # Search as you type considers at most this many matching people: a broad prefix ("sam")
 # asks the practitioner to keep typing rather than sorting thousands of cases per keystroke.
 PEOPLE_MATCH_LIMIT = 500
+AnySelect = TypeVar("AnySelect", bound=Select[*tuple[Any, ...]])
 
 SORTABLE = {
     "referral_time": Case.referral_time,
@@ -37,8 +39,8 @@ class CaseQuery:
     descending: bool = True
 
 
-def _filtered(session: Session, query: CaseQuery, base: Select[Case, Person, Site],
-              matched: list[uuid.UUID] | None = None) -> Select[Case, Person, Site] | None:
+def _filtered(session: Session, query: CaseQuery, base: AnySelect,
+              matched: list[uuid.UUID] | None = None) -> AnySelect | None:
     """``matched``: the people the search text found, when the caller has them already."""
     by_person = bool(query.text.strip()) or query.person_id is not None
     # With a person filter, go from the matching people to their cases (index on person_id).

@@ -7,12 +7,23 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Float,
+    Select,
+    String,
+    bindparam,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from ld_desktop.store.models import Case, Person
 from ld_desktop.store.redirects import listed_clause
-from ld_desktop.store.search_index import search_person_ids
+from ld_desktop.store.search_index import fts_query
 
 
 def visible_person_ids_clause(site_ids: list[uuid.UUID]):  # type: ignore[no-untyped-def]
@@ -21,20 +32,56 @@ def visible_person_ids_clause(site_ids: list[uuid.UUID]):  # type: ignore[no-unt
     return or_(Person.site_id.in_(site_ids), Person.id.in_(with_case))
 
 
-def search(session: Session, text: str, site_ids: list[uuid.UUID], limit: int) -> list[Person]:
-    ids = search_person_ids(session, text, limit=limit * 4)
-    if not ids:
+# What a search result shows, in this order: id, given name, family name, date of birth,
+# NHS number, NHS number status.
+SummaryRow = tuple[uuid.UUID, str, str, date | None, str | None, str]
+SEARCH_HEADROOM = 4   # ranked matches considered per result wanted (some are not visible)
+
+
+def _search_statement(listed: ColumnElement[bool] | None = None,
+                      ) -> Select[uuid.UUID, str, str, date | None, str | None, str]:
+    """Built once: the FTS5 match ranked and limited, joined to the person's summary columns
+    only; listed (``redirects.listed_clause``: not merged away, by default); visible when
+    registered at one of my sites or with a case there (a correlated
+    EXISTS looks the person's cases up by index instead of listing every case at the
+    sites)."""
+    hits = (
+        sql_text("SELECT person_id, rank FROM person_search WHERE person_search MATCH :q "
+                 "ORDER BY rank LIMIT :over")
+        .columns(person_id=String, rank=Float)
+        .subquery("hits")
+    )
+    sites: BindParameter[list[uuid.UUID]] = bindparam("sites", expanding=True)
+    has_case = select(Case.id).where(Case.person_id == Person.id, Case.site_id.in_(sites))
+    return (
+        select(Person.id, Person.given_name, Person.family_name, Person.date_of_birth,
+               Person.nhs_number, Person.nhs_number_status)
+        # the index keeps the id as text with hyphens; the Uuid column as 32 hex digits
+        .join_from(hits, Person, Person.id == func.replace(hits.c.person_id, "-", ""))
+        .where(Person.entered_in_error.is_(False),
+               Person.merged_into.is_(None) if listed is None else listed,
+               or_(Person.site_id.in_(sites), has_case.exists()))
+        .order_by(hits.c.rank)
+        .limit(bindparam("limit"))
+    )
+
+
+_SEARCH = _search_statement()
+
+
+def search(session: Session, text: str, site_ids: list[uuid.UUID], limit: int
+           ) -> list[SummaryRow]:
+    """People matching what was typed, best match first, in one statement (issue 17)."""
+    query = fts_query(text)
+    if query is None or not site_ids:
         return []
-    rows = session.scalars(
-        select(Person).where(
-            Person.id.in_(ids),
-            Person.entered_in_error.is_(False),
-            listed_clause(session),
-            visible_person_ids_clause(site_ids),
-        )
-    ).all()
-    order = {pid: i for i, pid in enumerate(ids)}
-    return sorted(rows, key=lambda p: order[p.id])[:limit]
+    listed = listed_clause(session)
+    # Built once for the usual case; a merge cycle (rare, see redirects.py) needs its own.
+    stmt = _SEARCH if listed.compare(Person.merged_into.is_(None)) else _search_statement(listed)
+    # Core, not the ORM: plain columns need none of its per-row machinery
+    rows = session.connection().execute(stmt, {"q": query, "over": limit * SEARCH_HEADROOM,
+                                  "sites": list(site_ids), "limit": limit})
+    return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
 
 
 def page(session: Session, site_ids: list[uuid.UUID], offset: int, limit: int,

@@ -12,7 +12,8 @@ from sqlalchemy.types import Date, Uuid
 from ld_desktop.store.models.base import SyncedRecord, UTCDateTime
 
 DELETED_FIELD = "_deleted"
-_NOT_SYNCED = frozenset({"id", "field_versions", "updated_at", "entered_in_error"})
+_NOT_SYNCED = frozenset({"id", "field_versions", "stored_versions", "updated_at",
+                         "entered_in_error"})
 
 
 _FIELDS: dict[str, tuple[str, ...]] = {}

@@ -12,6 +12,8 @@ from sqlalchemy import JSON, Date, DateTime, MetaData, String, TypeDecorator, Uu
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ld_desktop.store.field_versions import compact, expand
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -58,7 +60,9 @@ def utcnow() -> datetime:
 class SyncedRecord:
     """Mixin for records that sync field by field.
 
-    ``field_versions`` maps each field to the op id that last set it (its version token).
+    ``field_versions`` maps each field to the op id that last set it (its version token). It
+    is stored compactly in the ``field_versions`` column (``store/field_versions.py``): read
+    and assign the whole map through this property; never change it in place.
     ``__entity__`` names the record type on the wire. ``__local_fields__`` never sync.
     """
 
@@ -69,10 +73,22 @@ class SyncedRecord:
     __signed__: ClassVar[bool] = False
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    field_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    stored_versions: Mapped[dict[str, Any]] = mapped_column("field_versions", default=dict)
     entered_in_error: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def field_versions(self) -> dict[str, Any]:
+        from ld_desktop.store.wire_values import synced_fields  # wire_values imports us
+
+        return expand(self.stored_versions or {}, synced_fields(type(self)))
+
+    @field_versions.setter
+    def field_versions(self, versions: dict[str, Any]) -> None:
+        from ld_desktop.store.wire_values import synced_fields
+
+        self.stored_versions = compact(versions, synced_fields(type(self)))
 
     def sync_sites(self) -> list[str]:
         site = getattr(self, "site_id", None)

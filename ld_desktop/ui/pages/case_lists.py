@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.domain.pathway import OPEN_STAGES, Stage
-from ld_desktop.services.cases import CaseFilter
+from ld_desktop.services.cases import CaseFilter, Caseload
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseRow, Changes
 from ld_desktop.ui.flag_icons import ICON_SIZE
@@ -102,19 +102,19 @@ class CaseloadPage(QWidget):
         stage = self.stage.currentData()
         cases = self._s.cases
         self._latest.run(
-            lambda: cases.caseload(site_ids=(site,) if site else (),
-                                   stages=(stage,) if stage else ()),
+            lambda: cases.caseload_page(site_ids=(site,) if site else (),
+                                        stages=(stage,) if stage else ()),
             self._show, self._failed)
 
     def _failed(self, exc: Exception) -> None:
         self.summary.setText(f"The caseload could not be loaded: {exc}")
 
-    def _show(self, rows: list[CaseRow]) -> None:
-        self.model.set_rows(rows)
-        overdue = sum(1 for r in rows if r.breaches)
-        high = sum(1 for r in rows if r.risk_level == "high")
-        self.summary.setText(f"{len(rows)} open cases · {overdue} overdue against targets "
-                             f"(shaded) · {high} high risk")
+    def _show(self, board: Caseload) -> None:
+        self.model.set_rows(board.rows)
+        shown = ("" if len(board.rows) >= board.open_cases
+                 else f" · showing the {len(board.rows):,} most urgent")
+        self.summary.setText(f"{board.open_cases:,} open cases · {board.overdue:,} overdue "
+                             f"against targets (shaded) · {board.high_risk:,} high risk{shown}")
         self.view.resizeColumnsToContents()
 
     def on_changes(self, changes: Changes) -> None:
