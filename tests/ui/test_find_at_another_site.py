@@ -21,14 +21,17 @@ from ld_desktop.domain.roles import Role
 from ld_desktop.services.demo_data import seed_demo_cases
 from ld_desktop.services.person_lookup import LookupUnavailable, PersonLookupService
 from ld_desktop.services.persons import PersonDraft
+from ld_desktop.services.service_authority import AuthorityService
 from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.store.models import AuditEvent
 from ld_desktop.ui.pages.people import PeoplePage
 from sync.client import RetryPolicy
 from sync.hlc import Timestamp
+from sync.op_signing import attest
 from sync.protocol import Op, OpKind, site_id_for
 from sync.server.app import create_app
+from sync.server.authority import issue_admin_code
 from sync.server.push_store import push_ops
 from sync.server.registry import issue_enrol_code
 from sync.server.settings import ServerSettings
@@ -38,21 +41,30 @@ YORK = str(site_id_for("York Custody"))
 NHS = "9990001235"   # valid check digit; 999 numbers are never issued
 
 
-def _york_person(engine: sa.Engine) -> uuid.UUID:
+def _york_person(engine: sa.Engine, admin_key: Any) -> uuid.UUID:
+    """York's site (directory data: signed by the service's first administrator) and a
+    person registered at York, pushed as York's workstation would."""
     person = uuid.uuid4()
     fields: dict[str, Any] = {
         "site_id": YORK, "given_name": "Testy", "family_name": "Fictional",
         "date_of_birth": "1990-01-02", "nhs_number": NHS, "aliases": [],
         "created_at": "2026-11-30T01:00:00+00:00"}
-    site = {"name": "York Custody", "kind": "custody", "core_hours": {}}
-    ops = [Op(op_id=uuid.uuid4(), device_id="york-pc", device_seq=seq,
-              hlc=Timestamp(int(time.time() * 1000), seq, "york-pc").encode(), user="yorkprac",
-              schema_version=1, entity=entity, entity_id=entity_id, kind=OpKind.UPSERT,
-              sites=[YORK], fields=values, base_versions={})
-           for seq, (entity, entity_id, values) in enumerate(
-               [("site", uuid.UUID(YORK), site), ("person", person, fields)], start=1)]
+    site: dict[str, Any] = {"name": "York Custody", "kind": "custody", "core_hours": {}}
+    now = int(time.time() * 1000)
+    ops = []
+    for seq, (entity, entity_id, values, user) in enumerate(
+            [("site", uuid.UUID(YORK), site, ADMIN[0]),
+             ("person", person, fields, "yorkprac")], start=1):
+        op_id, hlc = uuid.uuid4(), Timestamp(now, seq, "york-pc").encode()
+        if entity == "site":
+            values = {**values, "attestation": attest(
+                admin_key, signer=user, op_id=op_id, entity=entity, entity_id=entity_id,
+                hlc=hlc, fields=values)}
+        ops.append(Op(op_id=op_id, device_id="york-pc", device_seq=seq, hlc=hlc, user=user,
+                      schema_version=1, entity=entity, entity_id=entity_id,
+                      kind=OpKind.UPSERT, sites=[YORK], fields=values, base_versions={}))
     results = push_ops(engine, "york-pc", frozenset({YORK}), ops)
-    assert [r.status.value for r in results] == ["applied", "applied"]
+    assert [r.status.value for r in results] == ["applied", "applied"], results
     return person
 
 
@@ -63,7 +75,6 @@ def leeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, asgi_bridge_class: ty
     app = create_app(ServerSettings.for_data_dir(tmp_path / "server"))
     bridge = asgi_bridge_class(app)
     engine = app.state.sync.engine
-    person = _york_person(engine)
     ws = Workstation(tmp_path / "ws")
     ws.initialise("Testshire L&D", ["Leeds Custody"], *ADMIN)
     admin = ws.unlock(*ADMIN)
@@ -72,6 +83,9 @@ def leeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, asgi_bridge_class: ty
     seed_demo_cases(admin, 6)          # some of them open
     SyncService(admin, transport=bridge).enrol("http://127.0.0.1:9",
                                                issue_enrol_code(engine, ["Leeds Custody"]))
+    AuthorityService(admin, transport=bridge).register_first_admin(issue_admin_code(engine))
+    SyncService(admin, transport=bridge).sync()     # the signed directory goes up
+    person = _york_person(engine, admin.signing_key)
     admin.lock()
     practitioner = ws.unlock("prac1", "practitioner pebble phrase")
     yield practitioner, bridge, person
