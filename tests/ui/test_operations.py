@@ -47,8 +47,10 @@ def test_an_unhandled_failure_is_shown_and_logged_without_its_message(
     assert "Loading the caseload did not finish (ValueError)" in box.text()
     assert "Bloggs" not in box.text()
     logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert "ValueError" in logged and "test_operations.py" in logged
-    assert "Bloggs" not in logged and "943" not in logged
+    assert "ValueError" in logged
+    assert "test_operations.py" in logged
+    assert "Bloggs" not in logged
+    assert "943" not in logged
     box.button(QMessageBox.StandardButton.Ok).click()
     QApplication.processEvents()
 
@@ -78,4 +80,5 @@ def test_debounce_runs_once_after_a_burst(qtbot) -> None:  # type: ignore[no-unt
     assert runs == [1]
     debounce.trigger()
     debounce.flush()
-    assert runs == [1, 1] and not debounce.is_pending()
+    assert runs == [1, 1]
+    assert not debounce.is_pending()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -200,7 +198,3 @@ class CasesPage(QWidget):
     def on_changes(self, changes: Changes) -> None:
         if changes.touches("case", "person"):
             self.refresh()
-
-
-def case_id_of(value: object) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
