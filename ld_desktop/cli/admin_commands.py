@@ -14,6 +14,7 @@ from ld_desktop.cli.secrets_input import SecretReader
 from ld_desktop.domain.roles import Role
 from ld_desktop.paths import data_dir
 from ld_desktop.services.accounts import RotationResult
+from ld_desktop.services.audit_server_copy import compare_with_server
 from ld_desktop.services.errors import IntegrityFailure
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.workstation import Workstation
@@ -149,10 +150,15 @@ def stats(args: argparse.Namespace) -> int:
 
 def verify(args: argparse.Namespace) -> int:
     with acting_session(args, SecretReader(args.passphrase_stdin)) as session:
+        copy = compare_with_server(session)   # before verify adds its own event
         report = session.maintenance.verify()
     for problem in report.database_problems + report.audit_problems:
         print(f"PROBLEM: {problem}")
-    if not report.healthy:
+    if copy.problem:
+        print(f"PROBLEM: {copy.message}")
+    else:
+        print(copy.message)
+    if not report.healthy or copy.problem:
         raise IntegrityFailure(
             "Integrity check failed: stop using this workstation and call support."
         )

@@ -13,7 +13,10 @@ import sys
 from ld_desktop.cli.admin_commands import acting_session
 from ld_desktop.cli.exit_codes import ExitCode
 from ld_desktop.cli.secrets_input import SecretReader
+from ld_desktop.paths import data_dir
+from ld_desktop.services.sync_quarantine import QuarantineEntry, SyncQuarantine
 from ld_desktop.services.sync_service import NotEnrolledHere, SyncService
+from ld_desktop.services.wipe import REVOKED, wipe_workstation
 from sync.client import (
     DeviceRevoked,
     EnrolmentRefused,
@@ -35,6 +38,8 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser("sync", help="push local changes, then pull the sites' changes")
     _common(p)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--retry-set-aside", action="store_true",
+                   help="first try again the pulled records this version had set aside")
     p.set_defaults(handler=sync)
 
 
@@ -64,8 +69,23 @@ def enrol(args: argparse.Namespace) -> int:
 
 
 def sync(args: argparse.Namespace) -> int:
+    code, wipe_due = _sync(args)   # the session is locked again: the store is closed
+    if wipe_due:
+        notice = wipe_workstation(data_dir(args.data_dir), REVOKED)
+        print(f"ld-admin: {notice.explanation} ({notice.removed} files removed)",
+              file=sys.stderr)
+    return code
+
+
+def _sync(args: argparse.Namespace) -> tuple[int, bool]:
+    """The sync's exit code, and whether the server revoked this workstation."""
     with acting_session(args, SecretReader(args.passphrase_stdin)) as session:
         service = SyncService(session)
+        quarantine = SyncQuarantine(session)
+        if args.retry_set_aside:
+            retried = quarantine.retry()
+            print(f"Set-aside records applied: {retried.applied}; still set aside: "
+                  f"{retried.still_set_aside}.", file=sys.stderr)
         try:
             report = service.sync()
         except ServerUnreachable as exc:
@@ -73,21 +93,23 @@ def sync(args: argparse.Namespace) -> int:
             print(f"ld-admin: the sync server cannot be reached ({exc}). "
                   f"Everything is kept on this workstation ({pending} changes waiting).",
                   file=sys.stderr)
-            return ExitCode.UNREACHABLE
+            return ExitCode.UNREACHABLE, False
         except (DeviceRevoked, NotEnrolled) as exc:
             print(f"ld-admin: this workstation may no longer sync: {exc}", file=sys.stderr)
-            return ExitCode.AUTH
+            return ExitCode.AUTH, service.status().wipe_due
         except NotEnrolledHere as exc:
             print(f"ld-admin: {exc}", file=sys.stderr)
-            return ExitCode.AUTH
+            return ExitCode.AUTH, False
         except ServerRefused as exc:
             print(f"ld-admin: the server refused the sync: {exc}", file=sys.stderr)
-            return ExitCode.UNEXPECTED
+            return ExitCode.UNEXPECTED, False
         conflicts_waiting = service.status().open_conflicts
+        set_aside = quarantine.entries()
     summary = {
         "pushed": report.pushed, "pulled": report.pulled, "conflicts": report.conflicts,
         "conflicts_waiting": conflicts_waiting, "cursor": report.cursor,
         "rejected": report.rejected, "skew_ms": report.skew_ms,
+        "quarantined": [_entry_json(entry) for entry in set_aside],
     }
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -98,4 +120,20 @@ def sync(args: argparse.Namespace) -> int:
         if report.rejected:
             print(f"{report.rejected} change(s) refused by the server and kept queued: "
                   + "; ".join(report.rejections))
-    return ExitCode.OK
+        if set_aside:
+            print(f"{len(set_aside)} pulled record(s) set aside: this version cannot apply "
+                  "them (retried after an upgrade, or with --retry-set-aside):")
+            for entry in set_aside:
+                print(f"  {_printable(entry.entity)} {entry.entity_id}: {entry.reason}")
+    return ExitCode.OK, False
+
+
+def _entry_json(entry: QuarantineEntry) -> dict[str, object]:
+    return {"entity": entry.entity, "entity_id": str(entry.entity_id), "seq": entry.seq,
+            "reason": entry.reason, "since": entry.first_seen_at.isoformat(),
+            "attempts": entry.attempts, "version": entry.reader_version}
+
+
+def _printable(text: str) -> str:
+    """A record type came from the server: escape control characters before printing."""
+    return text.encode("unicode_escape").decode("ascii")

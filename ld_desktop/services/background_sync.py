@@ -95,7 +95,7 @@ class BackgroundSync:
         except ServerUnreachable as exc:
             return SyncOutcome(now, None, online=False, error=str(exc))
         except (DeviceRevoked, NotEnrolled) as exc:
-            return SyncOutcome(now, None, online=True, error=str(exc), revoked=True)
+            return SyncOutcome(now, None, online=False, error=str(exc), revoked=True)
         except SyncCancelled:
             return SyncOutcome(now, None, online=bool(self.online), error="cancelled")
         except (NotEnrolledHere, SessionLocked) as exc:

@@ -2,7 +2,8 @@
 
 Credentials (the device's Ed25519 private key) live only inside the encrypted database. A
 sync pushes the outbox, then pulls pages; everything is kept locally when the server cannot
-be reached. A revoked workstation is told so and, after the UI warns, wipes its store.
+be reached. A workstation the server revoked is marked so (``SyncStatus.wipe_due``); the UI
+and ``ld-admin sync`` then destroy its store (``services/wipe.py``).
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from ld_desktop.domain.roles import Permission
 from ld_desktop.services.session import UserSession
+from ld_desktop.services.sync_quarantine import SyncQuarantine
 from ld_desktop.services.training import is_training
 from ld_desktop.services.views import Changes
+from ld_desktop.store.audit_copy import StoreAuditSource
 from ld_desktop.store.models import Site
+from ld_desktop.store.quarantine import count as quarantined_count
 from ld_desktop.store.replica import StoreReplica
 from ld_desktop.store.sync_state import (
     device_state,
@@ -56,6 +59,12 @@ _sync_locks: dict[str, threading.Lock] = {}
 _sync_locks_guard = threading.Lock()
 
 
+# The newest event of the server's audit copy, per enrolled device, as this process's last
+# sync left it: later syncs send what follows without asking first (one round trip fewer).
+# The first sync of each process asks, so a server restored from a backup is caught up.
+_audit_heads: dict[str, int] = {}
+
+
 def _sync_lock(device_id: str) -> threading.Lock:
     with _sync_locks_guard:
         return _sync_locks.setdefault(device_id, threading.Lock())
@@ -78,6 +87,8 @@ class SyncStatus:
     open_conflicts: int
     last_sync_at: datetime | None
     last_report: dict[str, Any]
+    quarantined: int = 0     # pulled records set aside: this version cannot apply them
+    wipe_due: bool = False   # the server revoked this device: its store is to be destroyed
 
 
 @dataclass(frozen=True)
@@ -112,6 +123,8 @@ class SyncService:
                 open_conflicts=open_conflict_count(db),
                 last_sync_at=device.last_sync_at,
                 last_report=dict(device.last_sync_report),
+                quarantined=quarantined_count(db),
+                wipe_due=bool(enrolment.get("wipe")),
             )
 
     def rejected_changes(self, limit: int = 100) -> list[RejectedChange]:
@@ -173,16 +186,26 @@ class SyncService:
     def _sync(self, progress: Callable[[SyncProgress], None] | None,
               cancel: threading.Event | None) -> SyncReport:
         credentials = self._credentials()
+        SyncQuarantine(self._s).retry_after_upgrade()   # an upgrade may read what was set aside
         replica = StoreReplica(self._s.store, credentials.device_id, self._s.user.username)
         client = SyncClient(credentials.server_url, replica, credentials,
                             transport=self._transport, verify=self._verify, progress=progress,
-                            cancel=cancel)
+                            cancel=cancel, audit=StoreAuditSource(self._s.store),
+                            audit_head=_audit_heads.get(credentials.device_id))
         try:
             with client:
                 report = client.sync()
-        except (DeviceRevoked, NotEnrolled) as exc:
-            self._mark_revoked(str(exc))
+        except DeviceRevoked as exc:
+            # The server said so explicitly: the caller wipes the store (UI, ld-admin sync).
+            self._mark_revoked(str(exc), wipe=True)
             raise
+        except NotEnrolled as exc:
+            # Not a revocation: e.g. a server restored from an older backup. Stop syncing,
+            # keep everything (unsynced work may exist only here).
+            self._mark_revoked(str(exc), wipe=False)
+            raise
+        if report.audit_head is not None:
+            _audit_heads[credentials.device_id] = report.audit_head
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             record_sync(uow.session, self._s.now(), _report_json(report))
             uow.audit("sync", detail={"pushed": report.pushed, "pulled": report.pulled,
@@ -194,23 +217,17 @@ class SyncService:
             self._s.bus.publish(Changes(frozenset({"person", "case", "conflict", "sync"})))
         return report
 
-    def _mark_revoked(self, reason: str) -> None:
+    def _mark_revoked(self, reason: str, *, wipe: bool) -> None:
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             device = device_state(uow.session)
             enrolment = dict(device.enrolment)
             enrolment["revoked"] = True
+            enrolment["wipe"] = wipe or bool(enrolment.get("wipe"))
             device.enrolment = enrolment
-            uow.audit("device-revoked", detail={"reason": reason[:200]})
-
-
-def wipe_store(data_dir: Path) -> list[str]:
-    """After a revocation (and the UI's warning): delete the local store and its key file."""
-    removed = []
-    for pattern in ("ld-desktop.db*", "keyslots.json", "unlock-guard.json"):
-        for path in data_dir.glob(pattern):
-            path.unlink()
-            removed.append(path.name)
-    return removed
+            uow.audit("device-revoked", detail={"reason": reason[:200], "wipe": wipe})
+        log.warning("the sync server %s this workstation",
+                    "revoked" if wipe else "does not recognise")
+        self._s.bus.publish(Changes(frozenset({"sync"})))
 
 
 def _report_json(report: SyncReport) -> dict[str, Any]:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import case, delete, select, text
 from sqlalchemy.orm import Session
 
+from ld_desktop.store import quarantine
 from ld_desktop.store.models import (
     SYNCED_MODELS,
     Case,
@@ -27,8 +29,9 @@ from ld_desktop.store.models import (
 )
 from ld_desktop.store.redirect_repair import repair as repair_redirects
 from ld_desktop.store.search_index import index_person
-from ld_desktop.store.store import Store
-from ld_desktop.store.wire_values import DELETED_FIELD, from_wire, synced_fields
+from ld_desktop.store.store import Store, UnitOfWork
+from ld_desktop.store.wire_reader import UnreadableRecord, foreign_keys, read_fields
+from ld_desktop.store.wire_values import DELETED_FIELD
 from sync.hlc import Timestamp
 from sync.protocol import (
     ConflictState,
@@ -113,6 +116,9 @@ class StoreReplica:
             uow.audit("sync-cursor-reset")
 
     def apply_pull(self, page: PullResponse) -> None:
+        """Apply one page and move the cursor past it, in one transaction. A record this
+        version cannot apply is set aside in the quarantine (with the reason), never allowed
+        to stop the pull."""
         with self._store.unit_of_work(self._user) as uow:
             db = uow.session
             # A page is in server order, where a linked record (a person bumped by a new case
@@ -120,28 +126,10 @@ class StoreReplica:
             # keys at commit, when the whole page is in.
             db.execute(text("PRAGMA defer_foreign_keys = ON"))
             pending = _pending_fields(db)
-            touched_people: set[uuid.UUID] = set()
-            for state in page.records:
-                model = SYNCED_MODELS.get(state.entity)
-                if model is None:  # a newer app's record type: the server keeps it for them
-                    log.warning("skipping pulled record of unknown type")
-                    continue
-                _apply_record(db, model, state, pending.get((state.entity, state.entity_id)))
-                if model is Person:
-                    touched_people.add(state.entity_id)
-                elif model is Case and "person_id" in state.fields:
-                    touched_people.add(uuid.UUID(state.fields["person_id"]))
+            set_aside_now, people = _apply_records(db, page.records, pending)
             for conflict in page.conflicts:
                 _apply_conflict(db, conflict)
-            db.flush()
-            # Records still referring to a merged-away person follow it to the survivor.
-            moving = {eid for (entity, eid), names in pending.items()
-                      if entity == "case" and "person_id" in names}
-            pulled_people = {s.entity_id for s in page.records if s.entity == "person"}
-            touched_people |= repair_redirects(db, uow.changes, self._user, moving,
-                                               pulled_people)
-            for person_id in touched_people:
-                _reindex(db, person_id)
+            _follow_merges(db, uow, self._user, pending, people)
             device = db.get(DeviceState, 1)
             assert device is not None
             if page.next_cursor < device.pull_cursor and not page.cursor_reset:
@@ -153,8 +141,111 @@ class StoreReplica:
                 uow.audit(
                     "sync-pulled",
                     detail={"records": len(page.records), "conflicts": len(page.conflicts),
-                            "cursor": page.next_cursor},
+                            "cursor": page.next_cursor, "set_aside": len(set_aside_now)},
                 )
+            _audit_set_aside(uow, set_aside_now)
+
+    def retry_quarantine(self, *, only_other_versions: bool = False) -> tuple[int, int]:
+        """Try the quarantined records again (all, or those an earlier version set aside).
+        Returns (applied, still set aside)."""
+        with self._store.reading() as db:   # usually none: no write transaction for nothing
+            if not quarantine.held_states(db, only_other_versions=only_other_versions):
+                return 0, quarantine.count(db)
+        with self._store.unit_of_work(self._user) as uow:
+            db = uow.session
+            states = quarantine.held_states(db, only_other_versions=only_other_versions)
+            if not states:
+                return 0, quarantine.count(db)
+            db.execute(text("PRAGMA defer_foreign_keys = ON"))
+            before = quarantine.count(db)
+            pending = _pending_fields(db)
+            _set_aside, people = _apply_records(db, states, pending)
+            _follow_merges(db, uow, self._user, pending, people)
+            left = quarantine.count(db)
+            uow.audit("sync-quarantine-retried",
+                      detail={"applied": before - left, "still_set_aside": left,
+                              "version": quarantine.reader_version()})
+            return before - left, left
+
+    def quarantined(self) -> list[quarantine.QuarantineEntry]:
+        with self._store.reading() as db:
+            return quarantine.entries(db)
+
+
+def _apply_records(db: Session, states: list[RecordState],
+                   pending: dict[tuple[str, uuid.UUID], set[str]]
+                   ) -> tuple[list[tuple[RecordState, str]], set[uuid.UUID]]:
+    """Apply each record it can read (re-indexing the people it touched); set the others
+    aside. Returns those set aside, and the people applied."""
+    held = quarantine.quarantined_ids(db)
+    touched_people: set[uuid.UUID] = set()
+    applied_people: set[uuid.UUID] = set()
+    set_aside_now: list[tuple[RecordState, str]] = []
+    released: set[uuid.UUID] = set()
+    for state in _with_dependants(db, states, released):
+        model = SYNCED_MODELS.get(state.entity)
+        record = None if model is None else db.get(model, state.entity_id)
+        try:
+            if model is None:   # a newer app's record type: kept until an upgrade knows it
+                raise UnreadableRecord("a record type this version does not know")
+            values = read_fields(model, state.fields, new=record is None)
+            for name in foreign_keys(model):
+                if values.get(name) in held:
+                    raise UnreadableRecord(f"{state.entity} refers to a record that is set "
+                                           "aside", waits_for=values[name])
+        except UnreadableRecord as exc:
+            quarantine.set_aside(db, state, exc.reason, exc.waits_for)
+            held.add(state.entity_id)
+            set_aside_now.append((state, exc.reason))
+            continue
+        _apply_record(db, model, record, state, values,
+                      pending.get((state.entity, state.entity_id)))
+        if state.entity_id in held:
+            quarantine.release(db, state.entity, state.entity_id)
+            held.discard(state.entity_id)
+            released.add(state.entity_id)
+        if model is Person:
+            touched_people.add(state.entity_id)
+            applied_people.add(state.entity_id)
+        elif model is Case and values.get("person_id") is not None:
+            touched_people.add(values["person_id"])
+    db.flush()
+    for person_id in touched_people:
+        _reindex(db, person_id)
+    return set_aside_now, applied_people
+
+
+def _follow_merges(db: Session, uow: UnitOfWork, user: str,
+                   pending: dict[tuple[str, uuid.UUID], set[str]],
+                   people: set[uuid.UUID]) -> None:
+    """Records still referring to a merged-away person follow it to the survivor."""
+    db.flush()
+    moving = {eid for (entity, eid), names in pending.items()
+              if entity == "case" and "person_id" in names}
+    for person_id in repair_redirects(db, uow.changes, user, moving, people):
+        _reindex(db, person_id)
+
+
+def _with_dependants(db: Session, states: list[RecordState],
+                     released: set[uuid.UUID]) -> Iterator[RecordState]:
+    """The states, then the set-aside records that were waiting only for a record these
+    released (a case waiting for its person), until none is left waiting."""
+    yield from states
+    while released:
+        db.flush()
+        waiting = quarantine.held_states(db, waiting_for=set(released))
+        released.clear()
+        yield from waiting
+
+
+def _audit_set_aside(uow: UnitOfWork, set_aside_now: list[tuple[RecordState, str]]) -> None:
+    if set_aside_now:
+        # Counts only in the log (no record ids, no values); each record in the audit.
+        log.warning("set aside %d pulled record(s) this version cannot apply",
+                    len(set_aside_now))
+    for state, reason in set_aside_now:
+        uow.audit("sync-record-set-aside", entity=state.entity[:64], entity_id=state.entity_id,
+                  detail={"reason": reason, "seq": state.seq})
 
 
 def _pending_fields(db: Session) -> dict[tuple[str, uuid.UUID], set[str]]:
@@ -172,17 +263,11 @@ def _pending_fields(db: Session) -> dict[tuple[str, uuid.UUID], set[str]]:
 
 
 def _apply_record(
-    db: Session, model: type[SyncedRecord], state: RecordState, pending: set[str] | None
+    db: Session, model: type[SyncedRecord], record: SyncedRecord | None, state: RecordState,
+    values: dict[str, Any], pending: set[str] | None,
 ) -> None:
     pending = pending or set()
-    known = set(synced_fields(model))
-    record = db.get(model, state.entity_id)
     if record is None:
-        values: dict[str, Any] = {
-            name: from_wire(model, name, value)
-            for name, value in state.fields.items()
-            if name in known
-        }
         record = model()
         record.id = state.entity_id
         for name, value in values.items():
@@ -193,10 +278,10 @@ def _apply_record(
         db.flush()
         return
     versions = dict(record.field_versions)
-    for name, value in state.fields.items():
-        if name in pending or name not in known:
+    for name, value in values.items():
+        if name in pending:
             continue  # rebase: our unsent change stays and will meet this one at the server
-        setattr(record, name, from_wire(model, name, value))
+        setattr(record, name, value)
         if name in state.versions:
             versions[name] = state.versions[name]
     if DELETED_FIELD not in pending:

@@ -29,9 +29,11 @@ from PySide6.QtWidgets import (
 from ld_desktop.domain.roles import Role
 from ld_desktop.services.errors import StoreError, WeakPassphrase
 from ld_desktop.services.first_run_flow import CLINICAL_ROLES, FirstRunFlow, Step
+from ld_desktop.services.wipe import clear_notice, read_notice
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.operations import run_in_background
 from ld_desktop.ui.pdf.recovery_sheet import print_recovery_sheet, save_recovery_sheet
+from ld_desktop.ui.wiped_page import notice_text
 
 USER_ERRORS = (ValueError, WeakPassphrase, StoreError, PermissionError)
 STEP_TITLES = {Step.STORE: "1 of 5 · The encrypted store", Step.RECOVERY: "2 of 5 · Recovery code",
@@ -70,6 +72,7 @@ class FirstRunDialog(QDialog):
         self.setWindowTitle("Set up L&D Desktop")
         self.setMinimumWidth(560)
         self.setMaximumWidth(720)
+        self._workstation = workstation
         self.flow = flow or FirstRunFlow(workstation)
         self.admin_username = ""
         self.heading = QLabel("")
@@ -101,6 +104,14 @@ class FirstRunDialog(QDialog):
         self.create_button = create = QPushButton("&Create the encrypted store")
         create.clicked.connect(self.create_store)
         form = QFormLayout(page)
+        self.wiped: QLabel | None = None
+        notice = read_notice(self._workstation.data_dir)
+        if notice is not None:   # say what happened to the store that was here
+            self.wiped = QLabel(notice_text(notice))
+            self.wiped.setObjectName("error")
+            self.wiped.setWordWrap(True)
+            self.wiped.setAccessibleName("What happened to this workstation's data")
+            form.addRow(self.wiped)
         form.addRow(_info("Nothing is stored yet. Set up this workstation: the administrator "
                            "manages it; clinical work needs its own accounts (next steps)."))
         form.addRow("&Service name", self.service)
@@ -240,6 +251,7 @@ class FirstRunDialog(QDialog):
         self.again.clear()
         if done:
             self.admin_username = self.username.text().strip()
+            clear_notice(self._workstation.data_dir)   # a new store: the old notice is history
             self.code.setText(self.flow.recovery_code or "")
             self._show_step()
         else:

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
@@ -30,6 +30,7 @@ from ld_desktop.ui.unlock_page import UnlockPage
 if TYPE_CHECKING:
     from ld_desktop.services.background_sync import BackgroundSync, SyncOutcome
     from ld_desktop.services.session import UserSession
+    from ld_desktop.services.sync_service import SyncService
     from ld_desktop.services.views import Changes
     from ld_desktop.services.workstation import Workstation
 
@@ -53,8 +54,11 @@ class MainWindow(QMainWindow):
     session_locked = Signal()          # after the key is gone and the pages are deleted
 
     def __init__(self, workstation: Workstation, *, demo_hint: str | None = None,
-                 banner: str | None = None) -> None:
+                 banner: str | None = None,
+                 sync_service_factory: Callable[[UserSession], SyncService] | None = None
+                 ) -> None:
         super().__init__()
+        self._sync_service_factory = sync_service_factory
         self.setWindowTitle("L&D Desktop")
         self.resize(1280, 800)
         self.workstation = workstation
@@ -107,9 +111,15 @@ class MainWindow(QMainWindow):
         from ld_desktop.services.background_sync import BackgroundSync
         from ld_desktop.services.sync_service import SyncService
 
-        if SyncService(session).status().enrolled:
+        status = SyncService(session).status()
+        if status.wipe_due:   # revoked, and the wipe was cut short (a crash): finish it now
+            self._wipe_revoked()
+            return
+        if status.enrolled and not status.revoked:
             minutes = session.settings.load().sync_interval_minutes
-            self.background = BackgroundSync(session, minutes * 60, self._relay.synced.emit)
+            self.background = BackgroundSync(session, minutes * 60, self._relay.synced.emit,
+                                             service_factory=self._sync_service_factory
+                                             or SyncService)
             self.background.start()
         self.session_started.emit(session)
 
@@ -269,6 +279,37 @@ class MainWindow(QMainWindow):
         self.online = outcome.online
         self._update_status()
 
+    def _wipe_revoked(self) -> None:
+        """The server revoked this workstation: close everything, destroy the store (key
+        slots first), and say what happened."""
+        if self.session is None:
+            return
+        import logging
+
+        from ld_desktop.services.wipe import REVOKED, wipe_workstation
+
+        logging.getLogger(__name__).warning(
+            "this workstation was revoked by the sync server: closing and wiping")
+        self.lock("revoked by the sync server")
+        for widget in QApplication.topLevelWidgets():   # every other window goes too
+            if widget is not self and widget.isVisible():
+                widget.close()
+        self.show_wiped(wipe_workstation(self.workstation.data_dir, REVOKED))
+
+    def show_wiped(self, notice: object) -> None:
+        from ld_desktop.services.wipe import WipeNotice
+        from ld_desktop.ui.wiped_page import WipedPage
+
+        assert isinstance(notice, WipeNotice)
+        self.wiped_page = WipedPage(notice)
+        self.wiped_page.close_button.clicked.connect(self.close)
+        self.root.addWidget(self.wiped_page)
+        self.root.setCurrentWidget(self.wiped_page)
+        self.root.removeWidget(self.unlock_page)   # nothing left to unlock
+        self.unlock_page.deleteLater()
+        self.status_user.setText("Wiped")
+        self.status_sync.setText("revoked by the sync server · local data destroyed")
+
     def _update_status(self) -> None:
         if self.session is None:
             return
@@ -280,6 +321,10 @@ class MainWindow(QMainWindow):
         from ld_desktop.services.sync_service import SyncService
 
         status = SyncService(self.session).status()
+        if status.wipe_due:
+            QTimer.singleShot(0, self._wipe_revoked)   # not inside the caller's handler
+            self.status_sync.setText("REVOKED by the server · closing")
+            return
         last = f"{status.last_sync_at:%d/%m %H:%M}" if status.last_sync_at else "never"
         if not status.enrolled:
             state = "offline (not enrolled)"

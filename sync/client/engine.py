@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -9,7 +10,8 @@ from dataclasses import dataclass
 
 import httpx
 
-from sync.client.errors import SyncCancelled
+from sync.client.audit_upload import AuditSource, upload_audit
+from sync.client.errors import ServerRefused, SyncCancelled
 from sync.client.transport import RetryPolicy, SignedSession, Verify
 from sync.credentials import DeviceCredentials
 from sync.hlc import Timestamp
@@ -23,6 +25,7 @@ from sync.protocol import (
 )
 from sync.replica import Replica
 
+log = logging.getLogger(__name__)
 MAX_PUSH_ROUNDS = 10_000   # a guard, far above any real outbox (5 million ops)
 
 
@@ -44,6 +47,8 @@ class SyncReport:
     server_seq: int      # the server's highest sequence number seen
     cursor_reset: bool = False
     rejections: tuple[str, ...] = ()   # distinct reasons, for display
+    audit_sent: int = 0  # audit events the server's copy stored
+    audit_head: int | None = None   # the newest seq of the server's audit copy afterwards
 
 
 class SyncClient:
@@ -53,8 +58,11 @@ class SyncClient:
                  transport: httpx.BaseTransport | None = None, verify: Verify = True,
                  progress: Callable[[SyncProgress], None] | None = None,
                  cancel: threading.Event | None = None, retry: RetryPolicy | None = None,
-                 page_size: int = 1000, push_batch: int = MAX_OPS_PER_PUSH) -> None:
+                 page_size: int = 1000, push_batch: int = MAX_OPS_PER_PUSH,
+                 audit: AuditSource | None = None, audit_head: int | None = None) -> None:
         self.replica = replica
+        self.audit = audit
+        self.audit_head = audit_head
         self.progress = progress
         self.cancel = cancel or threading.Event()
         self.page_size = page_size
@@ -76,10 +84,23 @@ class SyncClient:
         pushed, conflicts, rejected, reasons, server_hlc = self._push()
         pulled, top, reset, pull_hlc = self._pull(pushed)
         skew = _skew_ms(pull_hlc or server_hlc)
+        audit_sent, audit_head = self._upload_audit()
         self._report("done", pushed, pulled)
         return SyncReport(pushed=pushed, pulled=pulled, conflicts=conflicts,
                           cursor=self.replica.cursor(), rejected=rejected, skew_ms=skew,
-                          server_seq=top, cursor_reset=reset, rejections=tuple(sorted(reasons)))
+                          server_seq=top, cursor_reset=reset, rejections=tuple(sorted(reasons)),
+                          audit_sent=audit_sent, audit_head=audit_head)
+
+    def _upload_audit(self) -> tuple[int, int | None]:
+        """The audit copy after push and pull: a refusal (an older server without it, an
+        event it will not take) is logged and never fails the sync that already happened."""
+        if self.audit is None:
+            return 0, None
+        try:
+            return upload_audit(self.session, self.audit, self.audit_head)
+        except ServerRefused as exc:
+            log.warning("the server refused the audit copy: %s %s", exc.status, exc.code)
+            return 0, None
 
     def _push(self) -> tuple[int, int, int, set[str], str | None]:
         pushed = conflicts = rejected = 0

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from sync.hlc import HybridLogicalClock
 from sync.protocol import PROTOCOL_VERSION
+from sync.server.audit_routes import router as audit_router
 from sync.server.database import make_engine, migrate
 from sync.server.deps import ServerState
 from sync.server.errors import install_error_handlers
@@ -34,6 +35,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.sync = ServerState(settings, engine, HybridLogicalClock("server"), schema)
     install_error_handlers(app)
     app.include_router(router)
+    app.include_router(audit_router)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
 

@@ -1,4 +1,4 @@
-"""`ld-sync-server`: serve, enrol-code, devices, revoke."""
+"""`ld-sync-server`: serve, enrol-code, devices, revoke, audit-check."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from sync.server import registry
+from sync.server import audit_store, registry
 from sync.server.database import make_engine, migrate
 from sync.server.settings import (
     DATABASE_URL_ENV,
@@ -83,6 +83,36 @@ def _revoke(args: argparse.Namespace) -> int:
     return 1
 
 
+def _printable(text: str) -> str:
+    """A device name is chosen by the device: no control characters reach the terminal."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
+
+
+def _audit_check(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    try:
+        chains = audit_store.check_chains(engine)
+    finally:
+        engine.dispose()
+    broken = [chain for chain in chains if not chain.intact]
+    if args.json:
+        print(json.dumps([{"device_id": c.device_id, "name": c.name, "revoked": c.revoked,
+                           "events": c.events, "head_seq": c.head_seq,
+                           "intact": c.intact, "problems": c.problems} for c in chains],
+                         indent=2))
+    else:
+        for chain in chains:
+            state = "intact" if chain.intact else "BROKEN"
+            print(f"{chain.device_id}  {_printable(chain.name)[:30]:30}  {chain.events:>8} "
+                  f"events (to {chain.head_seq})  {state}"
+                  + ("  (revoked)" if chain.revoked else ""))
+            for problem in chain.problems:
+                print(f"    PROBLEM: {problem}")
+        print(f"{len(chains)} device(s); {len(broken)} with a broken audit copy.")
+    return 1 if broken else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ld-sync-server",
                                      description="L&D Desktop central sync server")
@@ -116,6 +146,12 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = commands.add_parser("revoke", parents=[store], help="revoke a device")
     revoke.add_argument("device_id")
     revoke.set_defaults(func=_revoke)
+
+    check = commands.add_parser("audit-check", parents=[store],
+                                help="check every device's audit copy is continuous "
+                                     "(exit 1 on a break)")
+    check.add_argument("--json", action="store_true")
+    check.set_defaults(func=_audit_check)
     return parser
 
 

@@ -65,37 +65,90 @@ def issue_enrol_code(engine: Engine, site_names: list[str], *, expires_minutes: 
 
 
 def enrol_device(engine: Engine, request: EnrolRequest) -> EnrolResponse:
+    """Enrol a device with a one-time code. Safe to retry: the same code with the same public
+    key, within the code's validity, returns the device it enrolled (the first answer may have
+    been lost on the way back); any other use of a used code is refused."""
     try:
         raw_key = base64.b64decode(request.public_key, validate=True)
         Ed25519PublicKey.from_public_bytes(raw_key)
     except ValueError as exc:
         raise RegistryError(422, "invalid_request", "public_key is not an Ed25519 key") from exc
+    for _ in range(3):   # a concurrent identical retry claimed the code first: read it again
+        try:
+            answer = _claim_code(engine, request)
+        except IntegrityError:
+            answer = _earlier_enrolment(engine, request)
+            if answer is None:
+                raise RegistryError(409, "already_enrolled",
+                                    "this public key is already enrolled") from None
+        if answer is not None:
+            return answer
+    raise _refused()
+
+
+def _refused() -> RegistryError:
+    return RegistryError(403, "enrolment_refused",
+                         "the enrolment code is unknown, expired or already used")
+
+
+def _claim_code(engine: Engine, request: EnrolRequest) -> EnrolResponse | None:
+    """The device enrolled with this code (new, or the same key's earlier enrolment); None
+    when another request claimed the code between our read and our claim."""
     device_id = str(uuid6.uuid7())
-    refused = RegistryError(403, "enrolment_refused",
-                            "the enrolment code is unknown, expired or already used")
-    try:
-        with engine.begin() as conn:
-            code = conn.execute(sa.select(t.enrol_codes)
-                                .where(t.enrol_codes.c.code_hash == _hash_code(request.code))
-                                ).mappings().first()
-            if code is None or code["used_at"] is not None or code["expires_at"] < _now():
-                raise refused
-            claimed = conn.execute(
-                sa.update(t.enrol_codes)
-                .where(t.enrol_codes.c.code_hash == code["code_hash"],
-                       t.enrol_codes.c.used_at.is_(None))
-                .values(used_at=_now(), device_id=device_id))
-            if claimed.rowcount != 1:
-                raise refused
-            conn.execute(sa.insert(t.devices).values(
-                id=device_id, name=request.device_name, public_key=request.public_key,
-                enrolled_at=_now()))
-            conn.execute(sa.insert(t.device_sites),
-                         [{"device_id": device_id, "site_id": s} for s in code["sites"]])
-            sites = sites_of(conn, device_id)
-    except IntegrityError as exc:
-        raise RegistryError(409, "already_enrolled", "this public key is already enrolled") from exc
-    return EnrolResponse(device_id=device_id, sites=sites, server_time=_now())
+    with engine.begin() as conn:
+        code = _valid_code(conn, request.code)
+        if code["used_at"] is not None:
+            return _same_request(conn, code["device_id"], request)
+        claimed = conn.execute(
+            sa.update(t.enrol_codes)
+            .where(t.enrol_codes.c.code_hash == code["code_hash"],
+                   t.enrol_codes.c.used_at.is_(None))
+            .values(used_at=_now(), device_id=device_id))
+        if claimed.rowcount != 1:
+            return None
+        conn.execute(sa.insert(t.devices).values(
+            id=device_id, name=request.device_name, public_key=request.public_key,
+            enrolled_at=_now()))
+        conn.execute(sa.insert(t.device_sites),
+                     [{"device_id": device_id, "site_id": s} for s in code["sites"]])
+        return EnrolResponse(device_id=device_id, sites=sites_of(conn, device_id),
+                             server_time=_now())
+
+
+def _valid_code(conn: Connection, code_text: str) -> sa.RowMapping:
+    code = conn.execute(sa.select(t.enrol_codes)
+                        .where(t.enrol_codes.c.code_hash == _hash_code(code_text))
+                        ).mappings().first()
+    if code is None or code["expires_at"] < _now():
+        raise _refused()
+    return code
+
+
+def _same_request(conn: Connection, device_id: str | None,
+                  request: EnrolRequest) -> EnrolResponse:
+    """A used code: the same answer again if it enrolled this very key and the device is
+    still active; otherwise refused (a different key must never take over a code)."""
+    if device_id is None:
+        raise _refused()
+    device = conn.execute(sa.select(t.devices.c.public_key, t.devices.c.revoked_at)
+                          .where(t.devices.c.id == device_id)).first()
+    if device is None or device.revoked_at is not None or not secrets.compare_digest(
+            device.public_key, request.public_key):
+        raise _refused()
+    return EnrolResponse(device_id=device_id, sites=sites_of(conn, device_id),
+                         server_time=_now())
+
+
+def _earlier_enrolment(engine: Engine, request: EnrolRequest) -> EnrolResponse | None:
+    """The key is enrolled already: the same answer if it was with this code."""
+    with engine.connect() as conn:
+        code = _valid_code(conn, request.code)
+        if code["used_at"] is None:
+            return None
+        try:
+            return _same_request(conn, code["device_id"], request)
+        except RegistryError:
+            return None
 
 
 def sites_of(conn: Connection, device_id: str) -> list[SiteInfo]:

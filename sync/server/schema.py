@@ -165,6 +165,33 @@ conflicts = sa.Table(
     sa.Index("ix_conflicts_record", "entity", "entity_id"),
 )
 
+# The audit copy: each device's own audit chain, append-only (see `audit_store.py`).
+audit_events = sa.Table(
+    "audit_events", metadata,
+    sa.Column("device_id", ID, primary_key=True),
+    sa.Column("seq", sa.BigInteger(), primary_key=True, autoincrement=False),
+    sa.Column("event_id", UUID_TEXT, nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
+    sa.Column("prev_mac", sa.String(64), nullable=False),
+    sa.Column("mac", sa.String(64), nullable=False),
+    sa.Column("body", sa.JSON(), nullable=False),
+    sa.Column("received_at", UTCDateTime(), nullable=False),
+)
+
+# A different event sent for a place in a device's chain the server already held: kept apart
+# (the copy is never overwritten) and reported by `ld-sync-server audit-check`.
+audit_forks = sa.Table(
+    "audit_forks", metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
+              autoincrement=True),
+    sa.Column("device_id", ID, nullable=False),
+    sa.Column("seq", sa.BigInteger(), nullable=False),
+    sa.Column("prev_mac", sa.String(64), nullable=False),
+    sa.Column("mac", sa.String(64), nullable=False),
+    sa.Column("received_at", UTCDateTime(), nullable=False),
+    sa.Index("ix_audit_forks_device", "device_id", "seq"),
+)
+
 GLOBAL_SCOPE = "*"
 
 # Cross-site person lookups (`person_lookup.py`): who looked whom up, from where, for what.

@@ -14,6 +14,7 @@ from ld_desktop.store.models.clinical import (
 )
 from ld_desktop.store.models.history import RecordChange
 from ld_desktop.store.models.people import Person, Site, StaffMember
+from ld_desktop.store.models.quarantine import QuarantinedRecord
 from ld_desktop.store.models.shift import HandoverAcknowledgement, HandoverNote, RotaEntry
 from ld_desktop.store.models.system import (
     AuditEvent,
@@ -53,6 +54,7 @@ __all__ = [
     "OutboxOp",
     "Outcome",
     "Person",
+    "QuarantinedRecord",
     "RecordChange",
     "RiskAssessment",
     "RotaEntry",

@@ -26,6 +26,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.views import Changes
 from ld_desktop.ui.operations import run_in_background
+from ld_desktop.ui.pages.sync_quarantine_panel import QuarantinePanel
 from sync.client import SyncProgress, SyncReport
 
 
@@ -76,6 +77,8 @@ class SyncPage(QWidget):
         self.rejected = _rejected_table()
         layout.addWidget(self.rejected_title)
         layout.addWidget(self.rejected)
+        self.quarantine = QuarantinePanel(session)
+        layout.addWidget(self.quarantine)
         if session.can(Permission.ENROL_DEVICE):
             layout.addWidget(self._enrol_box())
         layout.addStretch(1)
@@ -120,6 +123,7 @@ class SyncPage(QWidget):
             + f" · conflicts waiting for a decision: {status.open_conflicts} · last sync: {last}")
         self.sync_button.setEnabled(status.enrolled and not status.revoked)
         self._show_rejected()
+        self.quarantine.refresh()
 
     def _show_rejected(self) -> None:
         changes = self._service(self._s).rejected_changes()
@@ -148,12 +152,16 @@ class SyncPage(QWidget):
                              f"{progress.pulled} received")
 
     def _done(self, report: SyncReport) -> None:
+        if self._s.is_locked:   # locked (or wiped: the server revoked us) while it ran
+            return
         self._finish()
         self.message.setText(
             f"Done: {report.pushed} sent, {report.pulled} received, {report.conflicts} new "
             f"conflicts; server position {report.server_seq}.")
 
     def _failed(self, exc: Exception) -> None:
+        if self._s.is_locked:
+            return
         self._finish()
         self.message.setText(f"Sync did not finish: {exc} Everything is kept on this "
                              "workstation.")
