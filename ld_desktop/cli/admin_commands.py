@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from ld_desktop.cli.exit_codes import ExitCode
 from ld_desktop.cli.secrets_input import SecretReader
 from ld_desktop.domain.roles import Role
+from ld_desktop.domain.unlock_backoff import failed_attempts_notice
 from ld_desktop.paths import data_dir
 from ld_desktop.services.accounts import RotationResult
 from ld_desktop.services.audit_server_copy import compare_with_server
@@ -25,12 +26,20 @@ def _workstation(args: argparse.Namespace) -> Workstation:
 
 
 @contextmanager
-def acting_session(args: argparse.Namespace, reader: SecretReader) -> Iterator[UserSession]:
-    """Unlock as ``--as``; always lock again, even on error."""
+def acting_session(args: argparse.Namespace, reader: SecretReader, *,
+                   check_pages: bool = True) -> Iterator[UserSession]:
+    """Unlock as ``--as``; always lock again, even on error. Unless the command checks the
+    store itself (verify), a damaged page stops it first (exit 4), so no command reports
+    success from a damaged store."""
     ws = _workstation(args)
     passphrase = reader.read(f"Passphrase for {args.as_user}: ")
     session = ws.unlock(args.as_user, passphrase)
+    notice = failed_attempts_notice(session.failed_attempts)
+    if notice:
+        print(f"ld-admin: {notice}", file=sys.stderr)
     try:
+        if check_pages:
+            session.maintenance.require_undamaged()
         yield session
     finally:
         session.lock("command finished")
@@ -106,6 +115,7 @@ def passwd(args: argparse.Namespace) -> int:
     current = reader.read(f"Current passphrase for {args.as_user}: ")
     session = ws.unlock(args.as_user, current)
     try:
+        session.maintenance.require_undamaged()
         new = reader.read_new("New passphrase: ")
         session.accounts.change_own_passphrase(current, new)
     finally:
@@ -149,7 +159,8 @@ def stats(args: argparse.Namespace) -> int:
 
 
 def verify(args: argparse.Namespace) -> int:
-    with acting_session(args, SecretReader(args.passphrase_stdin)) as session:
+    with acting_session(args, SecretReader(args.passphrase_stdin),
+                        check_pages=False) as session:
         copy = compare_with_server(session)   # before verify adds its own event
         report = session.maintenance.verify()
     for problem in report.database_problems + report.audit_problems:

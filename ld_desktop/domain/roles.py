@@ -37,6 +37,7 @@ class Permission(StrEnum):
     SYNC = "sync"
     ENROL_DEVICE = "enrol-device"
     RUN_DEMO_SEED = "run-demo-seed"
+    PRODUCE_RETURNS = "produce-returns"      # the monthly return to the commissioner
     MERGE_RECORDS = "merge-records"          # merge two people (and undo a merge)
 
 
@@ -57,6 +58,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SIGN_OFF_HANDOVER,
             Permission.MANAGE_ROTA,
             Permission.VIEW_AUDIT,
+            Permission.PRODUCE_RETURNS,
             Permission.MERGE_RECORDS,
         }
     ),
@@ -96,6 +98,7 @@ _ACTIONS = {
     Permission.SYNC: "sync",
     Permission.ENROL_DEVICE: "enrol this workstation",
     Permission.RUN_DEMO_SEED: "create demonstration data",
+    Permission.PRODUCE_RETURNS: "produce the monthly return",
     Permission.MERGE_RECORDS: "merge people's records",
 }
 

@@ -78,10 +78,7 @@ def gaps_for_day(
         return []
     core_start = datetime.combine(on_date, parse_time(hours[0]))
     core_end = datetime.combine(on_date, parse_time(hours[1]))
-    covering = sorted(
-        (s.window() for s in shifts if s.site_id == site_id and s.covers),
-        key=lambda w: w[0],
-    )
+    covering = sorted(covering_windows(site_id, shifts), key=lambda w: w[0])
     gaps: list[Gap] = []
     cursor = core_start
     for start, end in covering:
@@ -97,9 +94,40 @@ def gaps_for_day(
     return gaps
 
 
+def covering_windows(site_id: str, shifts: Iterable[Shift]) -> list[tuple[datetime, datetime]]:
+    """The times the site's shifts are really covered: a shift minus any leave or sickness
+    recorded for the same person (someone rostered and then marked sick covers nothing)."""
+    shifts = list(shifts)
+    absences: dict[str, list[tuple[datetime, datetime]]] = {}
+    for s in shifts:
+        if s.kind != "shift" and s.username:
+            absences.setdefault(s.username, []).append(s.window())
+    windows: list[tuple[datetime, datetime]] = []
+    for s in shifts:
+        if s.site_id == site_id and s.covers:
+            windows += _minus(s.window(), absences.get(s.username or "", []))
+    return windows
+
+
+def _minus(window: tuple[datetime, datetime], away: list[tuple[datetime, datetime]]
+           ) -> list[tuple[datetime, datetime]]:
+    pieces = [window]
+    for off_start, off_end in away:
+        pieces = [part for start, end in pieces for part in (
+            [(start, end)] if off_end <= start or off_start >= end else
+            [p for p in ((start, off_start), (off_end, end)) if p[0] < p[1]])]
+    return pieces
+
+
 def on_duty(shifts: Iterable[Shift], at: datetime) -> list[Shift]:
-    """Shifts with someone on them that cover the given (local, naive) time."""
-    return [s for s in shifts if s.covers and s.window()[0] <= at < s.window()[1]]
+    """Shifts with someone on them that cover the given (local, naive) time (not while
+    that person is recorded on leave or sick)."""
+    shifts = list(shifts)
+    away = [s for s in shifts if s.kind != "shift" and s.username
+            and s.window()[0] <= at < s.window()[1]]
+    absent = {s.username for s in away}
+    return [s for s in shifts if s.covers and s.username not in absent
+            and s.window()[0] <= at < s.window()[1]]
 
 
 def next_on(shifts: Iterable[Shift], after: datetime) -> list[Shift]:

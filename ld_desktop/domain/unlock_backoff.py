@@ -17,3 +17,12 @@ def wait_after(failures: int) -> int:
 def remaining_wait(failures: int, last_failure_at: float, now: float) -> int:
     left = wait_after(failures) - (now - last_failure_at)
     return max(0, int(left + 0.999))
+
+
+def failed_attempts_notice(failures: int) -> str:
+    """What someone is told at unlock about failed attempts at their username ('' if none)."""
+    if failures <= 0:
+        return ""
+    plural = "s" if failures != 1 else ""
+    return (f"{failures} failed attempt{plural} since your last unlock. If that was not you, "
+            "tell your team lead.")

@@ -10,6 +10,7 @@ from ld_desktop.domain.age import age_on, is_youth
 from ld_desktop.domain.pathway import OPEN_STAGES, ContactType, ReferralSource, Stage, Urgency
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.targets import Targets, breaches
+from ld_desktop.services.access_audit import audit_list, audit_search
 from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.persons import person_view
 from ld_desktop.services.session import UserSession
@@ -22,7 +23,7 @@ from ld_desktop.store.clinical_queries import overdue_action_cases
 from ld_desktop.store.models import Case, Person, Site
 from ld_desktop.store.redirects import follow_redirect
 from ld_desktop.store.search_index import index_person
-from ld_desktop.store.store import DbSession
+from ld_desktop.store.store import DbSession, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -83,29 +84,16 @@ class CaseService:
             # someone known at another site can be referred here: the case links them
             # a record merged into another since the list was shown: file under the survivor
             person = uow.session.get(Person, follow_redirect(uow.session, clean.person_id))
-            site = uow.session.get(Site, clean.site_id)
-            if person is None or person.entered_in_error or site is None:
+            if person is None or person.entered_in_error:
                 raise RecordNotFound("person")
-            assert clean.referral_time is not None
-            case = Case(
-                person_id=person.id, site_id=clean.site_id, referral_source=clean.source,
-                referral_time=clean.referral_time,
-                custody_record_number=clean.custody_record_number,
-                offences=list(clean.offences), contact_type=clean.contact_type,
-                urgency=clean.urgency, reason=clean.reason, stage=Stage.REFERRED.value,
-                holder=self._s.user.username,
-                in_custody=clean.contact_type == ContactType.ARRESTED.value,
-            )
-            uow.changes.create(case)
-            uow.session.flush()
-            index_person(uow.session, person.id,
-                         [person.given_name, person.family_name, *person.aliases],
-                         person.nhs_number, person.date_of_birth,
-                         custody_numbers_for(uow.session, person.id))
-            uow.audit("create", entity="case", entity_id=case.id, case_id=case.id)
+            case, site = file_case(uow, clean, person, self._s.user.username)
             view = self._view(uow.session, case, person, site, targets, new=True)
         self._s.bus.publish(Changes(frozenset({"case"}), frozenset({view.id})))
         return view
+
+    def view_new(self, db: DbSession, case: Case, person: Person, site: Site) -> CaseView:
+        """The view of a case just filed in the caller's transaction."""
+        return self._view(db, case, person, site, self._s.settings.load().targets, new=True)
 
     def update(self, case_id: uuid.UUID, changes: dict[str, object]) -> list[str]:
         """Change case fields (stage, holder, urgency, flags ...). Stage times are set here."""
@@ -152,6 +140,8 @@ class CaseService:
               targets: Targets, *, new: bool = False) -> CaseView:
         age = (age_on(person.date_of_birth, case.referral_time.date())
                if person.date_of_birth else None)
+        estimated = (case.referral_time.year - person.estimated_birth_year
+                     if age is None and person.estimated_birth_year is not None else None)
         late = () if case.stage == Stage.CLOSED.value else tuple(
             breaches(targets, case.referral_time, case.seen_at, case.screened_at,
                      self._s.now()))
@@ -164,7 +154,9 @@ class CaseService:
             risk_level=case.risk_level, in_custody=case.in_custody, seen_at=case.seen_at,
             screened_at=case.screened_at, assessed_at=case.assessed_at,
             closed_at=case.closed_at, age_at_referral=age,
-            is_youth=age is not None and is_youth(age), breaches=late,
+            # an estimated age under 18 gets the youth safeguards too
+            is_youth=any(a is not None and is_youth(a) for a in (age, estimated)),
+            estimated_age=estimated, breaches=late,
             timeline=tuple(build_timeline(db, case, new=new)),
         )
 
@@ -183,8 +175,17 @@ class CaseService:
         targets = self._s.settings.load().targets
         now = self._s.now()
         with self._s.store.reading() as db:
-            total, rows = case_queries.count_and_first_page(db, self._query(filt), limit)
-            return total, [_row(c, p, s, targets, now) for c, p, s in rows]
+            total, found = case_queries.count_and_first_page(db, self._query(filt), limit)
+            rows = [_row(c, p, s, targets, now) for c, p, s in found]
+        self._audit_list(filt, total, rows)
+        return total, rows
+
+    def _audit_list(self, filt: CaseFilter, total: int, rows: list[CaseRow]) -> None:
+        if filt.text.strip():
+            audit_search(self._s, "cases", filt.text, total, (r.person_id for r in rows))
+        else:
+            audit_list(self._s, "cases", total, stages=list(filt.stages),
+                       open_only=filt.open_only, sites=len(filt.site_ids) or "all mine")
 
     def count(self, filt: CaseFilter) -> int:
         self._s.require(Permission.VIEW_RECORDS)
@@ -196,6 +197,8 @@ class CaseService:
         """Open cases at my sites (or the chosen ones), most urgent and longest waiting first."""
         rows = self.page(CaseFilter(site_ids=site_ids, stages=stages, open_only=True,
                                     sort="referral_time", descending=False), 0, 2000)
+        audit_list(self._s, "caseload", len(rows), stages=list(stages),
+                   sites=len(site_ids) or "all mine")
         with self._s.store.reading() as db:
             overdue = overdue_action_cases(db, self._s.site_ids, self._s.now())
         rows = [replace(r, breaches=(*r.breaches, f"{overdue[r.id]} follow-up(s) overdue"))
@@ -209,6 +212,30 @@ class CaseService:
         stages = filt.stages or (tuple(s.value for s in OPEN_STAGES) if filt.open_only else ())
         return CaseQuery(site_ids=sites, text=filt.text, stages=stages, sort=filt.sort,
                          descending=filt.descending, person_id=filt.person_id)
+
+
+def file_case(uow: UnitOfWork, clean: ReferralDraft, person: Person, holder: str
+              ) -> tuple[Case, Site]:
+    """File a validated referral for ``person`` inside the caller's transaction."""
+    site = uow.session.get(Site, clean.site_id)
+    if site is None:
+        raise RecordNotFound("site")
+    assert clean.referral_time is not None
+    case = Case(
+        person_id=person.id, site_id=clean.site_id, referral_source=clean.source,
+        referral_time=clean.referral_time,
+        custody_record_number=clean.custody_record_number,
+        offences=list(clean.offences), contact_type=clean.contact_type,
+        urgency=clean.urgency, reason=clean.reason, stage=Stage.REFERRED.value,
+        holder=holder, in_custody=clean.contact_type == ContactType.ARRESTED.value,
+    )
+    uow.changes.create(case)
+    uow.session.flush()
+    index_person(uow.session, person.id, [person.given_name, person.family_name, *person.aliases],
+                 person.nhs_number, person.date_of_birth,
+                 custody_numbers_for(uow.session, person.id))
+    uow.audit("create", entity="case", entity_id=case.id, case_id=case.id)
+    return case, site
 
 
 def _row(case: Case, person: Person, site: Site, targets: Targets, now: datetime) -> CaseRow:

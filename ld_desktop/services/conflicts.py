@@ -16,6 +16,8 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
 from ld_desktop.store.conflict_queries import get_conflict, open_conflicts, record_of
 from ld_desktop.store.models import Case, ConflictRecord, Person
+from ld_desktop.store.staff_queries import all_staff
+from ld_desktop.store.sync_state import device_state
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,8 @@ class ClashingValue:
     user: str
     device_id: str
     hlc: str
+    user_label: str = ""      # the person's name and username, as staff records know them
+    device_label: str = ""    # "this workstation", or another one without its raw id
 
 
 @dataclass(frozen=True)
@@ -80,15 +84,36 @@ class ConflictService:
     def _view(self, db: Any, c: ConflictRecord) -> ConflictView:
         record = record_of(db, c)
         site = getattr(record, "site_id", None)
+        people = {m.username: m.display_name for m in all_staff(db)}
+        mine = {str(self._s.device_id), str(device_state(db).enrolment.get("device_id", ""))}
         return ConflictView(
             id=c.id, entity=c.entity, entity_id=c.entity_id, field=c.field,
-            values=tuple(ClashingValue(v["value"], v["user"], v["device_id"], v["hlc"])
-                         for v in c.values),
+            values=tuple(ClashingValue(
+                v["value"], v["user"], v["device_id"], v["hlc"],
+                user_label=_person(v["user"], people), device_label=_device(v["device_id"], mine))
+                for v in c.values),
             current=c.current.get("value"), status=c.status,
             site_id=site if isinstance(site, uuid.UUID) else None,
             case_id=_case_id(c, record),
             record_label=_label(db, c, record),
         )
+
+
+def _person(username: str, people: dict[str, str]) -> str:
+    name = people.get(username)
+    return f"{name} ({username})" if name and name != username else username
+
+
+def _device(device_id: str, mine: set[str]) -> str:
+    """This workstation, or another one: a device's raw id (a UUID) means nothing to a reader;
+    a readable device name is kept as it is."""
+    if device_id in mine:
+        return "this workstation"
+    try:
+        uuid.UUID(device_id)
+    except ValueError:
+        return device_id
+    return f"another workstation (…{device_id[-4:]})"
 
 
 def _label(db: Any, conflict: ConflictRecord, record: object) -> str:

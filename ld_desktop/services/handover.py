@@ -103,7 +103,9 @@ class HandoverService:
         with self._s.store.reading() as db:
             risks = tuple(
                 HandoverItem(c.id, f"High risk: review {r.review_date:%d %b}"
-                             if r.review_date else "High risk: no review date")
+                             if r is not None and r.review_date else
+                             "High risk: no review date" if r is not None else
+                             "High risk: no assessment recorded here")
                 for c, r in q.high_risks(db, sites))
             escalations = tuple(
                 HandoverItem(c.id, f"Escalation to {e.clinician_type.replace('-', ' ')} "
@@ -118,14 +120,8 @@ class HandoverService:
                             for case_id, recipient in q.sharing_to_do(db, sites))
             pending = pending_op_count(db)
             conflicts = open_conflict_count(db)
-        names = {r.id: r.person_name for r in rows}
-
-        def named(items: tuple[HandoverItem, ...]) -> tuple[HandoverItem, ...]:
-            return tuple(HandoverItem(i.case_id, f"{names[i.case_id]}: {i.text}")
-                         if i.case_id in names else i for i in items)
-
-        risks, escalations, referrals, due, sharing = (
-            named(risks), named(escalations), named(referrals), named(due), named(sharing))
+            risks, escalations, referrals, due, sharing = (
+                named(db, items) for items in (risks, escalations, referrals, due, sharing))
         breaches = tuple(r for r in rows if r.breaches and r.referral_time >= shift_start)
         now_local = local_now or datetime.now()
         on_now, on_next = self._s.rota.on_now_and_next(now_local)
@@ -198,9 +194,9 @@ class HandoverService:
         """A practitioner's own open items at their sites, and changes not yet synced."""
         self._s.require(Permission.VIEW_RECORDS)
         with self._s.store.reading() as db:
-            items = [HandoverItem(case_id, text) for _kind, case_id, text
-                     in q.my_open_items(db, self._s.site_ids, self._s.user.username)]
-            return items, pending_op_count(db)
+            items = tuple(HandoverItem(case_id, text) for _kind, case_id, text
+                          in q.my_open_items(db, self._s.site_ids, self._s.user.username))
+            return list(named(db, items)), pending_op_count(db)
 
     def previous(self, limit: int = 50) -> list[HandoverRecord]:
         self._s.require(Permission.VIEW_RECORDS)
@@ -220,6 +216,21 @@ def _record(note: HandoverNote, acks: tuple[str, ...]) -> HandoverRecord:
                           note.shift_end, written, dict(note.sync_receipt),
                           note.incomplete_reason, acks,
                           tuple(report.get("site_names", ())), dict(report.get("sections", {})))
+
+
+def named(db: Any, items: tuple[HandoverItem, ...]) -> tuple[HandoverItem, ...]:
+    """Each item prefixed with the person and custody number: "QUINN, Testperson
+    (NG/0001/26): ..." (so two QUINNs, or two cases of one person, are told apart)."""
+    labels = q.case_labels(db, [i.case_id for i in items if i.case_id is not None])
+
+    def label(case_id: uuid.UUID | None) -> str | None:
+        if case_id not in labels:
+            return None
+        family, given, crn = labels[case_id]
+        return f"{family.upper()}, {given} ({crn or 'no custody number'})"
+
+    return tuple(HandoverItem(i.case_id, f"{who}: {i.text}")
+                 if (who := label(i.case_id)) else i for i in items)
 
 
 def recipient_label(code: str) -> str:

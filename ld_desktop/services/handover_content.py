@@ -21,14 +21,19 @@ def _staff(shift: Shift, site_names: dict[str, str]) -> str:
             + (f", {where}" if where else ""))
 
 
+def _who(row: CaseRow) -> str:
+    """The person and custody number: what tells two cases apart on paper."""
+    return f"{row.person_name} ({row.custody_record_number or 'no custody number'})"
+
+
 def _case(row: CaseRow) -> str:
-    return f"{row.person_name}, {row.site_name}, {Stage(row.stage).label}"
+    return f"{_who(row)}, {row.site_name}, {Stage(row.stage).label}"
 
 
 def _waiting(row: CaseRow, now: datetime) -> str:
     """Under its stage's heading: who, where and how long waiting (kept on one line)."""
     wait = waited(row.referral_time, now).replace(" ", "\u00a0")
-    return f"{row.person_name}, {row.site_name}, waiting\u00a0{wait}"
+    return f"{_who(row)}, {row.site_name}, waiting\u00a0{wait}"
 
 
 def report_sections(summary: Any, now: datetime) -> dict[str, list[str]]:
@@ -51,7 +56,7 @@ def report_sections(summary: Any, now: datetime) -> dict[str, list[str]]:
     ):
         sections[f"{title} ({len(items)})"] = [i.text for i in items]
     sections[f"Targets breached this shift ({len(summary.breaches_this_shift)})"] = [
-        f"{r.person_name}: {'; '.join(r.breaches)}" for r in summary.breaches_this_shift]
+        f"{_who(r)}: {'; '.join(r.breaches)}" for r in summary.breaches_this_shift]
     names = dict(summary.site_names_by_id)
     sections["Staffing now"] = [_staff(s, names) for s in summary.staffing_now]
     sections["Staffing next shift"] = ([_staff(s, names) for s in summary.staffing_next]

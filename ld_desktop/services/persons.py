@@ -9,6 +9,7 @@ from datetime import date
 from ld_desktop.domain import nhs_number
 from ld_desktop.domain.pathway import Gender
 from ld_desktop.domain.roles import Permission
+from ld_desktop.services.access_audit import audit_list, audit_search
 from ld_desktop.services.lookup_errors import RecordNotFound as RecordNotFound
 from ld_desktop.services.person_codes import ethnic_categories, sex_codes
 from ld_desktop.services.session import UserSession
@@ -19,7 +20,7 @@ from ld_desktop.store.models import Person
 from ld_desktop.store.person_queries import get_visible
 from ld_desktop.store.redirects import follow_redirect
 from ld_desktop.store.search_index import index_person
-from ld_desktop.store.store import DbSession
+from ld_desktop.store.store import DbSession, UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class PersonDraft:
     parent_carer: str | None = None
     gp_practice: str | None = None
     sex: str = "X"                      # NHS phenotypic sex code (resources/codes)
+    estimated_birth_year: int | None = None   # when the date of birth is not known
 
     def validated(self, today: date) -> PersonDraft:
         """A clean copy, or ValueError naming what to fix."""
@@ -49,6 +51,11 @@ class PersonDraft:
                 raise ValueError("The date of birth is in the future.")
             if self.date_of_birth.year < today.year - 120:
                 raise ValueError("The date of birth is more than 120 years ago.")
+            if self.estimated_birth_year is not None:
+                raise ValueError("Give either the date of birth or an estimated age, not both.")
+        elif self.estimated_birth_year is not None and not (
+                today.year - 120 <= self.estimated_birth_year <= today.year - MIN_ESTIMATED_AGE):
+            raise ValueError(f"An estimated age is between {MIN_ESTIMATED_AGE} and 120.")
         number = None
         if self.nhs_number and self.nhs_number.strip():
             number = nhs_number.normalise(self.nhs_number)  # InvalidNhsNumber is a ValueError
@@ -62,8 +69,12 @@ class PersonDraft:
             given, family, self.date_of_birth, self.gender, number, self.ethnic_category,
             aliases, _clean(self.address), self.no_fixed_abode, _clean(self.communication_needs),
             _clean(self.interpreter_language), _clean(self.parent_carer),
-            _clean(self.gp_practice), self.sex,
+            _clean(self.gp_practice), self.sex, self.estimated_birth_year,
         )
+
+
+#: the youngest estimated age accepted (the age of criminal responsibility)
+MIN_ESTIMATED_AGE = 10
 
 
 def _clean(text: str | None) -> str | None:
@@ -85,6 +96,7 @@ def person_view(p: Person) -> PersonView:
         no_fixed_abode=p.no_fixed_abode, communication_needs=p.communication_needs,
         interpreter_language=p.interpreter_language, parent_carer=p.parent_carer,
         gp_practice=p.gp_practice, site_id=p.site_id, sex=p.sex, merged_into=p.merged_into,
+        estimated_birth_year=p.estimated_birth_year,
     )
 
 
@@ -100,6 +112,7 @@ def _draft_fields(draft: PersonDraft) -> dict[str, object]:
         "interpreter_language": draft.interpreter_language,
         "parent_carer": draft.parent_carer, "gp_practice": draft.gp_practice,
         "sex": draft.sex,
+        "estimated_birth_year": draft.estimated_birth_year,
     }
 
 
@@ -122,12 +135,7 @@ class PersonService:
         self._require_site(site_id)
         clean = draft.validated(self._s.now().date())
         with self._s.store.unit_of_work(self._s.user.username) as uow:
-            person = Person(site_id=site_id, **_draft_fields(clean))
-            uow.changes.create(person)
-            index_person(uow.session, person.id, _names(person), person.nhs_number,
-                         person.date_of_birth, [])
-            uow.audit("create", entity="person", entity_id=person.id)
-            view = person_view(person)
+            view = person_view(create_person(uow, clean, site_id))
         self._s.bus.publish(Changes(frozenset({"person"}), frozenset({view.id})))
         return view
 
@@ -177,15 +185,20 @@ class PersonService:
     def search(self, text: str, limit: int = 50) -> list[PersonSummary]:
         self._s.require(Permission.VIEW_RECORDS)
         with self._s.store.reading() as db:
-            found = person_queries.search(db, text, self._s.site_ids, limit)
-            return [person_summary(p) for p in found]
+            found = [person_summary(p) for p in
+                     person_queries.search(db, text, self._s.site_ids, limit)]
+        audit_search(self._s, "people", text, len(found), (p.id for p in found))
+        return found
 
     def page(self, offset: int, limit: int, sort: str = "family_name",
              descending: bool = False) -> list[PersonSummary]:
         self._s.require(Permission.VIEW_RECORDS)
         with self._s.store.reading() as db:
-            rows = person_queries.page(db, self._s.site_ids, offset, limit, sort, descending)
-            return [person_summary(p) for p in rows]
+            rows = [person_summary(p) for p in
+                    person_queries.page(db, self._s.site_ids, offset, limit, sort, descending)]
+        if offset == 0:   # the list shown, not each further page scrolled to
+            audit_list(self._s, "people", len(rows))
+        return rows
 
     def count(self) -> int:
         self._s.require(Permission.VIEW_RECORDS)
@@ -202,6 +215,17 @@ class PersonService:
         if person is None:
             raise RecordNotFound("person")
         return person
+
+
+def create_person(uow: UnitOfWork, clean: PersonDraft, site_id: uuid.UUID) -> Person:
+    """Register a validated person inside the caller's transaction (synced, indexed and
+    audited), so intake can file the person and their referral together or not at all."""
+    person = Person(site_id=site_id, **_draft_fields(clean))
+    uow.changes.create(person)
+    index_person(uow.session, person.id, _names(person), person.nhs_number,
+                 person.date_of_birth, [])
+    uow.audit("create", entity="person", entity_id=person.id)
+    return person
 
 
 def _names(person: Person) -> list[str]:

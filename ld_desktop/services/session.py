@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from ld_desktop.services.conflicts import ConflictService
     from ld_desktop.services.drafts import DraftService
     from ld_desktop.services.handover import HandoverService
+    from ld_desktop.services.intake import IntakeService
     from ld_desktop.services.maintenance import MaintenanceService
     from ld_desktop.services.persons import PersonService
     from ld_desktop.services.rota import RotaService
@@ -57,6 +58,8 @@ class UserSession:
         self.cached_settings: WorkstationSettings | None = None
         self.service_name = store.service_name
         self.device_id = store.device_id
+        # Failed attempts at this username since its last unlock (shown once, audited).
+        self.failed_attempts = 0
 
     @classmethod
     def start(
@@ -75,11 +78,11 @@ class UserSession:
                     "username": staff.username, "role": staff.role, "was": rebound})
             for event in pending:  # failures before the store could be opened
                 uow.audit(
-                    event["event"],
+                    str(event.get("event", "unlock-failed")),
                     detail={
-                        "username": event["username"],
-                        "at": event["at"],
-                        "failures": event["failures"],
+                        "username": str(event.get("username", "")),
+                        "at": str(event.get("at", "")),
+                        "failures": event.get("failures", 0),
                     },
                 )
             uow.audit("unlock", detail={"username": staff.username})
@@ -172,6 +175,12 @@ class UserSession:
         from ld_desktop.services.cases import CaseService
 
         return CaseService(self)
+
+    @property
+    def intake(self) -> IntakeService:
+        from ld_desktop.services.intake import IntakeService
+
+        return IntakeService(self)
 
     @property
     def maintenance(self) -> MaintenanceService:

@@ -54,6 +54,7 @@ class PersonView(PersonSummary):
     site_id: uuid.UUID | None = None
     sex: str = "X"                           # NHS phenotypic sex code
     merged_into: uuid.UUID | None = None     # set on a merged-away record (a redirect)
+    estimated_birth_year: int | None = None   # only when the date of birth is not known
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ class CaseView:
     is_youth: bool
     breaches: tuple[str, ...]
     timeline: tuple[TimelineEntry, ...] = field(default=())
+    estimated_age: int | None = None     # when the date of birth is not known
 
 
 @dataclass(frozen=True)

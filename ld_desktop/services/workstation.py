@@ -15,6 +15,7 @@ from ld_desktop.domain.passphrase_policy import check_passphrase
 from ld_desktop.domain.roles import Role
 from ld_desktop.domain.sites import site_id_for
 from ld_desktop.domain.staff_identity import staff_id_for
+from ld_desktop.store.audit_anchor import ANCHOR_FILE
 from ld_desktop.store.errors import (
     AlreadyInitialised,
     KeySlotFileMissing,
@@ -23,7 +24,7 @@ from ld_desktop.store.errors import (
     UnknownUser,
     WrongPassphrase,
 )
-from ld_desktop.store.files import DATABASE_FILE, KEYSLOT_FILE
+from ld_desktop.store.files import DATABASE_FILE, KEYSLOT_FILE, secure_data_folder
 from ld_desktop.store.keyslots import KeySlotFile
 from ld_desktop.store.unlock_guard import GUARD_FILE, UnlockGuard
 
@@ -38,6 +39,8 @@ class Workstation:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self.guard = UnlockGuard(data_dir / GUARD_FILE)
+        # Owner only, at every start, whatever a copy, an unzip or an umask left behind.
+        secure_data_folder(data_dir)
 
     @property
     def database_path(self) -> Path:
@@ -73,6 +76,8 @@ class Workstation:
         validate_username(admin_username)
         check_passphrase(admin_passphrase, username=admin_username)
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # A new store starts a new audit chain: an anchor left by a wiped store goes too.
+        (self.data_dir / ANCHOR_FILE).unlink(missing_ok=True)
         data_key = bytearray(os.urandom(32))
         slots = KeySlotFile.create(self.keyslot_path)
         from ld_desktop.store.models import Site, StaffMember
@@ -99,22 +104,32 @@ class Workstation:
                 uow.audit("user-added", detail={"username": admin_username, "role": "admin"})
             slots.set_user_slot(admin_username, Role.ADMIN.value, admin_passphrase, data_key)
             code = slots.new_recovery_slot(data_key)
+            self.guard.create()   # from now on a missing guard file fails closed
         except BaseException:
             store.close()
             for path in self.data_dir.glob(DATABASE_FILE + "*"):
                 path.unlink()
             self.keyslot_path.unlink(missing_ok=True)
+            (self.data_dir / GUARD_FILE).unlink(missing_ok=True)
             raise
         finally:
             data_key[:] = bytes(32)
         store.close()
+        secure_data_folder(self.data_dir)   # the database was created under the umask
         return code
 
     # ------------------------------------------------------------------ unlocking
     def _slots(self) -> KeySlotFile:
         if not self.database_path.exists():
             raise NotInitialised(self.data_dir)
-        return KeySlotFile.load(self.keyslot_path)
+        slots = KeySlotFile.load(self.keyslot_path)
+        if slots.legacy_slots and not slots.slots and not self.guard.path.exists():
+            # Every slot is still in the version-1 format: the store was made, and never
+            # unlocked, by a release before the guard file (which that release did not always
+            # write). Start its guard now; from the first unlock on, a missing guard fails
+            # closed.
+            self.guard.create()
+        return slots
 
     def lockout_remaining(self, username: str) -> int:
         return self.guard.remaining(username)
@@ -123,39 +138,43 @@ class Workstation:
         """Open the user's slot (bound to their username and role), then the database with
         the current key or a pending one (finishing an interrupted key rotation)."""
         slots = self._slots()
-        self.guard.check(username)
-        try:
-            opened = slots.open_user_slot(username, passphrase)
-        except WrongPassphrase:
-            self.guard.record_failure(username)
-            raise
-        from ld_desktop.services.session import UserSession
-        from ld_desktop.store.key_rotation import open_with_slot
-
-        data_key = None
-        try:
-            store, data_key = open_with_slot(self.data_dir, slots, opened)
+        with self.guard.attempt():   # parallel attempts are counted one after another
+            self.guard.check(username)
             try:
-                session = UserSession.start(store, slots, opened, data_key, self.guard)
-            except BaseException:
-                store.close()
-                data_key[:] = bytes(len(data_key))
+                opened = slots.open_user_slot(username, passphrase)
+            except WrongPassphrase:
+                self.guard.record_failure(username)
                 raise
-        finally:
-            opened.clear(keep=data_key)
-        self.guard.record_success(username)
+            from ld_desktop.services.session import UserSession
+            from ld_desktop.store.key_rotation import open_with_slot
+
+            failed_before = self.guard.failures(username)
+            data_key = None
+            try:
+                store, data_key = open_with_slot(self.data_dir, slots, opened)
+                try:
+                    session = UserSession.start(store, slots, opened, data_key, self.guard)
+                except BaseException:
+                    store.close()
+                    data_key[:] = bytes(len(data_key))
+                    raise
+            finally:
+                opened.clear(keep=data_key)
+            session.failed_attempts = failed_before
+            self.guard.record_success(username)
         return session
 
     def recover(self, username: str, recovery_code: str, new_passphrase: str) -> None:
         """Forgotten passphrase: the recovery code re-keys this user's slot. Audited."""
         slots = self._slots()
         check_passphrase(new_passphrase, username=username)
-        self.guard.check("recovery")
-        try:
-            opened = slots.open_recovery_slot(recovery_code)
-        except WrongPassphrase:
-            self.guard.record_failure("recovery", "recovery-failed")
-            raise WrongPassphrase() from None
+        with self.guard.attempt():
+            self.guard.check("recovery")
+            try:
+                opened = slots.open_recovery_slot(recovery_code)
+            except WrongPassphrase:
+                self.guard.record_failure("recovery", "recovery-failed")
+                raise WrongPassphrase() from None
         from ld_desktop.store.key_rotation import open_with_slot
         from ld_desktop.store.staff_queries import find_staff
 

@@ -1,14 +1,20 @@
-"""Atomic file writes: temp file in the same folder, chmod, fsync, rename, fsync the folder."""
+"""Atomic file writes (temp file in the same folder, chmod, fsync, rename, fsync the folder)
+and an exclusive lock between processes for read-modify-write of small state files."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 
-def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
+def write_atomically(path: Path, data: bytes, mode: int = 0o600, *,
+                     durable_rename: bool = True) -> None:
+    """Replace ``path`` with ``data`` all at once. ``durable_rename=False`` skips the folder
+    fsync: after a power cut the file is whole, but may be the previous version."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -22,7 +28,8 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
-    _fsync_directory(path.parent)
+    if durable_rename:
+        _fsync_directory(path.parent)
 
 
 def _fsync_directory(folder: Path) -> None:
@@ -34,3 +41,21 @@ def _fsync_directory(folder: Path) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+@contextlib.contextmanager
+def exclusive_lock(lock_path: Path) -> Iterator[None]:
+    """An exclusive lock between processes (flock; msvcrt on Windows)."""
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        if sys.platform == "win32":   # pragma: no cover - not run on the Linux CI
+            import msvcrt
+
+            msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)   # closing releases the lock

@@ -22,6 +22,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from ld_desktop.domain.ids import new_id
+from ld_desktop.store.audit_anchor import ANCHOR_KEY, ANCHOR_STARTED, AuditAnchor
 from ld_desktop.store.models import AuditEvent, Setting, utcnow
 
 GENESIS = "0" * 64
@@ -71,9 +72,11 @@ def _head_mac(key: bytes, seq: int, last_mac: str) -> str:
 
 
 class AuditLog:
-    def __init__(self, key: bytes, device_id: str) -> None:
+    def __init__(self, key: bytes, device_id: str, anchor: AuditAnchor | None = None) -> None:
         self._key = key
         self._device_id = device_id
+        self.anchor = anchor
+        self._anchor_seen = False
 
     def record(
         self,
@@ -93,7 +96,17 @@ class AuditLog:
         seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         head = session.execute(select(Setting.value).where(Setting.key == HEAD_KEY)).scalar()
         recorded_head = int(head.get("seq", 0)) if head is not None else seq - 1
+        anchored = self.anchor.read() if self.anchor is not None else None
+        if anchored is not None and anchored.seq > recorded_head:
+            recorded_head = anchored.seq   # the head setting was cut with the tail
         detail = dict(detail or {})
+        if self.anchor is not None:
+            anomaly = self.anchor.anomaly(anchored, self._key, seq, lambda n: session.execute(
+                select(AuditEvent.mac).where(AuditEvent.seq == n)).scalar(),
+                first_seen=not self._anchor_seen)
+            self._anchor_seen = True
+            if anomaly:
+                detail[ANCHOR_KEY] = anomaly
         if recorded_head != seq - 1:
             # The newest events were removed since the last write: say so, for ever, in the
             # chain itself, rather than silently continuing from the shortened trail.
@@ -134,8 +147,12 @@ class ChainReport:
         return not self.problems
 
 
-def verify_chain(session: Session, key: bytes) -> ChainReport:
+def verify_chain(session: Session, key: bytes, anchor: AuditAnchor | None = None
+                 ) -> ChainReport:
     problems: list[str] = []
+    anchored = anchor.read() if anchor is not None else None
+    mac_of: dict[int, str] = {}
+    anchor_started = False
     expected_prev = GENESIS
     expected_seq = 1
     count = 0
@@ -147,14 +164,25 @@ def verify_chain(session: Session, key: bytes) -> ChainReport:
             problems.append(f"event {event.seq} does not follow the event before it")
         if not hmac.compare_digest(event.mac, _mac(key, event)):
             problems.append(f"event {event.seq} has been altered")
+        noted = event.detail.get(ANCHOR_KEY) if isinstance(event.detail, dict) else None
+        if noted == ANCHOR_STARTED and anchor_started:
+            problems.append(f"the audit anchor file had been removed when event {event.seq} "
+                            "was recorded")
+        elif noted and noted != ANCHOR_STARTED:
+            problems.append(f"when event {event.seq} was recorded, {noted}")
+        anchor_started = anchor_started or noted == ANCHOR_STARTED
         cut = event.detail.get(TRUNCATION_KEY) if isinstance(event.detail, dict) else None
         if cut:
             problems.append(
                 f"events {cut['trail_ended_at'] + 1}..{cut['head_was']} were missing from the "
                 f"end of the trail when event {event.seq} was recorded"
             )
+        if anchored is not None and event.seq == anchored.seq:
+            mac_of[event.seq] = event.mac
         expected_prev = event.mac
         expected_seq = event.seq + 1
+    if anchor is not None:
+        problems.extend(anchor.problems(key, count, expected_seq - 1, mac_of))
     head = session.get(Setting, HEAD_KEY)
     if head is not None:
         head_seq = int(head.value.get("seq", 0))

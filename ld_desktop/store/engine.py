@@ -100,3 +100,11 @@ def integrity_problems(engine: Engine) -> list[str]:
             if row != "ok":
                 problems.append(f"sqlite: {row}")
     return problems
+
+
+def page_problems(engine: Engine) -> list[str]:
+    """Only SQLCipher's page HMAC check (every page read once, no B-tree walk): quick enough
+    to run before any support command, and catches a damaged page wherever it is."""
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("PRAGMA cipher_integrity_check")
+        return [f"cipher: {row}" for (row,) in rows]

@@ -17,14 +17,17 @@ from ld_desktop.store.models import (
     HandoverNote,
     InformationShare,
     OnwardReferral,
+    Person,
     RiskAssessment,
     Screening,
     SupportAction,
 )
 
 
-def high_risks(session: Session, site_ids: list[uuid.UUID]) -> list[tuple[Case, RiskAssessment]]:
-    """Open cases whose latest risk level is high, with that assessment."""
+def high_risks(session: Session, site_ids: list[uuid.UUID]
+               ) -> list[tuple[Case, RiskAssessment | None]]:
+    """Open cases whose risk level is high (as the caseload counts them), each with its
+    latest assessment if one is recorded here."""
     cases = session.scalars(
         select(Case).where(Case.site_id.in_(site_ids), Case.stage != "closed",
                            Case.risk_level == "high", Case.entered_in_error.is_(False))
@@ -35,9 +38,19 @@ def high_risks(session: Session, site_ids: list[uuid.UUID]) -> list[tuple[Case, 
             select(RiskAssessment).where(RiskAssessment.case_id == case.id)
             .order_by(RiskAssessment.created_at.desc()).limit(1)
         ).first()
-        if latest is not None:
-            found.append((case, latest))
+        found.append((case, latest))
     return found
+
+
+def case_labels(session: Session, case_ids: list[uuid.UUID]
+                ) -> dict[uuid.UUID, tuple[str, str, str | None]]:
+    """case id -> (family name, given name, custody record number)."""
+    if not case_ids:
+        return {}
+    rows = session.execute(
+        select(Case.id, Person.family_name, Person.given_name, Case.custody_record_number)
+        .join(Person, Person.id == Case.person_id).where(Case.id.in_(case_ids)))
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
 def referrals_awaiting(session: Session, site_ids: list[uuid.UUID]) -> list[OnwardReferral]:

@@ -20,12 +20,19 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ld_desktop.store.audit import AuditLog, audit_key
+from ld_desktop.store.audit_anchor import ANCHOR_FILE, AuditAnchor
 from ld_desktop.store.change_log import ChangeLog
-from ld_desktop.store.engine import integrity_problems, open_engine, open_raw_connection
+from ld_desktop.store.engine import (
+    integrity_problems,
+    open_engine,
+    open_raw_connection,
+    page_problems,
+)
 from ld_desktop.store.errors import (
     KeysRotatedElsewhere,
     NotADatabase,
     ReadOnlyStore,
+    StoreCorrupt,
     StoreError,
     classify,
 )
@@ -50,6 +57,7 @@ class UnitOfWork:
         self.user = user
         self.changes = ChangeLog(session, store.clock, user)
         self._audit = store.audit_log
+        self.last_event: tuple[int, str] | None = None   # (seq, mac) of the newest recorded
 
     def audit(
         self,
@@ -60,7 +68,7 @@ class UnitOfWork:
         case_id: uuid.UUID | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        self._audit.record(
+        event = self._audit.record(
             self.session,
             self.user,
             action,
@@ -69,6 +77,7 @@ class UnitOfWork:
             case_id=case_id,
             detail=detail,
         )
+        self.last_event = (event.seq, event.mac)
 
 
 class Store:
@@ -84,7 +93,8 @@ class Store:
         self.device_id = device.device_id
         self.service_name = device.service_name
         self._audit_key = stored_audit_key or audit_key(bytes(data_key))
-        self.audit_log = AuditLog(self._audit_key, device.device_id)
+        self.anchor = AuditAnchor(data_dir / ANCHOR_FILE)
+        self.audit_log = AuditLog(self._audit_key, device.device_id, self.anchor)
         self.clock = HybridLogicalClock(device.device_id)
         if device.last_hlc:  # never run backwards after a restart or a clock change
             self.clock.observe(Timestamp.decode(device.last_hlc))
@@ -121,7 +131,7 @@ class Store:
                 stored_key = bytes.fromhex(stored.value["key"]) if stored is not None else None
         except Exception as exc:
             engine.dispose()
-            raise classify(exc) from None
+            raise _classify_at(data_dir, exc) from None
         return cls(engine, data_key, device, data_dir, stored_key)
 
     # ------------------------------------------------------------------ use
@@ -138,11 +148,14 @@ class Store:
         session = self._sessions()
         try:
             with session.begin():
-                yield UnitOfWork(session, self, user)
+                uow = UnitOfWork(session, self, user)
+                yield uow
         except SQLAlchemyError as exc:
-            raise self._classified(exc) from None
+            raise _readonly_as_damage(self._data_dir, self._classified(exc)) from None
         finally:
             session.close()
+        if uow.last_event is not None:   # committed: the anchor outside the database follows
+            self.anchor.advance(self._audit_key, *uow.last_event)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
@@ -185,6 +198,12 @@ class Store:
             return integrity_problems(self.engine)
         except SQLAlchemyError as exc:
             return [str(classify(exc))]
+
+    def page_problems(self) -> list[str]:
+        try:
+            return page_problems(self.engine)
+        except SQLAlchemyError as exc:
+            return [str(_classify_at(self._data_dir, exc))]
 
     @property
     def data_dir(self) -> Path:
@@ -242,11 +261,27 @@ class Store:
         self._engine = None
         self._audit_key = b""
         self._data_key = bytearray()  # the session owns (and clears) the key itself
-        self.audit_log = AuditLog(b"", self.device_id)
+        self.audit_log = AuditLog(b"", self.device_id, self.anchor)
 
     @property
     def is_open(self) -> bool:
         return self._engine is not None
+
+
+def _classify_at(data_dir: Path, exc: BaseException) -> StoreError:
+    return _readonly_as_damage(data_dir, classify(exc))
+
+
+def _readonly_as_damage(data_dir: Path, error: StoreError) -> StoreError:
+    """Tell a damaged page from a read-only file: SQLCipher reports a page whose HMAC fails
+    during a write as 'readonly', though the file and folder are writable."""
+    if isinstance(error, ReadOnlyStore):
+        import os
+
+        database = data_dir / DATABASE_FILE
+        if os.access(database, os.W_OK) and os.access(data_dir, os.W_OK):
+            return StoreCorrupt("a damaged page")
+    return error
 
 
 def _key_file_generation(data_dir: Path) -> int | None:

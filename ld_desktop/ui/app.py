@@ -23,7 +23,8 @@ from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.theme import apply_theme
 
 PAGES = ("caseload", "cases", "people", "person", "case", "screening", "share", "sync",
-         "handover", "conflicts", "rota", "person-history", "person-edit", "merge")
+         "handover", "conflicts", "rota", "person-history", "person-edit", "merge",
+         "intake", "reports")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -81,9 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     collector = GuiThreadCollector(app)   # cyclic GC only on the GUI thread
     collector.start()
 
-    from ld_desktop.ui.main_window import MainWindow
+    from ld_desktop.services.demo_setup import remove_stale_demo_stores
 
+    remove_stale_demo_stores()   # demos that crashed or were killed leave nothing for long
     demo_hint = banner = None
+    demo = None
     if args.demo:
         from ld_desktop.services.demo_setup import create_demo_store
 
@@ -116,6 +119,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     prefs = load_prefs(folder)   # the workstation's choice; the command line can override it
     apply_theme(app, high_contrast=args.high_contrast or prefs.high_contrast,
                 font_scale=args.font_scale if args.font_scale != 1.0 else prefs.font_scale)
+    try:
+        return _run(app, args, folder, demo_hint, banner, training_folder)
+    finally:
+        if demo is not None:   # the demo has ended: its store goes with it
+            from ld_desktop.services.demo_setup import remove_demo_store
+
+            remove_demo_store(demo)
+
+
+def _run(app: QApplication, args: argparse.Namespace, folder: Path, demo_hint: str | None,
+         banner: str | None, training_folder: Path | None) -> int:
+    from ld_desktop.ui.main_window import MainWindow
+
     workstation = Workstation(folder)
     if not workstation.is_initialised:
         from ld_desktop.ui.first_run import FirstRunDialog
@@ -134,7 +150,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ld_desktop.ui.main_window import preload
 
     threading.Thread(target=preload, name="preload", daemon=True).start()
-    return app.exec()
+    try:
+        return app.exec()
+    finally:
+        window.lock("application closed")
 
 
 def _screenshot(app: QApplication, window: object, workstation: Workstation, path: Path,

@@ -8,10 +8,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
-    QDialog,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -24,7 +23,9 @@ from PySide6.QtWidgets import (
 
 from ld_desktop.domain.roles import Permission
 from ld_desktop.ui.display_settings import DisplayMenu, load_prefs
+from ld_desktop.ui.enter_keys import EnterPressesButtons
 from ld_desktop.ui.idle import IdleWatcher
+from ld_desktop.ui.lock_sweep import ClipboardWatch, close_windows_for_lock, restore_window_draft
 from ld_desktop.ui.unlock_page import UnlockPage
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self.idle)
+            app.installEventFilter(EnterPressesButtons(self))
         lock = QShortcut(QKeySequence("Ctrl+L"), self)
         lock.activated.connect(lambda: self.lock("on demand"))
         self.status_user = QLabel("Locked")
@@ -95,6 +97,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_user)
         self.statusBar().addPermanentWidget(self.status_sync)
         self.shell: QWidget | None = None
+        self.clipboard_watch = ClipboardWatch(QApplication.clipboard())
         self.display = DisplayMenu(self.menuBar().addMenu("&View"), workstation.data_dir,
                                    load_prefs(workstation.data_dir))
 
@@ -133,12 +136,10 @@ class MainWindow(QMainWindow):
                 flush = getattr(widget, "flush_drafts", None)
                 if flush is not None:
                     flush()
-            for dialog in self.shell.findChildren(QDialog):   # nothing stays on screen
-                close = getattr(dialog, "close_for_lock", None)   # keeps what was typed
-                if close is not None:
-                    close()
-                else:
-                    dialog.reject()
+        # Nothing stays on screen: every window and dialog (parented or not, open() or
+        # exec()), innermost first, keeping what was typed as the user's draft.
+        close_windows_for_lock(self, self.session.drafts)
+        self.clipboard_watch.clear_if_ours()
         if self.background is not None:
             self.background.stop()
             self.background = None
@@ -195,6 +196,17 @@ class MainWindow(QMainWindow):
             new.clicked.connect(self.new_referral)
             QShortcut(QKeySequence("Ctrl+N"), shell).activated.connect(self.new_referral)
             side.addWidget(new)
+        QShortcut(QKeySequence("Alt+Left"), shell).activated.connect(self.go_back)
+        from ld_desktop.domain.unlock_backoff import failed_attempts_notice
+
+        notice = failed_attempts_notice(session.failed_attempts)
+        self.failed_notice: QLabel | None = None
+        if notice:   # attempts at this username since its last unlock (also in the audit)
+            self.failed_notice = QLabel(notice)
+            self.failed_notice.setObjectName("error")
+            self.failed_notice.setWordWrap(True)
+            self.failed_notice.setAccessibleName("Failed unlock attempts")
+            side.addWidget(self.failed_notice)
         lock = QPushButton("Lock (Ctrl+L)")
         lock.setAccessibleName("Lock the workstation")
         lock.clicked.connect(lambda: self.lock("on demand"))
@@ -254,14 +266,45 @@ class MainWindow(QMainWindow):
             page.open_case.connect(self.open_case)
             self._show_detail(page)
 
+    # ------------------------------------------------------------------ keys
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Backspace that nothing under the focus took (so not in a text field) goes back
+        from a record; so does Alt+Left (a shortcut)."""
+        if (event.key() == Qt.Key.Key_Backspace
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier and self.go_back()):
+            return
+        super().keyPressEvent(event)
+
+    def go_back(self) -> bool:
+        """From a case or person back to the place it was opened from."""
+        if self.session is None or self.shell is None:
+            return False
+        current = self.pages.currentWidget()
+        if current is None or current in self.page_by_name.values():
+            return False
+        flush = getattr(current, "flush_drafts", None)
+        if flush is not None:
+            flush()
+        row = self.nav.currentRow()
+        self._show_place(row if row >= 0 else 0)
+        self.nav.setCurrentRow(row if row >= 0 else 0)
+        return True
+
     def new_referral(self) -> None:
         if self.session is None:
             return
         from ld_desktop.ui.page_factory import NewReferralDialog
 
-        dialog = NewReferralDialog(self.session)
-        if dialog.exec() and dialog.created is not None:
-            self.open_case(dialog.created.id)
+        dialog = NewReferralDialog(self.session, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        restore_window_draft(dialog, self.session.drafts)   # what a lock kept from last time
+
+        def filed() -> None:
+            if dialog.created is not None and self.session is not None:
+                self.open_case(dialog.created.id)
+
+        dialog.accepted.connect(filed)
+        dialog.open()
 
     # ------------------------------------------------------------------ changes
     def _on_changes(self, changes: Changes) -> None:

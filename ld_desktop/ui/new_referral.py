@@ -1,31 +1,51 @@
-"""New referral, keyboard only: find or register the person, then the referral details.
-A possible duplicate is shown before registering someone who looks already known."""
+"""New referral, keyboard only: find and explicitly choose a known person, or register
+someone new, then the referral details. Saved in one service call (``IntakeService.refer``):
+a refused referral leaves nothing behind.
+
+Choosing a known person is an explicit act: Enter or a double-click on a result fills the
+"Referring:" banner. Tabbing or arrowing through the results chooses nothing, and typing a new
+person's details clears any choice (hazard H4, wrong person). The search runs off the GUI
+thread, after a short pause in typing."""
 
 from __future__ import annotations
 
-from datetime import date
+import itertools
+import uuid
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QListWidget,
     QPushButton,
     QVBoxLayout,
+    QWidget,
 )
 
-from ld_desktop.domain import nhs_number
 from ld_desktop.domain.pathway import ContactType, ReferralSource, Urgency
-from ld_desktop.services.cases import ReferralDraft
 from ld_desktop.services.errors import StoreError
+from ld_desktop.services.intake import Intake, PossibleDuplicates
+from ld_desktop.services.person_history import PersonHistoryService
 from ld_desktop.services.persons import PersonDraft
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView, PersonSummary
+from ld_desktop.ui.intake_parts import (
+    FindField,
+    ReferringBanner,
+    ResultsList,
+    SwallowEnter,
+    parse_date_of_birth,
+)
+from ld_desktop.ui.operations import Debounce, LatestOnly
+from ld_desktop.ui.person_history_panel import PersonHistoryPanel
+
+#: pause in typing before the Find search runs (ms)
+SEARCH_PAUSE_MS = 200
 
 
 def _combo(name: str, items: list[tuple[str, object]]) -> QComboBox:
@@ -36,114 +56,250 @@ def _combo(name: str, items: list[tuple[str, object]]) -> QComboBox:
     return combo
 
 
+def _line(name: str, placeholder: str = "") -> QLineEdit:
+    edit = QLineEdit()
+    edit.setAccessibleName(name)
+    edit.setPlaceholderText(placeholder)
+    return edit
+
+
 class NewReferralDialog(QDialog):
-    def __init__(self, session: UserSession) -> None:
-        super().__init__()
+    def __init__(self, session: UserSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
         self.setWindowTitle("New referral")
+        self.setWindowModality(Qt.WindowModality.WindowModal)
         self._s = session
         self.created: CaseView | None = None
-        self._matches: list[PersonSummary] = []
-        self.finder = QLineEdit()
+        self._found: list[PersonSummary] = []
+        self.chosen: PersonSummary | None = None
+        self._confirmed_new: PersonDraft | None = None
+        self._latest = LatestOnly(self)
+        self._history_load = LatestOnly(self)
+        self.finished.connect(self._latest.cancel)
+        self.finished.connect(self._history_load.cancel)
+        self._build()
+        self._debounce = Debounce(self, SEARCH_PAUSE_MS, self.search_now)
+        self.finder.textEdited.connect(self._find_edited)
+        self.finder.to_results.connect(self._to_results)
+        self.results.chosen.connect(self._choose_row)
+        self.banner.cleared.connect(self._not_this_person)
+        for edit in (self.given, self.family, self.dob, self.nhs):
+            edit.textEdited.connect(self._typing_someone_new)
+        self.dob_unknown.toggled.connect(self._dob_unknown_toggled)
+        self.save.clicked.connect(self.submit)
+        self.finder.setFocus()
+
+    def _build(self) -> None:
+        self.finder = FindField()
         self.finder.setAccessibleName("Find a known person")
         self.finder.setPlaceholderText("Name, date of birth, NHS number or custody number")
-        self.matches = QListWidget()
-        self.matches.setAccessibleName("People found")
-        self.matches.setMaximumHeight(90)
-        self.given = QLineEdit()
-        self.given.setAccessibleName("Given name")
-        self.family = QLineEdit()
-        self.family.setAccessibleName("Family name")
-        self.dob = QDateEdit()
-        self.dob.setAccessibleName("Date of birth")
-        self.dob.setDisplayFormat("dd/MM/yyyy")
-        self.dob.setDate(QDate(1990, 1, 1))
-        self.dob_known = QCheckBox("Date of birth known")
-        self.dob_known.setChecked(True)
-        self.nhs = QLineEdit()
-        self.nhs.setAccessibleName("NHS number")
-        self.site = _combo("Site", [(s.name, s.id) for s in session.sites])
-        self.source = _combo("Referral source", [(s.label, s.value) for s in ReferralSource])
+        self.results = ResultsList()
+        self.results.setAccessibleName("People found: Enter or double-click to choose")
+        self.results.setMaximumHeight(110)
+        self.banner = ReferringBanner()
+        self.history = PersonHistoryPanel()     # previous contacts and active alerts
+        self.history.setAccessibleName("The chosen person's previous contacts and alerts")
+        self.history.setMinimumHeight(190)
+        self._no_enter = SwallowEnter(self)
+        self.history.contacts.installEventFilter(self._no_enter)
+        self.history.alerts.installEventFilter(self._no_enter)
+        self.banner.body.addWidget(self.history)
+        self.given = _line("Given name")
+        self.family = _line("Family name")
+        self.dob = _line("Date of birth", "dd/mm/yyyy")
+        self.dob_unknown = QCheckBox("Date of birth not &known")
+        self.estimated_age = _line("Estimated age in years")
+        self.estimated_age.setValidator(QIntValidator(0, 130, self))
+        self.estimated_age.setEnabled(False)
+        self.nhs = _line("NHS number", "10 digits, if known")
+        s = self._s
+        self.site = _combo("Site", [(x.name, x.id) for x in s.sites])
+        self.source = _combo("Referral source", [(x.label, x.value) for x in ReferralSource])
         self.contact = _combo("Arrested, voluntary attendance or court",
                               [(c.label, c.value) for c in ContactType])
-        self.crn = QLineEdit()
-        self.crn.setAccessibleName("Custody record number")
-        self.offences = QLineEdit()
-        self.offences.setAccessibleName("Offences, separated by semicolons")
+        self.crn = _line("Custody record number")
+        self.offences = _line("Offences, separated by semicolons")
         self.urgency = _combo("Urgency", [(u.label, u.value) for u in Urgency])
-        self.reason = QLineEdit()
-        self.reason.setAccessibleName("Reason for referral")
+        self.reason = _line("Reason for referral")
         self.warning = QLabel("")
         self.warning.setObjectName("error")
         self.warning.setWordWrap(True)
-        self.save = QPushButton("Save referral")
+        self.warning.setAccessibleName("Problem")
+        self.save = QPushButton("Sa&ve referral")
         self.save.setDefault(True)
-        form = QFormLayout()
-        form.addRow("&Find", self.finder)
-        form.addRow("", self.matches)
-        form.addRow("&Given name", self.given)
-        form.addRow("Famil&y name", self.family)
-        form.addRow("Date of &birth", self.dob)
-        form.addRow("", self.dob_known)
-        form.addRow("&NHS number", self.nhs)
-        form.addRow("S&ite", self.site)
-        form.addRow("Referral s&ource", self.source)
-        form.addRow("&Contact", self.contact)
-        form.addRow("Custody &record number", self.crn)
-        form.addRow("O&ffences", self.offences)
-        form.addRow("&Urgency", self.urgency)
-        form.addRow("R&eason", self.reason)
+        cancel = QPushButton("Cancel")
+        cancel.setAutoDefault(False)
+        cancel.clicked.connect(self.reject)
+        find = QFormLayout()
+        find.addRow("&Find", self.finder)
+        find.addRow("&People found", self.results)
+        self.new_heading = QLabel("Or register someone new")
+        self.new_heading.setObjectName("section")
+        self.new_heading.setWordWrap(True)
+        person = QFormLayout()
+        person.addRow("&Given name", self.given)
+        person.addRow("Famil&y name", self.family)
+        person.addRow("Date of &birth", self.dob)
+        person.addRow("", self.dob_unknown)
+        person.addRow("Estimated &age", self.estimated_age)
+        person.addRow("N&HS number", self.nhs)
+        referral = QFormLayout()
+        referral.addRow("S&ite", self.site)
+        referral.addRow("Referral s&ource", self.source)
+        referral.addRow("&Contact", self.contact)
+        referral.addRow("Custody &record number", self.crn)
+        referral.addRow("Offence&s", self.offences)
+        referral.addRow("&Urgency", self.urgency)
+        referral.addRow("R&eason", self.reason)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(cancel)
+        buttons.addWidget(self.save)
+        person_box = QVBoxLayout()
+        person_box.addWidget(self.new_heading)
+        person_box.addLayout(person)
+        person_box.addStretch(1)
+        referral_heading = QLabel("Referral")
+        referral_heading.setObjectName("section")
+        referral_box = QVBoxLayout()
+        referral_box.addWidget(referral_heading)
+        referral_box.addLayout(referral)
+        columns = QHBoxLayout()
+        columns.addLayout(person_box, 1)
+        columns.addSpacing(16)
+        columns.addLayout(referral_box, 1)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addLayout(find)
+        layout.addWidget(self.banner)
+        layout.addLayout(columns)
         layout.addWidget(self.warning)
-        layout.addWidget(self.save)
-        self.finder.textChanged.connect(self._search)
-        self.matches.currentRowChanged.connect(self._pick)
-        self.save.clicked.connect(self.submit)
-        self._picked: PersonSummary | None = None
+        layout.addLayout(buttons)
+        self.setMinimumWidth(860)
+        chain = [self.finder, self.results, self.banner.not_this_person, self.history.alerts,
+                 self.history.contacts, self.given, self.family, self.dob, self.dob_unknown,
+                 self.estimated_age, self.nhs, self.site, self.source, self.contact, self.crn,
+                 self.offences, self.urgency, self.reason, cancel, self.save]
+        for before, after in itertools.pairwise(chain):
+            self.setTabOrder(before, after)
 
-    def _search(self, text: str) -> None:
-        self._matches = self._s.persons.search(text, limit=8) if text.strip() else []
-        self.matches.clear()
-        for p in self._matches:
-            born = f"{p.date_of_birth:%d/%m/%Y}" if p.date_of_birth else "DOB unknown"
-            self.matches.addItem(f"{p.display_name} · {born}")
+    # ------------------------------------------------------------------ finding
+    def _find_edited(self, _text: str) -> None:
+        """Old results go at once (none can be chosen while the new search runs)."""
+        self._latest.cancel()
+        self._show_found([], "Searching…")
+        self._debounce.trigger()
 
-    def _pick(self, row: int) -> None:
-        self._picked = self._matches[row] if 0 <= row < len(self._matches) else None
-        if self._picked:
-            self.given.setText(self._picked.given_name)
-            self.family.setText(self._picked.family_name)
+    def search_now(self) -> None:
+        text = self.finder.text().strip()
+        if not text:
+            self._show_found([], "")
+            return
+        persons = self._s.persons
+        self._latest.run(lambda: persons.search(text, limit=8),
+                         lambda people: self._show_found(people, "No one found"),
+                         lambda exc: self.warning.setText(f"The search failed: {exc}"))
 
-    def _draft(self) -> PersonDraft:
-        born = self.dob.date()
-        return PersonDraft(
-            self.given.text(), self.family.text(),
-            date(born.year(), born.month(), born.day()) if self.dob_known.isChecked() else None,
-            nhs_number=self.nhs.text() or None)
+    def _show_found(self, people: list[PersonSummary], empty_text: str) -> None:
+        self._found = people
+        self.results.show_people(people, empty_text)
 
-    def submit(self, _checked: bool = False, *, confirm_new: bool = False) -> None:
+    def _to_results(self) -> None:
+        if self._debounce.is_pending():       # Enter straight after typing: search now
+            self._debounce.stop()
+            self.search_now()
+        self.results.setFocus()
+        if self._found and self.results.currentRow() < 0:
+            self.results.setCurrentRow(0)
+
+    def _choose_row(self, row: int) -> None:
+        if 0 <= row < len(self._found):
+            self.choose(self._found[row])
+
+    def choose(self, person: PersonSummary) -> None:
+        """An explicit choice of a known person: shown in the banner, new details cleared."""
+        self.chosen = person
+        self.banner.show_person(person)
+        self.history.clear()
+        self.history.heading.setText("Loading previous contacts and alerts…")
+        histories = PersonHistoryService(self._s)
+        self._history_load.run(
+            lambda: histories.history(person.id), self.history.set_history,
+            lambda exc: self.history.heading.setText(f"History could not be loaded: {exc}"))
+        for edit in (self.given, self.family, self.dob, self.nhs, self.estimated_age):
+            edit.clear()
+        self.dob_unknown.setChecked(False)
+        self.new_heading.setText("Or type a new person's details instead (this clears the "
+                                 "choice above)")
+        self.warning.setText("")
+        self.site.setFocus()
+
+    def _not_this_person(self) -> None:
+        self._clear_choice()
+        self.finder.setFocus()
+        self.finder.selectAll()
+
+    def _clear_choice(self) -> None:
+        self.chosen = None
+        self._history_load.cancel()
+        self.history.clear()
+        self.banner.hide()
+        self.new_heading.setText("Or register someone new")
+
+    def _typing_someone_new(self, _text: str) -> None:
+        if self.chosen is not None:
+            self._clear_choice()
+            self.warning.setText("The chosen person was cleared: registering someone new.")
+
+    def _dob_unknown_toggled(self, unknown: bool) -> None:
+        self.estimated_age.setEnabled(unknown)
+        if unknown:
+            self.dob.clear()
+            self._typing_someone_new("")
+        else:
+            self.estimated_age.clear()
+
+    # ------------------------------------------------------------------ saving
+    def _new_person(self) -> PersonDraft:
+        if not self.given.text().strip() or not self.family.text().strip():
+            raise ValueError("Choose a known person under Find (Enter on their name), or enter "
+                             "a new person's given name and family name.")
+        born = parse_date_of_birth(self.dob.text())
+        estimated_year = None
+        if born is None:
+            if not self.dob_unknown.isChecked():
+                raise ValueError("Enter the date of birth, or tick 'Date of birth not known' "
+                                 "and give an estimated age.")
+            if not self.estimated_age.text().strip():
+                raise ValueError("Give an estimated age, as the date of birth is not known.")
+            estimated_year = self._s.now().year - int(self.estimated_age.text())
+        elif self.dob_unknown.isChecked():
+            raise ValueError("Untick 'Date of birth not known', or clear the date of birth.")
+        return PersonDraft(self.given.text(), self.family.text(), born,
+                           nhs_number=self.nhs.text() or None,
+                           estimated_birth_year=estimated_year)
+
+    def submit(self, _checked: bool = False) -> None:
         try:
-            if self._picked is not None:
-                person_id = self._picked.id
-            else:
-                draft = self._draft()
-                if draft.nhs_number and not nhs_number.is_valid(draft.nhs_number):
-                    nhs_number.normalise(draft.nhs_number)   # raises with the reason
-                duplicates = self._s.persons.possible_duplicates(draft)
-                if duplicates and not confirm_new:
-                    names = "; ".join(d.display_name for d in duplicates[:3])
-                    self.warning.setText(f"Possible duplicate: {names}. Pick them under Find, "
-                                         "or press Save again to register someone new.")
-                    self.save.clicked.disconnect()
-                    self.save.clicked.connect(lambda: self.submit(confirm_new=True))
-                    return
-                person_id = self._s.persons.register(draft, self.site.currentData()).id
-            self.created = self._s.cases.new_referral(ReferralDraft(
-                person_id=person_id, site_id=self.site.currentData(),
-                source=self.source.currentData(), contact_type=self.contact.currentData(),
+            person: uuid.UUID | PersonDraft = (self.chosen.id if self.chosen
+                                                else self._new_person())
+            confirmed = isinstance(person, PersonDraft) and person == self._confirmed_new
+            self.created = self._s.intake.refer(Intake(
+                person=person,
+                site_id=self.site.currentData(), source=self.source.currentData(),
+                contact_type=self.contact.currentData(),
                 custody_record_number=self.crn.text() or None,
                 offences=tuple(self.offences.text().split(";")),
-                urgency=self.urgency.currentData(), reason=self.reason.text() or None))
+                urgency=self.urgency.currentData(), reason=self.reason.text() or None,
+                new_person_confirmed=confirmed))
+        except PossibleDuplicates as dup:
+            self._confirmed_new = self._new_person()
+            self._show_found(dup.people, "")
+            self.warning.setText(
+                f"{dup} To refer one of them, choose them in People found (Enter). To register "
+                "someone new with these details, press Save again.")
+            self.results.setFocus()
+            self.results.setCurrentRow(0)
+            return
         except (ValueError, PermissionError, StoreError) as exc:
             self.warning.setText(str(exc))
             return

@@ -22,8 +22,9 @@ from ld_desktop.ui.pages.record_views import PersonPage
 from ld_desktop.ui.pages.rota_page import RotaPage
 from ld_desktop.ui.pages.screening_page import ScreeningPage
 from ld_desktop.ui.pages.sync_page import SyncPage
+from ld_desktop.ui.reports.reports_page import ReportsPage
 
-LATER = {"Reports": "Reports"}
+LATER: dict[str, str] = {}
 OpenRecord = Callable[[uuid.UUID], None]
 #: places whose page opens cases (signal ``open_case``)
 OPENS_CASES = {"Caseload": CaseloadPage, "Cases": CasesPage, "Handover": HandoverPage,
@@ -43,6 +44,11 @@ def make_page(name: str, session: UserSession, open_case: OpenRecord,
         people = PeoplePage(session)
         people.open_person.connect(open_person)
         return people
+    if name == "Reports":
+        reports = ReportsPage(session)
+        reports.open_case.connect(open_case)
+        reports.open_person.connect(open_person)
+        return reports
     if name in PLAIN:
         plain: QWidget = PLAIN[name](session)
         return plain

@@ -13,7 +13,8 @@ from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.records.screenshot_scenes import RECORD_PAGES, stage_record_page
 
 NAV_PAGES = {"caseload": "Caseload", "cases": "Cases", "people": "People", "sync": "Sync",
-             "handover": "Handover", "conflicts": "Conflicts", "rota": "Rota"}
+             "handover": "Handover", "conflicts": "Conflicts", "rota": "Rota",
+             "reports": "Reports"}
 
 
 def stage(window: MainWindow, session: UserSession, page: str) -> None:
@@ -21,6 +22,8 @@ def stage(window: MainWindow, session: UserSession, page: str) -> None:
         demo_scenarios.busy_case_scene(session)   # a high risk, an escalation, a referral
     if page in ("handover", "conflicts"):
         demo_scenarios.conflict_scene(session)
+    if page == "reports":
+        demo_scenarios.busy_case_scene(session)   # an escalation and an onward referral
     if page in NAV_PAGES:
         window.show_page(NAV_PAGES[page])
         return
@@ -35,11 +38,29 @@ def stage(window: MainWindow, session: UserSession, page: str) -> None:
         case_page = window.pages.currentWidget()
         if isinstance(case_page, CasePage):
             case_page.screening()
+    elif page == "intake":
+        _intake_scene(window, session)
     elif page == "share":
         window.open_case(demo_scenarios.share_scene(session))
         case_page = window.pages.currentWidget()
         if isinstance(case_page, CasePage):
             case_page.share()
+
+
+def _intake_scene(window: MainWindow, session: UserSession) -> None:
+    """A returning person found and chosen at intake (Find, then Enter on the result)."""
+    from ld_desktop.ui.new_referral import NewReferralDialog
+
+    person = session.cases.open(demo_scenarios.busy_case_scene(session), audit=False).person
+    window.new_referral()
+    dialog = window.findChild(NewReferralDialog)
+    if dialog is None:
+        return
+    dialog.finder.setText(person.family_name)
+    dialog.search_now()
+    dialog.choose(person)
+    dialog.reason.setText("Custody sergeant: low mood, said he had nowhere to go")
+    dialog.crn.setText("NG/0421/26")
 
 
 def grab_with_dialogs(window: MainWindow) -> QPixmap:

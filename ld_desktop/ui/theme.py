@@ -17,6 +17,8 @@ QLabel#question {{ font-size: {{question}}pt; }}
 QLabel#section {{ font-weight: bold; color: #4c6272; }}
 QLabel#score {{ font-size: {{question}}pt; font-weight: bold; }}
 QLabel#subtitle {{ color: #4c6272; }}
+QLabel#referring {{ font-size: {{question}}pt; font-weight: bold; color: {NHS_BLUE}; }}
+QFrame#referringBox {{ background: #ffffff; border: 2px solid {NHS_BLUE}; }}
 QLabel#error {{ color: #d5281b; font-weight: bold; }}
 QLabel#banner {{ background: #ffeb3b; color: #212b32; font-weight: bold; padding: 4px; }}
 QLabel#training-banner {{ background: #d5281b; color: #ffffff; font-weight: bold; padding: 6px; }}
@@ -41,6 +43,8 @@ QLineEdit, QComboBox, QPlainTextEdit, QTableView { background: #000000; color: #
 QLabel#banner { background: #ffff00; color: #000000; }
 QLabel#training-banner { background: #ffff00; color: #000000; border: 3px solid #000000; }
 QLabel#error { color: #ff8080; }
+QLabel#referring { font-size: {question}pt; font-weight: bold; }
+QFrame#referringBox { border: 2px solid #ffffff; }
 """
 #: sizes in the style sheets (points at text size 1.0); they scale with the text size setting
 SIZES = {"nav": 11, "title": 16, "question": 13}

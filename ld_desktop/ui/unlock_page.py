@@ -108,6 +108,9 @@ class UnlockPage(QWidget):
         def failed(exc: Exception) -> None:
             self._busy(False)
             self.passphrase.clear()
+            # Back to the emptied passphrase box (disabling it moved the focus on to the
+            # username box, where a retyped passphrase would show in clear).
+            self.passphrase.setFocus()
             if isinstance(exc, StoreError | PermissionError | ValueError):  # incl. LockedOut
                 self.error.setText(str(exc))
             else:

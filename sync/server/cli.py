@@ -1,4 +1,9 @@
-"""`ld-sync-server`: serve, enrol-code, devices, revoke, audit-check."""
+"""`ld-sync-server`: serve, enrol-code, devices, revoke, audit-check.
+
+Bad arguments (an expiry out of range, a blank site, an unreachable or unusable database)
+are refused with exit 2 and one line on stderr, never a traceback. Names that came from
+devices are printed with control characters escaped, so a device cannot drive the
+administrator's terminal."""
 
 from __future__ import annotations
 
@@ -8,9 +13,12 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from sync.protocol import normalise_site_name
 from sync.server import audit_store, registry
 from sync.server.database import make_engine, migrate
 from sync.server.settings import (
@@ -21,6 +29,42 @@ from sync.server.settings import (
     default_data_dir,
 )
 
+MAX_EXPIRY_MINUTES = 7 * 24 * 60   # a week: a code is handed over in person, soon after
+
+
+class UsageError(Exception):
+    """A bad argument or an unusable database: exit 2 with this one-line message."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a refusal is one line (no usage block) and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message}\n")
+
+
+def _minutes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of minutes: {text!r}") from None
+    if not 1 <= value <= MAX_EXPIRY_MINUTES:
+        raise argparse.ArgumentTypeError(
+            f"give between 1 and {MAX_EXPIRY_MINUTES} minutes (a week), not {value}")
+    return value
+
+
+def _site(text: str) -> str:
+    if not normalise_site_name(text):
+        raise argparse.ArgumentTypeError("a site needs a name (it was blank)")
+    return text
+
+
+def printable(text: str) -> str:
+    """``text`` with control and format characters (ANSI escapes, bidi overrides) escaped."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
+
 
 def _settings(args: argparse.Namespace) -> ServerSettings:
     if args.database_url:
@@ -30,8 +74,15 @@ def _settings(args: argparse.Namespace) -> ServerSettings:
 
 
 def _engine(args: argparse.Namespace) -> Engine:
-    engine = make_engine(_settings(args).database_url)
-    migrate(engine)
+    try:
+        engine = make_engine(_settings(args).database_url)
+        migrate(engine)
+    except ArgumentError as exc:
+        raise UsageError(f"the database URL is not usable ({exc})") from None
+    except (SQLAlchemyError, OSError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        raise UsageError(f"cannot use the database: {reason[0] if reason else type(exc).__name__}"
+                         ) from None
     return engine
 
 
@@ -40,9 +91,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     if (args.tls_cert is None) != (args.tls_key is None):
-        print("--tls-cert and --tls-key go together", file=sys.stderr)
-        return 2
-    migrate(make_engine(settings.database_url))
+        raise UsageError("--tls-cert and --tls-key go together")
+    _engine(args)   # reachable and migrated before any worker starts
     # Workers import the factory and read the store's location from the environment.
     os.environ[DATABASE_URL_ENV] = settings.database_url
     os.environ[TRAINING_ENV] = "1" if args.training else "0"
@@ -67,8 +117,9 @@ def _devices(args: argparse.Namespace) -> int:
         return 0
     print(f"{'ID':36}  {'NAME':20}  {'SITES':24}  {'ENROLLED':16}  {'LAST SEEN':16}  REVOKED")
     for d in devices:
-        sites = ", ".join(s.name for s in d.sites)
-        print(f"{d.device_id:36}  {d.name[:20]:20}  {sites[:24]:24}  "
+        sites = printable(", ".join(s.name for s in d.sites))
+        name = printable(d.name)
+        print(f"{d.device_id:36}  {name[:20]:20}  {sites[:24]:24}  "
               f"{d.enrolled_at:%Y-%m-%d %H:%M}  "
               f"{f'{d.last_seen:%Y-%m-%d %H:%M}' if d.last_seen else '-':16}  "
               f"{f'{d.revoked_at:%Y-%m-%d %H:%M}' if d.revoked_at else 'no'}")
@@ -77,16 +128,11 @@ def _devices(args: argparse.Namespace) -> int:
 
 def _revoke(args: argparse.Namespace) -> int:
     if registry.revoke_device(_engine(args), args.device_id):
-        print(f"revoked {args.device_id}; it will be told to wipe its store on next contact")
+        print(f"revoked {printable(args.device_id)}; "
+              "it will be told to wipe its store on next contact")
         return 0
-    print(f"no active device {args.device_id}", file=sys.stderr)
+    print(f"no active device {printable(args.device_id)}", file=sys.stderr)
     return 1
-
-
-def _printable(text: str) -> str:
-    """A device name is chosen by the device: no control characters reach the terminal."""
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
-                   for ch in text)
 
 
 def _audit_check(args: argparse.Namespace) -> int:
@@ -104,7 +150,7 @@ def _audit_check(args: argparse.Namespace) -> int:
     else:
         for chain in chains:
             state = "intact" if chain.intact else "BROKEN"
-            print(f"{chain.device_id}  {_printable(chain.name)[:30]:30}  {chain.events:>8} "
+            print(f"{chain.device_id}  {printable(chain.name)[:30]:30}  {chain.events:>8} "
                   f"events (to {chain.head_seq})  {state}"
                   + ("  (revoked)" if chain.revoked else ""))
             for problem in chain.problems:
@@ -114,13 +160,12 @@ def _audit_check(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ld-sync-server",
-                                     description="L&D Desktop central sync server")
-    store = argparse.ArgumentParser(add_help=False)
+    parser = _Parser(prog="ld-sync-server", description="L&D Desktop central sync server")
+    store = _Parser(add_help=False)
     where = store.add_mutually_exclusive_group()
     where.add_argument("--data-dir", help=f"embedded SQLite store folder (env {HOME_ENV})")
     where.add_argument("--database-url", help="PostgreSQL URL, postgresql+psycopg://...")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     serve = commands.add_parser("serve", parents=[store], help="run the HTTP(S) server")
     serve.add_argument("--host", default="127.0.0.1")
@@ -135,8 +180,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_serve)
 
     code = commands.add_parser("enrol-code", parents=[store], help="issue a one-time code")
-    code.add_argument("--site", action="append", required=True, help="site name (repeatable)")
-    code.add_argument("--expires", type=int, default=60, help="minutes (default 60)")
+    code.add_argument("--site", action="append", required=True, type=_site,
+                      help="site name (repeatable)")
+    code.add_argument("--expires", type=_minutes, default=60,
+                      help=f"minutes, 1 to {MAX_EXPIRY_MINUTES} (default 60)")
     code.set_defaults(func=_enrol_code)
 
     devices = commands.add_parser("devices", parents=[store], help="list enrolled devices")
@@ -156,8 +203,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    result: int = args.func(args)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.func(args)
+    except (UsageError, ValueError) as exc:
+        print(f"{parser.prog}: {exc}", file=sys.stderr)
+        return 2
     return result
 
 

@@ -39,10 +39,10 @@ def test_full_admin_round(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert len(recovery.replace("-", "")) == 25
     assert run(monkeypatch, capsys, ADMIN_PASS + "\n", "init", "--data-dir", d, "--site", "X",
                "--admin", "admin1")[0] == 2                       # already initialised
-    assert run(monkeypatch, capsys, f"{ADMIN_PASS}\npractitioner phrase\n", "add-user",
+    assert run(monkeypatch, capsys, f"{ADMIN_PASS}\npractitioner pebble phrase\n", "add-user",
                "--data-dir", d, "--as", "admin1", "--username", "prac1",
                "--role", "practitioner")[0] == 0
-    code, _, err = run(monkeypatch, capsys, "practitioner phrase\nanother phrase here\n",
+    code, _, err = run(monkeypatch, capsys, "practitioner pebble phrase\nanother phrase here\n",
                        "add-user", "--data-dir", d, "--as", "prac1", "--username", "x2",
                        "--role", "practitioner")
     assert code == 3
@@ -77,7 +77,7 @@ def test_full_admin_round(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                "--data-dir", d, "--username", "admin1")[0] == 0
     assert run(monkeypatch, capsys, "new admin phrase\n", "remove-user", "--data-dir", d,
                "--as", "admin1", "--username", "prac1")[0] == 0
-    assert run(monkeypatch, capsys, "practitioner phrase\n", "stats", "--data-dir", d,
+    assert run(monkeypatch, capsys, "practitioner pebble phrase\n", "stats", "--data-dir", d,
                "--as", "prac1")[0] == 3
 
 

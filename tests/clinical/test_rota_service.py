@@ -65,3 +65,21 @@ def test_practitioners_cannot_change_the_rota(clinic: Clinic) -> None:
     site = clinic.session.sites[0].id
     with pytest.raises(PermissionDenied):
         clinic.session.rota.assign(site, MONDAY, "07:00", "15:00", "prac1")
+
+
+def test_marking_a_rostered_person_sick_opens_a_gap_in_their_shift(senior) -> None:  # type: ignore[no-untyped-def]
+    """Sickness recorded as its own entry (the Rota page's 'Assign a shift, leave or
+    sickness' form) takes the person off their shift: the hours are a gap again."""
+    custody = next(s for s in senior.sites if s.kind == "custody").id
+    rota = senior.rota
+    rota.assign(custody, MONDAY, "07:00", "15:00", "prac1")
+    rota.assign(custody, MONDAY, "15:00", "22:00", "senior1")
+    assert not [g for g in rota.week(MONDAY).gaps
+                if g.site_id == str(custody) and g.on_date == MONDAY]
+    rota.assign(custody, MONDAY, "10:00", "23:59", "prac1", kind="sickness")
+    gaps = [g for g in rota.week(MONDAY).gaps if g.site_id == str(custody) and g.on_date == MONDAY]
+    assert [(g.starts, g.ends) for g in gaps] == [(time(10), time(15))]
+    now, _next = rota.on_now_and_next(datetime(2026, 11, 23, 11, 0))
+    assert [s.username for s in now] == []
+    now, _next = rota.on_now_and_next(datetime(2026, 11, 23, 8, 0))
+    assert [s.username for s in now] == ["prac1"]

@@ -74,3 +74,25 @@ def test_youth_needs_parent_and_appropriate_adult_before_screening(clinic: Clini
     clinic.session.consent.record(case_id, ConsentDraft(
         "assessment", "given", gillick_competent=True, appropriate_adult="Parent (fictional)"))
     assert clinic.session.screenings.start(case_id, "ld-core", "1.0").state == "draft"
+
+
+def test_an_urgent_do_not_leave_alone_flag_raises_the_case_urgency(clinic: Clinic) -> None:
+    """Suicidal thoughts with a plan: the engine's urgent flag ('do not leave the person
+    alone') makes the case Urgent; a later routine screening does not lower it."""
+    from ld_desktop.domain.instruments.scoring import evaluate
+
+    session = clinic.session
+    case_id = clinic.adult_case.id
+    assert session.cases.open(case_id).urgency == "routine"
+    session.consent.record(case_id, ConsentDraft("assessment", "given", capacity="has-capacity"))
+    core = session.screenings.library().get("ld-core")
+    answers = {"ld-core.4": True, "ld-core.5": True}
+    result = evaluate(core, answers).to_json()
+    assert any("do not leave the person alone" in f["text"] for f in result["flags"])
+    draft = session.screenings.start(case_id, "ld-core", core.version)
+    session.screenings.complete(draft.id, answers, result)
+    assert session.cases.open(case_id).urgency == "urgent"
+    calm = session.screenings.start(case_id, "gad7", "1.0")
+    session.screenings.complete(calm.id, {"gad7.1": 0}, {"title": "GAD-7", "summary": "0",
+                                                         "escalation": "routine"})
+    assert session.cases.open(case_id).urgency == "urgent"

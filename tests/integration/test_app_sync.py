@@ -211,3 +211,23 @@ def test_refused_ops_stay_queued_and_do_not_block_newer_work(make_station) -> No
     other = make_station("other", sites=["Northgate Custody Suite"])
     other.sync()
     assert [p.family_name for p in other.senior.persons.search("custodyok")] == ["Custodyok"]
+
+
+def test_an_intake_with_an_estimated_age_syncs_through_the_published_schema(  # type: ignore[no-untyped-def]
+        make_station) -> None:
+    """The new person field (estimated_birth_year) is in the sync schema the server checks
+    every op against, so the person and their referral reach the other workstation."""
+    from ld_desktop.services.intake import Intake
+
+    a: Station = make_station("a")
+    b: Station = make_station("b")
+    year = a.senior.now().year - 30
+    a.senior.intake.refer(Intake(
+        PersonDraft("Sam", "Nodobsync", estimated_birth_year=year), a.senior.sites[0].id,
+        "custody-sergeant", "arrested", custody_record_number="EST/1"))
+    report = a.sync()
+    assert report.rejected == 0
+    b.sync()
+    [found] = b.senior.persons.search("nodobsync")
+    person = b.senior.persons.open(found.id)
+    assert (person.date_of_birth, person.estimated_birth_year) == (None, year)

@@ -78,6 +78,12 @@ def test_sync_and_hand_over_pushes_everything_and_prints_the_receipt(  # type: i
     assert "In custody or awaiting court (3)" in text
     assert "SHIFTY" in text.upper()
     assert "not yet on the server" not in text
+    # the screen says what the receipt says (the second sync, carrying the handover record,
+    # used to overwrite it with its own "1 sent, 1 received")
+    message = panel.message.text()
+    assert f"Synced: {receipt['pushed']} sent, {receipt['pulled']} received" in message
+    assert "The handover itself is on the server." in message
+    assert message.count(" sent, ") == 1
 
 
 def test_refused_with_unsynced_work_then_handed_over_with_a_reason(  # type: ignore[no-untyped-def]
@@ -152,14 +158,14 @@ def test_practitioners_own_end_of_shift(qtbot, make_station, tmp_path: Path) -> 
         assert page.panel is None                       # only seniors hand over the shift
         mine = page.mine
         texts = [mine.listing.item(i).text() for i in range(mine.listing.count())]
-        assert "Ring the GP surgery" in texts
+        assert "MINE, Shifty (MI/1): Ring the GP surgery" in texts   # person, custody number
         assert "not yet on the server: 0" not in mine.pending.text()
         mine.sync_button.click()
         qtbot.waitUntil(lambda: mine.message.text().startswith("Synced"), timeout=20_000)
         assert mine.pending.text().endswith(": 0")
         opened = []
         page.open_case.connect(opened.append)
-        mine.listing.setCurrentRow(texts.index("Ring the GP surgery"))
+        mine.listing.setCurrentRow(texts.index("MINE, Shifty (MI/1): Ring the GP surgery"))
         mine._activated()
         assert opened == [case.id]  # type: ignore[attr-defined]
     finally:

@@ -93,7 +93,7 @@ def test_passphrase_policy_messages(passphrase: str, username: str, message: str
 
 def test_policy_accepts_long_plain_words() -> None:
     check_passphrase("correct horse battery staple", username="north1")
-    check_passphrase("twelve chars", username="")
+    check_passphrase("twelve chairs elsewhere", username="")
 
 
 def test_add_user_rules(open_session: Opener) -> None:

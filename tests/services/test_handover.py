@@ -60,15 +60,16 @@ def test_summary_gathers_each_section_and_drops_what_is_dealt_with(open_session)
     assert [r.id for r in summary.in_custody] == [a]              # B attended voluntarily
     assert {r.id for rows in summary.open_by_stage.values() for r in rows} == {a, b}
     review = date.today() + timedelta(days=1)
-    assert _texts(summary.high_risks) == [f"ALPHA, Handy: High risk: review {review:%d %b}"]
+    assert _texts(summary.high_risks) == [
+        f"ALPHA, Handy (Alpha/1): High risk: review {review:%d %b}"]
     assert _texts(summary.pending_escalations) == [
-        "ALPHA, Handy: Escalation to mental health nurse (urgent, requested)"]
+        "ALPHA, Handy (Alpha/1): Escalation to mental health nurse (urgent, requested)"]
     assert _texts(summary.referrals_awaiting) == [
-        "ALPHA, Handy: Referral to Community mental health team awaiting an answer"]
+        "ALPHA, Handy (Alpha/1): Referral to Community mental health team awaiting an answer"]
     assert [i.text.split(" (due")[0] for i in summary.follow_ups_due] == [
-        "ALPHA, Handy: Ring the GP surgery"]                      # next week's is not due yet
+        "ALPHA, Handy (Alpha/1): Ring the GP surgery"]   # next week's is not due yet
     assert _texts(summary.sharing_to_do) == [
-        "ALPHA, Handy: Information sharing with Custody sergeant / police to do"]
+        "ALPHA, Handy (Alpha/1): Information sharing with Custody sergeant / police to do"]
     assert [r.id for r in summary.breaches_this_shift] == [a]
     assert all(i.case_id == a for i in summary.high_risks + summary.sharing_to_do)
     assert summary.pending_ops > 0
@@ -112,7 +113,8 @@ def test_staffing_now_and_next_and_the_stored_report(open_session) -> None:  # t
     sections = record.sections
     assert next(iter(sections)) == "In custody or awaiting court (1)"
     [line] = sections["Open: Referred (1)"]
-    assert line.replace("\u00a0", " ").startswith(f"CHARLIE, Handy, {NORTH_SITE}, waiting 1 h 0")
+    assert line.replace("\u00a0", " ").startswith(
+        f"CHARLIE, Handy (Charlie/1), {NORTH_SITE}, waiting 1 h 0")
     assert sections["Staffing now"] == [f"north1 07:00-15:00, {NORTH_SITE}"]
     assert sections["Staffing next shift"] == [f"south1 15:00-23:00, {SOUTH_SITE}"]
     # stored: the same report read back, as any workstation would print it
@@ -126,9 +128,10 @@ def test_practitioners_own_end_of_shift_and_who_hands_over(open_session) -> None
     north.escalations.request(case, "psychiatrist", "soon", "Needs a review")
     items, pending = north.handover.my_end_of_shift()
     texts = [i.text for i in items]
-    assert "Book an interpreter" in texts
-    assert "Escalation to psychiatrist (requested)" in texts
-    assert "Case held by you: referred" in texts                 # the stage in words
+    assert "DELTA, Handy (Delta/1): Book an interpreter" in texts
+    assert "DELTA, Handy (Delta/1): Escalation to psychiatrist (requested)" in texts
+    # the person and custody number, and the stage in words
+    assert "DELTA, Handy (Delta/1): Case held by you: referred" in texts
     assert all(i.case_id == case for i in items)
     assert pending > 0
     south_items, _ = open_session(SOUTH).handover.my_end_of_shift()
@@ -178,3 +181,21 @@ def test_a_handover_for_other_sites_is_neither_listed_nor_acknowledged(  # type:
     assert south.handover.previous() == []
     with pytest.raises(RecordNotFound):
         south.handover.acknowledge(record.id)
+
+
+def test_the_handover_lists_every_high_risk_the_caseload_counts(open_session) -> None:  # type: ignore[no-untyped-def]
+    """The caseload said '56 high risk' where the handover listed 1: a case marked high risk
+    without an assessment recorded on this workstation was left out of the handover."""
+    north = open_session(NORTH)
+    senior = open_session(BOTH)
+    assessed = _case(north, NORTH_SITE, "Echo")
+    north.risk.record(assessed, RiskDraft("high", "low", "low", "low", "high", "Said they would",
+                                          date.today() + timedelta(days=1)))
+    marked = _case(north, NORTH_SITE, "Foxtrot")
+    north.cases.update(marked, {"risk_level": "high"})     # e.g. arrived so by sync
+    caseload_high = sum(1 for r in senior.cases.caseload() if r.risk_level == "high")
+    summary = senior.handover.summary(*_shift())
+    assert caseload_high == 2
+    assert len(summary.high_risks) == caseload_high
+    assert "FOXTROT, Handy (Foxtrot/1): High risk: no assessment recorded here" in _texts(
+        summary.high_risks)

@@ -59,11 +59,12 @@ def test_guard_alone_backs_off_after_three_failures(tmp_path: Path) -> None:
     guard.check("prac1")
 
 
-def test_damaged_guard_file_fails_safe(tmp_path: Path) -> None:
+def test_damaged_guard_file_fails_closed(tmp_path: Path) -> None:
     (tmp_path / GUARD_FILE).write_bytes(b"\x00garbage")
     guard = UnlockGuard(tmp_path / GUARD_FILE, clock=FakeClock())
-    guard.check("prac1")
-    assert guard.record_failure("prac1") == 1
+    with pytest.raises(LockedOut) as info:
+        guard.check("prac1")
+    assert info.value.seconds == 15 * 60
 
 
 def test_workstation_locks_out_even_the_right_passphrase(store_dir: Path) -> None:

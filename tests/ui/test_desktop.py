@@ -97,6 +97,7 @@ def test_new_referral_end_to_end(qtbot, window: MainWindow, accounts) -> None:  
     qtbot.addWidget(dialog)
     dialog.given.setText("Newly")
     dialog.family.setText("Referredson")
+    dialog.dob.setText("03/04/1990")
     dialog.nhs.setText("943 476 5918")
     dialog.crn.setText("UI/0001")
     dialog.submit()

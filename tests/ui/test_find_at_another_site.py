@@ -67,13 +67,13 @@ def leeds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, asgi_bridge_class: ty
     ws = Workstation(tmp_path / "ws")
     ws.initialise("Testshire L&D", ["Leeds Custody"], *ADMIN)
     admin = ws.unlock(*ADMIN)
-    admin.accounts.add_user("prac1", Role.PRACTITIONER, "practitioner phrase",
+    admin.accounts.add_user("prac1", Role.PRACTITIONER, "practitioner pebble phrase",
                             site_ids=[site_id_for("Leeds Custody")])
     seed_demo_cases(admin, 6)          # some of them open
     SyncService(admin, transport=bridge).enrol("http://127.0.0.1:9",
                                                issue_enrol_code(engine, ["Leeds Custody"]))
     admin.lock()
-    practitioner = ws.unlock("prac1", "practitioner phrase")
+    practitioner = ws.unlock("prac1", "practitioner pebble phrase")
     yield practitioner, bridge, person
     practitioner.lock()
     bridge.shutdown()

@@ -30,7 +30,7 @@ def test_enrol_then_sync_from_the_page(qtbot, tmp_path: Path,  # type: ignore[no
     ws = Workstation(tmp_path / "ws")
     ws.initialise("Testshire L&D", ["Northgate Custody Suite"], *ADMIN)
     admin = ws.unlock(*ADMIN)
-    admin.accounts.add_user("prac1", Role.PRACTITIONER, "practitioner phrase")
+    admin.accounts.add_user("prac1", Role.PRACTITIONER, "practitioner pebble phrase")
     from ld_desktop.services.demo_data import seed_demo_cases
 
     seed_demo_cases(admin, 5)

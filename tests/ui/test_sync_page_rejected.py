@@ -32,7 +32,7 @@ def test_refused_changes_are_listed_with_the_reason_and_kept(  # type: ignore[no
     ws = Workstation(tmp_path / "ws")
     ws.initialise("Testshire L&D", ["Leeds Custody"], *ADMIN)
     admin = ws.unlock(*ADMIN)
-    admin.accounts.add_user("prac1", Role.PRACTITIONER, "practitioner phrase")
+    admin.accounts.add_user("prac1", Role.PRACTITIONER, "practitioner pebble phrase")
     seed_demo_cases(admin, 3)
     with admin.store.unit_of_work("admin1") as uow:        # a buggy version wrote this
         bad = uow.session.scalars(select(OutboxOp).where(OutboxOp.entity == "person")).first()

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
+from PySide6.QtCore import Qt, QThreadPool
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox, QWidget
 
 from ld_desktop.services import training
 from ld_desktop.services.workstation import Workstation
@@ -50,6 +50,14 @@ def _unlock(qtbot, window: MainWindow, user: str) -> None:  # type: ignore[no-un
     qtbot.waitUntil(lambda: window.session is not None, timeout=15_000)
 
 
+def _press(qtbot, widget: QWidget, key: Qt.Key) -> None:  # type: ignore[no-untyped-def]
+    """Move the focus to `widget` as Tab would, wait until it really has it, then press the
+    key on whatever has the focus (so a focus lost to another widget fails loudly)."""
+    widget.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is widget)
+    qtbot.keyClick(QApplication.focusWidget(), key)
+
+
 def test_banner_is_red_and_says_training(window: MainWindow) -> None:
     banners = window.findChildren(QLabel, "training-banner")
     assert len(banners) == 1
@@ -62,19 +70,20 @@ def test_cards_walk_a_scenario_and_open_its_case(qtbot, window: MainWindow) -> N
     cards = window.findChild(TrainingCards)
     assert cards is not None
     qtbot.waitUntil(cards.isVisible)   # the dock's contents are shown as its layout runs
+    # The caseload loads off the GUI thread and takes the focus when it arrives: let it land
+    # before moving the focus into the cards, or the key goes to the caseload.
+    qtbot.waitUntil(lambda: QThreadPool.globalInstance().activeThreadCount() == 0)
+    qtbot.wait(50)
     assert cards.position.text() == "Step 1 of 6"
-    cards.next_button.setFocus()
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+    _press(qtbot, cards.next_button, Qt.Key.Key_Space)
     assert cards.position.text() == "Step 2 of 6"
     assert "consent" in cards.step.text()
-    cards.scenarios.setFocus()
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Down)      # the next scenario
+    _press(qtbot, cards.scenarios, Qt.Key.Key_Down)                      # the next scenario
     assert cards.title.text().startswith("Voluntary attendance")
     assert cards.position.text() == "Step 1 of 4"
     opened: list[object] = []
     cards._open_case = opened.append
-    cards.open_button.setFocus()
-    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+    _press(qtbot, cards.open_button, Qt.Key.Key_Space)
     assert opened == training.scenario_case_ids(window.session)["voluntary-attendance"]
     window.lock("switch user")
     qtbot.waitUntil(lambda: window.findChild(TrainingCards) is None)   # nothing left on lock

@@ -81,8 +81,41 @@ def test_handover_pdf_has_receipt_and_says_plainly_when_incomplete(tmp_path: Pat
     # the note for the whole team comes before the notes for each site
     assert text.index("Cell 4 needs an AA") < text.index("Interpreter at 09:00")
     assert "In custody or awaiting court (1)" in text
-    assert "Open: Seen (1) TESTINGTON, Alex, Northgate Custody Suite, waiting 3 h 05 min" in text
+    assert ("Open: Seen (1) TESTINGTON, Alex (N/1), Northgate Custody Suite, waiting 3 h 05 min"
+            in text)
     assert "amy 14:00-22:00, Northgate Custody Suite" in text
     assert "No one is on the rota for the next shift" in text
     shift_start = datetime(2026, 11, 24, 14).astimezone()        # shown in local time
     assert f"Shift Tue 24/11/2026 14:00 {shift_start.tzname()}" in text
+
+
+@pytest.mark.usefixtures("qapp")
+def test_every_page_says_page_n_of_m(tmp_path: Path) -> None:
+    """A 12-page demo handover had no page numbers: each page now ends 'Page N of M'."""
+    site = uuid.uuid4()
+    rows = tuple(CaseRow(uuid.uuid4(), uuid.uuid4(), f"TESTINGTON, Number{i}", None, site,
+                         "Northgate Custody Suite", "referred", "routine",
+                         NOW - timedelta(hours=2), f"N/{i}", "arrested", None, (), None)
+                 for i in range(150))
+    summary = HandoverSummary(
+        shift_start=datetime(2026, 11, 24, 14), shift_end=datetime(2026, 11, 24, 22),
+        site_names=("Northgate Custody Suite",), in_custody=rows,
+        open_by_stage={"referred": rows}, high_risks=(), pending_escalations=(),
+        referrals_awaiting=(), follow_ups_due=(), sharing_to_do=(), breaches_this_shift=(),
+        staffing_now=(), staffing_next=(), pending_ops=0, open_conflicts=0)
+    record = HandoverRecord(
+        id=uuid.uuid4(), author="demo.senior", created_at=NOW, shift_start=summary.shift_start,
+        shift_end=summary.shift_end, notes={}, sync_receipt={"pushed": 0, "pulled": 0},
+        incomplete_reason=None, site_names=summary.site_names,
+        sections=report_sections(summary, NOW))
+    reader = PdfReader(str(write_handover_report(record, tmp_path / "long.pdf")))
+    total = len(reader.pages)
+    assert total > 2
+    for number, page in enumerate(reader.pages, start=1):
+        words = " ".join(unicodedata.normalize("NFKC", page.extract_text() or "").split())
+        assert words.endswith(f"Page {number} of {total}"), words[-60:]
+    text = _text(tmp_path / "long.pdf")
+    assert "TESTINGTON, Number0 (N/0)" in text
+    assert "TESTINGTON, Number149 (N/149)" in text
+    box = reader.pages[0].mediabox                     # still A4 (595 x 842 points)
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)

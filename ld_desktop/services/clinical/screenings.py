@@ -14,6 +14,7 @@ from typing import Any
 
 from ld_desktop.domain.age import is_youth
 from ld_desktop.domain.consent import ASSESSMENT_SCOPE, Decision, in_force
+from ld_desktop.domain.pathway import Urgency
 from ld_desktop.services.clinical.access import (
     age_at_referral,
     announce,
@@ -26,7 +27,7 @@ from ld_desktop.services.instrument_library import InstrumentLibrary
 from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
 from ld_desktop.store.clinical_queries import for_case, get_in_sites, screenings_in_states
-from ld_desktop.store.models import Consent, Screening
+from ld_desktop.store.models import Case, Consent, Screening
 from ld_desktop.store.store import DbSession
 
 CORE_SCREEN = "ld-core"
@@ -138,7 +139,7 @@ class ScreeningService:
                                      "state": "completed", "completed_at": now})
             case, _ = case_for_edit(self._s, uow.session, row.case_id)
             flags = sorted(set(case.flags) | set(result.get("domains", [])))
-            changes: dict[str, object] = {"flags": flags}
+            changes: dict[str, object] = {"flags": flags, **raised_urgency(case, result)}
             if row.instrument_id == CORE_SCREEN and case.screened_at is None:
                 changes["screened_at"] = now
                 if case.stage in ("referred", "seen"):
@@ -197,6 +198,9 @@ class ScreeningService:
                             state="completed", observation_only=original.observation_only,
                             started_at=now, completed_at=now, amends_id=original.id)
             uow.changes.create(row)
+            raised = raised_urgency(case, result)
+            if raised:
+                uow.changes.update(case, raised)
             uow.audit("screening-amended", entity="screening", entity_id=row.id,
                       case_id=case.id, detail={"amends": str(original.id)})
             view = _view(row)
@@ -250,3 +254,14 @@ class ScreeningService:
         if row.state != "draft":
             raise ValueError("This screening is already completed; sign it off or amend it.")
         return row
+
+
+def raised_urgency(case: Case, result: dict[str, Any]) -> dict[str, object]:
+    """An urgent flag (e.g. 'do not leave the person alone') raises the case's urgency to
+    the flag's escalation; a screening never lowers it."""
+    wanted = result.get("escalation")
+    if wanted not in {u.value for u in Urgency}:
+        return {}
+    if Urgency(wanted).rank > Urgency(case.urgency).rank:
+        return {"urgency": wanted}
+    return {}

@@ -19,6 +19,8 @@ class Case(SyncedRecord, Base):
         Index("ix_case_open_site", "site_id", "stage", "referral_time"),
         Index("ix_case_person", "person_id"),
         Index("ix_case_referral_time", "referral_time"),
+        Index("ix_case_closed_at", "closed_at"),          # reports: active in a period
+        Index("ix_case_person_seen", "person_id", "seen_at"),   # reports: repeat attendance
     )
 
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"))

@@ -7,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey
+from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ld_desktop.store.models.base import Base, SyncedRecord
@@ -24,6 +24,7 @@ class _CaseChild(SyncedRecord):
 
 class Consent(_CaseChild, Base):
     __tablename__ = "consent"
+    __table_args__ = (Index("ix_consent_decided_at", "decided_at"),)   # reports by period
     __entity__ = "consent"
 
     scope: Mapped[str]                         # "assessment" or a recipient code
@@ -38,6 +39,8 @@ class Consent(_CaseChild, Base):
 
 class Screening(_CaseChild, Base):
     __tablename__ = "screening"
+    __table_args__ = (Index("ix_screening_signed_off_at", "signed_off_at"),   # reports by period
+                      Index("ix_screening_amends_id", "amends_id"))       # amended since?
     __entity__ = "screening"
 
     instrument_id: Mapped[str]
@@ -68,6 +71,7 @@ class RiskAssessment(_CaseChild, Base):
 
 class Escalation(_CaseChild, Base):
     __tablename__ = "escalation"
+    __table_args__ = (Index("ix_escalation_requested_at", "requested_at"),)   # reports by period
     __entity__ = "escalation"
 
     clinician_type: Mapped[str]
@@ -81,6 +85,7 @@ class Escalation(_CaseChild, Base):
 
 class OnwardReferral(_CaseChild, Base):
     __tablename__ = "onward_referral"
+    __table_args__ = (Index("ix_onward_referral_made_on", "made_on"),)   # reports by period
     __entity__ = "onward_referral"
 
     service_code: Mapped[str]
@@ -113,6 +118,7 @@ class Note(_CaseChild, Base):
 
 class InformationShare(_CaseChild, Base):
     __tablename__ = "information_share"
+    __table_args__ = (Index("ix_information_share_shared_at", "shared_at"),)   # reports by period
     __entity__ = "information_share"
     __append_only__ = True
 

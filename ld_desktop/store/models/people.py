@@ -53,7 +53,9 @@ class Person(SyncedRecord, Base):
     # Only redirects are indexed: a partial index SQLite uses for "merged_into IS NOT NULL"
     # (a full one it skipped, walking every person: 1.1 s at 100k after each pull page).
     __table_args__ = (Index("ix_person_merged_into", "merged_into",
-                            sqlite_where=text("merged_into IS NOT NULL")),)
+                            sqlite_where=text("merged_into IS NOT NULL")),
+                      # reports: age at referral read from the index alone
+                      Index("ix_person_id_birth", "id", "date_of_birth"))
     # which late edits to this (merged-away) record were passed on to the survivor here
     __local_fields__ = frozenset({"forwarded_versions"})
 
@@ -61,6 +63,7 @@ class Person(SyncedRecord, Base):
     given_name: Mapped[str]
     family_name: Mapped[str]
     date_of_birth: Mapped[date | None]
+    estimated_birth_year: Mapped[int | None]  # only when the date of birth is not known
     gender: Mapped[str] = mapped_column(default="not-stated")
     nhs_number: Mapped[str | None]
     nhs_number_status: Mapped[str] = mapped_column(default="not-known")

@@ -23,7 +23,9 @@ RISK_AREAS = [("to_self", "Risk to &self"), ("to_others", "Risk to &others"),
 
 
 def _level_box() -> QComboBox:
+    """No level is preselected: each is a decision."""
     box = QComboBox()
+    box.addItem("Choose…", None)
     for level in RiskLevel:
         box.addItem(level.value.capitalize(), level.value)
     return box
@@ -32,7 +34,8 @@ def _level_box() -> QComboBox:
 class RiskDialog(FormDialog):
     def __init__(self, session: UserSession, case: CaseView, parent: QWidget | None = None
                  ) -> None:
-        super().__init__("Risk assessment", parent, "Record risk")
+        super().__init__("Risk assessment", parent, "Record ris&k")
+        self.no_default_button()    # Enter must never record an unconsidered risk
         self._session = session
         self._case = case
         self.areas: dict[str, QComboBox] = {}
@@ -59,6 +62,8 @@ class RiskDialog(FormDialog):
             self.has_review.setChecked(True)
 
     def submit(self) -> Any:
+        if any(box.currentData() is None for box in [*self.areas.values(), self.level]):
+            raise ValueError("Choose a level for each area of risk and for the overall level.")
         review = as_date(self.review_date.date()) if self.has_review.isChecked() else None
         draft = RiskDraft(**{k: box.currentData() for k, box in self.areas.items()},
                           level=self.level.currentData(),

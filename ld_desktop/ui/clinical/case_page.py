@@ -111,9 +111,10 @@ class CasePage(QWidget):
         page.setObjectName("page")
         title = QLabel(case.person.display_name + ("  ·  YOUNG PERSON" if case.is_youth else ""))
         title.setObjectName("title")
-        age = f"{case.age_at_referral} years" if case.age_at_referral is not None else \
-            "age unknown"
-        header = QLabel(
+        age = (f"{case.age_at_referral} years" if case.age_at_referral is not None else
+               f"about {case.estimated_age} (estimated)" if case.estimated_age is not None
+               else "age unknown")
+        self.header_label = header = QLabel(
             f"{age} · {case.site.name} · {Stage(case.stage).label} · "
             f"{ContactType(case.contact_type).label} · urgency {Urgency(case.urgency).label} · "
             f"waiting {waiting(case.referral_time, datetime.now(UTC))}"
@@ -135,6 +136,9 @@ class CasePage(QWidget):
             layout.addWidget(late)
         if case.offences:
             layout.addWidget(QLabel("Offences: " + "; ".join(case.offences)))
+        self.reason_label = QLabel("Reason for referral: " + (case.reason or "not given"))
+        self.reason_label.setWordWrap(True)
+        layout.addWidget(self.reason_label)
         if case.closed_at:
             closed = QLabel(f"Closed on {case.closed_at.astimezone():%d/%m/%Y %H:%M}: "
                             "records can be read but not added to.")
@@ -172,6 +176,10 @@ class CasePage(QWidget):
             button.clicked.connect(getattr(self, key))
             self.action_buttons[key] = button
             row.addWidget(button)
+        if self.session.can(Permission.VIEW_AUDIT):   # seniors: who looked at this case
+            from ld_desktop.ui.access_history import history_button
+
+            row.addWidget(history_button(self.show_access_history))
         row.addStretch(1)
         # corrections: a closed case can be corrected too
         for key, text, slot in (("correct", "Correct &details…", self.correct_details),
@@ -183,6 +191,13 @@ class CasePage(QWidget):
             self.action_buttons[key] = button
             row.addWidget(button)
         return row
+
+    def show_access_history(self) -> None:
+        from ld_desktop.ui.access_history import AccessHistoryDialog
+
+        entries = self.session.maintenance.access_history(case_id=self.case_id)
+        self.history_dialog = AccessHistoryDialog("Access history: this case", entries, self)
+        self.history_dialog.open()
 
     def _list_tab(self, tabs: QTabWidget, name: str, lines: list[str],
                   buttons: list[tuple[str, Callable[[int], None]]] | None = None
@@ -262,7 +277,9 @@ class CasePage(QWidget):
         person_id = self.case.person.id
         self._open(ReasonDialog(
             "Parent or carer", "Name, relationship and how to contact them.",
-            lambda text: self.session.persons.set_parent_carer(person_id, text), self, "Save"))
+            lambda text: self.session.persons.set_parent_carer(person_id, text), self, "Save",
+            field="&Parent or carer",
+            missing="Enter the parent or carer's name, relationship and contact."))
 
     def risk(self) -> None:
         self._open(RiskDialog(self.session, self.case, self))

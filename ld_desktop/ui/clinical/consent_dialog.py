@@ -30,7 +30,8 @@ def scope_label(scope: str) -> str:
 class ConsentDialog(FormDialog):
     def __init__(self, session: UserSession, case: CaseView, parent: QWidget | None = None,
                  scope: str = ASSESSMENT_SCOPE) -> None:
-        super().__init__("Record consent", parent, "Record decision")
+        super().__init__("Record consent", parent, "Rec&ord decision")
+        self.no_default_button()    # Enter must never record a decision nobody chose
         self._session = session
         self._case = case
         age = case.age_at_referral
@@ -43,6 +44,7 @@ class ConsentDialog(FormDialog):
         self.recipient_name.setPlaceholderText("e.g. the named GP practice or service")
         self.add_row("Recipient &name", self.recipient_name)
         self.decision = QComboBox()
+        self.decision.addItem("Choose…", None)       # no decision is preselected
         for decision in Decision:
             self.decision.addItem(decision.label, decision.value)
         self.add_row("&Decision", self.decision)
@@ -80,6 +82,8 @@ class ConsentDialog(FormDialog):
         self.reason.setEnabled(self.decision.currentData() != Decision.GIVEN.value)
 
     def submit(self) -> Any:
+        if self.decision.currentData() is None:
+            raise ValueError("Choose the decision: given, declined or withdrawn.")
         draft = ConsentDraft(
             scope=self.scope.currentData(), decision=self.decision.currentData(),
             capacity=self.capacity.currentData(),

@@ -15,13 +15,16 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPlainTextEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -53,6 +56,8 @@ class FormDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.layout_ = QVBoxLayout(self)
+        # the dialog grows when the error line appears (it was drawn under the last field)
+        self.layout_.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         self.layout_.addLayout(self.form)
         self.layout_.addWidget(self.error)
         self.layout_.addWidget(self.buttons)
@@ -61,6 +66,45 @@ class FormDialog(QDialog):
         self._draft_key = ""
         self._draft_fields: dict[str, QLineEdit | QPlainTextEdit] = {}
         self.restored = False
+        self._without_default = False
+
+    def setVisible(self, visible: bool) -> None:
+        """Open with focus in the first field: QDialog otherwise focuses the default button,
+        so a Space or Enter straight away submitted an empty form."""
+        if visible and not self.isVisible():
+            first = self.first_input()
+            if first is not None:
+                first.setFocus(Qt.FocusReason.OtherFocusReason)
+        super().setVisible(visible)
+
+    def first_input(self) -> QWidget | None:
+        for row in range(self.form.rowCount()):
+            for role in (QFormLayout.ItemRole.FieldRole, QFormLayout.ItemRole.SpanningRole):
+                item = self.form.itemAt(row, role)
+                widget = item.widget() if item is not None else None
+                if widget is None or not widget.isEnabled() or widget.isHidden():
+                    continue
+                for candidate in (widget, *widget.findChildren(QWidget)):
+                    if (candidate.focusPolicy() & Qt.FocusPolicy.TabFocus
+                            and candidate.isEnabled() and not candidate.isHidden()):
+                        return candidate
+        return None
+
+    def no_default_button(self) -> None:
+        """For a form whose default would record something risky: Enter presses nothing."""
+        self._without_default = True
+        self._clear_defaults()
+
+    def _clear_defaults(self) -> None:
+        for button in self.buttons.buttons():
+            if isinstance(button, QPushButton):
+                button.setAutoDefault(False)
+                button.setDefault(False)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._without_default:     # the button box makes its Save the default when shown
+            self._clear_defaults()
 
     def keep_drafts(self, session: Any, key: str,
                     fields: dict[str, QLineEdit | QPlainTextEdit]) -> None:
@@ -106,6 +150,7 @@ class FormDialog(QDialog):
     def show_error(self, message: str) -> None:
         self.error.setText(message)
         self.error.show()
+        self.adjustSize()
 
     def accept(self) -> None:
         try:

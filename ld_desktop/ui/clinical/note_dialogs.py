@@ -43,17 +43,19 @@ class ReasonDialog(FormDialog):
     """Ask for a reason, then hand it to ``action`` (which may refuse with a ValueError)."""
 
     def __init__(self, title: str, prompt: str, action: Callable[[str], Any],
-                 parent: QWidget | None = None, save_text: str = "Confirm") -> None:
+                 parent: QWidget | None = None, save_text: str = "Confirm",
+                 field: str = "&Reason", missing: str = "Give a reason.") -> None:
         super().__init__(title, parent, save_text)
         self._action = action
+        self._missing = missing
         explanation = QLabel(prompt)
         explanation.setWordWrap(True)
         self.form.addRow(explanation)
-        self.reason = text_box("Reason", 3)
-        self.add_row("&Reason", self.reason)
+        self.reason = text_box(field.replace("&", ""), 3)
+        self.add_row(field, self.reason)
 
     def submit(self) -> Any:
         reason = self.reason.toPlainText().strip()
         if not reason:
-            raise ValueError("Give a reason.")
+            raise ValueError(self._missing)
         return self._action(reason)

@@ -21,10 +21,12 @@ DIVERSION_OUTCOMES = ["", "Diverted to health or social care", "Diverted with a 
 class OutcomeDialog(FormDialog):
     def __init__(self, session: UserSession, case: CaseView, parent: QWidget | None = None
                  ) -> None:
-        super().__init__("Outcome and closure", parent, "Close case")
+        super().__init__("Outcome and closure", parent, "&Close case")
+        self.no_default_button()    # Enter must never close a case (closing cannot be undone)
         self._session = session
         self._case = case
         self.disposal = QComboBox()
+        self.disposal.addItem("Choose…", None)       # no disposal is preselected
         for disposal in Disposal:
             self.disposal.addItem(disposal.label, disposal.value)
         self.add_row("&Disposal", self.disposal)
@@ -47,6 +49,8 @@ class OutcomeDialog(FormDialog):
                                                          "reason": self.reason})
 
     def submit(self) -> Any:
+        if self.disposal.currentData() is None:
+            raise ValueError("Choose the disposal before closing the case.")
         draft = OutcomeDraft(self.disposal.currentData(), self.diversion.currentText(),
                              self.detail.text().strip() or None)
         try:

@@ -46,7 +46,7 @@ class ReferralDialog(FormDialog):
         self.appointment = _date_box(7)
         self.appointment.setEnabled(False)
         self.has_appointment.toggled.connect(self.appointment.setEnabled)
-        self.add_row("Appointment &date", self.appointment)
+        self.add_row("Appointment da&te", self.appointment)
         self.detail = text_box("What was agreed, who to contact")
         self.add_row("&Detail", self.detail)
         self.keep_drafts(session, f"referral:{case.id}", {"detail": self.detail,

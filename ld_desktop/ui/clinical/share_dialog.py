@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from ld_desktop.domain.consent import Decision
 from ld_desktop.domain.pathway import Recipient
 from ld_desktop.domain.recommendations import suggested_recommendations
+from ld_desktop.paths import export_dir
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.sharing import SECTIONS, NoConsentToShare, ShareReport
 from ld_desktop.services.views import CaseView
@@ -32,8 +33,23 @@ PathChooser = Callable[[QWidget, str], Path | None]
 
 
 def choose_pdf_path(parent: QWidget, suggested: str) -> Path | None:
-    name, _ = QFileDialog.getSaveFileName(parent, "Save the report", suggested, "PDF (*.pdf)")
+    """Ask where to save a report, starting in the signed-in user's own export folder."""
+    username = _signed_in_user(parent)
+    start = str(export_dir(username) / suggested) if username else suggested
+    name, _ = QFileDialog.getSaveFileName(parent, "Save the report", start, "PDF (*.pdf)")
     return Path(name) if name else None
+
+
+def _signed_in_user(widget: QWidget | None) -> str | None:
+    """The username of the session the nearest enclosing page, dialog or window works for."""
+    while widget is not None:
+        for name in ("session", "_session", "_s"):
+            user = getattr(getattr(widget, name, None), "user", None)
+            username = getattr(user, "username", None)
+            if isinstance(username, str):
+                return username
+        widget = widget.parentWidget()
+    return None
 
 
 class ShareDialog(FormDialog):
@@ -113,7 +129,11 @@ class ShareDialog(FormDialog):
         path = self._choose_path(self, suggested)
         if path is None:
             raise ValueError("Choose where to save the report; nothing has been shared.")
-        write_share_report(report, path)
+        try:
+            write_share_report(report, path)
+        except OSError as exc:   # no partial copy is left (write_pdf removes it)
+            raise ValueError(f"The report could not be saved in {path.parent} "
+                             f"({exc.strerror or exc}); nothing has been shared.") from None
         self._session.sharing.record_shared(report, saved_as=path.name)
         self.saved_path = path
         return path

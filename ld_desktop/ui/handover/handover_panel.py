@@ -118,7 +118,7 @@ class HandoverPanel(QWidget):
         self.go_button.clicked.connect(self.sync_and_hand_over)
         self.cancel_button.clicked.connect(self.runner.cancel)
         self.anyway_button.clicked.connect(self.hand_over_anyway)
-        self.runner.progress.connect(self.message.setText)
+        self.runner.progress.connect(self._progress)
         self.runner.finished.connect(self._synced)
         self.runner.failed.connect(self._sync_failed)
         self.refresh()
@@ -162,6 +162,12 @@ class HandoverPanel(QWidget):
         self.cancel_button.setEnabled(True)
         self.progress.show()
         self.runner.start()
+
+    def _progress(self, text: str) -> None:
+        """Sync progress on screen, except while carrying the handover record up: the message
+        then keeps the receipt's figures (what the handover's own sync did)."""
+        if self.phase != "carrying":
+            self.message.setText(text)
 
     def _synced(self, report: SyncReport) -> None:
         phase = self._sync_ended()

@@ -23,6 +23,7 @@ from ld_desktop.ui.flag_icons import ICON_SIZE
 from ld_desktop.ui.handover.staffing import StaffingLabel
 from ld_desktop.ui.models.case_table import SORT_KEYS, CaseRowsModel, LazyCasesModel
 from ld_desktop.ui.operations import Debounce, LatestOnly
+from ld_desktop.ui.search_keys import DownToResults
 
 #: rows fetched with each keystroke (a screenful and more); the rest as the view scrolls
 FIRST_PAGE = 60
@@ -154,6 +155,7 @@ class CasesPage(QWidget):
         layout.addWidget(self.count)
         layout.addWidget(self.view)
         self.view.activated.connect(lambda i: self.open_case.emit(self.model.case_at(i.row()).id))
+        DownToResults(self.search, self.view)
         self.refresh()
 
     def _filter(self) -> CaseFilter:

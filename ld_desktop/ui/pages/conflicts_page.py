@@ -34,6 +34,22 @@ def _when(hlc: str) -> str:
     return f"{datetime.fromtimestamp(stamp.wall_ms / 1000, UTC).astimezone():%d/%m/%Y %H:%M}"
 
 
+def shown(value: object) -> str:
+    """A value as a person reads it: a date and time in local time to the minute (the wire
+    form is ISO 8601 in UTC with microseconds), anything else quoted as entered."""
+    from datetime import datetime
+
+    if isinstance(value, str) and "T" in value and len(value) >= 16:
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return repr(value)
+        if moment.tzinfo is not None:
+            moment = moment.astimezone()
+        return f"{moment:%d/%m/%Y %H:%M}"
+    return repr(value)
+
+
 class ConflictsPage(QWidget):
     open_case = Signal(object)
 
@@ -97,10 +113,11 @@ class ConflictsPage(QWidget):
             return
         conflict = self._conflicts[row]
         self.detail_layout.addWidget(QLabel(
-            f"Currently shown: {conflict.current!r}. Values entered:"))
+            f"Currently shown: {shown(conflict.current)}. Values entered:"))
         for n, value in enumerate(conflict.values):
-            choice = QRadioButton(f"{value.value!r}  (by {value.user} on {value.device_id}, "
-                                  f"{_when(value.hlc)})")
+            choice = QRadioButton(
+                f"{shown(value.value)}  (by {value.user_label or value.user} on "
+                f"{value.device_label or value.device_id}, {_when(value.hlc)})")
             choice.setAccessibleName(f"Choose value {n + 1}")
             self.choices.addButton(choice, n)
             self.detail_layout.addWidget(choice)

@@ -24,6 +24,7 @@ from ld_desktop.services.views import Changes, PersonSummary
 from ld_desktop.ui.models.people_table import SORT_KEYS, LazyPeopleModel, PeopleModel
 from ld_desktop.ui.operations import Debounce, LatestOnly
 from ld_desktop.ui.person_lookup_dialog import PersonLookupDialog, ServiceFactory
+from ld_desktop.ui.search_keys import DownToResults
 
 SEARCH_LIMIT = 200
 
@@ -58,6 +59,7 @@ class PeoplePage(QWidget):
         self.view.horizontalHeader().sectionClicked.connect(self._sort_by)
         self._debounce = Debounce(self, 150, self.refresh)
         self.search.textChanged.connect(self._debounce.trigger)
+        DownToResults(self.search, self.view)
         self.view.activated.connect(
             lambda i: self.open_person.emit(uuid.UUID(self.model.people[i.row()].id.hex)))
         # someone first seen at another site: an explicit, recorded lookup on the server

@@ -79,6 +79,10 @@ class PersonPage(QWidget):
         self.action_row = QHBoxLayout()        # buttons acting on the person
         self.action_row.addWidget(self.edit_button)
         self.action_row.addWidget(self.merge_button)
+        if session.can(Permission.VIEW_AUDIT):   # seniors: who looked at this person
+            from ld_desktop.ui.access_history import history_button
+
+            self.action_row.addWidget(history_button(self.show_access_history))
         self.action_row.addStretch(1)
         self.details = QWidget()
         self.history = PersonHistoryPanel(session)
@@ -105,6 +109,7 @@ class PersonPage(QWidget):
         self._layout.addLayout(self.action_row)
         self._layout.addWidget(self.details)
         self.add_section("Previous contacts and alerts", self.history)
+        self.add_section("Scores over time", person_score_tracker(session, person.id))
         self.merged_heading = self.add_section("Records merged into this one", self.merged)
         self._layout.addWidget(self.undo_button)
         self.add_section("Corrections and merges (old values kept)", self.changes)
@@ -161,6 +166,14 @@ class PersonPage(QWidget):
 
     def edit(self) -> None:
         self._open(PersonEditDialog(self._s, self.person, self))
+
+    def show_access_history(self) -> None:
+        from ld_desktop.ui.access_history import AccessHistoryDialog
+
+        entries = self._s.maintenance.access_history(person_id=self.person.id)
+        self.history_dialog = AccessHistoryDialog(
+            f"Access history: {self.person.display_name}", entries, self)
+        self.history_dialog.open()
 
     def merge(self) -> None:
         self._open(MergeDialog(self._s, self.person, self))

@@ -79,7 +79,7 @@ class RotaPage(QWidget):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.swap_first: uuid.UUID | None = None
-        self.swap_button = QPushButton("S&wap people")
+        self.swap_button = QPushButton("Swap peop&le")
         self.swap_button.setAccessibleName("Swap the people on two shifts")
         self.swap_button.clicked.connect(self.swap)
         earlier = QPushButton("◀ &Previous week")

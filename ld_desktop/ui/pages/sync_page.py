@@ -97,7 +97,7 @@ class SyncPage(QWidget):
         self.enrol_button.clicked.connect(self.enrol)
         form = QFormLayout(box)
         form.addRow(QLabel("Enrol with the service's sync server (administrators)"))
-        form.addRow("Ser&ver", self.server)
+        form.addRow("Server &address", self.server)
         form.addRow("&Code", self.code)
         form.addRow(self.enrol_button)
         return box

@@ -1,0 +1,109 @@
+"""The audit chain's anchor, kept outside the database: the newest event's number and a MAC
+over it and that event's MAC, in ``audit-anchor.json`` beside the database.
+
+The chain alone cannot show that its newest events were cut off, and the ``audit-chain-head``
+setting lives in the same database, so whoever cuts the tail can delete it too. The anchor is
+advanced after every commit that recorded events (a counter that only ever goes up, under a
+file lock), so cutting the tail, or emptying the trail, leaves an anchor that points past the
+end: ``verify`` says so, and the next event records the cut in the chain itself. A crash
+between the commit and the anchor write leaves the anchor one batch behind, which is allowed
+(it must then match the event it names). The MAC key is derived from the data key, so the
+anchor cannot be forged without it; deleting the file is itself reported while events exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ld_desktop.store.atomic_file import exclusive_lock, write_atomically
+
+ANCHOR_FILE = "audit-anchor.json"
+ANCHOR_KEY = "audit_anchor"          # in an event's detail: what was wrong with the anchor
+ANCHOR_STARTED = "started"           # the anchor began here (new or upgraded store)
+_LOCK_SUFFIX = ".lock"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    seq: int
+    mac: str          # HMAC over (seq, the MAC of event ``seq``)
+
+
+def anchor_mac(key: bytes, seq: int, event_mac: str) -> str:
+    return hmac.new(key, f"anchor|{seq}|{event_mac}".encode(), hashlib.sha256).hexdigest()
+
+
+class AuditAnchor:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def read(self) -> Anchor | None:
+        """The anchor, or None if there is none; a damaged file reads as a broken anchor."""
+        try:
+            data = json.loads(self.path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, RecursionError):
+            return Anchor(-1, "")
+        if not isinstance(data, dict) or not isinstance(data.get("seq"), int) \
+                or not isinstance(data.get("mac"), str):
+            return Anchor(-1, "")
+        return Anchor(int(data["seq"]), str(data["mac"]))
+
+    def advance(self, key: bytes, seq: int, event_mac: str) -> None:
+        """Move the anchor on to event ``seq`` (never back). A failure to write is logged,
+        not raised: the events are committed, and a lagging anchor is allowed."""
+        try:
+            with exclusive_lock(self.path.with_name(self.path.name + _LOCK_SUFFIX)):
+                current = self.read()
+                if current is not None and current.seq >= seq:
+                    return
+                # Whole or the previous version after a power cut (a lagging anchor is
+                # allowed), so the folder fsync is not needed: one fsync per batch, not two.
+                write_atomically(self.path, json.dumps(
+                    {"seq": seq, "mac": anchor_mac(key, seq, event_mac)}).encode(),
+                    durable_rename=False)
+        except OSError:
+            log.warning("could not advance the audit anchor", exc_info=True)
+
+    def anomaly(self, anchored: Anchor | None, key: bytes, seq: int,
+                mac_of: Callable[[int], str | None], *, first_seen: bool) -> str:
+        """What an event about to be recorded as ``seq`` must say about the anchor ('' if
+        nothing): it started here, it is damaged, or it does not match the trail. Written
+        into the chain, so the evidence outlives the next anchor write."""
+        if anchored is None:
+            return ANCHOR_STARTED if first_seen else ""
+        if anchored.seq < 0:
+            return "the audit anchor file was damaged"
+        if anchored.seq < seq:
+            event_mac = mac_of(anchored.seq)
+            if event_mac is None or not hmac.compare_digest(
+                    anchored.mac, anchor_mac(key, anchored.seq, event_mac)):
+                return f"the audit anchor did not match event {anchored.seq}"
+        return ""
+
+    def problems(self, key: bytes, events: int, last_seq: int,
+                 mac_of: dict[int, str]) -> list[str]:
+        """What the anchor says is wrong with a trail of ``events`` events ending at
+        ``last_seq``; ``mac_of`` gives the MAC of the event the anchor names, if it exists."""
+        anchor = self.read()
+        if anchor is None:
+            return ["the audit anchor file is missing"] if events else []
+        if anchor.seq < 0:
+            return ["the audit anchor file is damaged"]
+        if anchor.seq > last_seq:
+            return [f"the audit anchor records event {anchor.seq} but the trail ends at event "
+                    f"{last_seq}: events are missing from the end"]
+        event_mac = mac_of.get(anchor.seq)
+        if event_mac is None or not hmac.compare_digest(
+                anchor.mac, anchor_mac(key, anchor.seq, event_mac)):
+            return [f"event {anchor.seq} does not match the audit anchor"]
+        return []

@@ -1,0 +1,1 @@
+"""The Reports place: dashboard, data quality and the monthly return."""

@@ -1,0 +1,53 @@
+"""Clinical details of issue 14 item 6 in the real window: a young person's consent error is
+shown in full (not under the Reason box), the Parent/carer field is labelled as such."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtWidgets import QApplication, QDialog, QWidget
+from test_keyboard import _new_case, _open, _session
+
+from ld_desktop.services.workstation import Workstation
+from ld_desktop.ui.clinical.consent_dialog import ConsentDialog
+from ld_desktop.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(qtbot, demo_dir: Path, accounts) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    win = MainWindow(Workstation(demo_dir), banner="DEMO")
+    qtbot.addWidget(win)
+    win.start_session(Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"]))
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.lock("test finished")
+
+
+def _in(dialog: QDialog, widget: QWidget) -> QRect:
+    return QRect(widget.mapTo(dialog, widget.rect().topLeft()), widget.size())
+
+
+def test_a_young_persons_consent_error_is_not_hidden_behind_the_reason_box(
+        qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    page = _open(window, _new_case(_session(window), age=15, family="Consentfifteen"))
+    page.record_consent()
+    dialog = page.dialog
+    assert isinstance(dialog, ConsentDialog)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.scope, timeout=3_000)
+    qtbot.keyClick(dialog.scope, Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)  # &Decision
+    qtbot.keyClick(dialog.decision, Qt.Key.Key_Down)         # Choose… -> Given
+    assert dialog.decision.currentData() == "given"
+    qtbot.keyClick(dialog.decision, Qt.Key.Key_O, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(dialog.error.isVisible, timeout=3_000)   # Rec&ord decision, refused
+    qtbot.wait(50)
+    assert dialog.isVisible()
+    assert "appropriate adult" in dialog.error.text().lower()
+    error, reason = _in(dialog, dialog.error), _in(dialog, dialog.reason)
+    assert not error.intersects(reason)
+    assert error.height() >= dialog.error.heightForWidth(error.width())
+    assert dialog.rect().contains(error)
+    dialog.reject()

@@ -1,0 +1,377 @@
+"""Referral intake in the real main window, by keyboard only: choosing an existing person is
+an explicit act (Enter or a double-click on a result, shown in a "Referring:" banner); typing a
+new name clears any choice; the person and the referral are saved together or not at all."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+from ld_desktop.domain.roles import Role
+from ld_desktop.services.cases import CaseFilter, ReferralDraft
+from ld_desktop.services.persons import PersonDraft
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.workstation import Workstation
+from ld_desktop.ui.clinical.case_page import CasePage
+from ld_desktop.ui.main_window import MainWindow
+from ld_desktop.ui.new_referral import NewReferralDialog
+
+ALT = Qt.KeyboardModifier.AltModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+@pytest.fixture
+def workstation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workstation:
+    """One site, a practitioner, and QUINN, Testperson already known with one case."""
+    monkeypatch.setenv("LD_DESKTOP_KDF_PROFILE", "fast")
+    ws = Workstation(tmp_path / "ws")
+    ws.initialise("Testshire L&D", ["Northgate Custody Suite"], "admin1", "admin passphrase x")
+    admin = ws.unlock("admin1", "admin passphrase x")
+    admin.accounts.add_user("prac1", Role.PRACTITIONER, "practitioner passphrase")
+    admin.lock()
+    prac = ws.unlock("prac1", "practitioner passphrase")
+    site = prac.sites[0].id
+    quinn = prac.persons.register(
+        PersonDraft("Testperson", "Quinn", date(1985, 3, 4), nhs_number="943 476 5919",
+                    communication_needs="Uses BSL: book an interpreter"), site)
+    prac.cases.new_referral(ReferralDraft(quinn.id, site, "custody-sergeant", "arrested",
+                                          custody_record_number="NG/0001/26"))
+    prac.lock()
+    return ws
+
+
+@pytest.fixture
+def window(qtbot, workstation: Workstation) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    win = MainWindow(workstation, banner="TEST")
+    qtbot.addWidget(win)
+    win.start_session(workstation.unlock("prac1", "practitioner passphrase"))
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=3_000)
+    yield win
+    win.lock("test finished")
+
+
+def focus() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None
+    return widget
+
+
+def type_text(qtbot, text: str) -> None:  # type: ignore[no-untyped-def]
+    qtbot.keyClicks(focus(), text)
+
+
+def key(qtbot, k: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier  # type: ignore[no-untyped-def]
+        ) -> None:
+    qtbot.keyClick(focus(), k, modifier)
+    if modifier == ALT:
+        qtbot.wait(250)     # a button's Alt shortcut clicks it after 100 ms (animateClick)
+
+
+def _dialog_has_focus() -> bool:
+    modal = QApplication.activeModalWidget()
+    focused = QApplication.focusWidget()
+    return modal is not None and focused is not None and modal.isAncestorOf(focused)
+
+
+def intake(qtbot, window: MainWindow, steps: Callable[[], None]) -> None:  # type: ignore[no-untyped-def]
+    """Press Ctrl+N in the main window and drive the dialog that opens with ``steps``
+    (scheduled before the key press, as a dialog may block in exec())."""
+    done: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            qtbot.waitUntil(_dialog_has_focus, timeout=3_000)
+            steps()
+            done.append(None)
+        except BaseException as exc:  # reported by the test, not lost in the event loop
+            done.append(exc)
+            modal = QApplication.activeModalWidget()
+            if modal is not None:
+                modal.close()
+
+    QTimer.singleShot(0, run)
+    qtbot.keyClick(window.nav, Qt.Key.Key_N, CTRL)
+    qtbot.waitUntil(lambda: bool(done), timeout=20_000)
+    if done[0] is not None:
+        raise done[0]
+
+
+def persons_named(session: UserSession, family: str) -> list[str]:
+    return [p.display_name for p in session.persons.search(family)
+            if p.family_name.lower() == family.lower()]
+
+
+def test_tabbing_through_results_then_typing_a_new_name_registers_the_new_person(
+        qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """The wrong-patient route of issue 14: Find "Quinn", Tab, Tab, type another person."""
+    session = window.session
+    assert session is not None
+
+    def steps() -> None:
+        type_text(qtbot, "Quinn")
+        qtbot.wait(400)                             # the search runs off the GUI thread
+        key(qtbot, Qt.Key.Key_Tab)
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "Jordan")
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "Newname")
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "02/02/1992")
+        key(qtbot, Qt.Key.Key_R, ALT)               # Custody &record number
+        type_text(qtbot, "NG/0002/26")
+        key(qtbot, Qt.Key.Key_Return)
+
+    intake(qtbot, window, steps)
+    page = window.pages.currentWidget()
+    qtbot.waitUntil(lambda: isinstance(window.pages.currentWidget(), CasePage), timeout=5_000)
+    page = window.pages.currentWidget()
+    assert isinstance(page, CasePage)
+    assert page.case.person.family_name == "Newname"
+    assert page.case.person.given_name == "Jordan"
+    assert page.case.person.date_of_birth == date(1992, 2, 2)
+    assert persons_named(session, "Quinn") == ["QUINN, Testperson"]
+    quinn_cases = session.cases.count(CaseFilter(text="NG/0002/26"))
+    assert quinn_cases == 1
+
+
+def dialog() -> NewReferralDialog:
+    modal = QApplication.activeModalWidget()
+    assert isinstance(modal, NewReferralDialog)
+    return modal
+
+
+def find_and_wait(qtbot, text: str) -> None:  # type: ignore[no-untyped-def]
+    type_text(qtbot, text)
+    qtbot.waitUntil(lambda: dialog().results.count() > 0 and
+                    dialog().results.item(0).text().startswith(text.upper()), timeout=5_000)
+
+
+def crn_and_save(qtbot, crn: str) -> None:  # type: ignore[no-untyped-def]
+    key(qtbot, Qt.Key.Key_R, ALT)
+    type_text(qtbot, crn)
+    key(qtbot, Qt.Key.Key_Return)
+
+
+def opened_case(qtbot, window: MainWindow) -> CasePage:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: isinstance(window.pages.currentWidget(), CasePage), timeout=5_000)
+    page = window.pages.currentWidget()
+    assert isinstance(page, CasePage)
+    return page
+
+
+def test_enter_on_a_result_is_an_explicit_choice_shown_in_the_banner(
+        qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    seen: dict[str, object] = {}
+
+    def steps() -> None:
+        find_and_wait(qtbot, "Quinn")
+        key(qtbot, Qt.Key.Key_Down)                 # from Find to the results
+        assert dialog().chosen is None              # moving there chooses nothing
+        assert not dialog().banner.isVisible()
+        key(qtbot, Qt.Key.Key_Return)               # the explicit choice
+        seen["banner"] = dialog().banner.text.text()
+        seen["focus"] = focus().accessibleName()
+        history = dialog().history                  # a returning person: shown at intake
+        qtbot.waitUntil(lambda: history.contacts.rowCount() == 1, timeout=5_000)
+        seen["contact"] = history.contacts.item(0, 2).text()
+        seen["alerts"] = [history.alerts.item(i).text() for i in range(history.alerts.count())]
+        history.contacts.setFocus()
+        key(qtbot, Qt.Key.Key_Return)               # Enter on a previous contact: not a save
+        assert dialog().isVisible()
+        assert dialog().created is None
+        key(qtbot, Qt.Key.Key_E, ALT)               # R&eason
+        type_text(qtbot, "Found talking to himself in the cell")
+        crn_and_save(qtbot, "NG/0003/26")
+
+    intake(qtbot, window, steps)
+    assert seen["banner"] == ("Referring: QUINN, Testperson · born 04/03/1985 · "
+                              "NHS 943 476 5919")
+    assert seen["focus"] == "Site"
+    assert seen["contact"] == "NG/0001/26"
+    assert seen["alerts"] == ["COMMUNICATION: Uses BSL: book an interpreter"]
+    page = opened_case(qtbot, window)
+    assert page.case.person.display_name == "QUINN, Testperson"
+    assert page.reason_label.text() == "Reason for referral: Found talking to himself in the cell"
+    assert persons_named(window.session, "Quinn") == ["QUINN, Testperson"]  # type: ignore[arg-type]
+
+
+def test_double_click_on_a_result_chooses_the_person(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    def steps() -> None:
+        find_and_wait(qtbot, "Quinn")
+        results = dialog().results
+        where = results.visualItemRect(results.item(0)).center()
+        qtbot.mouseClick(results.viewport(), Qt.MouseButton.LeftButton, pos=where)
+        assert dialog().chosen is None              # a single click only selects
+        qtbot.mouseDClick(results.viewport(), Qt.MouseButton.LeftButton, pos=where)
+        assert dialog().chosen is not None
+        assert dialog().banner.isVisible()
+        crn_and_save(qtbot, "NG/0004/26")
+
+    intake(qtbot, window, steps)
+    assert opened_case(qtbot, window).case.person.display_name == "QUINN, Testperson"
+
+
+def test_typing_a_new_name_after_choosing_clears_the_choice(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
+                                                           ) -> None:
+    def steps() -> None:
+        find_and_wait(qtbot, "Quinn")
+        key(qtbot, Qt.Key.Key_Down)
+        key(qtbot, Qt.Key.Key_Return)
+        assert dialog().banner.isVisible()
+        key(qtbot, Qt.Key.Key_G, ALT)               # &Given name
+        type_text(qtbot, "Jordan")
+        assert dialog().chosen is None
+        assert not dialog().banner.isVisible()
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "Newname")
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "02/02/1992")
+        crn_and_save(qtbot, "NG/0005/26")
+
+    intake(qtbot, window, steps)
+    assert opened_case(qtbot, window).case.person.display_name == "NEWNAME, Jordan"
+
+
+def test_not_this_person_clears_the_choice_and_returns_to_find(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
+                                                              ) -> None:
+    def steps() -> None:
+        find_and_wait(qtbot, "Quinn")
+        key(qtbot, Qt.Key.Key_Return)               # Enter in Find: to the results only
+        assert dialog().chosen is None
+        assert dialog().isVisible()
+        key(qtbot, Qt.Key.Key_Return)
+        assert dialog().chosen is not None
+        key(qtbot, Qt.Key.Key_N, ALT)               # &Not this person
+        assert dialog().chosen is None
+        assert not dialog().banner.isVisible()
+        assert focus() is dialog().finder
+        crn_and_save(qtbot, "NG/0006/26")           # no one chosen, no name: refused
+        assert "given name" in dialog().warning.text()
+        key(qtbot, Qt.Key.Key_Escape)
+
+    intake(qtbot, window, steps)
+    assert not isinstance(window.pages.currentWidget(), CasePage)
+
+
+def test_a_refused_referral_by_keyboard_leaves_no_person_behind(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
+                                                               ) -> None:
+    session = window.session
+    assert session is not None
+    warnings: list[str] = []
+
+    def steps() -> None:
+        key(qtbot, Qt.Key.Key_G, ALT)
+        type_text(qtbot, "Jordan")
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "Newname")
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "02/02/1992")
+        for _press in range(3):                     # arrested, no custody record number
+            key(qtbot, Qt.Key.Key_V, ALT)           # Sa&ve referral
+            warnings.append(dialog().warning.text())
+        key(qtbot, Qt.Key.Key_Escape)
+
+    intake(qtbot, window, steps)
+    assert all("custody record number" in w for w in warnings), warnings
+    assert session.persons.search("Newname") == []
+
+
+def test_a_possible_duplicate_offers_the_known_person_to_choose(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
+                                                               ) -> None:
+    session = window.session
+    assert session is not None
+    warning: list[str] = []
+
+    def steps() -> None:
+        key(qtbot, Qt.Key.Key_G, ALT)
+        type_text(qtbot, "Testperson")
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "Quinn")
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "04/03/1985")
+        crn_and_save(qtbot, "NG/0007/26")
+        warning.append(dialog().warning.text())
+        assert focus() is dialog().results
+        key(qtbot, Qt.Key.Key_Return)               # choose the known QUINN
+        assert dialog().chosen is not None
+        key(qtbot, Qt.Key.Key_Return)               # Enter from Site saves
+
+    intake(qtbot, window, steps)
+    assert warning[0].startswith("Possible duplicate: QUINN, Testperson.")
+    assert opened_case(qtbot, window).case.person.display_name == "QUINN, Testperson"
+    assert persons_named(session, "Quinn") == ["QUINN, Testperson"]
+
+
+def test_date_of_birth_starts_empty_and_unknown_needs_an_estimated_age(
+        qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    warnings: list[str] = []
+
+    def steps() -> None:
+        assert dialog().dob.text() == ""
+        key(qtbot, Qt.Key.Key_G, ALT)
+        type_text(qtbot, "Sam")
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "Nodob")
+        crn_and_save(qtbot, "NG/0008/26")
+        warnings.append(dialog().warning.text())
+        key(qtbot, Qt.Key.Key_K, ALT)               # Date of birth not &known: ticks it
+        key(qtbot, Qt.Key.Key_V, ALT)
+        warnings.append(dialog().warning.text())
+        key(qtbot, Qt.Key.Key_A, ALT)               # Estimated &age
+        type_text(qtbot, "30")
+        key(qtbot, Qt.Key.Key_Return)
+
+    intake(qtbot, window, steps)
+    assert "Enter the date of birth" in warnings[0]
+    assert "estimated age" in warnings[1]
+    page = opened_case(qtbot, window)
+    assert page.case.person.date_of_birth is None
+    assert "about 30 (estimated)" in page.header_label.text()
+
+
+def test_locking_closes_the_intake_with_its_details(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """The dialog belongs to the main window, so a lock closes it (hazard H18)."""
+    def steps() -> None:
+        find_and_wait(qtbot, "Quinn")
+        key(qtbot, Qt.Key.Key_Down)
+        key(qtbot, Qt.Key.Key_Return)
+        assert dialog().banner.isVisible()
+
+    intake(qtbot, window, steps)
+    referral = window.findChild(NewReferralDialog)
+    assert referral is not None
+    assert referral.isVisible()
+    window.lock("on demand")
+    qtbot.waitUntil(lambda: not any(d.isVisible() for d in window.findChildren(
+        NewReferralDialog)), timeout=3_000)
+    assert window.session is None
+    window.start_session(window.workstation.unlock("prac1", "practitioner passphrase"))
+
+
+def test_results_of_an_older_search_cannot_be_chosen(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Type 'Quinn', then change the text and press Down and Enter at once: the old result
+    (QUINN) is gone, so nothing is chosen until the new search has answered."""
+    seen: dict[str, object] = {}
+
+    def steps() -> None:
+        find_and_wait(qtbot, "Quinn")
+        type_text(qtbot, "x")                         # 'Quinnx': no one
+        key(qtbot, Qt.Key.Key_Down)
+        key(qtbot, Qt.Key.Key_Return)
+        seen["chosen"] = dialog().chosen
+        qtbot.waitUntil(lambda: dialog().results.count() == 1
+                        and dialog().results.item(0).text() == "No one found", timeout=5_000)
+        key(qtbot, Qt.Key.Key_Return)
+        seen["after"] = dialog().chosen
+        key(qtbot, Qt.Key.Key_Escape)
+
+    intake(qtbot, window, steps)
+    assert seen == {"chosen": None, "after": None}
