@@ -18,11 +18,13 @@ from PySide6.QtCore import Qt
 
 from ld_desktop.services.cases import CaseService
 from ld_desktop.services.persons import PersonService
+from ld_desktop.services.reports.service import ReportService
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui import operations
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.pages.case_lists import CaseloadPage, CasesPage
 from ld_desktop.ui.pages.people import PeoplePage
+from ld_desktop.ui.reports.reports_page import ReportsPage
 
 SLOW_S = 0.4
 
@@ -31,6 +33,7 @@ PAGES: list[tuple[str, type, str, type]] = [
     ("Caseload", CaseService, "caseload", CaseloadPage),
     ("Cases", CaseService, "count_and_first_page", CasesPage),
     ("People", PersonService, "page", PeoplePage),
+    ("Reports", ReportService, "dashboard", ReportsPage),
 ]
 
 
