@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import uuid6
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync.hlc import HybridLogicalClock, Timestamp
+from sync.op_signing import ATTESTATION_FIELD, attest
 from sync.protocol import (
     DELETED_FIELD,
     DIRECTORY_ENTITIES,
@@ -60,6 +62,8 @@ class MemoryReplica:
         # their site): only the directory may be made visible to every site
         self.home_sites = tuple(home_sites)
         self.user = user
+        # the user's personal key: when set, conflict decisions carry their signature
+        self.signing_key: Ed25519PrivateKey | None = None
         self.schema_version = schema_version
         self.clock = HybridLogicalClock(device_id, now_ms)
         self.records: dict[Key, LocalRecord] = {}
@@ -98,8 +102,12 @@ class MemoryReplica:
     def resolve(self, conflict_id: uuid.UUID, value: Any, reason: str) -> Op:
         with self._lock:
             conflict = self.conflicts[str(conflict_id)]
-            op = self._new_op(OpKind.RESOLVE, RESOLVE_ENTITY, conflict_id,
-                              {"value": value, "reason": reason}, {}, (), ())
+            decision: dict[str, Any] = {"value": value, "reason": reason}
+            op = self._new_op(OpKind.RESOLVE, RESOLVE_ENTITY, conflict_id, decision, {}, (), ())
+            if self.signing_key is not None:
+                op = op.model_copy(update={"fields": {**decision, ATTESTATION_FIELD: attest(
+                    self.signing_key, signer=self.user, op_id=op.op_id, entity=op.entity,
+                    entity_id=op.entity_id, hlc=op.hlc, fields=decision)}})
             local = self.records.setdefault((conflict.entity, str(conflict.entity_id)),
                                             LocalRecord())
             local.fields[conflict.field] = value
@@ -115,6 +123,10 @@ class MemoryReplica:
                    fields: dict[str, Any], base: dict[str, str | None],
                    sites: Iterable[str], links: Iterable[RecordRef]) -> Op:
         op = self._new_op(kind, entity, entity_id, fields, base, sites, links)
+        if self.signing_key is not None and entity in ("staff", "site"):
+            op = op.model_copy(update={"fields": {**fields, ATTESTATION_FIELD: attest(
+                self.signing_key, signer=self.user, op_id=op.op_id, entity=entity,
+                entity_id=entity_id, hlc=op.hlc, fields=fields)}})
         local = self.records.setdefault((entity, str(entity_id)), LocalRecord())
         for name, value in fields.items():
             local.fields[name] = value

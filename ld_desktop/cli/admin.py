@@ -102,8 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_optional_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Command groups that live in their own modules (instruments, sync)."""
     for module_name in ("ld_desktop.cli.instruments", "ld_desktop.cli.sync_commands",
-                        "ld_desktop.cli.fhir_commands", "ld_desktop.cli.wipe_command",
-                        "ld_desktop.cli.report_commands"):
+                        "ld_desktop.cli.authority_commands", "ld_desktop.cli.fhir_commands",
+                        "ld_desktop.cli.wipe_command", "ld_desktop.cli.report_commands"):
         try:
             module = __import__(module_name, fromlist=["add_parser"])
         except ImportError:

@@ -14,12 +14,21 @@ from ld_desktop.domain.passphrase_policy import check_passphrase
 from ld_desktop.domain.roles import Permission, Role
 from ld_desktop.domain.staff_identity import staff_id_for
 from ld_desktop.services.change_bus import ChangeBus
+from ld_desktop.services.personal_keys import (
+    SIGNING_KEY,
+    add_key,
+    check_public_key,
+    new_personal_key,
+    public_key_raw,
+    resign_unvouched,
+)
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, StaffView
 from ld_desktop.store.errors import UnknownUser
 from ld_desktop.store.key_rotation import Progress, RotationResult, rotate
 from ld_desktop.store.models import StaffMember
 from ld_desktop.store.staff_queries import all_staff, find_staff
+from sync.op_signing import fingerprint, public_key_text
 
 __all__ = ["AccountService", "Progress", "RotationResult", "UserExists"]
 
@@ -59,6 +68,7 @@ class AccountService:
         sites = [str(s) for s in (site_ids if site_ids is not None else self._s.site_ids)]
         with self._s.slots.editing():
             pass  # refuse now, before any record is written, if the keys cannot change
+        seed, key = new_personal_key()   # the new user's own key, kept in their slot
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             existing = find_staff(uow.session, username)
             if existing is not None and existing.active and self._s.slots.has_user(username):
@@ -70,6 +80,7 @@ class AccountService:
                     display_name=display_name or username,
                     role=role.value,
                     site_ids=sites,
+                    signing_keys=[public_key_text(key)],
                 )
                 uow.changes.create(member)
             else:  # returning, or known (e.g. synced) but without a key on this workstation
@@ -77,7 +88,8 @@ class AccountService:
                 uow.changes.update(
                     member,
                     {"active": True, "role": role.value, "site_ids": sites,
-                     "display_name": display_name or member.display_name},
+                     "display_name": display_name or member.display_name,
+                     "signing_keys": [*member.signing_keys, public_key_text(key)]},
                 )
             uow.audit("user-added", detail={"username": username, "role": role.value})
             view = self._view(member)
@@ -85,7 +97,8 @@ class AccountService:
         # Slot after commit: a crash in between leaves a staff record without a slot, which an
         # administrator simply adds again; never a slot for a user the store does not know.
         with self._s.slots.editing():
-            self._s.slots.set_user_slot(*bound, passphrase, self._s.data_key)
+            self._s.slots.set_user_slot(*bound, passphrase, self._s.data_key,
+                                        personal_key=(SIGNING_KEY, seed, public_key_raw(key)))
         self._bus.publish(Changes(frozenset({"staff"})))
         return view
 
@@ -100,6 +113,9 @@ class AccountService:
                 raise UnknownUser(username)
             uow.changes.update(member, {"active": False})
             uow.audit("user-removed", detail={"username": username})
+            # what a removed administrator signed is signed again by this one, so it still
+            # verifies on workstations that pull it afresh
+            resign_unvouched(uow)
         result = self._rotate(f"removed {member.username}", (member.username,), progress)
         self._bus.publish(Changes(frozenset({"staff"})))
         return result
@@ -144,6 +160,28 @@ class AccountService:
                                                self._s.data_key, new_passphrase=new)
         finally:
             opened.clear()
+
+    def approve_key(self, username: str, public_key: str) -> str:
+        """Add a personal key made on another workstation to a user's record, signed by this
+        administrator (compare its fingerprint with the user's first). Returns the
+        fingerprint."""
+        self._s.require(Permission.MANAGE_USERS)
+        cleaned = check_public_key(public_key)
+        with self._s.store.unit_of_work(self._s.user.username) as uow:
+            member = find_staff(uow.session, username)
+            if member is None or not member.active:
+                raise UnknownUser(username)
+            add_key(uow, member, cleaned)
+        self._bus.publish(Changes(frozenset({"staff"})))
+        return fingerprint(cleaned)
+
+    def own_key(self) -> tuple[str, str] | None:
+        """This user's personal key on this workstation: (public key, fingerprint)."""
+        key = self._s.signing_key
+        if key is None:
+            return None
+        public = public_key_text(key)
+        return public, fingerprint(public)
 
     def new_recovery_code(self, own_passphrase: str) -> str:
         """Replace the recovery code (e.g. when the service lead changes). Admins only."""

@@ -14,8 +14,14 @@ from ld_desktop.domain.roles import Permission
 from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
-from ld_desktop.store.conflict_queries import get_conflict, open_conflicts, record_of
+from ld_desktop.store.conflict_queries import (
+    decided_conflicts,
+    get_conflict,
+    open_conflicts,
+    record_of,
+)
 from ld_desktop.store.models import Case, ConflictRecord, Person
+from ld_desktop.store.signature_checks import decision_signature
 from ld_desktop.store.staff_queries import all_staff
 from ld_desktop.store.sync_state import device_state
 
@@ -44,6 +50,18 @@ class ConflictView:
     record_label: str = ""       # whose record, in words
 
 
+@dataclass(frozen=True)
+class DecisionView:
+    """A decided clash: who decided, and whether their own signature proves it."""
+
+    id: uuid.UUID
+    field: str
+    record_label: str
+    decided_by: str
+    reason: str
+    signature_verified: bool
+
+
 class ConflictService:
     def __init__(self, session: UserSession) -> None:
         self._s = session
@@ -55,6 +73,15 @@ class ConflictService:
             views = [self._view(db, c) for c in open_conflicts(db)]
         mine = set(self._s.site_ids)
         return [v for v in views if v.site_id is None or v.site_id in mine]
+
+    def recent_decisions(self, limit: int = 5) -> list[DecisionView]:
+        self._s.require(Permission.RESOLVE_CONFLICTS)
+        with self._s.store.reading() as db:
+            return [DecisionView(c.id, c.field, _label(db, c, record_of(db, c)),
+                                 str((c.resolution or {}).get("user", "")),
+                                 str((c.resolution or {}).get("reason", "")),
+                                 decision_signature(db, c) is True)
+                    for c in decided_conflicts(db, limit)]
 
     def count_open(self) -> int:
         with self._s.store.reading() as db:

@@ -55,6 +55,7 @@ class HandoverSummary:
     administrator: str
     clinical_users: tuple[str, ...]
     server: str | None
+    authority: str | None = None     # the first administrator's registration, in words
 
     @property
     def lines(self) -> list[str]:
@@ -68,6 +69,8 @@ class HandoverSummary:
         said.append(f"Enrolled with {self.server}" if self.server else
                     "Not enrolled with a server: everything stays on this workstation until "
                     "it is enrolled (Sync page).")
+        if self.authority:
+            said.append(self.authority)
         return said
 
 
@@ -84,6 +87,7 @@ class FirstRunFlow:
         self._admin = ""
         self._clinical: list[str] = []
         self._server: str | None = None
+        self._authority: str | None = None
 
     def _expect(self, step: Step) -> UserSession:
         if self.step is not step:
@@ -147,8 +151,11 @@ class FirstRunFlow:
         self.step = Step.ENROL
 
     # 4. the server ---------------------------------------------------------------------------
-    def enrol(self, server_url: str, code: str) -> SyncStatus:
-        """Enrol with the central server; network errors propagate (the step stays open)."""
+    def enrol(self, server_url: str, code: str, admin_code: str = "") -> SyncStatus:
+        """Enrol with the central server; network errors propagate (the step stays open).
+        ``admin_code`` (first workstation of a service only, from `ld-sync-server
+        admin-code`) registers this administrator's personal key as the service's first
+        administrator; a refusal is said in the summary (`ld-admin authority` later)."""
         session = self._expect(Step.ENROL)
         if not server_url.strip() or not code.strip():
             raise ValueError("Give the server's address and the one-time enrolment code, or "
@@ -157,8 +164,17 @@ class FirstRunFlow:
             from ld_desktop.services.sync_service import SyncService as DefaultSyncService
 
             self._sync_service = DefaultSyncService
-        status = self._sync_service(session).enrol(server_url.strip(), code.strip())
+        service = self._sync_service(session)
+        status = service.enrol(server_url.strip(), code.strip())
         self._server = status.server_url
+        if admin_code.strip():
+            try:
+                root = service.register_first_admin(admin_code.strip())
+                self._authority = (f"First administrator of the service: {root.username} "
+                                   f"(key fingerprint {root.fingerprint})")
+            except Exception as exc:  # enrolled all the same: said, and done later
+                self._authority = (f"The administrator code was not accepted ({exc}); "
+                                   "register later with 'ld-admin authority'.")
         self.step = Step.HANDOVER
         return status
 
@@ -170,7 +186,7 @@ class FirstRunFlow:
     def summary(self) -> HandoverSummary:
         self._expect(Step.HANDOVER)
         return HandoverSummary(self._service, self._sites, self._admin, tuple(self._clinical),
-                               self._server)
+                               self._server, self._authority)
 
     def lock_and_hand_over(self) -> None:
         session = self._expect(Step.HANDOVER)

@@ -12,9 +12,16 @@ import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from ld_desktop.domain.roles import Permission, Role, may, require
 from ld_desktop.services.change_bus import ChangeBus
 from ld_desktop.services.lookup_errors import SessionLocked as SessionLocked
+from ld_desktop.services.personal_keys import (
+    keep_new_key,
+    personal_key_of,
+    register_at_unlock,
+)
 from ld_desktop.services.views import SiteView, StaffView
 from ld_desktop.store.errors import StoreError, UnknownUser
 from ld_desktop.store.keyslots import KeySlotFile, OpenedSlot
@@ -46,9 +53,12 @@ if TYPE_CHECKING:
 class UserSession:
     def __init__(
         self, store: Store, slots: KeySlotFile, user: StaffView, data_key: bytearray,
-        sites: list[SiteView],
+        sites: list[SiteView], signing_key: Ed25519PrivateKey | None = None,
     ) -> None:
         self._store: Store | None = store
+        # the user's personal key (from their key slot): signs their directory changes,
+        # conflict decisions and screening sign-offs
+        self._signing_key = signing_key
         self._slots = slots
         self._data_key: bytearray | None = data_key
         self.user = user
@@ -68,7 +78,15 @@ class UserSession:
     ) -> UserSession:
         username = opened.username or ""
         pending = guard.take_pending_events()
+        # the user's personal key, from their slot; a user from before personal keys gets one
+        # now (put in the bundle first, so a rebind below keeps it)
+        made, new_seed = personal_key_of(opened)
+        signing_key: Ed25519PrivateKey | None = made
         rebound = _bind_slot_to_role(store, slots, opened, data_key)
+        if new_seed is not None and not keep_new_key(slots, opened, username, new_seed, made,
+                                                     data_key):
+            signing_key = None   # not kept (keys changing elsewhere): made at the next unlock
+        store.set_signer(username, signing_key)
         with store.unit_of_work(username) as uow:
             staff = find_staff(uow.session, username)
             if staff is None or not staff.active:
@@ -86,6 +104,8 @@ class UserSession:
                     },
                 )
             uow.audit("unlock", detail={"username": staff.username})
+            if signing_key is not None:
+                register_at_unlock(uow, staff, signing_key)
             user = StaffView(
                 username=staff.username,
                 display_name=staff.display_name,
@@ -99,7 +119,7 @@ class UserSession:
                 if str(s.id) in staff.site_ids
             ]
         guard.clear_pending(len(pending))
-        return cls(store, slots, user, data_key, sites)
+        return cls(store, slots, user, data_key, sites, signing_key)
 
     # ------------------------------------------------------------------ state
     @property
@@ -117,6 +137,10 @@ class UserSession:
         if self._data_key is None:
             raise SessionLocked()
         return self._data_key
+
+    @property
+    def signing_key(self) -> Ed25519PrivateKey | None:
+        return None if self._data_key is None else self._signing_key
 
     @property
     def is_locked(self) -> bool:
@@ -144,6 +168,7 @@ class UserSession:
             if self._data_key is not None:
                 self._data_key[:] = bytes(len(self._data_key))
             self._data_key = None
+            self._signing_key = None
 
     def replace_data_key(self, new_key: bytearray) -> None:
         """After a key rotation: the store already uses ``new_key``; wipe the old one."""

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from ld_desktop.domain.roles import Permission
+from ld_desktop.services.service_authority import AuthorityService
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_quarantine import SyncQuarantine
 from ld_desktop.services.training import is_training
@@ -38,6 +39,7 @@ from ld_desktop.store.sync_state import (
     rejected_ops,
     set_enrolment,
 )
+from sync.authority_wire import AuthorityRoot
 from sync.client import (
     DeviceCredentials,
     DeviceRevoked,
@@ -159,6 +161,12 @@ class SyncService:
         self._s.bus.publish(Changes(frozenset({"sync", "site"})))
         return self.status()
 
+    def register_first_admin(self, code: str) -> AuthorityRoot:
+        """Claim the server's one-time admin code for this administrator's personal key
+        (the first workstation of a service; see `service_authority`)."""
+        return AuthorityService(self._s, transport=self._transport,
+                                verify=self._verify).register_first_admin(code)
+
     def _credentials(self) -> DeviceCredentials:
         with self._s.store.reading() as db:
             enrolment = dict(device_state(db).enrolment)
@@ -193,6 +201,9 @@ class SyncService:
                             cancel=cancel, audit=StoreAuditSource(self._s.store),
                             audit_head=_audit_heads.get(credentials.device_id))
         try:
+            # pin the first administrator's key before pulling records signed under it
+            AuthorityService(self._s, transport=self._transport,
+                             verify=self._verify).pin_from_server(credentials)
             with client:
                 report = client.sync()
         except DeviceRevoked as exc:

@@ -80,10 +80,18 @@ class Workstation:
         (self.data_dir / ANCHOR_FILE).unlink(missing_ok=True)
         data_key = bytearray(os.urandom(32))
         slots = KeySlotFile.create(self.keyslot_path)
+        from ld_desktop.services.personal_keys import (
+            SIGNING_KEY,
+            new_personal_key,
+            public_key_raw,
+        )
         from ld_desktop.store.models import Site, StaffMember
         from ld_desktop.store.store import Store
+        from sync.op_signing import public_key_text
 
+        seed, admin_key = new_personal_key()
         store = Store.create(self.data_dir, data_key, service_name.strip())
+        store.set_signer(admin_username, admin_key)   # the directory is signed from the start
         try:
             with store.unit_of_work(admin_username) as uow:
                 site_ids = []
@@ -98,11 +106,13 @@ class Workstation:
                         display_name=admin_display_name or admin_username,
                         role=Role.ADMIN.value,
                         site_ids=site_ids,
+                        signing_keys=[public_key_text(admin_key)],
                     )
                 )
                 uow.audit("store-initialised", detail={"sites": len(site_ids)})
                 uow.audit("user-added", detail={"username": admin_username, "role": "admin"})
-            slots.set_user_slot(admin_username, Role.ADMIN.value, admin_passphrase, data_key)
+            slots.set_user_slot(admin_username, Role.ADMIN.value, admin_passphrase, data_key,
+                                personal_key=(SIGNING_KEY, seed, public_key_raw(admin_key)))
             code = slots.new_recovery_slot(data_key)
             self.guard.create()   # from now on a missing guard file fails closed
         except BaseException:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, cast
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
@@ -22,6 +23,7 @@ from ld_desktop.store.wire_values import (
     to_wire,
 )
 from sync.hlc import HybridLogicalClock
+from sync.op_signing import ATTESTATION_FIELD, attest
 
 SCHEMA_VERSION = 1  # data-model version carried by every op; bump with wire-visible changes
 # Core insert, compiled once: outbox rows are written and never read back in the same session.
@@ -29,10 +31,12 @@ _INSERT_OP = insert(cast(Table, OutboxOp.__table__))
 
 
 class ChangeLog:
-    def __init__(self, session: Session, clock: HybridLogicalClock, user: str) -> None:
+    def __init__(self, session: Session, clock: HybridLogicalClock, user: str,
+                 signer: Ed25519PrivateKey | None = None) -> None:
         self._session = session
         self._clock = clock
         self._user = user
+        self._signer = signer
         self._device: DeviceState | None = None
 
     # ------------------------------------------------------------------ public
@@ -42,6 +46,7 @@ class ChangeLog:
             record.id = new_id()
         apply_column_defaults(record)
         fields = record_fields(record)
+        fields.pop(ATTESTATION_FIELD, None)    # set by the op itself when it is signed
         op_id = new_id()
         record.field_versions = {f: str(op_id) for f in fields}
         record.updated_at = utcnow()
@@ -50,14 +55,20 @@ class ChangeLog:
         # so records reach the database in the order they were created (person, then case).
         self._session.flush()
         kind = "insert" if record.__append_only__ else "upsert"
-        self._write_op(op_id, record, kind, fields, {f: None for f in fields})
+        self._write_op(op_id, record, kind, fields, {f: None for f in fields},
+                       sign=record.__signed__)
         return op_id
 
     def update(self, record: SyncedRecord, changes: dict[str, Any],
-               base_override: dict[str, str | None] | None = None) -> list[str]:
+               base_override: dict[str, str | None] | None = None, *,
+               sign: bool = False) -> list[str]:
         """Change some fields; returns the names that really changed (no op if none did).
         ``base_override``: a base version to claim instead of the one held (an edit made to
-        another record, passed on here, claims that record's version so a clash shows)."""
+        another record, passed on here, claims that record's version so a clash shows).
+
+        A signed change (``sign``, and every change of a directory record) is one op of the
+        whole record, signed by the user: its attestation then covers every current value,
+        so any workstation can check the record as it stands."""
         if record.__append_only__:
             raise TypeError(f"{record.__entity__} records are append-only: add an amendment")
         model = type(record)
@@ -69,16 +80,33 @@ class ChangeLog:
         op_id = new_id()
         versions = dict(record.field_versions)
         overrides = base_override or {}
+        signed = sign or record.__signed__
+        names = [n for n in record_fields(record) if n != ATTESTATION_FIELD] if signed \
+            else list(changed)
         base = {name: overrides[name] if name in overrides else versions.get(name)
-                for name in changed}
+                for name in dict.fromkeys([*names, *changed])}
         for name, value in changed.items():
             setattr(record, name, value)
+        for name in {*names, *changed}:
             versions[name] = str(op_id)
         record.field_versions = versions
         record.updated_at = utcnow()
-        wire = {name: to_wire(model, name, value) for name, value in changed.items()}
-        self._write_op(op_id, record, "upsert", wire, base)
+        wire = {name: to_wire(model, name, getattr(record, name)) for name in
+                dict.fromkeys([*names, *changed])}
+        self._write_op(op_id, record, "upsert", wire, base, sign=signed)
         return sorted(changed)
+
+    def resign(self, record: SyncedRecord) -> None:
+        """The whole record again, values unchanged, signed by this user: for a directory
+        record whose signer has lost their authority (or that predates signatures)."""
+        op_id = new_id()
+        versions = dict(record.field_versions)
+        names = [n for n in record_fields(record) if n != ATTESTATION_FIELD]
+        base = {name: versions.get(name) for name in names}
+        record.field_versions = {**versions, **{name: str(op_id) for name in names}}
+        record.updated_at = utcnow()
+        wire = {name: to_wire(type(record), name, getattr(record, name)) for name in names}
+        self._write_op(op_id, record, "upsert", wire, base, sign=True)
 
     def mark_entered_in_error(self, record: SyncedRecord, reason: str) -> None:
         """A tombstone. Based on every field version we hold, so an unseen edit clashes."""
@@ -88,7 +116,8 @@ class ChangeLog:
         record.entered_in_error = True
         record.field_versions = {**record.field_versions, DELETED_FIELD: str(op_id)}
         record.updated_at = utcnow()
-        self._write_op(op_id, record, "delete", {DELETED_FIELD: True, "_reason": reason}, base)
+        self._write_op(op_id, record, "delete", {DELETED_FIELD: True, "_reason": reason}, base,
+                       sign=record.__signed__)
 
     def resolve_conflict(
         self, conflict: ConflictRecord, record: SyncedRecord | None, value: Any, reason: str
@@ -106,11 +135,12 @@ class ChangeLog:
             record.field_versions = {**record.field_versions, conflict.field: str(op_id)}
             record.updated_at = utcnow()
         conflict.decision_pending = True
-        conflict.resolution = {"value": wire_value, "reason": reason, "user": self._user,
-                               "op_id": str(op_id), "pending": True}
         sites = record.sync_sites() if record is not None else []
-        self._write_raw_op(op_id, "conflict", conflict.id, "resolve", sites,
-                           {"value": wire_value, "reason": reason}, {})
+        fields = self._write_raw_op(op_id, "conflict", conflict.id, "resolve", sites,
+                                    {"value": wire_value, "reason": reason}, {}, sign=True)
+        conflict.resolution = {"value": wire_value, "reason": reason, "user": self._user,
+                               "op_id": str(op_id), "pending": True,
+                               "attestation": fields.get(ATTESTATION_FIELD)}
         return op_id
 
     # ------------------------------------------------------------------ internals
@@ -129,10 +159,17 @@ class ChangeLog:
         kind: str,
         fields: dict[str, Any],
         base: dict[str, str | None],
+        *,
+        sign: bool = False,
     ) -> None:
         links = [{"entity": e, "entity_id": str(i)} for e, i in record.sync_links()]
-        self._write_raw_op(op_id, record.__entity__, record.id, kind, record.sync_sites(),
-                           fields, base, links)
+        if sign and hasattr(record, ATTESTATION_FIELD):
+            base = {**base, ATTESTATION_FIELD: record.field_versions.get(ATTESTATION_FIELD)}
+        written = self._write_raw_op(op_id, record.__entity__, record.id, kind,
+                                     record.sync_sites(), fields, base, links, sign=sign)
+        if ATTESTATION_FIELD in written and hasattr(record, ATTESTATION_FIELD):
+            setattr(record, ATTESTATION_FIELD, written[ATTESTATION_FIELD])
+            record.field_versions = {**record.field_versions, ATTESTATION_FIELD: str(op_id)}
 
     def _write_raw_op(
         self,
@@ -144,15 +181,24 @@ class ChangeLog:
         fields: dict[str, Any],
         base: dict[str, str | None],
         links: list[dict[str, Any]] | None = None,
-    ) -> None:
+        *,
+        sign: bool = False,
+    ) -> dict[str, Any]:
+        """Queue the op; returns its fields (with the user's attestation when signed and a
+        key is at hand: without one the server refuses the op and it stays queued)."""
         device = self._device_state()
         seq = device.next_device_seq
         device.next_device_seq = seq + 1
         stamp = self._clock.now().encode()
         device.last_hlc = stamp
+        if sign and self._signer is not None:
+            fields = {**fields, ATTESTATION_FIELD: attest(
+                self._signer, signer=self._user, op_id=op_id, entity=entity,
+                entity_id=entity_id, hlc=stamp, fields=fields)}
         self._session.execute(_INSERT_OP, {
             "device_seq": seq, "op_id": op_id, "hlc": stamp, "user": self._user,
             "schema_version": SCHEMA_VERSION, "entity": entity, "entity_id": entity_id,
             "kind": kind, "sites": sites, "links": links or [], "fields": fields,
             "base_versions": base, "created_at": utcnow(), "status": "pending", "error": None,
         })
+        return fields

@@ -19,6 +19,17 @@ def open_conflicts(session: Session) -> list[ConflictRecord]:
     return list(session.scalars(stmt))
 
 
+def decided_conflicts(session: Session, limit: int) -> list[ConflictRecord]:
+    """The latest decisions (here or synced from elsewhere), newest first."""
+    stmt = (
+        select(ConflictRecord)
+        .where((ConflictRecord.status == "resolved") | ConflictRecord.decision_pending)
+        .order_by(ConflictRecord.server_seq.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
 def get_conflict(session: Session, conflict_id: uuid.UUID) -> ConflictRecord | None:
     return session.get(ConflictRecord, conflict_id)
 

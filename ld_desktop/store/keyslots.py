@@ -242,10 +242,16 @@ class KeySlotFile:
 
     # ------------------------------------------------------------------ changing slots
     def set_user_slot(self, username: str, role: str, passphrase: str,
-                      data_key: bytes | bytearray) -> None:
-        """Add or replace a user's slot (new key pair, new salt) bound to username and role."""
+                      data_key: bytes | bytearray, *,
+                      personal_key: tuple[str, bytes, bytes] | None = None) -> None:
+        """Add or replace a user's slot (new key pair, new salt) bound to username and role;
+        ``personal_key`` (name, private, public) goes into its bundle from the start (the
+        user's signing key, issue 12)."""
+        bundle, public = ({personal_key[0]: personal_key[1]}, {personal_key[0]: personal_key[2]}) \
+            if personal_key is not None else (None, None)
         self._replace_user_slot(username, self.make_slot(
-            USER_KIND, username, role, new_params(), None, passphrase, data_key))
+            USER_KIND, username, role, new_params(), None, passphrase, data_key,
+            bundle=bundle, public=public))
 
     def rebind_user_slot(self, opened: OpenedSlot, username: str, role: str,
                          data_key: bytes | bytearray, new_passphrase: str | None = None) -> None:

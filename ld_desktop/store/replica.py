@@ -18,6 +18,13 @@ from sqlalchemy import case, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from ld_desktop.store import quarantine
+from ld_desktop.store.directory_trust import (
+    DIRECTORY_MODELS,
+    held_back,
+    hold_back,
+    refusal,
+    trusted_keys,
+)
 from ld_desktop.store.models import (
     SYNCED_MODELS,
     Case,
@@ -25,6 +32,7 @@ from ld_desktop.store.models import (
     DeviceState,
     OutboxOp,
     Person,
+    Site,
     SyncedRecord,
 )
 from ld_desktop.store.redirect_repair import repair as repair_redirects
@@ -126,7 +134,12 @@ class StoreReplica:
             # keys at commit, when the whole page is in.
             db.execute(text("PRAGMA defer_foreign_keys = ON"))
             pending = _pending_fields(db)
-            set_aside_now, people = _apply_records(db, page.records, pending)
+            unverified = _apply_directory(db, [s for s in page.records
+                                               if s.entity in DIRECTORY_MODELS])
+            if unverified:
+                uow.audit("directory-held-back", detail={"records": unverified})
+            set_aside_now, people = _apply_records(
+                db, [s for s in page.records if s.entity not in DIRECTORY_MODELS], pending)
             for conflict in page.conflicts:
                 _apply_conflict(db, conflict)
             _follow_merges(db, uow, self._user, pending, people)
@@ -246,6 +259,56 @@ def _audit_set_aside(uow: UnitOfWork, set_aside_now: list[tuple[RecordState, str
     for state, reason in set_aside_now:
         uow.audit("sync-record-set-aside", entity=state.entity[:64], entity_id=state.entity_id,
                   detail={"reason": reason, "seq": state.seq})
+
+
+def _apply_directory(db: Session, pulled: list[RecordState]) -> int:
+    """Apply the staff and site records that verify (`directory_trust`), those held back
+    earlier included, until no more do (an administrator's record can unlock others); hold
+    back the rest. A verified record replaces what this workstation's own refused changes to
+    it had made. Returns how many are held back."""
+    waiting = [*held_back(db), *pulled]
+    if not waiting:
+        return 0
+    applied: dict[tuple[str, uuid.UUID], int] = {}
+    progress = True
+    while waiting and progress:
+        progress = False
+        trusted = trusted_keys(db)
+        for state in list(waiting):
+            model = DIRECTORY_MODELS[state.entity]
+            local = db.get(model, state.entity_id)
+            # a record this workstation changed and the server has not accepted is not a
+            # signed state to protect from rollback
+            unconfirmed = db.scalar(select(OutboxOp.device_seq).where(
+                OutboxOp.entity == state.entity, OutboxOp.entity_id == state.entity_id)
+                .limit(1)) is not None
+            reason = refusal(state, trusted, None if unconfirmed else local)
+            if reason is not None and not (model is Site and local is None):
+                continue
+            if reason is not None:
+                log.warning("new site applied without a verified signature: %s", reason)
+            db.execute(delete(OutboxOp).where(OutboxOp.entity == state.entity,
+                                              OutboxOp.entity_id == state.entity_id,
+                                              OutboxOp.status == "rejected"))
+            try:
+                values = read_fields(model, state.fields, new=local is None)
+            except UnreadableRecord as exc:   # set aside like any unreadable record
+                quarantine.set_aside(db, state, exc.reason, exc.waits_for)
+                waiting.remove(state)
+                continue
+            _apply_record(db, model, local, state, values,
+                          _pending_fields(db).get((state.entity, state.entity_id)))
+            db.flush()
+            waiting.remove(state)
+            applied[(state.entity, state.entity_id)] = state.seq
+            progress = True
+    waiting = [s for s in waiting if applied.get((s.entity, s.entity_id), -1) < s.seq]
+    for state in waiting:
+        log.warning("pulled %s record held back: %s", state.entity,
+                    refusal(state, trusted_keys(db), db.get(DIRECTORY_MODELS[state.entity],
+                                                             state.entity_id)))
+    hold_back(db, waiting)
+    return len(waiting)
 
 
 def _pending_fields(db: Session) -> dict[tuple[str, uuid.UUID], set[str]]:

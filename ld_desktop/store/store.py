@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlcipher3
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -55,7 +56,7 @@ class UnitOfWork:
     def __init__(self, session: Session, store: Store, user: str) -> None:
         self.session = session
         self.user = user
-        self.changes = ChangeLog(session, store.clock, user)
+        self.changes = ChangeLog(session, store.clock, user, store.signer_for(user))
         self._audit = store.audit_log
         self.last_event: tuple[int, str] | None = None   # (seq, mac) of the newest recorded
 
@@ -99,6 +100,16 @@ class Store:
         if device.last_hlc:  # never run backwards after a restart or a clock change
             self.clock.observe(Timestamp.decode(device.last_hlc))
         self._key_generation = _key_file_generation(data_dir)
+        # the unlocked user's personal key: signs their directory changes, decisions, sign-offs
+        self._signer: tuple[str, Ed25519PrivateKey] | None = None
+
+    def set_signer(self, username: str, key: Ed25519PrivateKey | None) -> None:
+        self._signer = None if key is None else (username, key)
+
+    def signer_for(self, username: str) -> Ed25519PrivateKey | None:
+        if self._signer is None or self._signer[0].casefold() != username.casefold():
+            return None
+        return self._signer[1]
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -259,6 +270,7 @@ class Store:
         if self._engine is not None:
             self._engine.dispose()
         self._engine = None
+        self._signer = None
         self._audit_key = b""
         self._data_key = bytearray()  # the session owns (and clears) the key itself
         self.audit_log = AuditLog(b"", self.device_id, self.anchor)

@@ -189,6 +189,8 @@ class FirstRunDialog(QDialog):
         self.server_url = _named(QLineEdit(), "Server address")
         self.server_url.setPlaceholderText("https://ld-sync.example.nhs.uk")
         self.enrol_code = _named(QLineEdit(), "One-time enrolment code")
+        self.admin_code = _named(QLineEdit(), "Administrator code, first workstation only")
+        self.admin_code.setPlaceholderText("Only on the service's first workstation")
         self.enrol_button = QPushButton("&Enrol")
         self.enrol_button.clicked.connect(self.enrol)
         self.skip_button = QPushButton("&Skip: work offline for now")
@@ -199,6 +201,10 @@ class FirstRunDialog(QDialog):
                            "workstation is enrolled (Sync page)."))
         form.addRow("Server &address", self.server_url)
         form.addRow("One-time &code", self.enrol_code)
+        form.addRow(_info("The service's first workstation also registers you as its first "
+                          "administrator: enter the code from 'ld-sync-server admin-code'. "
+                          "Other workstations leave it empty."))
+        form.addRow("Ad&ministrator code", self.admin_code)
         form.addRow(self.enrol_button)
         form.addRow(self.skip_button)
         return page
@@ -297,10 +303,11 @@ class FirstRunDialog(QDialog):
 
     def enrol(self) -> None:
         url, code = self.server_url.text(), self.enrol_code.text()
+        admin_code = self.admin_code.text()
         self.enrol_button.setEnabled(False)
         self.skip_button.setEnabled(False)
         self.error.setText("Enrolling…")
-        run_in_background(lambda: self.flow.enrol(url, code), self._enrolled,
+        run_in_background(lambda: self.flow.enrol(url, code, admin_code), self._enrolled,
                           self._enrol_failed)
 
     def _enrolled(self, _status: object) -> None:

@@ -80,9 +80,11 @@ def _pdf(folder: Path) -> str:
 
 
 def _sync(folder: Path) -> str:
+    from ld_desktop.services.service_authority import AuthorityService
     from ld_desktop.services.sync_service import SyncService
     from ld_desktop.services.workstation import Workstation
     from sync.server import ServerSettings
+    from sync.server.authority import issue_admin_code
     from sync.server.database import make_engine, migrate
     from sync.server.embedded import embedded_server
     from sync.server.registry import issue_enrol_code
@@ -92,11 +94,14 @@ def _sync(folder: Path) -> str:
         engine = make_engine(settings.database_url)
         migrate(engine)
         code = issue_enrol_code(engine, SELF_TEST_SITES, expires_minutes=5)
+        admin_code = issue_admin_code(engine, expires_minutes=5)
         engine.dispose()
         session = Workstation(folder / "workstation").unlock(*_ADMIN)
         try:
             service = SyncService(session)
             service.enrol(url, code, "self-test workstation")
+            # the first administrator's key, without which staff and sites are refused
+            AuthorityService(session).register_first_admin(admin_code)
             report = service.sync()
             status = service.status()
         finally:

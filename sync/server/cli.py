@@ -1,4 +1,4 @@
-"""`ld-sync-server`: serve, enrol-code, devices, revoke, audit-check.
+"""`ld-sync-server`: serve, enrol-code, admin-code, devices, revoke, audit-check.
 
 Bad arguments (an expiry out of range, a blank site, an unreachable or unusable database)
 are refused with exit 2 and one line on stderr, never a traceback. Names that came from
@@ -19,8 +19,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from sync.protocol import normalise_site_name
-from sync.server import audit_store, registry
+from sync.server import audit_store, authority, registry
 from sync.server.database import make_engine, migrate
+from sync.server.registry import RegistryError
 from sync.server.settings import (
     DATABASE_URL_ENV,
     HOME_ENV,
@@ -110,6 +111,18 @@ def _enrol_code(args: argparse.Namespace) -> int:
     return 0
 
 
+def _admin_code(args: argparse.Namespace) -> int:
+    try:
+        code = authority.issue_admin_code(_engine(args), expires_minutes=args.expires)
+    except RegistryError as exc:
+        print(exc.detail, file=sys.stderr)
+        return 1
+    print(f"One-time code to register the first administrator (expires in {args.expires} "
+          "minutes); enter it in the first workstation's set-up or `ld-admin authority`:")
+    print(code)
+    return 0
+
+
 def _devices(args: argparse.Namespace) -> int:
     devices = registry.list_devices(_engine(args))
     if args.json:
@@ -185,6 +198,12 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument("--expires", type=_minutes, default=60,
                       help=f"minutes, 1 to {MAX_EXPIRY_MINUTES} (default 60)")
     code.set_defaults(func=_enrol_code)
+
+    admin = commands.add_parser("admin-code", parents=[store],
+                                help="issue the one-time code that registers the first "
+                                     "administrator's key (refused once one exists)")
+    admin.add_argument("--expires", type=int, default=60, help="minutes (default 60)")
+    admin.set_defaults(func=_admin_code)
 
     devices = commands.add_parser("devices", parents=[store], help="list enrolled devices")
     devices.add_argument("--json", action="store_true")

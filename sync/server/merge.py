@@ -324,7 +324,8 @@ def _resolve(ws: WorkingSet, op: Op, device_sites: frozenset[str],
     row.meta[conflict.field_name] = meta
     row.seq, row.changed = seq, True
     resolution: dict[str, Any] = {"value": value, "reason": op.fields.get("reason"),
-                                  "user": op.user, "op_id": str(op.op_id), "hlc": op.hlc}
+                                  "user": op.user, "op_id": str(op.op_id), "hlc": op.hlc,
+                                  "attestation": op.fields.get("attestation")}
     if conflict.resolution is not None:   # a later decision replaces an earlier one, audited
         resolution["previous"] = conflict.resolution
     conflict.resolution = resolution

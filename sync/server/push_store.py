@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sync.protocol import SUPPORTED_SCHEMA_VERSIONS, Op, OpKind, OpResult, OpStatus
 from sync.server import schema as t
 from sync.server import seq_reservations
+from sync.server.authority import Authority, signer_records
 from sync.server.batch_sql import WriteBatch, one_of
 from sync.server.merge import (
     ConflictRow,
@@ -202,6 +203,7 @@ def _merge(conn: Connection, checks: _Checks, device_sites: frozenset[str], ops:
            ) -> tuple[WorkingSet, list[OpResult], list[tuple[Op, OpResult]]]:
     recorded = _recorded_results(conn, checks.device_id, ops)
     ws = _load_working_set(conn, keys, base)
+    authority = Authority.load(conn, ops)
     results: list[OpResult] = []
     accepted: list[tuple[Op, OpResult]] = []
     for op in ops:
@@ -209,7 +211,8 @@ def _merge(conn: Connection, checks: _Checks, device_sites: frozenset[str], ops:
         if previous is not None:
             results.append(previous.model_copy(update={"status": OpStatus.DUPLICATE}))
             continue
-        outcome = checks.precheck(op)
+        # authority first, on the op as signed (the clock bound below may rewrite its HLC)
+        outcome = checks.precheck(op) or _unauthorised(authority, op)
         if outcome is None:
             op = checks.bounded(op)
             outcome = apply_op(ws, op, device_sites, checks.schema)
@@ -219,6 +222,8 @@ def _merge(conn: Connection, checks: _Checks, device_sites: frozenset[str], ops:
                           error=outcome.error)
         results.append(result)
         if outcome.status is not OpStatus.REJECTED:
+            if authority is not None:
+                authority.accepted(op)
             recorded[("seq", op.device_seq)] = recorded[("op", str(op.op_id))] = result
             accepted.append((op, result))
     return ws, results, accepted
@@ -271,6 +276,12 @@ class _Checks:
         return problem
 
 
+def _unauthorised(authority: Authority | None, op: Op) -> Outcome | None:
+    """Directory changes, decisions and sign-offs need a signature (`authority`)."""
+    refusal = authority.refusal(op) if authority is not None else None
+    return None if refusal is None else Outcome(OpStatus.REJECTED, error=refusal)
+
+
 def _storable_names(op: Op) -> bool:
     names = [op.entity, op.hlc, op.user, *op.fields, *op.base_versions,
              *(link.entity for link in op.links)]
@@ -308,6 +319,7 @@ def _keys_read(conn: Connection, ops: list[Op]) -> set[RecordKey]:
     """The records a push reads: those its ops name or link, and those of the conflicts its
     resolve ops decide."""
     keys, conflict_ids = _touched_keys(ops)
+    keys |= signer_records(ops)   # read for authority: locked so a demotion cannot race
     if conflict_ids:
         for row in conn.execute(sa.select(t.conflicts.c.entity, t.conflicts.c.entity_id)
                                 .where(one_of(conn, t.conflicts.c.id, sorted(conflict_ids)))):

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from sync.authority_wire import AdminBootstrap, AuthorityRoot
 from sync.lookup import LookupList, PersonLookupRequest, PersonLookupResponse
 from sync.protocol import (
     PROTOCOL_VERSION,
@@ -16,7 +17,7 @@ from sync.protocol import (
     PushRequest,
     PushResponse,
 )
-from sync.server import directory_store, person_lookup, registry
+from sync.server import authority, directory_store, person_lookup, registry
 from sync.server.deps import Device, State
 from sync.server.pull_store import pull_page
 from sync.server.push_store import push_ops
@@ -74,6 +75,21 @@ def pull(body: PullRequest, device: Device, state: State) -> Response:
     page = pull_page(state.engine, device.sites, body.cursor, body.limit,
                      state.clock.now().encode())
     return Response(page, media_type="application/json")   # already in the wire shape
+
+
+@router.post("/authority/root")
+def register_root(body: AdminBootstrap, device: Device, state: State) -> AuthorityRoot:
+    """The first administrator's key, with a one-time admin code (once per service)."""
+    return authority.register_root(state.engine, device.device_id, body)
+
+
+@router.get("/authority/root")
+def root(_device: Device, state: State) -> AuthorityRoot:
+    found = authority.current_root(state.engine)
+    if found is None:
+        raise RegistryError(404, "no_admin", "no administrator is registered with this server "
+                                             "yet (ld-sync-server admin-code)")
+    return found
 
 
 @router.post("/persons/lookup")

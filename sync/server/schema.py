@@ -85,6 +85,26 @@ enrol_codes = sa.Table(
     sa.Column("device_id", ID, nullable=True),
 )
 
+# The first administrator's key, registered once with a one-time admin code (issue 12):
+# the root every directory signature leads back to. One row at most (id is always 1).
+authority_root = sa.Table(
+    "authority_root", metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=False),
+    sa.Column("username", sa.String(128), nullable=False),
+    sa.Column("public_key", sa.String(64), nullable=False),
+    sa.Column("device_id", ID, nullable=False),
+    sa.Column("registered_at", UTCDateTime(), nullable=False),
+    sa.CheckConstraint("id = 1", name="single_row"),
+)
+
+admin_codes = sa.Table(
+    "admin_codes", metadata,
+    sa.Column("code_hash", sa.String(64), primary_key=True),
+    sa.Column("created_at", UTCDateTime(), nullable=False),
+    sa.Column("expires_at", UTCDateTime(), nullable=False),
+    sa.Column("used_at", UTCDateTime(), nullable=True),
+)
+
 nonces = sa.Table(
     "nonces", metadata,
     sa.Column("device_id", ID, primary_key=True),

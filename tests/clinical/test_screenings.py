@@ -76,6 +76,28 @@ def test_youth_needs_parent_and_appropriate_adult_before_screening(clinic: Clini
     assert clinic.session.screenings.start(case_id, "ld-core", "1.0").state == "draft"
 
 
+def test_a_sign_off_carries_the_signers_own_signature(clinic: Clinic) -> None:
+    """Issue 12: "who signed" is provable: the sign-off is signed with the signer's personal
+    key, and a sign-off whose values were changed afterwards no longer verifies."""
+    from ld_desktop.store.models import OutboxOp, Screening
+
+    screenings = clinic.session.screenings
+    draft = screenings.start(clinic.adult_case.id, "gad7", "1.0")
+    done = screenings.complete(draft.id, {"gad7.1": 3}, {"title": "GAD-7", "summary": "3"})
+    assert screenings.sign_off(done.id).signature_verified is True
+    with clinic.session.store.reading() as db:
+        [op] = [o for o in db.query(OutboxOp).filter(OutboxOp.entity_id == done.id)
+                if o.fields.get("state") == "signed-off"]
+        assert op.fields["attestation"]["signer"] == "prac1"
+        assert op.fields["attestation"]["fields"]["answers"] == op.fields["answers"]
+    with clinic.session.store.unit_of_work("prac1") as uow:   # tampered with afterwards
+        row = uow.session.get(Screening, done.id)
+        assert row is not None
+        row.answers = {"gad7.1": 0}
+    [view] = [s for s in screenings.for_case(clinic.adult_case.id) if s.id == done.id]
+    assert view.signature_verified is False
+
+
 def test_an_urgent_do_not_leave_alone_flag_raises_the_case_urgency(clinic: Clinic) -> None:
     """Suicidal thoughts with a plan: the engine's urgent flag ('do not leave the person
     alone') makes the case Urgent; a later routine screening does not lower it."""

@@ -11,10 +11,12 @@ import httpx
 import pytest
 
 from ld_desktop.domain.roles import Role
+from ld_desktop.services.service_authority import AuthorityService
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.workstation import Workstation
 from sync.server.app import create_app
+from sync.server.authority import issue_admin_code
 from sync.server.database import make_engine
 from sync.server.registry import issue_enrol_code
 from sync.server.settings import ServerSettings
@@ -29,6 +31,7 @@ SERVER_URL = "http://127.0.0.1:8765"
 class SyncServer:
     settings: ServerSettings
     transport: httpx.BaseTransport
+    first: Station | None = None
 
     def code(self, sites: list[str]) -> str:
         engine = make_engine(self.settings.database_url)
@@ -36,6 +39,31 @@ class SyncServer:
             return issue_enrol_code(engine, sites)
         finally:
             engine.dispose()
+
+    def register_first_admin(self, station: Station) -> None:
+        engine = make_engine(self.settings.database_url)
+        try:
+            code = issue_admin_code(engine)
+        finally:
+            engine.dispose()
+        AuthorityService(station.admin, transport=self.transport).register_first_admin(code)
+        self.first = station
+
+    def admit(self, station: Station) -> None:
+        """The first station's administrator registers with an admin code; each later
+        station joins as a real service would: its first sync brings the signed directory,
+        then the first administrator approves the new workstation's personal keys."""
+        if self.first is None:
+            self.register_first_admin(station)
+            return
+        self.first.sync_service(self.first.admin).sync()   # the signed directory goes up
+        station.sync_service(station.admin).sync()
+        for session in (station.admin, station.senior):
+            own = session.accounts.own_key()
+            assert own is not None
+            self.first.admin.accounts.approve_key(session.user.username, own[0])
+        self.first.sync_service(self.first.admin).sync()
+        station.sync_service(station.admin).sync()
 
 
 @dataclass
@@ -78,7 +106,10 @@ def make_station(
             )
         senior = ws.unlock(*SENIOR)
         opened.extend([admin, senior])
-        return Station(ws, admin, senior, sync_server)
+        station = Station(ws, admin, senior, sync_server)
+        if enrol:
+            sync_server.admit(station)
+        return station
 
     yield make
     for session in opened:

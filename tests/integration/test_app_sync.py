@@ -191,6 +191,7 @@ def test_refused_ops_stay_queued_and_do_not_block_newer_work(make_station) -> No
     # enrolled for the custody suite only: the court's records are refused by the server
     SyncService(station.admin, transport=station.server.transport).enrol(
         "http://127.0.0.1:8765", station.server.code(["Northgate Custody Suite"]), "half")
+    station.server.register_first_admin(station)
     for n in range(3):
         _referral(station.senior, f"Courtonly{n}", f"Q/{n}", site_index=1)
     _referral(station.senior, "Custodyok", "K/1", site_index=0)

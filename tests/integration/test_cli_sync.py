@@ -88,6 +88,18 @@ def test_enrol_sync_and_unreachable(
                    "admin1", "--server", url, "--code", one_time)
     assert again[0] == 3
 
+    # the first administrator registers their personal key with the server's admin code
+    admin_code = _server_cli("admin-code", "--data-dir", str(server_data)).strip().splitlines()
+    status, out, err = _admin(monkeypatch, capsys, PASS + "\n", "authority", "--data-dir",
+                              store, "--as", "admin1", "--code", admin_code[-1])
+    assert status == 0, err
+    assert "admin1 is the service's first administrator" in out
+    refused = subprocess.run([sys.executable, "-m", "sync.server.cli", "admin-code",
+                              "--data-dir", str(server_data)], capture_output=True, text=True,
+                             timeout=60)
+    assert refused.returncode == 1
+    assert "already registered" in refused.stderr
+
     status, out, err = _admin(monkeypatch, capsys, PASS + "\n", "sync", "--data-dir", store,
                               "--as", "admin1", "--json")
     assert status == 0, err
@@ -96,6 +108,11 @@ def test_enrol_sync_and_unreachable(
     summary = json.loads(out)
     assert summary["pushed"] > 10
     assert summary["conflicts"] == 0
+    assert summary["rejected"] == 0     # staff and sites went up under admin1's signature
+    status, out, _err = _admin(monkeypatch, capsys, PASS + "\n", "keys", "--data-dir", store,
+                               "--as", "admin1")
+    assert status == 0
+    assert "Fingerprint" in out
 
     stats = _admin(monkeypatch, capsys, PASS + "\n", "stats", "--data-dir", store, "--as",
                    "admin1", "--json")

@@ -14,10 +14,12 @@ import httpx
 import pytest
 
 from ld_desktop.services import training
+from ld_desktop.services.service_authority import AuthorityService
 from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.workstation import Workstation
 from sync.client.errors import EnrolmentRefused, SyncError
 from sync.server.app import create_app
+from sync.server.authority import issue_admin_code
 from sync.server.database import make_engine
 from sync.server.registry import issue_enrol_code, list_devices
 from sync.server.settings import ServerSettings
@@ -144,6 +146,11 @@ def test_a_training_workstation_syncs_with_a_training_server(station: Path, trai
     try:
         service = SyncService(admin, transport=transport)
         service.enrol(SERVER_URL, _code(settings, training.TRAINING_SITES))
+        # the training server's first administrator is the trainer (ld-sync-server admin-code)
+        engine = make_engine(settings.database_url)
+        admin_code = issue_admin_code(engine)
+        engine.dispose()
+        AuthorityService(admin, transport=transport).register_first_admin(admin_code)
         report = service.sync()
         assert report.pushed > 0
         assert service.status().pending_ops == 0

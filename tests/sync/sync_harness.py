@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 from asgi_bridge import ASGIBridge
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 
+from sync.authority_wire import AdminBootstrap
 from sync.client import DeviceCredentials, RetryPolicy, SyncClient, enrol
 from sync.memory_replica import MemoryReplica
+from sync.op_signing import attest, bootstrap_message, public_key_text, staff_id_for
+from sync.protocol import Op, OpKind, OpStatus
+from sync.server import authority, push_store
 from sync.server import schema as t
 from sync.server.registry import issue_enrol_code
 
@@ -47,6 +53,30 @@ class Harness:
                **kwargs: object) -> SyncClient:
         return SyncClient(IN_PROCESS_URL, replica, credentials, transport=self.bridge,
                           retry=FAST_RETRY, **kwargs)  # type: ignore[arg-type]
+
+
+def register_decider(engine: sa.Engine, replicas: list[MemoryReplica]) -> None:
+    """Register the replicas' (shared) user as the service's first administrator, whose key
+    then signs their conflict decisions, as the server demands."""
+    import base64
+
+    key = Ed25519PrivateKey.generate()
+    user, public = replicas[0].user, public_key_text(key)
+    code = authority.issue_admin_code(engine)
+    proof = base64.b64encode(key.sign(bootstrap_message(code, user, public))).decode()
+    authority.register_root(engine, "test-setup", AdminBootstrap(
+        code=code, username=user, public_key=public, proof=proof))
+    op_id, entity_id, hlc = uuid.uuid4(), staff_id_for(user), "000000000000001-00000-setup"
+    fields = {"username": user, "role": "admin", "active": True, "signing_keys": [public]}
+    fields["attestation"] = attest(key, signer=user, op_id=op_id, entity="staff",
+                                   entity_id=entity_id, hlc=hlc, fields=fields)
+    op = Op(op_id=op_id, device_id="test-setup", device_seq=1, hlc=hlc, user=user,
+            schema_version=1, entity="staff", entity_id=entity_id, kind=OpKind.UPSERT,
+            fields=fields)
+    [result] = push_store.push_ops(engine, "test-setup", frozenset(), [op])
+    assert result.status is OpStatus.APPLIED, result
+    for replica in replicas:
+        replica.signing_key = key
 
 
 def typed_values_are_kept(engine: sa.Engine) -> None:

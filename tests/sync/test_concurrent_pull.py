@@ -14,6 +14,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from sync_harness import register_decider
 
 from sync.memory_replica import MemoryReplica
 from sync.protocol import RecordRef
@@ -69,9 +70,10 @@ def test_a_reader_pulling_during_pushes_misses_nothing(fresh_postgres: str,
     engine = make_engine(fresh_postgres)
     shared = [uuid.uuid4() for _ in range(6)]
     errors: list[BaseException] = []
-    writers = [threading.Thread(target=writer, args=(engine, MemoryReplica(f"dev-{n}"),
-                                                     shared, n, 12, errors))
-               for n in range(4)]
+    writing = [MemoryReplica(f"dev-{n}") for n in range(4)]
+    register_decider(engine, writing)   # their decisions are signed, as the server demands
+    writers = [threading.Thread(target=writer, args=(engine, replica, shared, n, 12, errors))
+               for n, replica in enumerate(writing)]
     reader = MemoryReplica("reader")
     done = threading.Event()
     pages = 0

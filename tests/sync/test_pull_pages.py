@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from sync_harness import register_decider
 
 from sync.memory_replica import MemoryReplica
 from sync.protocol import PullResponse, RecordRef
@@ -46,6 +47,7 @@ def test_postgres_pages_match_the_models(fresh_postgres: str) -> None:
     engine = make_engine(fresh_postgres)
     both = frozenset({SITE, OTHER})
     first, second = MemoryReplica("dev-1"), MemoryReplica("dev-2")
+    register_decider(engine, [first, second])
     cases = [uuid.uuid4() for _ in range(4)]
     for n, case in enumerate(cases):
         first.upsert("case", case, {"n": n, "note": "Zoë’s “quoted” text\n", "nested":

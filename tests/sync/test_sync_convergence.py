@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 import pytest
-from sync_harness import Harness, typed_values_are_kept
+from sync_harness import Harness, register_decider, typed_values_are_kept
 
 from sync.client import SyncClient
 from sync.memory_replica import MemoryReplica
@@ -56,6 +56,7 @@ def test_three_replicas_converge_in_any_order(sqlite_harness: Harness,
 
 def test_convergence_on_every_backend_with_resolution(harness: Harness) -> None:
     replicas, clients = zip(*(harness.replica("Leeds Custody") for _ in range(3)), strict=True)
+    register_decider(harness.engine, list(replicas))
     ids = [uuid.uuid4() for _ in range(3)]
     replicas[0].upsert("case", ids[0], {"risk": "unknown"}, sites=[SITE])
     replicas[0].upsert("person", ids[1], {"name": "orig"}, sites=[SITE])

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sync_harness import IN_PROCESS_URL, Harness
+from sync_harness import IN_PROCESS_URL, Harness, register_decider
 
 from sync.client import DeviceRevoked, InsecureServerUrl, NotEnrolled, SyncClient
 from sync.client.transport import check_server_url
@@ -132,6 +132,7 @@ def test_a_device_never_receives_another_sites_records(harness: Harness) -> None
     secret = uuid.uuid4()
     leeds.upsert("case", secret, {"summary": "leeds only"}, sites=[LEEDS])
     shared = uuid.uuid4()
+    register_decider(harness.engine, [leeds])   # directory changes are an admin's, signed
     leeds.upsert("staff", shared, {"title": "global"})   # the directory alone is global
     leeds_client.sync()
     wakefield_client.sync()

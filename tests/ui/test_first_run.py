@@ -18,6 +18,7 @@ from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.first_run import FirstRunDialog
 from sync.server.app import create_app
+from sync.server.authority import issue_admin_code
 from sync.server.database import make_engine
 from sync.server.registry import issue_enrol_code
 from sync.server.settings import ServerSettings
@@ -131,14 +132,19 @@ def test_the_guided_path_by_keyboard(qtbot, tmp_path: Path, server,  # type: ign
     # 4. enrolment with the server
     engine = make_engine(settings.database_url)
     code_for_server = issue_enrol_code(engine, SITES)
+    admin_code = issue_admin_code(engine)              # the service's first workstation
     engine.dispose()
     _type(qtbot, "http://127.0.0.1:8765")
     _key(qtbot, Qt.Key.Key_Tab)
     _type(qtbot, code_for_server)
+    _key(qtbot, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is dialog.admin_code
+    _type(qtbot, admin_code)
     _key(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: flow.step is Step.HANDOVER, timeout=15000)
     assert "nurse1 (Practitioner)" in dialog.summary.text()
     assert "Enrolled with" in dialog.summary.text()
+    assert "First administrator of the service: " in dialog.summary.text()
 
     # 5. lock and hand over
     assert QApplication.focusWidget() is dialog.hand_over

@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 
 from ld_desktop.domain.roles import Role
+from ld_desktop.services.service_authority import AuthorityService
 from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.pages.sync_page import SyncPage
 from sync.server.app import create_app
+from sync.server.authority import issue_admin_code
 from sync.server.database import make_engine
 from sync.server.registry import issue_enrol_code
 from sync.server.settings import ServerSettings
@@ -44,6 +46,12 @@ def test_enrol_then_sync_from_the_page(qtbot, tmp_path: Path,  # type: ignore[no
         page.enrol()
         qtbot.waitUntil(lambda: page.message.text() == "Enrolled.", timeout=10_000)
         assert page.sync_button.isEnabled()
+        # the first administrator registers with the server's admin code (ld-admin authority),
+        # without which the server refuses every staff and site change
+        engine = make_engine(settings.database_url)
+        admin_code = issue_admin_code(engine)
+        engine.dispose()
+        AuthorityService(admin, transport=bridge).register_first_admin(admin_code)
         page.sync_now()
         assert not page.progress.isHidden() or page.message.text().startswith("Done")
         qtbot.waitUntil(lambda: page.message.text().startswith("Done"), timeout=20_000)

@@ -29,6 +29,7 @@ from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
 from ld_desktop.store.clinical_queries import for_case, get_in_sites, screenings_in_states
 from ld_desktop.store.models import Case, Consent, Screening
+from ld_desktop.store.signature_checks import screening_signature
 from ld_desktop.store.store import DbSession
 
 CORE_SCREEN = "ld-core"
@@ -62,6 +63,8 @@ class ScreeningView:
     signed_off_at: datetime | None
     signed_off_by: str | None
     amends_id: uuid.UUID | None
+    # whether the sign-off carries the signer's own verified signature (None: not signed off)
+    signature_verified: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -76,12 +79,13 @@ class WorklistEntry:
 _libraries: dict[tuple[tuple[str, str], ...], InstrumentLibrary] = {}
 
 
-def _view(s: Screening) -> ScreeningView:
+def _view(s: Screening, db: DbSession | None = None) -> ScreeningView:
     answers = dict(s.answers)
     flow = answers.pop(FLOW_KEY, {})
     return ScreeningView(s.id, s.case_id, s.instrument_id, s.instrument_version, s.state,
                          answers, flow, dict(s.result), s.observation_only, s.started_at,
-                         s.completed_at, s.signed_off_at, s.signed_off_by, s.amends_id)
+                         s.completed_at, s.signed_off_at, s.signed_off_by, s.amends_id,
+                         screening_signature(db, s) if db is not None else None)
 
 
 class ScreeningService:
@@ -173,12 +177,13 @@ class ScreeningService:
             row = self._get(uow.session, screening_id)
             if row.state != ScreeningState.COMPLETED:
                 raise ValueError("Only a completed screening can be signed off.")
+            # one op of the whole screening, signed with the signer's personal key
             uow.changes.update(row, {"state": ScreeningState.SIGNED_OFF.value,
                                      "signed_off_at": self._s.now(),
-                                     "signed_off_by": self._s.user.username})
+                                     "signed_off_by": self._s.user.username}, sign=True)
             uow.audit("screening-signed-off", entity="screening", entity_id=row.id,
                       case_id=row.case_id)
-            view = _view(row)
+            view = _view(row, uow.session)
         announce(self._s, view.case_id, "screening")
         return view
 
@@ -214,7 +219,7 @@ class ScreeningService:
     def for_case(self, case_id: uuid.UUID) -> list[ScreeningView]:
         with self._s.store.reading() as db:
             case_for_view(self._s, db, case_id)
-            return [_view(s) for s in for_case(db, Screening, case_id)]
+            return [_view(s, db) for s in for_case(db, Screening, case_id)]
 
     def drafts(self, case_id: uuid.UUID) -> list[ScreeningView]:
         return [s for s in self.for_case(case_id) if s.state == ScreeningState.DRAFT]

@@ -65,6 +65,8 @@ class SyncedRecord:
     __entity__: ClassVar[str]
     __append_only__: ClassVar[bool] = False
     __local_fields__: ClassVar[frozenset[str]] = frozenset()
+    # every change is a whole-record op signed by its user (the staff and site directory)
+    __signed__: ClassVar[bool] = False
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
     field_versions: Mapped[dict[str, Any]] = mapped_column(default=dict)

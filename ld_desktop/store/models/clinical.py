@@ -55,6 +55,8 @@ class Screening(_CaseChild, Base):
     signed_off_at: Mapped[datetime | None]
     signed_off_by: Mapped[str | None]
     amends_id: Mapped[uuid.UUID | None]
+    # the signer's signature of the whole screening as signed off (sync.op_signing)
+    attestation: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
 
 class RiskAssessment(_CaseChild, Base):

@@ -25,6 +25,9 @@ class Site(SyncedRecord, Base):
     kind: Mapped[str] = mapped_column(default="custody")  # custody | court | community
     # {"mon": ["07:00", "22:00"], ...}; missing day = closed
     core_hours: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # an administrator's signature of the whole record (sync.op_signing), set by every change
+    attestation: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    __signed__ = True
 
     def sync_sites(self) -> list[str]:
         return [str(self.id)]
@@ -42,6 +45,11 @@ class StaffMember(SyncedRecord, Base):
     role: Mapped[str]
     site_ids: Mapped[list[str]] = mapped_column(default=list)
     active: Mapped[bool] = mapped_column(default=True)
+    # public halves of the member's personal keys (one per workstation they use), base64
+    signing_keys: Mapped[list[str]] = mapped_column(default=list)
+    # an administrator's signature of the whole record (sync.op_signing), set by every change
+    attestation: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    __signed__ = True
 
     def sync_sites(self) -> list[str]:
         return []  # the staff directory is shared by the whole service

@@ -60,8 +60,12 @@ def source_lines(result: dict[str, Any]) -> list[str]:
 def state_words(view: ScreeningView) -> str:
     if view.state == ScreeningState.SIGNED_OFF:
         at = view.signed_off_at
-        return f"Signed off by {view.signed_off_by} on {at.astimezone():%d/%m/%Y %H:%M}" \
+        words = f"Signed off by {view.signed_off_by} on {at.astimezone():%d/%m/%Y %H:%M}" \
             if at else "Signed off"
+        if view.signature_verified is None:
+            return words
+        return words + (" (signature verified)" if view.signature_verified
+                        else " (signature not verified)")
     if view.state == ScreeningState.COMPLETED:
         return "Completed, awaiting sign-off"
     return "In progress"

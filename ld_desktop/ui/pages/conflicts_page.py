@@ -77,6 +77,9 @@ class ConflictsPage(QWidget):
         self.decide_button.clicked.connect(self.decide)
         self.message = QLabel("")
         self.message.setWordWrap(True)
+        self.decisions = QLabel("")
+        self.decisions.setWordWrap(True)
+        self.decisions.setAccessibleName("Latest decisions and whether their signatures verify")
         self.open_button = QPushButton("&Open the record and its history")
         self.open_button.setAccessibleName("Open the record and its history")
         self.open_button.clicked.connect(self._open_record)
@@ -86,6 +89,7 @@ class ConflictsPage(QWidget):
         layout.addWidget(self.list)
         layout.addWidget(self.detail)
         layout.addWidget(self.message)
+        layout.addWidget(self.decisions)
         self.list.currentRowChanged.connect(self._show)
         self.refresh()
 
@@ -96,6 +100,11 @@ class ConflictsPage(QWidget):
             self.list.addItem(f"{c.record_label} · {c.field.replace('_', ' ')} · "
                               f"{len(c.values)} values")
         self.summary.setText(f"{len(self._conflicts)} waiting for a decision")
+        decided = self._s.conflicts.recent_decisions()
+        self.decisions.setText("Latest decisions:\n" + "\n".join(
+            f"{d.record_label} · {d.field.replace('_', ' ')}: decided by {d.decided_by} "
+            f"({'signature verified' if d.signature_verified else 'signature not verified'})"
+            for d in decided) if decided else "")
         self.detail.setVisible(bool(self._conflicts))
         if self._conflicts:
             self.list.setCurrentRow(0)

@@ -1,0 +1,71 @@
+"""ld-admin commands for the service's authority (issue 12, item 2): register the first
+administrator with the server's one-time admin code; show and approve personal keys."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ld_desktop.cli.admin_commands import acting_session
+from ld_desktop.cli.exit_codes import ExitCode
+from ld_desktop.cli.secrets_input import SecretReader
+from ld_desktop.cli.sync_commands import _common
+from ld_desktop.services.service_authority import AuthorityService
+from ld_desktop.services.sync_service import NotEnrolledHere
+from sync.client import ServerRefused, ServerUnreachable
+
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("authority", help="register this administrator as the service's first "
+                       "administrator, with the code from 'ld-sync-server admin-code'")
+    _common(p)
+    p.add_argument("--code", required=True, help="one-time admin code")
+    p.set_defaults(handler=register_first_admin)
+
+    p = sub.add_parser("keys", help="show your personal signing key, or approve another "
+                       "workstation's key for a user (administrators)")
+    _common(p)
+    p.add_argument("--approve", metavar="USERNAME", help="the user whose key to approve")
+    p.add_argument("--key", help="their public key, as 'ld-admin keys' shows it there")
+    p.set_defaults(handler=keys)
+
+
+def register_first_admin(args: argparse.Namespace) -> int:
+    with acting_session(args, SecretReader(args.passphrase_stdin)) as session:
+        try:
+            root = AuthorityService(session).register_first_admin(args.code)
+        except NotEnrolledHere as exc:
+            print(f"ld-admin: {exc}", file=sys.stderr)
+            return ExitCode.AUTH
+        except ServerRefused as exc:
+            print(f"ld-admin: the server refused: {exc.detail}", file=sys.stderr)
+            return ExitCode.AUTH
+        except ServerUnreachable as exc:
+            print(f"ld-admin: the sync server cannot be reached ({exc}).", file=sys.stderr)
+            return ExitCode.UNREACHABLE
+    print(f"{root.username} is the service's first administrator; key fingerprint "
+          f"{root.fingerprint}.")
+    return ExitCode.OK
+
+
+def keys(args: argparse.Namespace) -> int:
+    if (args.approve is None) != (args.key is None):
+        print("ld-admin: --approve and --key go together", file=sys.stderr)
+        return ExitCode.INVALID
+    with acting_session(args, SecretReader(args.passphrase_stdin)) as session:
+        if args.approve is not None:
+            try:
+                print_ = session.accounts.approve_key(args.approve, args.key)
+            except ValueError as exc:
+                print(f"ld-admin: {exc}", file=sys.stderr)
+                return ExitCode.INVALID
+            print(f"Approved key {print_} for {args.approve}; it reaches the server at the "
+                  "next sync.")
+            return ExitCode.OK
+        own = session.accounts.own_key()
+        if own is None:
+            print("ld-admin: no personal key is available", file=sys.stderr)
+            return ExitCode.UNEXPECTED
+    print(f"Personal key of {args.as_user} on this workstation: {own[0]}")
+    print(f"Fingerprint (compare aloud before approving): {own[1]}")
+    return ExitCode.OK
