@@ -46,6 +46,18 @@ class DeviceInfo(_Model):
     revoked_at: datetime | None = None
 
 
+class DeviceName(_Model):
+    device_id: str
+    name: str
+
+
+class DeviceNames(_Model):
+    """Names of the workstations sharing a site with the asking device (for the Conflicts
+    page: 'Riverside court workstation', not a UUID). Revoked ones are kept: old clashes
+    still name them."""
+    devices: list[DeviceName]
+
+
 class StaffMember(_Model):
     id: uuid.UUID
     name: StorableText = Field(min_length=1, max_length=200)

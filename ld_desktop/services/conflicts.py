@@ -112,12 +112,15 @@ class ConflictService:
         record = record_of(db, c)
         site = getattr(record, "site_id", None)
         people = {m.username: m.display_name for m in all_staff(db)}
-        mine = {str(self._s.device_id), str(device_state(db).enrolment.get("device_id", ""))}
+        enrolment = device_state(db).enrolment
+        mine = {str(self._s.device_id), str(enrolment.get("device_id", ""))}
+        names = dict(enrolment.get("device_names", {}))
         return ConflictView(
             id=c.id, entity=c.entity, entity_id=c.entity_id, field=c.field,
             values=tuple(ClashingValue(
                 v["value"], v["user"], v["device_id"], v["hlc"],
-                user_label=_person(v["user"], people), device_label=_device(v["device_id"], mine))
+                user_label=_person(v["user"], people),
+                device_label=_device(v["device_id"], mine, names))
                 for v in c.values),
             current=c.current.get("value"), status=c.status,
             site_id=site if isinstance(site, uuid.UUID) else None,
@@ -131,11 +134,13 @@ def _person(username: str, people: dict[str, str]) -> str:
     return f"{name} ({username})" if name and name != username else username
 
 
-def _device(device_id: str, mine: set[str]) -> str:
-    """This workstation, or another one: a device's raw id (a UUID) means nothing to a reader;
-    a readable device name is kept as it is."""
+def _device(device_id: str, mine: set[str], names: dict[str, str]) -> str:
+    """This workstation, or another one by its enrolled name (the server's list, refreshed at
+    each sync); a raw id (a UUID) means nothing to a reader, so an unknown one is shortened."""
     if device_id in mine:
         return "this workstation"
+    if names.get(device_id):
+        return str(names[device_id])
     try:
         uuid.UUID(device_id)
     except ValueError:

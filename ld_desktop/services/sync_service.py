@@ -46,10 +46,12 @@ from sync.client import (
     NotEnrolled,
     SyncCancelled,
     SyncClient,
+    SyncError,
     SyncProgress,
     SyncReport,
     enrol,
 )
+from sync.client.enrolment import fetch_device_names
 from sync.client.transport import Verify
 
 log = logging.getLogger(__name__)
@@ -217,7 +219,11 @@ class SyncService:
             raise
         if report.audit_head is not None:
             _audit_heads[credentials.device_id] = report.audit_head
+        names = self._device_names(credentials)
         with self._s.store.unit_of_work(self._s.user.username) as uow:
+            if names is not None:   # for the Conflicts page: workstations by name, not id
+                device = device_state(uow.session)
+                device.enrolment = {**device.enrolment, "device_names": names}
             record_sync(uow.session, self._s.now(), _report_json(report))
             uow.audit("sync", detail={"pushed": report.pushed, "pulled": report.pulled,
                                       "conflicts": report.conflicts, "cursor": report.cursor,
@@ -227,6 +233,15 @@ class SyncService:
         if report.pulled or report.pushed:
             self._s.bus.publish(Changes(frozenset({"person", "case", "conflict", "sync"})))
         return report
+
+    def _device_names(self, credentials: DeviceCredentials) -> dict[str, str] | None:
+        """Best effort: a sync that worked is not failed by this list (None: keep the old)."""
+        try:
+            return fetch_device_names(credentials, transport=self._transport,
+                                      verify=self._verify)
+        except (SyncError, ValueError) as exc:
+            log.info("workstation names not refreshed: %s", type(exc).__name__)
+            return None
 
     def _mark_revoked(self, reason: str, *, wipe: bool) -> None:
         with self._s.store.unit_of_work(self._s.user.username) as uow:

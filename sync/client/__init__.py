@@ -1,7 +1,7 @@
 """Client side of sync, for the app: enrol, SyncClient, directory calls, exceptions."""
 
 from sync.client.engine import SyncClient, SyncProgress, SyncReport
-from sync.client.enrolment import enrol, fetch_device, fetch_sites, fetch_staff, push_staff
+from sync.client.enrolment import enrol, fetch_device, fetch_sites
 from sync.client.errors import (
     DeviceRevoked,
     EnrolmentRefused,
@@ -20,5 +20,5 @@ __all__ = [
     "DeviceCredentials", "DeviceRevoked", "EnrolmentRefused", "InsecureServerUrl", "NotEnrolled",
     "RetryPolicy", "ServerRefused", "ServerUnreachable", "SiteInfo", "StaffMember",
     "SyncCancelled", "SyncClient", "SyncError", "SyncProgress", "SyncReport",
-    "check_server_url", "enrol", "fetch_device", "fetch_sites", "fetch_staff", "push_staff",
+    "check_server_url", "enrol", "fetch_device", "fetch_sites",
 ]

@@ -11,12 +11,11 @@ from sync.client.transport import RetryPolicy, SignedSession, Verify
 from sync.credentials import DeviceCredentials, public_key_b64
 from sync.wire import (
     DeviceInfo,
+    DeviceNames,
     EnrolRequest,
     EnrolResponse,
     SiteInfo,
     SiteList,
-    StaffList,
-    StaffMember,
 )
 
 
@@ -60,25 +59,17 @@ def fetch_device(credentials: DeviceCredentials, *, transport: httpx.BaseTranspo
         return DeviceInfo.model_validate(session.call("GET", "/v1/device"))
 
 
+def fetch_device_names(credentials: DeviceCredentials, *,
+                       transport: httpx.BaseTransport | None = None, verify: Verify = True,
+                       retry: RetryPolicy | None = None) -> dict[str, str]:
+    """Device id -> name of the workstations sharing a site with this one."""
+    with _session(credentials, transport, verify, retry) as session:
+        names = DeviceNames.model_validate(session.call("GET", "/v1/devices/names"))
+    return {entry.device_id: entry.name for entry in names.devices}
+
+
 def fetch_sites(credentials: DeviceCredentials, *, transport: httpx.BaseTransport | None = None,
                 verify: Verify = True, retry: RetryPolicy | None = None) -> list[SiteInfo]:
     """Every site the server knows (ids from `site_id_for`)."""
     with _session(credentials, transport, verify, retry) as session:
         return list(SiteList.model_validate(session.call("GET", "/v1/directory/sites")).sites)
-
-
-def fetch_staff(credentials: DeviceCredentials, *, transport: httpx.BaseTransport | None = None,
-                verify: Verify = True, retry: RetryPolicy | None = None) -> list[StaffMember]:
-    """Staff of this device's sites, and staff attached to no site."""
-    with _session(credentials, transport, verify, retry) as session:
-        return list(StaffList.model_validate(session.call("GET", "/v1/directory/staff")).staff)
-
-
-def push_staff(credentials: DeviceCredentials, member: StaffMember, *,
-               transport: httpx.BaseTransport | None = None, verify: Verify = True,
-               retry: RetryPolicy | None = None) -> StaffMember:
-    """Create or replace one staff member on the server (sites must be this device's)."""
-    with _session(credentials, transport, verify, retry) as session:
-        data = session.call("PUT", f"/v1/directory/staff/{member.id}",
-                            member.model_dump(mode="json"))
-        return StaffMember.model_validate(data)

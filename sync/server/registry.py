@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sync.protocol import normalise_site_name, site_id_for
 from sync.server import schema as t
-from sync.wire import DeviceInfo, EnrolRequest, EnrolResponse, SiteInfo
+from sync.wire import DeviceInfo, DeviceName, EnrolRequest, EnrolResponse, SiteInfo
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I
 
@@ -165,6 +165,20 @@ def list_devices(engine: Engine) -> list[DeviceInfo]:
         return [DeviceInfo(device_id=row["id"], name=row["name"], sites=sites_of(conn, row["id"]),
                            enrolled_at=row["enrolled_at"], last_seen=row["last_seen"],
                            revoked_at=row["revoked_at"]) for row in rows.all()]
+
+
+def names_at_sites(engine: Engine, sites: frozenset[str], limit: int = 2000
+                   ) -> list[DeviceName]:
+    """Workstations enrolled at any of ``sites`` (revoked ones too), by name."""
+    if not sites:
+        return []
+    with engine.connect() as conn:
+        ids = (sa.select(t.device_sites.c.device_id)
+               .where(t.device_sites.c.site_id.in_(sorted(sites))).distinct())
+        rows = conn.execute(sa.select(t.devices.c.id, t.devices.c.name)
+                            .where(t.devices.c.id.in_(ids)).order_by(t.devices.c.id)
+                            .limit(limit))
+        return [DeviceName(device_id=row.id, name=row.name) for row in rows]
 
 
 def device_info(engine: Engine, device_id: str) -> DeviceInfo:

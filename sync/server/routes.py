@@ -22,7 +22,7 @@ from sync.server.deps import Device, State
 from sync.server.pull_store import pull_page
 from sync.server.push_store import push_ops
 from sync.server.registry import RegistryError
-from sync.wire import DeviceInfo, EnrolRequest, EnrolResponse, SiteList, StaffList, StaffMember
+from sync.wire import DeviceInfo, DeviceNames, EnrolRequest, EnrolResponse, SiteList
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody} for code in (400, 401, 403, 404, 405, 409, 411, 413, 422, 503)
@@ -57,6 +57,11 @@ def enrol(body: EnrolRequest, state: State) -> EnrolResponse:
 @router.get("/device")
 def whoami(device: Device, state: State) -> DeviceInfo:
     return registry.device_info(state.engine, device.device_id)
+
+
+@router.get("/devices/names")
+def device_names(device: Device, state: State) -> DeviceNames:
+    return DeviceNames(devices=registry.names_at_sites(state.engine, device.sites))
 
 
 @router.post("/push")
@@ -111,17 +116,5 @@ def sites(_device: Device, state: State) -> SiteList:
     return SiteList(sites=directory_store.list_sites(state.engine))
 
 
-@router.get("/directory/staff")
-def staff(device: Device, state: State) -> StaffList:
-    return StaffList(staff=directory_store.list_staff(state.engine, device.sites))
-
-
-@router.put("/directory/staff/{staff_id}")
-def save_staff(staff_id: uuid.UUID, body: StaffMember, device: Device, state: State
-               ) -> StaffMember:
-    if body.id != staff_id:
-        raise RegistryError(422, "invalid_request", "staff id in the path and body differ")
-    if not set(body.sites) <= device.sites:
-        raise RegistryError(403, "forbidden_site",
-                            "staff can only be placed in sites this device is enrolled for")
-    return directory_store.save_staff(state.engine, body, device.device_id, device.sites)
+# There is no staff endpoint: the staff directory changes only as admin-signed `staff` ops
+# through /push (sync.server.authority), so no device can write it unsigned.

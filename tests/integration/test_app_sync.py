@@ -232,3 +232,22 @@ def test_an_intake_with_an_estimated_age_syncs_through_the_published_schema(  # 
     [found] = b.senior.persons.search("nodobsync")
     person = b.senior.persons.open(found.id)
     assert (person.date_of_birth, person.estimated_birth_year) == (None, year)
+
+
+def test_the_conflicts_page_names_the_other_workstation_by_its_enrolled_name(  # type: ignore[no-untyped-def]
+        make_station) -> None:
+    """Issue 14: the clash named devices by UUID. After a sync each workstation knows the
+    names of the workstations at its sites, and a clash says which one entered each value."""
+    a = make_station("a")
+    b = make_station("b")
+    case = _referral(a.senior, "Namesworth", "X/2")
+    a.sync()
+    b.sync()
+    a.senior.cases.update(case.id, {"urgency": "urgent"})
+    b.senior.cases.update(case.id, {"urgency": "soon"})
+    a.sync()
+    b.sync()
+    a.sync()
+    [clash] = a.senior.conflicts.open()
+    labels = {value.value: value.device_label for value in clash.values}
+    assert labels == {"urgent": "this workstation", "soon": "station b"}

@@ -19,9 +19,8 @@ from sync.client import (
     SyncClient,
     fetch_device,
     fetch_sites,
-    fetch_staff,
-    push_staff,
 )
+from sync.client.transport import SignedSession
 from sync.memory_replica import MemoryReplica
 from sync.protocol import site_id_for
 
@@ -115,17 +114,17 @@ def test_progress_and_report(harness: Harness) -> None:
 
 def test_staff_and_sites_directory(harness: Harness) -> None:
     creds = harness.enrol("Leeds Custody")
-    other = harness.enrol("Wakefield Court")
+    harness.enrol("Wakefield Court")
     kw = {"transport": harness.bridge, "retry": FAST_RETRY}
     names = {site.name for site in fetch_sites(creds, **kw)}  # type: ignore[arg-type]
     assert names == {"Leeds Custody", "Wakefield Court"}
-    member = StaffMember(id=uuid.uuid4(), name="Sam Senior", role="senior", sites=[SITE])
-    assert push_staff(creds, member, **kw) == member  # type: ignore[arg-type]
-    assert fetch_staff(creds, **kw) == [member]  # type: ignore[arg-type]
-    assert fetch_staff(other, **kw) == []  # type: ignore[arg-type]
-    with pytest.raises(ServerRefused) as refused:
-        push_staff(other, member.model_copy(update={"sites": []}), **kw)  # type: ignore[arg-type]
-    assert refused.value.code == "forbidden_site"
+    # The old unsigned staff endpoint is gone: a device cannot write the staff directory
+    # except as an admin-signed op (tests/sync/test_authority.py).
+    member = StaffMember(id=uuid.uuid4(), name="Sam Senior", role="admin", sites=[SITE])
+    with SignedSession(creds, creds.server_url, transport=harness.bridge,
+                       retry=FAST_RETRY) as session, pytest.raises(ServerRefused) as refused:
+        session.call("PUT", f"/v1/directory/staff/{member.id}", member.model_dump(mode="json"))
+    assert refused.value.status in (404, 405)
     device = fetch_device(creds, **kw)  # type: ignore[arg-type]
     assert device.device_id == creds.device_id
     assert device.last_seen is not None
