@@ -71,3 +71,6 @@ def load_asgi_bridge() -> type:
 @pytest.fixture(scope="session")
 def asgi_bridge_class() -> type:
     return load_asgi_bridge()
+
+
+pytest_plugins = ["tests.helpers.logfail"]

@@ -89,6 +89,10 @@ def test_only_the_store_imports_sqlalchemy_on_the_app_side() -> None:
     assert outside_store == []
 
 
+
+def test_the_ui_never_imports_the_store() -> None:
+    assert _violations(ROOT / "ld_desktop" / "ui", {"ld_desktop.store"}) == []
+
 def test_core_has_no_qt() -> None:
     core = [
         v for folder in ("domain", "store", "services", "cli")

@@ -8,7 +8,6 @@ unreachable (everything kept locally); 1 unexpected error. No traceback for an e
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -137,10 +136,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             print(f"ld-admin: {exc}", file=sys.stderr)
         return code
-
-
-def print_json(data: object) -> None:
-    print(json.dumps(data, indent=2, default=str))
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from ld_desktop.domain.pathway import OPEN_STAGES, Recipient
@@ -235,8 +235,3 @@ def named(db: Any, items: tuple[HandoverItem, ...]) -> tuple[HandoverItem, ...]:
 
 def recipient_label(code: str) -> str:
     return Recipient(code).label if code in Recipient._value2member_map_ else code
-
-
-def shift_bounds(day: date, starts: str, ends: str) -> tuple[datetime, datetime]:
-    """Naive local bounds of a shift (a night shift ends the next day)."""
-    return Shift("", day, starts, ends, "x").window()

@@ -14,6 +14,7 @@ from datetime import datetime
 from ld_desktop.domain.consent import Decision, in_force
 from ld_desktop.domain.pathway import Recipient
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.domain.vulnerabilities import label as vulnerability_label
 from ld_desktop.services.clinical.access import announce, case_for_view
 from ld_desktop.services.clinical.consent import decision_of
@@ -71,7 +72,7 @@ class SharingService:
             if consent is None or consent.decision is not Decision.GIVEN:
                 raise NoConsentToShare(recipient)
             screenings = [s for s in for_case(db, Screening, case_id)
-                          if s.state in ("completed", "signed-off") and not _amended(s, db)]
+                          if s.state in ScreeningState.finished() and not _amended(s, db)]
             site_name = next((s.name for s in self._s.sites if s.id == case.site_id), "")
             label = Recipient(recipient).label if recipient in Recipient._value2member_map_ \
                 else recipient

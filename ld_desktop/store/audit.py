@@ -17,7 +17,7 @@ from typing import Any, cast
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import JSON, Table, bindparam, func, insert, select
+from sqlalchemy import JSON, Table, bindparam, insert, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -195,7 +195,3 @@ def verify_chain(session: Session, key: bytes, anchor: AuditAnchor | None = None
     elif count:
         problems.append("the record of the newest event is missing")
     return ChainReport(count, problems)
-
-
-def count_events(session: Session) -> int:
-    return int(session.scalar(select(func.count()).select_from(AuditEvent)) or 0)

@@ -34,11 +34,3 @@ def case_audit(session: Session, case_id: uuid.UUID) -> list[AuditEvent]:
             .order_by(AuditEvent.seq)
         )
     )
-
-
-def open_cases_for_person(session: Session, person_id: uuid.UUID) -> list[Case]:
-    return list(
-        session.scalars(
-            select(Case).where(Case.person_id == person_id, Case.stage != "closed")
-        )
-    )

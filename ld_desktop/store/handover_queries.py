@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ld_desktop.domain.pathway import Stage
+from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.store.models import (
     Case,
     Consent,
@@ -111,7 +112,7 @@ def my_open_items(
     found: list[tuple[str, uuid.UUID, str]] = []
     for s in session.scalars(select(Screening).where(
             Screening.site_id.in_(site_ids), Screening.recorded_by == username,
-            Screening.state == "draft", Screening.entered_in_error.is_(False))):
+            Screening.state == ScreeningState.DRAFT, Screening.entered_in_error.is_(False))):
         found.append(("screening", s.case_id, f"Unfinished screening ({s.instrument_id})"))
     for a in session.scalars(select(SupportAction).where(
             SupportAction.site_id.in_(site_ids), SupportAction.assigned_to == username,

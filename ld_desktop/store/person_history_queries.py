@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.store.models import Case, Outcome, RiskAssessment, Screening, Site
 
 
@@ -41,7 +42,7 @@ def screenings_for(session: Session, case_ids: Sequence[uuid.UUID]
     found: dict[uuid.UUID, list[Screening]] = {}
     for row in session.scalars(
         select(Screening).where(Screening.case_id.in_(case_ids),
-                                Screening.state.in_(("completed", "signed-off")),
+                                Screening.state.in_(ScreeningState.finished()),
                                 Screening.entered_in_error.is_(False))
         .order_by(Screening.completed_at.desc())
     ):

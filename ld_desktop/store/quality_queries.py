@@ -12,6 +12,7 @@ from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement
 
+from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.store.models import Case, Outcome, Person, Screening
 from ld_desktop.store.report_queries import Filter, case_filter
 from ld_desktop.store.report_sql import unindexed
@@ -74,7 +75,7 @@ def counts(db: Session, f: Filter, open_before: datetime, unseen_before: datetim
     found[UNSIGNED] = int(db.execute(
         select(func.count()).select_from(Screening).join(Case, Case.id == Screening.case_id)
         .where(*active_in(f), Screening.entered_in_error.is_(False),
-               Screening.state != "signed-off")).scalar_one())
+               Screening.state != ScreeningState.SIGNED_OFF)).scalar_one())
     return found
 
 
@@ -87,7 +88,7 @@ def first_rows(db: Session, f: Filter, code: str, open_before: datetime,
                 .join(Case, Case.id == Screening.case_id)
                 .join(Person, Person.id == Case.person_id)
                 .where(*active_in(f), Screening.entered_in_error.is_(False),
-                       Screening.state != "signed-off"))
+                       Screening.state != ScreeningState.SIGNED_OFF))
     elif code in (people := person_conditions()):
         stmt = (select(Person.id, Person.id, Person.given_name, Person.family_name).distinct()
                 .select_from(Case).join(Person, Person.id == Case.person_id)

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import case, delete, select, text
+from sqlalchemy import case, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from ld_desktop.store import quarantine
@@ -77,7 +77,7 @@ class StoreReplica:
 
     def pending_count(self) -> int:
         with self._store.reading() as db:
-            return len(db.scalars(select(OutboxOp.device_seq)).all())
+            return int(db.scalar(select(func.count()).select_from(OutboxOp)) or 0)
 
     def acknowledge(self, results: list[OpResult]) -> None:
         done = [r.device_seq for r in results if r.status in ACKNOWLEDGED]

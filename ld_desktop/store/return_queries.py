@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
+from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.store.models import Case, OnwardReferral, Person, Screening, Site
 from ld_desktop.store.quality_queries import active_in
 from ld_desktop.store.report_queries import Filter
@@ -75,7 +76,7 @@ def scored_assessments(db: Session, f: Filter) -> Iterator[tuple[Any, ...]]:
                               Case.seen_at.is_not(None))
                    .join(Case, Case.id == Screening.case_id)
                    .where(*active_in(f), Screening.entered_in_error.is_(False),
-                          Screening.state == "signed-off",
+                          Screening.state == ScreeningState.SIGNED_OFF,
                           Screening.signed_off_at >= f.start, Screening.signed_off_at < f.end,
                           ~exists().where(amendment.amends_id == Screening.id,
                                           amendment.entered_in_error.is_(False)))

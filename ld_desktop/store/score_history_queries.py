@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.store.models import Case, Screening
 
 
@@ -19,7 +20,7 @@ def screenings_for_person(session: Session, person_id: uuid.UUID, site_ids: list
         .where(
             Case.person_id == person_id,
             Screening.site_id.in_(site_ids),
-            Screening.state.in_(("completed", "signed-off")),
+            Screening.state.in_(ScreeningState.finished()),
             Screening.entered_in_error.is_(False),
             Case.entered_in_error.is_(False),
         )

@@ -65,11 +65,6 @@ def index_person(
     )
 
 
-def remove_person(session: Session, person_id: uuid.UUID) -> None:
-    session.execute(text("DELETE FROM person_search WHERE rowid = :r"),
-                    {"r": search_rowid(person_id)})
-
-
 def fts_query(user_text: str) -> str | None:
     """Turn what someone typed into an FTS5 query: every token must match as a prefix."""
     parts: list[str] = []

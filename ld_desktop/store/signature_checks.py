@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.store.models import ConflictRecord, Screening
 from ld_desktop.store.staff_queries import find_staff
 from ld_desktop.store.wire_values import record_fields
@@ -28,7 +29,7 @@ def _by_key_of(db: Session, attestation: Any, username: str | None) -> bool:
 
 def screening_signature(db: Session, row: Screening) -> bool | None:
     """None for a screening not signed off; else whether its sign-off is proven."""
-    if row.state != "signed-off":
+    if row.state != ScreeningState.SIGNED_OFF:
         return None
     attestation = row.attestation
     if not _by_key_of(db, attestation, row.signed_off_by):

@@ -145,6 +145,11 @@ class MainWindow(QMainWindow):
             self.background = None
         if self._unsubscribe:
             self._unsubscribe()
+        # queued work is dropped, running work finishes with the key still there, and no
+        # result reaches a page after this point
+        from ld_desktop.ui.operations import settle_for_lock
+
+        settle_for_lock()
         self.session.lock(reason)
         self.session = None
         self.idle.stop()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import uuid
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -41,7 +41,7 @@ from ld_desktop.ui.intake_parts import (
     SwallowEnter,
     parse_date_of_birth,
 )
-from ld_desktop.ui.operations import LatestOnly
+from ld_desktop.ui.operations import Debounce, LatestOnly
 from ld_desktop.ui.person_history_panel import PersonHistoryPanel
 
 #: pause in typing before the Find search runs (ms)
@@ -73,15 +73,12 @@ class NewReferralDialog(QDialog):
         self._found: list[PersonSummary] = []
         self.chosen: PersonSummary | None = None
         self._confirmed_new: PersonDraft | None = None
-        self._latest = LatestOnly()
-        self._history_load = LatestOnly()
+        self._latest = LatestOnly(self)
+        self._history_load = LatestOnly(self)
         self.finished.connect(self._latest.cancel)
         self.finished.connect(self._history_load.cancel)
         self._build()
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(SEARCH_PAUSE_MS)
-        self._debounce.timeout.connect(self.search_now)
+        self._debounce = Debounce(self, SEARCH_PAUSE_MS, self.search_now)
         self.finder.textEdited.connect(self._find_edited)
         self.finder.to_results.connect(self._to_results)
         self.results.chosen.connect(self._choose_row)
@@ -190,7 +187,7 @@ class NewReferralDialog(QDialog):
         """Old results go at once (none can be chosen while the new search runs)."""
         self._latest.cancel()
         self._show_found([], "Searching…")
-        self._debounce.start()
+        self._debounce.trigger()
 
     def search_now(self) -> None:
         text = self.finder.text().strip()
@@ -207,7 +204,7 @@ class NewReferralDialog(QDialog):
         self.results.show_people(people, empty_text)
 
     def _to_results(self) -> None:
-        if self._debounce.isActive():       # Enter straight after typing: search now
+        if self._debounce.is_pending():       # Enter straight after typing: search now
             self._debounce.stop()
             self.search_now()
         self.results.setFocus()

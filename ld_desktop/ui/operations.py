@@ -1,5 +1,16 @@
-"""Background operations (Anki's ``aqt/operations`` idea): run a callable off the GUI thread
-and call ``success`` or ``failure`` back on the GUI thread."""
+"""Background operations with owners (Anki's ``aqt/operations``: ``CollectionOp`` /
+``QueryOp``). An :class:`Operation` runs a callable on a worker thread and calls ``success``
+or ``failure`` back on the GUI thread, but only while its owner widget is alive and the
+session has not been locked since it started; otherwise the result is dropped unseen.
+
+A failure without a handler gets a default display: a calm message box over the owner and a
+log line naming the exception's type and where it happened, never its message (which can
+carry a name or an NHS number) - the same as :mod:`ld_desktop.ui.error_window`.
+
+Operations run on their own thread pool and are counted, so the main window's lock can
+cancel what is queued, wait for what is running (while the key is still there) and only then
+drop the key: see :func:`settle_for_lock`.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +18,43 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+import shiboken6
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from ld_desktop.ui.error_window import where
 
 log = logging.getLogger(__name__)
-_alive: set[_Bridge] = set()
+
+_pool: QThreadPool | None = None
+_in_flight: set[Operation] = set()
+_open_boxes: list[QMessageBox] = []   # default failure displays now showing
+
+
+def pool() -> QThreadPool:
+    global _pool
+    if _pool is None:
+        _pool = QThreadPool()
+        _pool.setMaxThreadCount(max(2, QThreadPool.globalInstance().maxThreadCount()))
+    return _pool
+
+
+def in_flight() -> int:
+    """Operations started and not yet reported back (queued or running)."""
+    return len(_in_flight)
+
+
+def settle_for_lock() -> int:
+    """Before the key goes: drop the queued operations, ask cancellable ones to stop, wait
+    for the running ones to finish (they still need the key) and drop every result still on
+    its way to the GUI thread. Returns how many operations were dropped."""
+    dropped = len(_in_flight)
+    pool().clear()
+    for operation in list(_in_flight):
+        operation.drop()
+    pool().waitForDone()
+    _in_flight.clear()   # their results, still queued for the GUI thread, are dropped
+    return dropped
 
 
 class _Bridge(QObject):
@@ -33,18 +77,98 @@ class _Task(QRunnable):
             self._bridge.done.emit(result)
 
 
+def show_failure(owner: QWidget | None, exc: BaseException, doing: str = "") -> None:
+    """The default display of a failed operation: logged by type and place, shown calmly."""
+    log.error("operation %sfailed: %s\n%s", f"({doing}) " if doing else "",
+              type(exc).__name__, where(exc.__traceback__))
+    parent = owner if owner is not None and shiboken6.isValid(owner) else None
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("L&D Desktop: that did not finish")
+    what = f"{doing[:1].upper()}{doing[1:]} did not finish" if doing else "That did not finish"
+    box.setText(f"{what} ({type(exc).__name__}). Anything you had saved is safe; check it "
+                "and try again. The problem has been recorded without any personal details.")
+    box.setStandardButtons(QMessageBox.StandardButton.Ok)
+    _open_boxes.append(box)
+    box.finished.connect(lambda _result: _open_boxes.remove(box))
+    QTimer.singleShot(0, box.open)   # from the event loop, not inside the failing callback
+
+
+class Operation:
+    """``Operation(owner, work).success(cb).failure(cb).run()``. ``owner`` is the widget
+    the result is for (``None`` only for work outside any session window); ``doing`` names
+    the work for the default failure display ("loading the caseload")."""
+
+    def __init__(self, owner: QObject | None, work: Callable[[], Any], *,
+                 doing: str = "", cancel: Callable[[], None] | None = None) -> None:
+        self._owner = owner
+        self._work = work
+        self._doing = doing
+        self._cancel = cancel
+        self._success: Callable[[Any], None] | None = None
+        self._failure: Callable[[Exception], None] | None = None
+        self._dropped = False
+        self._bridge: _Bridge | None = None
+
+    def success(self, handler: Callable[[Any], None]) -> Operation:
+        self._success = handler
+        return self
+
+    def failure(self, handler: Callable[[Exception], None]) -> Operation:
+        self._failure = handler
+        return self
+
+    def run(self) -> Operation:
+        bridge = _Bridge()
+        self._bridge = bridge
+        _in_flight.add(self)
+        bridge.done.connect(self._on_done)
+        bridge.failed.connect(self._on_failed)
+        if self._owner is not None:
+            self._owner.destroyed.connect(lambda *_: self.drop())
+        pool().start(_Task(self._work, bridge))
+        return self
+
+    def drop(self) -> None:
+        """The result is no longer wanted: it will not be handed to anyone."""
+        if not self._dropped:
+            self._dropped = True
+            if self._cancel is not None:
+                self._cancel()
+
+    @property
+    def dropped(self) -> bool:
+        return self._dropped
+
+    def _owner_gone(self) -> bool:
+        return self._owner is not None and not shiboken6.isValid(self._owner)
+
+    def _finish(self) -> bool:
+        """Leave the in-flight set; whether the result is still wanted."""
+        _in_flight.discard(self)
+        self._bridge = None
+        return not (self._dropped or self._owner_gone())
+
+    def _on_done(self, value: Any) -> None:
+        if self._finish() and self._success is not None:
+            self._success(value)
+
+    def _on_failed(self, exc: Exception) -> None:
+        if not self._finish():
+            return
+        if self._failure is not None:
+            self._failure(exc)
+        else:
+            owner = self._owner if isinstance(self._owner, QWidget) else None
+            show_failure(owner, exc, self._doing)
+
+
 def run_in_background(work: Callable[[], Any], success: Callable[[Any], None],
-                      failure: Callable[[Exception], None]) -> None:
-    bridge = _Bridge()
-    _alive.add(bridge)
-
-    def finish(handler: Callable[[Any], None], value: Any) -> None:
-        _alive.discard(bridge)
-        handler(value)
-
-    bridge.done.connect(lambda value: finish(success, value))
-    bridge.failed.connect(lambda exc: finish(failure, exc))
-    QThreadPool.globalInstance().start(_Task(work, bridge))
+                      failure: Callable[[Exception], None], *,
+                      owner: QObject | None = None,
+                      cancel: Callable[[], None] | None = None) -> Operation:
+    """The older call form, kept for its callers: an :class:`Operation` with both handlers."""
+    return Operation(owner, work, cancel=cancel).success(success).failure(failure).run()
 
 
 class LatestOnly:
@@ -52,18 +176,46 @@ class LatestOnly:
     result of an older request that finishes late is dropped, as is any result arriving
     after ``cancel`` (the page went away or the session locked)."""
 
-    def __init__(self) -> None:
-        self._generation = 0
+    def __init__(self, owner: QObject | None = None) -> None:
+        self._owner = owner
+        self._current: Operation | None = None
 
     def run(self, work: Callable[[], Any], success: Callable[[Any], None],
-            failure: Callable[[Exception], None]) -> None:
-        self._generation += 1
-        mine = self._generation
-
-        def if_current(handler: Callable[[Any], None]) -> Callable[[Any], None]:
-            return lambda value: handler(value) if mine == self._generation else None
-
-        run_in_background(work, if_current(success), if_current(failure))
+            failure: Callable[[Exception], None] | None = None, *, doing: str = "") -> None:
+        self.cancel()
+        operation = Operation(self._owner, work, doing=doing).success(success)
+        if failure is not None:
+            operation.failure(failure)
+        self._current = operation.run()
 
     def cancel(self) -> None:
-        self._generation += 1
+        if self._current is not None:
+            self._current.drop()
+            self._current = None
+
+
+class Debounce:
+    """Call ``action`` once, ``interval_ms`` after the last of a run of ``trigger()`` calls
+    (search as you type, draft autosave). Owned by ``parent``, so it stops with it."""
+
+    def __init__(self, parent: QObject, interval_ms: int, action: Callable[[], None]) -> None:
+        self._action = action
+        self._timer = QTimer(parent)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(action)
+
+    def trigger(self, *_ignored: object) -> None:
+        self._timer.start()
+
+    def flush(self) -> None:
+        """Run a pending action now (before a lock or close); nothing if none is pending."""
+        if self._timer.isActive():
+            self._timer.stop()
+            self._action()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def is_pending(self) -> bool:
+        return self._timer.isActive()

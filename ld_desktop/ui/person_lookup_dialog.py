@@ -100,7 +100,7 @@ class PersonLookupDialog(QDialog):
         run_in_background(
             lambda: service.find(case, reason, nhs_number=number, family_name=family,
                                  given_name=given, date_of_birth=born),
-            self._found, self._failed)
+            self._found, self._failed, owner=self)
 
     def _found(self, outcome: LookupOutcome) -> None:
         self.look_up_button.setEnabled(True)

@@ -64,6 +64,7 @@ def _admin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], 
     return code, out.out, out.err
 
 
+@pytest.mark.expect_log   # it revokes the device: revocation and wipe are logged
 def test_enrol_sync_and_unreachable(
     live_server: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],

@@ -37,6 +37,9 @@ from sync.server.app import create_app
 from sync.server.settings import ServerSettings, default_schema_path
 from tests.integration.conftest import SyncServer
 
+# setting pulled records aside is logged as a warning, which these tests provoke
+pytestmark = pytest.mark.expect_log
+
 if TYPE_CHECKING:
     from tests.integration.conftest import Station
 

@@ -24,6 +24,9 @@ from sync.server import schema as t
 from sync.server.database import make_engine
 from sync.server.registry import revoke_device
 
+# a revocation or a wipe is logged as a warning, which these tests provoke
+pytestmark = pytest.mark.expect_log
+
 if TYPE_CHECKING:
     from tests.integration.conftest import Station
 

@@ -192,6 +192,7 @@ def test_data_key_is_a_bytearray_cleared_at_lock(store_dir: Path) -> None:
     assert key == bytearray(32)
 
 
+@pytest.mark.expect_log   # the unfinished rotation is logged
 def test_a_full_disk_during_the_rekey_keeps_the_old_key_working(
     store_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -254,6 +255,7 @@ def test_no_slot_changes_while_an_interrupted_rotation_waits(
     Workstation(store_dir).unlock(*SENIOR).lock()
 
 
+@pytest.mark.expect_log   # the discarded generation is logged
 def test_a_planted_pending_generation_is_never_re_keyed_to(store_dir: Path) -> None:
     """A removed user (no current key, but write access to the folder) plants a pending
     generation: a key of their choosing sealed to every slot's public key. The next unlock

@@ -259,3 +259,30 @@ def test_naive_datetimes_are_refused(prac: UserSession) -> None:
         assert case is not None
         assert case.referral_time.tzinfo is UTC
         assert case.created_at.tzinfo is UTC
+
+
+def test_pending_count_counts_in_sql_without_loading_rows(prac: UserSession) -> None:
+    from sqlalchemy import event
+
+    from ld_desktop.store.replica import StoreReplica
+
+    for n in range(3):
+        prac.persons.register(PersonDraft(f"Countson{n}", "Testy", date(1990, 1, 1)),
+                              prac.site_ids[0])
+    replica = StoreReplica(prac.store, "device-under-test")
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement.lower())
+
+    event.listen(prac.store.engine, "before_cursor_execute", seen)
+    try:
+        counted = replica.pending_count()
+    finally:
+        event.remove(prac.store.engine, "before_cursor_execute", seen)
+    with prac.store.reading() as db:
+        rows = db.scalars(select(OutboxOp)).all()
+    assert counted == len(rows) >= 3
+    outbox_reads = [s for s in statements if "outbox" in s]
+    assert outbox_reads, statements
+    assert all("count(" in s for s in outbox_reads), outbox_reads

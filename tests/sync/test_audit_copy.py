@@ -69,6 +69,7 @@ def test_a_chain_is_appended_once_and_checked_intact(
         (credentials.device_id, 1200, True)]
 
 
+@pytest.mark.expect_log   # the fork is logged by the server
 def test_a_cut_trail_that_grows_again_is_a_fork_and_the_copy_is_kept(
         harness: Harness, capsys: pytest.CaptureFixture[str]) -> None:
     credentials = harness.enrol()

@@ -145,6 +145,7 @@ def test_a_live_push_keeps_its_reservation(engine: sa.Engine) -> None:
                                 ).scalar_one() == 1
 
 
+@pytest.mark.expect_log   # the server logs the retried push
 def test_a_push_whose_reservation_expired_is_retried(
         engine: sa.Engine, monkeypatch: pytest.MonkeyPatch,
         caplog: pytest.LogCaptureFixture) -> None:

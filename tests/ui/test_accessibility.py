@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.services.workstation import Workstation
+from ld_desktop.ui import operations
 from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.new_referral import NewReferralDialog
@@ -54,7 +55,8 @@ def test_every_page_names_its_controls(qtbot, demo_dir: Path, accounts) -> None:
     try:
         for place in window.place_names:
             page = window.page(place)
-            qtbot.waitUntil(lambda: True)
+            # the page's background loads have reported back: its rows and labels are built
+            qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=10_000)
             assert unnamed(page) == [], place
         case_id = session.cases.caseload()[0].id
         window.open_case(case_id)

@@ -14,6 +14,7 @@ from ld_desktop.domain.instruments.fhir import (
     screenings_bundle,
 )
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.services.clinical.access import case_for_view
 from ld_desktop.services.clinical.screenings import FLOW_KEY
 from ld_desktop.services.lookup_errors import RecordNotFound
@@ -46,7 +47,7 @@ class FhirExportService:
                 chosen = [r for r in rows if r.id == screening_id]
                 if not chosen:
                     raise RecordNotFound("screening")
-                if chosen[0].state != "signed-off":
+                if chosen[0].state != ScreeningState.SIGNED_OFF:
                     raise NotExportable("Only a signed-off screening is exported; sign it off "
                                         "first.")
             parts = []
@@ -72,5 +73,5 @@ class FhirExportService:
 
 
 def _current_signed_off(rows: list[Screening]) -> list[Screening]:
-    replaced = {r.amends_id for r in rows if r.amends_id and r.state == "signed-off"}
-    return [r for r in rows if r.state == "signed-off" and r.id not in replaced]
+    replaced = {r.amends_id for r in rows if r.amends_id and r.state == ScreeningState.SIGNED_OFF}
+    return [r for r in rows if r.state == ScreeningState.SIGNED_OFF and r.id not in replaced]

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.services.session import UserSession
 from ld_desktop.store.score_history_queries import screenings_for_person
 
@@ -44,7 +45,7 @@ def _points(screening: Any) -> list[ScorePoint]:
             screening.instrument_id, str(score.get("label") or key),
             screening.completed_at or screening.started_at, float(value),
             score.get("band") if not partial else None, partial,
-            bool(score.get("prorated")), screening.state == "signed-off",
+            bool(score.get("prorated")), screening.state == ScreeningState.SIGNED_OFF,
             screening.case_id, screening.id))
     return out
 

@@ -15,6 +15,7 @@ from typing import Any
 from ld_desktop.domain.age import is_youth
 from ld_desktop.domain.consent import ASSESSMENT_SCOPE, Decision, in_force
 from ld_desktop.domain.pathway import Urgency
+from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.services.clinical.access import (
     age_at_referral,
     announce,
@@ -108,7 +109,8 @@ class ScreeningService:
             observation_only = assessment is None or assessment.decision is not Decision.GIVEN
             row = Screening(case_id=case.id, site_id=case.site_id,
                             recorded_by=self._s.user.username, instrument_id=instrument_id,
-                            instrument_version=version, answers={}, result={}, state="draft",
+                            instrument_version=version, answers={}, result={},
+                            state=ScreeningState.DRAFT.value,
                             observation_only=observation_only, started_at=self._s.now())
             uow.changes.create(row)
             uow.audit("screening-started", entity="screening", entity_id=row.id,
@@ -140,7 +142,7 @@ class ScreeningService:
             row = self._draft(uow.session, screening_id)
             now = self._s.now()
             uow.changes.update(row, {"answers": dict(answers), "result": dict(result),
-                                     "state": "completed", "completed_at": now})
+                                     "state": ScreeningState.COMPLETED.value, "completed_at": now})
             case, _ = case_for_edit(self._s, uow.session, row.case_id)
             flags = sorted(set(case.flags) | set(result.get("domains", [])))
             changes: dict[str, object] = {"flags": flags, **raised_urgency(case, result)}
@@ -173,10 +175,11 @@ class ScreeningService:
     def sign_off(self, screening_id: uuid.UUID) -> ScreeningView:
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             row = self._get(uow.session, screening_id)
-            if row.state != "completed":
+            if row.state != ScreeningState.COMPLETED:
                 raise ValueError("Only a completed screening can be signed off.")
             # one op of the whole screening, signed with the signer's personal key
-            uow.changes.update(row, {"state": "signed-off", "signed_off_at": self._s.now(),
+            uow.changes.update(row, {"state": ScreeningState.SIGNED_OFF.value,
+                                     "signed_off_at": self._s.now(),
                                      "signed_off_by": self._s.user.username}, sign=True)
             uow.audit("screening-signed-off", entity="screening", entity_id=row.id,
                       case_id=row.case_id)
@@ -191,7 +194,7 @@ class ScreeningService:
             raise ValueError("Say why the screening is being amended.")
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             original = self._get(uow.session, screening_id)
-            if original.state != "signed-off":
+            if original.state != ScreeningState.SIGNED_OFF:
                 raise ValueError("Only a signed-off screening is amended; edit the draft.")
             case, _ = case_for_edit(self._s, uow.session, original.case_id)
             now = self._s.now()
@@ -200,7 +203,8 @@ class ScreeningService:
                             instrument_id=original.instrument_id,
                             instrument_version=original.instrument_version,
                             answers=dict(answers), result={**result, "amendment_reason": reason},
-                            state="completed", observation_only=original.observation_only,
+                            state=ScreeningState.COMPLETED.value,
+                            observation_only=original.observation_only,
                             started_at=now, completed_at=now, amends_id=original.id)
             uow.changes.create(row)
             raised = raised_urgency(case, result)
@@ -218,12 +222,13 @@ class ScreeningService:
             return [_view(s, db) for s in for_case(db, Screening, case_id)]
 
     def drafts(self, case_id: uuid.UUID) -> list[ScreeningView]:
-        return [s for s in self.for_case(case_id) if s.state == "draft"]
+        return [s for s in self.for_case(case_id) if s.state == ScreeningState.DRAFT]
 
     def worklist(self) -> list[WorklistEntry]:
         """Drafts and completed screenings awaiting sign-off at my sites, newest first."""
         with self._s.store.reading() as db:
-            rows = screenings_in_states(db, self._s.site_ids, ("draft", "completed"))
+            rows = screenings_in_states(db, self._s.site_ids,
+                                       (ScreeningState.DRAFT, ScreeningState.COMPLETED))
             return [WorklistEntry(_view(s), f"{p.given_name} {p.family_name}", c.stage)
                     for s, c, p in rows]
 
@@ -254,9 +259,9 @@ class ScreeningService:
 
     def _draft(self, db: DbSession, screening_id: uuid.UUID) -> Screening:
         row = self._get(db, screening_id)
-        if row.state == "signed-off":
+        if row.state == ScreeningState.SIGNED_OFF:
             raise SignedOff()
-        if row.state != "draft":
+        if row.state != ScreeningState.DRAFT:
             raise ValueError("This screening is already completed; sign it off or amend it.")
         return row
 

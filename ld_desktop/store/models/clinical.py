@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.store.models.base import Base, SyncedRecord
 
 
@@ -47,7 +48,7 @@ class Screening(_CaseChild, Base):
     instrument_version: Mapped[str]
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
     result: Mapped[dict[str, Any]] = mapped_column(default=dict)   # scores, bands, flags
-    state: Mapped[str] = mapped_column(default="draft")    # draft | completed | signed-off
+    state: Mapped[str] = mapped_column(default=ScreeningState.DRAFT.value)
     observation_only: Mapped[bool] = mapped_column(default=False)  # no consent: other sources
     started_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]

@@ -26,6 +26,7 @@ from ld_desktop.domain.instruments.definition import InstrumentDefinition
 from ld_desktop.domain.instruments.flow import FlowError
 from ld_desktop.domain.pathway import ContactType, Stage, Urgency
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.domain.vulnerabilities import label as flag_label
 from ld_desktop.services.clinical.screenings import CORE_SCREEN, ScreeningView
 from ld_desktop.services.session import UserSession
@@ -331,7 +332,7 @@ class CasePage(QWidget):
 
     # ------------------------------------------------------------------ screening
     def screening(self) -> None:
-        drafts = [s for s in self.records.screenings if s.state == "draft"]
+        drafts = [s for s in self.records.screenings if s.state == ScreeningState.DRAFT]
         if drafts:
             self.open_wizard(drafts[-1])
             return
@@ -349,7 +350,7 @@ class CasePage(QWidget):
     def suggested_ids(self) -> list[str]:
         found: list[str] = []
         for s in self.records.screenings:
-            if s.state in ("completed", "signed-off"):
+            if s.state in ScreeningState.finished():
                 for i in [*s.result.get("follow_ups", []),
                           *s.result.get("suggested_instruments", [])]:
                     if i not in found:
@@ -399,7 +400,7 @@ class CasePage(QWidget):
         if not 0 <= row < len(self.records.screenings):
             return
         view = self.records.screenings[row]
-        if view.state == "draft":
+        if view.state == ScreeningState.DRAFT:
             self.open_wizard(view)
         else:
             self.show_result(view)

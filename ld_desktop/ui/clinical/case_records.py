@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ld_desktop.domain.consent import ConsentDecision
+from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.services.clinical.escalation import ClinicianType, EscalationView
 from ld_desktop.services.clinical.notes import NoteView
 from ld_desktop.services.clinical.referrals import ReferralStatus, ReferralView, SupportView
@@ -44,11 +45,13 @@ class CaseRecords:
 
 
 def screening_line(view: ScreeningView, title: str, superseded: bool) -> str:
-    if view.state == "draft":
+    if view.state == ScreeningState.DRAFT:
         return (f"{title}: in progress ({len(view.answers)} answered) · started "
                 f"{when(view.started_at)}")
     summary = view.result.get("summary", "")
-    state = {"completed": "awaiting sign-off", "signed-off": "signed off"}.get(view.state, "")
+    labels: dict[str, str] = {ScreeningState.COMPLETED: "awaiting sign-off",
+                              ScreeningState.SIGNED_OFF: "signed off"}
+    state = labels.get(view.state, "")
     amended = " · AMENDED later" if superseded else ""
     linked = " · amendment" if view.amends_id else ""
     return f"{title}: {summary} · {state}{linked}{amended} · {when(view.completed_at)}"

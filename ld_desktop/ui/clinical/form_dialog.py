@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from ld_desktop.ui.operations import Debounce
 
 
 class FormDialog(QDialog):
@@ -115,12 +117,9 @@ class FormDialog(QDialog):
                 self.restored = True
         if self.restored:
             self.show_error("Restored what you typed earlier; it is not saved yet.")
-        self._draft_timer = QTimer(self)
-        self._draft_timer.setSingleShot(True)
-        self._draft_timer.setInterval(500)
-        self._draft_timer.timeout.connect(self.save_draft)
+        self._draft_timer = Debounce(self, 500, self.save_draft)
         for widget in fields.values():
-            widget.textChanged.connect(self._draft_timer.start)
+            widget.textChanged.connect(self._draft_timer.trigger)
 
     def save_draft(self) -> None:
         if self._drafts is not None:

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.domain.instruments.definition import InstrumentDefinition
+from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.services.clinical.screenings import ScreeningView
 from ld_desktop.services.service_directory import find
 
@@ -57,7 +58,7 @@ def source_lines(result: dict[str, Any]) -> list[str]:
 
 
 def state_words(view: ScreeningView) -> str:
-    if view.state == "signed-off":
+    if view.state == ScreeningState.SIGNED_OFF:
         at = view.signed_off_at
         words = f"Signed off by {view.signed_off_by} on {at.astimezone():%d/%m/%Y %H:%M}" \
             if at else "Signed off"
@@ -65,7 +66,7 @@ def state_words(view: ScreeningView) -> str:
             return words
         return words + (" (signature verified)" if view.signature_verified
                         else " (signature not verified)")
-    if view.state == "completed":
+    if view.state == ScreeningState.COMPLETED:
         return "Completed, awaiting sign-off"
     return "In progress"
 
@@ -167,19 +168,19 @@ class ResultPanel(QWidget):
         back.clicked.connect(self.back.emit)
         actions.addWidget(back)
         actions.addStretch(1)
-        if view.state == "completed" and can_sign_off:
+        if view.state == ScreeningState.COMPLETED and can_sign_off:
             self.sign_off_button = QPushButton("&Sign off")
             self.sign_off_button.setAccessibleName("Sign off this screening")
             self.sign_off_button.clicked.connect(self.sign_off.emit)
             actions.addWidget(self.sign_off_button)
         self.export_status = QLabel("")
         self.export_status.setWordWrap(True)
-        if view.state == "signed-off":
+        if view.state == ScreeningState.SIGNED_OFF:
             self.export_button = QPushButton("E&xport FHIR…")
             self.export_button.setAccessibleName("Export this screening as FHIR (UK Core)")
             self.export_button.clicked.connect(self.export_fhir.emit)
             actions.addWidget(self.export_button)
-        if view.state == "signed-off" and not superseded:
+        if view.state == ScreeningState.SIGNED_OFF and not superseded:
             self.amend_button = QPushButton("&Amend…")
             self.amend_button.setAccessibleName("Amend this signed-off screening")
             self.amend_button.clicked.connect(self.amend.emit)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -30,6 +30,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView
 from ld_desktop.ui.clinical.answer_editors import AnswerEditor, editor_for
 from ld_desktop.ui.clinical.note_dialogs import ReasonDialog
+from ld_desktop.ui.operations import Debounce
 
 TEXT_SAVE_DELAY_MS = 400
 KEY_HINT = ("Number keys pick an answer · Enter (Ctrl+Enter in a text box): next · "
@@ -61,10 +62,7 @@ class ScreeningWizard(QWidget):
         else:
             self.flow = ScreeningFlow(definition, age, dict(amend_of.answers) if amend_of else {},
                                       sex=sex)
-        self._save_timer = QTimer(self)
-        self._save_timer.setSingleShot(True)
-        self._save_timer.setInterval(TEXT_SAVE_DELAY_MS)
-        self._save_timer.timeout.connect(self.save_now)
+        self._save_timer = Debounce(self, TEXT_SAVE_DELAY_MS, self.save_now)
         self.editor: AnswerEditor | None = None
         self.done = False            # completed or discarded: nothing more to save
         self._build()
@@ -182,7 +180,7 @@ class ScreeningWizard(QWidget):
         self.progress.setRange(0, total)
         self.progress.setValue(answered)
         if self.flow.current.kind in (ItemKind.TEXT, ItemKind.NUMBER, ItemKind.DATE):
-            self._save_timer.start()
+            self._save_timer.trigger()
         else:
             self.save_now()
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -29,6 +29,7 @@ from ld_desktop.ui.clinical.form_dialog import text_box
 from ld_desktop.ui.clinical.share_dialog import PathChooser
 from ld_desktop.ui.handover.summary_tree import SummaryTree
 from ld_desktop.ui.handover.sync_runner import SyncFactory, SyncRunner
+from ld_desktop.ui.operations import Debounce
 from ld_desktop.ui.pdf.handover_report import report_file_name, write_handover_report
 from sync.client import SyncCancelled, SyncReport
 
@@ -66,12 +67,9 @@ class HandoverPanel(QWidget):
         for key, box in self.notes.items():
             box.setAccessibleName(f"Handover note: {key}")
             box.setPlainText(str(saved.get(key, "")))
-        self._draft_timer = QTimer(self)
-        self._draft_timer.setSingleShot(True)
-        self._draft_timer.setInterval(500)
-        self._draft_timer.timeout.connect(self.flush_drafts)
+        self._draft_timer = Debounce(self, 500, self.flush_drafts)
         for box in self.notes.values():
-            box.textChanged.connect(self._draft_timer.start)
+            box.textChanged.connect(self._draft_timer.trigger)
         split = QSplitter()
         split.addWidget(self.tree)
         split.addWidget(notes)

@@ -38,7 +38,7 @@ class SyncRunner(QObject):
         self._cancel.clear()
         service = self._factory(self._s)
         run_in_background(lambda: service.sync(progress=self._relay, cancel=self._cancel),
-                          self._done, self._failed)
+                          self._done, self._failed, owner=self, cancel=self._cancel.set)
 
     def cancel(self) -> None:
         self._cancel.set()

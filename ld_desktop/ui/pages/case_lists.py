@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -24,7 +22,7 @@ from ld_desktop.services.views import CaseRow, Changes
 from ld_desktop.ui.flag_icons import ICON_SIZE
 from ld_desktop.ui.handover.staffing import StaffingLabel
 from ld_desktop.ui.models.case_table import SORT_KEYS, CaseRowsModel, LazyCasesModel
-from ld_desktop.ui.operations import LatestOnly
+from ld_desktop.ui.operations import Debounce, LatestOnly
 from ld_desktop.ui.search_keys import DownToResults
 
 #: rows fetched with each keystroke (a screenful and more); the rest as the view scrolls
@@ -75,8 +73,7 @@ class CaseloadPage(QWidget):
         super().__init__()
         self.setObjectName("page")
         self._s = session
-        self._latest = LatestOnly()
-        self.destroyed.connect(self._latest.cancel)
+        self._latest = LatestOnly(self)
         self.model = CaseRowsModel()
         title = QLabel("Caseload")
         title.setObjectName("title")
@@ -139,19 +136,15 @@ class CasesPage(QWidget):
         self.count = QLabel("Loading…")
         self.count.setObjectName("subtitle")
         self._sized = False
-        self._latest = LatestOnly()
-        self.destroyed.connect(self._latest.cancel)
+        self._latest = LatestOnly(self)
         self._sort = ("referral_time", True)
         self.model = LazyCasesModel(lambda o, n: [], 0)
         self.view = _table(self.model, "Cases")
         self.view.setSortingEnabled(False)
         self.view.horizontalHeader().setSectionsClickable(True)
         self.view.horizontalHeader().sectionClicked.connect(self._sort_by)
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(150)
-        self._debounce.timeout.connect(self.refresh)
-        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self._debounce = Debounce(self, 150, self.refresh)
+        self.search.textChanged.connect(self._debounce.trigger)
         self.site, self.stage, filters = _filters(session, include_closed=True)
         self.site.currentIndexChanged.connect(self.refresh)
         self.stage.currentIndexChanged.connect(self.refresh)
@@ -207,7 +200,3 @@ class CasesPage(QWidget):
     def on_changes(self, changes: Changes) -> None:
         if changes.touches("case", "person"):
             self.refresh()
-
-
-def case_id_of(value: object) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonSummary
 from ld_desktop.ui.models.people_table import SORT_KEYS, LazyPeopleModel, PeopleModel
-from ld_desktop.ui.operations import LatestOnly
+from ld_desktop.ui.operations import Debounce, LatestOnly
 from ld_desktop.ui.person_lookup_dialog import PersonLookupDialog, ServiceFactory
 from ld_desktop.ui.search_keys import DownToResults
 
@@ -38,8 +38,7 @@ class PeoplePage(QWidget):
         self.setObjectName("page")
         self._s = session
         self._lookup_service = lookup_service
-        self._latest = LatestOnly()
-        self.destroyed.connect(self._latest.cancel)
+        self._latest = LatestOnly(self)
         self._sort = ("family_name", False)
         title = QLabel("People")
         title.setObjectName("title")
@@ -58,11 +57,8 @@ class PeoplePage(QWidget):
         self.view.horizontalHeader().setStretchLastSection(True)
         self.view.horizontalHeader().setSectionsClickable(True)
         self.view.horizontalHeader().sectionClicked.connect(self._sort_by)
-        self._debounce = QTimer(self)
-        self._debounce.setSingleShot(True)
-        self._debounce.setInterval(150)
-        self._debounce.timeout.connect(self.refresh)
-        self.search.textChanged.connect(lambda _t: self._debounce.start())
+        self._debounce = Debounce(self, 150, self.refresh)
+        self.search.textChanged.connect(self._debounce.trigger)
         DownToResults(self.search, self.view)
         self.view.activated.connect(
             lambda i: self.open_person.emit(uuid.UUID(self.model.people[i.row()].id.hex)))

@@ -8,6 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QVBoxLayout, QWidget
 
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.services.clinical.escalation import ClinicianType, EscalationView
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
@@ -52,7 +53,8 @@ class ScreeningPage(QWidget):
         self.listing.clear()
         for entry in self.entries:
             view = entry.screening
-            state = (f"in progress, {len(view.answers)} answered" if view.state == "draft"
+            drafting = view.state == ScreeningState.DRAFT
+            state = (f"in progress, {len(view.answers)} answered" if drafting
                      else "awaiting sign-off")
             self.listing.addItem(
                 f"{entry.person_name} · {titles.get(view.instrument_id, view.instrument_id)}"

@@ -145,7 +145,7 @@ class SyncPage(QWidget):
         service = self._service(self._s)
         run_in_background(
             lambda: service.sync(progress=self._relay.progress.emit, cancel=self._cancel),
-            self._done, self._failed)
+            self._done, self._failed, owner=self, cancel=self._cancel.set)
 
     def _on_progress(self, progress: SyncProgress) -> None:
         self.message.setText(f"{progress.phase}: {progress.pushed} sent, "
@@ -176,7 +176,7 @@ class SyncPage(QWidget):
         server, code = self.server.text().strip(), self.code.text().strip()
         self.enrol_button.setEnabled(False)
         run_in_background(lambda: service.enrol(server, code), lambda _s: self._enrolled(),
-                          self._enrol_failed)
+                          self._enrol_failed, owner=self)
 
     def _enrolled(self) -> None:
         self.enrol_button.setEnabled(True)

@@ -76,7 +76,7 @@ class QuarantinePanel(QWidget):
     def retry(self) -> None:
         self.retry_button.setEnabled(False)
         self.message.setText("Trying again…")
-        run_in_background(self._quarantine.retry, self._retried, self._failed)
+        run_in_background(self._quarantine.retry, self._retried, self._failed, owner=self)
 
     def _retried(self, result: QuarantineRetry) -> None:
         if self._session.is_locked:

@@ -54,10 +54,8 @@ class ReportsPage(QWidget):
         self.dashboard: Dashboard | None = None
         self.panels: list[FigurePanel] = []
         self.drill_dialog: CaseListDialog | None = None
-        self._latest = LatestOnly()
-        self._latest_quality = LatestOnly()
-        self.destroyed.connect(self._latest.cancel)
-        self.destroyed.connect(self._latest_quality.cancel)
+        self._latest = LatestOnly(self)
+        self._latest_quality = LatestOnly(self)
         title = QLabel("Reports")
         title.setObjectName("title")
         layout = QVBoxLayout(self)
@@ -203,7 +201,7 @@ class ReportsPage(QWidget):
         reports = self.reports
         run_in_background(lambda: reports.drill_down(figure_id, key, period, sites),
                           lambda rows: self._show_cases(f"{figure.title}: {label}", rows),
-                          self._failed)
+                          self._failed, owner=self)
 
     def _show_cases(self, title: str, rows: list[DrillRow]) -> None:
         if self.drill_dialog is not None:

@@ -88,7 +88,8 @@ class ReturnPanel(QWidget):
         self.status.setText(f"Checking data quality for {period.label}…")
         sites = self.site_ids
         run_in_background(lambda: self._reports.data_quality(period, sites),  # type: ignore[arg-type]
-                          lambda report: self._checked(report, period, folder), self._failed)
+                          lambda report: self._checked(report, period, folder), self._failed,
+                          owner=self)
 
     def _checked(self, report: DataQualityReport, period: Period, folder: Path) -> None:
         confirm = False
@@ -111,7 +112,7 @@ class ReturnPanel(QWidget):
         run_in_background(
             lambda: self._reports.monthly_return(period, folder, site_ids=sites,  # type: ignore[arg-type]
                                                  confirm_problems=confirm, quality=report),
-            self._done, self._failed)
+            self._done, self._failed, owner=self)
 
     def _done(self, written: MonthlyReturn) -> None:
         self.write_button.setEnabled(True)

@@ -23,6 +23,12 @@ def run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], std
     return code, out.out, out.err
 
 
+
+@pytest.fixture(autouse=True)
+def _fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LD_DESKTOP_KDF_PROFILE", "fast")
+
+
 def test_full_admin_round(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                           capsys: pytest.CaptureFixture[str]) -> None:
     d = str(tmp_path / "ws")

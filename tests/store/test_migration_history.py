@@ -16,7 +16,7 @@ from ld_desktop.store.migrations.runner import head_revision
 from ld_desktop.store.models import Base
 from ld_desktop.store.store import Store
 
-FIXTURES = Path(__file__).with_name("fixtures")
+FIXTURES = Path(__file__).with_name("fixtures") / "history"
 PASSPHRASE = "fixture passphrase for tests"
 
 
@@ -26,7 +26,7 @@ def _fixtures() -> list[Path]:
 
 def test_there_is_a_fixture_for_the_newest_schema() -> None:
     assert f"schema_{head_revision()}" in {p.name for p in _fixtures()}, (
-        "add a fixture: .venv/bin/python tests/foundation/fixtures/make_fixture.py")
+        "add a fixture: .venv/bin/python tests/store/fixtures/history/make_fixture.py")
 
 
 @pytest.mark.parametrize("fixture", _fixtures(), ids=lambda p: p.name)
