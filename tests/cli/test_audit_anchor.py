@@ -71,6 +71,7 @@ def test_a_removed_or_forged_anchor_is_caught(store_dir: Path, damage: str,
     assert "audit anchor" in out
 
 
+@pytest.mark.expect_log   # provokes it on purpose (held back / wiped / cut link)
 def test_a_new_store_in_a_wiped_folder_starts_a_new_anchor(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:

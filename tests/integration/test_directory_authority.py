@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -54,6 +55,7 @@ def _role_on(station: Station, username: str) -> str:
         return member.role
 
 
+@pytest.mark.expect_log   # provokes it on purpose (held back / wiped / cut link)
 def test_a_forged_staff_record_makes_no_one_admin(make_station) -> None:  # type: ignore[no-untyped-def]
     a: Station = make_station("a")
     b: Station = make_station("b")
@@ -63,6 +65,7 @@ def test_a_forged_staff_record_makes_no_one_admin(make_station) -> None:  # type
     assert b.workstation.unlock(*SENIOR).user.role is Role.SENIOR
 
 
+@pytest.mark.expect_log   # provokes it on purpose (held back / wiped / cut link)
 def test_a_record_signed_by_a_non_admin_is_held_back(make_station) -> None:  # type: ignore[no-untyped-def]
     a: Station = make_station("a")
     b: Station = make_station("b")
@@ -104,6 +107,7 @@ def test_an_admins_change_is_honoured_on_another_workstation(make_station) -> No
     assert b.workstation.unlock(*SENIOR).user.role is Role.ADMIN
 
 
+@pytest.mark.expect_log   # provokes it on purpose (held back / wiped / cut link)
 def test_an_older_signed_record_cannot_be_served_again(make_station) -> None:  # type: ignore[no-untyped-def]
     a: Station = make_station("a")
     b: Station = make_station("b")

@@ -96,6 +96,7 @@ def test_a_retry_after_the_code_expired_is_refused(harness: Harness) -> None:
         _post_enrol(harness, code, key)
 
 
+@pytest.mark.expect_log   # provokes it on purpose (held back / wiped / cut link)
 def test_thirty_enrolments_through_a_lossy_link_all_succeed(tmp_path: Path) -> None:
     """The issue's run: 8 of 30 enrolments failed through this proxy before the fix."""
     settings = ServerSettings.for_data_dir(tmp_path / "srv")

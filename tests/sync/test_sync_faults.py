@@ -34,6 +34,7 @@ def server_counts(engine: sa.Engine) -> tuple[int, int, set[str]]:
     return ops, distinct, ids
 
 
+@pytest.mark.expect_log   # provokes it on purpose (held back / wiped / cut link)
 @pytest.mark.slow
 def test_randomised_rounds_through_a_faulty_network(tmp_path: Path) -> None:
     rng = random.Random(6)

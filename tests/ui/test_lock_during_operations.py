@@ -30,7 +30,7 @@ SLOW_S = 0.4
 
 #: place, the service method its page loads with, the page's result and failure slots
 PAGES: list[tuple[str, type, str, type]] = [
-    ("Caseload", CaseService, "caseload", CaseloadPage),
+    ("Caseload", CaseService, "caseload_page", CaseloadPage),
     ("Cases", CaseService, "count_and_first_page", CasesPage),
     ("People", PersonService, "page", PeoplePage),
     ("Reports", ReportService, "dashboard", ReportsPage),

@@ -12,11 +12,13 @@ from sqlalchemy import select
 
 from ld_desktop.domain.roles import Role
 from ld_desktop.services.demo_data import seed_demo_cases
+from ld_desktop.services.service_authority import AuthorityService
 from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.store.models import OutboxOp
 from ld_desktop.ui.pages.sync_page import SyncPage
 from sync.server.app import create_app
+from sync.server.authority import issue_admin_code
 from sync.server.registry import issue_enrol_code
 from sync.server.settings import ServerSettings
 
@@ -43,6 +45,9 @@ def test_refused_changes_are_listed_with_the_reason_and_kept(  # type: ignore[no
         service = lambda s: SyncService(s, transport=bridge)  # noqa: E731
         service(admin).enrol("http://127.0.0.1:9",
                              issue_enrol_code(app.state.sync.engine, ["Leeds Custody"]))
+        # the service's first administrator, so the signed directory ops are accepted
+        AuthorityService(admin, transport=bridge).register_first_admin(
+            issue_admin_code(app.state.sync.engine))
         page = SyncPage(admin, service)
         qtbot.addWidget(page)
         page.show()
