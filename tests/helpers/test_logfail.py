@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 pytest_plugins = ["pytester"]
@@ -33,7 +36,13 @@ def test_info_is_fine():
 '''
 
 
-def test_an_unexpected_warning_fails_the_test(pytester: pytest.Pytester) -> None:
+def test_an_unexpected_warning_fails_the_test(pytester: pytest.Pytester,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # The probe runs in a subprocess from a temporary folder: it finds the fixture's module
+    # (tests.helpers.logfail) through the repository root, as CI's clean clone needs.
+    root = str(Path(__file__).resolve().parents[2])
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        part for part in (root, os.environ.get("PYTHONPATH", "")) if part))
     pytester.makeconftest('pytest_plugins = ["tests.helpers.logfail"]\n'
                           'def pytest_configure(config):\n'
                           '    config.addinivalue_line("markers", "expect_log: x")\n')
