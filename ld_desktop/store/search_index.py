@@ -51,18 +51,35 @@ def index_person(
     date_of_birth: date | None,
     custody_numbers: list[str],
 ) -> None:
+    index_people(session, [(person_id, names, nhs_number, date_of_birth, custody_numbers)])
+
+
+IndexedPerson = tuple[uuid.UUID, list[str], str | None, date | None, list[str]]
+
+
+def index_people(session: Session, people: list[IndexedPerson]) -> None:
+    """(Re-)index these people: (id, names, NHS number, date of birth, custody numbers)
+    each, in one DELETE and one batch of INSERTs whatever their number."""
+    if not people:
+        return
+    rows = list({row["r"]: row for row in (_index_row(*person) for person in people)}
+                .values())
+    session.execute(text("DELETE FROM person_search WHERE rowid IN "
+                         f"({', '.join(str(row['r']) for row in rows)})"))
+    session.execute(
+        text("INSERT INTO person_search (rowid, person_id, names, identifiers) "
+             "VALUES (:r, :id, :n, :i)"), rows)
+
+
+def _index_row(person_id: uuid.UUID, names: list[str], nhs_number: str | None,
+               date_of_birth: date | None, custody_numbers: list[str]) -> dict[str, object]:
+    """A person's row in the index: the one place its text is built."""
     identifiers = [_compact(nhs_number or "")]
     if date_of_birth:
         identifiers.append(date_of_birth.strftime("%Y%m%d"))
     identifiers += [_compact(n) for n in custody_numbers]
-    rowid = search_rowid(person_id)
-    session.execute(text("DELETE FROM person_search WHERE rowid = :r"), {"r": rowid})
-    session.execute(
-        text("INSERT INTO person_search (rowid, person_id, names, identifiers) "
-             "VALUES (:r, :id, :n, :i)"),
-        {"r": rowid, "id": str(person_id), "n": " ".join(names),
-         "i": " ".join(filter(None, identifiers))},
-    )
+    return {"r": search_rowid(person_id), "id": str(person_id), "n": " ".join(names),
+            "i": " ".join(filter(None, identifiers))}
 
 
 def fts_query(user_text: str) -> str | None:
