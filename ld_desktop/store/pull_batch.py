@@ -26,7 +26,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from ld_desktop.store import quarantine
-from ld_desktop.store.field_versions import compact, expand
+from ld_desktop.store.field_versions import DEFAULT_KEY, compact, expand
 from ld_desktop.store.models import SYNCED_MODELS, Case, Person, SyncedRecord
 from ld_desktop.store.search_index import index_people
 from ld_desktop.store.wire_reader import UnreadableRecord, foreign_keys, read_fields
@@ -178,19 +178,27 @@ def _new_row(model: type[SyncedRecord], state: RecordState, values: dict[str, An
     """The INSERT's values, as the ORM would write them: a column left out (or a non-JSON
     one pulled as null) gets its default, a JSON null is stored as JSON null."""
     columns = _columns(model)
-    row: dict[str, Any] = {}
-    for name, value in values.items():
-        if value is None and name not in _json_columns(model):
-            continue
-        row[columns[name].key] = value
-    for name, default in _defaults(model).items():
-        key = columns[name].key
+    json_columns = _json_columns(model)
+    row: dict[str, Any] = {columns[name].key: value for name, value in values.items()
+                           if value is not None or name in json_columns}
+    for key, default in _defaults(model):
         if key not in row:
             row[key] = default()
     row["id"] = state.entity_id
-    row[columns[_VERSIONS].key] = compact(dict(state.versions), synced_fields(model))
+    row[columns[_VERSIONS].key] = _compact(state.versions, synced_fields(model))
     row[columns["entered_in_error"].key] = state.deleted
     return row
+
+
+def _compact(versions: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """``field_versions.compact``, with a short cut for the usual pulled state: one version
+    for every field (the same stored form, without counting)."""
+    tokens = {versions.get(name) for name in fields}
+    if len(tokens) == 1 and None not in tokens:
+        in_set = frozenset(fields)
+        return {DEFAULT_KEY: tokens.pop(),
+                **{k: v for k, v in versions.items() if k not in in_set}}
+    return compact(versions, fields)
 
 
 def _changed_row(model: type[SyncedRecord], state: RecordState, values: dict[str, Any],
@@ -212,7 +220,7 @@ def _changed_row(model: type[SyncedRecord], state: RecordState, values: dict[str
         row[columns["entered_in_error"].key] = state.deleted
         if DELETED_FIELD in state.versions:
             versions[DELETED_FIELD] = state.versions[DELETED_FIELD]
-    row[columns[_VERSIONS].key] = compact(versions, fields)
+    row[columns[_VERSIONS].key] = _compact(versions, fields)
     row["id"] = state.entity_id
     return row
 
@@ -261,7 +269,7 @@ def _slices(ids: list[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
 
 
 _COLUMNS: dict[str, dict[str, Column[Any]]] = {}
-_DEFAULTS: dict[str, dict[str, Any]] = {}
+_DEFAULTS: dict[str, list[tuple[str, Any]]] = {}
 _JSON: dict[str, frozenset[str]] = {}
 
 
@@ -275,21 +283,21 @@ def _columns(model: type[SyncedRecord]) -> dict[str, Column[Any]]:
     return found
 
 
-def _defaults(model: type[SyncedRecord]) -> dict[str, Any]:
-    """Attribute -> a callable giving the column's Python-side default (as the ORM fires it
-    at INSERT for an attribute it was not given)."""
+def _defaults(model: type[SyncedRecord]) -> list[tuple[str, Any]]:
+    """(Column key, a callable giving the column's Python-side default) for each column
+    with one, as the ORM fires it at INSERT for an attribute it was not given."""
     found = _DEFAULTS.get(model.__entity__)
     if found is None:
-        found = {}
-        for key, column in _columns(model).items():
+        found = []
+        for name, column in _columns(model).items():
             default = column.default
-            if default is None or key == "id":
+            if default is None or name == "id":
                 continue
             arg = getattr(default, "arg", None)
             if getattr(default, "is_callable", False) and callable(arg):
-                found[key] = lambda arg=arg: arg(None)
+                found.append((column.key, lambda arg=arg: arg(None)))
             elif getattr(default, "is_scalar", False):
-                found[key] = lambda arg=arg: arg
+                found.append((column.key, lambda arg=arg: arg))
         _DEFAULTS[model.__entity__] = found
     return found
 

@@ -265,7 +265,19 @@ def test_batched_pages_end_as_records_applied_one_by_one(
         if outcome_batched == "applied":
             mine, theirs = dump(batched), dump(one_by_one)
             for key in mine:
-                assert mine[key] == theirs[key], key
+                assert mine[key] == theirs[key], (key, differences(mine[key], theirs[key]))
+
+
+def differences(mine: Any, theirs: Any) -> list[Any]:
+    """What differs, row by row and column by column (a readable failure)."""
+    if not isinstance(mine, list) or not isinstance(theirs, list):
+        return [mine, theirs]
+    found = []
+    for a, b in zip(mine, theirs, strict=False):
+        if a != b:
+            found.append({k: (a[k], b.get(k)) for k in a if a[k] != b.get(k)}
+                         if isinstance(a, dict) and isinstance(b, dict) else (a, b))
+    return found or [len(mine), len(theirs)]
 
 
 def apply_all(session: UserSession, pages: list[PullResponse]) -> str:
