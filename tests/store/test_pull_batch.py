@@ -268,6 +268,15 @@ def test_batched_pages_end_as_records_applied_one_by_one(
                 assert mine[key] == theirs[key], (key, differences(mine[key], theirs[key]))
 
 
+def normalised(value: Any, local_ops: dict[str, int]) -> Any:
+    """Local op ids (versions of changes made here, by redirect repair) as their order."""
+    if isinstance(value, dict):
+        return {k: normalised(v, local_ops) for k, v in value.items()}
+    if isinstance(value, list):
+        return [normalised(v, local_ops) for v in value]
+    return local_ops.get(value, value) if isinstance(value, str) else value
+
+
 def differences(mine: Any, theirs: Any) -> list[Any]:
     """What differs, row by row and column by column (a readable failure)."""
     if not isinstance(mine, list) or not isinstance(theirs, list):
@@ -319,8 +328,8 @@ def dump(session: UserSession) -> dict[str, Any]:
             for record in db.scalars(select(model)):
                 values = {c.key: getattr(record, c.key) for c in model.__table__.columns
                           if c.key not in ("updated_at", "field_versions")}
-                values["versions"] = {k: local_ops.get(v, v) if isinstance(v, str) else v
-                                      for k, v in record.field_versions.items()}
+                values["versions"] = record.field_versions
+                values = normalised(values, local_ops)
                 if entity == "record_change":
                     values = {k: v for k, v in values.items()
                               if k != "id" and not isinstance(v, datetime)}
