@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import case, delete, func, select, text
 from sqlalchemy.orm import Session
 
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.store import quarantine
 from ld_desktop.store.directory_trust import (
     DIRECTORY_MODELS,
@@ -234,7 +235,7 @@ def _follow_merges(db: Session, uow: UnitOfWork, user: str,
     """Records still referring to a merged-away person follow it to the survivor."""
     db.flush()
     moving = {eid for (entity, eid), names in pending.items()
-              if entity == "case" and "person_id" in names}
+              if entity == SyncedEntity.CASE and "person_id" in names}
     for person_id in repair_redirects(db, uow.changes, user, moving, people):
         _reindex(db, person_id)
 

@@ -64,7 +64,8 @@ class SyncedRecord:
     ``field_versions`` maps each field to the op id that last set it (its version token). It
     is stored compactly in the ``field_versions`` column (``store/field_versions.py``): read
     and assign the whole map through this property; never change it in place.
-    ``__entity__`` names the record type on the wire (its ``SyncedEntity``). ``__local_fields__`` never sync.
+    ``__entity__`` names the record type on the wire (a ``SyncedEntity``).
+    ``__local_fields__`` never sync.
     """
 
     __entity__: ClassVar[SyncedEntity]
