@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from ld_desktop.domain.nhs_number import check_digit
 from ld_desktop.domain.pathway import ContactType, ReferralSource, Stage, Urgency
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.domain.vulnerabilities import VULNERABILITY_DOMAINS
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
@@ -60,7 +61,7 @@ def seed_demo_cases(session: UserSession, count: int, seed: int = 2026) -> int:
                 _one_case(uow, rng, sites, now, made)
                 made += 1
             uow.audit("demo-data-added", detail={"cases": size})
-    session.bus.publish(Changes(frozenset({"person", "case"})))
+    session.bus.publish(Changes(frozenset({SyncedEntity.PERSON, SyncedEntity.CASE})))
     return made
 
 

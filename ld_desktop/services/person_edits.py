@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.persons import PersonDraft, _draft_fields, _names, person_view
 from ld_desktop.services.record_changes import FIELD_LABELS, ChangeEntry, history_of
@@ -61,7 +62,7 @@ class PersonEditService:
             db = uow.session
             person = get_visible(db, follow_redirect(db, original.id), self._s.site_ids)
             if person is None or person.entered_in_error:
-                raise RecordNotFound("person")
+                raise RecordNotFound(SyncedEntity.PERSON)
             if person.id != original.id:
                 _refuse_unseen_overwrite(person, values, shown)
             old = wire_values(person, list(values))
@@ -73,10 +74,11 @@ class PersonEditService:
                           (reason or "").strip() or None)
             index_person(db, person.id, _names(person), person.nhs_number,
                          person.date_of_birth, custody_numbers_for(db, person.id))
-            uow.audit("edit", entity="person", entity_id=person.id,
+            uow.audit("edit", entity=SyncedEntity.PERSON, entity_id=person.id,
                       detail={"fields": changed})
             view = person_view(person)
-        self._s.bus.publish(Changes(frozenset({"person", "case"}), frozenset({view.id})))
+        self._s.bus.publish(Changes(frozenset({SyncedEntity.PERSON, SyncedEntity.CASE}),
+                                    frozenset({view.id})))
         return view
 
     def history(self, person_id: uuid.UUID) -> list[ChangeEntry]:
@@ -85,8 +87,8 @@ class PersonEditService:
         with self._s.store.reading() as db:
             person = get_visible(db, follow_redirect(db, person_id), self._s.site_ids)
             if person is None:
-                raise RecordNotFound("person")
-            return history_of(db, "person", person.id)
+                raise RecordNotFound(SyncedEntity.PERSON)
+            return history_of(db, SyncedEntity.PERSON, person.id)
 
 
 def _refuse_unseen_overwrite(survivor: Person, values: dict[str, Any],
