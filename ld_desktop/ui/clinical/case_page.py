@@ -27,6 +27,7 @@ from ld_desktop.domain.instruments.flow import FlowError
 from ld_desktop.domain.pathway import ContactType, Stage, Urgency
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.screening_state import ScreeningState
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.domain.vulnerabilities import label as flag_label
 from ld_desktop.services.clinical.screenings import CORE_SCREEN, ScreeningView
 from ld_desktop.services.session import UserSession
@@ -98,7 +99,8 @@ class CasePage(QWidget):
     def on_changes(self, changes: Changes) -> None:
         if self.session.is_locked:
             return
-        if self.case_id in changes.ids or changes.touches("person", "consent"):
+        if self.case_id in changes.ids \
+                or changes.touches(SyncedEntity.PERSON, SyncedEntity.CONSENT):
             self.reload()
 
     def show_problem(self, message: str) -> None:

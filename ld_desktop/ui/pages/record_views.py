@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ld_desktop.domain.nhs_number import formatted
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.person_codes import ethnic_category_label, sex_label
 from ld_desktop.services.person_edits import PersonEditService
 from ld_desktop.services.person_merge import PersonMergeService
@@ -154,7 +155,7 @@ class PersonPage(QWidget):
         self._show(self._s.persons.open(self.person.id))   # follows a merge to the survivor
 
     def on_changes(self, changes: Changes) -> None:
-        if self._s.is_locked or not changes.touches("person", "case"):
+        if self._s.is_locked or not changes.touches(SyncedEntity.PERSON, SyncedEntity.CASE):
             return
         if not changes.ids or self.person.id in changes.ids:
             self.reload()
