@@ -317,7 +317,7 @@ def _pending_fields(db: Session) -> dict[tuple[str, uuid.UUID], set[str]]:
     for entity, entity_id, kind, fields in db.execute(
         select(OutboxOp.entity, OutboxOp.entity_id, OutboxOp.kind, OutboxOp.fields)
     ):
-        if kind == "resolve":  # an unsent decision protects the decided field of its record
+        if kind == OpKind.RESOLVE:  # an unsent decision protects the decided field of its record
             conflict = db.get(ConflictRecord, entity_id)
             if conflict is not None:
                 found[(conflict.entity, conflict.entity_id)].add(conflict.field)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ld_desktop.domain.nhs_number import NhsNumberStatus
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.store.models.base import Base, SyncedRecord
 
@@ -75,7 +76,7 @@ class Person(SyncedRecord, Base):
     estimated_birth_year: Mapped[int | None]  # only when the date of birth is not known
     gender: Mapped[str] = mapped_column(default="not-stated")
     nhs_number: Mapped[str | None]
-    nhs_number_status: Mapped[str] = mapped_column(default="not-known")
+    nhs_number_status: Mapped[str] = mapped_column(default=NhsNumberStatus.NOT_KNOWN)
     ethnic_category: Mapped[str] = mapped_column(default="Z")
     aliases: Mapped[list[str]] = mapped_column(default=list)
     address: Mapped[str | None]
