@@ -11,8 +11,9 @@ import random
 import uuid
 from datetime import date, datetime, timedelta
 
-from ld_desktop.domain.nhs_number import check_digit
+from ld_desktop.domain.nhs_number import NhsNumberStatus, check_digit
 from ld_desktop.domain.pathway import ContactType, ReferralSource, Stage, Urgency
+from ld_desktop.domain.risk_level import RiskLevel
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.domain.vulnerabilities import VULNERABILITY_DOMAINS
@@ -81,7 +82,8 @@ def _one_case(
         if rng.random() < 0.15 else None,
         parent_carer="Parent: fictional contact 01632 960000" if age < 18 else None,
     )
-    person.nhs_number_status = "unverified" if person.nhs_number else "not-known"
+    person.nhs_number_status = (NhsNumberStatus.UNVERIFIED if person.nhs_number
+                                else NhsNumberStatus.NOT_KNOWN)
     uow.changes.create(person)
     stage = rng.choices(list(Stage), weights=[5, 3, 3, 2, 2, 6])[0]
     hours_ago = rng.uniform(0.2, 30) if stage is not Stage.CLOSED else rng.uniform(24, 24 * 90)
@@ -97,7 +99,7 @@ def _one_case(
         reason="Fictional demonstration referral", stage=stage.value,
         holder=uow.user, in_custody=contact is ContactType.ARRESTED and stage is not Stage.CLOSED,
         flags=rng.sample(sorted(VULNERABILITY_DOMAINS), k=rng.choice([0, 1, 1, 2, 3])),
-        risk_level=rng.choice([None, "low", "medium", "high"]),
+        risk_level=rng.choice([None, RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH]),
     )
     order = list(Stage)
     reached = order.index(stage)

@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from ld_desktop.domain.instruments.flow import ScreeningFlow
+from ld_desktop.domain.risk_level import RiskLevel
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.clinical.consent import ConsentDraft
 from ld_desktop.services.clinical.risk import RiskDraft
@@ -81,7 +82,7 @@ def busy_case_scene(session: UserSession) -> uuid.UUID:
     """A case a few hours in: screened and signed off, risk, escalation, referral, a note."""
     case_id = share_scene(session)
     session.risk.record(case_id, RiskDraft(
-        "high", "low", "medium", "low", "high",
+        RiskLevel.HIGH, RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.LOW, RiskLevel.HIGH,
         "Thoughts of ending life since arrest; no plan; no fixed abode.",
         session.now().date() + timedelta(days=1)))
     session.escalations.request(case_id, "mental-health-nurse", "urgent",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from ld_desktop.domain.nhs_number import NhsNumberStatus
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.lookup_errors import RecordNotFound
@@ -54,7 +55,8 @@ class PersonEditService:
         shown = _as_shown(original)
         values = {k: v for k, v in wanted.items() if k in shown and v != shown[k]}
         if "nhs_number" in values:
-            values["nhs_number_status"] = "unverified" if values["nhs_number"] else "not-known"
+            values["nhs_number_status"] = (NhsNumberStatus.UNVERIFIED if values["nhs_number"]
+                                           else NhsNumberStatus.NOT_KNOWN)
         if not values:
             raise NothingChanged()
         user = self._s.user.username

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ld_desktop.domain.pathway import Disposal, Stage
+from ld_desktop.domain.risk_level import RiskLevel
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.domain.vulnerabilities import HIGH_CONCERN, label
@@ -24,7 +25,7 @@ from ld_desktop.store.redirects import follow_redirect
 #: a flag raised on a contact this recent (or on a case still open) is an active alert
 ALERT_WINDOW = timedelta(days=365)
 #: risk levels that raise an alert
-ALERT_RISK_LEVELS = ("high", "medium")
+ALERT_RISK_LEVELS = (RiskLevel.HIGH, RiskLevel.MEDIUM)
 
 
 @dataclass(frozen=True)

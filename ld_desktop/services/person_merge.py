@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from ld_desktop.domain.nhs_number import NhsNumberStatus
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.lookup_errors import RecordNotFound
@@ -94,7 +95,7 @@ class PersonMergeService:
                 if getattr(survivor, name) in (None, "") and getattr(merged, name):
                     filled[name] = getattr(merged, name)
             if "nhs_number" in filled:
-                filled["nhs_number_status"] = "unverified"
+                filled["nhs_number_status"] = NhsNumberStatus.UNVERIFIED
             names = [f"{merged.given_name} {merged.family_name}", *merged.aliases]
             own = f"{survivor.given_name} {survivor.family_name}"
             added = [n for n in dict.fromkeys(names) if n != own and n not in survivor.aliases]

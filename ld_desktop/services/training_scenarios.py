@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from ld_desktop.domain.nhs_number import NhsNumberStatus
 from ld_desktop.domain.pathway import ContactType, ReferralSource, Stage, Urgency
 from ld_desktop.services.demo_data import demo_nhs_number
 from ld_desktop.store.models import Case, Note, Person
@@ -169,7 +170,7 @@ def _write_case(uow: UnitOfWork, seed: CaseSeed, sites: list[uuid.UUID], now: da
                     ethnic_category="Z", no_fixed_abode=False,
                     communication_needs=seed.communication_needs,
                     parent_carer=seed.parent_carer)
-    person.nhs_number_status = "unverified"
+    person.nhs_number_status = NhsNumberStatus.UNVERIFIED
     uow.changes.create(person)
     referred = now - timedelta(hours=seed.hours_ago)
     custody = (f"TRAIN/{rng.randint(10, 99)}/{rng.randint(100000, 999999)}"

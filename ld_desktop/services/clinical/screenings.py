@@ -270,7 +270,7 @@ class ScreeningService:
 def raised_urgency(case: Case, result: dict[str, Any]) -> dict[str, object]:
     """An urgent flag (e.g. 'do not leave the person alone') raises the case's urgency to
     the flag's escalation; a screening never lowers it."""
-    wanted = result.get(SyncedEntity.ESCALATION)
+    wanted = result.get("escalation")
     if wanted not in {u.value for u in Urgency}:
         return {}
     if Urgency(wanted).rank > Urgency(case.urgency).rank:
