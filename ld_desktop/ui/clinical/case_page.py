@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 from ld_desktop.domain.instruments.definition import InstrumentDefinition
 from ld_desktop.domain.instruments.flow import FlowError
 from ld_desktop.domain.pathway import ContactType, Stage, Urgency
+from ld_desktop.domain.risk_level import RiskLevel
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.domain.synced_entity import SyncedEntity
@@ -125,7 +126,7 @@ class CasePage(QWidget):
                if case.custody_record_number else ""))
         header.setObjectName("subtitle")
         header.setWordWrap(True)
-        named = (["HIGH RISK"] if case.risk_level == "high" else []) + [
+        named = (["HIGH RISK"] if case.risk_level == RiskLevel.HIGH else []) + [
             flag_label(f) for f in case.flags]
         self.flags_label = QLabel("Flags: " + (", ".join(named) or "none yet"))
         self.flags_label.setObjectName("flag")

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ld_desktop.domain.nhs_number import formatted
+from ld_desktop.domain.nhs_number import NhsNumberStatus, formatted
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.person_codes import ethnic_category_label, sex_label
@@ -41,7 +41,8 @@ def person_details_form(person: PersonView) -> QFormLayout:
     nhs = "none recorded"
     if person.nhs_number:
         nhs = formatted(person.nhs_number) + (
-            "" if person.nhs_number_status == "verified" else "  (unverified: not traced)")
+            "" if person.nhs_number_status == NhsNumberStatus.VERIFIED
+            else "  (unverified: not traced)")
     form = QFormLayout()
     form.addRow("Date of birth", QLabel(f"{person.date_of_birth:%d/%m/%Y}"
                                         if person.date_of_birth else "not known"))
