@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ld_desktop.domain.pathway import ContactType, Urgency
+from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.lookup_errors import RecordNotFound
@@ -79,9 +80,8 @@ class CaseEditService:
                           wire_values(case, changed), user, [str(case.site_id)],
                           (reason or "").strip() or None)
             if "custody_record_number" in changed:
-                index_person(db, person.id, [person.given_name, person.family_name,
-                                             *person.aliases], person.nhs_number,
-                             person.date_of_birth, custody_numbers_for(db, person.id))
+                index_person(db, person.id,
+                             person_search_text(person, custody_numbers_for(db, person.id)))
             uow.audit("edit", entity=SyncedEntity.CASE, entity_id=case.id, case_id=case.id,
                       detail={"fields": changed})
         self._s.bus.publish(Changes(frozenset({SyncedEntity.CASE}), frozenset({original.id})))

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from ld_desktop.domain.age import age_on, is_youth
 from ld_desktop.domain.pathway import OPEN_STAGES, ContactType, ReferralSource, Stage, Urgency
+from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.domain.targets import Targets, breaches
@@ -254,9 +255,8 @@ def file_case(uow: UnitOfWork, clean: ReferralDraft, person: Person, holder: str
     )
     uow.changes.create(case)
     uow.session.flush()
-    index_person(uow.session, person.id, [person.given_name, person.family_name, *person.aliases],
-                 person.nhs_number, person.date_of_birth,
-                 custody_numbers_for(uow.session, person.id))
+    index_person(uow.session, person.id,
+                 person_search_text(person, custody_numbers_for(uow.session, person.id)))
     uow.audit("create", entity=SyncedEntity.CASE, entity_id=case.id, case_id=case.id)
     return case, site
 

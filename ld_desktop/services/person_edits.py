@@ -9,10 +9,11 @@ import uuid
 from typing import Any
 
 from ld_desktop.domain.nhs_number import NhsNumberStatus
+from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.lookup_errors import RecordNotFound
-from ld_desktop.services.persons import PersonDraft, _draft_fields, _names, person_view
+from ld_desktop.services.persons import PersonDraft, _draft_fields, person_view
 from ld_desktop.services.record_changes import FIELD_LABELS, ChangeEntry, history_of
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonView
@@ -74,8 +75,8 @@ class PersonEditService:
             record_change(uow.changes, person, "edit", {k: old[k] for k in changed},
                           wire_values(person, changed), user, person_sites(db, person),
                           (reason or "").strip() or None)
-            index_person(db, person.id, _names(person), person.nhs_number,
-                         person.date_of_birth, custody_numbers_for(db, person.id))
+            index_person(db, person.id,
+                         person_search_text(person, custody_numbers_for(db, person.id)))
             uow.audit("edit", entity=SyncedEntity.PERSON, entity_id=person.id,
                       detail={"fields": changed})
             view = person_view(person)

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ld_desktop.domain.nhs_number import NhsNumberStatus
+from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.lookup_errors import RecordNotFound
-from ld_desktop.services.persons import _names, person_summary, person_view
+from ld_desktop.services.persons import person_summary, person_view
 from ld_desktop.services.record_changes import FIELD_LABELS, show_value
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonSummary, PersonView
@@ -231,8 +232,7 @@ class PersonMergeService:
 
     def _reindex(self, db: DbSession, *people: Person) -> None:
         for p in people:
-            index_person(db, p.id, _names(p), p.nhs_number, p.date_of_birth,
-                         custody_numbers_for(db, p.id))
+            index_person(db, p.id, person_search_text(p, custody_numbers_for(db, p.id)))
 
     def _announce(self, *ids: uuid.UUID) -> None:
         self._s.bus.publish(Changes(frozenset({SyncedEntity.PERSON, SyncedEntity.CASE}),

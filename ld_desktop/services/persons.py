@@ -9,6 +9,7 @@ from datetime import date
 from ld_desktop.domain import nhs_number
 from ld_desktop.domain.nhs_number import NhsNumberStatus
 from ld_desktop.domain.pathway import Gender
+from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.access_audit import audit_list, audit_search
@@ -152,8 +153,8 @@ class PersonService:
                 fields.pop("nhs_number_status")  # keep "verified" if the number is unchanged
             changed = uow.changes.update(person, fields)
             if changed:
-                index_person(uow.session, person.id, _names(person), person.nhs_number,
-                             person.date_of_birth, custody_numbers_for(uow.session, person.id))
+                index_person(uow.session, person.id, person_search_text(
+                    person, custody_numbers_for(uow.session, person.id)))
                 uow.audit("update", entity=SyncedEntity.PERSON, entity_id=person.id,
                           detail={"fields": changed})
             view = person_view(person)
@@ -226,11 +227,6 @@ def create_person(uow: UnitOfWork, clean: PersonDraft, site_id: uuid.UUID) -> Pe
     audited), so intake can file the person and their referral together or not at all."""
     person = Person(site_id=site_id, **_draft_fields(clean))
     uow.changes.create(person)
-    index_person(uow.session, person.id, _names(person), person.nhs_number,
-                 person.date_of_birth, [])
+    index_person(uow.session, person.id, person_search_text(person))
     uow.audit("create", entity=SyncedEntity.PERSON, entity_id=person.id)
     return person
-
-
-def _names(person: Person) -> list[str]:
-    return [person.given_name, person.family_name, *person.aliases]

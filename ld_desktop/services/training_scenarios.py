@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from ld_desktop.domain.nhs_number import NhsNumberStatus
 from ld_desktop.domain.pathway import ContactType, ReferralSource, Stage, Urgency
+from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.services.demo_data import demo_nhs_number
 from ld_desktop.store.models import Case, Note, Person
 from ld_desktop.store.search_index import index_person
@@ -191,8 +192,7 @@ def _write_case(uow: UnitOfWork, seed: CaseSeed, sites: list[uuid.UUID], now: da
         uow.changes.create(Note(case_id=case.id, site_id=site, recorded_by=holder,
                                 body=seed.note))
     uow.session.flush()
-    index_person(uow.session, person.id, [person.given_name, person.family_name],
-                 person.nhs_number, person.date_of_birth, [custody] if custody else [])
+    index_person(uow.session, person.id, person_search_text(person, [custody]))
     return case.id
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import case, delete, func, select, text
 from sqlalchemy.orm import Session
 
+from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.store import quarantine
 from ld_desktop.store.directory_trust import (
@@ -386,5 +387,4 @@ def _reindex(db: Session, person_id: uuid.UUID) -> None:
         n for n in db.scalars(select(Case.custody_record_number).where(Case.person_id == person_id))
         if n
     ]
-    index_person(db, person.id, [person.given_name, person.family_name, *person.aliases],
-                 person.nhs_number, person.date_of_birth, numbers)
+    index_person(db, person.id, person_search_text(person, numbers))
