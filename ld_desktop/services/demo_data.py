@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 
 from ld_desktop.domain.nhs_number import NhsNumberStatus, check_digit
 from ld_desktop.domain.pathway import ContactType, ReferralSource, Stage, Urgency
+from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.domain.risk_level import RiskLevel
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.synced_entity import SyncedEntity
@@ -35,7 +36,15 @@ OFFENCES = ["Theft from a shop", "Criminal damage", "Common assault",
 NOTES = ["Seen in cell; calm, engaged well.", "Spoke to custody nurse about medication.",
          "Appropriate adult arrived.", "Called CMHT duty worker; awaiting call back.",
          "Person declined to talk further at this time."]
+#: names some demo people are also known by (every fifth, from the third)
+ALIASES = ["Lexi Aliasworth", "Sonny Otherley", "Bex Knownas", "Jay Nicknamely"]
 BATCH = 250
+
+
+def demo_alias(n: int) -> str | None:
+    """The alias of the n-th demo person, if they have one (chosen without the random
+    generator, so the rest of the demo data stays as it was)."""
+    return ALIASES[(n // 5) % len(ALIASES)] if n % 5 == 2 else None
 
 
 def demo_nhs_number(rng: random.Random) -> str:
@@ -81,6 +90,7 @@ def _one_case(
         communication_needs="Prefers short questions; check understanding"
         if rng.random() < 0.15 else None,
         parent_carer="Parent: fictional contact 01632 960000" if age < 18 else None,
+        aliases=[alias] if (alias := demo_alias(n)) else [],
     )
     person.nhs_number_status = (NhsNumberStatus.UNVERIFIED if person.nhs_number
                                 else NhsNumberStatus.NOT_KNOWN)
@@ -120,9 +130,8 @@ def _one_case(
         uow.changes.create(Note(case_id=case.id, site_id=site, recorded_by=uow.user,
                                 body=rng.choice(NOTES)))
     uow.session.flush()
-    index_person(uow.session, person.id, [person.given_name, person.family_name],
-                 person.nhs_number, person.date_of_birth,
-                 [case.custody_record_number] if case.custody_record_number else [])
+    index_person(uow.session, person.id,
+                 person_search_text(person, [case.custody_record_number]))
 
 
 def seed_demo_rota(session: UserSession, today: date) -> int:
