@@ -108,8 +108,8 @@ def _draft_fields(draft: PersonDraft) -> dict[str, object]:
         "given_name": draft.given_name, "family_name": draft.family_name,
         "date_of_birth": draft.date_of_birth, "gender": draft.gender,
         "nhs_number": draft.nhs_number,
-        "nhs_number_status": NhsNumberStatus.UNVERIFIED if draft.nhs_number
-        else NhsNumberStatus.NOT_KNOWN,
+        "nhs_number_status": (NhsNumberStatus.UNVERIFIED if draft.nhs_number
+                              else NhsNumberStatus.NOT_KNOWN),
         "ethnic_category": draft.ethnic_category, "aliases": list(draft.aliases),
         "address": draft.address, "no_fixed_abode": draft.no_fixed_abode,
         "communication_needs": draft.communication_needs,
