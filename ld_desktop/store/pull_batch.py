@@ -25,6 +25,7 @@ from sqlalchemy import JSON, Column, Table, bindparam, insert, literal_column, s
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
+from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.store import quarantine
 from ld_desktop.store.field_versions import DEFAULT_KEY, compact, expand
 from ld_desktop.store.models import SYNCED_MODELS, Case, Person, SyncedRecord
@@ -99,8 +100,8 @@ def reindex_people(db: Session, people: Iterable[uuid.UUID]) -> None:
                 .order_by(case.person_id, literal_column("rowid"))):
             if number:
                 numbers[person_id].append(number)
-    index_people(db, [(pid, [row.given_name, row.family_name, *(row.aliases or [])], row.nhs_number,
-                       row.date_of_birth, numbers[pid]) for pid, row in found.items()])
+    index_people(db, [(pid, person_search_text(row, numbers[pid]))
+                      for pid, row in found.items()])
 
 
 def _without_repeats(states: list[RecordState]) -> Iterator[list[RecordState]]:

@@ -1,25 +1,23 @@
 """Full-text search over people, inside the encrypted database (SQLite FTS5).
 
-Names and aliases go in one column, identifiers (NHS number, date of birth, custody record
-numbers) in compact form in another, so "943 476 5919", "9434765919", "01/02/1990" and
-"CR-26-001" all find what a practitioner expects. Every token is a prefix match.
+What a person's entry holds is built in one place, ``domain/person_search.py``: names and
+aliases in one column, compact identifiers in another. Every token is a prefix match.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ld_desktop.domain.person_search import PersonSearchText, compact
+
 _DATE_UK = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-
-
-def _compact(token: str) -> str:
-    return "".join(ch for ch in token.casefold() if ch.isalnum())
 
 
 def _date_token(token: str) -> str | None:
@@ -43,27 +41,20 @@ def search_rowid(person_id: uuid.UUID) -> int:
     return person_id.int & ((1 << 63) - 1)
 
 
-def index_person(
-    session: Session,
-    person_id: uuid.UUID,
-    names: list[str],
-    nhs_number: str | None,
-    date_of_birth: date | None,
-    custody_numbers: list[str],
-) -> None:
-    index_people(session, [(person_id, names, nhs_number, date_of_birth, custody_numbers)])
+def index_person(session: Session, person_id: uuid.UUID, entry: PersonSearchText) -> None:
+    """Write (or replace) the person's entry, built by ``person_search_text``."""
+    index_people(session, [(person_id, entry)])
 
 
-IndexedPerson = tuple[uuid.UUID, list[str], str | None, date | None, list[str]]
-
-
-def index_people(session: Session, people: list[IndexedPerson]) -> None:
-    """(Re-)index these people: (id, names, NHS number, date of birth, custody numbers)
-    each, in one DELETE and one batch of INSERTs whatever their number."""
-    if not people:
+def index_people(session: Session, entries: Iterable[tuple[uuid.UUID, PersonSearchText]]
+                 ) -> None:
+    """Write (or replace) these people's entries: one DELETE and one batch of INSERTs
+    however many there are (a pulled page's people)."""
+    rows = list({row["r"]: row for row in (
+        {"r": search_rowid(pid), "id": str(pid), "n": entry.names, "i": entry.identifiers}
+        for pid, entry in entries)}.values())
+    if not rows:
         return
-    rows = list({row["r"]: row for row in (_index_row(*person) for person in people)}
-                .values())
     session.execute(text("DELETE FROM person_search WHERE rowid IN "
                          f"({', '.join(str(row['r']) for row in rows)})"))
     session.execute(
@@ -71,22 +62,11 @@ def index_people(session: Session, people: list[IndexedPerson]) -> None:
              "VALUES (:r, :id, :n, :i)"), rows)
 
 
-def _index_row(person_id: uuid.UUID, names: list[str], nhs_number: str | None,
-               date_of_birth: date | None, custody_numbers: list[str]) -> dict[str, object]:
-    """A person's row in the index: the one place its text is built."""
-    identifiers = [_compact(nhs_number or "")]
-    if date_of_birth:
-        identifiers.append(date_of_birth.strftime("%Y%m%d"))
-    identifiers += [_compact(n) for n in custody_numbers]
-    return {"r": search_rowid(person_id), "id": str(person_id), "n": " ".join(names),
-            "i": " ".join(filter(None, identifiers))}
-
-
 def fts_query(user_text: str) -> str | None:
     """Turn what someone typed into an FTS5 query: every token must match as a prefix."""
     parts: list[str] = []
     for raw in user_text.split():
-        token = _date_token(raw) or _compact(raw)
+        token = _date_token(raw) or compact(raw)
         if token:
             parts.append(f'"{token}"*')
     # Digits typed with spaces ("943 476 5919") also match as one compact identifier.

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.store import quarantine
 from ld_desktop.store.models import SYNCED_MODELS, Case, Person
 from ld_desktop.store.replica import _apply_record
@@ -82,5 +83,4 @@ def _reindex(db: Session, person_id: uuid.UUID) -> None:
         return
     numbers = [n for n in db.scalars(select(Case.custody_record_number)
                                      .where(Case.person_id == person_id)) if n]
-    index_person(db, person.id, [person.given_name, person.family_name, *person.aliases],
-                 person.nhs_number, person.date_of_birth, numbers)
+    index_person(db, person.id, person_search_text(person, numbers))
