@@ -192,10 +192,13 @@ def _new_row(model: type[SyncedRecord], state: RecordState, values: dict[str, An
 
 
 def _compact(versions: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
-    """``field_versions.compact``, with a short cut for the usual pulled state: one version
-    for every field (the same stored form, without counting)."""
+    """``field_versions.compact``, with short cuts for the usual pulled states (the same
+    stored form, without counting): a field without a version (kept as it is), or one
+    version for every field."""
     tokens = {versions.get(name) for name in fields}
-    if len(tokens) == 1 and None not in tokens:
+    if None in tokens or not fields:
+        return dict(versions)
+    if len(tokens) == 1:
         in_set = frozenset(fields)
         return {DEFAULT_KEY: tokens.pop(),
                 **{k: v for k, v in versions.items() if k not in in_set}}

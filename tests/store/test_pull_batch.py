@@ -23,7 +23,8 @@ from sqlalchemy import delete, event, select, text
 
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.workstation import Workstation
-from ld_desktop.store import quarantine
+from ld_desktop.store import pull_batch, quarantine
+from ld_desktop.store.field_versions import compact
 from ld_desktop.store.models import (
     SYNCED_MODELS,
     Case,
@@ -345,3 +346,11 @@ def dump(session: UserSession) -> dict[str, Any]:
                            for op in db.scalars(select(OutboxOp).order_by(OutboxOp.device_seq))]
         found["conflicts"] = sorted(str(c) for c in db.scalars(select(ConflictRecord.id)))
     return found
+
+
+@given(versions=st.dictionaries(st.sampled_from(["a", "b", "c", "_deleted", "newer"]),
+                                st.sampled_from(["v1", "v2"]), max_size=5),
+       fields=st.lists(st.sampled_from(["a", "b", "c"]), unique=True, max_size=3))
+def test_the_short_cut_stores_versions_as_compact_does(versions: dict[str, str],
+                                                        fields: list[str]) -> None:
+    assert pull_batch._compact(versions, tuple(fields)) == compact(versions, fields)
