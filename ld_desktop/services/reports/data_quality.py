@@ -96,13 +96,10 @@ def data_quality(session: UserSession, period: Period,
     results, findings = [], []
     with session.store.reading() as db:
         widen_page_cache(db)
-        counted = q.counts(db, f, open_before, unseen_before)
-        for code, (label, kind, advice) in CHECKS.items():
-            results.append(CheckResult(code, label, advice, counted[code]))
-            if not counted[code]:
-                continue
-            rows = q.first_rows(db, f, code, open_before, unseen_before, FIRST_FINDINGS)
-            findings += [Finding(code, kind, case_id if kind == "case" else subject,
-                                 subject, f"{family.upper()}, {given}: {label.lower()}")
-                         for subject, case_id, given, family in rows]
+        counted, first = q.findings(db, f, open_before, unseen_before, FIRST_FINDINGS)
+    for code, (label, kind, advice) in CHECKS.items():
+        results.append(CheckResult(code, label, advice, counted[code]))
+        findings += [Finding(code, kind, case_id if kind == "case" else subject,
+                             subject, f"{family.upper()}, {given}: {label.lower()}")
+                     for subject, case_id, given, family in first[code]]
     return DataQualityReport(period, days, tuple(results), tuple(findings))
