@@ -78,8 +78,8 @@ class Cohort:
 
 def _row(part: str, bucket: Any, key: Any, *values: Any) -> list[Any]:
     """The one shape every branch of the cohort statement returns: (part, bucket, key,
-    v1..v8), unused values NULL."""
-    numbers = [*values, *[null()] * (8 - len(values))]
+    v1..v9), unused values NULL."""
+    numbers = [*values, *[null()] * (9 - len(values))]
     return [literal(part, String()).label("part"), bucket.label("bucket"),
             (key if key is not None else null()).label("key"),
             *(n.label(f"v{i}") for i, n in enumerate(numbers, start=1))]
@@ -113,7 +113,7 @@ def cohort(db: Session, f: Filter, split: datetime, referral_to_seen: int,
                      step(k.c.sc).label("sc"), young(k.c.sc).label("ysc"),
                      step(k.c.asd).label("asd"), young(k.c.asd).label("yasd"),
                      func.max(k.c.se).label("last_seen"))
-              .group_by(k.c.b, k.c.pid).cte("cohort_people").prefix_with("MATERIALIZED"))
+              .group_by(k.c.b, k.c.pid).subquery("cohort_people"))
     to_seen = minutes_between(k.c.se, k.c.rt)
     to_screened = minutes_between(k.c.sc, k.c.rt)
     earlier = aliased(Case)
@@ -126,21 +126,22 @@ def cohort(db: Session, f: Filter, split: datetime, referral_to_seen: int,
     flags = getattr(func, expand)(k.c.fl).table_valued("value")
     n = func.count()
     parts = [
-        select(*_row("source", k.c.b, k.c.src, n, func.sum(k.c.y))).group_by(k.c.b, k.c.src),
-        select(*_row("contact", k.c.b, k.c.ct, n, func.sum(k.c.y))).group_by(k.c.b, k.c.ct),
+        # source and contact type together: one sort; each summed over the other in Python
+        select(*_row("referrals", k.c.b, k.c.src + "|" + k.c.ct, n, func.sum(k.c.y)))
+        .group_by(k.c.b, k.c.src, k.c.ct),
         select(*_row("timeliness", k.c.b, None, n, func.count(k.c.se),
                      func.sum(case((to_seen <= referral_to_seen, 1), else_=0)),
                      func.avg(to_seen), func.count(k.c.sc),
                      func.sum(case((to_screened <= referral_to_screened, 1), else_=0)),
                      func.avg(case((k.c.se.is_not(None), minutes_between(k.c.sc, k.c.se))))))
         .group_by(k.c.b),
+        # the pathway's people, and of those seen, who was seen before (one probe each)
         select(*_row("pathway", people.c.b, None, n, func.sum(people.c.y),
                      func.sum(people.c.se), func.sum(people.c.yse), func.sum(people.c.sc),
-                     func.sum(people.c.ysc), func.sum(people.c.asd), func.sum(people.c.yasd)))
+                     func.sum(people.c.ysc), func.sum(people.c.asd), func.sum(people.c.yasd),
+                     func.sum(case((and_(people.c.last_seen.is_not(None), seen_before), 1),
+                                   else_=0))))
         .group_by(people.c.b),
-        select(*_row("repeat", people.c.b, None, n,
-                     func.sum(case((seen_before, 1), else_=0))))
-        .where(people.c.last_seen.is_not(None)).group_by(people.c.b),
         select(*_row("needs", k.c.b, flags.c.value, func.count(distinct(k.c.pid))))
         .select_from(k).join(flags, true()).where(k.c.fl.is_not(None))
         .group_by(k.c.b, flags.c.value),
@@ -155,10 +156,11 @@ def _take(c: Cohort, part: str, key: Any, v: list[Any]) -> None:
     def whole(i: int) -> int:
         return int(v[i] or 0)
 
-    if part == "source":
-        c.source[str(key)] = (whole(0), whole(1))
-    elif part == "contact":
-        c.contact[str(key)] = (whole(0), whole(1))
+    if part == "referrals":
+        source, contact = str(key).split("|")
+        for counts, code in ((c.source, source), (c.contact, contact)):
+            n, youth = counts.get(code, (0, 0))
+            counts[code] = (n + whole(0), youth + whole(1))
     elif part == "timeliness":
         c.referred, c.seen, c.seen_within = whole(0), whole(1), whole(2)
         c.mean_minutes_to_seen = None if v[3] is None else float(v[3])
@@ -167,8 +169,7 @@ def _take(c: Cohort, part: str, key: Any, v: list[Any]) -> None:
     elif part == "pathway":
         steps = ("referred", "seen", "screened", "assessed")
         c.reached = {s: (whole(2 * i), whole(2 * i + 1)) for i, s in enumerate(steps)}
-    elif part == "repeat":
-        c.people_seen, c.seen_before = whole(0), whole(1)
+        c.people_seen, c.seen_before = whole(2), whole(8)
     elif part == "needs":
         c.needs[str(key)] = whole(0)
 
