@@ -71,9 +71,14 @@ class DataQualityReport:
         if self.is_clean:
             return [f"Data quality for {self.period.label}: nothing to fix."]
         lines = [f"Data quality for {self.period.label}: {self.problem_count} problem(s)."]
-        lines += [f"  {c.count:>6}  {c.label} ({c.advice.lower()})"
+        lines += [f"  {c.count:>6}  {c.label} ({_lower_first(c.advice)})"
                   for c in self.checks if c.count]
         return lines
+
+
+def _lower_first(text: str) -> str:
+    """"No NHS number" -> "no NHS number": mid-sentence, without lowering NHS, GP, Spine."""
+    return text[:1].lower() + text[1:]
 
 
 def open_case_days(session: UserSession) -> int:
@@ -100,6 +105,6 @@ def data_quality(session: UserSession, period: Period,
     for code, (label, kind, advice) in CHECKS.items():
         results.append(CheckResult(code, label, advice, counted[code]))
         findings += [Finding(code, kind, case_id if kind == "case" else subject,
-                             subject, f"{family.upper()}, {given}: {label.lower()}")
+                             subject, f"{family.upper()}, {given}: {_lower_first(label)}")
                      for subject, case_id, given, family in first[code]]
     return DataQualityReport(period, days, tuple(results), tuple(findings))
