@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.domain.pathway import Stage
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.reports.data_quality import DataQualityReport
 from ld_desktop.services.reports.figures import DrillRow
 
@@ -88,7 +89,7 @@ class QualityList(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.report: DataQualityReport | None = None
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.summary = QLabel("Loading the data-quality report…")
         self.summary.setWordWrap(True)
@@ -114,14 +115,13 @@ class QualityList(QWidget):
         self.table.resizeColumnsToContents()
         # the summary grew from one line to one per check: lay the page out again now (a
         # report that arrived while the tab was hidden otherwise kept the one-line height)
-        layout = self.layout()
-        layout.invalidate()
-        layout.activate()
+        self._layout.invalidate()
+        self._layout.activate()
 
     def _open(self, index: object) -> None:
         row = self.table.currentRow()
         if self.report is None or not 0 <= row < len(self.report.findings):
             return
         finding = self.report.findings[row]
-        signal = self.open_case if finding.record_kind == "case" else self.open_person
+        signal = self.open_case if finding.record_kind == SyncedEntity.CASE else self.open_person
         signal.emit(finding.record_id)
