@@ -21,9 +21,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Float,
     String,
     and_,
     case,
+    cast,
     distinct,
     exists,
     func,
@@ -78,10 +80,11 @@ class Cohort:
 
 def _row(part: str, bucket: Any, key: Any, *values: Any) -> list[Any]:
     """The one shape every branch of the cohort statement returns: (part, bucket, key,
-    v1..v9), unused values NULL."""
-    numbers = [*values, *[null()] * (9 - len(values))]
+    v1..v9), unused values NULL. The NULLs are typed: PostgreSQL takes a UNION's column
+    types from its first branch and would read an untyped NULL as text."""
+    numbers = [*values, *[cast(null(), Float())] * (9 - len(values))]
     return [literal(part, String()).label("part"), bucket.label("bucket"),
-            (key if key is not None else null()).label("key"),
+            (key if key is not None else cast(null(), String())).label("key"),
             *(n.label(f"v{i}") for i, n in enumerate(numbers, start=1))]
 
 

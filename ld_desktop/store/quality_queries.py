@@ -8,7 +8,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, case, func, literal, null, or_, select, union_all
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement
 
@@ -102,7 +113,9 @@ def findings(db: Session, f: Filter, open_before: datetime, unseen_before: datet
             UNSIGNED: (unsigned, unsigned.c.screening_id, unsigned.c.case_id)}.items():
         where = [] if code == UNSIGNED else [table.c[_column(code)] == 1]
         label = literal(code, String())
-        parts.append(select(label, null(), null(), null(), null(), func.count())
+        # typed NULLs: PostgreSQL takes a UNION's column types from its first branch
+        parts.append(select(label, cast(null(), Case.id.type), cast(null(), Case.id.type),
+                            cast(null(), String()), cast(null(), String()), func.count())
                      .select_from(table).where(*where))
         first = (select(label.label("code"), record.label("record_id"),
                         to_open.label("open_id"), table.c.given, table.c.family)
