@@ -119,6 +119,23 @@ class Note(_CaseChild, Base):
     amends_id: Mapped[uuid.UUID | None]
 
 
+class SkippedSuggestion(_CaseChild, Base):
+    """A practitioner chose not to use an instrument a screening suggested, and said why.
+
+    Stored as data (issue 18), not as note text: a clinician's own note can no longer hide a
+    suggestion. A skip made in error is marked entered in error, which brings the
+    suggestion back."""
+
+    __tablename__ = "skipped_suggestion"
+    __entity__ = "skipped_suggestion"
+    __append_only__ = True
+
+    instrument_id: Mapped[str]
+    reason: Mapped[str]
+    skipped_at: Mapped[datetime]
+    screening_id: Mapped[uuid.UUID | None]    # the result that suggested it, if known
+
+
 class InformationShare(_CaseChild, Base):
     __tablename__ = "information_share"
     __table_args__ = (Index("ix_information_share_shared_at", "shared_at"),)   # reports by period
