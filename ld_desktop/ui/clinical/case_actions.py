@@ -4,7 +4,7 @@ corrections. It only says which action was asked for; the case page opens it."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from ld_desktop.domain.roles import Permission
 from ld_desktop.services.session import UserSession
@@ -23,18 +23,24 @@ class CaseActionsBar(QWidget):
     def __init__(self, session: UserSession) -> None:
         super().__init__()
         self._session = session
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        # two rows, so the case fits a 1280-pixel screen: recording, then looking back and
+        # correcting (Tab goes along the first row, then the second)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(0, 0, 0, 0)
+        record, other = QHBoxLayout(), QHBoxLayout()
+        rows.addLayout(record)
+        rows.addLayout(other)
         self.buttons: dict[str, QPushButton] = {}
         for key, text in ACTIONS:
-            row.addWidget(self._button(key, text))
+            record.addWidget(self._button(key, text))
+        record.addStretch(1)
         if session.can(Permission.VIEW_AUDIT):   # seniors: who looked at this case
             from ld_desktop.ui.access_history import history_button
 
-            row.addWidget(history_button(lambda: self.triggered.emit(HISTORY)))
-        row.addStretch(1)
+            other.addWidget(history_button(lambda: self.triggered.emit(HISTORY)))
+        other.addStretch(1)
         for key, text in CORRECTIONS:
-            row.addWidget(self._button(key, text))
+            other.addWidget(self._button(key, text))
 
     def _button(self, key: str, text: str) -> QPushButton:
         button = QPushButton(text)
