@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtWidgets import (
-    QLabel,
     QListWidget,
     QPushButton,
     QStackedWidget,
@@ -88,40 +87,15 @@ class CasePage(QWidget):
         self.wizard: ScreeningWizard | None = None
         self.result: ResultPanel | None = None
         self.dialog: FormDialog | None = None
+        # the overview's parts, built once (tests and the screenshots reach them here)
+        overview = self.overview
+        self.action_buttons: dict[str, QPushButton] = overview.action_bar.buttons
+        self.tabs: QTabWidget = overview.tabs
+        self.screening_list: QListWidget = overview.lists["Screenings"]
+        self.header_label, self.flags_label = overview.header_label, overview.flags_label
+        self.reason_label, self.problem = overview.reason_label, overview.problem
+        self.youth_panel: YouthPanel | None = None
         self.reload(audit=True)
-
-    # ------------------------------------------------------------------ the overview's parts
-    @property
-    def action_buttons(self) -> dict[str, QPushButton]:
-        return self.overview.action_bar.buttons
-
-    @property
-    def tabs(self) -> QTabWidget:
-        return self.overview.tabs
-
-    @property
-    def screening_list(self) -> QListWidget:
-        return self.overview.lists["Screenings"]
-
-    @property
-    def header_label(self) -> QLabel:
-        return self.overview.header_label
-
-    @property
-    def flags_label(self) -> QLabel:
-        return self.overview.flags_label
-
-    @property
-    def reason_label(self) -> QLabel:
-        return self.overview.reason_label
-
-    @property
-    def youth_panel(self) -> YouthPanel | None:
-        return self.overview.youth_panel
-
-    @property
-    def problem(self) -> QLabel:
-        return self.overview.problem
 
     # ------------------------------------------------------------------ loading
     def reload(self, audit: bool = False) -> None:
@@ -132,6 +106,7 @@ class CasePage(QWidget):
                                               self.records.screenings, self.records.skipped)
         titles = {d.id: d.short_title for d in library.all()}
         youth = self.overview.show_case(self.case, self.records, titles, self.session.now())
+        self.youth_panel = youth
         if youth is not None:
             youth.record_parent_carer.connect(self.record_parent_carer)
             youth.record_consent.connect(self.record_consent)
