@@ -222,6 +222,11 @@ def test_the_row_chosen_by_keyboard_is_acted_on_after_a_refresh_moves_it(  # typ
     assert state["Book an interpreter"] is not None
     assert state["Ring the GP surgery"] is None
 
+    _key(qtbot, Qt.Key.Key_Space)                            # pressed again, in a hurry
+    assert page.problem.text() == "That support action is already done."
+    again = {a.description: a.done_at for a in session.referrals.actions_for_case(case_id)}
+    assert again == state
+
 
 def test_a_list_action_on_a_row_of_another_kind_acts_on_nothing(  # type: ignore[no-untyped-def]
         qtbot, window: MainWindow) -> None:

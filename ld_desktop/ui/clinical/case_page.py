@@ -208,7 +208,14 @@ class CasePage(QWidget):
         act(found)
 
     def _complete_action(self, action: SupportView) -> None:
-        self.session.referrals.complete_action(action.id)
+        if action.done_at is not None:       # a second press never re-stamps the time
+            self.show_problem("That support action is already done.")
+            return
+        try:
+            self.session.referrals.complete_action(action.id)
+        except (LookupError, ValueError, PermissionError) as exc:   # gone, or not allowed
+            self.show_problem(str(exc))
+            return
         self.reload()
 
     # ------------------------------------------------------------------ screening
