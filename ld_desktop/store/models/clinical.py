@@ -123,8 +123,7 @@ class SkippedSuggestion(_CaseChild, Base):
     """A practitioner chose not to use an instrument a screening suggested, and said why.
 
     Stored as data (issue 18), not as note text: a clinician's own note can no longer hide a
-    suggestion. A skip made in error is marked entered in error, which brings the
-    suggestion back."""
+    suggestion. A skip record marked entered in error no longer hides it."""
 
     __tablename__ = "skipped_suggestion"
     __entity__ = "skipped_suggestion"
