@@ -15,7 +15,7 @@ from ld_desktop.services.clinical.access import CaseClosed
 from ld_desktop.services.clinical.screening_controller import ScreeningController
 from ld_desktop.services.clinical.screenings import CORE_SCREEN
 from ld_desktop.services.session import UserSession
-from ld_desktop.store.models import AuditEvent, OutboxOp
+from ld_desktop.store.models import AuditEvent, Case, OutboxOp, SkippedSuggestion
 
 if TYPE_CHECKING:
     from tests.clinical.conftest import Clinic
@@ -94,8 +94,6 @@ def test_a_skip_needs_a_reason_a_known_instrument_and_an_open_case(clinic: Clini
 def test_a_closed_case_takes_no_skip(clinic: Clinic) -> None:
     s, case_id = clinic.session, clinic.adult_case.id
     with s.store.unit_of_work("prac1") as uow:          # closed elsewhere, synced in
-        from ld_desktop.store.models import Case
-
         uow.changes.update(uow.session.get(Case, case_id), {"stage": "closed"})
     with pytest.raises(CaseClosed):
         s.screenings.skip_suggested(case_id, "phq9", "declined")
@@ -125,3 +123,17 @@ def test_legacy_recognition_needs_the_apps_own_audit_pair(clinic: Clinic) -> Non
     assert _suggested(s, case_id) == ["phq9", "gad7"]
     assert [(k.instrument_id, k.legacy_note) for k in s.screenings.skipped(case_id)] == [
         ("k10", False)]
+
+
+def test_a_skip_marked_entered_in_error_hides_nothing(clinic: Clinic) -> None:
+    s, case_id = clinic.session, clinic.adult_case.id
+    _core_suggesting(s, case_id, "phq9")
+    view = s.screenings.skip_suggested(case_id, "phq9", "Declined")
+    assert _suggested(s, case_id) == []
+    with s.store.unit_of_work("prac1") as uow:       # as a pulled tombstone would leave it
+        row = uow.session.get(SkippedSuggestion, view.id)
+        assert row is not None
+        uow.changes.mark_entered_in_error(row, "skipped the wrong instrument")
+    assert _suggested(s, case_id) == ["phq9"]
+    assert "Suggested PHQ-9 not completed: Declined" not in [
+        e.summary for e in s.cases.open(case_id).timeline]
