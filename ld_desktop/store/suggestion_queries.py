@@ -16,11 +16,12 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.store.models import AuditEvent, Note, SkippedSuggestion
 
 #: the legacy skip wrote its note, then its audit event, in two transactions back to back
 LEGACY_PAIR_WINDOW = timedelta(seconds=30)
-LEGACY_SKIP_ENTITY = "case"     # the legacy event's entity; a skip record's names itself
+LEGACY_SKIP_ENTITY = SyncedEntity.CASE   # the legacy event's; a skip record's names itself
 
 
 def skipped_for_case(session: Session, case_id: uuid.UUID) -> list[SkippedSuggestion]:

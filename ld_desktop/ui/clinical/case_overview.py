@@ -19,6 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.domain.pathway import ContactType, Stage, Urgency
+from ld_desktop.domain.risk_level import RiskLevel
+from ld_desktop.domain.synced_entity import SyncedEntity as E
 from ld_desktop.domain.vulnerabilities import label as flag_label
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView
@@ -111,7 +113,7 @@ class CaseOverview(QWidget):
         self.title.setText(case.person.display_name
                            + ("  ·  YOUNG PERSON" if case.is_youth else ""))
         self.header_label.setText(_header(case))
-        named = (["HIGH RISK"] if case.risk_level == "high" else []) + [
+        named = (["HIGH RISK"] if case.risk_level == RiskLevel.HIGH else []) + [
             flag_label(f) for f in case.flags]
         self.flags_label.setText("Flags: " + (", ".join(named) or "none yet"))
         self._line(self.overdue_label, "Overdue: " + "; ".join(case.breaches), case.breaches)
@@ -138,21 +140,21 @@ class CaseOverview(QWidget):
                             for e in case.timeline])
         superseded = records.superseded()
         r["Screenings"].fill(
-            [Row("screening", s.id, words.screening_line(
+            [Row(E.SCREENING, s.id, words.screening_line(
                 s, titles.get(s.instrument_id, s.instrument_id), s.id in superseded))
              for s in records.screenings]
-            + [Row("skip", k.id, words.skip_line(k, titles.get(k.instrument_id,
+            + [Row(E.SKIPPED_SUGGESTION, k.id, words.skip_line(k, titles.get(k.instrument_id,
                                                                k.instrument_id)))
                for k in records.skipped])
-        r["Consent"].fill([Row("consent", None, words.consent_line(c))
+        r["Consent"].fill([Row(E.CONSENT, None, words.consent_line(c))
                            for c in records.consents])
         r["Risk and escalation"].fill(
-            [Row("risk", x.id, words.risk_line(x)) for x in records.risks]
-            + [Row("escalation", e.id, words.escalation_line(e)) for e in records.escalations])
+            [Row(E.RISK_ASSESSMENT, x.id, words.risk_line(x)) for x in records.risks]
+            + [Row(E.ESCALATION, e.id, words.escalation_line(e)) for e in records.escalations])
         r["Referrals and support"].fill(
-            [Row("referral", x.id, words.referral_line(x)) for x in records.referrals]
-            + [Row("action", a.id, words.action_line(a, now)) for a in records.actions])
-        r["Notes"].fill([Row("note", n.id, words.note_line(n)) for n in records.notes])
+            [Row(E.ONWARD_REFERRAL, x.id, words.referral_line(x)) for x in records.referrals]
+            + [Row(E.SUPPORT_ACTION, a.id, words.action_line(a, now)) for a in records.actions])
+        r["Notes"].fill([Row(E.NOTE, n.id, words.note_line(n)) for n in records.notes])
 
     def _youth(self, case: CaseView, records: CaseRecords) -> YouthPanel | None:
         old = self.youth_panel

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.clinical.referrals import SupportView
 from ld_desktop.services.clinical.screening_controller import (
     ChooseInstrument,
@@ -117,7 +118,8 @@ class CasePage(QWidget):
     def on_changes(self, changes: Changes) -> None:
         if self.session.is_locked:
             return
-        if self.case_id in changes.ids or changes.touches("person", "consent"):
+        if self.case_id in changes.ids \
+                or changes.touches(SyncedEntity.PERSON, SyncedEntity.CONSENT):
             self.reload()
 
     def show_problem(self, message: str) -> None:
@@ -258,7 +260,7 @@ class CasePage(QWidget):
             self.wizard.editor.focus_first()
 
     def open_screening(self, ref: RecordRef) -> None:
-        step = self.screenings.open(ref.id) if ref.kind == "screening" else None
+        step = self.screenings.open(ref.id) if ref.kind == SyncedEntity.SCREENING else None
         if isinstance(step, ResumeDraft):
             self.open_wizard(step.screening)
         elif isinstance(step, ShowResult):

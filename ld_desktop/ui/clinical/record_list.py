@@ -18,7 +18,7 @@ EMPTY = "Nothing recorded yet."
 
 @dataclass(frozen=True)
 class Row:
-    kind: str            # "screening", "skip", "risk", "escalation", "referral", "action"...
+    kind: str            # the record's SyncedEntity, or "timeline" for a line with no record
     id: uuid.UUID | None
     text: str
 
