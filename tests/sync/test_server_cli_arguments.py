@@ -45,6 +45,9 @@ def _refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     (["enrol-code", "--site", ""], "blank"),
     (["enrol-code"], "required"),
     (["revoke"], "required"),
+    (["serve", "--threads", "0"], "at least 1"),
+    (["serve", "--workers", "-2"], "at least 1"),
+    (["serve", "--threads", "many"], "whole number"),
 ])
 def test_bad_arguments_are_refused_on_one_line(tmp_path: Path, argv: list[str], words: str,
                                                capsys: pytest.CaptureFixture[str]) -> None:
