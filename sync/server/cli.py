@@ -1,4 +1,4 @@
-"""`ld-sync-server`: serve, enrol-code, admin-code, devices, revoke, audit-check.
+"""`ld-sync-server`: serve, enrol-code, admin-code, devices, revoke, audit-check, analyze.
 
 Bad arguments (an expiry out of range, a blank site, an unreachable or unusable database)
 are refused with exit 2 and one line on stderr, never a traceback. Names that came from
@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -20,7 +21,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from sync.protocol import normalise_site_name
 from sync.server import audit_store, authority, registry
-from sync.server.database import make_engine, migrate
+from sync.server.database import analyze, make_engine, migrate
 from sync.server.registry import RegistryError
 from sync.server.settings import (
     DATABASE_URL_ENV,
@@ -184,6 +185,18 @@ def _audit_check(args: argparse.Namespace) -> int:
     return 1 if broken else 0
 
 
+def _analyze(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    try:
+        started = time.perf_counter()
+        tables = analyze(engine)
+    finally:
+        engine.dispose()
+    print(f"Statistics gathered for {len(tables)} tables in "
+          f"{time.perf_counter() - started:.1f} s: {', '.join(tables)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ld-sync-server", description="L&D Desktop central sync server")
     store = _Parser(add_help=False)
@@ -236,6 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
                                      "(exit 1 on a break)")
     check.add_argument("--json", action="store_true")
     check.set_defaults(func=_audit_check)
+
+    stats = commands.add_parser("analyze", parents=[store],
+                                help="gather the database's statistics now (after a bulk "
+                                     "load or a restore; autovacuum does it in time)")
+    stats.set_defaults(func=_analyze)
     return parser
 
 
