@@ -30,6 +30,7 @@ import base64
 import json
 import math
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -313,6 +314,9 @@ def main() -> None:
                              "started with this machine's initdb; else LD_TEST_POSTGRES_URL)")
     args = parser.parse_args()
     WORKERS, THREADS = args.workers, args.threads
+    # stopped by a signal, still stop the server and PostgreSQL started here (a background
+    # job of a shell ignores SIGINT, so SIGTERM is the way to stop one)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with ExitStack() as stack:
         if args.postgres_url:
             PG_URL = args.postgres_url

@@ -128,7 +128,9 @@ def test_two_server_processes_share_one_sequence(fresh_postgres: str) -> None:
     engine = make_engine(fresh_postgres)
     try:
         _wait_for(url, server)
-        workers = _server_pids(engine)
+        deadline = time.monotonic() + 60
+        while len(workers := _server_pids(engine)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)                      # the other worker may still be starting
         assert len(workers) == 2                 # a pool in each worker process
         assert server.pid not in workers         # (the supervisor let its own go)
         replicas = _sync_side_by_side(url, engine, devices=8, rounds=3, cases=4)
