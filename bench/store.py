@@ -46,6 +46,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import ld_desktop.store.engine as engine_module
+from bench.save_floor import SaveFloor
 from ld_desktop.domain.roles import Role
 from ld_desktop.services.cases import ReferralDraft
 from ld_desktop.services.demo_data import FAMILY, GIVEN, demo_nhs_number
@@ -146,6 +147,54 @@ def save_referrals(session: UserSession, count: int, tag: str
         person_t.append(middle - start)
         case_t.append(end - middle)
     return both, person_t, case_t
+
+
+def save_against_floor(session: UserSession, count: int) -> dict[str, list[float]]:
+    """Issue 17: ``cases.new_referral`` for a known person (case row, outbox op, search
+    index, audit event; one transaction, ``synchronous=FULL``) and the same statements by
+    hand on the raw connection (``bench/save_floor.py``), alternately, so both see the same
+    disk and the same load. Wall and thread-CPU seconds of each; the trail must verify."""
+    from ld_desktop.store.audit import verify_chain
+
+    site = session.site_ids[0]
+    people = [session.persons.register(PersonDraft("Floory", f"Saver{i}", date(1985, 5, 5)),
+                                       site).id for i in range(2 * count)]
+    times: dict[str, list[float]] = {"app": [], "raw": [], "app_cpu": [], "raw_cpu": []}
+    raw = session.store.engine.raw_connection()
+    try:
+        floor = SaveFloor(raw.driver_connection, session.store.audit_mac_key,
+                          session.device_id, session.user.username)
+        for i in range(count):
+            for kind in ("app", "raw") if i % 2 else ("raw", "app"):
+                person = people[2 * i + (kind == "raw")]
+                start, cpu = time.perf_counter(), time.thread_time()
+                if kind == "app":
+                    session.cases.new_referral(ReferralDraft(
+                        person, site, "custody-sergeant", "arrested",
+                        custody_record_number=f"SF/{i}"))
+                else:
+                    floor.save(person, site)
+                times[kind].append(time.perf_counter() - start)
+                times[kind + "_cpu"].append(time.thread_time() - cpu)
+    finally:
+        raw.close()
+    with session.store.reading() as db:
+        report = verify_chain(db, session.store.audit_mac_key, session.store.anchor)
+    assert report.intact, report.problems
+    return times
+
+
+def save_rows(times: dict[str, list[float]]) -> list[tuple[str, str, str]]:
+    app, raw = pct(times["app"], 50), pct(times["raw"], 50)
+    app_cpu, raw_cpu = pct(times["app_cpu"], 50), pct(times["raw_cpu"], 50)
+    n = len(times["app"])
+    return [
+        (f"save a case (cases.new_referral), p50 of {n}, alternating with the floor",
+         f"{app * 1000:.2f} ms", f"raw statements {raw * 1000:.2f} ms: {app / raw:.2f}x, "
+         "goal <= 2x"),
+        ("  the same, thread CPU p50 (without the fsync wait)", f"{app_cpu * 1000:.2f} ms",
+         f"raw statements {raw_cpu * 1000:.2f} ms: {app_cpu / raw_cpu:.2f}x"),
+    ]
 
 
 def _plain_connection(path: Path, key: bytes) -> Any:

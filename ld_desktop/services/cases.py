@@ -17,10 +17,10 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.timeline import build_timeline
 from ld_desktop.services.views import CaseRow, CaseView, Changes, SiteView
 from ld_desktop.store import case_queries, caseload_queries
-from ld_desktop.store.case_detail_queries import get_visible_case
+from ld_desktop.store.case_detail_queries import get_visible_case, site_summary
 from ld_desktop.store.case_queries import PEOPLE_MATCH_LIMIT, CaseQuery, custody_numbers_for
 from ld_desktop.store.models import Case, Person, Site
-from ld_desktop.store.redirects import follow_redirect
+from ld_desktop.store.redirects import survivor
 from ld_desktop.store.search_index import index_person
 from ld_desktop.store.store import DbSession, UnitOfWork
 
@@ -95,7 +95,7 @@ class CaseService:
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             # someone known at another site can be referred here: the case links them
             # a record merged into another since the list was shown: file under the survivor
-            person = uow.session.get(Person, follow_redirect(uow.session, clean.person_id))
+            person = survivor(uow.session, clean.person_id)
             if person is None or person.entered_in_error:
                 raise RecordNotFound("person")
             case, site = file_case(uow, clean, person, self._s.user.username)
@@ -103,7 +103,8 @@ class CaseService:
         self._s.bus.publish(Changes(frozenset({"case"}), frozenset({view.id})))
         return view
 
-    def view_new(self, db: DbSession, case: Case, person: Person, site: Site) -> CaseView:
+    def view_new(self, db: DbSession, case: Case, person: Person, site: SiteView
+                 ) -> CaseView:
         """The view of a case just filed in the caller's transaction."""
         return self._view(db, case, person, site, self._s.settings.load().targets, new=True)
 
@@ -146,9 +147,10 @@ class CaseService:
             case, person, site = found
             if audit:
                 uow.audit("view", entity="case", entity_id=case.id, case_id=case.id)
-            return self._view(uow.session, case, person, site, targets)
+            return self._view(uow.session, case, person, SiteView(site.id, site.name, site.kind),
+                              targets)
 
-    def _view(self, db: DbSession, case: Case, person: Person, site: Site,
+    def _view(self, db: DbSession, case: Case, person: Person, site: SiteView,
               targets: Targets, *, new: bool = False) -> CaseView:
         age = (age_on(person.date_of_birth, case.referral_time.date())
                if person.date_of_birth else None)
@@ -158,7 +160,7 @@ class CaseService:
             breaches(targets, case.referral_time, case.seen_at, case.screened_at,
                      self._s.now()))
         return CaseView(
-            id=case.id, person=person_view(person), site=SiteView(site.id, site.name, site.kind),
+            id=case.id, person=person_view(person), site=site,
             referral_source=case.referral_source, referral_time=case.referral_time,
             custody_record_number=case.custody_record_number, offences=tuple(case.offences),
             contact_type=case.contact_type, urgency=case.urgency, reason=case.reason,
@@ -237,11 +239,12 @@ class CaseService:
 
 
 def file_case(uow: UnitOfWork, clean: ReferralDraft, person: Person, holder: str
-              ) -> tuple[Case, Site]:
+              ) -> tuple[Case, SiteView]:
     """File a validated referral for ``person`` inside the caller's transaction."""
-    site = uow.session.get(Site, clean.site_id)
-    if site is None:
+    found = site_summary(uow.session, clean.site_id)
+    if found is None:
         raise RecordNotFound("site")
+    site = SiteView(*found)
     assert clean.referral_time is not None
     case = Case(
         person_id=person.id, site_id=clean.site_id, referral_source=clean.source,
@@ -252,7 +255,6 @@ def file_case(uow: UnitOfWork, clean: ReferralDraft, person: Person, holder: str
         holder=holder, in_custody=clean.contact_type == ContactType.ARRESTED.value,
     )
     uow.changes.create(case)
-    uow.session.flush()
     index_person(uow.session, person.id, [person.given_name, person.family_name, *person.aliases],
                  person.nhs_number, person.date_of_birth,
                  custody_numbers_for(uow.session, person.id))

@@ -24,6 +24,15 @@ def follow_redirect(session: Session, person_id: uuid.UUID) -> uuid.UUID:
     return current
 
 
+def survivor(session: Session, person_id: uuid.UUID) -> Person | None:
+    """The person record an id now means (see ``follow_redirect``), loaded: one lookup
+    when the record was never merged away, which is nearly always."""
+    person = session.get(Person, person_id)
+    if person is not None and person.merged_into is not None:
+        person = session.get(Person, follow_redirect(session, person_id))
+    return person
+
+
 def onward_chain(session: Session, person_id: uuid.UUID) -> list[uuid.UUID]:
     """The records this person was merged into, in order (stopping where a cycle closes)."""
     chain: list[uuid.UUID] = []

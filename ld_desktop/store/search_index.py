@@ -18,6 +18,11 @@ _DATE_UK = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
+_UNINDEX = text("DELETE FROM person_search WHERE rowid = :r")
+_INDEX = text("INSERT INTO person_search (rowid, person_id, names, identifiers) "
+              "VALUES (:r, :id, :n, :i)")
+
+
 def _compact(token: str) -> str:
     return "".join(ch for ch in token.casefold() if ch.isalnum())
 
@@ -56,13 +61,10 @@ def index_person(
         identifiers.append(date_of_birth.strftime("%Y%m%d"))
     identifiers += [_compact(n) for n in custody_numbers]
     rowid = search_rowid(person_id)
-    session.execute(text("DELETE FROM person_search WHERE rowid = :r"), {"r": rowid})
-    session.execute(
-        text("INSERT INTO person_search (rowid, person_id, names, identifiers) "
-             "VALUES (:r, :id, :n, :i)"),
-        {"r": rowid, "id": str(person_id), "n": " ".join(names),
-         "i": " ".join(filter(None, identifiers))},
-    )
+    connection = session.connection()
+    connection.execute(_UNINDEX, {"r": rowid})
+    connection.execute(_INDEX, {"r": rowid, "id": str(person_id), "n": " ".join(names),
+                                "i": " ".join(filter(None, identifiers))})
 
 
 def fts_query(user_text: str) -> str | None:
