@@ -46,7 +46,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import ld_desktop.store.engine as engine_module
-from bench.save_floor import SaveFloor
+from bench.floors import (
+    SearchKind,
+    save_against_floor,
+    save_rows,
+    search_against_floor,
+    search_rows,
+)
 from ld_desktop.domain.roles import Role
 from ld_desktop.services.cases import ReferralDraft
 from ld_desktop.services.demo_data import FAMILY, GIVEN, demo_nhs_number
@@ -55,8 +61,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.store.kdf import DEFAULT_PROFILE
 from ld_desktop.store.models import Case, Person, Screening
-from ld_desktop.store.person_queries import SEARCH_HEADROOM
-from ld_desktop.store.search_index import fts_query, index_person
+from ld_desktop.store.search_index import index_person
 
 ADMIN = ("bench.admin", "benchmark admin passphrase")
 PRACT = ("bench.prac", "benchmark practitioner phrase")
@@ -147,54 +152,6 @@ def save_referrals(session: UserSession, count: int, tag: str
         person_t.append(middle - start)
         case_t.append(end - middle)
     return both, person_t, case_t
-
-
-def save_against_floor(session: UserSession, count: int) -> dict[str, list[float]]:
-    """Issue 17: ``cases.new_referral`` for a known person (case row, outbox op, search
-    index, audit event; one transaction, ``synchronous=FULL``) and the same statements by
-    hand on the raw connection (``bench/save_floor.py``), alternately, so both see the same
-    disk and the same load. Wall and thread-CPU seconds of each; the trail must verify."""
-    from ld_desktop.store.audit import verify_chain
-
-    site = session.site_ids[0]
-    people = [session.persons.register(PersonDraft("Floory", f"Saver{i}", date(1985, 5, 5)),
-                                       site).id for i in range(2 * count)]
-    times: dict[str, list[float]] = {"app": [], "raw": [], "app_cpu": [], "raw_cpu": []}
-    raw = session.store.engine.raw_connection()
-    try:
-        floor = SaveFloor(raw.driver_connection, session.store.audit_mac_key,
-                          session.device_id, session.user.username)
-        for i in range(count):
-            for kind in ("app", "raw") if i % 2 else ("raw", "app"):
-                person = people[2 * i + (kind == "raw")]
-                start, cpu = time.perf_counter(), time.thread_time()
-                if kind == "app":
-                    session.cases.new_referral(ReferralDraft(
-                        person, site, "custody-sergeant", "arrested",
-                        custody_record_number=f"SF/{i}"))
-                else:
-                    floor.save(person, site)
-                times[kind].append(time.perf_counter() - start)
-                times[kind + "_cpu"].append(time.thread_time() - cpu)
-    finally:
-        raw.close()
-    with session.store.reading() as db:
-        report = verify_chain(db, session.store.audit_mac_key, session.store.anchor)
-    assert report.intact, report.problems
-    return times
-
-
-def save_rows(times: dict[str, list[float]]) -> list[tuple[str, str, str]]:
-    app, raw = pct(times["app"], 50), pct(times["raw"], 50)
-    app_cpu, raw_cpu = pct(times["app_cpu"], 50), pct(times["raw_cpu"], 50)
-    n = len(times["app"])
-    return [
-        (f"save a case (cases.new_referral), p50 of {n}, alternating with the floor",
-         f"{app * 1000:.2f} ms", f"raw statements {raw * 1000:.2f} ms: {app / raw:.2f}x, "
-         "goal <= 2x"),
-        ("  the same, thread CPU p50 (without the fsync wait)", f"{app_cpu * 1000:.2f} ms",
-         f"raw statements {raw_cpu * 1000:.2f} ms: {app_cpu / raw_cpu:.2f}x"),
-    ]
 
 
 def _plain_connection(path: Path, key: bytes) -> Any:
@@ -310,26 +267,17 @@ def print_sizes(folder: Path, cases: int, seed_s: float, sizes: dict[str, Any]) 
     return 0
 
 
-def raw_fts_cpu_seconds(session: UserSession, query: str, limit: int) -> float:
-    """The floor under a search: the bare FTS5 statement, ranked, with the same LIMIT as the
-    service's, in a read transaction of its own (issue 17)."""
-    from sqlalchemy import text
-
-    match = fts_query(query)
-    start = time.thread_time()
-    with session.store.reading() as db:
-        db.execute(text("SELECT person_id FROM person_search WHERE person_search MATCH :q "
-                        "ORDER BY rank LIMIT :n"), {"q": match, "n": limit}).all()
-    return time.thread_time() - start
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--saves", type=int, default=200)
     parser.add_argument("--searches", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=8,
+                        help="search rounds (the median of their ratios is reported)")
     parser.add_argument("--size-only", action="store_true",
                         help="seed, then measure only the database size (issue 17)")
+    parser.add_argument("--floors", action="store_true",
+                        help="seed, then only save and search against their floors (issue 17)")
     args = parser.parse_args()
     os.environ.pop("LD_DESKTOP_KDF_PROFILE", None)     # the real Argon2id cost
     rng = random.Random(7)
@@ -354,26 +302,21 @@ def main() -> int:
 
     saves, person_saves, case_saves = save_referrals(session, args.saves, "n")
 
-    kinds: list[tuple[str, list[str], Callable[[str], str]]] = [
+    kinds: list[SearchKind] = [
         ("full name", names, lambda v: v),
         ("family-name prefix (6 letters)", names, lambda v: v.split()[1][:6]),
         ("NHS number typed with spaces", numbers, lambda v: f"{v[:3]} {v[3:6]} {v[6:]}"),
         ("custody record number", crns, lambda v: v),
     ]
-    searches: dict[str, list[float]] = {k: [] for k, _, _ in kinds}
-    # CPU time of this thread as well as wall time: on a shared, loaded machine a 2 ms
-    # search is often descheduled mid-way, and the ratio to the floor is what must hold.
-    search_cpu: dict[str, list[float]] = {k: [] for k, _, _ in kinds}
-    floors: dict[str, list[float]] = {k: [] for k, _, _ in kinds}
-    for _ in range(args.searches):
-        for kind, pool, transform in kinds:
-            query = transform(rng.choice(pool))
-            start, cpu = time.perf_counter(), time.thread_time()
-            found = session.persons.search(query, limit=50)
-            searches[kind].append(time.perf_counter() - start)
-            search_cpu[kind].append(time.thread_time() - cpu)
-            assert found, f"no result for a {kind} search: {query!r}"
-            floors[kind].append(raw_fts_cpu_seconds(session, query, 50 * SEARCH_HEADROOM))
+    per_round = max(1, args.searches // args.rounds)
+    searched = search_against_floor(session, kinds, args.rounds, per_round, rng)
+    saved = save_against_floor(session, args.saves)
+    if args.floors:
+        session.lock()
+        return print_rows(args.cases, [
+            (f"cases seeded (person + case + screening, ChangeLog, {BATCH}/txn)",
+             f"{args.cases:,}", f"{args.cases / seed_s:,.0f} cases/s"),
+            *save_rows(saved), *search_rows(searched, per_round)])
     session.lock()
     db_files = list((folder / "store").glob("ld-desktop.db*"))
     size_mb = sum(p.stat().st_size for p in db_files) / 1e6
@@ -393,12 +336,7 @@ def main() -> int:
         ("  of which persons.register p50 / p95", p50_p95(person_saves), ""),
         ("  of which cases.new_referral p50 / p95", p50_p95(case_saves), ""),
     ]
-    for kind, values in searches.items():
-        cpu, floor = pct(search_cpu[kind], 50), pct(floors[kind], 50)
-        rows.append((f"search people by {kind}, p50 / p95 of {args.searches}",
-                     p50_p95(values), f"CPU p50 {cpu * 1000:.2f} ms vs raw FTS5 (LIMIT "
-                     f"{50 * SEARCH_HEADROOM}) {floor * 1000:.2f} ms: {cpu / floor:.2f}x, "
-                     "goal <= 1.5x"))
+    rows += [*save_rows(saved), *search_rows(searched, per_round)]
     rows += [
         (f"same save workload on fresh stores, plain SQLite p50 / p95 ({args.saves})",
          p50_p95(plain_t), ""),
@@ -412,9 +350,13 @@ def main() -> int:
          f"{reports} progress reports"),
         ("remove user: deactivate + rotate keys without their slot", f"{remove_s:.1f} s", ""),
     ]
+    return print_rows(args.cases, rows)
+
+
+def print_rows(cases: int, rows: list[tuple[str, str, str]]) -> int:
     width = max(len(r[0]) for r in rows)
     load = os.getloadavg()
-    print(f"\nStore benchmark, {args.cases:,} cases, {os.cpu_count()} cores, "
+    print(f"\nStore benchmark, {cases:,} cases, {os.cpu_count()} cores, "
           f"{platform.python_version()}, {datetime.now():%Y-%m-%d %H:%M}, load average "
           f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
     for label, value, note in rows:
