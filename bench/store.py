@@ -29,6 +29,7 @@ Goals (issue 2): save p95 <= 15 ms, search p95 <= 50 ms at 100k, unlock <= 600 m
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import random
@@ -267,6 +268,17 @@ def print_sizes(folder: Path, cases: int, seed_s: float, sizes: dict[str, Any]) 
     return 0
 
 
+SEEDED = "bench-seeded.json"   # in a --keep folder: names, NHS and custody numbers seeded
+
+
+def kept_store(folder: Path) -> tuple[Workstation, list[list[str]] | None]:
+    """The store in ``folder``, made if there is none; and what was seeded into it, if it
+    was (by an earlier run with ``--keep``)."""
+    if (folder / SEEDED).exists():
+        return Workstation(folder / "store"), json.loads((folder / SEEDED).read_text())
+    return make_store(folder / "store"), None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=100_000)
@@ -278,11 +290,14 @@ def main() -> int:
                         help="seed, then measure only the database size (issue 17)")
     parser.add_argument("--floors", action="store_true",
                         help="seed, then only save and search against their floors (issue 17)")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="seed into DIR and keep it; if DIR holds a store seeded by an "
+                             "earlier --keep run, use it instead of seeding again")
     args = parser.parse_args()
     os.environ.pop("LD_DESKTOP_KDF_PROFILE", None)     # the real Argon2id cost
     rng = random.Random(7)
-    folder = Path(tempfile.mkdtemp(prefix="ld-bench-"))
-    ws = make_store(folder / "store")
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="ld-bench-"))
+    ws, seeded = kept_store(folder)
 
     unlocks = []
     for _ in range(5):
@@ -293,7 +308,12 @@ def main() -> int:
 
     session = ws.unlock(*PRACT)
     start = time.perf_counter()
-    names, numbers, crns = seed(session, args.cases, rng)
+    if seeded is None:
+        names, numbers, crns = seed(session, args.cases, rng)
+        (folder / SEEDED).write_text(json.dumps([names, numbers, crns]))
+    else:
+        names, numbers, crns = seeded
+        args.cases = len(names)
     seed_s = time.perf_counter() - start
     if args.size_only:
         return print_sizes(folder, args.cases, seed_s, storage_sizes(session))

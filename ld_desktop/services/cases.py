@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ld_desktop.domain.age import age_on, is_youth
@@ -219,13 +219,12 @@ class CaseService:
         targets = self._s.settings.load().targets
         now = self._s.now()
         query = self._query(CaseFilter(site_ids=site_ids, stages=stages, open_only=True))
-        minutes = (targets.referral_to_seen, targets.referral_to_screened)
+        where = (query.site_ids, query.stages,
+                 targets.referral_to_seen, targets.referral_to_screened, now)
         with self._s.store.reading() as db:
-            totals = caseload_queries.caseload_totals(db, query, *minutes, now)
-            page = caseload_queries.caseload_page(db, query, *minutes, now, offset, limit)
-            rows = [_row(c, p, s, targets, now) for c, p, s, _ in page]
-        rows = [replace(r, breaches=(*r.breaches, f"{n} follow-up(s) overdue")) if n else r
-                for r, (_, _, _, n) in zip(rows, page, strict=True)]
+            totals = caseload_queries.caseload_totals(db, *where)
+            page = caseload_queries.caseload_page(db, *where, offset, limit)
+        rows = [_board_row(r, targets, now) for r in page]
         audit_list(self._s, "caseload", len(rows), stages=list(stages),
                    sites=len(site_ids) or "all mine")
         return Caseload(rows, totals.open_cases, totals.overdue, totals.high_risk)
@@ -260,6 +259,21 @@ def file_case(uow: UnitOfWork, clean: ReferralDraft, person: Person, holder: str
                  custody_numbers_for(uow.session, person.id))
     uow.audit("create", entity="case", entity_id=case.id, case_id=case.id)
     return case, site
+
+
+def _board_row(r: caseload_queries.BoardRow, targets: Targets, now: datetime) -> CaseRow:
+    """A line of the caseload board from its Core row (``caseload_queries.BOARD_COLUMNS``)."""
+    late = () if r.stage == Stage.CLOSED.value else tuple(
+        breaches(targets, r.referral_time, r.seen_at, r.screened_at, now))
+    if r.overdue_actions:
+        late = (*late, f"{r.overdue_actions} follow-up(s) overdue")
+    return CaseRow(
+        id=r.id, person_id=r.person_id, person_name=f"{r.family_name.upper()}, {r.given_name}",
+        date_of_birth=r.date_of_birth, site_id=r.site_id, site_name=r.site_name,
+        stage=r.stage, urgency=r.urgency, referral_time=r.referral_time,
+        custody_record_number=r.custody_record_number, contact_type=r.contact_type,
+        holder=r.holder, flags=tuple(r.flags), risk_level=r.risk_level, breaches=late,
+    )
 
 
 def _row(case: Case, person: Person, site: Site, targets: Targets, now: datetime) -> CaseRow:
