@@ -130,3 +130,25 @@ def test_a_damaged_anchor_is_noted_in_every_event_of_the_transaction(
         assert [e.detail.get(ANCHOR_KEY) for e in events] == [
             "the audit anchor file was damaged"] * 2
         assert events[0].prev_mac == events[1].mac
+
+
+def test_a_screening_stores_its_field_versions_compactly(prac: UserSession) -> None:
+    """A screening has an ``attestation`` field its create op does not set: its versions
+    are still stored as one default (issue 17: ~0.9 KB per screening otherwise)."""
+    from ld_desktop.store.models import Screening
+
+    person = _person(prac)
+    case = prac.cases.new_referral(_referral(prac, person.id, "CR/S"))
+    with prac.store.unit_of_work(prac.user.username) as uow:
+        screening = Screening(
+            case_id=case.id, site_id=prac.site_ids[0], recorded_by=uow.user,
+            instrument_id="test-screen", instrument_version="1.0", answers={"q1": 1},
+            result={"total": 1}, state="draft", started_at=case.referral_time)
+        uow.changes.create(screening)
+        screening_id = screening.id
+    with prac.store.reading() as db:
+        stored = db.get(Screening, screening_id)
+        assert stored is not None
+        assert set(stored.stored_versions) <= {"*", "attestation"}, stored.stored_versions
+        assert "attestation" not in stored.field_versions
+        assert len(json.dumps(stored.stored_versions)) < 80
