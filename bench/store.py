@@ -255,10 +255,14 @@ def storage_sizes(session: UserSession) -> dict[str, Any]:
             "synced_tables": synced_tables}
 
 
+def seeding(cases: int, seconds: float) -> str:
+    return f"seeding {cases / seconds:,.0f} cases/s" if seconds else "seeded earlier (--keep)"
+
+
 def print_sizes(folder: Path, cases: int, seed_s: float, sizes: dict[str, Any]) -> int:
     load = os.getloadavg()
     print(f"\nStore size, {cases:,} cases, {datetime.now():%Y-%m-%d %H:%M}, load average "
-          f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}, seeding {cases / seed_s:,.0f} cases/s")
+          f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}, {seeding(cases, seed_s)}")
     print(f"  VACUUM'd, outbox pending ({sizes['ops']:,} ops kept)  {sizes['pending_mb']:8.1f} MB")
     print(f"  VACUUM'd, after the server acknowledged them ({sizes['left']:,} left)"
           f"  {sizes['synced_mb']:8.1f} MB   goal <= 250 MB at 100,000 cases")
@@ -314,7 +318,7 @@ def main() -> int:
     else:
         names, numbers, crns = seeded
         args.cases = len(names)
-    seed_s = time.perf_counter() - start
+    seed_s = time.perf_counter() - start if seeded is None else 0.0
     if args.size_only:
         return print_sizes(folder, args.cases, seed_s, storage_sizes(session))
     session.lock()                      # a fresh unlock, as a practitioner would start work
@@ -335,7 +339,7 @@ def main() -> int:
         session.lock()
         return print_rows(args.cases, [
             (f"cases seeded (person + case + screening, ChangeLog, {BATCH}/txn)",
-             f"{args.cases:,}", f"{args.cases / seed_s:,.0f} cases/s"),
+             f"{args.cases:,}", seeding(args.cases, seed_s)),
             *save_rows(saved), *search_rows(searched, per_round)])
     session.lock()
     db_files = list((folder / "store").glob("ld-desktop.db*"))
@@ -348,7 +352,7 @@ def main() -> int:
     memory, iterations, lanes = DEFAULT_PROFILE
     rows = [
         (f"cases seeded (person + case + screening, ChangeLog, {BATCH}/txn)",
-         f"{args.cases:,}", f"{args.cases / seed_s:,.0f} cases/s"),
+         f"{args.cases:,}", seeding(args.cases, seed_s)),
         (f"unlock (Argon2id {memory // 1024} MiB, t={iterations}, p={lanes}) p50 of 5",
          f"{statistics.median(unlocks) * 1000:.0f} ms", "goal <= 600 ms"),
         (f"save referral: persons.register + cases.new_referral, p50 / p95 of {args.saves}",
