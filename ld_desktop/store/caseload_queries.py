@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from ld_desktop.domain.risk_level import RiskLevel
 from ld_desktop.store.models import Case, Person, Site, SupportAction
 
 URGENCY_RANK = {"routine": 0, "soon": 1, "urgent": 2}
@@ -89,7 +90,7 @@ _OPEN_AT_SITES = (Case.site_id.in_(_SITES), Case.entered_in_error.is_(False),
 _TOTALS = (
     select(func.count(),
            func.coalesce(func.sum(case((_MISSED > 0, 1), else_=0)), 0),
-           func.coalesce(func.sum(case((Case.risk_level == "high", 1), else_=0)), 0))
+           func.coalesce(func.sum(case((Case.risk_level == RiskLevel.HIGH, 1), else_=0)), 0))
     .select_from(Case)
     .outerjoin(_OVERDUE, _OVERDUE.c.case_id == Case.id)
     .where(*_OPEN_AT_SITES)

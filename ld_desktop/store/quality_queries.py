@@ -12,6 +12,7 @@ from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement
 
+from ld_desktop.domain.nhs_number import NhsNumberStatus
 from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.store.models import Case, Outcome, Person, Screening
 from ld_desktop.store.report_queries import Filter, case_filter
@@ -39,7 +40,7 @@ def person_conditions() -> dict[str, ColumnElement[bool]]:
     return {
         "nhs-number-missing": or_(Person.nhs_number.is_(None), Person.nhs_number == ""),
         "nhs-number-unverified": and_(Person.nhs_number.is_not(None), Person.nhs_number != "",
-                                      Person.nhs_number_status != "verified"),
+                                      Person.nhs_number_status != NhsNumberStatus.VERIFIED),
         "ethnicity-missing": or_(Person.ethnic_category.is_(None),
                                  Person.ethnic_category.in_(UNKNOWN_ETHNICITY)),
         "sex-missing": or_(Person.sex.is_(None), Person.sex.in_(UNKNOWN_SEX)),

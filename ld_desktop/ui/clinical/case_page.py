@@ -25,8 +25,10 @@ from PySide6.QtWidgets import (
 from ld_desktop.domain.instruments.definition import InstrumentDefinition
 from ld_desktop.domain.instruments.flow import FlowError
 from ld_desktop.domain.pathway import ContactType, Stage, Urgency
+from ld_desktop.domain.risk_level import RiskLevel
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.screening_state import ScreeningState
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.domain.vulnerabilities import label as flag_label
 from ld_desktop.services.clinical.screenings import CORE_SCREEN, ScreeningView
 from ld_desktop.services.session import UserSession
@@ -98,7 +100,8 @@ class CasePage(QWidget):
     def on_changes(self, changes: Changes) -> None:
         if self.session.is_locked:
             return
-        if self.case_id in changes.ids or changes.touches("person", "consent"):
+        if self.case_id in changes.ids \
+                or changes.touches(SyncedEntity.PERSON, SyncedEntity.CONSENT):
             self.reload()
 
     def show_problem(self, message: str) -> None:
@@ -123,7 +126,7 @@ class CasePage(QWidget):
                if case.custody_record_number else ""))
         header.setObjectName("subtitle")
         header.setWordWrap(True)
-        named = (["HIGH RISK"] if case.risk_level == "high" else []) + [
+        named = (["HIGH RISK"] if case.risk_level == RiskLevel.HIGH else []) + [
             flag_label(f) for f in case.flags]
         self.flags_label = QLabel("Flags: " + (", ".join(named) or "none yet"))
         self.flags_label.setObjectName("flag")

@@ -11,6 +11,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from ld_desktop.domain.pathway import Stage, Urgency
+from ld_desktop.domain.risk_level import RiskLevel
 from ld_desktop.domain.targets import waited
 from ld_desktop.domain.vulnerabilities import label as flag_label
 from ld_desktop.services.views import CaseRow
@@ -33,7 +34,7 @@ def waiting(since: datetime, now: datetime | None = None) -> str:
 
 
 def _flags_text(row: CaseRow) -> str:
-    return ", ".join((["HIGH RISK"] if row.risk_level == "high" else [])
+    return ", ".join((["HIGH RISK"] if row.risk_level == RiskLevel.HIGH else [])
                      + [flag_label(f) for f in row.flags])
 
 
@@ -72,10 +73,10 @@ class CaseRowsModel(ReadOnlyTable):
         if role == Qt.ItemDataRole.DisplayRole:
             return _DISPLAY[column](row) if 0 <= column < len(_DISPLAY) else None
         if role == Qt.ItemDataRole.DecorationRole and column == FLAGS_COLUMN:
-            return badges_icon(badge_codes(row.flags, row.risk_level == "high"))
+            return badges_icon(badge_codes(row.flags, row.risk_level == RiskLevel.HIGH))
         if role == Qt.ItemDataRole.BackgroundRole and row.breaches:
             return OVERDUE
-        high = row.risk_level == "high"
+        high = row.risk_level == RiskLevel.HIGH
         if role == Qt.ItemDataRole.ForegroundRole and column == FLAGS_COLUMN and high:
             return HIGH_RISK
         if role == Qt.ItemDataRole.ToolTipRole and row.breaches:

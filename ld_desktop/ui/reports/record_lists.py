@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.domain.pathway import Stage
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.reports.data_quality import DataQualityReport
 from ld_desktop.services.reports.figures import DrillRow
 
@@ -117,5 +118,5 @@ class QualityList(QWidget):
         if self.report is None or not 0 <= row < len(self.report.findings):
             return
         finding = self.report.findings[row]
-        signal = self.open_case if finding.record_kind == "case" else self.open_person
+        signal = self.open_case if finding.record_kind == SyncedEntity.CASE else self.open_person
         signal.emit(finding.record_id)
