@@ -1,6 +1,11 @@
 """Store benchmark: one command, prints a table.
 
     .venv/bin/python bench/store.py [--cases 100000] [--saves 200] [--searches 200]
+    .venv/bin/python bench/store.py --cases 100000 --floors     # issue 17: save, search
+    .venv/bin/python bench/store.py --cases 100000 --size-only  # issue 17: storage
+
+``--keep DIR`` seeds into DIR and keeps the store; a later run with the same ``--keep DIR``
+(or ``bench/ui.py --keep DIR``) uses it instead of seeding again.
 
 Seeds N cases into a real encrypted store, each with its person and a signed-off screening,
 written like ``services/demo_data.py`` does: ORM records through units of work and the
@@ -11,8 +16,12 @@ batches. Then measures, at N:
 * saving a referral for a new person the way the app does it, ``persons.register`` +
   ``cases.new_referral`` (rows, outbox ops, audit events, search index; two transactions,
   ``synchronous=FULL``), p50/p95 over the saves, and each half on its own;
-* people search through ``PersonService.search`` by full name, by family-name prefix, by
-  NHS number (typed with spaces) and by custody record number, p50/p95;
+* issue 17's floors (``bench/floors.py``): ``cases.new_referral`` against the same
+  statements on the raw connection, alternately (wall and CPU p50, and the ratio); people
+  search through ``PersonService.search`` (and the statement alone) by full name, by
+  family-name prefix, by NHS number (typed with spaces) and by custody record number,
+  against the raw ranked FTS5 statement with the same LIMIT, in rounds (CPU p50 per round,
+  the median of the rounds' ratios);
 * the cost of encryption: the same save workload through the same services and the same
   migrated schema on a plain SQLite file and on SQLCipher (both fresh stores);
 * the database size (issue 17): ``VACUUM``'d, once with the seeding's outbox still pending
