@@ -1,7 +1,7 @@
 """index the caseload board covers its work with
 
 Revision ID: 0017
-Revises: 0008
+Revises: 0009
 Create Date: 2026-11-30
 
 Issue 17: unlocking to the caseload counted and ordered every open case at the user's sites
@@ -13,7 +13,7 @@ page's order are read from the index alone; only the page's 300 rows are then re
 from alembic import op
 
 revision = "0017"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
