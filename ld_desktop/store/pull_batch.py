@@ -86,6 +86,7 @@ def reindex_people(db: Session, people: Iterable[uuid.UUID]) -> None:
     wanted = sorted(set(people))
     if not wanted:
         return
+    db.flush()   # Core reads below: the ORM's changes (redirect repair's) go first
     person = cast(Table, Person.__table__).c
     case = cast(Table, Case.__table__).c
     found: dict[uuid.UUID, Any] = {}
@@ -192,17 +193,16 @@ def _new_row(model: type[SyncedRecord], state: RecordState, values: dict[str, An
 
 
 def _compact(versions: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
-    """``field_versions.compact``, with short cuts for the usual pulled states (the same
-    stored form, without counting): a field without a version (kept as it is), or one
-    version for every field."""
-    tokens = {versions.get(name) for name in fields}
-    if None in tokens or not fields:
-        return dict(versions)
-    if len(tokens) == 1:
-        in_set = frozenset(fields)
-        return {DEFAULT_KEY: tokens.pop(),
-                **{k: v for k, v in versions.items() if k not in in_set}}
-    return compact(versions, fields)
+    """``field_versions.compact``, with a short cut for the usual pulled state: one version
+    for every field it has a version for (the same stored form, without counting)."""
+    tokens = {versions[name] for name in fields if name in versions}
+    if len(tokens) != 1 or None in tokens or None in versions.values():
+        return compact(versions, fields)
+    in_set = frozenset(fields)
+    stored: dict[str, Any] = {DEFAULT_KEY: tokens.pop()}
+    stored.update((name, None) for name in fields if name not in versions)
+    stored.update((k, v) for k, v in versions.items() if k not in in_set)
+    return stored
 
 
 def _changed_row(model: type[SyncedRecord], state: RecordState, values: dict[str, Any],

@@ -349,8 +349,8 @@ def dump(session: UserSession) -> dict[str, Any]:
 
 
 @given(versions=st.dictionaries(st.sampled_from(["a", "b", "c", "_deleted", "newer"]),
-                                st.sampled_from(["v1", "v2"]), max_size=5),
+                                st.sampled_from(["v1", "v2", None]), max_size=5),
        fields=st.lists(st.sampled_from(["a", "b", "c"]), unique=True, max_size=3))
-def test_the_short_cut_stores_versions_as_compact_does(versions: dict[str, str],
+def test_the_short_cut_stores_versions_as_compact_does(versions: dict[str, str | None],
                                                         fields: list[str]) -> None:
     assert pull_batch._compact(versions, tuple(fields)) == compact(versions, fields)
