@@ -70,11 +70,16 @@ WITH top AS ({seq_reservations.WATERMARK}), candidates AS (
 ), changed_records AS (
     -- narrow rows to sort; the page joins back. octet_length reads a stored value's length
     -- without decompressing it
-    SELECT r.entity, r.entity_id, NULL::text AS id, r.seq,
-           octet_length(r.fields::text) + octet_length(r.meta::text) AS size
-    FROM candidates AS k
-    JOIN records AS r ON r.entity = k.entity AND r.entity_id = k.entity_id, top
-    WHERE r.seq > :cursor AND r.seq <= top.value
+    -- each candidate looked up by primary key (LIMIT 1 keeps the planner from hashing
+    -- every record changed anywhere since the cursor instead)
+    SELECT r.entity, r.entity_id, NULL::text AS id, r.seq, r.size
+    FROM candidates AS k CROSS JOIN LATERAL (
+        SELECT r.entity, r.entity_id, r.seq,
+               octet_length(r.fields::text) + octet_length(r.meta::text) AS size
+        FROM records AS r, top
+        WHERE r.entity = k.entity AND r.entity_id = k.entity_id
+          AND r.seq > :cursor AND r.seq <= top.value
+        LIMIT 1) AS r
     ORDER BY r.seq LIMIT :over
 ), changed_conflicts AS (
     SELECT NULL::text AS entity, NULL::text AS entity_id, c.id, c.seq,
