@@ -8,8 +8,9 @@ page of 500 from cursor 0, in one process on one connection, three ways, alterna
 `pull_store.pull_page` (this code), the floor (the same rows selected raw, their fields and
 meta decoded by psycopg and put back with `json.dumps`: the least a server that builds
 JSON at pull time can do), and with --old a `pull_store.py` from git (e.g. `main`), run
-against this schema. CPU is the calling thread's and the connection's backend process's
-(`/proc/<pid>/stat`, 10 ms ticks, hence many pages). Prints the table and the load average.
+against this schema. CPU is the calling thread's (building the page, not counting its records
+afterwards) and the connection's backend process's (`/proc/<pid>/stat`, 10 ms ticks, hence
+many pages). Prints the table and the load average.
 """
 
 from __future__ import annotations
@@ -109,35 +110,35 @@ def main() -> None:
                                      "limit": PAGE, "max_bytes": 4 * 1024 * 1024}).scalars()
                 print("\n".join(plan))
 
-            def this_code(site: str) -> int:
-                page = pull_store._page_from_postgres(conn, [site, "*"], 0, PAGE, "hlc")
-                return len(json.loads(page)["records"])
+            def this_code(site: str) -> str | bytes:
+                return pull_store._page_from_postgres(conn, [site, "*"], 0, PAGE, "hlc")
 
-            def floor(site: str) -> int:
+            def floor(site: str) -> str | bytes:
                 rows = conn.execute(_FLOOR, {"site": site, "page": PAGE}).all()
-                json.dumps([{"entity": r.entity, "entity_id": r.entity_id, "seq": r.seq,
-                             "fields": r.fields, "meta": r.meta} for r in rows])
-                return len(rows)
+                return json.dumps({"records": [
+                    {"entity": r.entity, "entity_id": r.entity_id, "seq": r.seq,
+                     "fields": r.fields, "meta": r.meta} for r in rows]})
 
-            ways: dict[str, Callable[[str], int]] = {"this code": this_code, "floor": floor}
+            ways: dict[str, Callable[[str], str | bytes]] = {"this code": this_code,
+                                                             "floor": floor}
             if args.old:
                 old = _old_module(args.old)
 
-                def old_code(site: str) -> int:
-                    page = old._page_from_postgres(conn, [site, "*"], 0, PAGE, "hlc")
-                    return len(json.loads(page)["records"])
+                def old_code(site: str) -> str | bytes:
+                    page: bytes = old._page_from_postgres(conn, [site, "*"], 0, PAGE, "hlc")
+                    return page
 
                 ways[f"pull_store.py of {args.old}"] = old_code
             totals = {name: [0.0, 0.0, 0.0, 0] for name in ways}
             for _ in range(args.rounds):
                 for name, way in ways.items():
                     start = (time.perf_counter(), time.thread_time(), _backend_cpu(backend))
-                    records = sum(way(site) for site in sites)
+                    pages = [way(site) for site in sites]
                     total = totals[name]
                     total[0] += time.perf_counter() - start[0]
                     total[1] += time.thread_time() - start[1]
                     total[2] += _backend_cpu(backend) - start[2]
-                    total[3] += records
+                    total[3] += sum(len(json.loads(page)["records"]) for page in pages)
         engine.dispose()
     print(f"{'way':34} {'records/s':>10} {'server µs/record':>17} {'PostgreSQL µs/record':>21}")
     for name, (wall, server, database, records) in totals.items():

@@ -68,13 +68,12 @@ WITH top AS ({seq_reservations.WATERMARK}), candidates AS (
     SELECT DISTINCT s.entity, s.entity_id FROM record_scope AS s
     WHERE s.site_id = ANY(:sites) AND s.seq > :cursor
 ), changed_records AS (
-    -- narrow rows to sort; the page joins back. octet_length reads a stored value's length
-    -- without decompressing it
-    -- each candidate looked up by primary key (LIMIT 1 keeps the planner from hashing
-    -- every record changed anywhere since the cursor instead)
-    SELECT r.entity, r.entity_id, NULL::text AS id, r.seq, r.size
+    -- the rows to sort, each candidate looked up once by primary key, with its stored body
+    -- (LIMIT 1 keeps the planner from hashing every record changed anywhere since the
+    -- cursor instead). octet_length reads a stored value's length without decompressing it
+    SELECT r.entity, r.entity_id, NULL::text AS id, r.seq, r.size, r.body
     FROM candidates AS k CROSS JOIN LATERAL (
-        SELECT r.entity, r.entity_id, r.seq,
+        SELECT r.entity, r.entity_id, r.seq, r.body,
                octet_length(r.fields::text) + octet_length(r.meta::text) AS size
         FROM records AS r, top
         WHERE r.entity = k.entity AND r.entity_id = k.entity_id
@@ -84,7 +83,7 @@ WITH top AS ({seq_reservations.WATERMARK}), candidates AS (
 ), changed_conflicts AS (
     SELECT NULL::text AS entity, NULL::text AS entity_id, c.id, c.seq,
            octet_length(c."values"::text) + COALESCE(octet_length(c."current"::text), 0)
-           + COALESCE(octet_length(c.resolution::text), 0) AS size
+           + COALESCE(octet_length(c.resolution::text), 0) AS size, NULL::text AS body
     FROM candidates AS k
     JOIN conflicts AS c ON c.entity = k.entity AND c.entity_id = k.entity_id, top
     WHERE c.seq > :cursor AND c.seq <= top.value
@@ -99,8 +98,8 @@ WITH top AS ({seq_reservations.WATERMARK}), candidates AS (
 ), shown AS (                       -- the page's own rows; one more only says "has more"
     SELECT * FROM kept ORDER BY seq LIMIT :limit
 ), record_docs AS (                 -- the stored body, its number put in front
-    SELECT s.seq, '{{"seq":' || r.seq || ',' || substr(r.body, 2) AS doc
-    FROM shown AS s JOIN records AS r ON r.entity = s.entity AND r.entity_id = s.entity_id
+    SELECT seq, '{{"seq":' || seq || ',' || substr(body, 2) AS doc
+    FROM shown WHERE body IS NOT NULL
 ), conflict_docs AS (
     SELECT c.seq, json_build_object(
         'conflict_id', c.id, 'seq', c.seq, 'entity', c.entity, 'entity_id', c.entity_id,
