@@ -64,10 +64,14 @@ ENTITY_WORDS_ELSEWHERE: dict[tuple[str, str, str], str] = {
     ("ld_desktop/ui/screenshot_stage.py", "stage", "person"): "a page name",
     ("ld_desktop/ui/screenshot_stage.py", "stage", "case"): "a page name",
     ("ld_desktop/ui/screenshot_stage.py", "stage", "screening"): "a page name",
-    ("ld_desktop/ui/clinical/case_page.py", "ACTIONS", "consent"): "a case action",
-    ("ld_desktop/ui/clinical/case_page.py", "ACTIONS", "screening"): "a case action",
-    ("ld_desktop/ui/clinical/case_page.py", "ACTIONS", "note"): "a case action",
-    ("ld_desktop/ui/clinical/case_page.py", "ACTIONS", "outcome"): "a case action",
+    ("ld_desktop/ui/clinical/case_actions.py", "ACTIONS", "consent"): "a case action",
+    ("ld_desktop/ui/clinical/case_actions.py", "ACTIONS", "screening"): "a case action",
+    ("ld_desktop/ui/clinical/case_actions.py", "ACTIONS", "note"): "a case action",
+    ("ld_desktop/ui/clinical/case_actions.py", "ACTIONS", "outcome"): "a case action",
+    ("ld_desktop/ui/clinical/case_page.py", "CasePage._action", "consent"): "a case action",
+    ("ld_desktop/ui/clinical/case_page.py", "CasePage._action", "screening"): "a case action",
+    ("ld_desktop/ui/clinical/case_page.py", "CasePage._action", "note"): "a case action",
+    ("ld_desktop/ui/clinical/case_page.py", "CasePage._action", "outcome"): "a case action",
 }
 
 #: the same, for the values of the other enums

@@ -24,6 +24,7 @@ class SyncedEntity(StrEnum):
     ONWARD_REFERRAL = "onward_referral"
     SUPPORT_ACTION = "support_action"
     NOTE = "note"
+    SKIPPED_SUGGESTION = "skipped_suggestion"
     INFORMATION_SHARE = "information_share"
     HANDOVER_NOTE = "handover_note"
     HANDOVER_ACK = "handover_ack"

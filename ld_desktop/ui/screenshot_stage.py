@@ -11,6 +11,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.records.screenshot_scenes import RECORD_PAGES, stage_record_page
+from ld_desktop.ui.reports.reports_page import ReportsPage
 
 NAV_PAGES = {"caseload": "Caseload", "cases": "Cases", "people": "People", "sync": "Sync",
              "handover": "Handover", "conflicts": "Conflicts", "rota": "Rota",
@@ -26,6 +27,12 @@ def stage(window: MainWindow, session: UserSession, page: str) -> None:
         demo_scenarios.busy_case_scene(session)   # an escalation and an onward referral
     if page in NAV_PAGES:
         window.show_page(NAV_PAGES[page])
+        return
+    if page == "reports-quality":                 # the Reports place's data-quality tab
+        window.show_page("Reports")
+        reports = window.pages.currentWidget()
+        if isinstance(reports, ReportsPage):
+            reports.tabs.setCurrentWidget(reports.quality)
         return
     if page == "person":
         window.open_person(session.cases.caseload()[0].person_id)

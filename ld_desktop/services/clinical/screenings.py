@@ -24,6 +24,11 @@ from ld_desktop.services.clinical.access import (
     case_for_view,
 )
 from ld_desktop.services.clinical.consent import decision_of
+from ld_desktop.services.clinical.skipped_suggestions import (
+    SkippedSuggestionView,
+    record_skip,
+    skipped_for,
+)
 from ld_desktop.services.instrument_imports import InstrumentImports
 from ld_desktop.services.instrument_library import InstrumentLibrary
 from ld_desktop.services.lookup_errors import RecordNotFound
@@ -241,15 +246,15 @@ class ScreeningService:
             _libraries[key] = InstrumentLibrary.load(d.definition for d in imported)
         return _libraries[key]
 
-    def skip_suggested(self, case_id: uuid.UUID, instrument_id: str, reason: str) -> None:
-        """The practitioner chose not to use a suggested instrument: say why, on the record."""
-        if not reason.strip():
-            raise ValueError("Say why the suggested instrument is not being used.")
-        title = self.library().get(instrument_id).short_title
-        self._s.notes.add(case_id, f"Suggested {title} not completed: {reason.strip()}")
-        with self._s.store.unit_of_work(self._s.user.username) as uow:
-            uow.audit("screening-skipped", entity=SyncedEntity.CASE, entity_id=case_id,
-                      case_id=case_id, detail={"instrument": instrument_id})
+    def skip_suggested(self, case_id: uuid.UUID, instrument_id: str, reason: str,
+                       screening_id: uuid.UUID | None = None) -> SkippedSuggestionView:
+        """The practitioner chose not to use a suggested instrument: say why, on the record
+        (a synced ``skipped_suggestion``, not a note)."""
+        return record_skip(self._s, case_id, instrument_id, reason, self.library(),
+                           screening_id)
+
+    def skipped(self, case_id: uuid.UUID) -> list[SkippedSuggestionView]:
+        return skipped_for(self._s, case_id, self.library())
 
     # ------------------------------------------------------------------ helpers
     def _get(self, db: DbSession, screening_id: uuid.UUID) -> Screening:

@@ -75,9 +75,14 @@ class DataQualityReport:
         if self.is_clean:
             return [f"Data quality for {self.period.label}: nothing to fix."]
         lines = [f"Data quality for {self.period.label}: {self.problem_count} problem(s)."]
-        lines += [f"  {c.count:>6}  {c.label} ({c.advice.lower()})"
+        lines += [f"  {c.count:>6}  {c.label} ({_lower_first(c.advice)})"
                   for c in self.checks if c.count]
         return lines
+
+
+def _lower_first(text: str) -> str:
+    """"No NHS number" -> "no NHS number": mid-sentence, without lowering NHS, GP, Spine."""
+    return text[:1].lower() + text[1:]
 
 
 def open_case_days(session: UserSession) -> int:
@@ -100,13 +105,10 @@ def data_quality(session: UserSession, period: Period,
     results, findings = [], []
     with session.store.reading() as db:
         widen_page_cache(db)
-        counted = q.counts(db, f, open_before, unseen_before)
-        for code, (label, kind, advice) in CHECKS.items():
-            results.append(CheckResult(code, label, advice, counted[code]))
-            if not counted[code]:
-                continue
-            rows = q.first_rows(db, f, code, open_before, unseen_before, FIRST_FINDINGS)
-            findings += [Finding(code, kind, case_id if kind == SyncedEntity.CASE else subject,
-                                 subject, f"{family.upper()}, {given}: {label.lower()}")
-                         for subject, case_id, given, family in rows]
+        counted, first = q.findings(db, f, open_before, unseen_before, FIRST_FINDINGS)
+    for code, (label, kind, advice) in CHECKS.items():
+        results.append(CheckResult(code, label, advice, counted[code]))
+        findings += [Finding(code, kind, case_id if kind == SyncedEntity.CASE else subject,
+                             subject, f"{family.upper()}, {given}: {_lower_first(label)}")
+                     for subject, case_id, given, family in first[code]]
     return DataQualityReport(period, days, tuple(results), tuple(findings))

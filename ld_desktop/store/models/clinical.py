@@ -120,6 +120,22 @@ class Note(_CaseChild, Base):
     amends_id: Mapped[uuid.UUID | None]
 
 
+class SkippedSuggestion(_CaseChild, Base):
+    """A practitioner chose not to use an instrument a screening suggested, and said why.
+
+    Stored as data (issue 18), not as note text: a clinician's own note can no longer hide a
+    suggestion. A skip record marked entered in error no longer hides it."""
+
+    __tablename__ = SyncedEntity.SKIPPED_SUGGESTION.value
+    __entity__ = SyncedEntity.SKIPPED_SUGGESTION
+    __append_only__ = True
+
+    instrument_id: Mapped[str]
+    reason: Mapped[str]
+    skipped_at: Mapped[datetime]
+    screening_id: Mapped[uuid.UUID | None]    # the result that suggested it, if known
+
+
 class InformationShare(_CaseChild, Base):
     __tablename__ = SyncedEntity.INFORMATION_SHARE.value
     __table_args__ = (Index("ix_information_share_shared_at", "shared_at"),)   # reports by period

@@ -89,7 +89,7 @@ class QualityList(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.report: DataQualityReport | None = None
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.summary = QLabel("Loading the data-quality report…")
         self.summary.setWordWrap(True)
@@ -104,14 +104,19 @@ class QualityList(QWidget):
         self.report = report
         self.summary.setText("\n".join(report.summary_lines()))
         advice = {c.code: c.advice for c in report.checks}
+        labels = {c.code: c.label for c in report.checks}
         self.table.setRowCount(len(report.findings))
         for r, finding in enumerate(report.findings):
-            for c, text in enumerate([finding.text.split(": ", 1)[-1].capitalize(),
-                                      finding.text.split(": ", 1)[0], advice[finding.check]]):
+            for c, text in enumerate([labels[finding.check], finding.text.split(": ", 1)[0],
+                                      advice[finding.check]]):
                 self.table.setItem(r, c, QTableWidgetItem(text))
         if report.findings:
             self.table.setCurrentCell(0, 0)
         self.table.resizeColumnsToContents()
+        # the summary grew from one line to one per check: lay the page out again now (a
+        # report that arrived while the tab was hidden otherwise kept the one-line height)
+        self._layout.invalidate()
+        self._layout.activate()
 
     def _open(self, index: object) -> None:
         row = self.table.currentRow()
