@@ -1,6 +1,11 @@
 """Store benchmark: one command, prints a table.
 
     .venv/bin/python bench/store.py [--cases 100000] [--saves 200] [--searches 200]
+    .venv/bin/python bench/store.py --cases 100000 --floors     # issue 17: save, search
+    .venv/bin/python bench/store.py --cases 100000 --size-only  # issue 17: storage
+
+``--keep DIR`` seeds into DIR and keeps the store; a later run with the same ``--keep DIR``
+(or ``bench/ui.py --keep DIR``) uses it instead of seeding again.
 
 Seeds N cases into a real encrypted store, each with its person and a signed-off screening,
 written like ``services/demo_data.py`` does: ORM records through units of work and the
@@ -11,8 +16,12 @@ batches. Then measures, at N:
 * saving a referral for a new person the way the app does it, ``persons.register`` +
   ``cases.new_referral`` (rows, outbox ops, audit events, search index; two transactions,
   ``synchronous=FULL``), p50/p95 over the saves, and each half on its own;
-* people search through ``PersonService.search`` by full name, by family-name prefix, by
-  NHS number (typed with spaces) and by custody record number, p50/p95;
+* issue 17's floors (``bench/floors.py``): ``cases.new_referral`` against the same
+  statements on the raw connection, alternately (wall and CPU p50, and the ratio); people
+  search through ``PersonService.search`` (and the statement alone) by full name, by
+  family-name prefix, by NHS number (typed with spaces) and by custody record number,
+  against the raw ranked FTS5 statement with the same LIMIT, in rounds (CPU p50 per round,
+  the median of the rounds' ratios);
 * the cost of encryption: the same save workload through the same services and the same
   migrated schema on a plain SQLite file and on SQLCipher (both fresh stores);
 * the database size (issue 17): ``VACUUM``'d, once with the seeding's outbox still pending
@@ -29,6 +38,7 @@ Goals (issue 2): save p95 <= 15 ms, search p95 <= 50 ms at 100k, unlock <= 600 m
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import random
@@ -46,6 +56,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import ld_desktop.store.engine as engine_module
+from bench.floors import (
+    SearchKind,
+    save_against_floor,
+    save_rows,
+    search_against_floor,
+    search_rows,
+)
 from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.domain.roles import Role
 from ld_desktop.services.cases import ReferralDraft
@@ -55,8 +72,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.store.kdf import DEFAULT_PROFILE
 from ld_desktop.store.models import Case, Person, Screening
-from ld_desktop.store.person_queries import SEARCH_HEADROOM
-from ld_desktop.store.search_index import fts_query, index_person
+from ld_desktop.store.search_index import index_person
 
 ADMIN = ("bench.admin", "benchmark admin passphrase")
 PRACT = ("bench.prac", "benchmark practitioner phrase")
@@ -249,10 +265,14 @@ def storage_sizes(session: UserSession) -> dict[str, Any]:
             "synced_tables": synced_tables}
 
 
+def seeding(cases: int, seconds: float) -> str:
+    return f"seeding {cases / seconds:,.0f} cases/s" if seconds else "seeded earlier (--keep)"
+
+
 def print_sizes(folder: Path, cases: int, seed_s: float, sizes: dict[str, Any]) -> int:
     load = os.getloadavg()
     print(f"\nStore size, {cases:,} cases, {datetime.now():%Y-%m-%d %H:%M}, load average "
-          f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}, seeding {cases / seed_s:,.0f} cases/s")
+          f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}, {seeding(cases, seed_s)}")
     print(f"  VACUUM'd, outbox pending ({sizes['ops']:,} ops kept)  {sizes['pending_mb']:8.1f} MB")
     print(f"  VACUUM'd, after the server acknowledged them ({sizes['left']:,} left)"
           f"  {sizes['synced_mb']:8.1f} MB   goal <= 250 MB at 100,000 cases")
@@ -262,17 +282,15 @@ def print_sizes(folder: Path, cases: int, seed_s: float, sizes: dict[str, Any]) 
     return 0
 
 
-def raw_fts_cpu_seconds(session: UserSession, query: str, limit: int) -> float:
-    """The floor under a search: the bare FTS5 statement, ranked, with the same LIMIT as the
-    service's, in a read transaction of its own (issue 17)."""
-    from sqlalchemy import text
+SEEDED = "bench-seeded.json"   # in a --keep folder: names, NHS and custody numbers seeded
 
-    match = fts_query(query)
-    start = time.thread_time()
-    with session.store.reading() as db:
-        db.execute(text("SELECT person_id FROM person_search WHERE person_search MATCH :q "
-                        "ORDER BY rank LIMIT :n"), {"q": match, "n": limit}).all()
-    return time.thread_time() - start
+
+def kept_store(folder: Path) -> tuple[Workstation, list[list[str]] | None]:
+    """The store in ``folder``, made if there is none; and what was seeded into it, if it
+    was (by an earlier run with ``--keep``)."""
+    if (folder / SEEDED).exists():
+        return Workstation(folder / "store"), json.loads((folder / SEEDED).read_text())
+    return make_store(folder / "store"), None
 
 
 def main() -> int:
@@ -280,13 +298,20 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--saves", type=int, default=200)
     parser.add_argument("--searches", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=8,
+                        help="search rounds (the median of their ratios is reported)")
     parser.add_argument("--size-only", action="store_true",
                         help="seed, then measure only the database size (issue 17)")
+    parser.add_argument("--floors", action="store_true",
+                        help="seed, then only save and search against their floors (issue 17)")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="seed into DIR and keep it; if DIR holds a store seeded by an "
+                             "earlier --keep run, use it instead of seeding again")
     args = parser.parse_args()
     os.environ.pop("LD_DESKTOP_KDF_PROFILE", None)     # the real Argon2id cost
     rng = random.Random(7)
-    folder = Path(tempfile.mkdtemp(prefix="ld-bench-"))
-    ws = make_store(folder / "store")
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="ld-bench-"))
+    ws, seeded = kept_store(folder)
 
     unlocks = []
     for _ in range(5):
@@ -297,8 +322,13 @@ def main() -> int:
 
     session = ws.unlock(*PRACT)
     start = time.perf_counter()
-    names, numbers, crns = seed(session, args.cases, rng)
-    seed_s = time.perf_counter() - start
+    if seeded is None:
+        names, numbers, crns = seed(session, args.cases, rng)
+        (folder / SEEDED).write_text(json.dumps([names, numbers, crns]))
+    else:
+        names, numbers, crns = seeded
+        args.cases = len(names)
+    seed_s = time.perf_counter() - start if seeded is None else 0.0
     if args.size_only:
         return print_sizes(folder, args.cases, seed_s, storage_sizes(session))
     session.lock()                      # a fresh unlock, as a practitioner would start work
@@ -306,26 +336,21 @@ def main() -> int:
 
     saves, person_saves, case_saves = save_referrals(session, args.saves, "n")
 
-    kinds: list[tuple[str, list[str], Callable[[str], str]]] = [
+    kinds: list[SearchKind] = [
         ("full name", names, lambda v: v),
         ("family-name prefix (6 letters)", names, lambda v: v.split()[1][:6]),
         ("NHS number typed with spaces", numbers, lambda v: f"{v[:3]} {v[3:6]} {v[6:]}"),
         ("custody record number", crns, lambda v: v),
     ]
-    searches: dict[str, list[float]] = {k: [] for k, _, _ in kinds}
-    # CPU time of this thread as well as wall time: on a shared, loaded machine a 2 ms
-    # search is often descheduled mid-way, and the ratio to the floor is what must hold.
-    search_cpu: dict[str, list[float]] = {k: [] for k, _, _ in kinds}
-    floors: dict[str, list[float]] = {k: [] for k, _, _ in kinds}
-    for _ in range(args.searches):
-        for kind, pool, transform in kinds:
-            query = transform(rng.choice(pool))
-            start, cpu = time.perf_counter(), time.thread_time()
-            found = session.persons.search(query, limit=50)
-            searches[kind].append(time.perf_counter() - start)
-            search_cpu[kind].append(time.thread_time() - cpu)
-            assert found, f"no result for a {kind} search: {query!r}"
-            floors[kind].append(raw_fts_cpu_seconds(session, query, 50 * SEARCH_HEADROOM))
+    per_round = max(1, args.searches // args.rounds)
+    searched = search_against_floor(session, kinds, args.rounds, per_round, rng)
+    saved = save_against_floor(session, args.saves)
+    if args.floors:
+        session.lock()
+        return print_rows(args.cases, [
+            (f"cases seeded (person + case + screening, ChangeLog, {BATCH}/txn)",
+             f"{args.cases:,}", seeding(args.cases, seed_s)),
+            *save_rows(saved), *search_rows(searched, per_round)])
     session.lock()
     db_files = list((folder / "store").glob("ld-desktop.db*"))
     size_mb = sum(p.stat().st_size for p in db_files) / 1e6
@@ -337,7 +362,7 @@ def main() -> int:
     memory, iterations, lanes = DEFAULT_PROFILE
     rows = [
         (f"cases seeded (person + case + screening, ChangeLog, {BATCH}/txn)",
-         f"{args.cases:,}", f"{args.cases / seed_s:,.0f} cases/s"),
+         f"{args.cases:,}", seeding(args.cases, seed_s)),
         (f"unlock (Argon2id {memory // 1024} MiB, t={iterations}, p={lanes}) p50 of 5",
          f"{statistics.median(unlocks) * 1000:.0f} ms", "goal <= 600 ms"),
         (f"save referral: persons.register + cases.new_referral, p50 / p95 of {args.saves}",
@@ -345,12 +370,7 @@ def main() -> int:
         ("  of which persons.register p50 / p95", p50_p95(person_saves), ""),
         ("  of which cases.new_referral p50 / p95", p50_p95(case_saves), ""),
     ]
-    for kind, values in searches.items():
-        cpu, floor = pct(search_cpu[kind], 50), pct(floors[kind], 50)
-        rows.append((f"search people by {kind}, p50 / p95 of {args.searches}",
-                     p50_p95(values), f"CPU p50 {cpu * 1000:.2f} ms vs raw FTS5 (LIMIT "
-                     f"{50 * SEARCH_HEADROOM}) {floor * 1000:.2f} ms: {cpu / floor:.2f}x, "
-                     "goal <= 1.5x"))
+    rows += [*save_rows(saved), *search_rows(searched, per_round)]
     rows += [
         (f"same save workload on fresh stores, plain SQLite p50 / p95 ({args.saves})",
          p50_p95(plain_t), ""),
@@ -364,9 +384,13 @@ def main() -> int:
          f"{reports} progress reports"),
         ("remove user: deactivate + rotate keys without their slot", f"{remove_s:.1f} s", ""),
     ]
+    return print_rows(args.cases, rows)
+
+
+def print_rows(cases: int, rows: list[tuple[str, str, str]]) -> int:
     width = max(len(r[0]) for r in rows)
     load = os.getloadavg()
-    print(f"\nStore benchmark, {args.cases:,} cases, {os.cpu_count()} cores, "
+    print(f"\nStore benchmark, {cases:,} cases, {os.cpu_count()} cores, "
           f"{platform.python_version()}, {datetime.now():%Y-%m-%d %H:%M}, load average "
           f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
     for label, value, note in rows:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ld_desktop.domain.age import age_on, is_youth
@@ -19,10 +19,10 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.timeline import build_timeline
 from ld_desktop.services.views import CaseRow, CaseView, Changes, SiteView
 from ld_desktop.store import case_queries, caseload_queries
-from ld_desktop.store.case_detail_queries import get_visible_case
+from ld_desktop.store.case_detail_queries import get_visible_case, site_summary
 from ld_desktop.store.case_queries import PEOPLE_MATCH_LIMIT, CaseQuery, custody_numbers_for
 from ld_desktop.store.models import Case, Person, Site
-from ld_desktop.store.redirects import follow_redirect
+from ld_desktop.store.redirects import survivor
 from ld_desktop.store.search_index import index_person
 from ld_desktop.store.store import DbSession, UnitOfWork
 
@@ -97,7 +97,7 @@ class CaseService:
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             # someone known at another site can be referred here: the case links them
             # a record merged into another since the list was shown: file under the survivor
-            person = uow.session.get(Person, follow_redirect(uow.session, clean.person_id))
+            person = survivor(uow.session, clean.person_id)
             if person is None or person.entered_in_error:
                 raise RecordNotFound(SyncedEntity.PERSON)
             case, site = file_case(uow, clean, person, self._s.user.username)
@@ -105,7 +105,8 @@ class CaseService:
         self._s.bus.publish(Changes(frozenset({SyncedEntity.CASE}), frozenset({view.id})))
         return view
 
-    def view_new(self, db: DbSession, case: Case, person: Person, site: Site) -> CaseView:
+    def view_new(self, db: DbSession, case: Case, person: Person, site: SiteView
+                 ) -> CaseView:
         """The view of a case just filed in the caller's transaction."""
         return self._view(db, case, person, site, self._s.settings.load().targets, new=True)
 
@@ -148,9 +149,10 @@ class CaseService:
             case, person, site = found
             if audit:
                 uow.audit("view", entity=SyncedEntity.CASE, entity_id=case.id, case_id=case.id)
-            return self._view(uow.session, case, person, site, targets)
+            return self._view(uow.session, case, person, SiteView(site.id, site.name, site.kind),
+                              targets)
 
-    def _view(self, db: DbSession, case: Case, person: Person, site: Site,
+    def _view(self, db: DbSession, case: Case, person: Person, site: SiteView,
               targets: Targets, *, new: bool = False) -> CaseView:
         age = (age_on(person.date_of_birth, case.referral_time.date())
                if person.date_of_birth else None)
@@ -160,7 +162,7 @@ class CaseService:
             breaches(targets, case.referral_time, case.seen_at, case.screened_at,
                      self._s.now()))
         return CaseView(
-            id=case.id, person=person_view(person), site=SiteView(site.id, site.name, site.kind),
+            id=case.id, person=person_view(person), site=site,
             referral_source=case.referral_source, referral_time=case.referral_time,
             custody_record_number=case.custody_record_number, offences=tuple(case.offences),
             contact_type=case.contact_type, urgency=case.urgency, reason=case.reason,
@@ -219,13 +221,12 @@ class CaseService:
         targets = self._s.settings.load().targets
         now = self._s.now()
         query = self._query(CaseFilter(site_ids=site_ids, stages=stages, open_only=True))
-        minutes = (targets.referral_to_seen, targets.referral_to_screened)
+        where = (query.site_ids, query.stages,
+                 targets.referral_to_seen, targets.referral_to_screened, now)
         with self._s.store.reading() as db:
-            totals = caseload_queries.caseload_totals(db, query, *minutes, now)
-            page = caseload_queries.caseload_page(db, query, *minutes, now, offset, limit)
-            rows = [_row(c, p, s, targets, now) for c, p, s, _ in page]
-        rows = [replace(r, breaches=(*r.breaches, f"{n} follow-up(s) overdue")) if n else r
-                for r, (_, _, _, n) in zip(rows, page, strict=True)]
+            totals = caseload_queries.caseload_totals(db, *where)
+            page = caseload_queries.caseload_page(db, *where, offset, limit)
+        rows = [_board_row(r, targets, now) for r in page]
         audit_list(self._s, "caseload", len(rows), stages=list(stages),
                    sites=len(site_ids) or "all mine")
         return Caseload(rows, totals.open_cases, totals.overdue, totals.high_risk)
@@ -239,11 +240,12 @@ class CaseService:
 
 
 def file_case(uow: UnitOfWork, clean: ReferralDraft, person: Person, holder: str
-              ) -> tuple[Case, Site]:
+              ) -> tuple[Case, SiteView]:
     """File a validated referral for ``person`` inside the caller's transaction."""
-    site = uow.session.get(Site, clean.site_id)
-    if site is None:
+    found = site_summary(uow.session, clean.site_id)
+    if found is None:
         raise RecordNotFound(SyncedEntity.SITE)
+    site = SiteView(*found)
     assert clean.referral_time is not None
     case = Case(
         person_id=person.id, site_id=clean.site_id, referral_source=clean.source,
@@ -254,11 +256,25 @@ def file_case(uow: UnitOfWork, clean: ReferralDraft, person: Person, holder: str
         holder=holder, in_custody=clean.contact_type == ContactType.ARRESTED.value,
     )
     uow.changes.create(case)
-    uow.session.flush()
     index_person(uow.session, person.id,
                  person_search_text(person, custody_numbers_for(uow.session, person.id)))
     uow.audit("create", entity=SyncedEntity.CASE, entity_id=case.id, case_id=case.id)
     return case, site
+
+
+def _board_row(r: caseload_queries.BoardRow, targets: Targets, now: datetime) -> CaseRow:
+    """A line of the caseload board from its Core row (``caseload_queries.BOARD_COLUMNS``)."""
+    late = () if r.stage == Stage.CLOSED.value else tuple(
+        breaches(targets, r.referral_time, r.seen_at, r.screened_at, now))
+    if r.overdue_actions:
+        late = (*late, f"{r.overdue_actions} follow-up(s) overdue")
+    return CaseRow(
+        id=r.id, person_id=r.person_id, person_name=f"{r.family_name.upper()}, {r.given_name}",
+        date_of_birth=r.date_of_birth, site_id=r.site_id, site_name=r.site_name,
+        stage=r.stage, urgency=r.urgency, referral_time=r.referral_time,
+        custody_record_number=r.custody_record_number, contact_type=r.contact_type,
+        holder=r.holder, flags=tuple(r.flags), risk_level=r.risk_level, breaches=late,
+    )
 
 
 def _row(case: Case, person: Person, site: Site, targets: Targets, now: datetime) -> CaseRow:

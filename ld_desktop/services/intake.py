@@ -21,8 +21,7 @@ from ld_desktop.services.persons import PersonDraft, create_person, person_summa
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView, Changes, PersonSummary
 from ld_desktop.store import person_queries
-from ld_desktop.store.models import Person
-from ld_desktop.store.redirects import follow_redirect
+from ld_desktop.store.redirects import survivor
 
 #: stands in for the person's id while a new person's referral is checked before saving
 _NOT_YET_REGISTERED = uuid.UUID(int=0)
@@ -73,7 +72,7 @@ class IntakeService:
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             if chosen is not None:
                 # merged into another record since it was chosen: file under the survivor
-                person = uow.session.get(Person, follow_redirect(uow.session, chosen))
+                person = survivor(uow.session, chosen)
                 if person is None or person.entered_in_error:
                     raise RecordNotFound(SyncedEntity.PERSON)
             else:

@@ -11,13 +11,14 @@ import hashlib
 import hmac
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import JSON, Table, bindparam, insert, select
+from sqlalchemy import JSON, Integer, String, Table, bindparam, insert, select, text
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
@@ -32,6 +33,14 @@ TRUNCATION_KEY = "audit_trail_truncated"
 
 # Compiled once: the same statement shape every time, so SQLAlchemy's cache applies.
 _INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
+_EVENT_COLUMNS = tuple(c.key for c in AuditEvent.__table__.columns)
+# The newest event and the recorded head, in one round trip.
+_TAIL = text(
+    "SELECT e.seq, e.mac, s.value FROM (SELECT 1) AS one"
+    " LEFT JOIN (SELECT seq, mac FROM audit_event ORDER BY seq DESC LIMIT 1) AS e ON 1"
+    " LEFT JOIN setting AS s ON s.key = :head"
+).columns(seq=Integer, mac=String, value=JSON)
+_MAC_OF = select(AuditEvent.mac).where(AuditEvent.seq == bindparam("seq"))
 _UPSERT_HEAD = (
     sqlite_insert(cast(Table, Setting.__table__))
     .values(key=bindparam("key"), value=bindparam("value", type_=JSON()))
@@ -46,25 +55,27 @@ def audit_key(data_key: bytes) -> bytes:
     ).derive(data_key)
 
 
-def _canonical(event: AuditEvent) -> bytes:
+def _canonical(event: Mapping[str, Any]) -> bytes:
     body = [
-        event.seq,
-        str(event.id),
-        event.at.isoformat(),
-        event.user,
-        event.action,
-        event.entity,
-        str(event.entity_id) if event.entity_id else None,
-        str(event.case_id) if event.case_id else None,
-        event.detail,
-        event.device_id,
-        event.prev_mac,
+        event["seq"],
+        str(event["id"]),
+        event["at"].isoformat(),
+        event["user"],
+        event["action"],
+        event["entity"],
+        str(event["entity_id"]) if event["entity_id"] else None,
+        str(event["case_id"]) if event["case_id"] else None,
+        event["detail"],
+        event["device_id"],
+        event["prev_mac"],
     ]
     return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
 
 
-def _mac(key: bytes, event: AuditEvent) -> str:
-    return hmac.new(key, _canonical(event), hashlib.sha256).hexdigest()
+def _mac(key: bytes, event: AuditEvent | Mapping[str, Any]) -> str:
+    values = event if isinstance(event, Mapping) else {
+        c: getattr(event, c) for c in _EVENT_COLUMNS}
+    return hmac.new(key, _canonical(values), hashlib.sha256).hexdigest()
 
 
 def _head_mac(key: bytes, seq: int, last_mac: str) -> str:
@@ -89,20 +100,51 @@ class AuditLog:
         case_id: uuid.UUID | None = None,
         detail: dict[str, Any] | None = None,
         at: datetime | None = None,
-    ) -> AuditEvent:
-        last = session.execute(
-            select(AuditEvent.seq, AuditEvent.mac).order_by(AuditEvent.seq.desc()).limit(1)
-        ).first()
-        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-        head = session.execute(select(Setting.value).where(Setting.key == HEAD_KEY)).scalar()
+        after: AuditTail | None = None,
+    ) -> AuditTail:
+        """Append one event. ``after``: what the previous call returned, for the next event
+        in the same transaction (whose tail, head and anchor were read then and are ours)."""
+        detail = dict(detail or {})
+        if after is None:
+            seq, prev, anomaly = self._read_tail(session, detail)
+        else:
+            seq, prev = after.seq + 1, after.mac
+            # the anchor cannot have moved while this transaction holds the write lock
+            anomaly = "" if after.anomaly == ANCHOR_STARTED else after.anomaly
+            if anomaly:
+                detail[ANCHOR_KEY] = anomaly
+        event: dict[str, Any] = {
+            "seq": seq, "id": new_id(), "at": at or utcnow(), "user": user, "action": action,
+            "entity": entity, "entity_id": entity_id, "case_id": case_id, "detail": detail,
+            "device_id": self._device_id, "prev_mac": prev}
+        mac = event["mac"] = _mac(self._key, event)
+        # Core inserts on the session's connection, no ORM object: an audit row is written
+        # once and never loaded back in this session.
+        connection = session.connection()
+        connection.execute(_INSERT_EVENT, event)
+        # The chain's head, kept apart from the events (same transaction), so deleting the
+        # newest events is caught too: the chain alone cannot tell a truncated tail.
+        value = {"seq": seq, "mac": _head_mac(self._key, seq, mac)}
+        connection.execute(_UPSERT_HEAD, {"key": HEAD_KEY, "value": value})
+        return AuditTail(seq, mac, anomaly)
+
+    def _read_tail(self, session: Session, detail: dict[str, Any]) -> tuple[int, str, str]:
+        """The next event's number and previous MAC, in one statement with the recorded
+        head; notes in ``detail`` a cut tail or an anchor that does not match the trail."""
+        connection = session.connection()
+        last_seq, last_mac, head = connection.execute(_TAIL, {"head": HEAD_KEY}).one()
+        seq, prev = (last_seq + 1, last_mac) if last_seq is not None else (1, GENESIS)
         recorded_head = int(head.get("seq", 0)) if head is not None else seq - 1
         anchored = self.anchor.read() if self.anchor is not None else None
         if anchored is not None and anchored.seq > recorded_head:
             recorded_head = anchored.seq   # the head setting was cut with the tail
-        detail = dict(detail or {})
+        anomaly = ""
         if self.anchor is not None:
-            anomaly = self.anchor.anomaly(anchored, self._key, seq, lambda n: session.execute(
-                select(AuditEvent.mac).where(AuditEvent.seq == n)).scalar(),
+            anomaly = self.anchor.anomaly(
+                anchored, self._key, seq,
+                # usually the anchor names the newest event, whose MAC is at hand
+                lambda n: last_mac if n == last_seq else connection.execute(
+                    _MAC_OF, {"seq": n}).scalar(),
                 first_seen=not self._anchor_seen)
             self._anchor_seen = True
             if anomaly:
@@ -111,30 +153,16 @@ class AuditLog:
             # The newest events were removed since the last write: say so, for ever, in the
             # chain itself, rather than silently continuing from the shortened trail.
             detail[TRUNCATION_KEY] = {"trail_ended_at": seq - 1, "head_was": recorded_head}
-        event = AuditEvent(
-            seq=seq,
-            id=new_id(),
-            at=at or utcnow(),
-            user=user,
-            action=action,
-            entity=entity,
-            entity_id=entity_id,
-            case_id=case_id,
-            detail=detail,
-            device_id=self._device_id,
-            prev_mac=prev,
-            mac="",
-        )
-        event.mac = _mac(self._key, event)
-        # Core inserts: an audit row is written once and never loaded back in this session,
-        # so the ORM's unit-of-work bookkeeping would be pure overhead on every save.
-        session.execute(
-            _INSERT_EVENT, {c.key: getattr(event, c.key) for c in AuditEvent.__table__.columns})
-        # The chain's head, kept apart from the events (same transaction), so deleting the
-        # newest events is caught too: the chain alone cannot tell a truncated tail.
-        value = {"seq": seq, "mac": _head_mac(self._key, seq, event.mac)}
-        session.execute(_UPSERT_HEAD, {"key": HEAD_KEY, "value": value})
-        return event
+        return seq, prev, anomaly
+
+
+@dataclass(frozen=True)
+class AuditTail:
+    """The newest event a transaction recorded, and what it noted about the anchor."""
+
+    seq: int
+    mac: str
+    anomaly: str
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ld_desktop.store.models import AuditEvent, Case, Note, Person, Site
@@ -19,6 +19,15 @@ def get_visible_case(
         .join(Site, Site.id == Case.site_id)
         .where(Case.id == case_id, Case.site_id.in_(site_ids))
     ).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+_SITE_SUMMARY = select(Site.id, Site.name, Site.kind).where(Site.id == bindparam("site_id"))
+
+
+def site_summary(session: Session, site_id: uuid.UUID) -> tuple[uuid.UUID, str, str] | None:
+    """A site's id, name and kind (Core: a referral's view needs no more of it)."""
+    row = session.connection().execute(_SITE_SUMMARY, {"site_id": site_id}).first()
     return None if row is None else (row[0], row[1], row[2])
 
 

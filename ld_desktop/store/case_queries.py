@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ld_desktop.store.models import Case, Person, Site
@@ -102,10 +102,11 @@ def count_and_first_page(session: Session, query: CaseQuery, limit: int
     return total, [(c, p, s) for c, p, s in rows]
 
 
+_CUSTODY_NUMBERS = select(Case.custody_record_number).where(
+    Case.person_id == bindparam("person_id"), Case.custody_record_number.is_not(None))
+
+
 def custody_numbers_for(session: Session, person_id: uuid.UUID) -> list[str]:
-    rows = session.scalars(
-        select(Case.custody_record_number).where(
-            Case.person_id == person_id, Case.custody_record_number.is_not(None)
-        )
-    )
+    session.flush()     # a case changed in this transaction counts (what autoflush did)
+    rows = session.connection().execute(_CUSTODY_NUMBERS, {"person_id": person_id}).scalars()
     return [r for r in rows if r]

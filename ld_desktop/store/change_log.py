@@ -10,11 +10,11 @@ import uuid
 from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Table, insert
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, insert, inspect, text
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from ld_desktop.domain.ids import new_id
-from ld_desktop.store.models import ConflictRecord, DeviceState, OutboxOp, SyncedRecord, utcnow
+from ld_desktop.store.models import ConflictRecord, OutboxOp, SyncedRecord, utcnow
 from ld_desktop.store.wire_values import (
     DELETED_FIELD,
     apply_column_defaults,
@@ -29,6 +29,12 @@ from sync.protocol import OpKind
 SCHEMA_VERSION = 1  # data-model version carried by every op; bump with wire-visible changes
 # Core insert, compiled once: outbox rows are written and never read back in the same session.
 _INSERT_OP = insert(cast(Table, OutboxOp.__table__))
+_INSERTS: dict[str, Any] = {}   # a compiled Core insert per record table
+# The op's device sequence number, taken and the clock recorded in one round trip. A
+# DeviceState the session has loaded keeps its old next_device_seq: nothing else writes it.
+_TAKE_SEQ = text(
+    "UPDATE device_state SET next_device_seq = next_device_seq + 1, last_hlc = :hlc"
+    " WHERE id = 1 RETURNING next_device_seq - 1")
 
 
 class ChangeLog:
@@ -38,7 +44,6 @@ class ChangeLog:
         self._clock = clock
         self._user = user
         self._signer = signer
-        self._device: DeviceState | None = None
 
     # ------------------------------------------------------------------ public
     def create(self, record: SyncedRecord) -> uuid.UUID:
@@ -51,10 +56,7 @@ class ChangeLog:
         op_id = new_id()
         record.field_versions = {f: str(op_id) for f in fields}
         record.updated_at = utcnow()
-        self._session.add(record)
-        # Without relationship()s SQLAlchemy does not order inserts by foreign key: flush now
-        # so records reach the database in the order they were created (person, then case).
-        self._session.flush()
+        self._insert(record)
         kind = OpKind.INSERT if record.__append_only__ else OpKind.UPSERT
         self._write_op(op_id, record, kind, fields, {f: None for f in fields},
                        sign=record.__signed__)
@@ -145,13 +147,35 @@ class ChangeLog:
         return op_id
 
     # ------------------------------------------------------------------ internals
-    def _device_state(self) -> DeviceState:
-        if self._device is None:
-            device = self._session.get(DeviceState, 1)
-            if device is None:
-                raise RuntimeError("device state row missing")
-            self._device = device
-        return self._device
+    def _insert(self, record: SyncedRecord) -> None:
+        """Insert the new row now, with a compiled Core insert, and put the record in the
+        session as if it had been loaded: later changes to it are flushed as UPDATEs, and
+        ``session.get`` finds it. Anything the session holds unflushed goes first, so rows
+        reach the database in the order they were made (person, then case), as a flush
+        after each ``add`` did (there are no relationship()s to order them by)."""
+        self._session.flush()
+        mapper = inspect(type(record))
+        table = cast(Table, mapper.local_table)
+        statement = _INSERTS.get(table.name)
+        if statement is None:
+            statement = _INSERTS[table.name] = insert(table)
+        loaded = record.__dict__
+        values: dict[str, Any] = {}
+        for prop in mapper.column_attrs:
+            if prop.key not in loaded:     # unset: None, held as loaded (never re-read)
+                setattr(record, prop.key, None)
+            values[prop.columns[0].key] = loaded[prop.key]
+        self._session.connection().execute(statement, values)
+        make_transient_to_detached(record)
+        self._session.add(record)
+
+    def _next_device_seq(self, stamp: str) -> int:
+        """Take the next device sequence number and record the clock, in one statement
+        (Core: the device row is never loaded into the session for this)."""
+        seq = self._session.connection().execute(_TAKE_SEQ, {"hlc": stamp}).scalar()
+        if seq is None:
+            raise RuntimeError("device state row missing")
+        return int(seq)
 
     def _write_op(
         self,
@@ -187,16 +211,13 @@ class ChangeLog:
     ) -> dict[str, Any]:
         """Queue the op; returns its fields (with the user's attestation when signed and a
         key is at hand: without one the server refuses the op and it stays queued)."""
-        device = self._device_state()
-        seq = device.next_device_seq
-        device.next_device_seq = seq + 1
         stamp = self._clock.now().encode()
-        device.last_hlc = stamp
+        seq = self._next_device_seq(stamp)
         if sign and self._signer is not None:
             fields = {**fields, ATTESTATION_FIELD: attest(
                 self._signer, signer=self._user, op_id=op_id, entity=entity,
                 entity_id=entity_id, hlc=stamp, fields=fields)}
-        self._session.execute(_INSERT_OP, {
+        self._session.connection().execute(_INSERT_OP, {
             "device_seq": seq, "op_id": op_id, "hlc": stamp, "user": self._user,
             "schema_version": SCHEMA_VERSION, "entity": entity, "entity_id": entity_id,
             "kind": kind, "sites": sites, "links": links or [], "fields": fields,

@@ -22,7 +22,7 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from ld_desktop.store.models import Case, Person
-from ld_desktop.store.redirects import listed_clause
+from ld_desktop.store.redirects import listed_clause, merge_cycle_ids
 from ld_desktop.store.search_index import fts_query
 
 
@@ -75,9 +75,9 @@ def search(session: Session, text: str, site_ids: list[uuid.UUID], limit: int
     query = fts_query(text)
     if query is None or not site_ids:
         return []
-    listed = listed_clause(session)
     # Built once for the usual case; a merge cycle (rare, see redirects.py) needs its own.
-    stmt = _SEARCH if listed.compare(Person.merged_into.is_(None)) else _search_statement(listed)
+    cycle = merge_cycle_ids(session)
+    stmt = _search_statement(listed_clause(session)) if cycle else _SEARCH
     # Core, not the ORM: plain columns need none of its per-row machinery
     rows = session.connection().execute(stmt, {"q": query, "over": limit * SEARCH_HEADROOM,
                                   "sites": list(site_ids), "limit": limit})

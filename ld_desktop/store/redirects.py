@@ -24,6 +24,15 @@ def follow_redirect(session: Session, person_id: uuid.UUID) -> uuid.UUID:
     return current
 
 
+def survivor(session: Session, person_id: uuid.UUID) -> Person | None:
+    """The person record an id now means (see ``follow_redirect``), loaded: one lookup
+    when the record was never merged away, which is nearly always."""
+    person = session.get(Person, person_id)
+    if person is not None and person.merged_into is not None:
+        person = session.get(Person, follow_redirect(session, person_id))
+    return person
+
+
 def onward_chain(session: Session, person_id: uuid.UUID) -> list[uuid.UUID]:
     """The records this person was merged into, in order (stopping where a cycle closes)."""
     chain: list[uuid.UUID] = []
@@ -34,12 +43,15 @@ def onward_chain(session: Session, person_id: uuid.UUID) -> list[uuid.UUID]:
     return chain
 
 
+# Core, built once: it runs before every search and list (the partial index makes it cheap)
+_REDIRECTS = select(Person.id, Person.merged_into).where(Person.merged_into.is_not(None))
+
+
 def merge_cycle_ids(session: Session) -> set[uuid.UUID]:
     """People whose chain of merges leads back to themselves (two workstations merged each
     way before either synced). No record survives such a chain, so its members stay listed
     and searchable for a senior to undo one of the merges. Reads only the few redirects."""
-    edges = {pid: target for pid, target in session.execute(
-        select(Person.id, Person.merged_into).where(Person.merged_into.is_not(None)))}
+    edges = {pid: target for pid, target in session.connection().execute(_REDIRECTS)}
     in_cycle: set[uuid.UUID] = set()
     for start in edges:
         seen: set[uuid.UUID] = set()

@@ -19,6 +19,11 @@ _DATE_UK = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
+_UNINDEX = text("DELETE FROM person_search WHERE rowid = :r")
+_INDEX = text("INSERT INTO person_search (rowid, person_id, names, identifiers) "
+              "VALUES (:r, :id, :n, :i)")
+
+
 def _date_token(token: str) -> str | None:
     match = _DATE_UK.match(token)
     if match:
@@ -43,12 +48,10 @@ def search_rowid(person_id: uuid.UUID) -> int:
 def index_person(session: Session, person_id: uuid.UUID, entry: PersonSearchText) -> None:
     """Write (or replace) the person's entry, built by ``person_search_text``."""
     rowid = search_rowid(person_id)
-    session.execute(text("DELETE FROM person_search WHERE rowid = :r"), {"r": rowid})
-    session.execute(
-        text("INSERT INTO person_search (rowid, person_id, names, identifiers) "
-             "VALUES (:r, :id, :n, :i)"),
-        {"r": rowid, "id": str(person_id), "n": entry.names, "i": entry.identifiers},
-    )
+    connection = session.connection()
+    connection.execute(_UNINDEX, {"r": rowid})
+    connection.execute(_INDEX, {"r": rowid, "id": str(person_id), "n": entry.names,
+                                "i": entry.identifiers})
 
 
 def fts_query(user_text: str) -> str | None:

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ld_desktop.store.audit import AuditLog, audit_key
+from ld_desktop.store.audit import AuditLog, AuditTail, audit_key
 from ld_desktop.store.audit_anchor import ANCHOR_FILE, AuditAnchor
 from ld_desktop.store.change_log import ChangeLog
 from ld_desktop.store.engine import (
@@ -58,7 +58,7 @@ class UnitOfWork:
         self.user = user
         self.changes = ChangeLog(session, store.clock, user, store.signer_for(user))
         self._audit = store.audit_log
-        self.last_event: tuple[int, str] | None = None   # (seq, mac) of the newest recorded
+        self._tail: AuditTail | None = None   # the newest event this transaction recorded
 
     def audit(
         self,
@@ -69,7 +69,7 @@ class UnitOfWork:
         case_id: uuid.UUID | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        event = self._audit.record(
+        self._tail = self._audit.record(
             self.session,
             self.user,
             action,
@@ -77,8 +77,13 @@ class UnitOfWork:
             entity_id=entity_id,
             case_id=case_id,
             detail=detail,
+            after=self._tail,
         )
-        self.last_event = (event.seq, event.mac)
+
+    @property
+    def last_event(self) -> tuple[int, str] | None:
+        """(seq, mac) of the newest event recorded in this transaction."""
+        return None if self._tail is None else (self._tail.seq, self._tail.mac)
 
 
 class Store:

@@ -70,3 +70,35 @@ def test_board_in_sql_matches_the_board_in_python(clinic: Clinic) -> None:
     assert (page.open_cases, page.overdue, page.high_risk) == (
         board.open_cases, board.overdue, board.high_risk)
     assert [r.id for r in session.cases.caseload()] == [r.id for r in expected]
+
+
+def test_board_is_counted_and_ordered_from_its_index(clinic: Clinic) -> None:
+    """66,000 open cases (issue 17): the totals and the page's order come from the board
+    index alone; no case row is read except the page's own lines."""
+    from sqlalchemy import event
+
+    session = clinic.session
+    site = session.sites[0].id
+    person = session.persons.register(PersonDraft("Indy", "Coverley", date(1990, 2, 2)), site)
+    session.cases.new_referral(ReferralDraft(person.id, site, "custody-sergeant", "arrested",
+                                             custody_record_number="IX/1"))
+    sent: list[tuple[str, object]] = []
+    engine = session.store.engine
+    event.listen(engine, "before_cursor_execute",
+                 lambda conn, cursor, statement, params, *rest: sent.append((statement, params)))
+    board = session.cases.caseload_page()
+    assert board.open_cases >= 1
+    plans = []
+    with engine.connect() as conn:
+        for statement, params in sent:
+            if 'FROM "case"' in statement and statement.lstrip().startswith("SELECT"):
+                plans.append(" | ".join(row[3] for row in conn.exec_driver_sql(
+                    "EXPLAIN QUERY PLAN " + statement, params)))   # type: ignore[arg-type]
+    assert len(plans) == 2, plans                          # the totals, then the page
+    for plan in plans:
+        assert "COVERING INDEX ix_case_board" in plan, plan
+    # the totals read nothing else of a case, nor its person or site
+    assert plans[0].count("SEARCH case") == 1, plans[0]
+    assert "person" not in plans[0], plans[0]
+    # the page reads whole only the cases it shows, by id, after choosing them
+    assert "USING INDEX sqlite_autoindex_case_1 (id=?)" in plans[1], plans[1]

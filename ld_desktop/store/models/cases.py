@@ -22,6 +22,9 @@ class Case(SyncedRecord, Base):
         Index("ix_case_referral_time", "referral_time"),
         Index("ix_case_closed_at", "closed_at"),          # reports: active in a period
         Index("ix_case_person_seen", "person_id", "seen_at"),   # reports: repeat attendance
+        # the caseload board: counted and ordered from the index alone (caseload_queries)
+        Index("ix_case_board", "site_id", "stage", "entered_in_error", "urgency",
+              "referral_time", "seen_at", "screened_at", "risk_level", "id"),
     )
 
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"))

@@ -33,6 +33,26 @@ def waiting(since: datetime, now: datetime | None = None) -> str:
     return waited(since, now or datetime.now(UTC))
 
 
+def _flags_text(row: CaseRow) -> str:
+    return ", ".join((["HIGH RISK"] if row.risk_level == RiskLevel.HIGH else [])
+                     + [flag_label(f) for f in row.flags])
+
+
+# What each column shows: only the asked-for cell is formatted (a view sizing its columns
+# asks for thousands of cells).
+_DISPLAY: tuple[Callable[[CaseRow], str], ...] = (
+    lambda row: row.person_name,
+    lambda row: row.custody_record_number or "",
+    lambda row: f"{row.referral_time.astimezone():%d/%m/%Y %H:%M}",
+    lambda row: row.site_name,
+    lambda row: Stage(row.stage).label,
+    lambda row: waiting(row.referral_time),
+    lambda row: Urgency(row.urgency).label,
+    _flags_text,
+    lambda row: row.holder or "",
+)
+
+
 class CaseRowsModel(ReadOnlyTable):
     """Rows already fetched; subclasses decide how more arrive."""
 
@@ -51,15 +71,7 @@ class CaseRowsModel(ReadOnlyTable):
         row = self.rows[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            return [
-                row.person_name, row.custody_record_number or "",
-                f"{row.referral_time.astimezone():%d/%m/%Y %H:%M}", row.site_name,
-                Stage(row.stage).label,
-                waiting(row.referral_time), Urgency(row.urgency).label,
-                ", ".join((["HIGH RISK"] if row.risk_level == RiskLevel.HIGH else [])
-                          + [flag_label(f) for f in row.flags]),
-                row.holder or "",
-            ][column]
+            return _DISPLAY[column](row) if 0 <= column < len(_DISPLAY) else None
         if role == Qt.ItemDataRole.DecorationRole and column == FLAGS_COLUMN:
             return badges_icon(badge_codes(row.flags, row.risk_level == RiskLevel.HIGH))
         if role == Qt.ItemDataRole.BackgroundRole and row.breaches:
