@@ -5,7 +5,9 @@ used (`seq_reservations`), so a page never skips an open transaction's changes. 
 changed again later reappears under its newer number.
 
 On PostgreSQL a page is one statement and leaves the database as JSON text in the wire shape
-(`PullResponse`): the server process joins the documents and never decodes a record. It
+(`PullResponse`): each record's wire JSON was stored when a push wrote it (`records.body`,
+see `record_body.py`), so PostgreSQL only puts the number in front and joins the texts, and
+the server process never decodes a record nor handles a row per record. It
 starts from the scope rows of the device's sites changed after the cursor (each carries
 the newest number of its record and the record's conflicts, indexed by site and number), so
 its cost follows the changes in those sites, not every change since the cursor. On SQLite
@@ -61,28 +63,27 @@ def _cursor_reset(server_hlc: str) -> PullResponse:
                         server_hlc=server_hlc, cursor_reset=True)
 
 
-#: JSON escapes PostgreSQL stores but cannot turn into text, so cannot look inside with `->`
-#: or `json_each`: NUL (\u0000) and surrogates (\ud800-\udfff, which also spell emoji). A
-#: record whose fields or versions hold one leaves the database whole and is built in Python.
-AWKWARD_ESCAPES = r"\\u(0000|[dD][89a-fA-F])"
-
 _PAGE = sa.text(f"""
 WITH top AS ({seq_reservations.WATERMARK}), candidates AS (
     SELECT DISTINCT s.entity, s.entity_id FROM record_scope AS s
     WHERE s.site_id = ANY(:sites) AND s.seq > :cursor
 ), changed_records AS (
-    -- narrow rows to sort; the page joins back. octet_length reads a stored value's length
-    -- without decompressing it
-    SELECT r.entity, r.entity_id, NULL::text AS id, r.seq,
-           octet_length(r.fields::text) + octet_length(r.meta::text) AS size
-    FROM candidates AS k
-    JOIN records AS r ON r.entity = k.entity AND r.entity_id = k.entity_id, top
-    WHERE r.seq > :cursor AND r.seq <= top.value
+    -- the rows to sort, each candidate looked up once by primary key, with its stored body
+    -- (LIMIT 1 keeps the planner from hashing every record changed anywhere since the
+    -- cursor instead). octet_length reads a stored value's length without decompressing it
+    SELECT r.entity, r.entity_id, NULL::text AS id, r.seq, r.size, r.body
+    FROM candidates AS k CROSS JOIN LATERAL (
+        SELECT r.entity, r.entity_id, r.seq, r.body,
+               octet_length(r.fields::text) + octet_length(r.meta::text) AS size
+        FROM records AS r, top
+        WHERE r.entity = k.entity AND r.entity_id = k.entity_id
+          AND r.seq > :cursor AND r.seq <= top.value
+        LIMIT 1) AS r
     ORDER BY r.seq LIMIT :over
 ), changed_conflicts AS (
     SELECT NULL::text AS entity, NULL::text AS entity_id, c.id, c.seq,
            octet_length(c."values"::text) + COALESCE(octet_length(c."current"::text), 0)
-           + COALESCE(octet_length(c.resolution::text), 0) AS size
+           + COALESCE(octet_length(c.resolution::text), 0) AS size, NULL::text AS body
     FROM candidates AS k
     JOIN conflicts AS c ON c.entity = k.entity AND c.entity_id = k.entity_id, top
     WHERE c.seq > :cursor AND c.seq <= top.value
@@ -94,70 +95,46 @@ WITH top AS ({seq_reservations.WATERMARK}), candidates AS (
     SELECT * FROM (SELECT page.*, SUM(size) OVER (ORDER BY seq) - size AS before
                    FROM page) AS s
     WHERE before < :max_bytes
-), record_docs AS (
-    SELECT r.seq, p.plain, CASE WHEN p.plain THEN json_build_object(
-        'entity', r.entity, 'entity_id', r.entity_id, 'seq', r.seq, 'fields', r.fields,
-        'versions', COALESCE((SELECT json_object_agg(m.key, m.value -> 0)
-                              FROM json_each(r.meta) AS m), '{{}}'::json),
-        'deleted', COALESCE(json_typeof(r.fields -> :deleted) = 'boolean'
-                            AND (r.fields ->> :deleted) = 'true', false)
-    ) ELSE json_build_object(
-        'entity', r.entity, 'entity_id', r.entity_id, 'seq', r.seq, 'fields', r.fields,
-        'meta', r.meta
-    ) END::text AS doc
-    FROM kept AS c
-    JOIN records AS r ON r.entity = c.entity AND r.entity_id = c.entity_id
-    CROSS JOIN LATERAL (                             -- only the page's rows are looked at
-        SELECT r.fields::text !~ :awkward AND r.meta::text !~ :awkward AS plain) AS p
+), shown AS (                       -- the page's own rows; one more only says "has more"
+    SELECT * FROM kept ORDER BY seq LIMIT :limit
+), record_docs AS (                 -- the stored body, its number put in front
+    SELECT seq, '{{"seq":' || seq || ',' || substr(body, 2) AS doc
+    FROM shown WHERE body IS NOT NULL
 ), conflict_docs AS (
     SELECT c.seq, json_build_object(
         'conflict_id', c.id, 'seq', c.seq, 'entity', c.entity, 'entity_id', c.entity_id,
         'field', c.field, 'values', c."values", 'current', c."current", 'status', c.status,
         'resolution', c.resolution
     )::text AS doc
-    FROM kept AS k JOIN conflicts AS c ON c.id = k.id
+    FROM shown AS s JOIN conflicts AS c ON c.id = s.id
 )
-SELECT 'top' AS kind, value AS seq, NULL AS doc FROM top
-UNION ALL SELECT 'held back', EXTRACT(EPOCH FROM now() - min(created_at))::bigint, NULL
-    FROM seq_reservations
-UNION ALL SELECT 'cut', count(*), NULL FROM page
-    WHERE seq > (SELECT COALESCE(max(seq), -1) FROM kept)
-UNION ALL SELECT CASE WHEN plain THEN 'record' ELSE 'whole record' END, seq, doc
-    FROM record_docs
-UNION ALL SELECT 'conflict', seq, doc FROM conflict_docs
+SELECT (SELECT value FROM top) AS top,
+       (SELECT EXTRACT(EPOCH FROM now() - min(created_at))::bigint
+        FROM seq_reservations) AS held_back_s,
+       (SELECT count(*) FROM kept) > :limit
+       OR EXISTS (SELECT 1 FROM page WHERE seq > (SELECT COALESCE(max(seq), -1) FROM kept))
+           AS has_more,
+       (SELECT max(seq) FROM shown) AS last_seq,
+       COALESCE((SELECT string_agg(doc, ',' ORDER BY seq) FROM record_docs), '') AS records,
+       COALESCE((SELECT string_agg(doc, ',' ORDER BY seq) FROM conflict_docs), '')
+           AS conflicts
 """)
-
-_BOOKKEEPING = ("top", "held back", "cut")
 
 
 def _page_from_postgres(conn: Connection, sites: list[str], cursor: int, limit: int,
                         server_hlc: str) -> bytes:
-    rows = conn.execute(_PAGE, {"cursor": cursor, "sites": sites, "over": limit + 1,
-                                "deleted": DELETED_FIELD, "awkward": AWKWARD_ESCAPES,
-                                "max_bytes": MAX_PAGE_BYTES}).all()
-    top = next(int(row.seq) for row in rows if row.kind == "top")
-    held_back_s = next(row.seq for row in rows if row.kind == "held back")
-    cut = next(int(row.seq) for row in rows if row.kind == "cut")
-    if held_back_s is not None and held_back_s > seq_reservations.HELD_BACK_S:
+    """The page in one statement: PostgreSQL joins the stored record bodies (`records.body`)
+    into the two lists, so the server handles a handful of values, not a row per record."""
+    page = conn.execute(_PAGE, {"cursor": cursor, "sites": sites, "over": limit + 1,
+                                "limit": limit, "max_bytes": MAX_PAGE_BYTES}).one()
+    if page.held_back_s is not None and page.held_back_s > seq_reservations.HELD_BACK_S:
         seq_reservations.remove_abandoned(conn)     # for the next page: this one is read
-    if cursor > top:
+    if cursor > page.top:
         return _cursor_reset(server_hlc).model_dump_json().encode()
-    items = sorted((row for row in rows if row.kind not in _BOOKKEEPING),
-                   key=lambda row: int(row.seq))
-    has_more = len(items) > limit or cut > 0
-    items = items[:limit]
-    next_cursor = int(items[-1].seq) if has_more else top
-    records = ",".join(row.doc if row.kind == "record" else _built_here(row.doc)
-                       for row in items if row.kind != "conflict")
-    conflicts = ",".join(row.doc for row in items if row.kind == "conflict")
-    return (f'{{"records":[{records}],"conflicts":[{conflicts}],"next_cursor":{next_cursor},'
-            f'"has_more":{json.dumps(has_more)},"server_hlc":{json.dumps(server_hlc)},'
-            f'"cursor_reset":false}}').encode()
-
-
-def _built_here(doc: str) -> str:
-    """A record PostgreSQL cannot look into (see `AWKWARD_ESCAPES`), in the wire shape."""
-    return _wire_json(record_state(json.loads(doc)))
+    next_cursor = int(page.last_seq) if page.has_more else int(page.top)
+    return (f'{{"records":[{page.records}],"conflicts":[{page.conflicts}],'
+            f'"next_cursor":{next_cursor},"has_more":{json.dumps(page.has_more)},'
+            f'"server_hlc":{json.dumps(server_hlc)},"cursor_reset":false}}').encode()
 
 
 def _wire_json(model: BaseModel) -> str:

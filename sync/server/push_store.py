@@ -34,6 +34,7 @@ from sync.server.merge import (
     share,
 )
 from sync.server.op_checks import FieldSchema, bounded_clock, clock_problem, size_problem
+from sync.server.record_body import record_body
 from sync.server.seq_reservations import Reservation, ReservationLost
 
 log = logging.getLogger(__name__)
@@ -360,7 +361,9 @@ def _key_filter(conn: Connection, table: sa.Table,
 
 
 def _load_records(conn: Connection, ws: WorkingSet, chunk: list[RecordKey]) -> None:
-    query = sa.select(t.records).where(_key_filter(conn, t.records, chunk))
+    query = (sa.select(t.records.c.entity, t.records.c.entity_id, t.records.c.seq,
+                       t.records.c.fields, t.records.c.meta)
+             .where(_key_filter(conn, t.records, chunk)))
     for rec in conn.execute(query).mappings():
         row = ws.record(rec["entity"], rec["entity_id"])
         row.seq, row.fields, row.exists, row.stored = rec["seq"], dict(rec["fields"]), True, True
@@ -392,7 +395,7 @@ def _writes(ws: WorkingSet, accepted: list[tuple[Op, OpResult]]) -> WriteBatch:
     batch = WriteBatch()
     rows = [r for r in ws.records.values() if r.exists and r.changed]
     batch.insert(t.records, [_record_values(r) for r in rows if not r.stored])
-    batch.update(t.records, ("entity", "entity_id"), ("seq", "fields", "meta"),
+    batch.update(t.records, ("entity", "entity_id"), ("seq", "fields", "meta", "body"),
                  [_record_values(r) for r in rows if r.stored])
     marks = _scope_marks(ws)
     batch.update(t.record_scope, ("entity", "entity_id"), ("seq",),
@@ -428,8 +431,10 @@ def _scope_marks(ws: WorkingSet) -> dict[RecordKey, int]:
 
 
 def _record_values(row: RecordRow) -> dict[str, Any]:
+    meta = {k: m.to_list() for k, m in row.meta.items()}
     return {"entity": row.entity, "entity_id": row.entity_id, "seq": row.seq,
-            "fields": row.fields, "meta": {k: m.to_list() for k, m in row.meta.items()}}
+            "fields": row.fields, "meta": meta,
+            "body": record_body(row.entity, row.entity_id, row.fields, meta)}
 
 
 def _conflict_values(c: ConflictRow) -> dict[str, Any]:

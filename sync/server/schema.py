@@ -159,6 +159,8 @@ records = sa.Table(
     sa.Column("seq", sa.BigInteger(), nullable=False, index=True),
     sa.Column("fields", sa.JSON(), nullable=False),
     sa.Column("meta", sa.JSON(), nullable=False),   # field -> [op_id, hlc, device_id, user]
+    # the record's wire JSON without its number, written with it (`record_body.py`)
+    sa.Column("body", sa.Text(), nullable=False),
 )
 
 record_scope = sa.Table(

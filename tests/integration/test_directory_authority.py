@@ -17,6 +17,7 @@ from ld_desktop.store.staff_queries import find_staff
 from sync.op_signing import attest
 from sync.server import schema as t
 from sync.server.database import make_engine
+from sync.server.record_body import record_body
 from tests.integration.conftest import ADMIN, SENIOR
 
 if TYPE_CHECKING:
@@ -39,7 +40,8 @@ def _serve(station: Station, username: str, fields: dict[str, Any],
                 meta[name] = [token, "999999999999999-00000-evil", "evil", username]
             conn.execute(sa.update(t.records).where(
                 t.records.c.entity == "staff", t.records.c.entity_id == key).values(
-                fields={**row["fields"], **fields}, meta=meta, seq=seq))
+                fields={**row["fields"], **fields}, meta=meta, seq=seq,
+                body=record_body("staff", key, {**row["fields"], **fields}, meta)))
             conn.execute(sa.update(t.record_scope).where(
                 t.record_scope.c.entity == "staff", t.record_scope.c.entity_id == key)
                 .values(seq=seq))
@@ -128,7 +130,7 @@ def test_an_older_signed_record_cannot_be_served_again(make_station) -> None:  #
         seq = int(conn.execute(sa.select(t.counter.c.value)).scalar_one()) + 1
         conn.execute(sa.update(t.records).where(
             t.records.c.entity == "staff", t.records.c.entity_id == key).values(
-            fields=before["fields"], meta=before["meta"], seq=seq))
+            fields=before["fields"], meta=before["meta"], body=before["body"], seq=seq))
         conn.execute(sa.update(t.record_scope).where(
             t.record_scope.c.entity == "staff", t.record_scope.c.entity_id == key)
             .values(seq=seq))
