@@ -100,10 +100,12 @@ def make_store(folder: Path) -> Workstation:
     return ws
 
 
-def seed(session: UserSession, n: int, rng: random.Random
+def seed(session: UserSession, n: int, rng: random.Random, *, signed_off: bool = True
          ) -> tuple[list[str], list[str], list[str]]:
     """N people + N cases + N signed-off screenings, through units of work and the
-    ChangeLog, BATCH cases per transaction. Returns (full names, NHS numbers, custody nos)."""
+    ChangeLog, BATCH cases per transaction. Returns (full names, NHS numbers, custody nos).
+    ``signed_off=False``: completed screenings, awaiting sign-off (unsigned, so a sync
+    server takes them without the users' keys)."""
     site = session.site_ids[0]
     now = datetime.now(UTC)
     names, numbers, crns = [], [], []
@@ -131,9 +133,11 @@ def seed(session: UserSession, n: int, rng: random.Random
                 uow.changes.create(Screening(
                     case_id=case.id, site_id=site, recorded_by=uow.user,
                     instrument_id="bench-screen", instrument_version="1.0",
-                    answers={"q1": 1, "q2": 0}, result={"total": 1}, state="signed-off",
-                    started_at=referred, completed_at=referred, signed_off_at=referred,
-                    signed_off_by=uow.user))
+                    answers={"q1": 1, "q2": 0}, result={"total": 1},
+                    state="signed-off" if signed_off else "completed",
+                    started_at=referred, completed_at=referred,
+                    signed_off_at=referred if signed_off else None,
+                    signed_off_by=uow.user if signed_off else None))
                 index_person(uow.session, person.id, person_search_text(person, [crn]))
                 names.append(f"{given} {family}")
                 numbers.append(nhs)

@@ -3,10 +3,17 @@
     .venv/bin/python bench/sync.py [--records 10000] [--workstations 200] [--changes 50]
                                    [--spreads 0,10] [--workers 2] [--threads 10]
                                    [--skip-first-sync]
+                                   [--cases 20000] [--only-first-sync] [--profile FILE]
 
 1. First sync of N records (push from one workstation, pull into another), records/s, on the
    embedded SQLite store and on PostgreSQL, real uvicorn over loopback HTTP, with the real
-   client and replica.
+   client and the in-memory replica.
+1b. A new workstation's first sync into the real encrypted store (issue 17): --cases N cases
+   (person + case + completed screening each, seeded like `bench/store.py`, so 3N records
+   and the directory) pulled by the real client into a fresh SQLCipher store through
+   `StoreReplica`, against the floor: the same client, same server, same pages, into a
+   replica that discards them. Printed as records/s, floor and ratio. ``--profile FILE``
+   writes a cProfile of the store pull (PostgreSQL).
 2. No-change sync latency (median of 20).
 3. End-of-shift burst: W workstations over 20 sites, each pushing C new cases and pulling
    its sites' changes, against PostgreSQL behind `ld-sync-server serve --workers 2
@@ -27,9 +34,11 @@ from __future__ import annotations
 
 import argparse
 import base64
+import cProfile
 import json
 import math
 import os
+import random
 import signal
 import statistics
 import subprocess
@@ -51,10 +60,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "sync"))
 from live_server import free_port, running_server
 
 from bench import private_postgres
+from ld_desktop.store.models import Site
+from ld_desktop.store.replica import StoreReplica
+from ld_desktop.store.store import Store
 from sync.client import SyncClient, enrol
 from sync.credentials import DeviceCredentials
 from sync.memory_replica import MemoryReplica
-from sync.protocol import MAX_OPS_PER_PUSH, PushRequest, site_id_for
+from sync.protocol import (
+    MAX_OPS_PER_PUSH,
+    Op,
+    OpResult,
+    PullResponse,
+    PushRequest,
+    site_id_for,
+)
 from sync.server import ServerSettings
 from sync.server.database import analyze, make_engine, migrate
 from sync.server.push_store import push_ops
@@ -122,6 +141,105 @@ def first_sync(label: str, settings: ServerSettings, records: int) -> list[Row]:
                      f"{records / pull_s:,.0f} records/s ({pull_s:.2f} s)"))
         rows.append((f"{label}: no-change sync", "median of 20",
                      f"{statistics.median(latencies) * 1000:.1f} ms"))
+    return rows
+
+
+class DiscardingReplica:
+    """The floor of a first sync: the same client and pages, applied to nothing."""
+
+    def __init__(self) -> None:
+        self._cursor = 0
+
+    def pending_ops(self, limit: int) -> list[Op]:
+        return []
+
+    def acknowledge(self, results: list[OpResult]) -> None:
+        pass
+
+    def cursor(self) -> int:
+        return self._cursor
+
+    def reset_cursor(self) -> None:
+        self._cursor = 0
+
+    def apply_pull(self, page: PullResponse) -> None:
+        self._cursor = page.next_cursor
+
+
+def _seeded_server_outbox(engine: sa.Engine, cases: int) -> None:
+    """Seed a workstation like `bench/store.py` and hand its whole outbox to the server, as
+    that workstation's syncs over the months would have."""
+    from bench.store import make_store, seed
+
+    os.environ.setdefault("LD_DESKTOP_KDF_PROFILE", "fast")
+    with tempfile.TemporaryDirectory() as folder:
+        ws = make_store(Path(folder) / "store")
+        session = ws.unlock("bench.prac", "benchmark practitioner phrase")
+        seed(session, cases, random.Random(7), signed_off=False)
+        replica = StoreReplica(session.store, "bench-source", "bench.prac")
+        site = str(site_id_for("Bench Custody Suite"))
+        while ops := replica.pending_ops(MAX_OPS_PER_PUSH):
+            results = push_ops(engine, "bench-source", frozenset({site}), ops)
+            # the directory (staff, site) needs a registered administrator: left out here
+            refused = [r for r, op in zip(results, ops, strict=True)
+                       if r.status.value == "rejected" and op.entity not in ("staff", "site")]
+            if refused:
+                raise RuntimeError(f"seed refused: {refused[0]}")
+            replica.acknowledge(results)
+            if len(ops) < MAX_OPS_PER_PUSH:
+                break
+        session.lock()
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:   # statistics autovacuum would have by then
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE"))
+
+
+def first_sync_into_store(label: str, settings: ServerSettings, cases: int,
+                          profile: str | None = None) -> list[Row]:
+    """Records/s of a new workstation's first sync into a fresh encrypted store, against the
+    same client discarding the same pages (measured floor, store, floor, in one run)."""
+    rows: list[Row] = []
+    with running_server(settings) as (url, app):
+        engine: sa.Engine = app.state.sync.engine  # type: ignore[attr-defined]
+        _seeded_server_outbox(engine, cases)
+        floors: list[float] = []
+        records = 0
+
+        def floor() -> None:
+            creds = enrol(url, issue_enrol_code(engine, ["Bench Custody Suite"]), "floor")
+            with SyncClient(url, DiscardingReplica(), creds) as client:
+                start = time.perf_counter()
+                nonlocal records
+                records = client.sync().pulled
+                floors.append(records / (time.perf_counter() - start))
+
+        floor()
+        with tempfile.TemporaryDirectory() as folder:
+            store = Store.create(Path(folder) / "store", bytearray(os.urandom(32)), "Bench")
+            creds = enrol(url, issue_enrol_code(engine, ["Bench Custody Suite"]), "bench")
+            with store.unit_of_work("bench.prac") as uow:   # as enrolment does
+                uow.changes.create(Site(id=site_id_for("Bench Custody Suite"),
+                                        name="Bench Custody Suite", kind="custody"))
+            replica = StoreReplica(store, creds.device_id, "bench.prac")
+            profiler = cProfile.Profile() if profile else None
+            with SyncClient(url, replica, creds) as client:
+                start = time.perf_counter()
+                if profiler is not None:
+                    profiler.enable()
+                report = client.sync()
+                if profiler is not None:
+                    profiler.disable()
+                    profiler.dump_stats(profile)
+                store_s = time.perf_counter() - start
+            store.close()
+        floor()
+        assert report.pulled == records, (report.pulled, records)
+        into_store = records / store_s
+        best_floor = max(floors)
+        rows.append((f"{label}: first sync into the encrypted store", f"{records:,} records",
+                     f"{into_store:,.0f} records/s ({store_s:.1f} s); floor (discarding "
+                     f"replica) {' / '.join(f'{f:,.0f}' for f in floors)} records/s; "
+                     f"ratio {into_store / best_floor:.2f}"))
     return rows
 
 
@@ -308,6 +426,11 @@ def main() -> None:
                         help="threads and database connections per server process")
     parser.add_argument("--skip-first-sync", action="store_true",
                         help="only the end-of-shift bursts")
+    parser.add_argument("--cases", type=int, default=20_000,
+                        help="cases (3 records each) for the first sync into the store")
+    parser.add_argument("--only-first-sync", action="store_true",
+                        help="only the first sync into the encrypted store, with its floor")
+    parser.add_argument("--profile", help="write a cProfile of the store pull (PostgreSQL)")
     parser.add_argument("--postgres-url",
                         help="an existing PostgreSQL server, whose other clients' CPU then "
                              "counts as the bench's (default: a server of the bench's own, "
@@ -335,13 +458,23 @@ def _run(args: argparse.Namespace) -> None:
     rows: list[Row] = []
     if not args.skip_first_sync:
         with tempfile.TemporaryDirectory() as folder:
+            rows += first_sync_into_store(
+                "SQLite", ServerSettings.for_data_dir(Path(folder)), args.cases)
+        with throwaway_postgres() as url:
+            rows += first_sync_into_store("PostgreSQL", ServerSettings(database_url=url),
+                                          args.cases, args.profile)
+    if not args.skip_first_sync and not args.only_first_sync:
+        with tempfile.TemporaryDirectory() as folder:
             rows += first_sync("SQLite", ServerSettings.for_data_dir(Path(folder)),
                                args.records)
         with throwaway_postgres() as url:
             rows += first_sync("PostgreSQL", ServerSettings(database_url=url), args.records)
-    for spread in (float(value) for value in args.spreads.split(",")):
+    for spread in ([] if args.only_first_sync else
+                   (float(value) for value in args.spreads.split(","))):
         with throwaway_postgres() as url:
             rows += burst(url, args.workstations, args.changes, spread)
+    print(f"uptime: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} "
+          f"{os.getloadavg()[2]:.2f} (load average, {os.cpu_count()} cores)")
     width = [max(len(row[i]) for row in rows) for i in range(3)]
     print(f"{'measurement':{width[0]}}  {'size':{width[1]}}  result")
     for row in rows:

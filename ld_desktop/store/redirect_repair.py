@@ -54,11 +54,20 @@ def repair(session: Session, changes: ChangeLog, user: str,
                       {"person_id": str(target)}, user, [str(case.site_id)],
                       "filed against a record that had been merged")
         touched.update({old, target})
-    for person_id in people:
-        redirect = session.get(Person, person_id)
-        if redirect is not None and redirect.merged_into is not None:
-            touched |= forward_late_edits(session, changes, user, redirect)
+    for redirect in _redirects_among(session, people):
+        touched |= forward_late_edits(session, changes, user, redirect)
     return touched
+
+
+def _redirects_among(session: Session, people: Iterable[uuid.UUID]) -> list[Person]:
+    """The merged-away people among these (a pulled page's people: a few IN queries, not a
+    lookup each), in the order given."""
+    wanted = list(dict.fromkeys(people))
+    found: dict[uuid.UUID, Person] = {}
+    for start in range(0, len(wanted), 500):
+        found.update((p.id, p) for p in session.scalars(select(Person).where(
+            Person.id.in_(wanted[start:start + 500]), Person.merged_into.is_not(None))))
+    return [found[p] for p in wanted if p in found]
 
 
 def forward_late_edits(session: Session, changes: ChangeLog, user: str,

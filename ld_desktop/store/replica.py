@@ -11,13 +11,11 @@ from __future__ import annotations
 import logging
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import case, delete, func, select, text
 from sqlalchemy.orm import Session
 
-from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.store import quarantine
 from ld_desktop.store.directory_trust import (
@@ -28,19 +26,16 @@ from ld_desktop.store.directory_trust import (
     trusted_keys,
 )
 from ld_desktop.store.models import (
-    SYNCED_MODELS,
-    Case,
     ConflictRecord,
     DeviceState,
     OutboxOp,
-    Person,
     Site,
     SyncedRecord,
 )
+from ld_desktop.store.pull_batch import apply_records, reindex_people
 from ld_desktop.store.redirect_repair import repair as repair_redirects
-from ld_desktop.store.search_index import index_person
 from ld_desktop.store.store import Store, UnitOfWork
-from ld_desktop.store.wire_reader import UnreadableRecord, foreign_keys, read_fields
+from ld_desktop.store.wire_reader import UnreadableRecord, read_fields
 from ld_desktop.store.wire_values import DELETED_FIELD
 from sync.hlc import Timestamp
 from sync.protocol import (
@@ -140,7 +135,7 @@ class StoreReplica:
                                                if s.entity in DIRECTORY_MODELS])
             if unverified:
                 uow.audit("directory-held-back", detail={"records": unverified})
-            set_aside_now, people = _apply_records(
+            set_aside_now, people = apply_records(
                 db, [s for s in page.records if s.entity not in DIRECTORY_MODELS], pending)
             for conflict in page.conflicts:
                 _apply_conflict(db, conflict)
@@ -174,7 +169,7 @@ class StoreReplica:
             db.execute(text("PRAGMA defer_foreign_keys = ON"))
             before = quarantine.count(db)
             pending = _pending_fields(db)
-            _set_aside, people = _apply_records(db, states, pending)
+            _set_aside, people = apply_records(db, states, pending)
             _follow_merges(db, uow, self._user, pending, people)
             left = quarantine.count(db)
             uow.audit("sync-quarantine-retried",
@@ -187,49 +182,6 @@ class StoreReplica:
             return quarantine.entries(db)
 
 
-def _apply_records(db: Session, states: list[RecordState],
-                   pending: dict[tuple[str, uuid.UUID], set[str]]
-                   ) -> tuple[list[tuple[RecordState, str]], set[uuid.UUID]]:
-    """Apply each record it can read (re-indexing the people it touched); set the others
-    aside. Returns those set aside, and the people applied."""
-    held = quarantine.quarantined_ids(db)
-    touched_people: set[uuid.UUID] = set()
-    applied_people: set[uuid.UUID] = set()
-    set_aside_now: list[tuple[RecordState, str]] = []
-    released: set[uuid.UUID] = set()
-    for state in _with_dependants(db, states, released):
-        model = SYNCED_MODELS.get(state.entity)
-        record = None if model is None else db.get(model, state.entity_id)
-        try:
-            if model is None:   # a newer app's record type: kept until an upgrade knows it
-                raise UnreadableRecord("a record type this version does not know")
-            values = read_fields(model, state.fields, new=record is None)
-            for name in foreign_keys(model):
-                if values.get(name) in held:
-                    raise UnreadableRecord(f"{state.entity} refers to a record that is set "
-                                           "aside", waits_for=values[name])
-        except UnreadableRecord as exc:
-            quarantine.set_aside(db, state, exc.reason, exc.waits_for)
-            held.add(state.entity_id)
-            set_aside_now.append((state, exc.reason))
-            continue
-        _apply_record(db, model, record, state, values,
-                      pending.get((state.entity, state.entity_id)))
-        if state.entity_id in held:
-            quarantine.release(db, state.entity, state.entity_id)
-            held.discard(state.entity_id)
-            released.add(state.entity_id)
-        if model is Person:
-            touched_people.add(state.entity_id)
-            applied_people.add(state.entity_id)
-        elif model is Case and values.get("person_id") is not None:
-            touched_people.add(values["person_id"])
-    db.flush()
-    for person_id in touched_people:
-        _reindex(db, person_id)
-    return set_aside_now, applied_people
-
-
 def _follow_merges(db: Session, uow: UnitOfWork, user: str,
                    pending: dict[tuple[str, uuid.UUID], set[str]],
                    people: set[uuid.UUID]) -> None:
@@ -237,20 +189,7 @@ def _follow_merges(db: Session, uow: UnitOfWork, user: str,
     db.flush()
     moving = {eid for (entity, eid), names in pending.items()
               if entity == SyncedEntity.CASE and "person_id" in names}
-    for person_id in repair_redirects(db, uow.changes, user, moving, people):
-        _reindex(db, person_id)
-
-
-def _with_dependants(db: Session, states: list[RecordState],
-                     released: set[uuid.UUID]) -> Iterator[RecordState]:
-    """The states, then the set-aside records that were waiting only for a record these
-    released (a case waiting for its person), until none is left waiting."""
-    yield from states
-    while released:
-        db.flush()
-        waiting = quarantine.held_states(db, waiting_for=set(released))
-        released.clear()
-        yield from waiting
+    reindex_people(db, repair_redirects(db, uow.changes, user, moving, people))
 
 
 def _audit_set_aside(uow: UnitOfWork, set_aside_now: list[tuple[RecordState, str]]) -> None:
@@ -377,14 +316,3 @@ def _apply_conflict(db: Session, state: ConflictState) -> None:
     row.status = state.status
     row.resolution = state.resolution
     row.decision_pending = False
-
-
-def _reindex(db: Session, person_id: uuid.UUID) -> None:
-    person = db.get(Person, person_id)
-    if person is None:
-        return
-    numbers = [
-        n for n in db.scalars(select(Case.custody_record_number).where(Case.person_id == person_id))
-        if n
-    ]
-    index_person(db, person.id, person_search_text(person, numbers))

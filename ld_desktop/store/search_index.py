@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import text
@@ -52,6 +53,21 @@ def index_person(session: Session, person_id: uuid.UUID, entry: PersonSearchText
     connection.execute(_UNINDEX, {"r": rowid})
     connection.execute(_INDEX, {"r": rowid, "id": str(person_id), "n": entry.names,
                                 "i": entry.identifiers})
+
+
+def index_people(session: Session, entries: Iterable[tuple[uuid.UUID, PersonSearchText]]
+                 ) -> None:
+    """Write (or replace) these people's entries: one DELETE and one batch of INSERTs
+    however many there are (a pulled page's people)."""
+    rows = list({row["r"]: row for row in (
+        {"r": search_rowid(pid), "id": str(pid), "n": entry.names, "i": entry.identifiers}
+        for pid, entry in entries)}.values())
+    if not rows:
+        return
+    connection = session.connection()
+    connection.execute(text("DELETE FROM person_search WHERE rowid IN "
+                            f"({', '.join(str(row['r']) for row in rows)})"))
+    connection.execute(_INDEX, rows)
 
 
 def fts_query(user_text: str) -> str | None:

@@ -136,7 +136,14 @@ def read_fields(model: type[SyncedRecord], fields: Mapping[str, Any], *,
     return values
 
 
+_FOREIGN_KEYS: dict[str, tuple[str, ...]] = {}
+
+
 def foreign_keys(model: type[SyncedRecord]) -> tuple[str, ...]:
     """The fields that refer to another record by id (cases to people, notes to cases...)."""
-    return tuple(c.key for c in sa_inspect(model).columns
-                 if c.foreign_keys and c.key in synced_fields(model))
+    found = _FOREIGN_KEYS.get(model.__entity__)
+    if found is None:
+        found = tuple(c.key for c in sa_inspect(model).columns
+                      if c.foreign_keys and c.key in synced_fields(model))
+        _FOREIGN_KEYS[model.__entity__] = found
+    return found

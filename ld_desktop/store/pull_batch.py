@@ -1,0 +1,315 @@
+"""Applying pulled records a page at a time (issue 17: a new workstation's first sync).
+
+The page is applied as the per-record path did, record by record in server order, with the
+same outcome, but its SQL is batched: one ``IN`` lookup per record type for the records
+already here, then Core ``executemany`` inserts and updates grouped by the columns they
+write, and one re-index of the people whose indexed fields changed.
+
+What each record still gets on its own, in page order: strict reading
+(``wire_reader.read_fields``), the quarantine of a record that cannot be read or refers to a
+set-aside record (alone, never stopping the page), release from the quarantine of a record
+that now reads, and the rebase of a field with a pending local op (our unsent value stays).
+A record that appears twice in one batch (a quarantined record pulled again) starts a new
+batch, so the second state is applied over the first as before.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import JSON, Column, Table, bindparam, insert, literal_column, select, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session
+
+from ld_desktop.domain.person_search import person_search_text
+from ld_desktop.store import quarantine
+from ld_desktop.store.field_versions import DEFAULT_KEY, compact, expand
+from ld_desktop.store.models import SYNCED_MODELS, Case, Person, SyncedRecord
+from ld_desktop.store.search_index import index_people
+from ld_desktop.store.wire_reader import UnreadableRecord, foreign_keys, read_fields
+from ld_desktop.store.wire_values import DELETED_FIELD, synced_fields
+from sync.protocol import RecordState
+
+Pending = dict[tuple[str, uuid.UUID], set[str]]
+SetAside = list[tuple[RecordState, str]]
+#: what a person's search-index row is built from (``search_index.index_people``)
+PERSON_INDEXED = ("given_name", "family_name", "aliases", "nhs_number", "date_of_birth")
+CASE_INDEXED = ("person_id", "custody_record_number")
+_IN_CHUNK = 500    # ids per IN list, well inside SQLite's bound-parameter limit
+_VERSIONS = "stored_versions"   # the attribute of the (compact) field_versions column
+
+
+@dataclass
+class _Outcome:
+    set_aside: SetAside = field(default_factory=list)
+    applied_people: set[uuid.UUID] = field(default_factory=set)
+    reindex: set[uuid.UUID] = field(default_factory=set)
+
+
+@dataclass
+class _Writes:
+    """One batch's inserts and updates of one record type."""
+
+    model: type[SyncedRecord]
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+
+
+def apply_records(db: Session, states: list[RecordState], pending: Pending
+                  ) -> tuple[SetAside, set[uuid.UUID]]:
+    """Apply each record it can read (re-indexing the people whose indexed fields changed);
+    set the others aside. Returns those set aside, and the people applied."""
+    held = quarantine.quarantined_ids(db)
+    outcome = _Outcome()
+    batch = states
+    while batch:
+        released: set[uuid.UUID] = set()
+        for chunk in _without_repeats(batch):
+            _apply_chunk(db, chunk, pending, held, released, outcome)
+        if not released:
+            break
+        # then the set-aside records that were waiting only for a record just released
+        db.flush()
+        batch = quarantine.held_states(db, waiting_for=released)
+    db.flush()
+    reindex_people(db, outcome.reindex)
+    return outcome.set_aside, outcome.applied_people
+
+
+def reindex_people(db: Session, people: Iterable[uuid.UUID]) -> None:
+    """Rebuild these people's search-index rows from what the store now holds: one query
+    for the people, one for their cases' custody record numbers, one batch of rows."""
+    wanted = sorted(set(people))
+    if not wanted:
+        return
+    db.flush()   # Core reads below: the ORM's changes (redirect repair's) go first
+    person = cast(Table, Person.__table__).c
+    case = cast(Table, Case.__table__).c
+    found: dict[uuid.UUID, Any] = {}
+    numbers: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for ids in _slices(wanted):
+        found.update((row.id, row) for row in db.execute(
+            select(person.id, *(person[name] for name in PERSON_INDEXED))
+            .where(person.id.in_(ids))))
+        for person_id, number in db.execute(
+                select(case.person_id, case.custody_record_number)
+                .where(case.person_id.in_(ids))
+                .order_by(case.person_id, literal_column("rowid"))):
+            if number:
+                numbers[person_id].append(number)
+    index_people(db, [(pid, person_search_text(row, numbers[pid]))
+                      for pid, row in found.items()])
+
+
+def _without_repeats(states: list[RecordState]) -> Iterator[list[RecordState]]:
+    chunk: list[RecordState] = []
+    seen: set[tuple[str, uuid.UUID]] = set()
+    for state in states:
+        key = (state.entity, state.entity_id)
+        if key in seen:
+            yield chunk
+            chunk, seen = [], set()
+        chunk.append(state)
+        seen.add(key)
+    if chunk:
+        yield chunk
+
+
+def _apply_chunk(db: Session, chunk: list[RecordState], pending: Pending,
+                 held: set[uuid.UUID], released: set[uuid.UUID], outcome: _Outcome) -> None:
+    db.flush()   # set-aside rows the ORM holds reach the database before the Core writes
+    existing = _existing(db, chunk)
+    writes: dict[str, _Writes] = {}
+    for state in chunk:
+        model = SYNCED_MODELS.get(state.entity)
+        here = None if model is None else existing[state.entity].get(state.entity_id)
+        try:
+            if model is None:   # a newer app's record type: kept until an upgrade knows it
+                raise UnreadableRecord("a record type this version does not know")
+            values = read_fields(model, state.fields, new=here is None)
+            for name in foreign_keys(model):
+                if values.get(name) in held:
+                    raise UnreadableRecord(f"{state.entity} refers to a record that is set "
+                                           "aside", waits_for=values[name])
+        except UnreadableRecord as exc:
+            quarantine.set_aside(db, state, exc.reason, exc.waits_for)
+            held.add(state.entity_id)
+            outcome.set_aside.append((state, exc.reason))
+            continue
+        planned = writes.setdefault(state.entity, _Writes(model))
+        if here is None:
+            planned.inserts.append(_new_row(model, state, values))
+        else:
+            planned.updates.append(_changed_row(model, state, values, here,
+                                                pending.get((state.entity, state.entity_id))))
+        _note_index(model, state.entity_id, values, here, outcome)
+        if state.entity_id in held:
+            db.flush()
+            quarantine.release(db, state.entity, state.entity_id)
+            held.discard(state.entity_id)
+            released.add(state.entity_id)
+    for planned in writes.values():
+        _write(db, planned)
+
+
+def _existing(db: Session, chunk: list[RecordState]) -> dict[str, dict[uuid.UUID, Any]]:
+    """The records of the chunk already here: id, stored versions and indexed fields."""
+    wanted: dict[str, list[uuid.UUID]] = defaultdict(list)
+    for state in chunk:
+        wanted[state.entity].append(state.entity_id)
+    found: dict[str, dict[uuid.UUID, Any]] = defaultdict(dict)
+    for entity, ids in wanted.items():
+        model = SYNCED_MODELS.get(entity)
+        if model is None:
+            continue
+        columns = _columns(model)
+        indexed = PERSON_INDEXED if model is Person else CASE_INDEXED if model is Case else ()
+        picked = [columns["id"], columns[_VERSIONS], *(columns[name] for name in indexed)]
+        for some in _slices(ids):
+            found[entity].update((row.id, row) for row in db.execute(
+                select(*picked).where(columns["id"].in_(some))))
+    return found
+
+
+def _new_row(model: type[SyncedRecord], state: RecordState, values: dict[str, Any]
+             ) -> dict[str, Any]:
+    """The INSERT's values, as the ORM would write them: a column left out (or a non-JSON
+    one pulled as null) gets its default, a JSON null is stored as JSON null."""
+    columns = _columns(model)
+    json_columns = _json_columns(model)
+    row: dict[str, Any] = {columns[name].key: value for name, value in values.items()
+                           if value is not None or name in json_columns}
+    for key, default in _defaults(model):
+        if key not in row:
+            row[key] = default()
+    row["id"] = state.entity_id
+    row[columns[_VERSIONS].key] = _compact(state.versions, synced_fields(model))
+    row[columns["entered_in_error"].key] = state.deleted
+    return row
+
+
+def _compact(versions: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """``field_versions.compact``, with a short cut for the usual pulled state: one version
+    for every field it has a version for (the same stored form, without counting)."""
+    tokens = {versions[name] for name in fields if name in versions}
+    if len(tokens) != 1 or None in tokens or None in versions.values():
+        return compact(versions, fields)
+    in_set = frozenset(fields)
+    stored: dict[str, Any] = {DEFAULT_KEY: tokens.pop()}
+    stored.update((name, None) for name in fields if name not in versions)
+    stored.update((k, v) for k, v in versions.items() if k not in in_set)
+    return stored
+
+
+def _changed_row(model: type[SyncedRecord], state: RecordState, values: dict[str, Any],
+                 here: Any, pending: set[str] | None) -> dict[str, Any]:
+    """The UPDATE's values: pulled fields over ours, except those with a pending local op
+    (rebase: our unsent change stays and will meet this one at the server)."""
+    pending = pending or set()
+    columns = _columns(model)
+    fields = synced_fields(model)
+    versions = expand(getattr(here, columns[_VERSIONS].key) or {}, fields)
+    row: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in pending:
+            continue
+        row[columns[name].key] = value
+        if name in state.versions:
+            versions[name] = state.versions[name]
+    if DELETED_FIELD not in pending:
+        row[columns["entered_in_error"].key] = state.deleted
+        if DELETED_FIELD in state.versions:
+            versions[DELETED_FIELD] = state.versions[DELETED_FIELD]
+    row[columns[_VERSIONS].key] = _compact(versions, fields)
+    row["id"] = state.entity_id
+    return row
+
+
+def _note_index(model: type[SyncedRecord], entity_id: uuid.UUID, values: dict[str, Any],
+                here: Any, outcome: _Outcome) -> None:
+    """Who to re-index: a new person, or one whose indexed fields changed; the people a new
+    case belongs to, or whose cases' number or person changed."""
+    if model is Person:
+        outcome.applied_people.add(entity_id)
+        if here is None or any(name in values and values[name] != getattr(here, name)
+                               for name in PERSON_INDEXED):
+            outcome.reindex.add(entity_id)
+    elif model is Case:
+        if here is None:
+            if values.get("person_id") is not None:
+                outcome.reindex.add(values["person_id"])
+        elif any(name in values and values[name] != getattr(here, name)
+                 for name in CASE_INDEXED):
+            outcome.reindex.update(p for p in (here.person_id, values.get("person_id"))
+                                   if p is not None)
+
+
+def _write(db: Session, planned: _Writes) -> None:
+    table = cast(Table, sa_inspect(planned.model).local_table)
+    for rows in _by_keys(planned.inserts).values():
+        db.execute(insert(table), rows)
+    for keys, rows in _by_keys(planned.updates).items():
+        statement = update(table).where(table.c.id == bindparam("b_id")).values(
+            {key: bindparam(f"b_{key}") for key in keys if key != "id"})
+        db.execute(statement, [{f"b_{k}": v for k, v in row.items()} for row in rows])
+
+
+def _by_keys(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    """executemany needs the same parameters in every row: group rows by the columns they
+    set (nearly always one group a page)."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(sorted(row))].append(row)
+    return groups
+
+
+def _slices(ids: list[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
+    for start in range(0, len(ids), _IN_CHUNK):
+        yield ids[start:start + _IN_CHUNK]
+
+
+_COLUMNS: dict[str, dict[str, Column[Any]]] = {}
+_DEFAULTS: dict[str, list[tuple[str, Any]]] = {}
+_JSON: dict[str, frozenset[str]] = {}
+
+
+def _columns(model: type[SyncedRecord]) -> dict[str, Column[Any]]:
+    """Mapped attribute name -> table column (``stored_versions`` is ``field_versions``)."""
+    found = _COLUMNS.get(model.__entity__)
+    if found is None:
+        found = {key: cast(Column[Any], column)
+                 for key, column in sa_inspect(model).columns.items()}
+        _COLUMNS[model.__entity__] = found
+    return found
+
+
+def _defaults(model: type[SyncedRecord]) -> list[tuple[str, Any]]:
+    """(Column key, a callable giving the column's Python-side default) for each column
+    with one, as the ORM fires it at INSERT for an attribute it was not given."""
+    found = _DEFAULTS.get(model.__entity__)
+    if found is None:
+        found = []
+        for name, column in _columns(model).items():
+            default = column.default
+            if default is None or name == "id":
+                continue
+            arg = getattr(default, "arg", None)
+            if getattr(default, "is_callable", False) and callable(arg):
+                found.append((column.key, lambda arg=arg: arg(None)))
+            elif getattr(default, "is_scalar", False):
+                found.append((column.key, lambda arg=arg: arg))
+        _DEFAULTS[model.__entity__] = found
+    return found
+
+
+def _json_columns(model: type[SyncedRecord]) -> frozenset[str]:
+    found = _JSON.get(model.__entity__)
+    if found is None:
+        found = frozenset(key for key, column in _columns(model).items()
+                          if isinstance(column.type, JSON))
+        _JSON[model.__entity__] = found
+    return found
