@@ -55,6 +55,7 @@ from ld_desktop.ui.clinical.screening_wizard import ScreeningWizard
 from ld_desktop.ui.clinical.share_dialog import PathChooser, ShareDialog, choose_pdf_path
 from ld_desktop.ui.clinical.youth_panel import YouthPanel
 from ld_desktop.ui.models.case_table import waiting
+from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.records.case_details_dialog import CaseDetailsDialog
 from ld_desktop.ui.records.merge_dialogs import MoveCaseDialog
 
@@ -63,7 +64,9 @@ ACTIONS = [("consent", "&Consent…"), ("screening", "&Screening"), ("risk", "&R
            ("note", "&Note…"), ("share", "S&hare…"), ("outcome", "&Outcome and close…")]
 
 
-class CasePage(QWidget):
+class CasePage(PageWidget):
+    title = "Case"
+
     def __init__(self, session: UserSession, case_id: uuid.UUID,
                  choose_path: PathChooser = choose_pdf_path) -> None:
         super().__init__()

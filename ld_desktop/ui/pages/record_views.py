@@ -8,7 +8,6 @@ kept the other record, it shows that one: the old id leads there)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -31,6 +30,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonSummary, PersonView
 from ld_desktop.ui.clinical.form_dialog import FormDialog
 from ld_desktop.ui.clinical.score_tracker import person_score_tracker
+from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.person_history_panel import PersonHistoryPanel
 from ld_desktop.ui.records.merge_dialogs import MergeDialog, UndoMergeDialog
 from ld_desktop.ui.records.person_edit_dialog import PersonEditDialog
@@ -59,8 +59,8 @@ def person_details_form(person: PersonView) -> QFormLayout:
     return form
 
 
-class PersonPage(QWidget):
-    open_case = Signal(object)
+class PersonPage(PageWidget):
+    title = "Person"
 
     def __init__(self, session: UserSession, person: PersonView) -> None:
         super().__init__()

@@ -31,6 +31,7 @@ from ld_desktop.services.reports.table_export import write_csv, write_xlsx
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
 from ld_desktop.ui.operations import LatestOnly, run_in_background
+from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.reports import choosers
 from ld_desktop.ui.reports.dashboard_pdf import write_dashboard_pdf
 from ld_desktop.ui.reports.figure_panel import FigurePanel
@@ -41,9 +42,8 @@ PERIOD_CHOICES = [("This shift", "shift"), ("This week", "week"), ("This month",
                   ("This quarter", "quarter"), ("Custom dates", "custom")]
 
 
-class ReportsPage(QWidget):
-    open_case = Signal(object)
-    open_person = Signal(object)
+class ReportsPage(PageWidget):
+    title = "Reports"
     dashboard_shown = Signal(object)      # Dashboard: for tests and the screenshot stage
 
     def __init__(self, session: UserSession) -> None:
@@ -56,7 +56,7 @@ class ReportsPage(QWidget):
         self.drill_dialog: CaseListDialog | None = None
         self._latest = LatestOnly(self)
         self._latest_quality = LatestOnly(self)
-        title = QLabel("Reports")
+        title = QLabel(self.title)
         title.setObjectName("title")
         layout = QVBoxLayout(self)
         layout.addWidget(title)
@@ -66,7 +66,7 @@ class ReportsPage(QWidget):
         self.subtitle.setWordWrap(True)
         layout.addWidget(self.subtitle)
         self.tabs = QTabWidget()
-        self.tabs.setAccessibleName("Reports")
+        self.tabs.setAccessibleName(self.title)
         self.figures_box = QWidget()
         self.figures_layout = QVBoxLayout(self.figures_box)
         scroll = QScrollArea()
@@ -252,5 +252,9 @@ class ReportsPage(QWidget):
                            "escalation", "information_share", "consent", "rota_entry",
                            "settings"):
             self.refresh()
+
+    def close_for_lock(self) -> None:
+        self._latest.cancel()
+        self._latest_quality.cancel()
 
 
