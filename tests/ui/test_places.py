@@ -200,6 +200,7 @@ def test_every_page_keeps_the_page_protocol(open_as: Callable[[str], MainWindow]
                                        (window.open_person, row.person_id)):
             open_record(record_id)
             assert isinstance(window.detail, Page)
+            assert isinstance(window.detail.title, str)
             assert window.detail.title
             window.detail.on_changes(Changes(frozenset()))
     for page in window.page_by_name.values():

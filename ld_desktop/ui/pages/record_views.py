@@ -68,8 +68,8 @@ class PersonPage(PageWidget):
         self._s = session
         self.person = person
         self.dialog: FormDialog | None = None
-        self.title = QLabel()
-        self.title.setObjectName("title")
+        self.heading = QLabel()
+        self.heading.setObjectName("title")
         self.edit_button = QPushButton("Correct &details…")
         self.merge_button = QPushButton("&Merge with a duplicate…")
         self.edit_button.setEnabled(session.can(Permission.EDIT_RECORDS))
@@ -105,7 +105,7 @@ class PersonPage(PageWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
-        self._layout.addWidget(self.title)
+        self._layout.addWidget(self.heading)
         self._layout.addLayout(self.action_row)
         self._layout.addWidget(self.details)
         self.add_section("Previous contacts and alerts", self.history)
@@ -128,7 +128,7 @@ class PersonPage(PageWidget):
 
     def _show(self, person: PersonView) -> None:
         self.person = person
-        self.title.setText(person.display_name)
+        self.heading.setText(person.display_name)
         old = self.details
         self.details = QWidget()
         self.details.setLayout(person_details_form(person))
