@@ -250,7 +250,10 @@ class MainWindow(QMainWindow):
         return self.page_by_name[name]
 
     def show_page(self, name: str) -> None:
-        self.nav.setCurrentRow(self.place_names.index(name))
+        row = self.place_names.index(name)
+        if row == self.nav.currentRow():   # no row change to signal: leave a record on show
+            self._show_place(row)
+        self.nav.setCurrentRow(row)
 
     def _close_detail(self) -> None:
         """Leave the case or person on show (one at a time), keeping its drafts."""
