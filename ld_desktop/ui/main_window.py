@@ -233,11 +233,10 @@ class MainWindow(QMainWindow):
         place = self.places[row]
         page = self.page_by_name.get(place.name)
         if page is None:
+            from ld_desktop.services.sync_service import SyncService
             from ld_desktop.ui.places import PageContext
 
-            context = PageContext(self.session, **(
-                {"sync_service": self._sync_service_factory}
-                if self._sync_service_factory is not None else {}))
+            context = PageContext(self.session, self._sync_service_factory or SyncService)
             page = self._connect(place.factory(context))
             self.page_by_name[place.name] = page
             self.pages.addWidget(page)
