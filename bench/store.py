@@ -46,6 +46,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import ld_desktop.store.engine as engine_module
+from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.domain.roles import Role
 from ld_desktop.services.cases import ReferralDraft
 from ld_desktop.services.demo_data import FAMILY, GIVEN, demo_nhs_number
@@ -117,7 +118,7 @@ def seed(session: UserSession, n: int, rng: random.Random
                     answers={"q1": 1, "q2": 0}, result={"total": 1}, state="signed-off",
                     started_at=referred, completed_at=referred, signed_off_at=referred,
                     signed_off_by=uow.user))
-                index_person(uow.session, person.id, [given, family], nhs, dob, [crn])
+                index_person(uow.session, person.id, person_search_text(person, [crn]))
                 names.append(f"{given} {family}")
                 numbers.append(nhs)
                 crns.append(crn)

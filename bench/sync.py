@@ -1,18 +1,26 @@
 """Sync benchmark: one command, prints a table.
 
     .venv/bin/python bench/sync.py [--records 10000] [--workstations 200] [--changes 50]
-                                   [--spreads 0,10,60] [--skip-first-sync]
+                                   [--spreads 0,10] [--workers 2] [--threads 10]
+                                   [--skip-first-sync]
 
 1. First sync of N records (push from one workstation, pull into another), records/s, on the
    embedded SQLite store and on PostgreSQL, real uvicorn over loopback HTTP, with the real
    client and replica.
 2. No-change sync latency (median of 20).
 3. End-of-shift burst: W workstations over 20 sites, each pushing C new cases and pulling
-   its sites' changes, against PostgreSQL behind `ld-sync-server serve --workers 2` holding
-   10,000 cases from earlier shifts. Once per --spreads value: 0 = all in the same instant,
+   its sites' changes, against PostgreSQL behind `ld-sync-server serve --workers 2
+   --threads 10` holding 10,000 cases from earlier shifts (statistics gathered, as
+   autovacuum would have). Once per --spreads value: 0 = all in the same instant,
    otherwise each starts at a random moment within that many seconds. The workstations are
    simulated by `bench/burst_load.py` in a process of its own; it shares this machine's
-   cores with the server and PostgreSQL, and the table shows each one's CPU per sync.
+   cores with the server and PostgreSQL. Printed: latency p50/p95/p99; CPU per sync of the
+   server (its processes, exited ones included), of PostgreSQL (the postmaster's own, its
+   reaped children's, i.e. backends that ended, and its live children's) and of the load
+   generator. PostgreSQL is a server of the bench's own (`bench/private_postgres.py`,
+   default settings, autovacuum on) unless --postgres-url names one, whose other clients'
+   CPU then counts too; the floor, all that CPU spread over the machine's cores, which no design can
+   beat here; new PostgreSQL sessions; the load average before and after.
 """
 
 from __future__ import annotations
@@ -20,7 +28,9 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import math
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -28,7 +38,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -40,12 +50,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "sync"))
 
 from live_server import free_port, running_server
 
+from bench import private_postgres
 from sync.client import SyncClient, enrol
 from sync.credentials import DeviceCredentials
 from sync.memory_replica import MemoryReplica
 from sync.protocol import MAX_OPS_PER_PUSH, PushRequest, site_id_for
 from sync.server import ServerSettings
-from sync.server.database import make_engine, migrate
+from sync.server.database import analyze, make_engine, migrate
 from sync.server.push_store import push_ops
 from sync.server.registry import issue_enrol_code
 from sync.server.seq_reservations import watermark
@@ -53,6 +64,9 @@ from sync.server.seq_reservations import watermark
 ROOT = Path(__file__).resolve().parents[1]
 SITES = 20
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+THREADS = int(os.environ.get("BENCH_THREADS", "10"))
+CORES = os.cpu_count() or 1
+OWN_POSTGRES = False     # a PostgreSQL server of the bench's own (`bench/private_postgres.py`)
 PG_URL = os.environ.get("LD_TEST_POSTGRES_URL",
                         "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 Row = tuple[str, str, str]
@@ -121,23 +135,31 @@ def burst(database_url: str, workstations: int, changes: int, spread: float = 0.
     migrate(engine)
     server = subprocess.Popen(
         [sys.executable, "-m", "sync.server.cli", "serve", "--database-url", database_url,
-         "--port", str(port), "--workers", str(WORKERS), "--log-level", "warning"],
+         "--port", str(port), "--workers", str(WORKERS), "--threads", str(THREADS),
+         "--log-level", "warning"],
         cwd=ROOT)
     try:
         _wait_for(url)
         cursor = _earlier_shifts(engine, SITES * 500)
         plan = [_workstation_plan(url, engine, f"Bench Site {n % SITES}", changes, cursor)
                 for n in range(workstations)]
+        analyze(engine)              # as autovacuum would have, long before the shift ended
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
             json.dump(plan, handle)
-        cpu_before = _cpu_seconds([server.pid, *_children(server.pid)])
-        db_before = _postgres_cpu_seconds()
+        postmaster = _postmaster_pid(engine)
+        load_before = _load_average()
+        server_before, db_before = _tree_cpu_seconds(server.pid), _tree_cpu_seconds(postmaster)
+        sessions_before = _sessions(engine)
         load = subprocess.run([sys.executable, str(ROOT / "bench" / "burst_load.py"),
                                handle.name, url, str(spread)], capture_output=True, text=True)
         if load.returncode:
             raise RuntimeError(f"load generator failed:\n{load.stderr}")
-        server_cpu = _cpu_seconds([server.pid, *_children(server.pid)]) - cpu_before
-        db_cpu = _postgres_cpu_seconds() - db_before
+        server_cpu = _tree_cpu_seconds(server.pid) - server_before
+        db_cpu = _tree_cpu_seconds(postmaster) - db_before
+        time.sleep(1.5)              # PostgreSQL publishes session counts within a second
+        ours, others = (after - before for after, before
+                        in zip(_sessions(engine), sessions_before, strict=True))
+        load_after = _load_average()
         os.unlink(handle.name)
     finally:
         server.terminate()
@@ -146,24 +168,57 @@ def burst(database_url: str, workstations: int, changes: int, spread: float = 0.
     result = json.loads(load.stdout)
     latencies = result["latencies"]
     total = workstations * changes
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    when = f", starts spread over {spread:g} s" if spread else ", all at once"
-    label = (f"burst: {workstations} workstations x {changes} changes (PostgreSQL, "
-             f"{WORKERS} workers{when})")
+    when = f"starts over {spread:g} s" if spread else "all at once"
+    label = f"burst {workstations} x {changes}, {when}"
+    cpu = server_cpu + db_cpu + result["cpu"]
     return [
-        (label, "throughput", f"{total / result['wall']:,.0f} records/s pushed "
-                              f"({result['wall']:.2f} s wall)")
-        if not spread else (label, "wall", f"{result['wall']:.2f} s"),
-        (label, "sync latency p50", f"{statistics.median(latencies) * 1000:.0f} ms"),
-        (label, "sync latency p99", f"{p99 * 1000:.0f} ms"),
-        (label, "CPU per sync: server / PostgreSQL / load",
+        (label, "sync latency p50 / p95 / p99",
+         " / ".join(f"{_percentile(latencies, q) * 1000:,.0f}" for q in (0.50, 0.95, 0.99))
+         + " ms"),
+        (label, "wall; records pushed per second",
+         f"{result['wall']:.2f} s; {total / result['wall']:,.0f} records/s"),
+        (label, "CPU per sync: server / PostgreSQL / load generator",
          f"{server_cpu / workstations * 1000:.1f} / {db_cpu / workstations * 1000:.1f} / "
          f"{result['cpu'] / workstations * 1000:.1f} ms"),
-        (label, "cases pulled in the burst", f"{result['pulled']:,}"),
-        (label, "own cases left for the next sync", f"{result['own_deferred']:,}"),
-        (label, "cases missing after the next sync", f"{result['missing_after_next_sync']:,}"),
+        (label, f"floor: all that CPU on {CORES} cores",
+         f"{cpu / CORES:.2f} s (wall / floor {result['wall'] / (cpu / CORES):.2f})"),
+        (label, "new PostgreSQL sessions; other databases' transactions",
+         f"{ours:,}; {others:,}" + ("" if OWN_POSTGRES else
+                                    " (other clients' CPU counts in PostgreSQL's)")),
+        (label, "cases pulled; own left for next sync; missing after it",
+         f"{result['pulled']:,}; {result['own_deferred']:,}; "
+         f"{result['missing_after_next_sync']:,}"),
         (label, "failed syncs", str(len(result["errors"]))),
+        (label, "load average before / after", f"{load_before} / {load_after}"),
     ]
+
+
+def _percentile(ordered: list[float], q: float) -> float:
+    """Nearest rank: the smallest value with at least ``q`` of the values at or below it."""
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+def _load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def _postmaster_pid(engine: sa.Engine) -> int:
+    """The parent of this connection's backend (the PostgreSQL server on this machine)."""
+    with engine.connect() as conn:
+        backend = int(conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
+    return int(_stat(backend)[1])
+
+
+def _sessions(engine: sa.Engine) -> tuple[int, int]:
+    """Sessions ever opened in this database (PostgreSQL 14+), and transactions ever ended
+    in all the others (other clients of the same PostgreSQL, whose CPU counts too)."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.text(
+            "SELECT COALESCE(sum(sessions) FILTER (WHERE datname = current_database()), 0), "
+            "COALESCE(sum(xact_commit + xact_rollback) "
+            "         FILTER (WHERE datname IS DISTINCT FROM current_database()), 0) "
+            "FROM pg_stat_database")).one()
+    return int(row[0]), int(row[1])
 
 
 def _wait_for(url: str) -> None:
@@ -180,8 +235,8 @@ def _wait_for(url: str) -> None:
 
 def _earlier_shifts(engine: sa.Engine, records: int) -> int:
     """The server as the end of a shift finds it: cases from earlier shifts in every site,
-    which the workstations pulled at their last sync, and statistics PostgreSQL's
-    autovacuum would have gathered by then. Returns the workstations' cursor."""
+    which the workstations pulled at their last sync (statistics are gathered once the
+    workstations are enrolled too). Returns the workstations' cursor."""
     sites = [str(site_id_for(f"Bench Site {n}")) for n in range(SITES)]
     earlier = MemoryReplica("earlier-shifts")
     for n in range(records):
@@ -190,7 +245,6 @@ def _earlier_shifts(engine: sa.Engine, records: int) -> int:
     while ops := earlier.pending_ops(MAX_OPS_PER_PUSH):
         earlier.acknowledge(push_ops(engine, earlier.device_id, frozenset(sites), ops))
     with engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE"))
         return watermark(conn)
 
 
@@ -209,38 +263,75 @@ def _workstation_plan(url: str, engine: sa.Engine, site: str, changes: int,
             "site": site, "cursor": cursor}
 
 
-def _children(pid: int) -> list[int]:
-    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    return [int(line) for line in found.split()]
+def _stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat after the command name: [0] state, [1] parent, [11] utime,
+    [12] stime, [13] cutime, [14] cstime (clock ticks)."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
 
-def _cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of these processes so far (Linux /proc; 0 elsewhere)."""
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
+def _tree_cpu_seconds(root: int) -> float:
+    """CPU so far of a process and all its descendants, the exited ones included: the
+    root's own time, its children's that it has reaped (cutime, cstime: a PostgreSQL
+    backend that ended, an overflow connection's), and every live descendant's (Linux)."""
+    parents: dict[int, int] = {}
+    times: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = _stat(int(entry.name))
+            except OSError:
+                continue                  # ended meanwhile
+            parents[int(entry.name)] = int(fields[1])
+            times[int(entry.name)] = [int(value) for value in fields[11:15]]
+    total = sum(times.get(root, [0])) if root in times else 0
+    live = [root]
+    while live:
+        pid = live.pop()
+        for child, parent in parents.items():
+            if parent == pid:
+                total += sum(times[child])      # its own and its reaped children's
+                live.append(child)
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def _postgres_cpu_seconds() -> float:
-    found = subprocess.run(["pgrep", "-x", "postgres"], capture_output=True, text=True).stdout
-    return _cpu_seconds([int(line) for line in found.split()])
-
-
 def main() -> None:
+    global WORKERS, THREADS, PG_URL, OWN_POSTGRES
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=10_000)
     parser.add_argument("--workstations", type=int, default=200)
     parser.add_argument("--changes", type=int, default=50)
-    parser.add_argument("--spreads", default="0,10,60",
+    parser.add_argument("--spreads", default="0,10",
                         help="seconds over which each burst's syncs start, comma-separated")
+    parser.add_argument("--workers", type=int, default=WORKERS,
+                        help="server processes in the bursts (ld-sync-server serve --workers)")
+    parser.add_argument("--threads", type=int, default=THREADS,
+                        help="threads and database connections per server process")
     parser.add_argument("--skip-first-sync", action="store_true",
                         help="only the end-of-shift bursts")
+    parser.add_argument("--postgres-url",
+                        help="an existing PostgreSQL server, whose other clients' CPU then "
+                             "counts as the bench's (default: a server of the bench's own, "
+                             "started with this machine's initdb; else LD_TEST_POSTGRES_URL)")
     args = parser.parse_args()
+    WORKERS, THREADS = args.workers, args.threads
+    # stopped by a signal, still stop the server and PostgreSQL started here (a background
+    # job of a shell ignores SIGINT, so SIGTERM is the way to stop one)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    with ExitStack() as stack:
+        if args.postgres_url:
+            PG_URL = args.postgres_url
+        elif private_postgres.bin_dir() is not None:
+            PG_URL, _pid = stack.enter_context(private_postgres.private_postgres(free_port()))
+            OWN_POSTGRES = True
+        _run(args)
+
+
+def _run(args: argparse.Namespace) -> None:
+    print(f"bench/sync.py {' '.join(sys.argv[1:])}: "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {CORES} cores, load average "
+          f"{_load_average()}; bursts: {WORKERS} server processes x {THREADS} threads; "
+          f"PostgreSQL {sa.make_url(PG_URL).set(database=None).render_as_string()}",
+          flush=True)
     rows: list[Row] = []
     if not args.skip_first_sync:
         with tempfile.TemporaryDirectory() as folder:

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterable
 
 from ld_desktop.domain import nhs_number
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.session import UserSession
 
 
@@ -30,7 +31,7 @@ def audit_search(session: UserSession, where: str, text: str, results: int,
         uow.audit("search", detail={"list": where, "kind": kind, "results": results})
         if kind == "nhs-number":
             for person_id in dict.fromkeys(person_ids):
-                uow.audit("view", entity="person", entity_id=person_id,
+                uow.audit("view", entity=SyncedEntity.PERSON, entity_id=person_id,
                           detail={"via": "nhs-number-search"})
 
 

@@ -13,6 +13,7 @@ import uuid
 from ld_desktop.domain.passphrase_policy import check_passphrase
 from ld_desktop.domain.roles import Permission, Role
 from ld_desktop.domain.staff_identity import staff_id_for
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.change_bus import ChangeBus
 from ld_desktop.services.personal_keys import (
     SIGNING_KEY,
@@ -99,7 +100,7 @@ class AccountService:
         with self._s.slots.editing():
             self._s.slots.set_user_slot(*bound, passphrase, self._s.data_key,
                                         personal_key=(SIGNING_KEY, seed, public_key_raw(key)))
-        self._bus.publish(Changes(frozenset({"staff"})))
+        self._bus.publish(Changes(frozenset({SyncedEntity.STAFF})))
         return view
 
     def remove_user(self, username: str, progress: Progress | None = None) -> RotationResult:
@@ -117,7 +118,7 @@ class AccountService:
             # verifies on workstations that pull it afresh
             resign_unvouched(uow)
         result = self._rotate(f"removed {member.username}", (member.username,), progress)
-        self._bus.publish(Changes(frozenset({"staff"})))
+        self._bus.publish(Changes(frozenset({SyncedEntity.STAFF})))
         return result
 
     def rotate_keys(self, progress: Progress | None = None) -> RotationResult:
@@ -172,7 +173,7 @@ class AccountService:
             if member is None or not member.active:
                 raise UnknownUser(username)
             add_key(uow, member, cleaned)
-        self._bus.publish(Changes(frozenset({"staff"})))
+        self._bus.publish(Changes(frozenset({SyncedEntity.STAFF})))
         return fingerprint(cleaned)
 
     def own_key(self) -> tuple[str, str] | None:

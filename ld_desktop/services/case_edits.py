@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ld_desktop.domain.pathway import ContactType, Urgency
+from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.person_edits import NothingChanged
 from ld_desktop.services.session import UserSession
@@ -68,7 +70,7 @@ class CaseEditService:
                                      f"{values['holder']!r}.")
             found = get_visible_case(db, original.id, self._s.site_ids)
             if found is None:
-                raise RecordNotFound("case")
+                raise RecordNotFound(SyncedEntity.CASE)
             case, person, _site = found
             old = wire_values(case, list(values))
             changed = uow.changes.update(case, values)
@@ -78,12 +80,11 @@ class CaseEditService:
                           wire_values(case, changed), user, [str(case.site_id)],
                           (reason or "").strip() or None)
             if "custody_record_number" in changed:
-                index_person(db, person.id, [person.given_name, person.family_name,
-                                             *person.aliases], person.nhs_number,
-                             person.date_of_birth, custody_numbers_for(db, person.id))
-            uow.audit("edit", entity="case", entity_id=case.id, case_id=case.id,
+                index_person(db, person.id,
+                             person_search_text(person, custody_numbers_for(db, person.id)))
+            uow.audit("edit", entity=SyncedEntity.CASE, entity_id=case.id, case_id=case.id,
                       detail={"fields": changed})
-        self._s.bus.publish(Changes(frozenset({"case"}), frozenset({original.id})))
+        self._s.bus.publish(Changes(frozenset({SyncedEntity.CASE}), frozenset({original.id})))
         return changed
 
     def holders(self) -> list[tuple[str, str]]:

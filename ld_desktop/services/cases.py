@@ -8,7 +8,9 @@ from datetime import datetime
 
 from ld_desktop.domain.age import age_on, is_youth
 from ld_desktop.domain.pathway import OPEN_STAGES, ContactType, ReferralSource, Stage, Urgency
+from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.domain.targets import Targets, breaches
 from ld_desktop.services.access_audit import audit_list, audit_search
 from ld_desktop.services.lookup_errors import RecordNotFound
@@ -97,10 +99,10 @@ class CaseService:
             # a record merged into another since the list was shown: file under the survivor
             person = uow.session.get(Person, follow_redirect(uow.session, clean.person_id))
             if person is None or person.entered_in_error:
-                raise RecordNotFound("person")
+                raise RecordNotFound(SyncedEntity.PERSON)
             case, site = file_case(uow, clean, person, self._s.user.username)
             view = self._view(uow.session, case, person, site, targets, new=True)
-        self._s.bus.publish(Changes(frozenset({"case"}), frozenset({view.id})))
+        self._s.bus.publish(Changes(frozenset({SyncedEntity.CASE}), frozenset({view.id})))
         return view
 
     def view_new(self, db: DbSession, case: Case, person: Person, site: Site) -> CaseView:
@@ -120,7 +122,7 @@ class CaseService:
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             found = get_visible_case(uow.session, case_id, self._s.site_ids)
             if found is None:
-                raise RecordNotFound("case")
+                raise RecordNotFound(SyncedEntity.CASE)
             case = found[0]
             values = dict(changes)
             stamp = {"seen": "seen_at", "screened": "screened_at", "assessed": "assessed_at",
@@ -129,9 +131,9 @@ class CaseService:
                 values[stamp] = self._s.now()
             changed = uow.changes.update(case, values)
             if changed:
-                uow.audit("update", entity="case", entity_id=case.id, case_id=case.id,
+                uow.audit("update", entity=SyncedEntity.CASE, entity_id=case.id, case_id=case.id,
                           detail={"fields": changed})
-        self._s.bus.publish(Changes(frozenset({"case"}), frozenset({case_id})))
+        self._s.bus.publish(Changes(frozenset({SyncedEntity.CASE}), frozenset({case_id})))
         return changed
 
     # ------------------------------------------------------------------ reading
@@ -142,10 +144,10 @@ class CaseService:
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             found = get_visible_case(uow.session, case_id, self._s.site_ids)
             if found is None:
-                raise RecordNotFound("case")
+                raise RecordNotFound(SyncedEntity.CASE)
             case, person, site = found
             if audit:
-                uow.audit("view", entity="case", entity_id=case.id, case_id=case.id)
+                uow.audit("view", entity=SyncedEntity.CASE, entity_id=case.id, case_id=case.id)
             return self._view(uow.session, case, person, site, targets)
 
     def _view(self, db: DbSession, case: Case, person: Person, site: Site,
@@ -241,7 +243,7 @@ def file_case(uow: UnitOfWork, clean: ReferralDraft, person: Person, holder: str
     """File a validated referral for ``person`` inside the caller's transaction."""
     site = uow.session.get(Site, clean.site_id)
     if site is None:
-        raise RecordNotFound("site")
+        raise RecordNotFound(SyncedEntity.SITE)
     assert clean.referral_time is not None
     case = Case(
         person_id=person.id, site_id=clean.site_id, referral_source=clean.source,
@@ -253,10 +255,9 @@ def file_case(uow: UnitOfWork, clean: ReferralDraft, person: Person, holder: str
     )
     uow.changes.create(case)
     uow.session.flush()
-    index_person(uow.session, person.id, [person.given_name, person.family_name, *person.aliases],
-                 person.nhs_number, person.date_of_birth,
-                 custody_numbers_for(uow.session, person.id))
-    uow.audit("create", entity="case", entity_id=case.id, case_id=case.id)
+    index_person(uow.session, person.id,
+                 person_search_text(person, custody_numbers_for(uow.session, person.id)))
+    uow.audit("create", entity=SyncedEntity.CASE, entity_id=case.id, case_id=case.id)
     return case, site
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ld_desktop.domain.consent import ASSESSMENT_SCOPE
 from ld_desktop.domain.pathway import Disposal, Recipient
+from ld_desktop.services.clinical.skipped_suggestions import words as skip_words
 from ld_desktop.services.instrument_library import shipped_titles
 from ld_desktop.services.views import TimelineEntry
 from ld_desktop.store.clinical_queries import for_case
@@ -20,6 +21,7 @@ from ld_desktop.store.models import (
     SupportAction,
 )
 from ld_desktop.store.store import DbSession
+from ld_desktop.store.suggestion_queries import skipped_for_case
 
 
 def _scope(scope: str) -> str:
@@ -47,6 +49,10 @@ def clinical_entries(db: DbSession, case: Case) -> list[TimelineEntry]:
         if s.signed_off_at:
             out.append(TimelineEntry(s.signed_off_at, "screening", f"{name} signed off",
                                      s.signed_off_by))
+    for skip in skipped_for_case(db, case.id):   # legacy skips are notes: shown as notes
+        out.append(TimelineEntry(skip.skipped_at, "screening",
+                                 skip_words(titles.get(skip.instrument_id, skip.instrument_id),
+                                            skip.reason), skip.recorded_by))
     for r in for_case(db, RiskAssessment, case.id):
         out.append(TimelineEntry(r.created_at, "risk", f"Risk assessed: {r.level}",
                                  r.recorded_by))

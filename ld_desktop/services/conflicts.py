@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
@@ -165,7 +166,7 @@ def _label(db: Any, conflict: ConflictRecord, record: object) -> str:
 
 
 def _case_id(conflict: ConflictRecord, record: object) -> uuid.UUID | None:
-    if conflict.entity == "case":
+    if conflict.entity == SyncedEntity.CASE:
         return conflict.entity_id
     case_id = getattr(record, "case_id", None)
     return case_id if isinstance(case_id, uuid.UUID) else None

@@ -13,12 +13,14 @@ from datetime import date, datetime, timedelta
 
 from ld_desktop.domain.nhs_number import check_digit
 from ld_desktop.domain.pathway import ContactType, ReferralSource, Stage, Urgency
+from ld_desktop.domain.risk_level import RiskLevel
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.domain.vulnerabilities import VULNERABILITY_DOMAINS
+from ld_desktop.services.fictional_cases import write_person_and_case
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
-from ld_desktop.store.models import Case, Note, Person
-from ld_desktop.store.search_index import index_person
+from ld_desktop.store.models import Case, Person
 from ld_desktop.store.store import UnitOfWork
 
 GIVEN = ["Alex", "Sam", "Jordan", "Casey", "Robin", "Morgan", "Jamie", "Charlie", "Riley",
@@ -33,7 +35,15 @@ OFFENCES = ["Theft from a shop", "Criminal damage", "Common assault",
 NOTES = ["Seen in cell; calm, engaged well.", "Spoke to custody nurse about medication.",
          "Appropriate adult arrived.", "Called CMHT duty worker; awaiting call back.",
          "Person declined to talk further at this time."]
+#: names some demo people are also known by (every fifth, from the third)
+ALIASES = ["Lexi Aliasworth", "Sonny Otherley", "Bex Knownas", "Jay Nicknamely"]
 BATCH = 250
+
+
+def demo_alias(n: int) -> str | None:
+    """The alias of the n-th demo person, if they have one (chosen without the random
+    generator, so the rest of the demo data stays as it was)."""
+    return ALIASES[(n // 5) % len(ALIASES)] if n % 5 == 2 else None
 
 
 def demo_nhs_number(rng: random.Random) -> str:
@@ -60,7 +70,7 @@ def seed_demo_cases(session: UserSession, count: int, seed: int = 2026) -> int:
                 _one_case(uow, rng, sites, now, made)
                 made += 1
             uow.audit("demo-data-added", detail={"cases": size})
-    session.bus.publish(Changes(frozenset({"person", "case"})))
+    session.bus.publish(Changes(frozenset({SyncedEntity.PERSON, SyncedEntity.CASE})))
     return made
 
 
@@ -79,15 +89,14 @@ def _one_case(
         communication_needs="Prefers short questions; check understanding"
         if rng.random() < 0.15 else None,
         parent_carer="Parent: fictional contact 01632 960000" if age < 18 else None,
+        aliases=[alias] if (alias := demo_alias(n)) else [],
     )
-    person.nhs_number_status = "unverified" if person.nhs_number else "not-known"
-    uow.changes.create(person)
     stage = rng.choices(list(Stage), weights=[5, 3, 3, 2, 2, 6])[0]
     hours_ago = rng.uniform(0.2, 30) if stage is not Stage.CLOSED else rng.uniform(24, 24 * 90)
     referred = now - timedelta(hours=hours_ago)
     contact = rng.choices(list(ContactType), weights=[7, 2, 2])[0]
     case = Case(
-        person_id=person.id, site_id=site,
+        site_id=site,
         referral_source=rng.choice(list(ReferralSource)).value, referral_time=referred,
         custody_record_number=f"DEMO/{n % 97:02d}/{n:06d}"
         if contact is ContactType.ARRESTED else None,
@@ -96,30 +105,12 @@ def _one_case(
         reason="Fictional demonstration referral", stage=stage.value,
         holder=uow.user, in_custody=contact is ContactType.ARRESTED and stage is not Stage.CLOSED,
         flags=rng.sample(sorted(VULNERABILITY_DOMAINS), k=rng.choice([0, 1, 1, 2, 3])),
-        risk_level=rng.choice([None, "low", "medium", "high"]),
+        risk_level=rng.choice([None, RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.HIGH]),
     )
-    order = list(Stage)
-    reached = order.index(stage)
     step = timedelta(minutes=rng.randint(20, 150))
-    if reached >= 1:
-        case.seen_at = referred + step
-    if reached >= 2:
-        case.screened_at = referred + 2 * step
-    if reached >= 3:
-        case.assessed_at = referred + 3 * step
-    if stage is Stage.CLOSED:
-        case.closed_at = referred + 4 * step
-    for stamp in ("seen_at", "screened_at", "assessed_at", "closed_at"):
-        if getattr(case, stamp) is not None and getattr(case, stamp) > now:
-            setattr(case, stamp, now)
-    uow.changes.create(case)
-    if reached >= 1 and rng.random() < 0.5:
-        uow.changes.create(Note(case_id=case.id, site_id=site, recorded_by=uow.user,
-                                body=rng.choice(NOTES)))
-    uow.session.flush()
-    index_person(uow.session, person.id, [person.given_name, person.family_name],
-                 person.nhs_number, person.date_of_birth,
-                 [case.custody_record_number] if case.custody_record_number else [])
+    seen = list(Stage).index(stage) >= 1
+    note = rng.choice(NOTES) if seen and rng.random() < 0.5 else None
+    write_person_and_case(uow, person, case, step=step, now=now, note=note)
 
 
 def seed_demo_rota(session: UserSession, today: date) -> int:

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ld_desktop.domain.risk_level import RiskLevel
 from ld_desktop.services.cases import ReferralDraft
 from ld_desktop.services.clinical.outcome import OutcomeDraft
 from ld_desktop.services.clinical.risk import RiskDraft
@@ -42,7 +43,7 @@ def returning_person_scene(session: UserSession) -> ReturningScene:
     consent_to_assessment(session, recent.id)
     core_screen_signed_off(session, recent.id)
     session.risk.record(recent.id, RiskDraft(
-        "medium", "low", "medium", "low", "medium",
+        RiskLevel.MEDIUM, RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.LOW, RiskLevel.MEDIUM,
         "Low mood since losing housing; no thoughts of self-harm today (fictional).",
         now.date() + timedelta(days=14)))
     session.outcomes.close(recent.id, OutcomeDraft("released-under-investigation"),

@@ -9,6 +9,8 @@ from datetime import timedelta
 from typing import Any
 
 from ld_desktop.domain.instruments.flow import ScreeningFlow
+from ld_desktop.domain.risk_level import RiskLevel
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.clinical.consent import ConsentDraft
 from ld_desktop.services.clinical.risk import RiskDraft
 from ld_desktop.services.clinical.screenings import CORE_SCREEN
@@ -80,7 +82,7 @@ def busy_case_scene(session: UserSession) -> uuid.UUID:
     """A case a few hours in: screened and signed off, risk, escalation, referral, a note."""
     case_id = share_scene(session)
     session.risk.record(case_id, RiskDraft(
-        "high", "low", "medium", "low", "high",
+        RiskLevel.HIGH, RiskLevel.LOW, RiskLevel.MEDIUM, RiskLevel.LOW, RiskLevel.HIGH,
         "Thoughts of ending life since arrest; no plan; no fixed abode.",
         session.now().date() + timedelta(days=1)))
     session.escalations.request(case_id, "mental-health-nurse", "urgent",
@@ -102,8 +104,8 @@ def conflict_scene(session: UserSession, case_id: uuid.UUID | None = None) -> uu
         ConflictValue(value="routine", op_id=uuid.uuid4(), device_id="demo-court-ws",
                       user="demo.bank.staff", hlc=f"{now_ms - 1_800_000:015d}-00000-demo-b"),
     ]
-    clash = ConflictState(conflict_id=uuid.uuid4(), seq=1, entity="case", entity_id=case_id,
-                          field="urgency", values=values, current="routine")
+    clash = ConflictState(conflict_id=uuid.uuid4(), seq=1, entity=SyncedEntity.CASE,
+                          entity_id=case_id, field="urgency", values=values, current="routine")
     StoreReplica(session.store, session.device_id, session.user.username).apply_pull(
         PullResponse(records=[], conflicts=[clash], next_cursor=0, has_more=False,
                      server_hlc=f"{now_ms:015d}-00000-demo-server"))

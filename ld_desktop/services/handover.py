@@ -16,6 +16,7 @@ from typing import Any
 from ld_desktop.domain.pathway import OPEN_STAGES, Recipient
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.rota import Shift
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.handover_content import REPORT_KEY, stored_report
 from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
@@ -163,10 +164,11 @@ class HandoverService:
                 sync_receipt=receipt, incomplete_reason=reason if pending or conflicts else None,
             )
             uow.changes.create(note)
-            uow.audit("handover-completed", entity="handover_note", entity_id=note.id,
+            uow.audit("handover-completed", entity=SyncedEntity.HANDOVER_NOTE, entity_id=note.id,
                       detail={"complete": note.incomplete_reason is None})
             record = _record(note, ())
-        self._s.bus.publish(Changes(frozenset({"handover_note"}), frozenset({record.id})))
+        self._s.bus.publish(Changes(frozenset({SyncedEntity.HANDOVER_NOTE}),
+                                    frozenset({record.id})))
         return record
 
     def acknowledge(self, handover_id: uuid.UUID) -> None:
@@ -187,8 +189,9 @@ class HandoverService:
             ack = HandoverAcknowledgement(handover_id=note.id, site_ids=list(note.site_ids),
                                           acknowledged_by=self._s.user.username)
             uow.changes.create(ack)
-            uow.audit("handover-acknowledged", entity="handover_note", entity_id=note.id)
-        self._s.bus.publish(Changes(frozenset({"handover_note"}), frozenset({handover_id})))
+            uow.audit("handover-acknowledged", entity=SyncedEntity.HANDOVER_NOTE, entity_id=note.id)
+        self._s.bus.publish(Changes(frozenset({SyncedEntity.HANDOVER_NOTE}),
+                                    frozenset({handover_id})))
 
     def my_end_of_shift(self) -> tuple[list[HandoverItem], int]:
         """A practitioner's own open items at their sites, and changes not yet synced."""

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from ld_desktop.domain.pathway import Urgency
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.cases import ReferralDraft, file_case
 from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.persons import PersonDraft, create_person, person_summary
@@ -74,7 +75,7 @@ class IntakeService:
                 # merged into another record since it was chosen: file under the survivor
                 person = uow.session.get(Person, follow_redirect(uow.session, chosen))
                 if person is None or person.entered_in_error:
-                    raise RecordNotFound("person")
+                    raise RecordNotFound(SyncedEntity.PERSON)
             else:
                 assert new is not None      # not a chosen id, so a new person's details
                 if not intake.new_person_confirmed:
@@ -87,6 +88,6 @@ class IntakeService:
             case, site = file_case(uow, replace(referral, person_id=person.id), person,
                                    self._s.user.username)
             view = self._s.cases.view_new(uow.session, case, person, site)
-        self._s.bus.publish(Changes(frozenset({"person", "case"}),
+        self._s.bus.publish(Changes(frozenset({SyncedEntity.PERSON, SyncedEntity.CASE}),
                                     frozenset({view.id, view.person.id})))
         return view

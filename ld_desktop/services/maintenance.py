@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.errors import StoreCorrupt
 from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
@@ -50,13 +51,13 @@ def _access_entry(row: AccessRow) -> AccessEntry:
     did = _ACTION_WORDS.get(row.action, row.action.replace("-", " "))
     if row.via == "nhs-number-search":
         did = "found by NHS number"
-    if row.entity == "person" or row.case_referred is None:
+    if row.entity == SyncedEntity.PERSON or row.case_referred is None:
         what = f"{row.person_name}'s record" if row.person_name else "the person's record"
     else:
         what = f"case referred {row.case_referred.astimezone():%d/%m/%Y}"
         if row.case_crn:
             what += f" ({row.case_crn})"
-        if row.entity and row.entity != "case":
+        if row.entity and row.entity != SyncedEntity.CASE:
             what = f"{row.entity.replace('_', ' ')} on the {what}"
     return AccessEntry(row.at, who, did, what)
 
@@ -120,15 +121,16 @@ class MaintenanceService:
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             if case_id is not None:
                 if get_visible_case(uow.session, case_id, self._s.site_ids) is None:
-                    raise RecordNotFound("case")
+                    raise RecordNotFound(SyncedEntity.CASE)
                 rows = access_rows(uow.session, None, [case_id], limit)
             elif person_id is not None:
                 if get_visible(uow.session, person_id, self._s.site_ids) is None:
-                    raise RecordNotFound("person")
+                    raise RecordNotFound(SyncedEntity.PERSON)
                 rows = access_rows(uow.session, person_id, case_ids_of(uow.session, person_id),
                                    limit)
             else:
                 raise ValueError("Choose a person or a case.")
-            uow.audit("view-access-history", entity="case" if case_id else "person",
+            uow.audit("view-access-history",
+                      entity=SyncedEntity.CASE if case_id else SyncedEntity.PERSON,
                       entity_id=case_id or person_id, case_id=case_id)
         return [_access_entry(r) for r in rows]

@@ -8,9 +8,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from ld_desktop.domain.nhs_number import NhsNumberStatus
+from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.lookup_errors import RecordNotFound
-from ld_desktop.services.persons import PersonDraft, _draft_fields, _names, person_view
+from ld_desktop.services.persons import PersonDraft, _draft_fields, person_view
 from ld_desktop.services.record_changes import FIELD_LABELS, ChangeEntry, history_of
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonView
@@ -53,7 +56,8 @@ class PersonEditService:
         shown = _as_shown(original)
         values = {k: v for k, v in wanted.items() if k in shown and v != shown[k]}
         if "nhs_number" in values:
-            values["nhs_number_status"] = "unverified" if values["nhs_number"] else "not-known"
+            values["nhs_number_status"] = (NhsNumberStatus.UNVERIFIED if values["nhs_number"]
+                                           else NhsNumberStatus.NOT_KNOWN)
         if not values:
             raise NothingChanged()
         user = self._s.user.username
@@ -61,7 +65,7 @@ class PersonEditService:
             db = uow.session
             person = get_visible(db, follow_redirect(db, original.id), self._s.site_ids)
             if person is None or person.entered_in_error:
-                raise RecordNotFound("person")
+                raise RecordNotFound(SyncedEntity.PERSON)
             if person.id != original.id:
                 _refuse_unseen_overwrite(person, values, shown)
             old = wire_values(person, list(values))
@@ -71,12 +75,13 @@ class PersonEditService:
             record_change(uow.changes, person, "edit", {k: old[k] for k in changed},
                           wire_values(person, changed), user, person_sites(db, person),
                           (reason or "").strip() or None)
-            index_person(db, person.id, _names(person), person.nhs_number,
-                         person.date_of_birth, custody_numbers_for(db, person.id))
-            uow.audit("edit", entity="person", entity_id=person.id,
+            index_person(db, person.id,
+                         person_search_text(person, custody_numbers_for(db, person.id)))
+            uow.audit("edit", entity=SyncedEntity.PERSON, entity_id=person.id,
                       detail={"fields": changed})
             view = person_view(person)
-        self._s.bus.publish(Changes(frozenset({"person", "case"}), frozenset({view.id})))
+        self._s.bus.publish(Changes(frozenset({SyncedEntity.PERSON, SyncedEntity.CASE}),
+                                    frozenset({view.id})))
         return view
 
     def history(self, person_id: uuid.UUID) -> list[ChangeEntry]:
@@ -85,8 +90,8 @@ class PersonEditService:
         with self._s.store.reading() as db:
             person = get_visible(db, follow_redirect(db, person_id), self._s.site_ids)
             if person is None:
-                raise RecordNotFound("person")
-            return history_of(db, "person", person.id)
+                raise RecordNotFound(SyncedEntity.PERSON)
+            return history_of(db, SyncedEntity.PERSON, person.id)
 
 
 def _refuse_unseen_overwrite(survivor: Person, values: dict[str, Any],

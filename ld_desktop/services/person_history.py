@@ -11,7 +11,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ld_desktop.domain.pathway import Disposal, Stage
+from ld_desktop.domain.risk_level import RiskLevel
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.domain.vulnerabilities import HIGH_CONCERN, label
 from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
@@ -23,7 +25,7 @@ from ld_desktop.store.redirects import follow_redirect
 #: a flag raised on a contact this recent (or on a case still open) is an active alert
 ALERT_WINDOW = timedelta(days=365)
 #: risk levels that raise an alert
-ALERT_RISK_LEVELS = ("high", "medium")
+ALERT_RISK_LEVELS = (RiskLevel.HIGH, RiskLevel.MEDIUM)
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class PersonHistoryService:
             db = uow.session
             person = get_visible(db, follow_redirect(db, person_id), self._s.site_ids)
             if person is None or person.entered_in_error:   # not at my sites: not mine to see
-                raise RecordNotFound("person")
+                raise RecordNotFound(SyncedEntity.PERSON)
             rows = [(c, s) for c, s in queries.cases_at(db, person.id, self._s.site_ids)
                     if c.id != exclude_case_id]
             ids = [c.id for c, _s in rows]
@@ -88,7 +90,7 @@ class PersonHistoryService:
                              for c, s in rows)
             alerts = (_risk_alerts(queries.latest_risk(db, ids))
                       + _flag_alerts(rows, now) + _communication_alerts(person))
-            uow.audit("view", entity="person", entity_id=person.id,
+            uow.audit("view", entity=SyncedEntity.PERSON, entity_id=person.id,
                       detail={"what": "history", "contacts": len(contacts)})
             return PersonHistory(person.id, f"{person.family_name.upper()}, "
                                  f"{person.given_name}", person.date_of_birth, contacts,

@@ -14,6 +14,7 @@ import httpx
 
 from ld_desktop.domain import nhs_number as nhs
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.views import Changes
@@ -92,7 +93,7 @@ class PersonLookupService:
             if not answer.matches:
                 uow.audit("person-lookup", case_id=case.case_id, detail=detail)
             for match in answer.matches:
-                uow.audit("person-lookup", entity="person", entity_id=match.entity_id,
+                uow.audit("person-lookup", entity=SyncedEntity.PERSON, entity_id=match.entity_id,
                           case_id=case.case_id, detail=detail)
         synced = True
         if answer.matches:
@@ -100,7 +101,7 @@ class PersonLookupService:
                 SyncService(self._s, transport=self._transport, verify=self._verify).sync()
             except SyncError:
                 synced = False          # shared on the server: the next sync brings them
-            self._s.bus.publish(Changes(frozenset({"person"})))
+            self._s.bus.publish(Changes(frozenset({SyncedEntity.PERSON})))
         return LookupOutcome(tuple(_label(m.fields) for m in answer.matches), answer.too_many,
                              synced)
 

@@ -15,9 +15,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from ld_desktop.domain.nhs_number import NhsNumberStatus
+from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.lookup_errors import RecordNotFound
-from ld_desktop.services.persons import _names, person_summary, person_view
+from ld_desktop.services.persons import person_summary, person_view
 from ld_desktop.services.record_changes import FIELD_LABELS, show_value
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonSummary, PersonView
@@ -93,7 +96,7 @@ class PersonMergeService:
                 if getattr(survivor, name) in (None, "") and getattr(merged, name):
                     filled[name] = getattr(merged, name)
             if "nhs_number" in filled:
-                filled["nhs_number_status"] = "unverified"
+                filled["nhs_number_status"] = NhsNumberStatus.UNVERIFIED
             names = [f"{merged.given_name} {merged.family_name}", *merged.aliases]
             own = f"{survivor.given_name} {survivor.family_name}"
             added = [n for n in dict.fromkeys(names) if n != own and n not in survivor.aliases]
@@ -114,7 +117,7 @@ class PersonMergeService:
             record_change(uow.changes, merged, "merge", {"merged_into": None},
                           {"merged_into": str(survivor.id)}, user, sites, why)
             self._reindex(db, survivor, merged)
-            uow.audit("merge", entity="person", entity_id=survivor.id,
+            uow.audit("merge", entity=SyncedEntity.PERSON, entity_id=survivor.id,
                       detail={"merged": str(merged.id), "cases": len(moved)})
             view = person_view(survivor)
         self._announce(survivor.id, merged.id)
@@ -133,7 +136,7 @@ class PersonMergeService:
                 raise MergeRefused("This record has not been merged into another.")
             survivor = get_visible(db, merged.merged_into, self._s.site_ids)
             if survivor is None:
-                raise RecordNotFound("person")
+                raise RecordNotFound(SyncedEntity.PERSON)
             _refuse_if_merged_on(db, survivor, merged)
             detail = merged.merge_detail
             case_ids = [uuid.UUID(c) for c in detail.get("cases", [])]
@@ -168,7 +171,7 @@ class PersonMergeService:
                           {"merged_into": str(survivor.id)}, {"merged_into": None}, user,
                           sites, why)
             self._reindex(db, survivor, merged)
-            uow.audit("undo-merge", entity="person", entity_id=merged.id,
+            uow.audit("undo-merge", entity=SyncedEntity.PERSON, entity_id=merged.id,
                       detail={"survivor": str(survivor.id)})
             view = person_view(merged)
         self._announce(survivor.id, merged.id)
@@ -190,18 +193,18 @@ class PersonMergeService:
             db = uow.session
             found = get_visible_case(db, case_id, self._s.site_ids)
             if found is None:
-                raise RecordNotFound("case")
+                raise RecordNotFound(SyncedEntity.CASE)
             case, source, _site = found
             target = get_visible(db, follow_redirect(db, to_person_id), self._s.site_ids)
             if target is None or target.entered_in_error:
-                raise RecordNotFound("person")
+                raise RecordNotFound(SyncedEntity.PERSON)
             if target.id == source.id:
                 raise ValueError("The case is already filed under this person.")
             uow.changes.update(case, {"person_id": target.id})
             record_change(uow.changes, case, "move", {"person_id": str(source.id)},
                           {"person_id": str(target.id)}, user, [str(case.site_id)], why)
             self._reindex(db, target, source)
-            uow.audit("move-case", entity="case", entity_id=case.id, case_id=case.id,
+            uow.audit("move-case", entity=SyncedEntity.CASE, entity_id=case.id, case_id=case.id,
                       detail={"from": str(source.id), "to": str(target.id)})
         self._announce(source.id, target.id, case_id)
 
@@ -213,7 +216,7 @@ class PersonMergeService:
         survivor = get_visible(db, survivor_id, self._s.site_ids)
         merged = get_visible(db, merged_id, self._s.site_ids)
         if survivor is None or merged is None:
-            raise RecordNotFound("person")
+            raise RecordNotFound(SyncedEntity.PERSON)
         for person in (survivor, merged):
             if person.entered_in_error:
                 raise MergeRefused(f"{person.family_name.upper()}, {person.given_name} was "
@@ -229,11 +232,11 @@ class PersonMergeService:
 
     def _reindex(self, db: DbSession, *people: Person) -> None:
         for p in people:
-            index_person(db, p.id, _names(p), p.nhs_number, p.date_of_birth,
-                         custody_numbers_for(db, p.id))
+            index_person(db, p.id, person_search_text(p, custody_numbers_for(db, p.id)))
 
     def _announce(self, *ids: uuid.UUID) -> None:
-        self._s.bus.publish(Changes(frozenset({"person", "case"}), frozenset(ids)))
+        self._s.bus.publish(Changes(frozenset({SyncedEntity.PERSON, SyncedEntity.CASE}),
+                                    frozenset(ids)))
 
 
 def _refuse_if_merged_on(db: DbSession, survivor: Person, merged: Person) -> None:

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from ld_desktop.domain.roles import Role
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.store.directory_trust import unvouched_records
 from ld_desktop.store.errors import StoreError
 from ld_desktop.store.keyslots import USER_KIND, KeySlotFile, OpenedSlot
@@ -93,7 +94,7 @@ def add_key(uow: UnitOfWork, member: StaffMember, public_key: str) -> bool:
     if public_key in member.signing_keys:
         return False
     uow.changes.update(member, {"signing_keys": [*member.signing_keys, public_key]})
-    uow.audit("signing-key-added", entity="staff", entity_id=member.id,
+    uow.audit("signing-key-added", entity=SyncedEntity.STAFF, entity_id=member.id,
               detail={"username": member.username, "key": fingerprint(public_key)})
     return True
 

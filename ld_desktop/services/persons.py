@@ -7,8 +7,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ld_desktop.domain import nhs_number
+from ld_desktop.domain.nhs_number import NhsNumberStatus
 from ld_desktop.domain.pathway import Gender
+from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.access_audit import audit_list, audit_search
 from ld_desktop.services.lookup_errors import RecordNotFound as RecordNotFound
 from ld_desktop.services.person_codes import ethnic_categories, sex_codes
@@ -105,7 +108,8 @@ def _draft_fields(draft: PersonDraft) -> dict[str, object]:
         "given_name": draft.given_name, "family_name": draft.family_name,
         "date_of_birth": draft.date_of_birth, "gender": draft.gender,
         "nhs_number": draft.nhs_number,
-        "nhs_number_status": "unverified" if draft.nhs_number else "not-known",
+        "nhs_number_status": (NhsNumberStatus.UNVERIFIED if draft.nhs_number
+                              else NhsNumberStatus.NOT_KNOWN),
         "ethnic_category": draft.ethnic_category, "aliases": list(draft.aliases),
         "address": draft.address, "no_fixed_abode": draft.no_fixed_abode,
         "communication_needs": draft.communication_needs,
@@ -136,7 +140,7 @@ class PersonService:
         clean = draft.validated(self._s.now().date())
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             view = person_view(create_person(uow, clean, site_id))
-        self._s.bus.publish(Changes(frozenset({"person"}), frozenset({view.id})))
+        self._s.bus.publish(Changes(frozenset({SyncedEntity.PERSON}), frozenset({view.id})))
         return view
 
     def update(self, person_id: uuid.UUID, draft: PersonDraft) -> PersonView:
@@ -149,12 +153,12 @@ class PersonService:
                 fields.pop("nhs_number_status")  # keep "verified" if the number is unchanged
             changed = uow.changes.update(person, fields)
             if changed:
-                index_person(uow.session, person.id, _names(person), person.nhs_number,
-                             person.date_of_birth, custody_numbers_for(uow.session, person.id))
-                uow.audit("update", entity="person", entity_id=person.id,
+                index_person(uow.session, person.id, person_search_text(
+                    person, custody_numbers_for(uow.session, person.id)))
+                uow.audit("update", entity=SyncedEntity.PERSON, entity_id=person.id,
                           detail={"fields": changed})
             view = person_view(person)
-        self._s.bus.publish(Changes(frozenset({"person"}), frozenset({person_id})))
+        self._s.bus.publish(Changes(frozenset({SyncedEntity.PERSON}), frozenset({person_id})))
         return view
 
     def set_parent_carer(self, person_id: uuid.UUID, details: str) -> PersonView:
@@ -167,10 +171,11 @@ class PersonService:
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             person = self._visible(uow.session, person_id)
             if uow.changes.update(person, {"parent_carer": text}):
-                uow.audit("update", entity="person", entity_id=person.id,
+                uow.audit("update", entity=SyncedEntity.PERSON, entity_id=person.id,
                           detail={"fields": ["parent_carer"]})
             view = person_view(person)
-        self._s.bus.publish(Changes(frozenset({"person", "case"}), frozenset({person_id})))
+        self._s.bus.publish(Changes(frozenset({SyncedEntity.PERSON, SyncedEntity.CASE}),
+                                    frozenset({person_id})))
         return view
 
     def open(self, person_id: uuid.UUID) -> PersonView:
@@ -179,7 +184,7 @@ class PersonService:
         self._s.require(Permission.VIEW_RECORDS)
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             person = self._visible(uow.session, follow_redirect(uow.session, person_id))
-            uow.audit("view", entity="person", entity_id=person.id)
+            uow.audit("view", entity=SyncedEntity.PERSON, entity_id=person.id)
             return person_view(person)
 
     def search(self, text: str, limit: int = 50) -> list[PersonSummary]:
@@ -213,7 +218,7 @@ class PersonService:
     def _visible(self, db: DbSession, person_id: uuid.UUID) -> Person:
         person = get_visible(db, person_id, self._s.site_ids)
         if person is None:
-            raise RecordNotFound("person")
+            raise RecordNotFound(SyncedEntity.PERSON)
         return person
 
 
@@ -222,11 +227,6 @@ def create_person(uow: UnitOfWork, clean: PersonDraft, site_id: uuid.UUID) -> Pe
     audited), so intake can file the person and their referral together or not at all."""
     person = Person(site_id=site_id, **_draft_fields(clean))
     uow.changes.create(person)
-    index_person(uow.session, person.id, _names(person), person.nhs_number,
-                 person.date_of_birth, [])
-    uow.audit("create", entity="person", entity_id=person.id)
+    index_person(uow.session, person.id, person_search_text(person))
+    uow.audit("create", entity=SyncedEntity.PERSON, entity_id=person.id)
     return person
-
-
-def _names(person: Person) -> list[str]:
-    return [person.given_name, person.family_name, *person.aliases]

@@ -19,6 +19,7 @@ from ld_desktop.domain.rota import (
     parse_time,
     validate_core_hours,
 )
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
@@ -60,10 +61,10 @@ class RotaService:
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             site = uow.session.get(Site, site_id)
             if site is None or site_id not in self._s.site_ids:
-                raise RecordNotFound("site")
+                raise RecordNotFound(SyncedEntity.SITE)
             uow.changes.update(site, {"core_hours": {d: list(h) for d, h in hours.items()}})
-            uow.audit("core-hours-changed", entity="site", entity_id=site_id)
-        self._s.bus.publish(Changes(frozenset({"site", "rota_entry"})))
+            uow.audit("core-hours-changed", entity=SyncedEntity.SITE, entity_id=site_id)
+        self._s.bus.publish(Changes(frozenset({SyncedEntity.SITE, SyncedEntity.ROTA_ENTRY})))
 
     def week(self, first_day: date) -> RotaWeek:
         last = first_day + timedelta(days=6)
@@ -95,10 +96,10 @@ class RotaService:
             entry = RotaEntry(site_id=site_id, on_date=on_date, starts=starts, ends=ends,
                               username=username, kind=kind)
             uow.changes.create(entry)
-            uow.audit("rota-entry-added", entity="rota_entry", entity_id=entry.id,
+            uow.audit("rota-entry-added", entity=SyncedEntity.ROTA_ENTRY, entity_id=entry.id,
                       detail={"kind": kind})
             entry_id = entry.id
-        self._s.bus.publish(Changes(frozenset({"rota_entry"}), frozenset({entry_id})))
+        self._s.bus.publish(Changes(frozenset({SyncedEntity.ROTA_ENTRY}), frozenset({entry_id})))
         return entry_id
 
     def change(self, entry_id: uuid.UUID, **changes: object) -> None:
@@ -111,9 +112,9 @@ class RotaService:
             if entry is None:
                 raise RecordNotFound("rota entry")
             uow.changes.update(entry, dict(changes))
-            uow.audit("rota-entry-changed", entity="rota_entry", entity_id=entry_id,
+            uow.audit("rota-entry-changed", entity=SyncedEntity.ROTA_ENTRY, entity_id=entry_id,
                       detail={"fields": sorted(changes)})
-        self._s.bus.publish(Changes(frozenset({"rota_entry"}), frozenset({entry_id})))
+        self._s.bus.publish(Changes(frozenset({SyncedEntity.ROTA_ENTRY}), frozenset({entry_id})))
 
     def swap(self, first_id: uuid.UUID, second_id: uuid.UUID) -> None:
         """Swap the people on two entries, in one transaction."""
@@ -126,8 +127,8 @@ class RotaService:
             a, b = first.username, second.username
             uow.changes.update(first, {"username": b})
             uow.changes.update(second, {"username": a})
-            uow.audit("rota-swap", entity="rota_entry", entity_id=first_id)
-        self._s.bus.publish(Changes(frozenset({"rota_entry"})))
+            uow.audit("rota-swap", entity=SyncedEntity.ROTA_ENTRY, entity_id=first_id)
+        self._s.bus.publish(Changes(frozenset({SyncedEntity.ROTA_ENTRY})))
 
     def on_now_and_next(self, at: datetime) -> tuple[list[Shift], list[Shift]]:
         """Who is on now and who comes on next (``at`` in local time, naive)."""

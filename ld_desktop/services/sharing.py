@@ -15,6 +15,7 @@ from ld_desktop.domain.consent import Decision, in_force
 from ld_desktop.domain.pathway import Recipient
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.screening_state import ScreeningState
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.domain.vulnerabilities import label as vulnerability_label
 from ld_desktop.services.clinical.access import announce, case_for_view
 from ld_desktop.services.clinical.consent import decision_of
@@ -117,12 +118,12 @@ class SharingService:
                 shared_at=self._s.now(),
             )
             uow.changes.create(share)
-            uow.audit("export", entity="information_share", entity_id=share.id,
+            uow.audit("export", entity=SyncedEntity.INFORMATION_SHARE, entity_id=share.id,
                       case_id=case.id, detail={"recipient": report.recipient,
                                                "sections": sorted(report.sections),
                                                "file": bool(saved_as)})
             share_id = share.id
-        announce(self._s, report.case_id, "information_share")
+        announce(self._s, report.case_id, SyncedEntity.INFORMATION_SHARE)
         return share_id
 
 

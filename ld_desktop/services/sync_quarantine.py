@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
 from ld_desktop.store.quarantine import QuarantineEntry
@@ -46,5 +47,6 @@ class SyncQuarantine:
     def _retry(self, *, only_other_versions: bool) -> QuarantineRetry:
         applied, left = self._replica().retry_quarantine(only_other_versions=only_other_versions)
         if applied:
-            self._s.bus.publish(Changes(frozenset({"person", "case", "sync"})))
+            self._s.bus.publish(Changes(frozenset({SyncedEntity.PERSON, SyncedEntity.CASE,
+                                                   "sync"})))
         return QuarantineRetry(applied, left)

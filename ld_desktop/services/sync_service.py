@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.service_authority import AuthorityService
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_quarantine import SyncQuarantine
@@ -160,7 +161,7 @@ class SyncService:
             uow.audit("device-enrolled", detail={"server": credentials.server_url,
                                                  "device_id": credentials.device_id,
                                                  "sites": len(credentials.sites)})
-        self._s.bus.publish(Changes(frozenset({"sync", "site"})))
+        self._s.bus.publish(Changes(frozenset({"sync", SyncedEntity.SITE})))
         return self.status()
 
     def register_first_admin(self, code: str) -> AuthorityRoot:
@@ -231,7 +232,8 @@ class SyncService:
         if abs(report.skew_ms) > 5 * 60 * 1000:
             log.warning("clock skew with the sync server is %d ms", report.skew_ms)
         if report.pulled or report.pushed:
-            self._s.bus.publish(Changes(frozenset({"person", "case", "conflict", "sync"})))
+            self._s.bus.publish(Changes(frozenset({SyncedEntity.PERSON, SyncedEntity.CASE,
+                                                   "conflict", "sync"})))
         return report
 
     def _device_names(self, credentials: DeviceCredentials) -> dict[str, str] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ld_desktop.domain.pathway import ReferralSource, Stage
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.clinical_timeline import clinical_entries
 from ld_desktop.services.record_changes import history_of
 from ld_desktop.services.views import TimelineEntry
@@ -33,7 +34,7 @@ def build_timeline(db: DbSession, case: Case, *, new: bool = False) -> list[Time
         if event.action == "update":
             fields = ", ".join(event.detail.get("fields", []))
             entries.append(TimelineEntry(event.at, "change", f"Changed {fields}", event.user))
-    for change in history_of(db, "case", case.id):   # corrections keep the old value
+    for change in history_of(db, SyncedEntity.CASE, case.id):   # corrections keep the old value
         entries.append(TimelineEntry(change.at, "correction", change.summary, change.by))
     entries += clinical_entries(db, case)
     return sorted(entries, key=lambda e: e.at)

@@ -16,8 +16,8 @@ from datetime import date, datetime, timedelta
 
 from ld_desktop.domain.pathway import ContactType, ReferralSource, Stage, Urgency
 from ld_desktop.services.demo_data import demo_nhs_number
-from ld_desktop.store.models import Case, Note, Person
-from ld_desktop.store.search_index import index_person
+from ld_desktop.services.fictional_cases import write_person_and_case
+from ld_desktop.store.models import Case, Person
 from ld_desktop.store.store import UnitOfWork
 
 CUSTODY, COURT = 0, 1   # index into the training sites
@@ -169,30 +169,17 @@ def _write_case(uow: UnitOfWork, seed: CaseSeed, sites: list[uuid.UUID], now: da
                     ethnic_category="Z", no_fixed_abode=False,
                     communication_needs=seed.communication_needs,
                     parent_carer=seed.parent_carer)
-    person.nhs_number_status = "unverified"
-    uow.changes.create(person)
-    referred = now - timedelta(hours=seed.hours_ago)
     custody = (f"TRAIN/{rng.randint(10, 99)}/{rng.randint(100000, 999999)}"
                if seed.contact is ContactType.ARRESTED else None)
-    case = Case(person_id=person.id, site_id=site, referral_source=seed.source.value,
-                referral_time=referred, custody_record_number=custody,
+    case = Case(site_id=site, referral_source=seed.source.value,
+                referral_time=now - timedelta(hours=seed.hours_ago),
+                custody_record_number=custody,
                 offences=["Training scenario (fictional)"], contact_type=seed.contact.value,
                 urgency=seed.urgency.value, reason=seed.reason, stage=seed.stage.value,
                 holder=holder, in_custody=seed.contact is ContactType.ARRESTED,
                 flags=list(seed.flags), risk_level=None)
-    order = list(Stage)
-    if order.index(seed.stage) >= 1:
-        case.seen_at = referred + timedelta(minutes=40)
-    if order.index(seed.stage) >= 2:
-        case.screened_at = referred + timedelta(minutes=90)
-    uow.changes.create(case)
-    if seed.note:
-        uow.changes.create(Note(case_id=case.id, site_id=site, recorded_by=holder,
-                                body=seed.note))
-    uow.session.flush()
-    index_person(uow.session, person.id, [person.given_name, person.family_name],
-                 person.nhs_number, person.date_of_birth, [custody] if custody else [])
-    return case.id
+    return write_person_and_case(uow, person, case, step=timedelta(minutes=45), now=now,
+                                 note=seed.note).id
 
 
 def scenario(scenario_id: str) -> Scenario:

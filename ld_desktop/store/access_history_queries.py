@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.store.models import AuditEvent, Case, Person, StaffMember
 
 
@@ -30,7 +31,8 @@ def access_rows(session: Session, person_id: uuid.UUID | None, case_ids: list[uu
     """Events about the person (``person_id``) or any of ``case_ids``, newest first."""
     about = []
     if person_id is not None:
-        about.append(and_(AuditEvent.entity == "person", AuditEvent.entity_id == person_id))
+        about.append(and_(AuditEvent.entity == SyncedEntity.PERSON,
+                          AuditEvent.entity_id == person_id))
     if case_ids:
         about.append(AuditEvent.case_id.in_(case_ids))
     if not about:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, Select, and_, case, cast, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from ld_desktop.domain.risk_level import RiskLevel
 from ld_desktop.store.case_queries import CaseQuery, _base, _filtered
 from ld_desktop.store.models import Case, Person, Site, SupportAction
 
@@ -86,7 +87,7 @@ def caseload_totals(session: Session, query: CaseQuery, seen_minutes: int,
     base: Select[Any] = (
         select(func.count(),
                func.coalesce(func.sum(case((missed > 0, 1), else_=0)), 0),
-               func.coalesce(func.sum(case((Case.risk_level == "high", 1), else_=0)), 0))
+               func.coalesce(func.sum(case((Case.risk_level == RiskLevel.HIGH, 1), else_=0)), 0))
         .select_from(Case)
         .join(Person, Person.id == Case.person_id)
         .join(Site, Site.id == Case.site_id)

@@ -24,6 +24,7 @@ from ld_desktop.store.wire_values import (
 )
 from sync.hlc import HybridLogicalClock
 from sync.op_signing import ATTESTATION_FIELD, attest
+from sync.protocol import OpKind
 
 SCHEMA_VERSION = 1  # data-model version carried by every op; bump with wire-visible changes
 # Core insert, compiled once: outbox rows are written and never read back in the same session.
@@ -54,7 +55,7 @@ class ChangeLog:
         # Without relationship()s SQLAlchemy does not order inserts by foreign key: flush now
         # so records reach the database in the order they were created (person, then case).
         self._session.flush()
-        kind = "insert" if record.__append_only__ else "upsert"
+        kind = OpKind.INSERT if record.__append_only__ else OpKind.UPSERT
         self._write_op(op_id, record, kind, fields, {f: None for f in fields},
                        sign=record.__signed__)
         return op_id
@@ -93,7 +94,7 @@ class ChangeLog:
         record.updated_at = utcnow()
         wire = {name: to_wire(model, name, getattr(record, name)) for name in
                 dict.fromkeys([*names, *changed])}
-        self._write_op(op_id, record, "upsert", wire, base, sign=signed)
+        self._write_op(op_id, record, OpKind.UPSERT, wire, base, sign=signed)
         return sorted(changed)
 
     def resign(self, record: SyncedRecord) -> None:
@@ -106,7 +107,7 @@ class ChangeLog:
         record.field_versions = {**versions, **{name: str(op_id) for name in names}}
         record.updated_at = utcnow()
         wire = {name: to_wire(type(record), name, getattr(record, name)) for name in names}
-        self._write_op(op_id, record, "upsert", wire, base, sign=True)
+        self._write_op(op_id, record, OpKind.UPSERT, wire, base, sign=True)
 
     def mark_entered_in_error(self, record: SyncedRecord, reason: str) -> None:
         """A tombstone. Based on every field version we hold, so an unseen edit clashes."""
@@ -116,7 +117,7 @@ class ChangeLog:
         record.entered_in_error = True
         record.field_versions = {**record.field_versions, DELETED_FIELD: str(op_id)}
         record.updated_at = utcnow()
-        self._write_op(op_id, record, "delete", {DELETED_FIELD: True, "_reason": reason}, base,
+        self._write_op(op_id, record, OpKind.DELETE, {DELETED_FIELD: True, "_reason": reason}, base,
                        sign=record.__signed__)
 
     def resolve_conflict(
@@ -136,7 +137,7 @@ class ChangeLog:
             record.updated_at = utcnow()
         conflict.decision_pending = True
         sites = record.sync_sites() if record is not None else []
-        fields = self._write_raw_op(op_id, "conflict", conflict.id, "resolve", sites,
+        fields = self._write_raw_op(op_id, "conflict", conflict.id, OpKind.RESOLVE, sites,
                                     {"value": wire_value, "reason": reason}, {}, sign=True)
         conflict.resolution = {"value": wire_value, "reason": reason, "user": self._user,
                                "op_id": str(op_id), "pending": True,

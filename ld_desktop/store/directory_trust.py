@@ -22,13 +22,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.store.models import DeviceState, Site, StaffMember, SyncedRecord
 from ld_desktop.store.staff_queries import get_setting, put_setting
 from sync.op_signing import ATTESTATION_FIELD, AttestationError, verify
 from sync.protocol import RecordState
 
 log = logging.getLogger(__name__)
-DIRECTORY_MODELS: dict[str, type[SyncedRecord]] = {"staff": StaffMember, "site": Site}
+DIRECTORY_MODELS: dict[str, type[SyncedRecord]] = {SyncedEntity.STAFF: StaffMember,
+                                                   SyncedEntity.SITE: Site}
 HELD = "directory-held-back"
 ROOT = "authority_root"
 

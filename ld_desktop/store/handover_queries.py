@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ld_desktop.domain.pathway import Stage
+from ld_desktop.domain.risk_level import RiskLevel
 from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.store.models import (
     Case,
@@ -31,7 +32,7 @@ def high_risks(session: Session, site_ids: list[uuid.UUID]
     latest assessment if one is recorded here."""
     cases = session.scalars(
         select(Case).where(Case.site_id.in_(site_ids), Case.stage != "closed",
-                           Case.risk_level == "high", Case.entered_in_error.is_(False))
+                           Case.risk_level == RiskLevel.HIGH, Case.entered_in_error.is_(False))
     ).all()
     found = []
     for case in cases:

@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.store.models import Case, Person, RecordChange
 
 
@@ -19,8 +20,8 @@ def cases_of(session: Session, person_id: uuid.UUID) -> list[Case]:
 def cases_redirected_from(session: Session, person_id: uuid.UUID) -> list[uuid.UUID]:
     """Cases filed against the person after it was merged away, then moved to the survivor
     by a workstation that noticed (kind "redirect")."""
-    rows = session.scalars(select(RecordChange).where(RecordChange.record_entity == "case",
-                                                      RecordChange.kind == "redirect"))
+    rows = session.scalars(select(RecordChange).where(
+        RecordChange.record_entity == SyncedEntity.CASE, RecordChange.kind == "redirect"))
     return [r.record_id for r in rows
             if (r.changes.get("person_id") or {}).get("old") == str(person_id)]
 

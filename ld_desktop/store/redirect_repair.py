@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ld_desktop.domain.nhs_number import NhsNumberStatus
 from ld_desktop.store.change_history import person_sites, record_change, wire_values
 from ld_desktop.store.change_log import ChangeLog
 from ld_desktop.store.models import Case, Person
@@ -83,7 +84,8 @@ def forward_late_edits(session: Session, changes: ChangeLog, user: str,
         base = {name: survivor.field_versions.get(name) if empty else version}
         values = {name: value}
         if name == "nhs_number":              # a different number is not traced yet
-            values["nhs_number_status"] = "unverified" if value else "not-known"
+            values["nhs_number_status"] = (NhsNumberStatus.UNVERIFIED if value
+                                           else NhsNumberStatus.NOT_KNOWN)
         old = wire_values(survivor, list(values))
         changes.update(survivor, values, base_override=base)
         record_change(changes, survivor, "redirect", old, wire_values(survivor, list(values)),

@@ -17,6 +17,8 @@ from typing import Any
 from sqlalchemy import case, delete, func, select, text
 from sqlalchemy.orm import Session
 
+from ld_desktop.domain.person_search import person_search_text
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.store import quarantine
 from ld_desktop.store.directory_trust import (
     DIRECTORY_MODELS,
@@ -234,7 +236,7 @@ def _follow_merges(db: Session, uow: UnitOfWork, user: str,
     """Records still referring to a merged-away person follow it to the survivor."""
     db.flush()
     moving = {eid for (entity, eid), names in pending.items()
-              if entity == "case" and "person_id" in names}
+              if entity == SyncedEntity.CASE and "person_id" in names}
     for person_id in repair_redirects(db, uow.changes, user, moving, people):
         _reindex(db, person_id)
 
@@ -316,7 +318,7 @@ def _pending_fields(db: Session) -> dict[tuple[str, uuid.UUID], set[str]]:
     for entity, entity_id, kind, fields in db.execute(
         select(OutboxOp.entity, OutboxOp.entity_id, OutboxOp.kind, OutboxOp.fields)
     ):
-        if kind == "resolve":  # an unsent decision protects the decided field of its record
+        if kind == OpKind.RESOLVE:  # an unsent decision protects the decided field of its record
             conflict = db.get(ConflictRecord, entity_id)
             if conflict is not None:
                 found[(conflict.entity, conflict.entity_id)].add(conflict.field)
@@ -385,5 +387,4 @@ def _reindex(db: Session, person_id: uuid.UUID) -> None:
         n for n in db.scalars(select(Case.custody_record_number).where(Case.person_id == person_id))
         if n
     ]
-    index_person(db, person.id, [person.given_name, person.family_name, *person.aliases],
-                 person.nhs_number, person.date_of_birth, numbers)
+    index_person(db, person.id, person_search_text(person, numbers))

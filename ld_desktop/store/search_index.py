@@ -1,8 +1,7 @@
 """Full-text search over people, inside the encrypted database (SQLite FTS5).
 
-Names and aliases go in one column, identifiers (NHS number, date of birth, custody record
-numbers) in compact form in another, so "943 476 5919", "9434765919", "01/02/1990" and
-"CR-26-001" all find what a practitioner expects. Every token is a prefix match.
+What a person's entry holds is built in one place, ``domain/person_search.py``: names and
+aliases in one column, compact identifiers in another. Every token is a prefix match.
 """
 
 from __future__ import annotations
@@ -14,12 +13,10 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ld_desktop.domain.person_search import PersonSearchText, compact
+
 _DATE_UK = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-
-
-def _compact(token: str) -> str:
-    return "".join(ch for ch in token.casefold() if ch.isalnum())
 
 
 def _date_token(token: str) -> str | None:
@@ -43,25 +40,14 @@ def search_rowid(person_id: uuid.UUID) -> int:
     return person_id.int & ((1 << 63) - 1)
 
 
-def index_person(
-    session: Session,
-    person_id: uuid.UUID,
-    names: list[str],
-    nhs_number: str | None,
-    date_of_birth: date | None,
-    custody_numbers: list[str],
-) -> None:
-    identifiers = [_compact(nhs_number or "")]
-    if date_of_birth:
-        identifiers.append(date_of_birth.strftime("%Y%m%d"))
-    identifiers += [_compact(n) for n in custody_numbers]
+def index_person(session: Session, person_id: uuid.UUID, entry: PersonSearchText) -> None:
+    """Write (or replace) the person's entry, built by ``person_search_text``."""
     rowid = search_rowid(person_id)
     session.execute(text("DELETE FROM person_search WHERE rowid = :r"), {"r": rowid})
     session.execute(
         text("INSERT INTO person_search (rowid, person_id, names, identifiers) "
              "VALUES (:r, :id, :n, :i)"),
-        {"r": rowid, "id": str(person_id), "n": " ".join(names),
-         "i": " ".join(filter(None, identifiers))},
+        {"r": rowid, "id": str(person_id), "n": entry.names, "i": entry.identifiers},
     )
 
 
@@ -69,7 +55,7 @@ def fts_query(user_text: str) -> str | None:
     """Turn what someone typed into an FTS5 query: every token must match as a prefix."""
     parts: list[str] = []
     for raw in user_text.split():
-        token = _date_token(raw) or _compact(raw)
+        token = _date_token(raw) or compact(raw)
         if token:
             parts.append(f'"{token}"*')
     # Digits typed with spaces ("943 476 5919") also match as one compact identifier.

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ld_desktop.domain.screening_state import ScreeningState
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.store.models import ConflictRecord, Screening
 from ld_desktop.store.staff_queries import find_staff
 from ld_desktop.store.wire_values import record_fields
@@ -37,7 +38,8 @@ def screening_signature(db: Session, row: Screening) -> bool | None:
     assert isinstance(attestation, dict)
     current = record_fields(row)
     current.pop(ATTESTATION_FIELD, None)
-    return (attestation["entity"], attestation["entity_id"]) == ("screening", str(row.id)) \
+    return (attestation["entity"], attestation["entity_id"]) \
+        == (SyncedEntity.SCREENING, str(row.id)) \
         and attestation["fields"] == current
 
 

@@ -23,6 +23,7 @@ from ld_desktop.domain.nhs_number import NhsNumberStatus
 from ld_desktop.domain.pathway import ContactType, Disposal, Gender, ReferralSource, Stage, Urgency
 from ld_desktop.domain.roles import Role
 from ld_desktop.domain.rota import SHIFT_KINDS
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.resources import resource_path
 from ld_desktop.store.models import SYNCED_MODELS, SyncedRecord
 from ld_desktop.store.models.base import UTCDateTime
@@ -37,17 +38,17 @@ ARRAY_ITEM_MAX_LENGTH = 1_000
 MAX_ITEMS = 1_000
 
 _ENUMERATIONS: dict[tuple[str, str], Sequence[str]] = {
-    ("person", "gender"): [g.value for g in Gender],
-    ("person", "nhs_number_status"): [s.value for s in NhsNumberStatus],
-    ("case", "stage"): [s.value for s in Stage],
-    ("case", "referral_source"): [s.value for s in ReferralSource],
-    ("case", "contact_type"): [c.value for c in ContactType],
-    ("case", "urgency"): [u.value for u in Urgency],
-    ("outcome", "disposal"): [d.value for d in Disposal],
-    ("consent", "decision"): [d.value for d in Decision],
-    ("consent", "capacity"): [c.value for c in Capacity],
-    ("staff", "role"): [r.value for r in Role],
-    ("rota_entry", "kind"): list(SHIFT_KINDS),
+    (SyncedEntity.PERSON, "gender"): [g.value for g in Gender],
+    (SyncedEntity.PERSON, "nhs_number_status"): [s.value for s in NhsNumberStatus],
+    (SyncedEntity.CASE, "stage"): [s.value for s in Stage],
+    (SyncedEntity.CASE, "referral_source"): [s.value for s in ReferralSource],
+    (SyncedEntity.CASE, "contact_type"): [c.value for c in ContactType],
+    (SyncedEntity.CASE, "urgency"): [u.value for u in Urgency],
+    (SyncedEntity.OUTCOME, "disposal"): [d.value for d in Disposal],
+    (SyncedEntity.CONSENT, "decision"): [d.value for d in Decision],
+    (SyncedEntity.CONSENT, "capacity"): [c.value for c in Capacity],
+    (SyncedEntity.STAFF, "role"): [r.value for r in Role],
+    (SyncedEntity.ROTA_ENTRY, "kind"): list(SHIFT_KINDS),
 }
 
 

@@ -173,7 +173,7 @@ def _screenshot(app: QApplication, window: object, workstation: Workstation, pat
 
     stage(window, session, page)
     pool = QThreadPool.globalInstance()
-    for _ in range(30):   # let background loads finish (at most 3 s), then let the views paint
+    for _ in range(100):  # let background loads finish (at most 10 s), then let the views paint
         settle = QEventLoop()   # not app.quit(): in Qt 6 that closes every window, dialogs too
         QTimer.singleShot(100, settle.quit)
         settle.exec()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.domain.pathway import Stage
+from ld_desktop.domain.risk_level import RiskLevel
 from ld_desktop.services.person_history import Alert, PersonHistory, PersonHistoryService
 from ld_desktop.services.session import UserSession
 
@@ -113,7 +114,7 @@ class PersonHistoryPanel(QWidget):
             self.alerts.addItem("No active alerts")
         self.contacts.setRowCount(count)
         for row, contact in enumerate(history.contacts):
-            risk = ["HIGH RISK"] if contact.risk_level == "high" else []
+            risk = ["HIGH RISK"] if contact.risk_level == RiskLevel.HIGH else []
             values = [
                 f"{contact.referral_time.astimezone():%d/%m/%Y}", contact.site_name,
                 contact.custody_record_number or "", Stage(contact.stage).label,

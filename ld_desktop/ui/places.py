@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from ld_desktop.domain.roles import Permission
 from ld_desktop.services import demo_scenarios
@@ -50,9 +51,14 @@ class Place:
     shortcut: str                                   # a QKeySequence, e.g. "Ctrl+1"
     stage: str | None = None                        # ld-desktop --screenshot --page STAGE
     scene: Callable[[UserSession], object] | None = None   # demo data staged before it
+    #: more stages of the same place: the stage, and what it shows on the page (a tab)
+    views: tuple[tuple[str, Callable[[Any], None]], ...] = ()
 
     def visible_to(self, session: UserSession) -> bool:
         return self.permission is None or session.can(self.permission)
+
+    def stages(self) -> list[str]:
+        return ([self.stage] if self.stage else []) + [name for name, _show in self.views]
 
 
 def _with_session(page: Callable[[UserSession], PageWidget]
@@ -79,7 +85,8 @@ PLACES: tuple[Place, ...] = (
     Place("Rota", _with_session(RotaPage), Permission.MANAGE_ROTA, "Ctrl+7", "rota"),
     Place("Sync", lambda c: SyncPage(c.session, c.sync_service), None, "Ctrl+8", "sync"),
     Place("Reports", _with_session(ReportsPage), None, "Ctrl+9", "reports",
-          demo_scenarios.busy_case_scene),   # an escalation and an onward referral
+          demo_scenarios.busy_case_scene,   # an escalation and an onward referral
+          views=(("reports-quality", ReportsPage.show_quality),)),
     Place("Admin", _with_session(AdminPage), Permission.MANAGE_USERS, "Ctrl+Shift+A"),
 )
 
@@ -89,7 +96,7 @@ def visible_places(session: UserSession) -> list[Place]:
 
 
 def place_for_stage(stage: str) -> Place | None:
-    return next((place for place in PLACES if place.stage == stage), None)
+    return next((place for place in PLACES if stage in place.stages()), None)
 
 
 # ---------------------------------------------------------------- records opened from a place

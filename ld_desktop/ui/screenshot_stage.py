@@ -21,7 +21,7 @@ SCENES = ("person", "case", "screening", "share", "intake", *RECORD_PAGES)
 
 def stages() -> list[str]:
     """Every name ``--page`` accepts: the places' stages, then the scenes."""
-    return [place.stage for place in PLACES if place.stage] + list(SCENES)
+    return [stage for place in PLACES for stage in place.stages()] + list(SCENES)
 
 
 def stage(window: MainWindow, session: UserSession, page: str) -> None:
@@ -29,7 +29,10 @@ def stage(window: MainWindow, session: UserSession, page: str) -> None:
     if place is not None:
         if place.scene is not None:
             place.scene(session)
-        window.show_page(place.name)
+        shown = window.page(place.name)
+        for name, show in place.views:   # a tab of the place
+            if name == page:
+                show(shown)
         return
     if page == "person":
         window.open_person(session.cases.caseload()[0].person_id)

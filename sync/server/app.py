@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI
 
 from sync.hlc import HybridLogicalClock
@@ -26,6 +27,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # as many threads run handlers as the pool holds connections: a request waits for a
+        # thread (in order, with no time limit), never for a connection while holding one
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.pool_size
         yield
         engine.dispose()
 

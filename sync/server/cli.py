@@ -1,4 +1,4 @@
-"""`ld-sync-server`: serve, enrol-code, admin-code, devices, revoke, audit-check.
+"""`ld-sync-server`: serve, enrol-code, admin-code, devices, revoke, audit-check, analyze.
 
 Bad arguments (an expiry out of range, a blank site, an unreachable or unusable database)
 are refused with exit 2 and one line on stderr, never a traceback. Names that came from
@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -20,11 +21,12 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from sync.protocol import normalise_site_name
 from sync.server import audit_store, authority, registry
-from sync.server.database import make_engine, migrate
+from sync.server.database import analyze, make_engine, migrate
 from sync.server.registry import RegistryError
 from sync.server.settings import (
     DATABASE_URL_ENV,
     HOME_ENV,
+    THREADS_ENV,
     TRAINING_ENV,
     ServerSettings,
     default_data_dir,
@@ -52,6 +54,16 @@ def _minutes(text: str) -> int:
     if not 1 <= value <= MAX_EXPIRY_MINUTES:
         raise argparse.ArgumentTypeError(
             f"give between 1 and {MAX_EXPIRY_MINUTES} minutes (a week), not {value}")
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"give at least 1, not {value}")
     return value
 
 
@@ -93,10 +105,11 @@ def _serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if (args.tls_cert is None) != (args.tls_key is None):
         raise UsageError("--tls-cert and --tls-key go together")
-    _engine(args)   # reachable and migrated before any worker starts
+    _engine(args).dispose()   # reachable and migrated before any worker starts
     # Workers import the factory and read the store's location from the environment.
     os.environ[DATABASE_URL_ENV] = settings.database_url
     os.environ[TRAINING_ENV] = "1" if args.training else "0"
+    os.environ[THREADS_ENV] = str(args.threads)
     uvicorn.run("sync.server.app:create_app_from_env", factory=True, host=args.host,
                 port=args.port, workers=args.workers, ssl_certfile=args.tls_cert,
                 ssl_keyfile=args.tls_key, log_level=args.log_level, access_log=False)
@@ -172,6 +185,18 @@ def _audit_check(args: argparse.Namespace) -> int:
     return 1 if broken else 0
 
 
+def _analyze(args: argparse.Namespace) -> int:
+    engine = _engine(args)
+    try:
+        started = time.perf_counter()
+        tables = analyze(engine)
+    finally:
+        engine.dispose()
+    print(f"Statistics gathered for {len(tables)} tables in "
+          f"{time.perf_counter() - started:.1f} s: {', '.join(tables)}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="ld-sync-server", description="L&D Desktop central sync server")
     store = _Parser(add_help=False)
@@ -185,7 +210,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8443)
     serve.add_argument("--tls-cert")
     serve.add_argument("--tls-key")
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--workers", type=_positive, default=1,
+                       help="server processes (default 1); each has its own threads and "
+                            "database connections")
+    serve.add_argument("--threads", type=_positive, default=ServerSettings.pool_size,
+                       help="worker threads per process, each with one database connection "
+                            f"(default {ServerSettings.pool_size}); PostgreSQL's "
+                            "max_connections must exceed workers x threads")
     serve.add_argument("--training", action="store_true",
                        help="a training server: enrols training workstations only (and a "
                             "live server never enrols one)")
@@ -218,6 +249,11 @@ def build_parser() -> argparse.ArgumentParser:
                                      "(exit 1 on a break)")
     check.add_argument("--json", action="store_true")
     check.set_defaults(func=_audit_check)
+
+    stats = commands.add_parser("analyze", parents=[store],
+                                help="gather the database's statistics now (after a bulk "
+                                     "load or a restore; autovacuum does it in time)")
+    stats.set_defaults(func=_analyze)
     return parser
 
 

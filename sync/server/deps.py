@@ -26,14 +26,19 @@ class ServerState:
     keys: PublicKeys = field(default_factory=PublicKeys)
 
 
-def get_state(request: Request) -> ServerState:
+def _state(request: Request) -> ServerState:
     state: ServerState = request.app.state.sync
     return state
 
 
+async def get_state(request: Request) -> ServerState:
+    """Async, so FastAPI answers it on the event loop rather than in a worker thread."""
+    return _state(request)
+
+
 async def authenticate(request: Request) -> AuthedDevice:
     """Check the RFC 9421 style signature of the request against the device registry."""
-    state = get_state(request)
+    state = _state(request)
     try:
         params = parse_signature_input(request.headers.get("signature-input"))
     except SignatureError as exc:

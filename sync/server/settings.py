@@ -13,6 +13,7 @@ HOME_ENV = "LD_SYNC_SERVER_HOME"
 DATABASE_URL_ENV = "LD_SYNC_SERVER_DATABASE_URL"
 SCHEMA_ENV = "LD_SYNC_SERVER_SCHEMA"
 TRAINING_ENV = "LD_SYNC_SERVER_TRAINING"
+THREADS_ENV = "LD_SYNC_SERVER_THREADS"
 SQLITE_FILE = "ld-sync-server.sqlite3"
 SCHEMA_FILE = "sync-schema.json"
 
@@ -35,6 +36,7 @@ class ServerSettings:
     max_body_bytes: int = 16 * 1024 * 1024
     auto_migrate: bool = True
     nonce_ttl_seconds: int = 900
+    # worker threads of each server process, and its database connections: one each
     pool_size: int = 10
     # The app's published per-entity fields; every op is checked against it. None turns the
     # check off (only for tests of the merge rules with made-up records).
@@ -51,9 +53,10 @@ class ServerSettings:
         """For `uvicorn --factory` workers: the database URL or data dir from the environment."""
         url = os.environ.get(DATABASE_URL_ENV)
         training = os.environ.get(TRAINING_ENV) == "1"
+        pool_size = int(os.environ.get(THREADS_ENV) or cls.pool_size)
         if url:
-            return cls(database_url=url, training=training)
-        return cls.for_data_dir(default_data_dir(), training=training)
+            return cls(database_url=url, training=training, pool_size=pool_size)
+        return cls.for_data_dir(default_data_dir(), training=training, pool_size=pool_size)
 
 
 def default_data_dir() -> Path:

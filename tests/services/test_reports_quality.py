@@ -38,8 +38,11 @@ def test_each_check_finds_exactly_the_records_built_to_fail_it(open_session) -> 
         ("case-open-too-long", "case", s.cases["C6"], s.cases["C6"]),
         ("outcome-missing-at-closure", "case", s.cases["C3"], s.cases["C3"]),
     }
-    assert any(f.text == "FICTIONALP3, Reporty: no nhs number" for f in report.findings)
+    assert any(f.text == "FICTIONALP3, Reporty: no NHS number" for f in report.findings)
     assert report.summary_lines()[0] == "Data quality for October 2026: 9 problem(s)."
+    assert "No GP practice (record the GP practice)" in "\n".join(report.summary_lines())
+    assert "No NHS number (find it on the Spine or with the GP)" in "\n".join(
+        report.summary_lines())
 
 
 def test_the_age_limit_is_configurable_and_wrong_values_refused(open_session) -> None:  # type: ignore[no-untyped-def]

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 
 from ld_desktop.services.cases import CaseFilter, ReferralDraft
+from ld_desktop.services.demo_data import demo_alias, seed_demo_cases
 from ld_desktop.services.persons import PersonDraft, RecordNotFound
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import PersonView
@@ -182,3 +183,15 @@ def test_count_and_first_page_agree_with_count_and_page(north: UserSession) -> N
         total, first = session.cases.count_and_first_page(filt, 5)
         assert total == session.cases.count(filt)
         assert [r.id for r in first] == [r.id for r in session.cases.page(filt, 0, 5)]
+
+
+def test_demo_people_are_found_by_their_aliases(open_session: Opener) -> None:
+    """The demo data is indexed as real records are, aliases included (one function builds
+    a person's index entry: ``domain/person_search.py``)."""
+    s = open_session(NORTH)
+    seed_demo_cases(s, 12)
+    aliases = [alias for n in range(12) if (alias := demo_alias(n))]
+    assert len(aliases) == 2
+    for alias in aliases:
+        found = s.persons.search(alias)
+        assert [alias] == [a for p in found for a in s.persons.open(p.id).aliases if a == alias]

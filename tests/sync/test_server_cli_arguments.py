@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from sync.server import registry
+from sync.memory_replica import MemoryReplica
+from sync.protocol import MAX_OPS_PER_PUSH
+from sync.server import push_store, registry
 from sync.server.cli import main
 from sync.server.database import make_engine, migrate
 from sync.server.settings import ServerSettings
@@ -45,6 +49,9 @@ def _refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     (["enrol-code", "--site", ""], "blank"),
     (["enrol-code"], "required"),
     (["revoke"], "required"),
+    (["serve", "--threads", "0"], "at least 1"),
+    (["serve", "--workers", "-2"], "at least 1"),
+    (["serve", "--threads", "many"], "whole number"),
 ])
 def test_bad_arguments_are_refused_on_one_line(tmp_path: Path, argv: list[str], words: str,
                                                capsys: pytest.CaptureFixture[str]) -> None:
@@ -81,3 +88,46 @@ def test_devices_escape_control_characters(tmp_path: Path,
     listed = capsys.readouterr().out
     assert "\x1b" not in listed
     assert json.loads(listed)[0]["name"] == hostile   # exact in JSON, escaped on the wire
+
+
+@pytest.mark.postgres
+def test_analyze_gathers_statistics_after_a_bulk_load(fresh_postgres: str,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    """Issue 17: a table loaded after its last ANALYZE is planned as if empty."""
+    engine = make_engine(fresh_postgres)
+    with engine.begin() as conn:      # nor by autovacuum during the test, where it runs
+        conn.execute(sa.text("ALTER TABLE records SET (autovacuum_enabled = false)"))
+    replica = MemoryReplica("bulk-load")
+    for n in range(600):
+        replica.upsert("case", uuid.uuid4(), {"n": n}, sites=["site-a"])
+    while ops := replica.pending_ops(MAX_OPS_PER_PUSH):
+        replica.acknowledge(push_store.push_ops(engine, "bulk-load", frozenset({"site-a"}), ops))
+
+    def estimated_rows() -> float:
+        with engine.connect() as conn:
+            return float(conn.execute(sa.text(
+                "SELECT reltuples FROM pg_class WHERE relname = 'records'")).scalar_one())
+
+    assert estimated_rows() <= 0        # never analysed since the rows arrived
+    capsys.readouterr()
+    assert main(["analyze", "--database-url", fresh_postgres]) == 0
+    assert "records" in capsys.readouterr().out
+    assert estimated_rows() == 600
+    with engine.begin() as conn:
+        conn.execute(sa.text("ALTER TABLE records RESET (autovacuum_enabled)"))
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_migration_gathers_statistics(postgres_url: str) -> None:
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+    migrate(engine)
+    with engine.connect() as conn:
+        never = conn.execute(sa.text(
+            "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NULL")).scalars()
+        assert set(never) == {"alembic_version"}
+    engine.dispose()

@@ -144,6 +144,23 @@ def test_every_table_cell_is_reachable_by_keyboard(qtbot, window) -> None:  # ty
     assert QApplication.focusWidget() is not table
 
 
+def test_every_column_is_in_view_beside_its_chart(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+    """The youth column comes last: a table that needs sideways scrolling hides it."""
+    page = _reports(qtbot, window)
+    page.tabs.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: all(p.table.isVisible() for p in page.panels[:2]))
+    for panel in page.panels:
+        table = panel.table
+        last = table.columnCount() - 1
+        assert table.horizontalScrollBar().maximum() == 0, panel.figure.id
+        assert (table.columnViewportPosition(last) + table.columnWidth(last)
+                <= table.viewport().width()), panel.figure.id
+        assert panel.chart.width() >= 280, panel.figure.id
+    youth = next(p for p in page.panels if p.figure.id == "referrals-by-source").table
+    assert youth.horizontalHeaderItem(youth.columnCount() - 1).text() == \
+        "Of which\naged 10-17"
+
+
 def test_tables_save_as_csv_and_excel_and_the_dashboard_as_a_marked_pdf(
         qtbot, window, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     page = _reports(qtbot, window)
@@ -190,10 +207,45 @@ def test_data_quality_lines_open_their_record(qtbot, window) -> None:  # type: i
     table.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is table)
     person_row = next(i for i, f in enumerate(report.findings) if f.record_kind == "person")
+    labels = {c.code: c.label for c in report.checks}
+    assert table.item(person_row, 0).text() == labels[report.findings[person_row].check]
     table.setCurrentCell(person_row, 0)
     _press(qtbot, Qt.Key.Key_Return)
     opened = window.pages.currentWidget()
     assert isinstance(opened, PersonPage)
+
+
+def test_the_data_quality_summary_shows_a_line_per_check(  # type: ignore[no-untyped-def]
+        qapp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As the app renders it (``ld-desktop --demo --screenshot``: styled, 300 cases), the
+    summary grows from its one loading line to a line per check. It kept the one line,
+    hiding every count, until the page was laid out again when the report arrived."""
+    from ld_desktop.ui import app as desktop
+    from ld_desktop.ui import screenshot_stage
+
+    qt = qapp
+    sheet, font = qt.styleSheet(), qt.font()
+    seen: list[tuple[int, int]] = []
+    grab = screenshot_stage.grab_with_dialogs
+
+    def look(window: MainWindow):  # type: ignore[no-untyped-def]
+        page = window.pages.currentWidget()
+        assert isinstance(page, ReportsPage)
+        summary = page.quality.summary
+        lines = summary.text().count("\n") + 1
+        seen.append((summary.height(), lines * summary.fontMetrics().lineSpacing()))
+        return grab(window)
+
+    monkeypatch.setattr(screenshot_stage, "grab_with_dialogs", look)
+    try:
+        assert desktop.main(["--demo", "--screenshot", str(tmp_path / "q.png"),
+                             "--page", "reports-quality"]) == 0
+    finally:
+        qt.setStyleSheet(sheet)
+        qt.setFont(font)
+    [(height, needed)] = seen
+    assert needed > 3 * 10
+    assert height >= needed
 
 
 def test_the_monthly_return_asks_before_writing_when_data_quality_is_not_clean(
@@ -202,7 +254,13 @@ def test_the_monthly_return_asks_before_writing_when_data_quality_is_not_clean(
     panel = page.return_panel
     assert panel is not None
     panel.month.setCurrentIndex(0)                          # this month: the demo cases
-    panel.folder.setText(str(tmp_path))
+    page.tabs.setCurrentWidget(panel)
+    panel.month.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is panel.month)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_F, Qt.KeyboardModifier.AltModifier)
+    assert QApplication.focusWidget() is panel.folder      # Alt+F: the folder field
+    qtbot.keyClicks(QApplication.focusWidget(), str(tmp_path))
+    assert panel.folder.text() == str(tmp_path)
 
     def answer(button: QMessageBox.StandardButton) -> None:
         box = QApplication.activeModalWidget()

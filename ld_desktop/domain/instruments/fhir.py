@@ -22,15 +22,17 @@ from ld_desktop.domain.instruments.fhir_questionnaire import (
     to_questionnaire,
 )
 from ld_desktop.domain.instruments.scoring import check_answer, enabled_items, evaluate
+from ld_desktop.domain.nhs_number import NhsNumberStatus
 
 NHS_NUMBER_SYSTEM = "https://fhir.nhs.uk/Id/nhs-number"
 LOCAL_PERSON_SYSTEM = f"{BASE_URL}/Id/person"
 VERIFICATION_EXTENSION = (
     "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus")
 VERIFICATION_SYSTEM = "https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland"
-VERIFICATION_CODES = {   # app status -> UK Core NHS number verification status (England)
-    "verified": ("01", "Number present and verified"),
-    "unverified": ("02", "Number present but not traced"),
+# app status -> UK Core NHS number verification status (England)
+VERIFICATION_CODES: dict[str, tuple[str, str]] = {
+    NhsNumberStatus.VERIFIED: ("01", "Number present and verified"),
+    NhsNumberStatus.UNVERIFIED: ("02", "Number present but not traced"),
 }
 UK_CORE = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-"
 SCORE_SYSTEM = f"{BASE_URL}/CodeSystem/scores"
@@ -63,7 +65,7 @@ def _patient(subject: ExportSubject) -> dict[str, Any]:
             raise NotExportable("The recorded NHS number is not valid; correct it before "
                                 "exporting.")
         code, display = VERIFICATION_CODES.get(subject.nhs_number_status,
-                                               VERIFICATION_CODES["unverified"])
+                                               VERIFICATION_CODES[NhsNumberStatus.UNVERIFIED])
         identifiers.append({
             "extension": [{"url": VERIFICATION_EXTENSION, "valueCodeableConcept": {"coding": [
                 {"system": VERIFICATION_SYSTEM, "code": code, "display": display}]}}],

@@ -6,6 +6,7 @@ import uuid
 
 from ld_desktop.domain.age import age_on
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
@@ -23,7 +24,7 @@ def case_for_edit(s: UserSession, db: DbSession, case_id: uuid.UUID) -> tuple[Ca
     s.require(Permission.EDIT_RECORDS)
     found = get_visible_case(db, case_id, s.site_ids)
     if found is None:
-        raise RecordNotFound("case")
+        raise RecordNotFound(SyncedEntity.CASE)
     case, person, _site = found
     if case.stage == "closed":
         raise CaseClosed()
@@ -34,7 +35,7 @@ def case_for_view(s: UserSession, db: DbSession, case_id: uuid.UUID) -> tuple[Ca
     s.require(Permission.VIEW_RECORDS)
     found = get_visible_case(db, case_id, s.site_ids)
     if found is None:
-        raise RecordNotFound("case")
+        raise RecordNotFound(SyncedEntity.CASE)
     return found[0], found[1]
 
 
@@ -45,4 +46,4 @@ def age_at_referral(case: Case, person: Person) -> int | None:
 
 
 def announce(s: UserSession, case_id: uuid.UUID, *entities: str) -> None:
-    s.bus.publish(Changes(frozenset({"case", *entities}), frozenset({case_id})))
+    s.bus.publish(Changes(frozenset({SyncedEntity.CASE, *entities}), frozenset({case_id})))

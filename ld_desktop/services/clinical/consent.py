@@ -14,6 +14,7 @@ from ld_desktop.domain.consent import (
     problems,
     screening_mode,
 )
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.clinical.access import (
     age_at_referral,
     announce,
@@ -86,9 +87,10 @@ class ConsentService:
                 decided_at=now,
             )
             uow.changes.create(row)
-            uow.audit("consent-recorded", entity="consent", entity_id=row.id, case_id=case.id,
+            uow.audit("consent-recorded", entity=SyncedEntity.CONSENT, entity_id=row.id,
+                      case_id=case.id,
                       detail={"scope": decision.scope, "decision": decision.decision.value})
-        announce(self._s, case_id, "consent")
+        announce(self._s, case_id, SyncedEntity.CONSENT)
         return decision
 
     def history(self, case_id: uuid.UUID) -> list[ConsentDecision]:

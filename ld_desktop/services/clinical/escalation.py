@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from ld_desktop.domain.pathway import Urgency
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.clinical.access import announce, case_for_edit, case_for_view
 from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
@@ -80,10 +81,10 @@ class EscalationService:
                              urgency=urgency, reason=reason.strip(),
                              requested_at=self._s.now())
             uow.changes.create(row)
-            uow.audit("escalation-requested", entity="escalation", entity_id=row.id,
+            uow.audit("escalation-requested", entity=SyncedEntity.ESCALATION, entity_id=row.id,
                       case_id=case.id, detail={"clinician": clinician_type, "urgency": urgency})
             view = _view(row)
-        announce(self._s, case_id, "escalation")
+        announce(self._s, case_id, SyncedEntity.ESCALATION)
         return view
 
     def set_status(self, escalation_id: uuid.UUID, status: str, outcome: str | None = None
@@ -92,7 +93,7 @@ class EscalationService:
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             row = get_in_sites(uow.session, Escalation, escalation_id, self._s.site_ids)
             if row is None:
-                raise RecordNotFound("escalation")
+                raise RecordNotFound(SyncedEntity.ESCALATION)
             case_for_edit(self._s, uow.session, row.case_id)
             if new not in _NEXT[EscalationStatus(row.status)]:
                 raise ValueError(f"An escalation that is {row.status} cannot become {status}.")
@@ -102,10 +103,10 @@ class EscalationService:
                 raise ValueError("Record the outcome of the escalation.")
             uow.changes.update(row, {"status": new.value, "outcome": (outcome or "").strip()
                                      or row.outcome, "responded_at": self._s.now()})
-            uow.audit("escalation-updated", entity="escalation", entity_id=row.id,
+            uow.audit("escalation-updated", entity=SyncedEntity.ESCALATION, entity_id=row.id,
                       case_id=row.case_id, detail={"status": new.value})
             view = _view(row)
-        announce(self._s, view.case_id, "escalation")
+        announce(self._s, view.case_id, SyncedEntity.ESCALATION)
         return view
 
     def for_case(self, case_id: uuid.UUID) -> list[EscalationView]:

@@ -15,6 +15,7 @@ from ld_desktop.domain.instruments.fhir import (
 )
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.screening_state import ScreeningState
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.clinical.access import case_for_view
 from ld_desktop.services.clinical.screenings import FLOW_KEY
 from ld_desktop.services.lookup_errors import RecordNotFound
@@ -46,7 +47,7 @@ class FhirExportService:
             if screening_id is not None:
                 chosen = [r for r in rows if r.id == screening_id]
                 if not chosen:
-                    raise RecordNotFound("screening")
+                    raise RecordNotFound(SyncedEntity.SCREENING)
                 if chosen[0].state != ScreeningState.SIGNED_OFF:
                     raise NotExportable("Only a signed-off screening is exported; sign it off "
                                         "first.")
@@ -65,7 +66,7 @@ class FhirExportService:
                 parts, subject=ExportSubject(person.id, person.nhs_number,
                                              person.nhs_number_status),
                 exported=self._s.now(), sex=sex_of(person))
-            uow.audit("export", entity="case", entity_id=case.id, case_id=case.id,
+            uow.audit("export", entity=SyncedEntity.CASE, entity_id=case.id, case_id=case.id,
                       detail={"format": "fhir-r4-bundle",
                               "screenings": [str(r.id) for r in chosen],
                               "instruments": [r.instrument_id for r in chosen]})

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.clinical.access import announce, case_for_edit, case_for_view
 from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.session import UserSession
@@ -46,7 +47,7 @@ class NoteService:
         with self._s.store.reading() as db:
             original = get_in_sites(db, Note, note_id, self._s.site_ids)
             if original is None:
-                raise RecordNotFound("note")
+                raise RecordNotFound(SyncedEntity.NOTE)
             case_id = original.case_id
         return self._write(case_id, _clean(body), note_id)
 
@@ -56,10 +57,10 @@ class NoteService:
             note = Note(case_id=case.id, site_id=case.site_id, body=body, amends_id=amends,
                         recorded_by=self._s.user.username)
             uow.changes.create(note)
-            uow.audit("note-amended" if amends else "note-added", entity="note",
+            uow.audit("note-amended" if amends else "note-added", entity=SyncedEntity.NOTE,
                       entity_id=note.id, case_id=case.id)
             view = NoteView(note.id, case.id, body, note.recorded_by, note.created_at, amends)
-        announce(self._s, case_id, "note")
+        announce(self._s, case_id, SyncedEntity.NOTE)
         return view
 
     def for_case(self, case_id: uuid.UUID) -> list[NoteView]:

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 from ld_desktop.domain.pathway import Disposal
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.clinical.access import announce, case_for_edit
 from ld_desktop.services.session import UserSession
 from ld_desktop.store.clinical_queries import open_referrals, pending_escalations
@@ -56,9 +57,9 @@ class OutcomeService:
             # Pathway times are never invented: a step that did not happen stays empty.
             uow.changes.update(case, {"stage": "closed", "closed_at": now, "in_custody": False,
                                       "closure_reason": reason})
-            uow.audit("case-closed", entity="case", entity_id=case.id, case_id=case.id,
+            uow.audit("case-closed", entity=SyncedEntity.CASE, entity_id=case.id, case_id=case.id,
                       detail={"disposal": draft.disposal, "open_items": len(items)})
-        announce(self._s, case_id, "outcome")
+        announce(self._s, case_id, SyncedEntity.OUTCOME)
 
 
 def _open_items(db: DbSession, case_id: uuid.UUID, site_ids: list[uuid.UUID]) -> list[str]:

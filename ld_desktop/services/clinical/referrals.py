@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services import service_directory
 from ld_desktop.services.clinical.access import announce, case_for_edit, case_for_view
 from ld_desktop.services.lookup_errors import RecordNotFound
@@ -74,10 +75,10 @@ class ReferralService:
             uow.changes.create(row)
             if case.stage in ("referred", "seen", "screened", "assessed"):
                 uow.changes.update(case, {"stage": "referred-on"})
-            uow.audit("referral-made", entity="onward_referral", entity_id=row.id,
+            uow.audit("referral-made", entity=SyncedEntity.ONWARD_REFERRAL, entity_id=row.id,
                       case_id=case.id, detail={"service": service.code})
             view = _referral(row)
-        announce(self._s, case_id, "onward_referral")
+        announce(self._s, case_id, SyncedEntity.ONWARD_REFERRAL)
         return view
 
     def set_status(self, referral_id: uuid.UUID, status: str) -> ReferralView:
@@ -89,10 +90,10 @@ class ReferralService:
             case_for_edit(self._s, uow.session, row.case_id)
             uow.changes.update(row, {"status": new.value,
                                      "status_changed_on": self._s.now().date()})
-            uow.audit("referral-updated", entity="onward_referral", entity_id=row.id,
+            uow.audit("referral-updated", entity=SyncedEntity.ONWARD_REFERRAL, entity_id=row.id,
                       case_id=row.case_id, detail={"status": new.value})
             view = _referral(row)
-        announce(self._s, view.case_id, "onward_referral")
+        announce(self._s, view.case_id, SyncedEntity.ONWARD_REFERRAL)
         return view
 
     def for_case(self, case_id: uuid.UUID) -> list[ReferralView]:
@@ -112,10 +113,10 @@ class ReferralService:
                                 description=description.strip(), due_at=due_at,
                                 assigned_to=assigned_to or self._s.user.username)
             uow.changes.create(row)
-            uow.audit("support-action-added", entity="support_action", entity_id=row.id,
+            uow.audit("support-action-added", entity=SyncedEntity.SUPPORT_ACTION, entity_id=row.id,
                       case_id=case.id)
             view = _support(row)
-        announce(self._s, case_id, "support_action")
+        announce(self._s, case_id, SyncedEntity.SUPPORT_ACTION)
         return view
 
     def complete_action(self, action_id: uuid.UUID) -> SupportView:
@@ -124,10 +125,10 @@ class ReferralService:
             if row is None:
                 raise RecordNotFound("support action")
             uow.changes.update(row, {"done_at": self._s.now()})
-            uow.audit("support-action-done", entity="support_action", entity_id=row.id,
+            uow.audit("support-action-done", entity=SyncedEntity.SUPPORT_ACTION, entity_id=row.id,
                       case_id=row.case_id)
             view = _support(row)
-        announce(self._s, view.case_id, "support_action")
+        announce(self._s, view.case_id, SyncedEntity.SUPPORT_ACTION)
         return view
 
     def actions_for_case(self, case_id: uuid.UUID) -> list[SupportView]:

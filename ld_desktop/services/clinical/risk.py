@@ -6,18 +6,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
+from ld_desktop.domain.risk_level import RiskLevel
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.clinical.access import announce, case_for_edit, case_for_view
 from ld_desktop.services.session import UserSession
 from ld_desktop.store.clinical_queries import for_case
 from ld_desktop.store.models import RiskAssessment
-
-
-class RiskLevel(StrEnum):
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
 
 
 @dataclass(frozen=True)
@@ -73,10 +68,10 @@ class RiskService:
             )
             uow.changes.create(row)
             uow.changes.update(case, {"risk_level": clean.level})
-            uow.audit("risk-assessed", entity="risk_assessment", entity_id=row.id,
+            uow.audit("risk-assessed", entity=SyncedEntity.RISK_ASSESSMENT, entity_id=row.id,
                       case_id=case.id, detail={"level": clean.level})
             view = _view(row)
-        announce(self._s, case_id, "risk_assessment")
+        announce(self._s, case_id, SyncedEntity.RISK_ASSESSMENT)
         return view
 
     def for_case(self, case_id: uuid.UUID) -> list[RiskView]:

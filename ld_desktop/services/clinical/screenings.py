@@ -16,6 +16,7 @@ from ld_desktop.domain.age import is_youth
 from ld_desktop.domain.consent import ASSESSMENT_SCOPE, Decision, in_force
 from ld_desktop.domain.pathway import Urgency
 from ld_desktop.domain.screening_state import ScreeningState
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.clinical.access import (
     age_at_referral,
     announce,
@@ -23,6 +24,11 @@ from ld_desktop.services.clinical.access import (
     case_for_view,
 )
 from ld_desktop.services.clinical.consent import decision_of
+from ld_desktop.services.clinical.skipped_suggestions import (
+    SkippedSuggestionView,
+    record_skip,
+    skipped_for,
+)
 from ld_desktop.services.instrument_imports import InstrumentImports
 from ld_desktop.services.instrument_library import InstrumentLibrary
 from ld_desktop.services.lookup_errors import RecordNotFound
@@ -113,10 +119,10 @@ class ScreeningService:
                             state=ScreeningState.DRAFT.value,
                             observation_only=observation_only, started_at=self._s.now())
             uow.changes.create(row)
-            uow.audit("screening-started", entity="screening", entity_id=row.id,
+            uow.audit("screening-started", entity=SyncedEntity.SCREENING, entity_id=row.id,
                       case_id=case.id, detail={"instrument": instrument_id})
             view = _view(row)
-        announce(self._s, case_id, "screening")
+        announce(self._s, case_id, SyncedEntity.SCREENING)
         return view
 
     def save_progress(self, screening_id: uuid.UUID, answers: dict[str, Any],
@@ -130,9 +136,9 @@ class ScreeningService:
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             row = self._draft(uow.session, screening_id)
             uow.changes.mark_entered_in_error(row, reason or "discarded draft")
-            uow.audit("screening-discarded", entity="screening", entity_id=row.id,
+            uow.audit("screening-discarded", entity=SyncedEntity.SCREENING, entity_id=row.id,
                       case_id=row.case_id)
-        announce(self._s, row.case_id, "screening")
+        announce(self._s, row.case_id, SyncedEntity.SCREENING)
 
     def complete(self, screening_id: uuid.UUID, answers: dict[str, Any],
                  result: dict[str, Any]) -> ScreeningView:
@@ -153,10 +159,10 @@ class ScreeningService:
                 if case.seen_at is None:
                     changes["seen_at"] = row.started_at
             uow.changes.update(case, changes)
-            uow.audit("screening-completed", entity="screening", entity_id=row.id,
+            uow.audit("screening-completed", entity=SyncedEntity.SCREENING, entity_id=row.id,
                       case_id=case.id, detail={"instrument": row.instrument_id})
             view = _view(row)
-        announce(self._s, view.case_id, "screening")
+        announce(self._s, view.case_id, SyncedEntity.SCREENING)
         return view
 
     def stop(self, screening_id: uuid.UUID, answers: dict[str, Any], result: dict[str, Any],
@@ -168,7 +174,7 @@ class ScreeningService:
         view = self.complete(screening_id, answers,
                              {**result, "stopped_reason": reason.strip()})
         with self._s.store.unit_of_work(self._s.user.username) as uow:
-            uow.audit("screening-stopped", entity="screening", entity_id=view.id,
+            uow.audit("screening-stopped", entity=SyncedEntity.SCREENING, entity_id=view.id,
                       case_id=view.case_id, detail={"instrument": view.instrument_id})
         return view
 
@@ -181,10 +187,10 @@ class ScreeningService:
             uow.changes.update(row, {"state": ScreeningState.SIGNED_OFF.value,
                                      "signed_off_at": self._s.now(),
                                      "signed_off_by": self._s.user.username}, sign=True)
-            uow.audit("screening-signed-off", entity="screening", entity_id=row.id,
+            uow.audit("screening-signed-off", entity=SyncedEntity.SCREENING, entity_id=row.id,
                       case_id=row.case_id)
             view = _view(row, uow.session)
-        announce(self._s, view.case_id, "screening")
+        announce(self._s, view.case_id, SyncedEntity.SCREENING)
         return view
 
     def amend(self, screening_id: uuid.UUID, answers: dict[str, Any], result: dict[str, Any],
@@ -210,10 +216,10 @@ class ScreeningService:
             raised = raised_urgency(case, result)
             if raised:
                 uow.changes.update(case, raised)
-            uow.audit("screening-amended", entity="screening", entity_id=row.id,
+            uow.audit("screening-amended", entity=SyncedEntity.SCREENING, entity_id=row.id,
                       case_id=case.id, detail={"amends": str(original.id)})
             view = _view(row)
-        announce(self._s, view.case_id, "screening")
+        announce(self._s, view.case_id, SyncedEntity.SCREENING)
         return view
 
     def for_case(self, case_id: uuid.UUID) -> list[ScreeningView]:
@@ -240,21 +246,21 @@ class ScreeningService:
             _libraries[key] = InstrumentLibrary.load(d.definition for d in imported)
         return _libraries[key]
 
-    def skip_suggested(self, case_id: uuid.UUID, instrument_id: str, reason: str) -> None:
-        """The practitioner chose not to use a suggested instrument: say why, on the record."""
-        if not reason.strip():
-            raise ValueError("Say why the suggested instrument is not being used.")
-        title = self.library().get(instrument_id).short_title
-        self._s.notes.add(case_id, f"Suggested {title} not completed: {reason.strip()}")
-        with self._s.store.unit_of_work(self._s.user.username) as uow:
-            uow.audit("screening-skipped", entity="case", entity_id=case_id, case_id=case_id,
-                      detail={"instrument": instrument_id})
+    def skip_suggested(self, case_id: uuid.UUID, instrument_id: str, reason: str,
+                       screening_id: uuid.UUID | None = None) -> SkippedSuggestionView:
+        """The practitioner chose not to use a suggested instrument: say why, on the record
+        (a synced ``skipped_suggestion``, not a note)."""
+        return record_skip(self._s, case_id, instrument_id, reason, self.library(),
+                           screening_id)
+
+    def skipped(self, case_id: uuid.UUID) -> list[SkippedSuggestionView]:
+        return skipped_for(self._s, case_id, self.library())
 
     # ------------------------------------------------------------------ helpers
     def _get(self, db: DbSession, screening_id: uuid.UUID) -> Screening:
         row = get_in_sites(db, Screening, screening_id, self._s.site_ids)
         if row is None or row.entered_in_error:
-            raise RecordNotFound("screening")
+            raise RecordNotFound(SyncedEntity.SCREENING)
         return row
 
     def _draft(self, db: DbSession, screening_id: uuid.UUID) -> Screening:

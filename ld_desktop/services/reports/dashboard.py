@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ld_desktop.domain.pathway import ContactType, Disposal, Recipient, ReferralSource
 from ld_desktop.domain.vulnerabilities import label as domain_label
@@ -15,6 +15,7 @@ from ld_desktop.services.reports.figures import Bar, Dashboard, Figure, Timeline
 from ld_desktop.services.reports.period import Period
 from ld_desktop.services.reports.scope import report_filter
 from ld_desktop.services.session import UserSession
+from ld_desktop.store import dashboard_queries as dq
 from ld_desktop.store import report_queries as q
 from ld_desktop.store.store import DbSession
 
@@ -47,43 +48,63 @@ def _bars(now: Counts, before: Counts, label: Callable[[str], str],
 
 
 class _Counted:
-    """Every figure's counts for one filter (one period)."""
+    """Every figure's counts for one period, from the queries that count both periods."""
 
-    def __init__(self, db: DbSession, f: q.Filter, targets: tuple[int, int]) -> None:
-        self.source: Counts = {c: (n, y) for c, n, y in q.referrals_by(db, f, "referral_source")}
-        self.contact: Counts = {c: (n, y) for c, n, y in q.referrals_by(db, f, "contact_type")}
-        self.reached: Counts = {k: (n, y) for k, (n, y) in q.pathway_reached(db, f).items()}
-        self.times = q.timeliness(db, f, *targets)
-        self.needs: Counts = {c: (n, None) for c, n in q.needs_found(db, f)}
-        self.escalations: Counts = {s: (n, None) for s, n in q.escalations_by_status(db, f)}
+    def __init__(self, cohort: dq.Cohort, escalations: dict[str, int],
+                 onward_rows: list[tuple[str, str, str, int]], shares: dict[str, int],
+                 decisions: tuple[int, int], outcomes: dict[str, int]) -> None:
+        self.source: Counts = {c: (n, y) for c, (n, y) in cohort.source.items()}
+        self.contact: Counts = {c: (n, y) for c, (n, y) in cohort.contact.items()}
+        self.reached: Counts = {k: (n, y) for k, (n, y) in cohort.reached.items()}
+        self.times = cohort
+        self.needs: Counts = {c: (n, None) for c, n in cohort.needs.items()}
+        self.escalations: Counts = {s: (n, None) for s, n in escalations.items()}
         onward: dict[str, float] = {}
         self.services: dict[str, str] = {}
-        for code, name, status, n in q.onward_by_service(db, f):
+        for code, name, status, n in onward_rows:
             self.services[code] = name
             for measure, statuses in ONWARD_STATUSES.items():
                 if status in statuses:
                     onward[f"{code}|{measure}"] = onward.get(f"{code}|{measure}", 0) + n
         self.onward: Counts = {k: (n, None) for k, n in onward.items()}
-        self.shares: Counts = {r: (n, None) for r, n in q.shares_by_recipient(db, f)}
-        self.sharing_decisions = q.sharing_decisions(db, f)
-        self.outcomes: Counts = {d or "none": (n, None) for d, n in q.outcomes_at_closure(db, f)}
-        seen, repeat = q.repeat_attenders(db, f, f.end - timedelta(days=365))
-        self.repeat: Counts = {"once": (seen - repeat, None), "repeat": (repeat, None)}
+        self.shares: Counts = {r: (n, None) for r, n in shares.items()}
+        self.sharing_decisions = decisions
+        self.outcomes: Counts = {d or "none": (n, None) for d, n in outcomes.items()}
+        self.repeat: Counts = {"once": (cohort.people_seen - cohort.seen_before, None),
+                               "repeat": (cohort.seen_before, None)}
+
+
+def _count_both(db: DbSession, f: q.Filter, split: datetime, minutes: tuple[int, int],
+                ends: tuple[datetime, datetime]) -> dict[int, _Counted]:
+    """Both periods' counts: ``f`` spans them, ``split`` is where this period starts and
+    ``ends`` are (the period before's end, this period's end)."""
+    year = timedelta(days=365)
+    cohort = dq.cohort(db, f, split, *minutes, (ends[dq.BEFORE] - year, ends[dq.NOW] - year))
+    escalations = dq.escalations_by_status(db, f, split)
+    onward = dq.onward_by_service(db, f, split)
+    shares = dq.shares_by_recipient(db, f, split)
+    decisions = dq.sharing_decisions(db, f, split)
+    outcomes = dq.outcomes_at_closure(db, f, split)
+    return {b: _Counted(cohort[b], escalations[b], onward[b], shares[b], decisions[b],
+                        outcomes[b]) for b in (dq.BEFORE, dq.NOW)}
 
 
 def build_dashboard(session: UserSession, period: Period,
                     site_ids: Iterable[uuid.UUID] | None = None) -> Dashboard:
     f = report_filter(session, period, site_ids)
     before_period = period.previous()
-    before_f = replace(f, start=before_period.start, end=before_period.end)
+    if before_period.end != period.start:       # every kind of period follows the one before
+        raise ValueError("The comparison period must end where the period starts.")
+    both = replace(f, start=before_period.start)
     targets = session.settings.load().targets
     minutes = (targets.referral_to_seen, targets.referral_to_screened)
     with session.store.reading() as db:
         q.widen_page_cache(db)
-        now, before = _Counted(db, f, minutes), _Counted(db, before_f, minutes)
+        counted = _count_both(db, both, period.start, minutes, (before_period.end, period.end))
         names = q.site_names(db, f.site_ids)
         cover_now = coverage_bars(db, f.site_ids, period, names)
         cover_before = coverage_bars(db, f.site_ids, before_period, names)
+    now, before = counted[dq.NOW], counted[dq.BEFORE]
     t = now.times
     timeliness = Timeliness(
         referred=t.referred, seen=t.seen, seen_within_target=t.seen_within,
@@ -105,7 +126,7 @@ def _minutes(value: float | None) -> str:
     return "none seen" if value is None else f"{value:.0f} min"
 
 
-def _figures(now: _Counted, before: _Counted, t: Timeliness, bt: q.TimelinessCounts,
+def _figures(now: _Counted, before: _Counted, t: Timeliness, bt: dq.Cohort,
              cover_now: Counts, cover_before: Counts) -> tuple[Figure, ...]:
     steps = {"referred": "Referred", "seen": "Seen", "screened": "Screened",
              "assessed": "Assessed"}

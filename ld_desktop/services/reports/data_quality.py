@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.reports.period import Period
 from ld_desktop.services.reports.scope import report_filter
 from ld_desktop.services.session import UserSession
@@ -21,16 +22,19 @@ FIRST_FINDINGS = 200          # per check; the count is always complete
 
 #: code -> (what is wrong, the record it opens, what to do)
 CHECKS: dict[str, tuple[str, str, str]] = {
-    "nhs-number-missing": ("No NHS number", "person", "Find it on the Spine or with the GP"),
-    "nhs-number-unverified": ("NHS number not verified", "person", "Verify it"),
-    "ethnicity-missing": ("Ethnicity not stated", "person", "Ask, and record the answer"),
-    "sex-missing": ("Sex not known", "person", "Record it"),
-    "gp-missing": ("No GP practice", "person", "Record the GP practice"),
-    "referral-without-contact": ("Referral with no contact", "case",
+    "nhs-number-missing": ("No NHS number", SyncedEntity.PERSON,
+                           "Find it on the Spine or with the GP"),
+    "nhs-number-unverified": ("NHS number not verified", SyncedEntity.PERSON, "Verify it"),
+    "ethnicity-missing": ("Ethnicity not stated", SyncedEntity.PERSON,
+                          "Ask, and record the answer"),
+    "sex-missing": ("Sex not known", SyncedEntity.PERSON, "Record it"),
+    "gp-missing": ("No GP practice", SyncedEntity.PERSON, "Record the GP practice"),
+    "referral-without-contact": ("Referral with no contact", SyncedEntity.CASE,
                                  "Record when they were seen, or close the referral"),
-    "screening-not-signed-off": ("Screening never signed off", "case", "Sign it off"),
-    "case-open-too-long": ("Case open too long", "case", "Close it or record why it is open"),
-    "outcome-missing-at-closure": ("No outcome recorded at closure", "case",
+    "screening-not-signed-off": ("Screening never signed off", SyncedEntity.CASE, "Sign it off"),
+    "case-open-too-long": ("Case open too long", SyncedEntity.CASE,
+                           "Close it or record why it is open"),
+    "outcome-missing-at-closure": ("No outcome recorded at closure", SyncedEntity.CASE,
                                    "Record the outcome"),
 }
 
@@ -71,9 +75,14 @@ class DataQualityReport:
         if self.is_clean:
             return [f"Data quality for {self.period.label}: nothing to fix."]
         lines = [f"Data quality for {self.period.label}: {self.problem_count} problem(s)."]
-        lines += [f"  {c.count:>6}  {c.label} ({c.advice.lower()})"
+        lines += [f"  {c.count:>6}  {c.label} ({_lower_first(c.advice)})"
                   for c in self.checks if c.count]
         return lines
+
+
+def _lower_first(text: str) -> str:
+    """"No NHS number" -> "no NHS number": mid-sentence, without lowering NHS, GP, Spine."""
+    return text[:1].lower() + text[1:]
 
 
 def open_case_days(session: UserSession) -> int:
@@ -96,13 +105,10 @@ def data_quality(session: UserSession, period: Period,
     results, findings = [], []
     with session.store.reading() as db:
         widen_page_cache(db)
-        counted = q.counts(db, f, open_before, unseen_before)
-        for code, (label, kind, advice) in CHECKS.items():
-            results.append(CheckResult(code, label, advice, counted[code]))
-            if not counted[code]:
-                continue
-            rows = q.first_rows(db, f, code, open_before, unseen_before, FIRST_FINDINGS)
-            findings += [Finding(code, kind, case_id if kind == "case" else subject,
-                                 subject, f"{family.upper()}, {given}: {label.lower()}")
-                         for subject, case_id, given, family in rows]
+        counted, first = q.findings(db, f, open_before, unseen_before, FIRST_FINDINGS)
+    for code, (label, kind, advice) in CHECKS.items():
+        results.append(CheckResult(code, label, advice, counted[code]))
+        findings += [Finding(code, kind, case_id if kind == SyncedEntity.CASE else subject,
+                             subject, f"{family.upper()}, {given}: {_lower_first(label)}")
+                     for subject, case_id, given, family in first[code]]
     return DataQualityReport(period, days, tuple(results), tuple(findings))

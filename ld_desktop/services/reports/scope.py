@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable
 
 from ld_desktop.domain.roles import Permission, Role
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.lookup_errors import RecordNotFound
 from ld_desktop.services.reports.period import Period
 from ld_desktop.services.session import UserSession
@@ -20,6 +21,6 @@ def report_filter(session: UserSession, period: Period,
     chosen = list(mine if site_ids is None else site_ids)
     outside = [s for s in chosen if s not in mine]
     if outside:
-        raise RecordNotFound("site")
+        raise RecordNotFound(SyncedEntity.SITE)
     holder = None if session.user.role is not Role.PRACTITIONER else session.user.username
     return Filter(tuple(chosen), period.start, period.end, holder)

@@ -10,6 +10,7 @@ from ld_desktop.store.models.clinical import (
     OnwardReferral,
     RiskAssessment,
     Screening,
+    SkippedSuggestion,
     SupportAction,
 )
 from ld_desktop.store.models.history import RecordChange
@@ -30,7 +31,8 @@ SYNCED_MODELS: dict[str, type[SyncedRecord]] = {
     m.__entity__: m
     for m in (
         Site, StaffMember, Person, Case, Outcome, Consent, Screening, RiskAssessment,
-        Escalation, OnwardReferral, SupportAction, Note, InformationShare, HandoverNote,
+        Escalation, OnwardReferral, SupportAction, Note, SkippedSuggestion, InformationShare,
+        HandoverNote,
         HandoverAcknowledgement, RotaEntry, RecordChange,
     )
 }
@@ -61,6 +63,7 @@ __all__ = [
     "Screening",
     "Setting",
     "Site",
+    "SkippedSuggestion",
     "StaffMember",
     "SupportAction",
     "SyncedRecord",

@@ -12,6 +12,7 @@ from sqlalchemy import JSON, Date, DateTime, MetaData, String, TypeDecorator, Uu
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.store.field_versions import compact, expand
 
 NAMING_CONVENTION = {
@@ -63,10 +64,11 @@ class SyncedRecord:
     ``field_versions`` maps each field to the op id that last set it (its version token). It
     is stored compactly in the ``field_versions`` column (``store/field_versions.py``): read
     and assign the whole map through this property; never change it in place.
-    ``__entity__`` names the record type on the wire. ``__local_fields__`` never sync.
+    ``__entity__`` names the record type on the wire (a ``SyncedEntity``).
+    ``__local_fields__`` never sync.
     """
 
-    __entity__: ClassVar[str]
+    __entity__: ClassVar[SyncedEntity]
     __append_only__: ClassVar[bool] = False
     __local_fields__: ClassVar[frozenset[str]] = frozenset()
     # every change is a whole-record op signed by its user (the staff and site directory)

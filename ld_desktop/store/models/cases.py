@@ -9,12 +9,13 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.store.models.base import Base, SyncedRecord
 
 
 class Case(SyncedRecord, Base):
-    __tablename__ = "case"
-    __entity__ = "case"
+    __tablename__ = SyncedEntity.CASE.value
+    __entity__ = SyncedEntity.CASE
     __table_args__ = (
         Index("ix_case_open_site", "site_id", "stage", "referral_time"),
         Index("ix_case_person", "person_id"),
@@ -44,12 +45,12 @@ class Case(SyncedRecord, Base):
     closure_reason: Mapped[str | None]
 
     def sync_links(self) -> list[tuple[str, uuid.UUID]]:
-        return [("person", self.person_id)]
+        return [(SyncedEntity.PERSON, self.person_id)]
 
 
 class Outcome(SyncedRecord, Base):
-    __tablename__ = "outcome"
-    __entity__ = "outcome"
+    __tablename__ = SyncedEntity.OUTCOME.value
+    __entity__ = SyncedEntity.OUTCOME
 
     case_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("case.id"), index=True)
     site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("site.id"))

@@ -11,6 +11,7 @@ from sqlalchemy import ForeignKey, Index
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ld_desktop.domain.screening_state import ScreeningState
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.store.models.base import Base, SyncedRecord
 
 
@@ -20,13 +21,13 @@ class _CaseChild(SyncedRecord):
     recorded_by: Mapped[str]
 
     def sync_links(self) -> list[tuple[str, uuid.UUID]]:
-        return [("case", self.case_id)]
+        return [(SyncedEntity.CASE, self.case_id)]
 
 
 class Consent(_CaseChild, Base):
-    __tablename__ = "consent"
+    __tablename__ = SyncedEntity.CONSENT.value
     __table_args__ = (Index("ix_consent_decided_at", "decided_at"),)   # reports by period
-    __entity__ = "consent"
+    __entity__ = SyncedEntity.CONSENT
 
     scope: Mapped[str]                         # "assessment" or a recipient code
     recipient_name: Mapped[str | None]         # for "other": who exactly
@@ -39,10 +40,10 @@ class Consent(_CaseChild, Base):
 
 
 class Screening(_CaseChild, Base):
-    __tablename__ = "screening"
+    __tablename__ = SyncedEntity.SCREENING.value
     __table_args__ = (Index("ix_screening_signed_off_at", "signed_off_at"),   # reports by period
                       Index("ix_screening_amends_id", "amends_id"))       # amended since?
-    __entity__ = "screening"
+    __entity__ = SyncedEntity.SCREENING
 
     instrument_id: Mapped[str]
     instrument_version: Mapped[str]
@@ -60,8 +61,8 @@ class Screening(_CaseChild, Base):
 
 
 class RiskAssessment(_CaseChild, Base):
-    __tablename__ = "risk_assessment"
-    __entity__ = "risk_assessment"
+    __tablename__ = SyncedEntity.RISK_ASSESSMENT.value
+    __entity__ = SyncedEntity.RISK_ASSESSMENT
 
     to_self: Mapped[str]
     to_others: Mapped[str]
@@ -73,9 +74,9 @@ class RiskAssessment(_CaseChild, Base):
 
 
 class Escalation(_CaseChild, Base):
-    __tablename__ = "escalation"
+    __tablename__ = SyncedEntity.ESCALATION.value
     __table_args__ = (Index("ix_escalation_requested_at", "requested_at"),)   # reports by period
-    __entity__ = "escalation"
+    __entity__ = SyncedEntity.ESCALATION
 
     clinician_type: Mapped[str]
     urgency: Mapped[str]
@@ -87,9 +88,9 @@ class Escalation(_CaseChild, Base):
 
 
 class OnwardReferral(_CaseChild, Base):
-    __tablename__ = "onward_referral"
+    __tablename__ = SyncedEntity.ONWARD_REFERRAL.value
     __table_args__ = (Index("ix_onward_referral_made_on", "made_on"),)   # reports by period
-    __entity__ = "onward_referral"
+    __entity__ = SyncedEntity.ONWARD_REFERRAL
 
     service_code: Mapped[str]
     service_name: Mapped[str]
@@ -101,8 +102,8 @@ class OnwardReferral(_CaseChild, Base):
 
 
 class SupportAction(_CaseChild, Base):
-    __tablename__ = "support_action"
-    __entity__ = "support_action"
+    __tablename__ = SyncedEntity.SUPPORT_ACTION.value
+    __entity__ = SyncedEntity.SUPPORT_ACTION
 
     description: Mapped[str]
     due_at: Mapped[datetime | None]
@@ -111,18 +112,34 @@ class SupportAction(_CaseChild, Base):
 
 
 class Note(_CaseChild, Base):
-    __tablename__ = "note"
-    __entity__ = "note"
+    __tablename__ = SyncedEntity.NOTE.value
+    __entity__ = SyncedEntity.NOTE
     __append_only__ = True
 
     body: Mapped[str]
     amends_id: Mapped[uuid.UUID | None]
 
 
+class SkippedSuggestion(_CaseChild, Base):
+    """A practitioner chose not to use an instrument a screening suggested, and said why.
+
+    Stored as data (issue 18), not as note text: a clinician's own note can no longer hide a
+    suggestion. A skip record marked entered in error no longer hides it."""
+
+    __tablename__ = SyncedEntity.SKIPPED_SUGGESTION.value
+    __entity__ = SyncedEntity.SKIPPED_SUGGESTION
+    __append_only__ = True
+
+    instrument_id: Mapped[str]
+    reason: Mapped[str]
+    skipped_at: Mapped[datetime]
+    screening_id: Mapped[uuid.UUID | None]    # the result that suggested it, if known
+
+
 class InformationShare(_CaseChild, Base):
-    __tablename__ = "information_share"
+    __tablename__ = SyncedEntity.INFORMATION_SHARE.value
     __table_args__ = (Index("ix_information_share_shared_at", "shared_at"),)   # reports by period
-    __entity__ = "information_share"
+    __entity__ = SyncedEntity.INFORMATION_SHARE
     __append_only__ = True
 
     recipient: Mapped[str]

@@ -9,12 +9,13 @@ from typing import Any
 from sqlalchemy import Index
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.store.models.base import Base, SyncedRecord
 
 
 class RecordChange(SyncedRecord, Base):
-    __tablename__ = "record_change"
-    __entity__ = "record_change"
+    __tablename__ = SyncedEntity.RECORD_CHANGE.value
+    __entity__ = SyncedEntity.RECORD_CHANGE
     __append_only__ = True
     __table_args__ = (Index("ix_record_change_record", "record_entity", "record_id"),)
 

@@ -9,14 +9,16 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ld_desktop.domain.nhs_number import NhsNumberStatus
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.store.models.base import Base, SyncedRecord
 
 
 class Site(SyncedRecord, Base):
     """A custody suite or court. Ids are deterministic from the name (see sync.protocol)."""
 
-    __tablename__ = "site"
-    __entity__ = "site"
+    __tablename__ = SyncedEntity.SITE.value
+    __entity__ = SyncedEntity.SITE
     # Sites and staff have deterministic ids, so two workstations create "the same" record;
     # when each did so is bookkeeping, not a clash worth a senior's time.
     __local_fields__ = frozenset({"created_at"})
@@ -36,8 +38,8 @@ class Site(SyncedRecord, Base):
 class StaffMember(SyncedRecord, Base):
     """A member of staff. Their key slot lives only in this workstation's key file."""
 
-    __tablename__ = "staff"
-    __entity__ = "staff"
+    __tablename__ = SyncedEntity.STAFF.value
+    __entity__ = SyncedEntity.STAFF
     __local_fields__ = frozenset({"created_at"})
 
     username: Mapped[str] = mapped_column(unique=True)
@@ -56,8 +58,8 @@ class StaffMember(SyncedRecord, Base):
 
 
 class Person(SyncedRecord, Base):
-    __tablename__ = "person"
-    __entity__ = "person"
+    __tablename__ = SyncedEntity.PERSON.value
+    __entity__ = SyncedEntity.PERSON
     # Only redirects are indexed: a partial index SQLite uses for "merged_into IS NOT NULL"
     # (a full one it skipped, walking every person: 1.1 s at 100k after each pull page).
     __table_args__ = (Index("ix_person_merged_into", "merged_into",
@@ -74,7 +76,7 @@ class Person(SyncedRecord, Base):
     estimated_birth_year: Mapped[int | None]  # only when the date of birth is not known
     gender: Mapped[str] = mapped_column(default="not-stated")
     nhs_number: Mapped[str | None]
-    nhs_number_status: Mapped[str] = mapped_column(default="not-known")
+    nhs_number_status: Mapped[str] = mapped_column(default=NhsNumberStatus.NOT_KNOWN)
     ethnic_category: Mapped[str] = mapped_column(default="Z")
     aliases: Mapped[list[str]] = mapped_column(default=list)
     address: Mapped[str | None]

@@ -9,12 +9,13 @@ from typing import Any
 from sqlalchemy import ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.store.models.base import Base, SyncedRecord
 
 
 class HandoverNote(SyncedRecord, Base):
-    __tablename__ = "handover_note"
-    __entity__ = "handover_note"
+    __tablename__ = SyncedEntity.HANDOVER_NOTE.value
+    __entity__ = SyncedEntity.HANDOVER_NOTE
     __append_only__ = True
 
     site_ids: Mapped[list[str]] = mapped_column(default=list)
@@ -30,8 +31,8 @@ class HandoverNote(SyncedRecord, Base):
 
 
 class HandoverAcknowledgement(SyncedRecord, Base):
-    __tablename__ = "handover_ack"
-    __entity__ = "handover_ack"
+    __tablename__ = SyncedEntity.HANDOVER_ACK.value
+    __entity__ = SyncedEntity.HANDOVER_ACK
     __append_only__ = True
 
     handover_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("handover_note.id"))
@@ -43,8 +44,8 @@ class HandoverAcknowledgement(SyncedRecord, Base):
 
 
 class RotaEntry(SyncedRecord, Base):
-    __tablename__ = "rota_entry"
-    __entity__ = "rota_entry"
+    __tablename__ = SyncedEntity.ROTA_ENTRY.value
+    __entity__ = SyncedEntity.ROTA_ENTRY
 
     site_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("site.id"))
     username: Mapped[str | None]           # None = an unfilled shift

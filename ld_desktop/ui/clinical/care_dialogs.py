@@ -8,12 +8,13 @@ from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QWidget
 
 from ld_desktop.domain.pathway import Urgency
+from ld_desktop.domain.risk_level import RiskLevel
 from ld_desktop.services.clinical.escalation import (
     ClinicianType,
     EscalationStatus,
     EscalationView,
 )
-from ld_desktop.services.clinical.risk import RiskDraft, RiskLevel
+from ld_desktop.services.clinical.risk import RiskDraft
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView
 from ld_desktop.ui.clinical.form_dialog import FormDialog, as_date, text_box

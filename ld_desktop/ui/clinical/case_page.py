@@ -1,42 +1,47 @@
-"""The case view: header, the clinical actions, and everything recorded on the case.
+"""The case view: a stack of the case overview and, on top of it when one is open, the
+screening wizard or a result.
 
-The page is a stack: the case overview, and on top of it the screening wizard or a result
-when one is open. Actions open small window-modal dialogs; each calls one service and the
-page reloads from the change it announces. Nothing here touches the store.
+The page is glue. ``case_overview.CaseOverview`` shows the case and its records (refreshed in
+place) with ``case_actions.CaseActionsBar``; what the Screening action opens and which
+instruments are suggested next is decided without Qt by
+``services/clinical/screening_controller.ScreeningController``. Actions open small
+window-modal dialogs; each calls one service and the page reloads from the change it
+announces. A list action finds its record by the id in the selected row's item data.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import UTC, datetime
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from PySide6.QtWidgets import (
-    QHBoxLayout,
-    QLabel,
     QListWidget,
     QPushButton,
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
-    QWidget,
 )
 
-from ld_desktop.domain.instruments.definition import InstrumentDefinition
-from ld_desktop.domain.instruments.flow import FlowError
-from ld_desktop.domain.pathway import ContactType, Stage, Urgency
 from ld_desktop.domain.roles import Permission
-from ld_desktop.domain.screening_state import ScreeningState
-from ld_desktop.domain.vulnerabilities import label as flag_label
-from ld_desktop.services.clinical.screenings import CORE_SCREEN, ScreeningView
+from ld_desktop.domain.synced_entity import SyncedEntity
+from ld_desktop.services.clinical.referrals import SupportView
+from ld_desktop.services.clinical.screening_controller import (
+    ChooseInstrument,
+    ResumeDraft,
+    ScreeningController,
+    ShowResult,
+)
+from ld_desktop.services.clinical.screenings import ScreeningView
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
-from ld_desktop.ui.clinical import case_records as words
 from ld_desktop.ui.clinical.care_dialogs import (
     EscalationDialog,
     EscalationStatusDialog,
     RiskDialog,
 )
+from ld_desktop.ui.clinical.case_actions import ACTIONS, HISTORY
+from ld_desktop.ui.clinical.case_overview import CaseOverview
 from ld_desktop.ui.clinical.case_records import CaseRecords
 from ld_desktop.ui.clinical.consent_dialog import ConsentDialog
 from ld_desktop.ui.clinical.fhir_export_action import PathChooser as JsonPathChooser
@@ -45,6 +50,7 @@ from ld_desktop.ui.clinical.form_dialog import FormDialog
 from ld_desktop.ui.clinical.instrument_chooser import InstrumentChooser
 from ld_desktop.ui.clinical.note_dialogs import NoteDialog, ReasonDialog
 from ld_desktop.ui.clinical.outcome_dialog import OutcomeDialog
+from ld_desktop.ui.clinical.record_list import RecordRef
 from ld_desktop.ui.clinical.referral_dialogs import (
     ReferralDialog,
     ReferralStatusDialog,
@@ -54,14 +60,11 @@ from ld_desktop.ui.clinical.result_panel import ResultPanel
 from ld_desktop.ui.clinical.screening_wizard import ScreeningWizard
 from ld_desktop.ui.clinical.share_dialog import PathChooser, ShareDialog, choose_pdf_path
 from ld_desktop.ui.clinical.youth_panel import YouthPanel
-from ld_desktop.ui.models.case_table import waiting
 from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.records.case_details_dialog import CaseDetailsDialog
 from ld_desktop.ui.records.merge_dialogs import MoveCaseDialog
 
-ACTIONS = [("consent", "&Consent…"), ("screening", "&Screening"), ("risk", "&Risk…"),
-           ("escalate", "&Escalate…"), ("refer", "Re&fer…"), ("support", "Su&pport action…"),
-           ("note", "&Note…"), ("share", "S&hare…"), ("outcome", "&Outcome and close…")]
+__all__ = ["ACTIONS", "CasePage"]
 
 
 class CasePage(PageWidget):
@@ -75,126 +78,63 @@ class CasePage(PageWidget):
         self.case_id = case_id
         self.choose_path = choose_path
         self.choose_fhir_path: JsonPathChooser = choose_json_path   # tests replace it
+        self.overview = CaseOverview(session)
+        self.overview.action_bar.triggered.connect(self._action)
+        self.overview.record_action.connect(self._record_action)
+        self.overview.open_record.connect(self.open_screening)
         self.stack = QStackedWidget()
+        self.stack.addWidget(self.overview)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
-        self.overview: QWidget | None = None
         self.wizard: ScreeningWizard | None = None
         self.result: ResultPanel | None = None
         self.dialog: FormDialog | None = None
+        # the overview's parts, built once (tests and the screenshots reach them here)
+        overview = self.overview
+        self.action_buttons: dict[str, QPushButton] = overview.action_bar.buttons
+        self.tabs: QTabWidget = overview.tabs
+        self.screening_list: QListWidget = overview.lists["Screenings"]
+        self.header_label, self.flags_label = overview.header_label, overview.flags_label
+        self.reason_label, self.problem = overview.reason_label, overview.problem
+        self.youth_panel: YouthPanel | None = None
         self.reload(audit=True)
 
     # ------------------------------------------------------------------ loading
     def reload(self, audit: bool = False) -> None:
         self.case = self.session.cases.open(self.case_id, audit=audit)
         self.records = CaseRecords.load(self.session, self.case_id)
-        old = self.overview
-        self.overview = self._build_overview()
-        self.stack.insertWidget(0, self.overview)
-        if old is not None:
-            self.stack.removeWidget(old)
-            old.deleteLater()
+        library = self.session.screenings.library()
+        self.screenings = ScreeningController(library, self.case.age_at_referral,
+                                              self.records.screenings, self.records.skipped)
+        titles = {d.id: d.short_title for d in library.all()}
+        youth = self.overview.show_case(self.case, self.records, titles, self.session.now())
+        self.youth_panel = youth
+        if youth is not None:
+            youth.record_parent_carer.connect(self.record_parent_carer)
+            youth.record_consent.connect(self.record_consent)
+            youth.refer.connect(self.refer)
         if self.wizard is None and self.result is None:
             self.stack.setCurrentWidget(self.overview)
 
     def on_changes(self, changes: Changes) -> None:
         if self.session.is_locked:
             return
-        if self.case_id in changes.ids or changes.touches("person", "consent"):
+        if self.case_id in changes.ids \
+                or changes.touches(SyncedEntity.PERSON, SyncedEntity.CONSENT):
             self.reload()
 
     def show_problem(self, message: str) -> None:
-        self.problem.setText(message)
-        self.problem.show()
+        self.overview.show_problem(message)
 
-    # ------------------------------------------------------------------ overview
-    def _build_overview(self) -> QWidget:
-        case = self.case
-        page = QWidget()
-        page.setObjectName("page")
-        title = QLabel(case.person.display_name + ("  ·  YOUNG PERSON" if case.is_youth else ""))
-        title.setObjectName("title")
-        age = (f"{case.age_at_referral} years" if case.age_at_referral is not None else
-               f"about {case.estimated_age} (estimated)" if case.estimated_age is not None
-               else "age unknown")
-        self.header_label = header = QLabel(
-            f"{age} · {case.site.name} · {Stage(case.stage).label} · "
-            f"{ContactType(case.contact_type).label} · urgency {Urgency(case.urgency).label} · "
-            f"waiting {waiting(case.referral_time, datetime.now(UTC))}"
-            + (f" · custody record {case.custody_record_number}"
-               if case.custody_record_number else ""))
-        header.setObjectName("subtitle")
-        header.setWordWrap(True)
-        named = (["HIGH RISK"] if case.risk_level == "high" else []) + [
-            flag_label(f) for f in case.flags]
-        self.flags_label = QLabel("Flags: " + (", ".join(named) or "none yet"))
-        self.flags_label.setObjectName("flag")
-        self.flags_label.setWordWrap(True)
-        layout = QVBoxLayout(page)
-        for widget in (title, header, self.flags_label):
-            layout.addWidget(widget)
-        if case.breaches:
-            late = QLabel("Overdue: " + "; ".join(case.breaches))
-            late.setObjectName("error")
-            layout.addWidget(late)
-        if case.offences:
-            layout.addWidget(QLabel("Offences: " + "; ".join(case.offences)))
-        self.reason_label = QLabel("Reason for referral: " + (case.reason or "not given"))
-        self.reason_label.setWordWrap(True)
-        layout.addWidget(self.reason_label)
-        if case.closed_at:
-            closed = QLabel(f"Closed on {case.closed_at.astimezone():%d/%m/%Y %H:%M}: "
-                            "records can be read but not added to.")
-            closed.setObjectName("subtitle")
-            layout.addWidget(closed)
-        self.problem = QLabel()
-        self.problem.setObjectName("error")
-        self.problem.setWordWrap(True)
-        self.problem.setAccessibleName("Problem")
-        self.problem.hide()
-        layout.addWidget(self.problem)
-        layout.addLayout(self._action_bar())
-        if case.is_youth and not case.closed_at:
-            youth = YouthPanel(case, self.records)
-            youth.record_parent_carer.connect(self.record_parent_carer)
-            youth.record_consent.connect(self.record_consent)
-            youth.refer.connect(self.refer)
-            self.youth_panel: YouthPanel | None = youth
-            layout.addWidget(youth)
-        else:
-            self.youth_panel = None
-        layout.addWidget(self._tabs(), 1)
-        return page
-
-    def _action_bar(self) -> QHBoxLayout:
-        row = QHBoxLayout()
-        editable = self.case.closed_at is None and self.session.can(Permission.EDIT_RECORDS)
-        self.action_buttons: dict[str, QPushButton] = {}
-        for key, text in ACTIONS:
-            button = QPushButton(text)
-            button.setAccessibleName(text.replace("&", "").rstrip("…"))
-            allowed = editable and (key != "share" or self.session.can(
-                Permission.SHARE_INFORMATION))
-            button.setEnabled(allowed)
-            button.clicked.connect(getattr(self, key))
-            self.action_buttons[key] = button
-            row.addWidget(button)
-        if self.session.can(Permission.VIEW_AUDIT):   # seniors: who looked at this case
-            from ld_desktop.ui.access_history import history_button
-
-            row.addWidget(history_button(self.show_access_history))
-        row.addStretch(1)
-        # corrections: a closed case can be corrected too
-        for key, text, slot in (("correct", "Correct &details…", self.correct_details),
-                                ("move", "&Move to another person…", self.move_case)):
-            button = QPushButton(text)
-            button.setAccessibleName(text.replace("&", "").rstrip("…"))
-            button.setEnabled(self.session.can(Permission.EDIT_RECORDS))
-            button.clicked.connect(slot)
-            self.action_buttons[key] = button
-            row.addWidget(button)
-        return row
+    def _action(self, key: str) -> None:
+        actions: dict[str, Callable[[], None]] = {
+            "consent": self.consent, "screening": self.screening, "risk": self.risk,
+            "escalate": self.escalate, "refer": self.refer, "support": self.support,
+            "note": self.note, "share": self.share, "outcome": self.outcome,
+            "correct": self.correct_details, "move": self.move_case,
+            HISTORY: self.show_access_history}
+        actions[key]()
 
     def show_access_history(self) -> None:
         from ld_desktop.ui.access_history import AccessHistoryDialog
@@ -202,61 +142,6 @@ class CasePage(PageWidget):
         entries = self.session.maintenance.access_history(case_id=self.case_id)
         self.history_dialog = AccessHistoryDialog("Access history: this case", entries, self)
         self.history_dialog.open()
-
-    def _list_tab(self, tabs: QTabWidget, name: str, lines: list[str],
-                  buttons: list[tuple[str, Callable[[int], None]]] | None = None
-                  ) -> QListWidget:
-        box = QWidget()
-        layout = QVBoxLayout(box)
-        listing = QListWidget()
-        listing.setAccessibleName(name)
-        listing.setWordWrap(True)
-        listing.addItems(lines or ["Nothing recorded yet."])
-        listing.setEnabled(bool(lines))
-        layout.addWidget(listing)
-        if buttons and self.case.closed_at is None:
-            row = QHBoxLayout()
-            for text, action in buttons:
-                button = QPushButton(text)
-                button.setAccessibleName(text.rstrip("…"))
-                button.clicked.connect(lambda _=False, a=action, lst=listing: a(lst.currentRow()))
-                row.addWidget(button)
-            row.addStretch(1)
-            layout.addLayout(row)
-        tabs.addTab(box, name)
-        return listing
-
-    def _tabs(self) -> QTabWidget:
-        r = self.records
-        tabs = QTabWidget()
-        self.tabs = tabs
-        timeline = [f"{e.at.astimezone():%d/%m/%Y %H:%M}  {e.summary}"
-                    + (f" · {e.by}" if e.by else "") for e in self.case.timeline]
-        self._list_tab(tabs, "Timeline", timeline)
-        superseded = r.superseded()
-        library = self.session.screenings.library()
-        titles = {d.id: d.short_title for d in library.all()}
-        self.screening_list = self._list_tab(
-            tabs, "Screenings",
-            [words.screening_line(s, titles.get(s.instrument_id, s.instrument_id),
-                                  s.id in superseded) for s in r.screenings])
-        self.screening_list.itemActivated.connect(
-            lambda _i: self.open_screening(self.screening_list.currentRow()))
-        self._list_tab(tabs, "Consent", [words.consent_line(c) for c in r.consents])
-        now = self.session.now()
-        self.care_list = self._list_tab(
-            tabs, "Risk and escalation",
-            [words.risk_line(x) for x in r.risks] + [words.escalation_line(e)
-                                                     for e in r.escalations],
-            [("Update escalation…", self.update_escalation)])
-        self.referral_list = self._list_tab(
-            tabs, "Referrals and support",
-            [words.referral_line(x) for x in r.referrals] + [words.action_line(a, now)
-                                                             for a in r.actions],
-            [("Update referral…", self.update_referral), ("Mark action done", self.action_done)])
-        self.note_list = self._list_tab(tabs, "Notes", [words.note_line(n) for n in r.notes],
-                                        [("Amend note…", self.amend_note)])
-        return tabs
 
     # ------------------------------------------------------------------ dialogs
     def _open(self, dialog: FormDialog) -> FormDialog:
@@ -306,82 +191,59 @@ class CasePage(PageWidget):
     def outcome(self) -> None:
         self._open(OutcomeDialog(self.session, self.case, self))
 
-    def update_escalation(self, row: int) -> None:
-        index = row - len(self.records.risks)
-        if not 0 <= index < len(self.records.escalations):
-            self.show_problem("Choose an escalation in the list first.")
+    # ------------------------------------------------------------------ list actions, by id
+    def _record_action(self, key: str, ref: RecordRef | None) -> None:
+        """A list button: the record is the one whose id the selected row carries."""
+        r = self.records
+        kinds: dict[str, tuple[Sequence[Any], str, Callable[[Any], object]]] = {
+            "update_escalation": (r.escalations, "an escalation", lambda e: self._open(
+                EscalationStatusDialog(self.session, e, self))),
+            "update_referral": (r.referrals, "a referral", lambda x: self._open(
+                ReferralStatusDialog(self.session, x, self))),
+            "action_done": (r.actions, "a support action", self._complete_action),
+            "amend_note": (r.notes, "a note", lambda n: self._open(
+                NoteDialog(self.session, self.case, self, n))),
+        }
+        records, what, act = kinds[key]
+        found = next((x for x in records if ref is not None and x.id == ref.id), None)
+        if found is None:
+            self.show_problem(f"Choose {what} in the list first.")
             return
-        self._open(EscalationStatusDialog(self.session, self.records.escalations[index], self))
+        act(found)
 
-    def update_referral(self, row: int) -> None:
-        if not 0 <= row < len(self.records.referrals):
-            self.show_problem("Choose a referral in the list first.")
+    def _complete_action(self, action: SupportView) -> None:
+        if action.done_at is not None:       # a second press never re-stamps the time
+            self.show_problem("That support action is already done.")
             return
-        self._open(ReferralStatusDialog(self.session, self.records.referrals[row], self))
-
-    def action_done(self, row: int) -> None:
-        index = row - len(self.records.referrals)
-        if not 0 <= index < len(self.records.actions):
-            self.show_problem("Choose a support action in the list first.")
+        try:
+            self.session.referrals.complete_action(action.id)
+        except (LookupError, ValueError, PermissionError) as exc:   # gone, or not allowed
+            self.show_problem(str(exc))
             return
-        self.session.referrals.complete_action(self.records.actions[index].id)
         self.reload()
-
-    def amend_note(self, row: int) -> None:
-        if not 0 <= row < len(self.records.notes):
-            self.show_problem("Choose a note in the list first.")
-            return
-        self._open(NoteDialog(self.session, self.case, self, self.records.notes[row]))
 
     # ------------------------------------------------------------------ screening
     def screening(self) -> None:
-        drafts = [s for s in self.records.screenings if s.state == ScreeningState.DRAFT]
-        if drafts:
-            self.open_wizard(drafts[-1])
-            return
-        done = {s.instrument_id for s in self.records.screenings}
-        if CORE_SCREEN not in done:
-            self.start_screening(CORE_SCREEN)
-            return
-        library = self.session.screenings.library()
-        offered = library.offered_for(self.case.age_at_referral)
-        chooser = InstrumentChooser(offered, self.suggested_ids(), self, library.problems)
-        chooser.saved.connect(self.start_screening)
-        self.dialog = chooser
-        chooser.open()
-
-    def suggested_ids(self) -> list[str]:
-        found: list[str] = []
-        for s in self.records.screenings:
-            if s.state in ScreeningState.finished():
-                for i in [*s.result.get("follow_ups", []),
-                          *s.result.get("suggested_instruments", [])]:
-                    if i not in found:
-                        found.append(i)
-        return found
-
-    def next_instruments(self) -> list[InstrumentDefinition]:
-        library = self.session.screenings.library()
-        used = {s.instrument_id for s in self.records.screenings}
-        skipped = {n.body for n in self.records.notes if n.body.startswith("Suggested ")}
-        offered = {d.id: d for d in library.offered_for(self.case.age_at_referral)}
-        return [offered[i] for i in self.suggested_ids() if i in offered and i not in used
-                and not any(b.startswith(f"Suggested {offered[i].short_title} ")
-                            for b in skipped)]
+        step = self.screenings.next_step()
+        if isinstance(step, ResumeDraft):
+            self.open_wizard(step.screening)
+        elif isinstance(step, ChooseInstrument):
+            chooser = InstrumentChooser(step.offered, step.suggested, self, step.problems)
+            chooser.saved.connect(self.start_screening)
+            self.dialog = chooser
+            chooser.open()
+        else:
+            self.start_screening(step.instrument_id)
 
     def start_screening(self, instrument_id: str) -> None:
         try:
-            definition = self.session.screenings.library().get(instrument_id)
-            if not definition.suitable_for(self.case.age_at_referral):
-                raise FlowError(f"{definition.short_title} is not for someone aged "
-                                f"{self.case.age_at_referral}.")
+            definition = self.screenings.check_start(instrument_id)
             view = self.session.screenings.start(self.case_id, instrument_id,
                                                  definition.version)
         except (ValueError, KeyError, PermissionError) as exc:
             self.close_overlays()
             self.show_problem(str(exc).strip("'\""))
             return
-        self.records = CaseRecords.load(self.session, self.case_id)
         self.open_wizard(view)
 
     def open_wizard(self, screening: ScreeningView | None,
@@ -399,22 +261,20 @@ class CasePage(PageWidget):
         if self.wizard.editor is not None:
             self.wizard.editor.focus_first()
 
-    def open_screening(self, row: int) -> None:
-        if not 0 <= row < len(self.records.screenings):
-            return
-        view = self.records.screenings[row]
-        if view.state == ScreeningState.DRAFT:
-            self.open_wizard(view)
-        else:
-            self.show_result(view)
+    def open_screening(self, ref: RecordRef) -> None:
+        step = self.screenings.open(ref.id) if ref.kind == SyncedEntity.SCREENING else None
+        if isinstance(step, ResumeDraft):
+            self.open_wizard(step.screening)
+        elif isinstance(step, ShowResult):
+            self.show_result(step.screening)
 
     def show_result(self, view: ScreeningView) -> None:
         self.close_overlays()
-        self.records = CaseRecords.load(self.session, self.case_id)
+        self.reload()
         definition = self.session.screenings.library().get(view.instrument_id)
-        panel = ResultPanel(view, definition, self.next_instruments(),
+        panel = ResultPanel(view, definition, self.screenings.next_instruments(),
                             can_sign_off=self.session.can(Permission.EDIT_RECORDS),
-                            superseded=view.id in self.records.superseded())
+                            superseded=view.id in self.screenings.superseded())
         panel.escalate.connect(self.escalate)
         panel.refer.connect(self.refer)
         panel.start_instrument.connect(self.start_screening)
@@ -431,12 +291,13 @@ class CasePage(PageWidget):
         self.stack.setCurrentWidget(panel)
 
     def skip_instrument(self, instrument_id: str) -> None:
-        case_id = self.case_id
+        case_id, suggested_by = self.case_id, self.result_view.id
         dialog = self._open(ReasonDialog(
             "Not using a suggested instrument", "Say why (for example: declined, too "
-            "distressed, already known to services). This is kept in the case notes.",
-            lambda reason: self.session.screenings.skip_suggested(case_id, instrument_id,
-                                                                  reason),
+            "distressed, already known to services). This is kept on the case record and "
+            "shown in its timeline.",
+            lambda reason: self.session.screenings.skip_suggested(
+                case_id, instrument_id, reason, suggested_by),
             self, "Record"))
         dialog.saved.connect(lambda _v: self.show_result(self.result_view))
 
@@ -455,4 +316,3 @@ class CasePage(PageWidget):
     def flush_drafts(self) -> None:
         if self.wizard is not None:
             self.wizard.save_now()
-

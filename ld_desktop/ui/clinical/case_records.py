@@ -14,7 +14,9 @@ from ld_desktop.services.clinical.notes import NoteView
 from ld_desktop.services.clinical.referrals import ReferralStatus, ReferralView, SupportView
 from ld_desktop.services.clinical.risk import RiskView
 from ld_desktop.services.clinical.screenings import ScreeningView
+from ld_desktop.services.clinical.skipped_suggestions import SkippedSuggestionView
 from ld_desktop.services.session import UserSession
+from ld_desktop.services.views import TimelineEntry
 from ld_desktop.ui.clinical.consent_dialog import scope_label
 
 
@@ -31,13 +33,15 @@ class CaseRecords:
     referrals: list[ReferralView]
     actions: list[SupportView]
     notes: list[NoteView]
+    skipped: list[SkippedSuggestionView]
 
     @classmethod
     def load(cls, session: UserSession, case_id: uuid.UUID) -> CaseRecords:
         return cls(session.screenings.for_case(case_id), session.consent.history(case_id),
                    session.risk.for_case(case_id), session.escalations.for_case(case_id),
                    session.referrals.for_case(case_id),
-                   session.referrals.actions_for_case(case_id), session.notes.for_case(case_id))
+                   session.referrals.actions_for_case(case_id), session.notes.for_case(case_id),
+                   session.screenings.skipped(case_id))
 
     def superseded(self) -> set[uuid.UUID]:
         """Screenings replaced by a later amendment."""
@@ -55,6 +59,17 @@ def screening_line(view: ScreeningView, title: str, superseded: bool) -> str:
     amended = " · AMENDED later" if superseded else ""
     linked = " · amendment" if view.amends_id else ""
     return f"{title}: {summary} · {state}{linked}{amended} · {when(view.completed_at)}"
+
+
+def skip_line(skip: SkippedSuggestionView, title: str) -> str:
+    kept = " (kept as a note)" if skip.legacy_note else ""
+    return (f"{title}: suggested, not used{kept} · {skip.reason} · {when(skip.skipped_at)} "
+            f"{skip.skipped_by}")
+
+
+def timeline_line(entry: TimelineEntry) -> str:
+    return (f"{entry.at.astimezone():%d/%m/%Y %H:%M}  {entry.summary}"
+            + (f" · {entry.by}" if entry.by else ""))
 
 
 def consent_line(decision: ConsentDecision) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QWidget
 
 from ld_desktop.domain.instruments.definition import InstrumentDefinition
@@ -20,7 +21,7 @@ class InstrumentChooser(FormDialog):
         for definition in ordered:
             note = "  (suggested by the screen so far)" if definition.id in suggested else ""
             item = QListWidgetItem(f"{definition.short_title}: {definition.title}{note}")
-            item.setData(256, definition.id)
+            item.setData(Qt.ItemDataRole.UserRole, definition.id)
             self.listing.addItem(item)
         self.listing.setCurrentRow(0)
         self.listing.itemActivated.connect(lambda _i: self.accept())
@@ -37,4 +38,4 @@ class InstrumentChooser(FormDialog):
         item = self.listing.currentItem()
         if item is None:
             raise ValueError("Choose an instrument.")
-        return str(item.data(256))
+        return str(item.data(Qt.ItemDataRole.UserRole))

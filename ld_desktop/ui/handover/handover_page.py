@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.views import Changes
@@ -105,12 +106,12 @@ class HandoverPage(PageWidget):
     def on_changes(self, changes: Changes) -> None:
         if self._s.is_locked:
             return
-        if changes.touches("rota_entry"):
+        if changes.touches(SyncedEntity.ROTA_ENTRY):
             self.staffing.refresh()
         busy = self.panel is not None and self.panel.runner.running
-        if changes.touches("case", "person", "sync", "conflict") and not busy:
+        if changes.touches(SyncedEntity.CASE, SyncedEntity.PERSON, "sync", "conflict") and not busy:
             if self.panel is not None:
                 self.panel.refresh()
             self.mine.refresh()
-        if changes.touches("handover_note"):
+        if changes.touches(SyncedEntity.HANDOVER_NOTE):
             self.history.refresh()

@@ -11,6 +11,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from ld_desktop.domain.pathway import Stage, Urgency
+from ld_desktop.domain.risk_level import RiskLevel
 from ld_desktop.domain.targets import waited
 from ld_desktop.domain.vulnerabilities import label as flag_label
 from ld_desktop.services.views import CaseRow
@@ -55,15 +56,15 @@ class CaseRowsModel(ReadOnlyTable):
                 f"{row.referral_time.astimezone():%d/%m/%Y %H:%M}", row.site_name,
                 Stage(row.stage).label,
                 waiting(row.referral_time), Urgency(row.urgency).label,
-                ", ".join((["HIGH RISK"] if row.risk_level == "high" else [])
+                ", ".join((["HIGH RISK"] if row.risk_level == RiskLevel.HIGH else [])
                           + [flag_label(f) for f in row.flags]),
                 row.holder or "",
             ][column]
         if role == Qt.ItemDataRole.DecorationRole and column == FLAGS_COLUMN:
-            return badges_icon(badge_codes(row.flags, row.risk_level == "high"))
+            return badges_icon(badge_codes(row.flags, row.risk_level == RiskLevel.HIGH))
         if role == Qt.ItemDataRole.BackgroundRole and row.breaches:
             return OVERDUE
-        high = row.risk_level == "high"
+        high = row.risk_level == RiskLevel.HIGH
         if role == Qt.ItemDataRole.ForegroundRole and column == FLAGS_COLUMN and high:
             return HIGH_RISK
         if role == Qt.ItemDataRole.ToolTipRole and row.breaches:

@@ -7,7 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
-from ld_desktop.domain.nhs_number import formatted
+from ld_desktop.domain.nhs_number import NhsNumberStatus, formatted
 from ld_desktop.services.views import PersonSummary
 from ld_desktop.ui.models.read_only_table import LazyPages, ReadOnlyTable
 
@@ -37,7 +37,7 @@ class PeopleModel(ReadOnlyTable):
                 return f"{p.date_of_birth:%d/%m/%Y}" if p.date_of_birth else "not known"
             if p.nhs_number is None:
                 return "none recorded"
-            marker = "" if p.nhs_number_status == "verified" else " (unverified)"
+            marker = "" if p.nhs_number_status == NhsNumberStatus.VERIFIED else " (unverified)"
             return formatted(p.nhs_number) + marker
         if role == Qt.ItemDataRole.UserRole:
             return str(p.id)

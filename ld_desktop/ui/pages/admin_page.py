@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.domain.roles import Role
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.domain.targets import Targets
 from ld_desktop.services.errors import StoreError
 from ld_desktop.services.session import UserSession
@@ -195,5 +196,5 @@ class AdminPage(PageWidget):
         self.refresh_users()
 
     def on_changes(self, changes: Changes) -> None:
-        if changes.touches("staff"):
+        if changes.touches(SyncedEntity.STAFF):
             self.refresh_users()

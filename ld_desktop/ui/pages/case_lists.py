@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.domain.pathway import OPEN_STAGES, Stage
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.cases import CaseFilter, Caseload
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseRow, Changes
@@ -115,9 +116,10 @@ class CaseloadPage(PageWidget):
         self.view.resizeColumnsToContents()
 
     def on_changes(self, changes: Changes) -> None:
-        if changes.touches("case", "person", "risk_assessment", "settings"):
+        if changes.touches(SyncedEntity.CASE, SyncedEntity.PERSON, SyncedEntity.RISK_ASSESSMENT,
+                           "settings"):
             self.refresh()
-        if changes.touches("rota_entry"):
+        if changes.touches(SyncedEntity.ROTA_ENTRY):
             self.staffing.refresh()
 
     def close_for_lock(self) -> None:
@@ -201,7 +203,7 @@ class CasesPage(PageWidget):
                                                   if broad else ""))
 
     def on_changes(self, changes: Changes) -> None:
-        if changes.touches("case", "person"):
+        if changes.touches(SyncedEntity.CASE, SyncedEntity.PERSON):
             self.refresh()
 
     def close_for_lock(self) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonSummary
 from ld_desktop.ui.models.people_table import SORT_KEYS, LazyPeopleModel, PeopleModel
@@ -126,7 +127,7 @@ class PeoplePage(PageWidget):
         self.count.setText(f"The list could not be loaded: {exc}")
 
     def on_changes(self, changes: Changes) -> None:
-        if changes.touches("person"):
+        if changes.touches(SyncedEntity.PERSON):
             self.refresh()
 
     def close_for_lock(self) -> None:

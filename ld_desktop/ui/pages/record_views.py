@@ -20,8 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ld_desktop.domain.nhs_number import formatted
+from ld_desktop.domain.nhs_number import NhsNumberStatus, formatted
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.person_codes import ethnic_category_label, sex_label
 from ld_desktop.services.person_edits import PersonEditService
 from ld_desktop.services.person_merge import PersonMergeService
@@ -40,7 +41,8 @@ def person_details_form(person: PersonView) -> QFormLayout:
     nhs = "none recorded"
     if person.nhs_number:
         nhs = formatted(person.nhs_number) + (
-            "" if person.nhs_number_status == "verified" else "  (unverified: not traced)")
+            "" if person.nhs_number_status == NhsNumberStatus.VERIFIED
+            else "  (unverified: not traced)")
     form = QFormLayout()
     form.addRow("Date of birth", QLabel(f"{person.date_of_birth:%d/%m/%Y}"
                                         if person.date_of_birth else "not known"))
@@ -154,7 +156,7 @@ class PersonPage(PageWidget):
         self._show(self._s.persons.open(self.person.id))   # follows a merge to the survivor
 
     def on_changes(self, changes: Changes) -> None:
-        if self._s.is_locked or not changes.touches("person", "case"):
+        if self._s.is_locked or not changes.touches(SyncedEntity.PERSON, SyncedEntity.CASE):
             return
         if not changes.ids or self.person.id in changes.ids:
             self.reload()

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.domain.rota import SHIFT_KINDS
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.errors import StoreError
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
@@ -171,5 +172,5 @@ class RotaPage(PageWidget):
         self.refresh()
 
     def on_changes(self, changes: Changes) -> None:
-        if changes.touches("rota_entry", "site"):
+        if changes.touches(SyncedEntity.ROTA_ENTRY, SyncedEntity.SITE):
             self.refresh()

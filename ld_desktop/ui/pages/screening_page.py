@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QLabel, QListWidget, QVBoxLayout
 
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.screening_state import ScreeningState
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.clinical.escalation import ClinicianType, EscalationView
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
@@ -83,5 +84,5 @@ class ScreeningPage(PageWidget):
             self.open_case.emit(self.escalations[row].case_id)
 
     def on_changes(self, changes: Changes) -> None:
-        if changes.touches("screening", "escalation"):
+        if changes.touches(SyncedEntity.SCREENING, SyncedEntity.ESCALATION):
             self.refresh()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.views import Changes
@@ -181,7 +182,7 @@ class SyncPage(PageWidget):
         self.message.setText(f"Enrolment failed: {exc}")
 
     def on_changes(self, changes: Changes) -> None:
-        if changes.touches("sync", "case", "person", "conflict"):
+        if changes.touches("sync", SyncedEntity.CASE, SyncedEntity.PERSON, "conflict"):
             self.refresh()
 
 

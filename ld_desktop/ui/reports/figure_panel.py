@@ -27,6 +27,16 @@ def _text(cell: object) -> str:
     return str(cell)
 
 
+def _two_lines(title: str) -> str:
+    """A long column title over two lines, broken at the space nearest its middle, so the
+    table's every column fits beside its chart."""
+    if len(title) <= 12 or " " not in title:
+        return title
+    spaces = [i for i, ch in enumerate(title) if ch == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(title) / 2))
+    return title[:cut] + "\n" + title[cut + 1:]
+
+
 class FigureTable(QTableWidget):
     """The numbers, readable by a screen reader cell by cell. Tab leaves the table (so
     the page stays navigable); the arrow keys move between cells."""
@@ -36,7 +46,7 @@ class FigureTable(QTableWidget):
         data = rows(figure)
         super().__init__(len(data), len(columns))
         self.figure = figure
-        self.setHorizontalHeaderLabels(columns)
+        self.setHorizontalHeaderLabels([columns[0], *(_two_lines(c) for c in columns[1:])])
         self.setAccessibleName(f"{figure.title} table")
         self.setAccessibleDescription(describe(figure))
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -60,6 +70,12 @@ class FigureTable(QTableWidget):
         height = self.horizontalHeader().height() + sum(self.rowHeight(r)
                                                         for r in range(len(data)))
         self.setMinimumHeight(min(320, height + 6))
+        # every column in view (the youth column last of them): no sideways scrolling
+        width = sum(self.columnWidth(c) for c in range(len(columns))) + 2 * self.frameWidth()
+        if height + 6 > 320:
+            width += self.verticalScrollBar().sizeHint().width()
+        self.setMinimumWidth(width)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
 
     def key_at_row(self, row: int) -> str:
         return self.figure.bars[row].key
@@ -77,8 +93,8 @@ class FigurePanel(QGroupBox):
         row = QHBoxLayout()
         self.chart = BarChart(figure)
         self.table = FigureTable(figure)
-        row.addWidget(self.chart, 1)
-        row.addWidget(self.table, 1)
+        row.addWidget(self.chart, 1)       # the chart takes what the table leaves
+        row.addWidget(self.table, 0)
         layout.addLayout(row)
         for note in figure.notes:
             label = QLabel(note)

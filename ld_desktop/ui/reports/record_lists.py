@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.domain.pathway import Stage
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.reports.data_quality import DataQualityReport
 from ld_desktop.services.reports.figures import DrillRow
 
@@ -88,7 +89,7 @@ class QualityList(QWidget):
     def __init__(self) -> None:
         super().__init__()
         self.report: DataQualityReport | None = None
-        layout = QVBoxLayout(self)
+        layout = self._layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.summary = QLabel("Loading the data-quality report…")
         self.summary.setWordWrap(True)
@@ -103,19 +104,24 @@ class QualityList(QWidget):
         self.report = report
         self.summary.setText("\n".join(report.summary_lines()))
         advice = {c.code: c.advice for c in report.checks}
+        labels = {c.code: c.label for c in report.checks}
         self.table.setRowCount(len(report.findings))
         for r, finding in enumerate(report.findings):
-            for c, text in enumerate([finding.text.split(": ", 1)[-1].capitalize(),
-                                      finding.text.split(": ", 1)[0], advice[finding.check]]):
+            for c, text in enumerate([labels[finding.check], finding.text.split(": ", 1)[0],
+                                      advice[finding.check]]):
                 self.table.setItem(r, c, QTableWidgetItem(text))
         if report.findings:
             self.table.setCurrentCell(0, 0)
         self.table.resizeColumnsToContents()
+        # the summary grew from one line to one per check: lay the page out again now (a
+        # report that arrived while the tab was hidden otherwise kept the one-line height)
+        self._layout.invalidate()
+        self._layout.activate()
 
     def _open(self, index: object) -> None:
         row = self.table.currentRow()
         if self.report is None or not 0 <= row < len(self.report.findings):
             return
         finding = self.report.findings[row]
-        signal = self.open_case if finding.record_kind == "case" else self.open_person
+        signal = self.open_case if finding.record_kind == SyncedEntity.CASE else self.open_person
         signal.emit(finding.record_id)

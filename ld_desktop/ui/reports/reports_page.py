@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.domain.roles import Permission
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.reports import period as periods
 from ld_desktop.services.reports.data_quality import DataQualityReport
 from ld_desktop.services.reports.figures import Dashboard, DrillRow
@@ -248,10 +249,16 @@ class ReportsPage(PageWidget):
         return path
 
     def on_changes(self, changes: Changes) -> None:
-        if changes.touches("case", "person", "screening", "outcome", "onward_referral",
-                           "escalation", "information_share", "consent", "rota_entry",
+        if changes.touches(SyncedEntity.CASE, SyncedEntity.PERSON, SyncedEntity.SCREENING,
+                           SyncedEntity.OUTCOME, SyncedEntity.ONWARD_REFERRAL,
+                           SyncedEntity.ESCALATION, SyncedEntity.INFORMATION_SHARE,
+                           SyncedEntity.CONSENT, SyncedEntity.ROTA_ENTRY,
                            "settings"):
             self.refresh()
+
+    def show_quality(self) -> None:
+        """The data-quality tab (the ``reports-quality`` screenshot stage)."""
+        self.tabs.setCurrentWidget(self.quality)
 
     def close_for_lock(self) -> None:
         self._latest.cancel()

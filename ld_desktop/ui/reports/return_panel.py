@@ -63,7 +63,9 @@ class ReturnPanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.folder)
         row.addWidget(choose)
-        form.addRow("&Folder", row)
+        folder_label = QLabel("&Folder")
+        folder_label.setBuddy(self.folder)           # Alt+F reaches the field, not a layout
+        form.addRow(folder_label, row)
         layout.addLayout(form)
         self.write_button = QPushButton("Check data quality and &write the return")
         layout.addWidget(self.write_button)
