@@ -11,6 +11,7 @@ thing brings the text back. Saving or Cancel removes it.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from datetime import date
 from typing import Any
 
@@ -29,10 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ld_desktop.ui.abstract_hooks import HookMeta
 from ld_desktop.ui.operations import Debounce
 
 
-class FormDialog(QDialog):
+class FormDialog(QDialog, metaclass=HookMeta):
     saved = Signal(object)
 
     def __init__(self, title: str, parent: QWidget | None, save_text: str = "Save") -> None:
@@ -143,9 +145,9 @@ class FormDialog(QDialog):
         self.form.addRow(label, widget)
         return widget
 
-    def submit(self) -> Any:   # pragma: no cover - every dialog overrides it
-        """Save the form through the services; each dialog provides it (a hook)."""
-        raise NotImplementedError
+    @abstractmethod
+    def submit(self) -> Any:
+        """Save the form through the services; each dialog provides it."""
 
     def show_error(self, message: str) -> None:
         self.error.setText(message)
