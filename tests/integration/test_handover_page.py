@@ -185,12 +185,13 @@ def test_conflict_from_two_workstations_decided_on_the_page(qtbot, make_station)
     a.sync()
     page = ConflictsPage(a.senior)
     qtbot.addWidget(page)
-    assert page.list.count() == 1
+    qtbot.waitUntil(lambda: page.list.count() == 1, timeout=5_000)   # loaded off-thread
     page.list.setCurrentRow(0)
     urgent = next(b for b in page.choices.buttons() if "urgent" in b.text().lower())
     urgent.setChecked(True)
     page.reason.setText("Agreed with both practitioners")
     page.decide()
+    qtbot.waitUntil(lambda: "Decision recorded" in page.message.text(), timeout=5_000)
     assert a.senior.conflicts.open() == []
     a.sync()
     b.sync()

@@ -43,11 +43,12 @@ def test_status_bar_counts_conflicts_until_decided(qtbot, senior_window: MainWin
     assert "conflicts waiting for a decision: 1" in handover.panel.waiting.text()
     conflicts = window.page("Conflicts")
     assert isinstance(conflicts, ConflictsPage)
+    qtbot.waitUntil(lambda: conflicts.list.count() == 1, timeout=5_000)   # loaded off-thread
     conflicts.list.setCurrentRow(0)
     conflicts.choices.buttons()[0].setChecked(True)
     conflicts.reason.setText("Checked with both practitioners")
     conflicts.decide()
-    assert "to decide" not in window.status_sync.text()
+    qtbot.waitUntil(lambda: "to decide" not in window.status_sync.text(), timeout=5_000)
     assert "conflicts waiting for a decision: 0" in handover.panel.waiting.text()
 
 
