@@ -36,7 +36,8 @@ RECORDS = ("case", "person")
 #: the pages that reload in the background on a change notice, and how many loads they start
 #: (the others still read on the GUI thread: a page moved to operations is added here)
 BACKGROUND_LOADS = {"Caseload": 1, "Cases": 1, "People": 1, "Reports": 2, "Screening": 1,
-                    "Conflicts": 1, "Rota": 1, "Admin": 1}
+                    "Conflicts": 1, "Rota": 1, "Admin": 1,
+                    "Handover": 2}
 
 
 class _Everything(Changes):
