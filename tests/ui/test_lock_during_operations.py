@@ -37,7 +37,7 @@ RECORDS = ("case", "person")
 #: (the others still read on the GUI thread: a page moved to operations is added here)
 BACKGROUND_LOADS = {"Caseload": 1, "Cases": 1, "People": 1, "Reports": 2, "Screening": 1,
                     "Conflicts": 1, "Rota": 1, "Admin": 1,
-                    "Handover": 2, "Sync": 1,
+                    "Handover": 2, "Sync": 2,
                     "person": 1}
 
 

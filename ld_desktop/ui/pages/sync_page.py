@@ -195,6 +195,7 @@ class SyncPage(PageWidget):
 
     def close_for_lock(self) -> None:
         self._latest.cancel()
+        self.quarantine.cancel()
 
     def on_changes(self, changes: Changes) -> None:
         if changes.touches("sync", SyncedEntity.CASE, SyncedEntity.PERSON, "conflict"):
