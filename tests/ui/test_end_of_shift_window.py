@@ -58,18 +58,20 @@ def test_who_is_on_now_follows_the_rota(qtbot, senior_window: MainWindow) -> Non
     assert session is not None
     caseload = window.page("Caseload")
     assert isinstance(caseload, CaseloadPage)
-    assert caseload.staffing.text().startswith("On now: ")
+    qtbot.waitUntil(lambda: caseload.staffing.text().startswith("On now: ")
+                    and "…" not in caseload.staffing.text(), timeout=5_000)   # rota read
     assert "cover.test" not in caseload.staffing.text()
     # a shift covering this moment (from an hour ago, so it may start yesterday evening)
     began = datetime.now() - timedelta(hours=1)
     until = began + timedelta(hours=3)
     session.rota.assign(session.site_ids[0], began.date(), f"{began:%H:%M}",
                         f"{until:%H:%M}", "cover.test")
-    on_now = caseload.staffing.text().split(" · Next: ")[0]
-    assert "cover.test" in on_now                     # refreshed by the rota change
+    qtbot.waitUntil(lambda: "cover.test" in caseload.staffing.text().split(" · Next: ")[0],
+                    timeout=5_000)                   # refreshed by the rota change
     handover = window.page("Handover")
     assert isinstance(handover, HandoverPage)
-    assert "cover.test" in handover.staffing.text().split(" · Next: ")[0]
+    qtbot.waitUntil(lambda: "cover.test" in handover.staffing.text().split(" · Next: ")[0],
+                    timeout=5_000)
 
 
 def test_enter_on_a_handover_item_opens_its_case(qtbot, senior_window: MainWindow) -> None:  # type: ignore[no-untyped-def]

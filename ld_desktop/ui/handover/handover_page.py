@@ -104,6 +104,7 @@ class HandoverPage(PageWidget):
             self.panel.flush_drafts()
 
     def close_for_lock(self) -> None:
+        self.staffing.stop()
         self.mine.close_for_lock()      # their loads: nothing shown after the lock
         self.history.close_for_lock()
 
