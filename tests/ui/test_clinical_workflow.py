@@ -201,6 +201,7 @@ def test_signed_off_screening_is_only_amended(qtbot, window: MainWindow) -> None
     dialog = wizard.amend_dialog
     dialog.reason.setPlainText("Person later said they had been feeling low")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())         # saved in the background
     kept, amendment = session.screenings.for_case(original.case_id)
     assert kept.id == original.id
     assert kept.state == "signed-off"
@@ -243,6 +244,7 @@ def test_half_done_screening_survives_lock_and_restart(qtbot, window: MainWindow
     qtbot.mouseClick(wizard.discard_button, Qt.MouseButton.LeftButton)
     wizard.discard_dialog.reason.setPlainText("Started on the wrong person")
     qtbot.mouseClick(wizard.discard_dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.wizard is None)            # discarded in the background
     assert restarted.session is not None
     assert restarted.session.screenings.drafts(case_id) == []
     restarted.lock("test finished")
@@ -288,7 +290,7 @@ def test_youth_case_needs_checks_first_and_gets_youth_instruments_only(  # type:
     qtbot.mouseClick(page.youth_panel.buttons["parent-carer"], Qt.MouseButton.LeftButton)
     page.dialog.reason.setPlainText("Fictional Parent, mother, 01632 960000")
     qtbot.mouseClick(page.dialog.save_button, Qt.MouseButton.LeftButton)
-    assert page.youth_panel.checks["parent-carer"]
+    qtbot.waitUntil(lambda: page.youth_panel.checks["parent-carer"])
 
     # Children's safeguarding referral is offered for young people (and not to adults).
     qtbot.mouseClick(page.youth_panel.buttons["safeguarding"], Qt.MouseButton.LeftButton)
@@ -388,6 +390,7 @@ def test_typed_note_survives_a_lock_for_its_author_only(qtbot, window: MainWindo
     assert dialog.body.toPlainText() == "Seen at 14:10; calm"
     assert "Restored what you typed earlier" in dialog.error.text()
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
     assert [n.body for n in page.records.notes] == ["Seen at 14:10; calm"]
     assert window.session is not None
     assert window.session.drafts.load(f"note:{case_id}") is None       # saved: draft gone

@@ -71,6 +71,7 @@ def test_person_stops_answering_partial_result_signed_off_and_exported_as_stoppe
     assert dialog.isVisible()                           # a reason is needed
     dialog.reason.setPlainText("Declined to go on (fictional)")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.result is not None)   # stopped in the background
     panel = page.result
     assert panel is not None
     from PySide6.QtWidgets import QLabel

@@ -161,10 +161,10 @@ class CasePage(QWidget):
         self._open(ConsentDialog(self.session, self.case, self, scope))
 
     def record_parent_carer(self) -> None:
-        person_id = self.case.person.id
+        person_id, persons = self.case.person.id, self.session.persons
         self._open(ReasonDialog(
             "Parent or carer", "Name, relationship and how to contact them.",
-            lambda text: self.session.persons.set_parent_carer(person_id, text), self, "Save",
+            lambda text: persons.set_parent_carer(person_id, text), self, "Save",
             field="&Parent or carer",
             missing="Enter the parent or carer's name, relationship and contact."))
 
@@ -290,11 +290,12 @@ class CasePage(QWidget):
 
     def skip_instrument(self, instrument_id: str) -> None:
         case_id, suggested_by = self.case_id, self.result_view.id
+        screenings = self.session.screenings
         dialog = self._open(ReasonDialog(
             "Not using a suggested instrument", "Say why (for example: declined, too "
             "distressed, already known to services). This is kept on the case record and "
             "shown in its timeline.",
-            lambda reason: self.session.screenings.skip_suggested(
+            lambda reason: screenings.skip_suggested(
                 case_id, instrument_id, reason, suggested_by),
             self, "Record"))
         dialog.saved.connect(lambda _v: self.show_result(self.result_view))

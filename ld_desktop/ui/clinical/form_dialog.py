@@ -1,8 +1,13 @@
 """A small form dialog: fields in a form layout, an inline error line, Save and Cancel.
 
 Dialogs are opened window-modal with ``open()`` (never a nested event loop), so a lock can
-close them and tests can drive them. ``submit`` calls a service; a ``ValueError`` or
-``PermissionError`` it raises is shown inline and nothing is lost from the form.
+close them and tests can drive them. A dialog that saves through the services provides
+``work``: it reads the form on the GUI thread (a refusal raised there is shown inline) and
+returns the service call, which runs as an :class:`~ld_desktop.ui.operations.Operation`
+owned by the dialog. Save is disabled while it runs (one press, one record); a refusal the
+service raises (``ValueError``, ``PermissionError``, ``LookupError``) is shown inline with
+everything typed kept; any other failure gets the operations' default display. A dialog
+that saves nothing (a chooser) provides ``submit`` instead, which runs at once.
 
 With ``keep_drafts`` the text a person types is kept as a draft in the encrypted store as
 they type: a lock closes the form but keeps the draft, and the form opened again for the same
@@ -12,6 +17,7 @@ thing brings the text back. Saving or Cancel removes it.
 from __future__ import annotations
 
 from datetime import date
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -29,7 +35,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ld_desktop.ui.operations import Debounce
+from ld_desktop.ui.operations import Debounce, Operation, show_failure
+
+#: what a service raises to refuse a save: shown in the form, never as a failure
+REFUSALS: tuple[type[Exception], ...] = (ValueError, PermissionError, LookupError)
 
 
 class FormDialog(QDialog):
@@ -67,6 +76,7 @@ class FormDialog(QDialog):
         self._draft_fields: dict[str, QLineEdit | QPlainTextEdit] = {}
         self.restored = False
         self._without_default = False
+        self.saving: Operation | None = None    # the save in flight, if any
 
     def setVisible(self, visible: bool) -> None:
         """Open with focus in the first field: QDialog otherwise focuses the default button,
@@ -128,8 +138,13 @@ class FormDialog(QDialog):
                                                 self._draft_fields.items()})
 
     def close_for_lock(self) -> None:
-        """The workstation is locking: keep the draft, close the form."""
-        self.save_draft()
+        """The workstation is locking: keep the draft, close the form. A save in flight
+        finishes before the key goes; it kept the draft when it began and drops it when
+        it commits, so the draft is not written again here."""
+        if self.saving is None:
+            self.save_draft()
+        elif self._drafts is not None:
+            self._draft_timer.stop()
         super().reject()
 
     def reject(self) -> None:
@@ -143,8 +158,13 @@ class FormDialog(QDialog):
         self.form.addRow(label, widget)
         return widget
 
-    def submit(self) -> Any:   # pragma: no cover - every dialog overrides it
-        """Save the form through the services; each dialog provides it (a hook)."""
+    def work(self) -> Callable[[], Any] | None:
+        """Read the form (on the GUI thread) and return the service call that saves it,
+        run in the background; a hook. ``None``: the form saves nothing (see submit)."""
+        return None
+
+    def submit(self) -> Any:   # pragma: no cover - a dialog provides work or submit
+        """The value of a form that saves nothing through the services (a hook)."""
         raise NotImplementedError
 
     def show_error(self, message: str) -> None:
@@ -153,11 +173,46 @@ class FormDialog(QDialog):
         self.adjustSize()
 
     def accept(self) -> None:
+        if self.saving is not None:      # a second Enter or click while saving
+            return
         try:
-            value = self.submit()
-        except (ValueError, PermissionError) as exc:
+            work = self.work()
+            value = self.submit() if work is None else None
+        except REFUSALS as exc:
             self.show_error(str(exc))
             return
+        if work is None:
+            self._saved(value)
+            return
+        self.save_draft()                # kept until the save commits
+        self.save_button.setEnabled(False)
+        self.saving = Operation(self, self._committing(work), doing=self._doing()) \
+            .success(self._saved).failure(self._refused).run()
+
+    def _doing(self) -> str:
+        return f"saving '{self.windowTitle()}'"
+
+    def _committing(self, work: Callable[[], Any]) -> Callable[[], Any]:
+        drafts, key = self._drafts, self._draft_key
+
+        def run() -> Any:   # on the worker: the draft goes once the record is saved
+            value = work()
+            if drafts is not None:
+                drafts.discard(key)
+            return value
+        return run
+
+    def _refused(self, exc: Exception) -> None:
+        self.saving = None
+        self.save_button.setEnabled(True)
+        if isinstance(exc, REFUSALS):
+            self.show_error(str(exc).strip("'\""))
+        else:
+            show_failure(self, exc, self._doing())
+
+    def _saved(self, value: Any) -> None:
+        self.saving = None
+        self.save_button.setEnabled(True)
         self.result_value = value
         if self._drafts is not None:
             self._draft_timer.stop()

@@ -243,12 +243,12 @@ class ScreeningWizard(QWidget):
         if self.screening is None:   # an amendment not yet stored: nothing to discard
             self.closed.emit()
             return
-        screening_id = self.screening.id
+        screening_id, screenings = self.screening.id, self._session.screenings
         self.discard_dialog = ReasonDialog(
             "Discard this screening",
             "The answers so far will be kept on record as entered in error and the "
             "screening removed from the case. Say why.",
-            lambda reason: self._session.screenings.discard(screening_id, reason),
+            lambda reason: screenings.discard(screening_id, reason),
             self, "Discard")
         self.discard_dialog.saved.connect(lambda _: self._discarded())
         self.discard_dialog.open()
@@ -257,15 +257,15 @@ class ScreeningWizard(QWidget):
         """The person stops answering: keep a result of what the answers already prove."""
         if self.screening is None:
             return
-        screening_id = self.screening.id
+        screening_id, screenings = self.screening.id, self._session.screenings
         self.save_now()
+        answers, result = self.flow.answers, self.flow.result().to_json()
         self.stop_dialog = ReasonDialog(
             "Stop the screening here",
             "The answers given are kept. The result shows only what they already prove, "
             "marked PARTIAL. Say why the screening stopped (for example: declined to go on, "
             "too distressed, taken to interview).",
-            lambda reason: self._session.screenings.stop(
-                screening_id, self.flow.answers, self.flow.result().to_json(), reason),
+            lambda reason: screenings.stop(screening_id, answers, result, reason),
             self, "Stop here")
         self.stop_dialog.saved.connect(self._stopped)
         self.stop_dialog.open()
@@ -289,13 +289,14 @@ class ScreeningWizard(QWidget):
             self.error.setText(str(exc))
             return
         if self.amend_of is not None:
-            original = self.amend_of
+            original, screenings = self.amend_of, self._session.screenings
+            answers = self.flow.answers
             self.amend_dialog = ReasonDialog(
                 "Amend a signed-off screening",
                 "The signed-off screening stays on record; this amendment is linked to it. "
                 "Say what is being corrected and why.",
-                lambda reason: self._session.screenings.amend(
-                    original.id, self.flow.answers, result.to_json(), reason),
+                lambda reason: screenings.amend(original.id, answers, result.to_json(),
+                                                reason),
                 self, "Save amendment")
             self.amend_dialog.saved.connect(self.completed.emit)
             self.amend_dialog.open()
