@@ -16,8 +16,8 @@ thing brings the text back. Saving or Cancel removes it.
 
 from __future__ import annotations
 
-from datetime import date
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
