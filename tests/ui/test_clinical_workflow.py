@@ -64,7 +64,7 @@ def _give_consent(qtbot, page: CasePage, scope: str = "assessment",  # type: ign
         dialog.gillick.setCurrentIndex(dialog.gillick.findData(True))
     dialog.appropriate_adult.setText(adult)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert not dialog.isVisible(), dialog.error.text()
+    qtbot.waitUntil(lambda: not dialog.isVisible())   # saved in the background
 
 
 def _answer_all(qtbot, wizard: ScreeningWizard, keys: dict[str, int], default: int) -> None:  # type: ignore[no-untyped-def]
@@ -134,6 +134,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, window: MainWindow,  # 
     assert escalation.urgency.currentData() == "urgent"
     escalation.clinician.setCurrentIndex(escalation.clinician.findData("mental-health-nurse"))
     qtbot.mouseClick(escalation.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not escalation.isVisible())
     assert [(e.clinician_type, e.urgency, e.status) for e in page.records.escalations] == [
         ("mental-health-nurse", "urgent", "requested")]
     assert "item 9" in page.records.escalations[0].reason
@@ -146,6 +147,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, window: MainWindow,  # 
     referral = page.dialog
     assert referral is not None
     qtbot.mouseClick(referral.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not referral.isVisible())
     assert [r.service_code for r in page.records.referrals] == ["cmht"]
 
     # Share with the custody sergeant once consent is recorded: PDF checked for content.
@@ -172,9 +174,11 @@ def test_full_adult_case_from_referral_to_closure(qtbot, window: MainWindow,  # 
     assert outcome is not None
     outcome.disposal.setCurrentIndex(outcome.disposal.findData("charge"))
     qtbot.mouseClick(outcome.save_button, Qt.MouseButton.LeftButton)
-    assert "Give a reason" in outcome.error.text()
+    qtbot.waitUntil(lambda: "Give a reason" in outcome.error.text())   # refused, still open
+    assert outcome.isVisible()
     outcome.reason.setPlainText("Remanded; prison in-reach team have the referral")
     qtbot.mouseClick(outcome.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not outcome.isVisible())
     assert page.case.stage == "closed"
     assert not page.action_buttons["note"].isEnabled()
 
@@ -201,7 +205,7 @@ def test_signed_off_screening_is_only_amended(qtbot, window: MainWindow) -> None
     dialog = wizard.amend_dialog
     dialog.reason.setPlainText("Person later said they had been feeling low")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not dialog.isVisible())         # saved in the background
+    qtbot.waitUntil(lambda: page.wizard is None)            # saved in the background
     kept, amendment = session.screenings.for_case(original.case_id)
     assert kept.id == original.id
     assert kept.state == "signed-off"
@@ -282,7 +286,7 @@ def test_youth_case_needs_checks_first_and_gets_youth_instruments_only(  # type:
     assert dialog._asks_gillick
     dialog.decision.setCurrentIndex(dialog.decision.findData("given"))
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert "Gillick" in dialog.error.text()
+    qtbot.waitUntil(lambda: "Gillick" in dialog.error.text())
     assert "appropriate adult" in dialog.error.text()
     dialog.reject()
     _give_consent(qtbot, page, adult="Fictional Parent (mother)")
@@ -296,7 +300,7 @@ def test_youth_case_needs_checks_first_and_gets_youth_instruments_only(  # type:
     qtbot.mouseClick(page.youth_panel.buttons["safeguarding"], Qt.MouseButton.LeftButton)
     assert page.dialog.service.currentData() == "child-safeguarding"
     qtbot.mouseClick(page.dialog.save_button, Qt.MouseButton.LeftButton)
-    assert page.youth_panel.checks["safeguarding"]
+    qtbot.waitUntil(lambda: page.youth_panel.checks["safeguarding"])
 
     page.screening()
     assert page.wizard is not None

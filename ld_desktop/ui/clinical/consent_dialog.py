@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
@@ -81,7 +82,7 @@ class ConsentDialog(FormDialog):
         self.recipient_name.setEnabled(other)
         self.reason.setEnabled(self.decision.currentData() != Decision.GIVEN.value)
 
-    def submit(self) -> Any:
+    def work(self) -> Callable[[], Any]:
         if self.decision.currentData() is None:
             raise ValueError("Choose the decision: given, declined or withdrawn.")
         draft = ConsentDraft(
@@ -91,4 +92,5 @@ class ConsentDialog(FormDialog):
             appropriate_adult=self.appropriate_adult.text().strip() or None,
             recipient_name=self.recipient_name.text().strip() or None,
             reason=self.reason.toPlainText().strip() or None)
-        return self._session.consent.record(self._case.id, draft)
+        consent, case_id = self._session.consent, self._case.id
+        return lambda: consent.record(case_id, draft)

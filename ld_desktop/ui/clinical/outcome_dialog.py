@@ -3,6 +3,7 @@ escalation, a referral awaiting an answer) needs a reason, which is kept with th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
@@ -48,16 +49,21 @@ class OutcomeDialog(FormDialog):
         self.keep_drafts(session, f"outcome:{case.id}", {"detail": self.detail,
                                                          "reason": self.reason})
 
-    def submit(self) -> Any:
+    def work(self) -> Callable[[], Any]:
         if self.disposal.currentData() is None:
             raise ValueError("Choose the disposal before closing the case.")
         draft = OutcomeDraft(self.disposal.currentData(), self.diversion.currentText(),
                              self.detail.text().strip() or None)
-        try:
-            self._session.outcomes.close(self._case.id, draft,
-                                         self.reason.toPlainText().strip() or None)
-        except OpenItems as exc:
+        outcomes, case_id = self._session.outcomes, self._case.id
+        reason = self.reason.toPlainText().strip() or None
+
+        def close() -> OutcomeDraft:
+            outcomes.close(case_id, draft, reason)
+            return draft
+        return close
+
+    def _refused(self, exc: Exception) -> None:
+        super()._refused(exc)
+        if isinstance(exc, OpenItems):      # something is still open: a reason is needed
             self.reason.setEnabled(True)
             self.reason.setFocus()
-            raise ValueError(str(exc)) from None
-        return draft

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -52,13 +53,14 @@ class ReferralDialog(FormDialog):
         self.keep_drafts(session, f"referral:{case.id}", {"detail": self.detail,
                                                           "other": self.other_name})
 
-    def submit(self) -> Any:
+    def work(self) -> Callable[[], Any]:
         appointment = (as_date(self.appointment.date())
                        if self.has_appointment.isChecked() else None)
-        return self._session.referrals.make(
-            self._case.id, self.service.currentData(),
-            other_name=self.other_name.text().strip() or None, appointment_on=appointment,
-            detail=self.detail.toPlainText())
+        referrals, case_id, service = (self._session.referrals, self._case.id,
+                                       self.service.currentData())
+        other_name, detail = self.other_name.text().strip() or None, self.detail.toPlainText()
+        return lambda: referrals.make(case_id, service, other_name=other_name,
+                                      appointment_on=appointment, detail=detail)
 
 
 class ReferralStatusDialog(FormDialog):
@@ -73,8 +75,10 @@ class ReferralStatusDialog(FormDialog):
                 self.status.addItem(status.label, status.value)
         self.add_row("New &status", self.status)
 
-    def submit(self) -> Any:
-        return self._session.referrals.set_status(self._referral.id, self.status.currentData())
+    def work(self) -> Callable[[], Any]:
+        referrals, referral_id = self._session.referrals, self._referral.id
+        status = self.status.currentData()
+        return lambda: referrals.set_status(referral_id, status)
 
 
 class SupportActionDialog(FormDialog):
@@ -98,10 +102,12 @@ class SupportActionDialog(FormDialog):
         self.has_due.toggled.connect(self.due_date.setEnabled)
         self.has_due.toggled.connect(self.due_time.setEnabled)
 
-    def submit(self) -> Any:
+    def work(self) -> Callable[[], Any]:
         due = None
         if self.has_due.isChecked():
             local = datetime.combine(as_date(self.due_date.date()),
                                      time.fromisoformat(self.due_time.time().toString("HH:mm")))
             due = local.astimezone().astimezone(UTC)
-        return self._session.referrals.add_action(self._case.id, self.description.text(), due)
+        referrals, case_id = self._session.referrals, self._case.id
+        description = self.description.text()
+        return lambda: referrals.add_action(case_id, description, due)
