@@ -158,6 +158,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, window: MainWindow,  # 
     share.recipient.setCurrentIndex(share.recipient.findData("police"))
     assert share.save_button.isEnabled()
     qtbot.mouseClick(share.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not share.isVisible())      # recorded in the background
     assert share.saved_path is not None
     assert share.saved_path.exists()
     text = " ".join(p.extract_text() for p in PdfReader(share.saved_path).pages)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -123,17 +124,24 @@ class ShareDialog(FormDialog):
         self.save_button.setEnabled(True)
         self.preview.setHtml(share_report_html(report))
 
-    def submit(self) -> Path | None:
+    def work(self) -> Callable[[], Path]:
         report = self.build()
         suggested = f"LD-information-{report.recipient}-{report.prepared_at:%Y%m%d-%H%M}.pdf"
         path = self._choose_path(self, suggested)
         if path is None:
             raise ValueError("Choose where to save the report; nothing has been shared.")
-        try:
+        try:   # the PDF is drawn here, on the GUI thread (Qt's text layout and painter)
             write_share_report(report, path)
         except OSError as exc:   # no partial copy is left (write_pdf removes it)
             raise ValueError(f"The report could not be saved in {path.parent} "
                              f"({exc.strerror or exc}); nothing has been shared.") from None
-        self._session.sharing.record_shared(report, saved_as=path.name)
-        self.saved_path = path
-        return path
+        sharing = self._session.sharing
+
+        def record() -> Path:
+            sharing.record_shared(report, saved_as=path.name)
+            return path
+        return record
+
+    def _saved(self, value: Any) -> None:
+        self.saved_path = value
+        super()._saved(value)
