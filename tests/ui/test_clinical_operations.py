@@ -1,0 +1,151 @@
+"""Clinical forms save as operations owned by their dialog: a refusal keeps the dialog and
+what was typed, a second press while saving records nothing more, and a lock while a save
+runs logs nothing, calls nothing back and leaves the note either saved whole or not at all."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from ld_desktop.services.cases import ReferralDraft
+from ld_desktop.services.clinical.notes import NoteService
+from ld_desktop.services.persons import PersonDraft
+from ld_desktop.services.session import UserSession
+from ld_desktop.services.workstation import Workstation
+from ld_desktop.ui import operations
+from ld_desktop.ui.clinical.case_page import CasePage
+from ld_desktop.ui.clinical.form_dialog import FormDialog
+from ld_desktop.ui.clinical.note_dialogs import NoteDialog
+from ld_desktop.ui.main_window import MainWindow
+
+TYPED = "Seen at 14:10; calm and talking (fictional)"
+SLOW_S = 0.4
+
+
+@pytest.fixture
+def window(qtbot, demo_dir: Path, accounts):  # type: ignore[no-untyped-def]
+    win = MainWindow(Workstation(demo_dir), banner="DEMO")
+    qtbot.addWidget(win)
+    win.start_session(Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"]))
+    win.show()
+    yield win
+    win.lock("test finished")
+
+
+def _case(session: UserSession, family: str) -> uuid.UUID:
+    site = session.sites[0].id
+    born = date.today() - timedelta(days=365 * 35)
+    person = session.persons.register(PersonDraft("Testcase", family, born), site)
+    return session.cases.new_referral(ReferralDraft(
+        person.id, site, "custody-sergeant", "arrested",
+        custody_record_number=f"TEST/{family}")).id
+
+
+def _note_dialog(qtbot, window: MainWindow, family: str) -> tuple[CasePage, NoteDialog]:  # type: ignore[no-untyped-def]
+    assert window.session is not None
+    window.open_case(_case(window.session, family))
+    page = window.pages.currentWidget()
+    assert isinstance(page, CasePage)
+    page.note()
+    dialog = page.dialog
+    assert isinstance(dialog, NoteDialog)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.body)
+    for char in TYPED:                                  # typed, as a practitioner would
+        qtbot.keyClick(QApplication.focusWidget(), char)
+    return page, dialog
+
+
+def _slow(monkeypatch: pytest.MonkeyPatch, started: threading.Event,
+          then: Callable[..., Any] | None = None) -> list[str]:
+    """NoteService.add takes SLOW_S; returns the bodies it was asked to save."""
+    original = NoteService.add
+    calls: list[str] = []
+
+    def slow_add(self: NoteService, case_id: uuid.UUID, body: str) -> Any:
+        calls.append(body)
+        started.set()
+        time.sleep(SLOW_S)
+        if then is not None:
+            return then()
+        return original(self, case_id, body)
+
+    monkeypatch.setattr(NoteService, "add", slow_add)
+    return calls
+
+
+def test_a_refused_save_keeps_the_dialog_and_the_typed_text(
+        qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    page, dialog = _note_dialog(qtbot, window, "ZZREFUSED")
+
+    def refuse() -> Any:
+        raise ValueError("This case was closed on another workstation (fictional).")
+
+    started = threading.Event()
+    _slow(monkeypatch, started, then=refuse)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    assert not dialog.save_button.isEnabled()           # saving: no second submit
+    qtbot.waitUntil(lambda: "closed on another workstation" in dialog.error.text())
+    assert dialog.isVisible()
+    assert dialog.error.isVisible()
+    assert dialog.body.toPlainText() == TYPED          # nothing typed is lost
+    assert dialog.save_button.isEnabled()              # and it can be tried again
+    assert page.records.notes == []
+
+
+def test_a_second_press_while_saving_records_one_note(
+        qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    page, dialog = _note_dialog(qtbot, window, "ZZDOUBLE")
+    started = threading.Event()
+    calls = _slow(monkeypatch, started)
+    dialog.save_button.setFocus()
+    qtbot.keyClick(dialog.save_button, Qt.Key.Key_Return)
+    qtbot.keyClick(dialog.save_button, Qt.Key.Key_Return)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    dialog.accept()                                    # an Enter already queued
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
+    qtbot.waitUntil(lambda: operations.in_flight() == 0)
+    assert calls == [TYPED]
+    assert [n.body for n in page.records.notes] == [TYPED]
+
+
+def test_lock_while_a_note_saves(qtbot, window: MainWindow, accounts,  # type: ignore[no-untyped-def]
+                                 monkeypatch: pytest.MonkeyPatch,
+                                 caplog: pytest.LogCaptureFixture, demo_dir: Path) -> None:
+    page, dialog = _note_dialog(qtbot, window, "ZZLOCKSAVE")
+    case_id = page.case_id
+    started = threading.Event()
+    _slow(monkeypatch, started)
+    called_back: list[str] = []
+    for hook in ("_saved", "_refused"):
+        real = getattr(FormDialog, hook)
+
+        def spy(self: FormDialog, value: object, _real: Any = real, _hook: str = hook) -> None:
+            called_back.append(_hook)
+            _real(self, value)
+
+        monkeypatch.setattr(FormDialog, hook, spy)
+    caplog.set_level(logging.WARNING)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(started.is_set, timeout=5_000)
+
+    window.lock("idle")
+    assert operations.in_flight() == 0, "the lock returned with the save still out"
+    qtbot.wait(int(SLOW_S * 1000) + 300)              # a late callback would come by now
+    assert called_back == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+    # The save ran to its end before the key went: the note is whole, the draft is gone.
+    window.start_session(Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"]))
+    assert window.session is not None
+    assert [n.body for n in window.session.notes.for_case(case_id)] == [TYPED]
+    assert window.session.drafts.load(f"note:{case_id}") is None
