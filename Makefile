@@ -46,7 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/handover.py
 
 screenshots: $(STAMP)
-	for page in caseload cases people person case screening share sync handover conflicts rota; do \
+	for page in $$($(BIN)/python -m ld_desktop.ui.screenshot_stage); do \
 		QT_QPA_PLATFORM=offscreen $(BIN)/python -m ld_desktop.ui.app --demo \
 			--screenshot docs/screenshots/$$page.png --page $$page || exit 1; done
 

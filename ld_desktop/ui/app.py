@@ -22,10 +22,6 @@ from ld_desktop.services.training import is_training_folder
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.theme import apply_theme
 
-PAGES = ("caseload", "cases", "people", "person", "case", "screening", "share", "sync",
-         "handover", "conflicts", "rota", "person-history", "person-edit", "merge",
-         "intake", "reports", "reports-quality")
-
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ld-desktop", description=__doc__.split("\n")[0])
@@ -36,7 +32,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="the training workstation: fictional scenarios with step-by-step "
                              "cards, in its own store (never the live one)")
     parser.add_argument("--screenshot", type=Path, help="render a page to PNG and exit")
-    parser.add_argument("--page", choices=PAGES, default="caseload")
+    parser.add_argument("--page", default="caseload",
+                        help="what --screenshot renders (python -m ld_desktop.ui.screenshot_stage "
+                             "lists the names)")
     parser.add_argument("--high-contrast", action="store_true")
     parser.add_argument("--font-scale", type=float, default=1.0)
     parser.add_argument("--self-test", action="store_true",
@@ -65,6 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_self_test(out)
     if args.screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from ld_desktop.ui.screenshot_stage import stages
+
+        if args.page not in stages():
+            print(f"ld-desktop: --page {args.page!r} is not one of: {', '.join(stages())}",
+                  file=sys.stderr)
+            return 2
     elif QApplication.instance() is None:
         # Qt aborts the process when its window plugin cannot load; say why and stop instead.
         from ld_desktop.system_libraries import main as check_system_libraries

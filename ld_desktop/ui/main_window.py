@@ -34,12 +34,12 @@ if TYPE_CHECKING:
     from ld_desktop.services.sync_service import SyncService, SyncStatus
     from ld_desktop.services.views import Changes
     from ld_desktop.services.workstation import Workstation
+    from ld_desktop.ui.page import PageWidget
+    from ld_desktop.ui.places import Place
 
-# Pages, services and the database layer are imported after unlocking (or preloaded in the
-# background by ``preload``), so the unlock window appears quickly.
-
-PLACES = ["Caseload", "Cases", "People", "Screening", "Handover", "Conflicts", "Rota",
-          "Sync", "Reports", "Admin"]
+# Pages (the registry ``ui/places.py``), services and the database layer are imported after
+# unlocking (or preloaded in the background by ``preload``), so the unlock window appears
+# quickly.
 
 
 class _ChangeRelay(QObject):
@@ -97,6 +97,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_user)
         self.statusBar().addPermanentWidget(self.status_sync)
         self.shell: QWidget | None = None
+        self.page_by_name: dict[str, PageWidget] = {}   # the places built so far
+        self.detail: PageWidget | None = None          # the case or person on show
         self.clipboard_watch = ClipboardWatch(QApplication.clipboard())
         self.display = DisplayMenu(self.menuBar().addMenu("&View"), workstation.data_dir,
                                    load_prefs(workstation.data_dir))
@@ -133,14 +135,14 @@ class MainWindow(QMainWindow):
         if self.session is None:
             return
         username = self.session.user.username
-        if self.shell is not None:   # save what is half done (a screening) before the key goes
-            for widget in self.shell.findChildren(QWidget):
-                flush = getattr(widget, "flush_drafts", None)
-                if flush is not None:
-                    flush()
+        pages = self._open_pages()
+        for page in pages:   # save what is half done (a screening) before the key goes
+            page.flush_drafts()
         # Nothing stays on screen: every window and dialog (parented or not, open() or
         # exec()), innermost first, keeping what was typed as the user's draft.
         close_windows_for_lock(self, self.session.drafts)
+        for page in pages:   # no timer of theirs starts new work from here on
+            page.close_for_lock()
         self.clipboard_watch.clear_if_ours()
         if self.background is not None:
             self.background.stop()
@@ -159,6 +161,8 @@ class MainWindow(QMainWindow):
             self.root.removeWidget(self.shell)
             self.shell.deleteLater()
             self.shell = None
+        self.page_by_name = {}
+        self.detail = None
         self.root.setCurrentWidget(self.unlock_page)
         self.unlock_page.refresh_usernames(preselect=username)
         self.status_user.setText("Locked")
@@ -173,20 +177,18 @@ class MainWindow(QMainWindow):
         self.nav.setAccessibleName("Navigation")
         self.nav.setFixedWidth(190)
         self.pages = QStackedWidget()
-        self.page_by_name: dict[str, QWidget] = {}
-        clinical = session.can(Permission.VIEW_RECORDS)
-        self.place_names: list[str] = []
-        for name in PLACES:
-            if name in ("Caseload", "Cases", "People", "Screening", "Handover") and not clinical:
-                continue
-            if name == "Admin" and not session.can(Permission.MANAGE_USERS):
-                continue
-            if name == "Conflicts" and not session.can(Permission.RESOLVE_CONFLICTS):
-                continue
-            if name == "Rota" and not session.can(Permission.MANAGE_ROTA):
-                continue
-            self.place_names.append(name)
-            self.nav.addItem(name)
+        self.page_by_name = {}
+        self.detail = None
+        from ld_desktop.ui.places import visible_places
+
+        self.places: list[Place] = visible_places(session)
+        self.place_names: list[str] = [place.name for place in self.places]
+        for place in self.places:
+            self.nav.addItem(place.name)
+            item = self.nav.item(self.nav.count() - 1)
+            item.setToolTip(f"{place.name} ({place.shortcut})")
+            QShortcut(QKeySequence(place.shortcut), shell).activated.connect(
+                lambda name=place.name: self.show_page(name))
         # Pages are built when first shown: unlocking costs only the home page's query.
         self.nav.currentRowChanged.connect(self._show_place)
         self.nav.setCurrentRow(0)
@@ -218,55 +220,68 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.pages, 1)
         return shell
 
-    def _make_page(self, name: str, session: UserSession) -> QWidget:
-        from ld_desktop.ui.page_factory import make_page
+    def _connect(self, page: PageWidget) -> PageWidget:
+        page.open_case.connect(self.open_case)
+        page.open_person.connect(self.open_person)
+        return page
 
-        return make_page(name, session, self.open_case, self.open_person)
+    def _open_pages(self) -> list[PageWidget]:
+        """The places built so far, and the case or person on show."""
+        return list(self.page_by_name.values()) + ([self.detail] if self.detail else [])
 
     def _show_place(self, row: int) -> None:
-        if self.session is None or not 0 <= row < len(self.place_names):
+        if self.session is None or not 0 <= row < len(self.places):
             return
-        name = self.place_names[row]
-        page = self.page_by_name.get(name)
+        place = self.places[row]
+        page = self.page_by_name.get(place.name)
         if page is None:
-            page = self._make_page(name, self.session)
-            self.page_by_name[name] = page
+            from ld_desktop.services.sync_service import SyncService
+            from ld_desktop.ui.places import PageContext
+
+            context = PageContext(self.session, self._sync_service_factory or SyncService)
+            page = self._connect(place.factory(context))
+            self.page_by_name[place.name] = page
             self.pages.addWidget(page)
+        self._close_detail()
         self.pages.setCurrentWidget(page)
 
-    def page(self, name: str) -> QWidget:
-        """The named page, built if needed (and shown)."""
+    def page(self, name: str) -> PageWidget:
+        """The named place's page, built if needed (and shown)."""
         self.show_page(name)
         return self.page_by_name[name]
 
     def show_page(self, name: str) -> None:
-        self.nav.setCurrentRow(self.place_names.index(name))
+        row = self.place_names.index(name)
+        if row == self.nav.currentRow():   # no row change to signal: leave a record on show
+            self._show_place(row)
+        self.nav.setCurrentRow(row)
 
-    def _show_detail(self, widget: QWidget) -> None:
-        previous = self.pages.currentWidget()
-        if previous is not None and previous not in self.page_by_name.values():
-            flush = getattr(previous, "flush_drafts", None)
-            if flush is not None:
-                flush()
-            self.pages.removeWidget(previous)   # one detail page at a time
-            previous.deleteLater()
-        self.pages.addWidget(widget)
-        self.pages.setCurrentWidget(widget)
+    def _close_detail(self) -> None:
+        """Leave the case or person on show (one at a time), keeping its drafts."""
+        if self.detail is not None:
+            self.detail.flush_drafts()
+            self.pages.removeWidget(self.detail)
+            self.detail.deleteLater()
+            self.detail = None
+
+    def _show_detail(self, page: PageWidget) -> None:
+        self._close_detail()
+        self.detail = self._connect(page)
+        self.pages.addWidget(page)
+        self.pages.setCurrentWidget(page)
         self.nav.clearSelection()
 
     def open_case(self, case_id: uuid.UUID) -> None:
         if self.session is not None:
-            from ld_desktop.ui.page_factory import CasePage
+            from ld_desktop.ui.places import case_page
 
-            self._show_detail(CasePage(self.session, case_id))
+            self._show_detail(case_page(self.session, case_id))
 
     def open_person(self, person_id: uuid.UUID) -> None:
         if self.session is not None:
-            from ld_desktop.ui.page_factory import PersonPage
+            from ld_desktop.ui.places import person_page
 
-            page = PersonPage(self.session, self.session.persons.open(person_id))
-            page.open_case.connect(self.open_case)
-            self._show_detail(page)
+            self._show_detail(person_page(self.session, person_id))
 
     # ------------------------------------------------------------------ keys
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -281,12 +296,8 @@ class MainWindow(QMainWindow):
         """From a case or person back to the place it was opened from."""
         if self.session is None or self.shell is None:
             return False
-        current = self.pages.currentWidget()
-        if current is None or current in self.page_by_name.values():
+        if self.detail is None:
             return False
-        flush = getattr(current, "flush_drafts", None)
-        if flush is not None:
-            flush()
         row = self.nav.currentRow()
         self._show_place(row if row >= 0 else 0)
         self.nav.setCurrentRow(row if row >= 0 else 0)
@@ -295,7 +306,7 @@ class MainWindow(QMainWindow):
     def new_referral(self) -> None:
         if self.session is None:
             return
-        from ld_desktop.ui.page_factory import NewReferralDialog
+        from ld_desktop.ui.new_referral import NewReferralDialog
 
         dialog = NewReferralDialog(self.session, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -312,12 +323,8 @@ class MainWindow(QMainWindow):
     def _on_changes(self, changes: Changes) -> None:
         if self.session is None or self.shell is None:
             return
-        current = self.pages.currentWidget()
-        pages = list(self.page_by_name.values())
-        for page in pages + ([current] if current not in pages else []):
-            handler = getattr(page, "on_changes", None)
-            if handler is not None:
-                handler(changes)
+        for page in self._open_pages():
+            page.on_changes(changes)
         self._update_status()
 
     def _on_sync_outcome(self, outcome: SyncOutcome) -> None:
@@ -389,6 +396,6 @@ def preload() -> None:
     a background thread: module imports only, no widgets)."""
     import importlib
 
-    for name in ("ld_desktop.ui.page_factory", "ld_desktop.services.sync_service",
+    for name in ("ld_desktop.ui.places", "ld_desktop.services.sync_service",
                  "ld_desktop.services.background_sync"):
         importlib.import_module(name)

@@ -1,4 +1,7 @@
-"""Stage a page of the demo store for ``ld-desktop --demo --screenshot PATH --page NAME``."""
+"""Stage a page of the demo store for ``ld-desktop --demo --screenshot PATH --page NAME``:
+a place of the navigation by its registered stage name (``ui/places.py``), or one of the
+scenes below inside a record. ``python -m ld_desktop.ui.screenshot_stage`` lists the names
+(``make screenshots`` renders each)."""
 
 from __future__ import annotations
 
@@ -10,29 +13,26 @@ from ld_desktop.services import demo_scenarios
 from ld_desktop.services.session import UserSession
 from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.main_window import MainWindow
+from ld_desktop.ui.places import PLACES, place_for_stage
 from ld_desktop.ui.records.screenshot_scenes import RECORD_PAGES, stage_record_page
-from ld_desktop.ui.reports.reports_page import ReportsPage
 
-NAV_PAGES = {"caseload": "Caseload", "cases": "Cases", "people": "People", "sync": "Sync",
-             "handover": "Handover", "conflicts": "Conflicts", "rota": "Rota",
-             "reports": "Reports"}
+SCENES = ("person", "case", "screening", "share", "intake", *RECORD_PAGES)
+
+
+def stages() -> list[str]:
+    """Every name ``--page`` accepts: the places' stages, then the scenes."""
+    return [stage for place in PLACES for stage in place.stages()] + list(SCENES)
 
 
 def stage(window: MainWindow, session: UserSession, page: str) -> None:
-    if page == "handover":
-        demo_scenarios.busy_case_scene(session)   # a high risk, an escalation, a referral
-    if page in ("handover", "conflicts"):
-        demo_scenarios.conflict_scene(session)
-    if page == "reports":
-        demo_scenarios.busy_case_scene(session)   # an escalation and an onward referral
-    if page in NAV_PAGES:
-        window.show_page(NAV_PAGES[page])
-        return
-    if page == "reports-quality":                 # the Reports place's data-quality tab
-        window.show_page("Reports")
-        reports = window.pages.currentWidget()
-        if isinstance(reports, ReportsPage):
-            reports.tabs.setCurrentWidget(reports.quality)
+    place = place_for_stage(page)   # a place of the navigation (the registry says which)
+    if place is not None:
+        if place.scene is not None:
+            place.scene(session)
+        shown = window.page(place.name)
+        for name, show in place.views:   # a tab of the place
+            if name == page:
+                show(shown)
         return
     if page == "person":
         window.open_person(session.cases.caseload()[0].person_id)
@@ -82,3 +82,7 @@ def grab_with_dialogs(window: MainWindow) -> QPixmap:
             painter.drawPixmap(at, image)
     painter.end()
     return picture
+
+
+if __name__ == "__main__":
+    print("\n".join(stages()))

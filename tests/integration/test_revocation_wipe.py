@@ -217,17 +217,14 @@ def test_sync_now_on_the_sync_page_of_a_revoked_workstation_wipes_it(
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
-    from ld_desktop.ui import page_factory
     from ld_desktop.ui.main_window import MainWindow
-    from ld_desktop.ui.pages.sync_page import SyncPage
 
     station: Station = make_station("foreground")
     folder = station.workstation.data_dir
     transport = station.server.transport
     station.sync()
     station.admin.lock()
-    monkeypatch.setitem(page_factory.PLAIN, "Sync", lambda s: SyncPage(
-        s, lambda session: SyncService(session, transport=transport)))
+    # the window builds its Sync page with this service too
     window = MainWindow(station.workstation, sync_service_factory=lambda s: SyncService(
         s, transport=transport))
     qtbot.addWidget(window)

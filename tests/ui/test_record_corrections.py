@@ -75,7 +75,7 @@ def test_person_edit_by_keyboard_keeps_the_form_on_a_bad_nhs_number(
     saved = s.persons.open(person.id)  # type: ignore[attr-defined]
     assert (saved.family_name, saved.date_of_birth, saved.nhs_number, saved.nhs_number_status) \
         == ("Newname", date(1990, 2, 3), "9434765919", "unverified")
-    assert page.title.text() == "NEWNAME, Jordan"                  # the page reloaded
+    assert page.heading.text() == "NEWNAME, Jordan"                  # the page reloaded
     assert "Family name: Testperson → Newname" in page.changes.item(0).text()
 
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from ld_desktop.domain.roles import Role
 from ld_desktop.services.service_authority import AuthorityService
+from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.workstation import Workstation
+from ld_desktop.ui import operations
 from ld_desktop.ui.pages.sync_page import SyncPage
+from sync.client import SyncProgress, SyncReport
 from sync.server.app import create_app
 from sync.server.authority import issue_admin_code
 from sync.server.database import make_engine
@@ -59,3 +64,37 @@ def test_enrol_then_sync_from_the_page(qtbot, tmp_path: Path,  # type: ignore[no
     finally:
         admin.lock()
         bridge.shutdown()
+
+
+def test_a_sync_page_deleted_mid_sync_cancels_the_sync_and_nothing_raises(  # type: ignore[no-untyped-def]
+        qtbot, one_site_senior: UserSession) -> None:
+    """The page's SyncRunner goes with the page: the sync is told to stop, its progress and
+    result reach nobody (no "Signal source has been deleted", no deleted progress bar)."""
+    started, finished = threading.Event(), threading.Event()
+    seen_by_the_sync: list[object] = []
+
+    class SlowSync(SyncService):
+        def sync(self, *, progress: Callable[[SyncProgress], None] | None = None,
+                 cancel: threading.Event | None = None) -> SyncReport:
+            assert progress is not None
+            assert cancel is not None
+            progress(SyncProgress("push", 0, 0))
+            started.set()
+            seen_by_the_sync.append(("cancelled", cancel.wait(5)))
+            try:
+                progress(SyncProgress("pull", 1, 0))   # the page has gone by now
+            except BaseException as exc:
+                seen_by_the_sync.append(exc)
+            finished.set()
+            return SyncReport(1, 0, 0, 0, 0, 0, 0)
+
+    page = SyncPage(one_site_senior, SlowSync)
+    page.sync_now()
+    qtbot.waitUntil(started.is_set, timeout=5_000)
+    qtbot.waitUntil(lambda: page.message.text().startswith("push"), timeout=5_000)
+    with qtbot.waitSignal(page.destroyed, timeout=5_000):
+        page.deleteLater()
+    qtbot.waitUntil(finished.is_set, timeout=10_000)
+    qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
+    qtbot.wait(100)   # a late result would be delivered by now
+    assert seen_by_the_sync == [("cancelled", True)]

@@ -4,6 +4,7 @@ maps number keys to ``pick``. Editors report a new value (or None for 'no answer
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import Any
 
 from PySide6.QtCore import QDate, Signal
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.domain.instruments.definition import Item, ItemKind
+from ld_desktop.ui.abstract_hooks import HookMeta
 
 YES_NO = [(True, "Yes"), (False, "No")]
 OBSERVED = [(True, "Observed, or known from other sources"), (False, "Not observed")]
@@ -33,12 +35,12 @@ def choices(item: Item) -> list[tuple[Any, str]]:
     return [(o.value, o.label or f"Response {o.value}") for o in item.options]
 
 
-class AnswerEditor(QWidget):
+class AnswerEditor(QWidget, metaclass=HookMeta):
     changed = Signal(object)
 
+    @abstractmethod
     def set_value(self, value: Any) -> None:
-        """Show a stored answer; each editor kind provides it (a hook, not a stub)."""
-        raise NotImplementedError
+        """Show a stored answer; each editor kind provides it."""
 
     def pick(self, number: int) -> bool:
         """Number key ``number`` (1-based); False when it does not apply here."""

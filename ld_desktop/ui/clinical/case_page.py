@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTabWidget,
     QVBoxLayout,
-    QWidget,
 )
 
 from ld_desktop.domain.roles import Permission
@@ -61,13 +60,16 @@ from ld_desktop.ui.clinical.result_panel import ResultPanel
 from ld_desktop.ui.clinical.screening_wizard import ScreeningWizard
 from ld_desktop.ui.clinical.share_dialog import PathChooser, ShareDialog, choose_pdf_path
 from ld_desktop.ui.clinical.youth_panel import YouthPanel
+from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.records.case_details_dialog import CaseDetailsDialog
 from ld_desktop.ui.records.merge_dialogs import MoveCaseDialog
 
 __all__ = ["ACTIONS", "CasePage"]
 
 
-class CasePage(QWidget):
+class CasePage(PageWidget):
+    title = "Case"
+
     def __init__(self, session: UserSession, case_id: uuid.UUID,
                  choose_path: PathChooser = choose_pdf_path) -> None:
         super().__init__()

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
 from ld_desktop.domain.age import ADULT_AGE, GILLICK_BELOW
@@ -13,7 +10,7 @@ from ld_desktop.domain.pathway import Recipient
 from ld_desktop.services.clinical.consent import ConsentDraft
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView
-from ld_desktop.ui.clinical.form_dialog import FormDialog, text_box
+from ld_desktop.ui.clinical.form_dialog import FormDialog, InBackground, text_box
 
 CAPACITY_LABELS = {
     Capacity.HAS_CAPACITY: "Has capacity for this decision",
@@ -82,7 +79,7 @@ class ConsentDialog(FormDialog):
         self.recipient_name.setEnabled(other)
         self.reason.setEnabled(self.decision.currentData() != Decision.GIVEN.value)
 
-    def work(self) -> Callable[[], Any]:
+    def submit(self) -> InBackground:
         if self.decision.currentData() is None:
             raise ValueError("Choose the decision: given, declined or withdrawn.")
         draft = ConsentDraft(
@@ -93,4 +90,4 @@ class ConsentDialog(FormDialog):
             recipient_name=self.recipient_name.text().strip() or None,
             reason=self.reason.toPlainText().strip() or None)
         consent, case_id = self._session.consent, self._case.id
-        return lambda: consent.record(case_id, draft)
+        return InBackground(lambda: consent.record(case_id, draft))

@@ -1,13 +1,13 @@
 """A small form dialog: fields in a form layout, an inline error line, Save and Cancel.
 
 Dialogs are opened window-modal with ``open()`` (never a nested event loop), so a lock can
-close them and tests can drive them. A dialog that saves through the services provides
-``work``: it reads the form on the GUI thread (a refusal raised there is shown inline) and
-returns the service call, which runs as an :class:`~ld_desktop.ui.operations.Operation`
+close them and tests can drive them. A dialog's ``submit`` reads the form on the GUI thread
+(a refusal raised there is shown inline) and returns the service call wrapped in
+``InBackground``, which runs as an :class:`~ld_desktop.ui.operations.Operation`
 owned by the dialog. Save is disabled while it runs (one press, one record); a refusal the
 service raises (``ValueError``, ``PermissionError``, ``LookupError``) is shown inline with
 everything typed kept; any other failure gets the operations' default display. A dialog
-that saves nothing (a chooser) provides ``submit`` instead, which runs at once.
+that saves nothing (a chooser) returns its value from ``submit`` directly.
 
 With ``keep_drafts`` the text a person types is kept as a draft in the encrypted store as
 they type: a lock closes the form but keeps the draft, and the form opened again for the same
@@ -16,7 +16,9 @@ thing brings the text back. Saving or Cancel removes it.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -35,13 +37,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ld_desktop.ui.abstract_hooks import HookMeta
 from ld_desktop.ui.operations import Debounce, Operation, show_failure
 
 #: what a service raises to refuse a save: shown in the form, never as a failure
 REFUSALS: tuple[type[Exception], ...] = (ValueError, PermissionError, LookupError)
 
 
-class FormDialog(QDialog):
+@dataclass(frozen=True)
+class InBackground:
+    """What ``submit`` returns to save through the services: the service call, which
+    captures plain values (never a widget) and runs as an operation owned by the form."""
+
+    call: Callable[[], Any]
+
+
+class FormDialog(QDialog, metaclass=HookMeta):
     saved = Signal(object)
 
     def __init__(self, title: str, parent: QWidget | None, save_text: str = "Save") -> None:
@@ -158,14 +169,11 @@ class FormDialog(QDialog):
         self.form.addRow(label, widget)
         return widget
 
-    def work(self) -> Callable[[], Any] | None:
-        """Read the form (on the GUI thread) and return the service call that saves it,
-        run in the background; a hook. ``None``: the form saves nothing (see submit)."""
-        return None
-
-    def submit(self) -> Any:   # pragma: no cover - a dialog provides work or submit
-        """The value of a form that saves nothing through the services (a hook)."""
-        raise NotImplementedError
+    @abstractmethod
+    def submit(self) -> Any:
+        """Read the form on the GUI thread (raise a refusal to show it inline) and return
+        :class:`InBackground` with the service call that saves it, or, for a form that
+        saves nothing (a chooser), the value itself. Each dialog provides it."""
 
     def show_error(self, message: str) -> None:
         self.error.setText(message)
@@ -176,17 +184,16 @@ class FormDialog(QDialog):
         if self.saving is not None:      # a second Enter or click while saving
             return
         try:
-            work = self.work()
-            value = self.submit() if work is None else None
+            value = self.submit()
         except REFUSALS as exc:
             self.show_error(str(exc))
             return
-        if work is None:
+        if not isinstance(value, InBackground):
             self._saved(value)
             return
         self.save_draft()                # kept until the save commits
         self.save_button.setEnabled(False)
-        self.saving = Operation(self, self._committing(work), doing=self._doing()) \
+        self.saving = Operation(self, self._committing(value.call), doing=self._doing()) \
             .success(self._saved).failure(self._refused).run()
 
     def _doing(self) -> str:

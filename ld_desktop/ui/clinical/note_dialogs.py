@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from ld_desktop.services.clinical.notes import NoteView
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView
-from ld_desktop.ui.clinical.form_dialog import FormDialog, text_box
+from ld_desktop.ui.clinical.form_dialog import FormDialog, InBackground, text_box
 
 
 class NoteDialog(FormDialog):
@@ -32,13 +32,13 @@ class NoteDialog(FormDialog):
         key = f"note-amend:{amends.id}" if amends else f"note:{case.id}"
         self.keep_drafts(session, key, {"body": self.body})
 
-    def work(self) -> Callable[[], Any]:
+    def submit(self) -> InBackground:
         text, notes = self.body.toPlainText(), self._session.notes
         if self._amends is not None:
             amends = self._amends.id
-            return lambda: notes.amend(amends, text)
+            return InBackground(lambda: notes.amend(amends, text))
         case_id = self._case.id
-        return lambda: notes.add(case_id, text)
+        return InBackground(lambda: notes.add(case_id, text))
 
 
 class ReasonDialog(FormDialog):
@@ -57,9 +57,9 @@ class ReasonDialog(FormDialog):
         self.reason = text_box(field.replace("&", ""), 3)
         self.add_row(field, self.reason)
 
-    def work(self) -> Callable[[], Any]:
+    def submit(self) -> InBackground:
         reason = self.reason.toPlainText().strip()
         if not reason:
             raise ValueError(self._missing)
         action = self._action
-        return lambda: action(reason)
+        return InBackground(lambda: action(reason))

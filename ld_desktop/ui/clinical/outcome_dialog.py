@@ -3,16 +3,13 @@ escalation, a referral awaiting an answer) needs a reason, which is kept with th
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
 from ld_desktop.domain.pathway import Disposal
 from ld_desktop.services.clinical.outcome import OpenItems, OutcomeDraft
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView
-from ld_desktop.ui.clinical.form_dialog import FormDialog, text_box
+from ld_desktop.ui.clinical.form_dialog import FormDialog, InBackground, text_box
 
 DIVERSION_OUTCOMES = ["", "Diverted to health or social care", "Diverted with a condition",
                       "Information shared to inform charge/sentence", "No diversion needed",
@@ -49,7 +46,7 @@ class OutcomeDialog(FormDialog):
         self.keep_drafts(session, f"outcome:{case.id}", {"detail": self.detail,
                                                          "reason": self.reason})
 
-    def work(self) -> Callable[[], Any]:
+    def submit(self) -> InBackground:
         if self.disposal.currentData() is None:
             raise ValueError("Choose the disposal before closing the case.")
         draft = OutcomeDraft(self.disposal.currentData(), self.diversion.currentText(),
@@ -60,7 +57,7 @@ class OutcomeDialog(FormDialog):
         def close() -> OutcomeDraft:
             outcomes.close(case_id, draft, reason)
             return draft
-        return close
+        return InBackground(close)
 
     def _refused(self, exc: Exception) -> None:
         super()._refused(exc)

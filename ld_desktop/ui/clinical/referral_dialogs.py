@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, time
-from typing import Any
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QLineEdit, QTimeEdit, QWidget
@@ -13,7 +11,7 @@ from ld_desktop.services.clinical.referrals import ReferralStatus, ReferralView
 from ld_desktop.services.service_directory import load_directory
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView
-from ld_desktop.ui.clinical.form_dialog import FormDialog, as_date, text_box
+from ld_desktop.ui.clinical.form_dialog import FormDialog, InBackground, as_date, text_box
 
 
 def _date_box(days_ahead: int) -> QDateEdit:
@@ -53,14 +51,14 @@ class ReferralDialog(FormDialog):
         self.keep_drafts(session, f"referral:{case.id}", {"detail": self.detail,
                                                           "other": self.other_name})
 
-    def work(self) -> Callable[[], Any]:
+    def submit(self) -> InBackground:
         appointment = (as_date(self.appointment.date())
                        if self.has_appointment.isChecked() else None)
         referrals, case_id, service = (self._session.referrals, self._case.id,
                                        self.service.currentData())
         other_name, detail = self.other_name.text().strip() or None, self.detail.toPlainText()
-        return lambda: referrals.make(case_id, service, other_name=other_name,
-                                      appointment_on=appointment, detail=detail)
+        return InBackground(lambda: referrals.make(case_id, service, other_name=other_name,
+                                                   appointment_on=appointment, detail=detail))
 
 
 class ReferralStatusDialog(FormDialog):
@@ -75,10 +73,10 @@ class ReferralStatusDialog(FormDialog):
                 self.status.addItem(status.label, status.value)
         self.add_row("New &status", self.status)
 
-    def work(self) -> Callable[[], Any]:
+    def submit(self) -> InBackground:
         referrals, referral_id = self._session.referrals, self._referral.id
         status = self.status.currentData()
-        return lambda: referrals.set_status(referral_id, status)
+        return InBackground(lambda: referrals.set_status(referral_id, status))
 
 
 class SupportActionDialog(FormDialog):
@@ -102,7 +100,7 @@ class SupportActionDialog(FormDialog):
         self.has_due.toggled.connect(self.due_date.setEnabled)
         self.has_due.toggled.connect(self.due_time.setEnabled)
 
-    def work(self) -> Callable[[], Any]:
+    def submit(self) -> InBackground:
         due = None
         if self.has_due.isChecked():
             local = datetime.combine(as_date(self.due_date.date()),
@@ -110,4 +108,4 @@ class SupportActionDialog(FormDialog):
             due = local.astimezone().astimezone(UTC)
         referrals, case_id = self._session.referrals, self._case.id
         description = self.description.text()
-        return lambda: referrals.add_action(case_id, description, due)
+        return InBackground(lambda: referrals.add_action(case_id, description, due))

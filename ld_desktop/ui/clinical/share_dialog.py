@@ -27,7 +27,7 @@ from ld_desktop.paths import export_dir
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.sharing import SECTIONS, NoConsentToShare, ShareReport
 from ld_desktop.services.views import CaseView
-from ld_desktop.ui.clinical.form_dialog import FormDialog, text_box
+from ld_desktop.ui.clinical.form_dialog import FormDialog, InBackground, text_box
 from ld_desktop.ui.pdf.share_report import share_report_html, write_share_report
 
 PathChooser = Callable[[QWidget, str], Path | None]
@@ -124,7 +124,7 @@ class ShareDialog(FormDialog):
         self.save_button.setEnabled(True)
         self.preview.setHtml(share_report_html(report))
 
-    def work(self) -> Callable[[], Path]:
+    def submit(self) -> InBackground:
         report = self.build()
         suggested = f"LD-information-{report.recipient}-{report.prepared_at:%Y%m%d-%H%M}.pdf"
         path = self._choose_path(self, suggested)
@@ -140,7 +140,7 @@ class ShareDialog(FormDialog):
         def record() -> Path:
             sharing.record_shared(report, saved_as=path.name)
             return path
-        return record
+        return InBackground(record)
 
     def _saved(self, value: Any) -> None:
         self.saved_path = value

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QDate, QDateTime, QTime, Signal
+from PySide6.QtCore import QDate, QDateTime, QTime
 from PySide6.QtWidgets import (
     QDateTimeEdit,
     QHBoxLayout,
     QLabel,
     QTabWidget,
     QVBoxLayout,
-    QWidget,
 )
 
 from ld_desktop.domain.roles import Permission
@@ -26,10 +25,11 @@ from ld_desktop.ui.handover.handover_panel import HandoverPanel
 from ld_desktop.ui.handover.history_panel import HistoryPanel
 from ld_desktop.ui.handover.staffing import StaffingLabel, default_shift
 from ld_desktop.ui.handover.sync_runner import SyncFactory
+from ld_desktop.ui.page import PageWidget
 
 
-class HandoverPage(QWidget):
-    open_case = Signal(object)
+class HandoverPage(PageWidget):
+    title = "Handover"
 
     def __init__(self, session: UserSession, factory: SyncFactory = SyncService,
                  choose_path: PathChooser = choose_pdf_path,
@@ -38,7 +38,7 @@ class HandoverPage(QWidget):
         self.setObjectName("page")
         self._s = session
         start, end = default_shift(session, now_local)
-        title = QLabel("Handover")
+        title = QLabel(self.title)
         title.setObjectName("title")
         self.shift_label = QLabel("Sites: " + ", ".join(s.name for s in session.sites))
         self.shift_label.setObjectName("subtitle")
@@ -98,6 +98,10 @@ class HandoverPage(QWidget):
         if self.panel is not None and not self.panel.runner.running:
             self.panel.shift = (start, end)
             self.panel.refresh()
+
+    def flush_drafts(self) -> None:
+        if self.panel is not None:   # the senior's handover notes
+            self.panel.flush_drafts()
 
     def on_changes(self, changes: Changes) -> None:
         if self._s.is_locked:

@@ -1,7 +1,10 @@
-"""One sync off the GUI thread, with progress and cancel, reporting back on the GUI thread."""
+"""One sync off the GUI thread, with progress and cancel, reporting back on the GUI thread.
+Used by the Sync page and the handover. Give it a ``parent`` (the page): when the page is
+deleted the runner goes with it, the sync is cancelled and its result dropped unseen."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 
@@ -20,8 +23,9 @@ class SyncRunner(QObject):
     finished = Signal(object)      # SyncReport
     failed = Signal(object)        # Exception
 
-    def __init__(self, session: UserSession, factory: SyncFactory = SyncService) -> None:
-        super().__init__()
+    def __init__(self, session: UserSession, factory: SyncFactory = SyncService,
+                 parent: QObject | None = None) -> None:
+        super().__init__(parent)
         self._s = session
         self._factory = factory
         self._cancel = threading.Event()
@@ -44,7 +48,9 @@ class SyncRunner(QObject):
         self._cancel.set()
 
     def _relay(self, p: SyncProgress) -> None:   # called on the sync thread
-        self.progress.emit(f"{p.phase}: {p.pushed} sent, {p.pulled} received")
+        # "Signal source has been deleted": its page went mid-sync (the sync is cancelled)
+        with contextlib.suppress(RuntimeError):
+            self.progress.emit(f"{p.phase}: {p.pushed} sent, {p.pulled} received")
 
     def _done(self, report: SyncReport) -> None:
         self.running = False

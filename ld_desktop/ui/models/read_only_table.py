@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Callable
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from ld_desktop.ui.abstract_hooks import HookMeta
+
 Index = QModelIndex | QPersistentModelIndex
 
 
-class ReadOnlyTable(QAbstractTableModel):
+class ReadOnlyTable(QAbstractTableModel, metaclass=HookMeta):
     COLUMNS: ClassVar[list[str]] = []
 
+    @abstractmethod
     def _count(self) -> int:
-        """How many rows; each model provides it (a hook, not a stub)."""
-        raise NotImplementedError
+        """How many rows; each model provides it."""
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self._count()
@@ -43,9 +46,10 @@ class LazyPages:
         self.total = total
         self._loaded().extend(first or [])
 
+    @abstractmethod
     def _loaded(self) -> list[Any]:
-        """The model's list of rows fetched so far; each model provides it (a hook)."""
-        raise NotImplementedError
+        """The model's list of rows fetched so far; each model provides it (the mixin is
+        plain Python: the model class's ``HookMeta`` refuses a model without it)."""
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and len(self._loaded()) < self.total

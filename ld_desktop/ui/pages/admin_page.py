@@ -15,14 +15,16 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QVBoxLayout,
-    QWidget,
 )
 
 from ld_desktop.domain.roles import Role
+from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.domain.targets import Targets
 from ld_desktop.services.errors import StoreError
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.settings import WorkstationSettings
+from ld_desktop.services.views import Changes
+from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.pages.key_rotation import confirm, describe, run_rotation, show_recovery_code
 
 
@@ -35,13 +37,15 @@ def _spin(name: str, low: int, high: int, value: int, suffix: str) -> QSpinBox:
     return box
 
 
-class AdminPage(QWidget):
+class AdminPage(PageWidget):
+    title = "Administration"
+
     def __init__(self, session: UserSession) -> None:
         super().__init__()
         self.setObjectName("page")
         self._s = session
         current = session.settings.load()
-        title = QLabel("Administration")
+        title = QLabel(self.title)
         title.setObjectName("title")
         self.auto_lock = _spin("Auto-lock after minutes idle", 1, 60,
                                current.auto_lock_minutes, " min")
@@ -190,3 +194,7 @@ class AdminPage(QWidget):
         self.message.setText(f"Added {self.new_username.text().strip()}.")
         self.new_username.clear()
         self.refresh_users()
+
+    def on_changes(self, changes: Changes) -> None:
+        if changes.touches(SyncedEntity.STAFF):
+            self.refresh_users()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QTableView,
     QVBoxLayout,
-    QWidget,
 )
 
 from ld_desktop.domain.pathway import OPEN_STAGES, Stage
@@ -24,6 +23,7 @@ from ld_desktop.ui.flag_icons import ICON_SIZE
 from ld_desktop.ui.handover.staffing import StaffingLabel
 from ld_desktop.ui.models.case_table import SORT_KEYS, CaseRowsModel, LazyCasesModel
 from ld_desktop.ui.operations import Debounce, LatestOnly
+from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.search_keys import DownToResults
 
 #: rows fetched with each keystroke (a screenful and more); the rest as the view scrolls
@@ -73,8 +73,8 @@ def _table(model: CaseRowsModel, name: str) -> QTableView:
     return view
 
 
-class CaseloadPage(QWidget):
-    open_case = Signal(object)   # uuid.UUID
+class CaseloadPage(PageWidget):
+    title = "Caseload"
 
     def __init__(self, session: UserSession) -> None:
         super().__init__()
@@ -82,7 +82,7 @@ class CaseloadPage(QWidget):
         self._s = session
         self._latest = LatestOnly(self)
         self.model = CaseRowsModel()
-        title = QLabel("Caseload")
+        title = QLabel(self.title)
         title.setObjectName("title")
         self.summary = QLabel("")
         self.summary.setObjectName("subtitle")
@@ -128,15 +128,18 @@ class CaseloadPage(QWidget):
         if changes.touches(SyncedEntity.ROTA_ENTRY):
             self.staffing.refresh()
 
+    def close_for_lock(self) -> None:
+        self._latest.cancel()
 
-class CasesPage(QWidget):
-    open_case = Signal(object)
+
+class CasesPage(PageWidget):
+    title = "Cases"
 
     def __init__(self, session: UserSession) -> None:
         super().__init__()
         self.setObjectName("page")
         self._s = session
-        title = QLabel("Cases")
+        title = QLabel(self.title)
         title.setObjectName("title")
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search: name, date of birth, NHS number, custody number")
@@ -147,7 +150,7 @@ class CasesPage(QWidget):
         self._latest = LatestOnly(self)
         self._sort = ("referral_time", True)
         self.model = LazyCasesModel(lambda o, n: [], 0)
-        self.view = _table(self.model, "Cases")
+        self.view = _table(self.model, self.title)
         self.view.setSortingEnabled(False)
         self.view.horizontalHeader().setSectionsClickable(True)
         self.view.horizontalHeader().sectionClicked.connect(self._sort_by)
@@ -208,3 +211,7 @@ class CasesPage(QWidget):
     def on_changes(self, changes: Changes) -> None:
         if changes.touches(SyncedEntity.CASE, SyncedEntity.PERSON):
             self.refresh()
+
+    def close_for_lock(self) -> None:
+        self._debounce.stop()   # a search typed just before the lock must not start after it
+        self._latest.cancel()

@@ -4,7 +4,6 @@ decision syncs, is audited, and closes the conflict on every workstation."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QGroupBox,
@@ -14,13 +13,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QVBoxLayout,
-    QWidget,
 )
 
 from ld_desktop.services.conflicts import ConflictView
 from ld_desktop.services.errors import StoreError
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
+from ld_desktop.ui.page import PageWidget
 from sync.hlc import Timestamp
 
 
@@ -50,15 +49,15 @@ def shown(value: object) -> str:
     return repr(value)
 
 
-class ConflictsPage(QWidget):
-    open_case = Signal(object)
+class ConflictsPage(PageWidget):
+    title = "Conflicts"
 
     def __init__(self, session: UserSession) -> None:
         super().__init__()
         self.setObjectName("page")
         self._s = session
         self._conflicts: list[ConflictView] = []
-        title = QLabel("Conflicts")
+        title = QLabel(self.title)
         title.setObjectName("title")
         self.summary = QLabel("")
         self.summary.setObjectName("subtitle")

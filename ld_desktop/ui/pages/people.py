@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QTableView,
     QVBoxLayout,
-    QWidget,
 )
 
 from ld_desktop.domain.synced_entity import SyncedEntity
@@ -24,14 +23,15 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonSummary
 from ld_desktop.ui.models.people_table import SORT_KEYS, LazyPeopleModel, PeopleModel
 from ld_desktop.ui.operations import Debounce, LatestOnly
+from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.person_lookup_dialog import PersonLookupDialog, ServiceFactory
 from ld_desktop.ui.search_keys import DownToResults
 
 SEARCH_LIMIT = 200
 
 
-class PeoplePage(QWidget):
-    open_person = Signal(object)
+class PeoplePage(PageWidget):
+    title = "People"
 
     def __init__(self, session: UserSession,
                  lookup_service: ServiceFactory | None = None) -> None:
@@ -41,7 +41,7 @@ class PeoplePage(QWidget):
         self._lookup_service = lookup_service
         self._latest = LatestOnly(self)
         self._sort = ("family_name", False)
-        title = QLabel("People")
+        title = QLabel(self.title)
         title.setObjectName("title")
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search: name, date of birth, NHS number, custody number")
@@ -51,7 +51,7 @@ class PeoplePage(QWidget):
         self.model: PeopleModel = PeopleModel()
         self.view = QTableView()
         self.view.setModel(self.model)
-        self.view.setAccessibleName("People")
+        self.view.setAccessibleName(self.title)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.view.verticalHeader().setVisible(False)
@@ -129,6 +129,10 @@ class PeoplePage(QWidget):
     def on_changes(self, changes: Changes) -> None:
         if changes.touches(SyncedEntity.PERSON):
             self.refresh()
+
+    def close_for_lock(self) -> None:
+        self._debounce.stop()   # a search typed just before the lock must not start after it
+        self._latest.cancel()
 
 
 def _sort_value(person: PersonSummary, key: str) -> Any:

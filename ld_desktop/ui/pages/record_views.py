@@ -8,7 +8,6 @@ kept the other record, it shows that one: the old id leads there)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -32,6 +31,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonSummary, PersonView
 from ld_desktop.ui.clinical.form_dialog import FormDialog
 from ld_desktop.ui.clinical.score_tracker import person_score_tracker
+from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.person_history_panel import PersonHistoryPanel
 from ld_desktop.ui.records.merge_dialogs import MergeDialog, UndoMergeDialog
 from ld_desktop.ui.records.person_edit_dialog import PersonEditDialog
@@ -61,8 +61,8 @@ def person_details_form(person: PersonView) -> QFormLayout:
     return form
 
 
-class PersonPage(QWidget):
-    open_case = Signal(object)
+class PersonPage(PageWidget):
+    title = "Person"
 
     def __init__(self, session: UserSession, person: PersonView) -> None:
         super().__init__()
@@ -70,8 +70,8 @@ class PersonPage(QWidget):
         self._s = session
         self.person = person
         self.dialog: FormDialog | None = None
-        self.title = QLabel()
-        self.title.setObjectName("title")
+        self.heading = QLabel()
+        self.heading.setObjectName("title")
         self.edit_button = QPushButton("Correct &details…")
         self.merge_button = QPushButton("&Merge with a duplicate…")
         self.edit_button.setEnabled(session.can(Permission.EDIT_RECORDS))
@@ -107,7 +107,7 @@ class PersonPage(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
-        self._layout.addWidget(self.title)
+        self._layout.addWidget(self.heading)
         self._layout.addLayout(self.action_row)
         self._layout.addWidget(self.details)
         self.add_section("Previous contacts and alerts", self.history)
@@ -130,7 +130,7 @@ class PersonPage(QWidget):
 
     def _show(self, person: PersonView) -> None:
         self.person = person
-        self.title.setText(person.display_name)
+        self.heading.setText(person.display_name)
         old = self.details
         self.details = QWidget()
         self.details.setLayout(person_details_form(person))

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QVBoxLayout,
-    QWidget,
 )
 
 from ld_desktop.domain.rota import SHIFT_KINDS
@@ -29,12 +28,15 @@ from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.errors import StoreError
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
+from ld_desktop.ui.page import PageWidget
 
 GAP = QColor("#fde8e6")
 ENTRY = Qt.ItemDataRole.UserRole
 
 
-class RotaPage(QWidget):
+class RotaPage(PageWidget):
+    title = "Rota"
+
     def __init__(self, session: UserSession, first_day: date | None = None) -> None:
         super().__init__()
         self.setObjectName("page")
@@ -42,7 +44,7 @@ class RotaPage(QWidget):
         today = session.now().date()
         self.first_day = first_day or today - timedelta(days=today.weekday())
         self._site_names = {str(s.id): s.name for s in session.sites}
-        title = QLabel("Rota")
+        title = QLabel(self.title)
         title.setObjectName("title")
         self.summary = QLabel("")
         self.summary.setObjectName("subtitle")

@@ -4,8 +4,7 @@ waiting at their sites. Enter opens the case."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QListWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QListWidget, QVBoxLayout
 
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.screening_state import ScreeningState
@@ -13,16 +12,17 @@ from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.clinical.escalation import ClinicianType, EscalationView
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
+from ld_desktop.ui.page import PageWidget
 
 
-class ScreeningPage(QWidget):
-    open_case = Signal(object)
+class ScreeningPage(PageWidget):
+    title = "Screening"
 
     def __init__(self, session: UserSession) -> None:
         super().__init__()
         self.setObjectName("page")
         self._session = session
-        title = QLabel("Screening")
+        title = QLabel(self.title)
         title.setObjectName("title")
         hint = QLabel("Drafts to finish and results awaiting sign-off at your sites. "
                       "Press Enter to open the case; new screenings start from a case.")

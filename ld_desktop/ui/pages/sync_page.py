@@ -3,10 +3,8 @@ with a progress bar (never freezing the window), and enrolment for administrator
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
@@ -26,26 +24,24 @@ from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.views import Changes
+from ld_desktop.ui.handover.sync_runner import SyncRunner
 from ld_desktop.ui.operations import run_in_background
+from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.pages.sync_quarantine_panel import QuarantinePanel
-from sync.client import SyncProgress, SyncReport
+from sync.client import SyncReport
 
 
-class _ProgressRelay(QObject):
-    progress = Signal(object)
+class SyncPage(PageWidget):
+    title = "Sync"
 
-
-class SyncPage(QWidget):
     def __init__(self, session: UserSession,
                  service_factory: Callable[[UserSession], SyncService] = SyncService) -> None:
         super().__init__()
         self.setObjectName("page")
         self._s = session
         self._service = service_factory
-        self._cancel = threading.Event()
-        self._relay = _ProgressRelay()
-        self._relay.progress.connect(self._on_progress)
-        title = QLabel("Sync")
+        self.runner = SyncRunner(session, service_factory, parent=self)
+        title = QLabel(self.title)
         title.setObjectName("title")
         self.state = QLabel("")
         self.state.setWordWrap(True)
@@ -84,7 +80,10 @@ class SyncPage(QWidget):
             layout.addWidget(self._enrol_box())
         layout.addStretch(1)
         self.sync_button.clicked.connect(self.sync_now)
-        self.cancel_button.clicked.connect(self._cancel.set)
+        self.cancel_button.clicked.connect(self.runner.cancel)
+        self.runner.progress.connect(self.message.setText)
+        self.runner.finished.connect(self._done)
+        self.runner.failed.connect(self._failed)
         self.refresh()
 
     def _enrol_box(self) -> QWidget:
@@ -138,19 +137,13 @@ class SyncPage(QWidget):
                 self.rejected.setItem(row, column, QTableWidgetItem(text))
 
     def sync_now(self) -> None:
-        self._cancel.clear()
+        if self.runner.running:
+            return
         self.sync_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setVisible(True)
         self.message.setText("Syncing…")
-        service = self._service(self._s)
-        run_in_background(
-            lambda: service.sync(progress=self._relay.progress.emit, cancel=self._cancel),
-            self._done, self._failed, owner=self, cancel=self._cancel.set)
-
-    def _on_progress(self, progress: SyncProgress) -> None:
-        self.message.setText(f"{progress.phase}: {progress.pushed} sent, "
-                             f"{progress.pulled} received")
+        self.runner.start()
 
     def _done(self, report: SyncReport) -> None:
         if self._s.is_locked:   # locked (or wiped: the server revoked us) while it ran

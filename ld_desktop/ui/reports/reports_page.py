@@ -32,6 +32,7 @@ from ld_desktop.services.reports.table_export import write_csv, write_xlsx
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
 from ld_desktop.ui.operations import LatestOnly, run_in_background
+from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.reports import choosers
 from ld_desktop.ui.reports.dashboard_pdf import write_dashboard_pdf
 from ld_desktop.ui.reports.figure_panel import FigurePanel
@@ -42,9 +43,8 @@ PERIOD_CHOICES = [("This shift", "shift"), ("This week", "week"), ("This month",
                   ("This quarter", "quarter"), ("Custom dates", "custom")]
 
 
-class ReportsPage(QWidget):
-    open_case = Signal(object)
-    open_person = Signal(object)
+class ReportsPage(PageWidget):
+    title = "Reports"
     dashboard_shown = Signal(object)      # Dashboard: for tests and the screenshot stage
 
     def __init__(self, session: UserSession) -> None:
@@ -57,7 +57,7 @@ class ReportsPage(QWidget):
         self.drill_dialog: CaseListDialog | None = None
         self._latest = LatestOnly(self)
         self._latest_quality = LatestOnly(self)
-        title = QLabel("Reports")
+        title = QLabel(self.title)
         title.setObjectName("title")
         layout = QVBoxLayout(self)
         layout.addWidget(title)
@@ -67,7 +67,7 @@ class ReportsPage(QWidget):
         self.subtitle.setWordWrap(True)
         layout.addWidget(self.subtitle)
         self.tabs = QTabWidget()
-        self.tabs.setAccessibleName("Reports")
+        self.tabs.setAccessibleName(self.title)
         self.figures_box = QWidget()
         self.figures_layout = QVBoxLayout(self.figures_box)
         scroll = QScrollArea()
@@ -255,5 +255,13 @@ class ReportsPage(QWidget):
                            SyncedEntity.CONSENT, SyncedEntity.ROTA_ENTRY,
                            "settings"):
             self.refresh()
+
+    def show_quality(self) -> None:
+        """The data-quality tab (the ``reports-quality`` screenshot stage)."""
+        self.tabs.setCurrentWidget(self.quality)
+
+    def close_for_lock(self) -> None:
+        self._latest.cancel()
+        self._latest_quality.cancel()
 
 
