@@ -46,7 +46,7 @@ from ld_desktop.ui.clinical.case_records import CaseRecords
 from ld_desktop.ui.clinical.consent_dialog import ConsentDialog
 from ld_desktop.ui.clinical.fhir_export_action import PathChooser as JsonPathChooser
 from ld_desktop.ui.clinical.fhir_export_action import choose_json_path, export_screening
-from ld_desktop.ui.clinical.form_dialog import FormDialog
+from ld_desktop.ui.clinical.form_dialog import REFUSALS, FormDialog
 from ld_desktop.ui.clinical.instrument_chooser import InstrumentChooser
 from ld_desktop.ui.clinical.note_dialogs import NoteDialog, ReasonDialog
 from ld_desktop.ui.clinical.outcome_dialog import OutcomeDialog
@@ -60,6 +60,7 @@ from ld_desktop.ui.clinical.result_panel import ResultPanel
 from ld_desktop.ui.clinical.screening_wizard import ScreeningWizard
 from ld_desktop.ui.clinical.share_dialog import PathChooser, ShareDialog, choose_pdf_path
 from ld_desktop.ui.clinical.youth_panel import YouthPanel
+from ld_desktop.ui.operations import Operation, show_failure
 from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.records.case_details_dialog import CaseDetailsDialog
 from ld_desktop.ui.records.merge_dialogs import MoveCaseDialog
@@ -90,6 +91,7 @@ class CasePage(PageWidget):
         self.wizard: ScreeningWizard | None = None
         self.result: ResultPanel | None = None
         self.dialog: FormDialog | None = None
+        self._completing: set[uuid.UUID] = set()   # support actions being marked done
         # the overview's parts, built once (tests and the screenshots reach them here)
         overview = self.overview
         self.action_buttons: dict[str, QPushButton] = overview.action_bar.buttons
@@ -215,12 +217,25 @@ class CasePage(PageWidget):
         if action.done_at is not None:       # a second press never re-stamps the time
             self.show_problem("That support action is already done.")
             return
-        try:
-            self.session.referrals.complete_action(action.id)
-        except (LookupError, ValueError, PermissionError) as exc:   # gone, or not allowed
-            self.show_problem(str(exc))
+        if action.id in self._completing:    # pressed again while it is being saved
             return
+        self._completing.add(action.id)
+        referrals, action_id = self.session.referrals, action.id
+        Operation(self, lambda: referrals.complete_action(action_id),
+                  doing="marking the support action done") \
+            .success(lambda _view: self._action_completed(action_id)) \
+            .failure(lambda exc: self._action_refused(action_id, exc)).run()
+
+    def _action_completed(self, action_id: uuid.UUID) -> None:
+        self._completing.discard(action_id)
         self.reload()
+
+    def _action_refused(self, action_id: uuid.UUID, exc: Exception) -> None:
+        self._completing.discard(action_id)
+        if isinstance(exc, REFUSALS):        # gone, or not allowed
+            self.show_problem(str(exc))
+        else:
+            show_failure(self, exc, "marking the support action done")
 
     # ------------------------------------------------------------------ screening
     def screening(self) -> None:
