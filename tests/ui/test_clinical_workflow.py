@@ -75,7 +75,8 @@ def _answer_all(qtbot, wizard: ScreeningWizard, keys: dict[str, int], default: i
             qtbot.keyClick(wizard, getattr(Qt.Key, f"Key_{keys.get(item.id, default)}"))
         last = wizard.flow.at_end
         qtbot.keyClick(wizard, Qt.Key.Key_Return)
-        if last:
+        if last:   # completed in the background (an amendment asks for its reason first)
+            qtbot.waitUntil(lambda: wizard.done or wizard.amend_of is not None)
             return
     raise AssertionError("the wizard never reached its last question")
 
@@ -364,7 +365,7 @@ def test_text_answers_save_after_a_pause_and_ctrl_enter_moves_on(qtbot, window: 
     qtbot.waitUntil(lambda: bool(session.screenings.drafts(page.case_id)[0].answers.get(
         wizard.flow.current.id)), timeout=3000)                  # saved after a short pause
     qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    assert page.result is not None                                 # finished
+    qtbot.waitUntil(lambda: page.result is not None)               # finished
     assert page.records.screenings[0].answers[wizard.flow.current.id] == \
         "Calm; asked for water"
 

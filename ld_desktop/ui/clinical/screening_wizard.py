@@ -29,8 +29,9 @@ from ld_desktop.services.clinical.screenings import ScreeningView
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView
 from ld_desktop.ui.clinical.answer_editors import AnswerEditor, editor_for
+from ld_desktop.ui.clinical.form_dialog import REFUSALS
 from ld_desktop.ui.clinical.note_dialogs import ReasonDialog
-from ld_desktop.ui.operations import Debounce
+from ld_desktop.ui.operations import Debounce, Operation, show_failure
 
 TEXT_SAVE_DELAY_MS = 400
 KEY_HINT = ("Number keys pick an answer · Enter (Ctrl+Enter in a text box): next · "
@@ -65,6 +66,7 @@ class ScreeningWizard(QWidget):
         self._save_timer = Debounce(self, TEXT_SAVE_DELAY_MS, self.save_now)
         self.editor: AnswerEditor | None = None
         self.done = False            # completed or discarded: nothing more to save
+        self.completing: Operation | None = None   # the completion in flight, if any
         self._build()
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(keys), self)
@@ -226,7 +228,8 @@ class ScreeningWizard(QWidget):
     def save_now(self) -> None:
         """Write the answers so far (drafts only; an amendment is stored when finished)."""
         self._save_timer.stop()
-        if self.screening is None or self.done or self._session.is_locked:
+        if (self.screening is None or self.done or self.completing is not None
+                or self._session.is_locked):
             return
         self._session.screenings.save_progress(self.screening.id, self.flow.answers,
                                                {"position": self.flow.position})
@@ -301,10 +304,24 @@ class ScreeningWizard(QWidget):
             self.amend_dialog.saved.connect(self.completed.emit)
             self.amend_dialog.open()
             return
-        if self.screening is None:
+        if self.screening is None or self.completing is not None:   # Enter again: ignored
             return
         self.save_now()
-        view = self._session.screenings.complete(self.screening.id, self.flow.answers,
-                                                 result.to_json())
+        screenings, screening_id = self._session.screenings, self.screening.id
+        answers, result_json = self.flow.answers, result.to_json()
+        self.completing = Operation(
+            self, lambda: screenings.complete(screening_id, answers, result_json),
+            doing="completing the screening") \
+            .success(self._completed).failure(self._not_completed).run()
+
+    def _completed(self, view: ScreeningView) -> None:
+        self.completing = None
         self.done = True
         self.completed.emit(view)
+
+    def _not_completed(self, exc: Exception) -> None:
+        self.completing = None
+        if isinstance(exc, REFUSALS):
+            self.error.setText(str(exc))
+        else:
+            show_failure(self, exc, "completing the screening")
