@@ -1,6 +1,7 @@
-"""Clinical forms save as operations owned by their dialog: a refusal keeps the dialog and
-what was typed, a second press while saving records nothing more, and a lock while a save
-runs logs nothing, calls nothing back and leaves the note either saved whole or not at all."""
+"""Clinical saves run as operations owned by their dialog, wizard or page: a refusal keeps
+the dialog and what was typed; a second press while saving records nothing more; a lock
+while a note saves or a screening completes logs nothing, calls nothing back and leaves the
+record whole; moving to another case while a note saves drops the result unseen."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.services.cases import ReferralDraft
 from ld_desktop.services.clinical.notes import NoteService
+from ld_desktop.services.clinical.screenings import ScreeningService
 from ld_desktop.services.persons import PersonDraft
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.workstation import Workstation
@@ -149,3 +153,81 @@ def test_lock_while_a_note_saves(qtbot, window: MainWindow, accounts,  # type: i
     assert window.session is not None
     assert [n.body for n in window.session.notes.for_case(case_id)] == [TYPED]
     assert window.session.drafts.load(f"note:{case_id}") is None
+
+
+def test_lock_while_a_screening_completes(qtbot, window: MainWindow, accounts,  # type: ignore[no-untyped-def]
+                                          monkeypatch: pytest.MonkeyPatch,
+                                          caplog: pytest.LogCaptureFixture,
+                                          demo_dir: Path) -> None:
+    """Enter twice on the last question, then a lock while the completion runs: one
+    completion, no callback, nothing logged, and the screening completed whole."""
+    assert window.session is not None
+    window.open_case(_case(window.session, "ZZLOCKDONE"))
+    page = window.pages.currentWidget()
+    assert isinstance(page, CasePage)
+    case_id = page.case_id
+    page.start_screening("phq9")
+    wizard = page.wizard
+    assert wizard is not None
+    original = ScreeningService.complete
+    started = threading.Event()
+    calls: list[uuid.UUID] = []
+
+    def slow_complete(self: ScreeningService, screening_id: uuid.UUID, *args: Any) -> Any:
+        calls.append(screening_id)
+        started.set()
+        time.sleep(SLOW_S)
+        return original(self, screening_id, *args)
+
+    monkeypatch.setattr(ScreeningService, "complete", slow_complete)
+    completed: list[object] = []
+    wizard.completed.connect(completed.append)
+    caplog.set_level(logging.WARNING)
+    while not wizard.flow.at_end:
+        qtbot.keyClick(wizard, Qt.Key.Key_1)
+        qtbot.keyClick(wizard, Qt.Key.Key_Return)
+    qtbot.keyClick(wizard, Qt.Key.Key_1)
+    qtbot.keyClick(wizard, Qt.Key.Key_Return)
+    qtbot.keyClick(wizard, Qt.Key.Key_Return)          # in a hurry
+    qtbot.waitUntil(started.is_set, timeout=5_000)
+
+    window.lock("idle")                                 # flushes drafts, then settles
+    assert operations.in_flight() == 0
+    qtbot.wait(int(SLOW_S * 1000) + 300)
+    assert completed == []
+    assert len(calls) == 1
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    window.start_session(Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"]))
+    assert window.session is not None
+    [screening] = window.session.screenings.for_case(case_id)
+    assert screening.state == ScreeningState.COMPLETED
+    assert len(screening.answers) == 9
+
+
+def test_closing_the_case_page_while_it_saves_raises_nothing(
+        qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The person moves to another case while the note saves: the old page and its dialog
+    go, the save finishes, and its result is dropped unseen (nothing raised or logged)."""
+    page, dialog = _note_dialog(qtbot, window, "ZZCLOSING")
+    assert window.session is not None
+    other = _case(window.session, "ZZNEXTONE")
+    started = threading.Event()
+    calls = _slow(monkeypatch, started)
+    reloaded: list[CasePage] = []
+    real_reload = CasePage.reload
+
+    def spy(self: CasePage, audit: bool = False) -> None:
+        reloaded.append(self)
+        real_reload(self, audit)
+
+    monkeypatch.setattr(CasePage, "reload", spy)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(started.is_set, timeout=5_000)
+    window.open_case(other)                            # the case page goes
+    qtbot.waitUntil(lambda: not shiboken6.isValid(dialog), timeout=1_000)
+    assert operations.in_flight() == 1                 # still saving
+    qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
+    qtbot.wait(100)
+    assert calls == [TYPED]
+    assert page not in reloaded                        # the old page was not called back
+    assert window.session.notes.for_case(page.case_id)[0].body == TYPED
