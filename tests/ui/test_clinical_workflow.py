@@ -114,7 +114,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, window: MainWindow,  # 
                for f in panel.flag_labels)
     assert "start:phq9" in panel.step_buttons
     qtbot.mouseClick(panel.sign_off_button, Qt.MouseButton.LeftButton)
-    assert page.records.screenings[0].state == "signed-off"
+    qtbot.waitUntil(lambda: page.records.screenings[0].state == "signed-off")
 
     # PHQ-9, suggested by the core screen; item 9 answered "several days".
     qtbot.mouseClick(page.result.step_buttons["start:phq9"], Qt.MouseButton.LeftButton)
@@ -140,6 +140,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, window: MainWindow,  # 
         ("mental-health-nurse", "urgent", "requested")]
     assert "item 9" in page.records.escalations[0].reason
     qtbot.mouseClick(panel.sign_off_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.result is not panel)        # signed off in the background
     page.back_to_case()
     assert "Suicide or self-harm" in page.flags_label.text()
 
@@ -194,7 +195,9 @@ def test_signed_off_screening_is_only_amended(qtbot, window: MainWindow) -> None
     assert page.wizard is not None
     _answer_all(qtbot, page.wizard, {}, default=2)
     assert page.result is not None
-    qtbot.mouseClick(page.result.sign_off_button, Qt.MouseButton.LeftButton)
+    signing = page.result
+    qtbot.mouseClick(signing.sign_off_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.result is not signing)      # signed off in the background
     original = page.records.screenings[0]
     with pytest.raises(ValueError, match="signed-off screening cannot be changed"):
         session.screenings.save_progress(original.id, {"ld-core.3": True})

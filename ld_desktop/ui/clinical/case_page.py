@@ -294,8 +294,7 @@ class CasePage(PageWidget):
         panel.refer.connect(self.refer)
         panel.start_instrument.connect(self.start_screening)
         panel.skip_instrument.connect(self.skip_instrument)
-        panel.sign_off.connect(lambda: self.show_result(
-            self.session.screenings.sign_off(view.id)))
+        panel.sign_off.connect(lambda: self.sign_off(panel, view.id))
         panel.amend.connect(lambda: self.open_wizard(None, amend_of=view))
         panel.export_fhir.connect(lambda: panel.export_status.setText(export_screening(
             self.session, self.case_id, view.id, panel, self.choose_fhir_path)))
@@ -304,6 +303,23 @@ class CasePage(PageWidget):
         self.result_view = view
         self.stack.addWidget(panel)
         self.stack.setCurrentWidget(panel)
+
+    def sign_off(self, panel: ResultPanel, screening_id: uuid.UUID) -> None:
+        """Sign off in the background, owned by the result panel: its button is disabled
+        meanwhile (one press, one signature); the signed-off result replaces the panel."""
+        panel.sign_off_button.setEnabled(False)
+        screenings = self.session.screenings
+
+        def refused(exc: Exception) -> None:
+            panel.sign_off_button.setEnabled(True)
+            if isinstance(exc, REFUSALS):
+                self.show_problem(str(exc))
+            else:
+                show_failure(panel, exc, "signing off the screening")
+
+        Operation(panel, lambda: screenings.sign_off(screening_id),
+                  doing="signing off the screening").success(self.show_result) \
+            .failure(refused).run()
 
     def skip_instrument(self, instrument_id: str) -> None:
         case_id, suggested_by = self.case_id, self.result_view.id
