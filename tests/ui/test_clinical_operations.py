@@ -20,11 +20,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from ld_desktop.domain.screening_state import ScreeningState
-from ld_desktop.services.cases import ReferralDraft
+from ld_desktop.services.cases import CaseService, ReferralDraft
 from ld_desktop.services.clinical.notes import NoteService
 from ld_desktop.services.clinical.screenings import ScreeningService
 from ld_desktop.services.persons import PersonDraft
 from ld_desktop.services.session import UserSession
+from ld_desktop.services.views import Changes
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui import operations
 from ld_desktop.ui.clinical.case_page import CasePage
@@ -231,3 +232,44 @@ def test_closing_the_case_page_while_it_saves_raises_nothing(
     assert calls == [TYPED]
     assert page not in reloaded                        # the old page was not called back
     assert window.session.notes.for_case(page.case_id)[0].body == TYPED
+
+
+def test_closing_the_case_page_while_it_refreshes_raises_nothing(
+        qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A change notice reloads the case in the background; a second notice supersedes the
+    first; the person moves to another case while it loads: nothing raised, logged or
+    shown on the page that went."""
+    assert window.session is not None
+    window.open_case(_case(window.session, "ZZREFRESH"))
+    page = window.pages.currentWidget()
+    assert isinstance(page, CasePage)
+    other = _case(window.session, "ZZELSEWHERE")
+    original = CaseService.open
+    started = threading.Event()
+
+    def slow_open(self: CaseService, *args: Any, **kwargs: Any) -> Any:
+        started.set()
+        time.sleep(SLOW_S)
+        return original(self, *args, **kwargs)
+
+    shown: list[CasePage] = []
+    real_show = CasePage._show
+
+    def spy(self: CasePage, loaded: Any) -> None:
+        shown.append(self)
+        real_show(self, loaded)
+
+    monkeypatch.setattr(CaseService, "open", slow_open)
+    monkeypatch.setattr(CasePage, "_show", spy)
+    caplog.set_level(logging.WARNING)
+    notice = Changes(frozenset({"case"}), frozenset({page.case_id}))
+    page.on_changes(notice)
+    page.on_changes(notice)                           # the newer load supersedes the older
+    qtbot.waitUntil(started.is_set, timeout=5_000)
+    assert page.cursor().shape() == Qt.CursorShape.BusyCursor   # calm: busy, still shown
+    window.open_case(other)                           # the case page goes
+    qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
+    qtbot.wait(100)
+    assert page not in shown
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
@@ -34,7 +35,7 @@ from ld_desktop.services.clinical.screening_controller import (
 )
 from ld_desktop.services.clinical.screenings import ScreeningView
 from ld_desktop.services.session import UserSession
-from ld_desktop.services.views import Changes
+from ld_desktop.services.views import CaseView, Changes
 from ld_desktop.ui.clinical.care_dialogs import (
     EscalationDialog,
     EscalationStatusDialog,
@@ -60,12 +61,19 @@ from ld_desktop.ui.clinical.result_panel import ResultPanel
 from ld_desktop.ui.clinical.screening_wizard import ScreeningWizard
 from ld_desktop.ui.clinical.share_dialog import PathChooser, ShareDialog, choose_pdf_path
 from ld_desktop.ui.clinical.youth_panel import YouthPanel
-from ld_desktop.ui.operations import Operation, show_failure
+from ld_desktop.ui.operations import LatestOnly, Operation, show_failure
 from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.records.case_details_dialog import CaseDetailsDialog
 from ld_desktop.ui.records.merge_dialogs import MoveCaseDialog
 
 __all__ = ["ACTIONS", "CasePage"]
+
+
+def _load(session: UserSession, case_id: uuid.UUID,
+          audit: bool) -> tuple[CaseView, CaseRecords, Any]:
+    """The case, its records and the instrument library (no widget: runs on a worker)."""
+    case = session.cases.open(case_id, audit=audit)
+    return case, CaseRecords.load(session, case_id), session.screenings.library()
 
 
 class CasePage(PageWidget):
@@ -100,13 +108,31 @@ class CasePage(PageWidget):
         self.header_label, self.flags_label = overview.header_label, overview.flags_label
         self.reason_label, self.problem = overview.reason_label, overview.problem
         self.youth_panel: YouthPanel | None = None
+        self._loads = LatestOnly(self)
         self.reload(audit=True)
 
     # ------------------------------------------------------------------ loading
     def reload(self, audit: bool = False) -> None:
-        self.case = self.session.cases.open(self.case_id, audit=audit)
-        self.records = CaseRecords.load(self.session, self.case_id)
-        library = self.session.screenings.library()
+        """Load now, on the GUI thread: on opening (audited) and after the page's own
+        action, whose result is shown next. Supersedes any refresh still loading."""
+        self._loads.cancel()
+        self._show(_load(self.session, self.case_id, audit))
+
+    def refresh(self) -> None:
+        """Load in the background (a change notice): the page keeps showing what it has,
+        with a busy cursor, and a newer refresh or reload supersedes this one."""
+        session, case_id = self.session, self.case_id
+        self.setCursor(Qt.CursorShape.BusyCursor)
+        self._loads.run(lambda: _load(session, case_id, False), self._show,
+                        self._refresh_failed, doing="refreshing the case")
+
+    def _refresh_failed(self, exc: Exception) -> None:
+        self.unsetCursor()
+        show_failure(self, exc, "refreshing the case")
+
+    def _show(self, loaded: tuple[CaseView, CaseRecords, Any]) -> None:
+        self.unsetCursor()
+        self.case, self.records, library = loaded
         self.screenings = ScreeningController(library, self.case.age_at_referral,
                                               self.records.screenings, self.records.skipped)
         titles = {d.id: d.short_title for d in library.all()}
@@ -124,7 +150,7 @@ class CasePage(PageWidget):
             return
         if self.case_id in changes.ids \
                 or changes.touches(SyncedEntity.PERSON, SyncedEntity.CONSENT):
-            self.reload()
+            self.refresh()
 
     def show_problem(self, message: str) -> None:
         self.overview.show_problem(message)
