@@ -248,10 +248,11 @@ def test_closing_the_case_page_while_it_refreshes_raises_nothing(
     original = CaseService.open
     started = threading.Event()
 
-    def slow_open(self: CaseService, *args: Any, **kwargs: Any) -> Any:
-        started.set()
-        time.sleep(SLOW_S)
-        return original(self, *args, **kwargs)
+    def slow_open(self: CaseService, case_id: uuid.UUID, *args: Any, **kwargs: Any) -> Any:
+        if case_id == page.case_id:                  # only this page's refresh is slow
+            started.set()
+            time.sleep(SLOW_S)
+        return original(self, case_id, *args, **kwargs)
 
     shown: list[CasePage] = []
     real_show = CasePage._show
@@ -269,6 +270,8 @@ def test_closing_the_case_page_while_it_refreshes_raises_nothing(
     qtbot.waitUntil(started.is_set, timeout=5_000)
     assert page.cursor().shape() == Qt.CursorShape.BusyCursor   # calm: busy, still shown
     window.open_case(other)                           # the case page goes
+    qtbot.waitUntil(lambda: not shiboken6.isValid(page), timeout=1_000)
+    assert operations.in_flight() >= 1                # its load still runs
     qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
     qtbot.wait(100)
     assert page not in shown
