@@ -84,7 +84,8 @@ PLACES: tuple[Place, ...] = (
           "conflicts", demo_scenarios.conflict_scene),
     Place("Rota", _with_session(RotaPage), Permission.MANAGE_ROTA, "Ctrl+7", "rota"),
     Place("Sync", lambda c: SyncPage(c.session, c.sync_service), None, "Ctrl+8", "sync"),
-    Place("Reports", _with_session(ReportsPage), None, "Ctrl+9", "reports",
+    # reports count people and cases: clinical roles only (an admin may not view them)
+    Place("Reports", _with_session(ReportsPage), CLINICAL, "Ctrl+9", "reports",
           demo_scenarios.busy_case_scene,   # an escalation and an onward referral
           views=(("reports-quality", ReportsPage.show_quality),)),
     Place("Admin", _with_session(AdminPage), Permission.MANAGE_USERS, "Ctrl+Shift+A"),

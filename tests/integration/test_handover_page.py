@@ -16,6 +16,7 @@ from ld_desktop.services.cases import ReferralDraft
 from ld_desktop.services.persons import PersonDraft
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_service import SyncService
+from ld_desktop.ui import operations
 from ld_desktop.ui.handover.handover_page import HandoverPage
 from ld_desktop.ui.pages.conflicts_page import ConflictsPage
 
@@ -40,7 +41,13 @@ def _page(qtbot, station: Station, session: UserSession, pdf: Path) -> HandoverP
     page = HandoverPage(session, lambda s: SyncService(s, transport=station.server.transport),
                         lambda _parent, _name: pdf, now_local=NOON)
     qtbot.addWidget(page)
+    _loaded(qtbot)
     return page
+
+
+def _loaded(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The page's background loads (end of shift, previous handovers) are back."""
+    qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=10_000)
 
 
 def test_sync_and_hand_over_pushes_everything_and_prints_the_receipt(  # type: ignore[no-untyped-def]
@@ -124,6 +131,8 @@ def test_next_shift_acknowledges_and_the_author_cannot(qtbot, make_station,  # t
     qtbot.waitUntil(lambda: page.panel is not None and page.panel.record is not None
                     and not page.panel.runner.running, timeout=20_000)
     page.history.refresh()
+    _loaded(qtbot)
+    assert page.history.records
     assert not page.history.acknowledge_button.isEnabled()     # the author's own handover
     # The next shift's senior on another workstation, after a sync.
     a.admin.accounts.add_user("senior2", Role.SENIOR, "second senior passphrase")
@@ -135,8 +144,10 @@ def test_next_shift_acknowledges_and_the_author_cannot(qtbot, make_station,  # t
         assert [r.author for r in theirs.history.records] == ["senior1"]
         assert theirs.history.acknowledge_button.isEnabled()
         theirs.history.acknowledge_button.click()
-        assert "Acknowledged" in theirs.message.text()
-        assert theirs.history.records[0].acknowledged_by == ("senior2",)
+        assert not theirs.history.acknowledge_button.isEnabled(), "off while it runs"
+        qtbot.waitUntil(lambda: "Acknowledged" in theirs.message.text(), timeout=5_000)
+        qtbot.waitUntil(lambda: theirs.history.records[0].acknowledged_by == ("senior2",),
+                        timeout=5_000)
         assert not theirs.history.acknowledge_button.isEnabled()
         SyncService(next_senior, transport=b.server.transport).sync()
         a.sync()
@@ -162,7 +173,7 @@ def test_practitioners_own_end_of_shift(qtbot, make_station, tmp_path: Path) -> 
         assert "not yet on the server: 0" not in mine.pending.text()
         mine.sync_button.click()
         qtbot.waitUntil(lambda: mine.message.text().startswith("Synced"), timeout=20_000)
-        assert mine.pending.text().endswith(": 0")
+        qtbot.waitUntil(lambda: mine.pending.text().endswith(": 0"), timeout=5_000)
         opened = []
         page.open_case.connect(opened.append)
         mine.listing.setCurrentRow(texts.index("MINE, Shifty (MI/1): Ring the GP surgery"))
@@ -185,12 +196,13 @@ def test_conflict_from_two_workstations_decided_on_the_page(qtbot, make_station)
     a.sync()
     page = ConflictsPage(a.senior)
     qtbot.addWidget(page)
-    assert page.list.count() == 1
+    qtbot.waitUntil(lambda: page.list.count() == 1, timeout=5_000)   # loaded off-thread
     page.list.setCurrentRow(0)
     urgent = next(b for b in page.choices.buttons() if "urgent" in b.text().lower())
     urgent.setChecked(True)
     page.reason.setText("Agreed with both practitioners")
     page.decide()
+    qtbot.waitUntil(lambda: "Decision recorded" in page.message.text(), timeout=5_000)
     assert a.senior.conflicts.open() == []
     a.sync()
     b.sync()

@@ -242,8 +242,8 @@ def test_the_sync_page_shows_set_aside_records_and_tries_again(
     page.resize(900, 640)
     page.show()
     panel = page.quarantine
+    qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=5_000)   # read off-thread
     assert panel.isVisible()
-    assert panel.table.rowCount() == 2
     reasons = {panel.table.item(r, 2).text() for r in range(2)}
     assert "person.date_of_birth is not a readable date" in reasons
     texts = {panel.table.item(r, c).text() for r in range(2) for c in range(5)}
@@ -259,7 +259,7 @@ def test_the_sync_page_shows_set_aside_records_and_tries_again(
     assert QApplication.focusWidget() is panel.retry_button
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: "Applied 2" in panel.message.text(), timeout=5000)
-    assert not panel.isVisible()
+    qtbot.waitUntil(lambda: not panel.isVisible(), timeout=5_000)
     assert "SHOWN" in _families(reader.senior)
 
 

@@ -234,6 +234,7 @@ def test_sync_now_on_the_sync_page_of_a_revoked_workstation_wipes_it(
     window.start_session(station.senior)
     window.background.stop()   # the foreground path only
     page = window.page("Sync")
+    qtbot.waitUntil(page.sync_button.isEnabled, timeout=5_000)   # the status is read
     _revoke(station)
     page.sync_button.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is page.sync_button, timeout=2000)

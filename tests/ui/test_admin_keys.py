@@ -69,6 +69,7 @@ def test_remove_user_and_rotate_keys_from_the_admin_page(qtbot, store: Path) -> 
     page = window.page("Admin")
     assert isinstance(page, AdminPage)
     old_key = bytes(window.session.data_key)  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: page.users.count() > 0, timeout=5_000)   # loaded off-thread
 
     page.users.setFocus()
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Home)
@@ -92,8 +93,9 @@ def test_remove_user_and_rotate_keys_from_the_admin_page(qtbot, store: Path) -> 
     timer.stop()
     assert "re-encrypted" in questions[0]
     assert "generation 2" in page.message.text()
-    assert any("prac1" in page.users.item(i).text() and "(removed)" in page.users.item(i).text()
-               for i in range(page.users.count()))
+    qtbot.waitUntil(lambda: any("prac1" in page.users.item(i).text()
+                                and "(removed)" in page.users.item(i).text()
+                                for i in range(page.users.count())), timeout=5_000)
     assert bytes(window.session.data_key) != old_key  # type: ignore[union-attr]
     with pytest.raises(WrongPassphrase):
         Workstation(store).unlock(*PRACT)

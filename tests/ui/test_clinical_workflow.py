@@ -334,9 +334,14 @@ def test_senior_sees_escalations_waiting_and_opens_the_case(qtbot, window: MainW
     case_id = _new_case(session, age=45, family="ZZESCALATE")
     session.escalations.request(case_id, "amhp", "urgent", "Possible MHA assessment")
     screening_page = window.page("Screening")
-    lines = [screening_page.escalation_list.item(i).text()
-             for i in range(screening_page.escalation_list.count())]
-    assert any("AMHP" in line and "Possible MHA assessment" in line for line in lines)
+
+    def lines() -> list[str]:
+        return [screening_page.escalation_list.item(i).text()
+                for i in range(screening_page.escalation_list.count())]
+
+    # the page loads in the background: the escalation shows once the load is back
+    qtbot.waitUntil(lambda: any("AMHP" in line and "Possible MHA assessment" in line
+                                for line in lines()), timeout=5_000)
     row = next(i for i, e in enumerate(screening_page.escalations) if e.case_id == case_id)
     screening_page.escalation_list.setCurrentRow(row)
     screening_page._escalation_activated()

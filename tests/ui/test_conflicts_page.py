@@ -31,14 +31,19 @@ def test_senior_decides_a_pulled_conflict(qtbot, one_site_senior) -> None:  # ty
 
     page = ConflictsPage(senior)
     qtbot.addWidget(page)
-    assert page.summary.text() == "1 waiting for a decision"
+    qtbot.waitUntil(lambda: page.summary.text() == "1 waiting for a decision", timeout=5_000)
     assert page.choices.buttons()[0].text().startswith("'urgent'  (by amy on ws-a")
     page.choices.button(0).setChecked(True)
     page.decide()
-    assert "Give the reason" in page.message.text()
+    assert not page.decide_button.isEnabled(), "the button stays off while it runs"
+    # the service's refusal is shown in place, with the choice kept
+    qtbot.waitUntil(lambda: "Give the reason" in page.message.text(), timeout=5_000)
+    assert page.decide_button.isEnabled()
+    assert page.choices.checkedId() == 0
     page.reason.setText("Checked with both practitioners")
     page.decide()
-    assert page.summary.text() == "0 waiting for a decision"
+    qtbot.waitUntil(lambda: page.summary.text() == "0 waiting for a decision", timeout=5_000)
+    assert page.reason.text() == ""
     assert senior.cases.open(case.id).urgency == "urgent"
     with senior.store.reading() as db:
         kinds = [op.kind for op in db.query(OutboxOp).all()]
@@ -68,6 +73,7 @@ def test_conflict_names_devices_and_shows_local_time_to_the_minute(qtbot, one_si
         server_hlc="001732400002000-00000-server"))
     page = ConflictsPage(senior)
     qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: len(page.choices.buttons()) == 2, timeout=5_000)
     texts = [b.text() for b in page.choices.buttons()]
     mine, theirs = texts
     assert mine.startswith(f"{seen_a.astimezone():%d/%m/%Y %H:%M}  (by ")

@@ -208,18 +208,25 @@ def test_admin_sets_auto_lock_and_adds_a_user(qtbot, window: MainWindow, account
     _unlock(qtbot, window, "demo.admin", accounts["demo.admin"])
     page = window.page("Admin")
     assert isinstance(page, AdminPage)
+    qtbot.waitUntil(page.save_button.isEnabled, timeout=5_000)   # the settings are loaded
     page.auto_lock.setValue(2)
     page.save()
-    assert "saved" in page.message.text()
+    assert not page.save_button.isEnabled(), "the button stays off while it saves"
+    qtbot.waitUntil(lambda: "saved" in page.message.text(), timeout=5_000)
+    assert page.save_button.isEnabled()
     page.new_username.setText("x")
     page.new_passphrase.setText("a long enough passphrase")
     page.add_user()
-    assert "3 to 32" in page.message.text()
+    assert not page.add_button.isEnabled()
+    qtbot.waitUntil(lambda: "3 to 32" in page.message.text(), timeout=5_000)
+    assert page.add_button.isEnabled()
+    assert page.new_username.text() == "x"            # the refusal keeps what was typed
     assert page.new_passphrase.text() == ""          # never left on screen
     page.new_username.setText("ui.added")
     page.new_passphrase.setText("a long enough passphrase")
     page.add_user()
-    assert any("ui.added" in page.users.item(i).text() for i in range(page.users.count()))
+    qtbot.waitUntil(lambda: any("ui.added" in page.users.item(i).text()
+                                for i in range(page.users.count())), timeout=15_000)
     window.lock("switch user")
     _unlock(qtbot, window, "ui.added", "a long enough passphrase")
     assert window.session is not None

@@ -43,11 +43,12 @@ def test_status_bar_counts_conflicts_until_decided(qtbot, senior_window: MainWin
     assert "conflicts waiting for a decision: 1" in handover.panel.waiting.text()
     conflicts = window.page("Conflicts")
     assert isinstance(conflicts, ConflictsPage)
+    qtbot.waitUntil(lambda: conflicts.list.count() == 1, timeout=5_000)   # loaded off-thread
     conflicts.list.setCurrentRow(0)
     conflicts.choices.buttons()[0].setChecked(True)
     conflicts.reason.setText("Checked with both practitioners")
     conflicts.decide()
-    assert "to decide" not in window.status_sync.text()
+    qtbot.waitUntil(lambda: "to decide" not in window.status_sync.text(), timeout=5_000)
     assert "conflicts waiting for a decision: 0" in handover.panel.waiting.text()
 
 
@@ -57,18 +58,20 @@ def test_who_is_on_now_follows_the_rota(qtbot, senior_window: MainWindow) -> Non
     assert session is not None
     caseload = window.page("Caseload")
     assert isinstance(caseload, CaseloadPage)
-    assert caseload.staffing.text().startswith("On now: ")
+    qtbot.waitUntil(lambda: caseload.staffing.text().startswith("On now: ")
+                    and "…" not in caseload.staffing.text(), timeout=5_000)   # rota read
     assert "cover.test" not in caseload.staffing.text()
     # a shift covering this moment (from an hour ago, so it may start yesterday evening)
     began = datetime.now() - timedelta(hours=1)
     until = began + timedelta(hours=3)
     session.rota.assign(session.site_ids[0], began.date(), f"{began:%H:%M}",
                         f"{until:%H:%M}", "cover.test")
-    on_now = caseload.staffing.text().split(" · Next: ")[0]
-    assert "cover.test" in on_now                     # refreshed by the rota change
+    qtbot.waitUntil(lambda: "cover.test" in caseload.staffing.text().split(" · Next: ")[0],
+                    timeout=5_000)                   # refreshed by the rota change
     handover = window.page("Handover")
     assert isinstance(handover, HandoverPage)
-    assert "cover.test" in handover.staffing.text().split(" · Next: ")[0]
+    qtbot.waitUntil(lambda: "cover.test" in handover.staffing.text().split(" · Next: ")[0],
+                    timeout=5_000)
 
 
 def test_enter_on_a_handover_item_opens_its_case(qtbot, senior_window: MainWindow) -> None:  # type: ignore[no-untyped-def]

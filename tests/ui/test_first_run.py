@@ -193,7 +193,8 @@ def test_admin_page_return_in_the_passphrase_adds_the_user_and_says_clinical_wor
     qtbot.addWidget(page)
     page.show()
     page.activateWindow()
-    assert "clinical work needs one" in page.clinical_hint.text()
+    qtbot.waitUntil(lambda: "clinical work needs one" in page.clinical_hint.text(),
+                    timeout=5_000)   # the users load in the background
     page.new_username.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is page.new_username)
     _type(qtbot, "nurse2")
@@ -203,6 +204,6 @@ def test_admin_page_return_in_the_passphrase_adds_the_user_and_says_clinical_wor
     _key(qtbot, Qt.Key.Key_Tab)
     _type(qtbot, NURSE_PASS)
     _key(qtbot, Qt.Key.Key_Return)
-    assert "Added nurse2" in page.message.text()
-    assert page.clinical_hint.text() == ""
+    qtbot.waitUntil(lambda: "Added nurse2" in page.message.text(), timeout=15_000)
+    qtbot.waitUntil(lambda: page.clinical_hint.text() == "", timeout=5_000)
     admin.lock()

@@ -35,7 +35,10 @@ SLOW_S = 0.4
 RECORDS = ("case", "person")
 #: the pages that reload in the background on a change notice, and how many loads they start
 #: (the others still read on the GUI thread: a page moved to operations is added here)
-BACKGROUND_LOADS = {"Caseload": 1, "Cases": 1, "People": 1, "Reports": 2, "case": 1}
+BACKGROUND_LOADS = {"Caseload": 2, "Cases": 1, "People": 1, "Reports": 2, "Screening": 1,
+                    "Conflicts": 1, "Rota": 1, "Admin": 1,
+                    "Handover": 3, "Sync": 2,
+                    "case": 1, "person": 1}
 
 
 class _Everything(Changes):

@@ -15,6 +15,7 @@ def test_gap_highlighted_then_filled(qtbot, one_site_senior) -> None:  # type: i
     senior = one_site_senior
     page = RotaPage(senior, first_day=MONDAY)
     qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: "in core hours" in page.summary.text(), timeout=5_000)
     assert page.gap_count == 7                       # custody core hours, every day
     monday_gap = next(page.week.item(i) for i in range(page.week.count())
                   if "GAP" in page.week.item(i).text())
@@ -26,13 +27,18 @@ def test_gap_highlighted_then_filled(qtbot, one_site_senior) -> None:  # type: i
         page.ends.setText(ends)
         page.who.setText(who)
         page.assign()
-        assert page.message.text() == "Added."
+        assert not page.add_button.isEnabled(), "the button stays off while it saves"
+        qtbot.waitUntil(lambda: page.message.text() == "Added.", timeout=5_000)
+        qtbot.waitUntil(lambda: "in core hours" in page.summary.text(), timeout=5_000)
+        assert page.add_button.isEnabled()
     assert page.gap_count == 6                       # Monday is covered now
     texts = [page.week.item(i).text() for i in range(page.week.count())]
     assert any("07:00-15:00 senior1" in t for t in texts)
     page.starts.setText("25:00")
     page.assign()
-    assert "not a time" in page.message.text()
+    qtbot.waitUntil(lambda: "not a time" in page.message.text(), timeout=5_000)
+    assert page.add_button.isEnabled()
+    assert (page.starts.text(), page.who.text()) == ("25:00", "prac9")   # nothing typed lost
 
 
 def test_swap_people_on_two_shifts_and_move_between_weeks(qtbot, one_site_senior) -> None:  # type: ignore[no-untyped-def]
@@ -42,6 +48,7 @@ def test_swap_people_on_two_shifts_and_move_between_weeks(qtbot, one_site_senior
     senior.rota.assign(site, MONDAY, "15:00", "22:00", "sam")
     page = RotaPage(senior, first_day=MONDAY)
     qtbot.addWidget(page)
+    qtbot.waitUntil(lambda: "in core hours" in page.summary.text(), timeout=5_000)
 
     def row_of(text: str) -> int:
         return next(i for i in range(page.week.count()) if text in page.week.item(i).text())
@@ -53,10 +60,14 @@ def test_swap_people_on_two_shifts_and_move_between_weeks(qtbot, one_site_senior
     assert "other shift" in page.message.text()
     page.week.setCurrentRow(row_of("15:00-22:00 sam"))
     page.swap()
-    assert page.message.text() == "Swapped."
-    texts = [page.week.item(i).text() for i in range(page.week.count())]
-    assert any("07:00-15:00 sam" in t for t in texts)
-    assert any("15:00-22:00 alex" in t for t in texts)
+    qtbot.waitUntil(lambda: page.message.text() == "Swapped.", timeout=5_000)
+
+    def texts() -> list[str]:
+        return [page.week.item(i).text() for i in range(page.week.count())]
+
+    qtbot.waitUntil(lambda: any("07:00-15:00 sam" in t for t in texts()), timeout=5_000)
+    assert any("15:00-22:00 alex" in t for t in texts())
     page.move_week(7)
-    assert "30 November 2026" in page.summary.text()
+    qtbot.waitUntil(lambda: "30 November 2026: " in page.summary.text()
+                    and "in core hours" in page.summary.text(), timeout=5_000)
     assert not any("alex" in page.week.item(i).text() for i in range(page.week.count()))

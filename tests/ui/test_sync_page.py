@@ -45,12 +45,13 @@ def test_enrol_then_sync_from_the_page(qtbot, tmp_path: Path,  # type: ignore[no
         page = SyncPage(admin, lambda s: SyncService(s, transport=bridge))
         qtbot.addWidget(page)
         assert not page.sync_button.isEnabled()
-        assert "Not enrolled" in page.state.text()
+        qtbot.waitUntil(lambda: "Not enrolled" in page.state.text(), timeout=5_000)
+        assert not page.sync_button.isEnabled()
         page.server.setText("http://127.0.0.1:9")
         page.code.setText(code)
         page.enrol()
         qtbot.waitUntil(lambda: page.message.text() == "Enrolled.", timeout=10_000)
-        assert page.sync_button.isEnabled()
+        qtbot.waitUntil(page.sync_button.isEnabled, timeout=5_000)   # the status reread
         # the first administrator registers with the server's admin code (ld-admin authority),
         # without which the server refuses every staff and site change
         engine = make_engine(settings.database_url)
@@ -60,7 +61,8 @@ def test_enrol_then_sync_from_the_page(qtbot, tmp_path: Path,  # type: ignore[no
         page.sync_now()
         assert not page.progress.isHidden() or page.message.text().startswith("Done")
         qtbot.waitUntil(lambda: page.message.text().startswith("Done"), timeout=20_000)
-        assert "Changes waiting to go up: 0" in page.details.text()
+        qtbot.waitUntil(lambda: "Changes waiting to go up: 0" in page.details.text(),
+                        timeout=5_000)
     finally:
         admin.lock()
         bridge.shutdown()
@@ -92,8 +94,12 @@ def test_a_sync_page_deleted_mid_sync_cancels_the_sync_and_nothing_raises(  # ty
     page.sync_now()
     qtbot.waitUntil(started.is_set, timeout=5_000)
     qtbot.waitUntil(lambda: page.message.text().startswith("push"), timeout=5_000)
-    with qtbot.waitSignal(page.destroyed, timeout=5_000):
-        page.deleteLater()
+    gone: list[bool] = []
+    # (not qtbot.waitSignal: pytest-qt's disconnect from ``destroyed`` inside its own
+    # emission fails in PySide6 once the page's load operations also listen to it)
+    page.destroyed.connect(lambda *_: gone.append(True))
+    page.deleteLater()
+    qtbot.waitUntil(lambda: bool(gone), timeout=5_000)
     qtbot.waitUntil(finished.is_set, timeout=10_000)
     qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
     qtbot.wait(100)   # a late result would be delivered by now

@@ -51,11 +51,12 @@ def test_refused_changes_are_listed_with_the_reason_and_kept(  # type: ignore[no
         page = SyncPage(admin, service)
         qtbot.addWidget(page)
         page.show()
+        qtbot.waitUntil(page.sync_button.isEnabled, timeout=5_000)   # the status is read
         assert page.rejected.isHidden()
         page.sync_button.setFocus()
         qtbot.keyClick(page.sync_button, Qt.Key.Key_Space)
         qtbot.waitUntil(lambda: page.message.text().startswith("Done"), timeout=20_000)
-        assert not page.rejected.isHidden()
+        qtbot.waitUntil(lambda: not page.rejected.isHidden(), timeout=5_000)   # reread
         assert page.rejected.rowCount() == 1
         assert page.rejected.item(0, 1).text() == "person"
         assert "date_of_birth must be a date" in page.rejected.item(0, 3).text()

@@ -374,3 +374,7 @@ class CasePage(PageWidget):
     def flush_drafts(self) -> None:
         if self.wizard is not None:
             self.wizard.save_now()
+
+    def close_for_lock(self) -> None:
+        """No refresh result is shown after a lock."""
+        self._loads.cancel()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from ld_desktop.services.handover import HandoverItem
 from ld_desktop.services.session import UserSession
 from ld_desktop.ui.handover.sync_runner import SyncFactory, SyncRunner
+from ld_desktop.ui.operations import LatestOnly
 from sync.client import SyncReport
 
 
@@ -28,12 +29,14 @@ class EndOfShiftPanel(QWidget):
         self._s = session
         self.runner = SyncRunner(session, factory)
         self.items: list[HandoverItem] = []
+        self._latest = LatestOnly(self)
         self.listing = QListWidget()
         self.listing.setAccessibleName("My open items")
         self.listing.itemActivated.connect(self._activated)
-        self.pending = QLabel()
+        self.pending = QLabel("Loading…")
         self.sync_button = QPushButton("&Sync my work now")
         self.sync_button.setAccessibleName("Sync my work now")
+        self.sync_button.setEnabled(False)   # until we know this workstation is enrolled
         self.progress = QProgressBar()
         self.progress.setRange(0, 0)
         self.progress.hide()
@@ -56,11 +59,21 @@ class EndOfShiftPanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        self.items, pending = self._s.handover.my_end_of_shift()
+        """Load what is open in my name off the GUI thread; a newer load supersedes an older
+        one, and nothing is shown after a lock or once the panel is gone."""
+        handover, runner = self._s.handover, self.runner
+        self._latest.run(lambda: (*handover.my_end_of_shift(), runner.enrolled()),
+                         self._loaded, self._load_failed, doing="loading your end of shift")
+
+    def _load_failed(self, exc: Exception) -> None:
+        self.pending.setText(f"Your open items could not be loaded: {exc}")
+
+    def _loaded(self, result: tuple[list[HandoverItem], int, bool]) -> None:
+        self.items, pending, enrolled = result
         self.listing.clear()
         self.listing.addItems([i.text for i in self.items] or ["Nothing open in your name."])
         self.pending.setText(f"Changes on this workstation not yet on the server: {pending}")
-        self.sync_button.setEnabled(self.runner.enrolled() and not self.runner.running)
+        self.sync_button.setEnabled(enrolled and not self.runner.running)
 
     def sync_now(self) -> None:
         self.sync_button.setEnabled(False)
@@ -82,3 +95,6 @@ class EndOfShiftPanel(QWidget):
         row = self.listing.currentRow()
         if 0 <= row < len(self.items) and self.items[row].case_id is not None:
             self.open_case.emit(self.items[row].case_id)
+
+    def close_for_lock(self) -> None:
+        self._latest.cancel()

@@ -103,6 +103,11 @@ class HandoverPage(PageWidget):
         if self.panel is not None:   # the senior's handover notes
             self.panel.flush_drafts()
 
+    def close_for_lock(self) -> None:
+        self.staffing.stop()
+        self.mine.close_for_lock()      # their loads: nothing shown after the lock
+        self.history.close_for_lock()
+
     def on_changes(self, changes: Changes) -> None:
         if self._s.is_locked:
             return

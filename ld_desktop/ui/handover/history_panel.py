@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from ld_desktop.services.handover import HandoverRecord
 from ld_desktop.services.session import UserSession
 from ld_desktop.ui.clinical.share_dialog import PathChooser
+from ld_desktop.ui.operations import LatestOnly, Operation, show_failure
 from ld_desktop.ui.pdf.handover_report import (
     handover_html,
     report_file_name,
@@ -42,6 +43,7 @@ class HistoryPanel(QWidget):
         self._s = session
         self._choose_path = choose_path
         self.records: list[HandoverRecord] = []
+        self._latest = LatestOnly(self)
         self.listing = QListWidget()
         self.listing.setAccessibleName("Previous handovers")
         self.preview = QTextBrowser()
@@ -65,8 +67,18 @@ class HistoryPanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        """Load the handovers off the GUI thread; a newer load supersedes an older one, and
+        nothing is shown after a lock or once the panel is gone."""
+        handover = self._s.handover
+        self._latest.run(handover.previous, self._loaded, self._load_failed,
+                         doing="loading the previous handovers")
+
+    def _load_failed(self, exc: Exception) -> None:
+        self.preview.setHtml(f"<p>The previous handovers could not be loaded: {exc}</p>")
+
+    def _loaded(self, records: list[HandoverRecord]) -> None:
         chosen = self.current()
-        self.records = self._s.handover.previous()
+        self.records = records
         self.listing.clear()
         self.listing.addItems([record_line(r) for r in self.records])
         ids = [r.id for r in self.records]
@@ -96,11 +108,27 @@ class HistoryPanel(QWidget):
             self.message.emit(str(exc))
 
     def acknowledge(self) -> None:
-        def act(record: HandoverRecord) -> str:
-            self._s.handover.acknowledge(record.id)
+        """Acknowledge as an operation owned by the panel, the button off while it runs; a
+        refusal is said in place, other failures go to the default display."""
+        record = self.current()
+        if record is None:
+            return
+        handover = self._s.handover
+        self.acknowledge_button.setEnabled(False)
+
+        def done(_result: object) -> None:
+            self.message.emit(f"Acknowledged the handover from {record.author}.")
             self.refresh()
-            return f"Acknowledged the handover from {record.author}."
-        self._guard(act)
+
+        def refused(exc: Exception) -> None:
+            self._show(self.listing.currentRow())   # the button back as it was
+            if isinstance(exc, (ValueError, PermissionError)):
+                self.message.emit(str(exc))
+            else:
+                show_failure(self, exc, "acknowledging the handover")
+
+        Operation(self, lambda: handover.acknowledge(record.id),
+                  doing="acknowledging the handover").success(done).failure(refused).run()
 
     def save_pdf(self) -> None:
         def act(record: HandoverRecord) -> str:
@@ -110,3 +138,6 @@ class HistoryPanel(QWidget):
             write_handover_report(record, path)
             return f"Report saved to {path}."
         self._guard(act)
+
+    def close_for_lock(self) -> None:
+        self._latest.cancel()

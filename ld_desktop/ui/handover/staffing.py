@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QLabel
 
 from ld_desktop.domain.rota import Shift
 from ld_desktop.services.session import UserSession
+from ld_desktop.ui.operations import LatestOnly
 
 
 def _who(shifts: list[Shift], site_names: dict[str, str]) -> str:
@@ -34,6 +35,8 @@ class StaffingLabel(QLabel):
         self._now = now_local
         self.setWordWrap(True)
         self.setAccessibleName("Who is on now and next")
+        self.setText("On now: …")   # until the rota is read
+        self._latest = LatestOnly(self)
         self._timer = QTimer(self)
         self._timer.setInterval(60_000)
         self._timer.timeout.connect(self.refresh)
@@ -41,8 +44,17 @@ class StaffingLabel(QLabel):
         self.refresh()
 
     def refresh(self) -> None:
+        """Read the rota off the GUI thread (a newer read supersedes an older one; nothing is
+        shown after a lock or once the label is gone)."""
         if not self._s.is_locked:
-            self.setText(staffing_line(self._s, self._now()))
+            session, now = self._s, self._now()
+            self._latest.run(lambda: staffing_line(session, now), self.setText,
+                             doing="reading who is on")
+
+    def stop(self) -> None:
+        """The session is locking: no more minute ticks, and no read still on its way."""
+        self._timer.stop()
+        self._latest.cancel()
 
 
 def default_shift(session: UserSession, now_local: datetime | None = None

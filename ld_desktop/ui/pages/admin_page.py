@@ -4,6 +4,8 @@ users who may unlock this workstation, and the keys (removing a user re-keys the
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
@@ -23,7 +25,8 @@ from ld_desktop.domain.targets import Targets
 from ld_desktop.services.errors import StoreError
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.settings import WorkstationSettings
-from ld_desktop.services.views import Changes
+from ld_desktop.services.views import Changes, StaffView
+from ld_desktop.ui.operations import LatestOnly, Operation, show_failure
 from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.pages.key_rotation import confirm, describe, run_rotation, show_recovery_code
 
@@ -44,7 +47,10 @@ class AdminPage(PageWidget):
         super().__init__()
         self.setObjectName("page")
         self._s = session
-        current = session.settings.load()
+        self._latest = LatestOnly(self)          # the users list
+        self._settings_load = LatestOnly(self)   # the settings shown in the form
+        self._settings: WorkstationSettings | None = None
+        current = WorkstationSettings()          # shown until the saved ones are back
         title = QLabel(self.title)
         title.setObjectName("title")
         self.auto_lock = _spin("Auto-lock after minutes idle", 1, 60,
@@ -56,6 +62,7 @@ class AdminPage(PageWidget):
         self.to_screened = _spin("Target: referral to screened", 5, 2880,
                                  current.targets.referral_to_screened, " min")
         self.save_button = QPushButton("Save settings")
+        self.save_button.setEnabled(False)      # until the saved settings are loaded
         self.save_button.clicked.connect(self.save)
         self.message = QLabel("")
         self.message.setWordWrap(True)
@@ -77,7 +84,7 @@ class AdminPage(PageWidget):
         self.new_passphrase = QLineEdit()
         self.new_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.new_passphrase.setAccessibleName("New user's own passphrase")
-        add = QPushButton("Add user (they type their passphrase)")
+        self.add_button = add = QPushButton("Add user (they type their passphrase)")
         add.clicked.connect(self.add_user)
         self.new_passphrase.returnPressed.connect(self.add_user)
         self.clinical_hint = QLabel("")
@@ -112,11 +119,35 @@ class AdminPage(PageWidget):
         layout.addWidget(keys_box)
         layout.addWidget(self.message)
         layout.addStretch(1)
+        settings = session.settings
+        self._settings_load.run(settings.load, self._show_settings, self._settings_failed,
+                                doing="loading the workstation settings")
         self.refresh_users()
 
+    def _show_settings(self, current: WorkstationSettings) -> None:
+        self._settings = current
+        self.auto_lock.setValue(current.auto_lock_minutes)
+        self.sync_interval.setValue(current.sync_interval_minutes)
+        self.to_seen.setValue(current.targets.referral_to_seen)
+        self.to_screened.setValue(current.targets.referral_to_screened)
+        self.save_button.setEnabled(True)
+
+    def _settings_failed(self, exc: Exception) -> None:
+        self.message.setText(f"The settings could not be loaded: {exc}")
+
     def refresh_users(self) -> None:
+        """Load the users off the GUI thread; a newer load supersedes an older one, and
+        nothing is shown after a lock."""
+        accounts = self._s.accounts
+        self._latest.run(lambda: (accounts.list_users(), accounts.unmigrated_users()),
+                         self._show_users, self._users_failed, doing="loading the users")
+
+    def _users_failed(self, exc: Exception) -> None:
+        self.clinical_hint.setText(f"The users could not be loaded: {exc}")
+
+    def _show_users(self, result: tuple[list[StaffView], list[str]]) -> None:
+        members, waiting = result
         self.users.clear()
-        members = self._s.accounts.list_users()
         for member in members:
             state = "" if member.active else " (removed)"
             self.users.addItem(f"{member.username} · {member.role.label}{state}")
@@ -127,7 +158,6 @@ class AdminPage(PageWidget):
             "" if clinical else "No practitioner or senior account yet: clinical work needs "
                                 "one (administrators manage the workstation, not people's "
                                 "records). Add one above.")
-        waiting = self._s.accounts.unmigrated_users()
         self.keys_note.setText(
             "Not yet unlocked since the upgrade (a rotation would remove their key slots): "
             + ", ".join(waiting) if waiting else "")
@@ -167,34 +197,65 @@ class AdminPage(PageWidget):
                 show_recovery_code(self, outcome.recovery_code)
         self.refresh_users()
 
+    def _write(self, button: QPushButton, work: Callable[[], object],
+               done: Callable[[object], None], doing: str) -> None:
+        """An account or settings change as an operation owned by the page: ``button`` is
+        off while it runs; a refusal is shown in place with what was typed kept; other
+        failures go to the default display."""
+        button.setEnabled(False)
+        self.message.setText("Saving…")
+
+        def succeeded(result: object) -> None:
+            button.setEnabled(True)
+            done(result)
+
+        def refused(exc: Exception) -> None:
+            button.setEnabled(True)
+            if isinstance(exc, (ValueError, PermissionError, StoreError)):
+                self.message.setText(str(exc))
+                return
+            self.message.setText("")
+            show_failure(self, exc, doing)
+
+        Operation(self, work, doing=doing).success(succeeded).failure(refused).run()
+
     def save(self) -> None:
-        current = self._s.settings.load()
+        current = self._settings
+        if current is None:
+            return   # the saved settings are not loaded yet (the button is off)
         targets = Targets(referral_to_seen=self.to_seen.value(),
                           seen_to_screened=current.targets.seen_to_screened,
                           referral_to_screened=self.to_screened.value())
-        try:
-            self._s.settings.save(WorkstationSettings(
-                auto_lock_minutes=self.auto_lock.value(), targets=targets,
-                sync_interval_minutes=self.sync_interval.value()))
-        except (ValueError, PermissionError, StoreError) as exc:
-            self.message.setText(str(exc))
-            return
-        self.message.setText("Settings saved. Auto-lock applies from the next unlock.")
+        chosen = WorkstationSettings(auto_lock_minutes=self.auto_lock.value(), targets=targets,
+                                     sync_interval_minutes=self.sync_interval.value())
+        settings = self._s.settings
+
+        def saved(_result: object) -> None:
+            self._settings = chosen
+            self.message.setText("Settings saved. Auto-lock applies from the next unlock.")
+
+        self._write(self.save_button, lambda: settings.save(chosen), saved,
+                    "saving the settings")
 
     def add_user(self) -> None:
-        try:
-            self._s.accounts.add_user(self.new_username.text().strip(),
-                                      Role(self.new_role.currentData()),
-                                      self.new_passphrase.text())
-        except (ValueError, PermissionError, StoreError) as exc:
-            self.message.setText(str(exc))
-            return
-        finally:
-            self.new_passphrase.clear()
-        self.message.setText(f"Added {self.new_username.text().strip()}.")
-        self.new_username.clear()
-        self.refresh_users()
+        if not self.add_button.isEnabled():
+            return   # Enter pressed again while the last one is being added
+        accounts, username = self._s.accounts, self.new_username.text().strip()
+        role, passphrase = Role(self.new_role.currentData()), self.new_passphrase.text()
+        self.new_passphrase.clear()   # a passphrase is never kept in the form
+
+        def added(_result: object) -> None:
+            self.message.setText(f"Added {username}.")
+            self.new_username.clear()
+            self.refresh_users()
+
+        self._write(self.add_button, lambda: accounts.add_user(username, role, passphrase),
+                    added, "adding the user")
 
     def on_changes(self, changes: Changes) -> None:
         if changes.touches(SyncedEntity.STAFF):
             self.refresh_users()
+
+    def close_for_lock(self) -> None:
+        self._latest.cancel()
+        self._settings_load.cancel()

@@ -130,6 +130,7 @@ class CaseloadPage(PageWidget):
 
     def close_for_lock(self) -> None:
         self._latest.cancel()
+        self.staffing.stop()
 
 
 class CasesPage(PageWidget):

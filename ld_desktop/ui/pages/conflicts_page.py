@@ -15,10 +15,11 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from ld_desktop.services.conflicts import ConflictView
+from ld_desktop.services.conflicts import ConflictView, DecisionView
 from ld_desktop.services.errors import StoreError
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
+from ld_desktop.ui.operations import LatestOnly, Operation, show_failure
 from ld_desktop.ui.page import PageWidget
 from sync.hlc import Timestamp
 
@@ -57,6 +58,7 @@ class ConflictsPage(PageWidget):
         self.setObjectName("page")
         self._s = session
         self._conflicts: list[ConflictView] = []
+        self._latest = LatestOnly(self)
         title = QLabel(self.title)
         title.setObjectName("title")
         self.summary = QLabel("")
@@ -93,13 +95,23 @@ class ConflictsPage(PageWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        self._conflicts = self._s.conflicts.open()
+        """Load the open conflicts and the latest decisions off the GUI thread; a newer load
+        supersedes an older one, and nothing is shown after a lock."""
+        conflicts = self._s.conflicts
+        self.summary.setText("Loading…")
+        self._latest.run(lambda: (conflicts.open(), conflicts.recent_decisions()),
+                         self._loaded, self._load_failed, doing="loading the conflicts")
+
+    def _load_failed(self, exc: Exception) -> None:
+        self.summary.setText(f"The conflicts could not be loaded: {exc}")
+
+    def _loaded(self, result: tuple[list[ConflictView], list[DecisionView]]) -> None:
+        self._conflicts, decided = result
         self.list.clear()
         for c in self._conflicts:
             self.list.addItem(f"{c.record_label} · {c.field.replace('_', ' ')} · "
                               f"{len(c.values)} values")
         self.summary.setText(f"{len(self._conflicts)} waiting for a decision")
-        decided = self._s.conflicts.recent_decisions()
         self.decisions.setText("Latest decisions:\n" + "\n".join(
             f"{d.record_label} · {d.field.replace('_', ' ')}: decided by {d.decided_by} "
             f"({'signature verified' if d.signature_verified else 'signature not verified'})"
@@ -149,16 +161,30 @@ class ConflictsPage(PageWidget):
         else:
             self.message.setText("Choose one of the values, or write a combined value.")
             return
-        try:
-            self._s.conflicts.decide(conflict.id, value, self.reason.text())
-        except (ValueError, PermissionError, StoreError) as exc:
-            self.message.setText(str(exc))
-            return
+        conflicts, reason = self._s.conflicts, self.reason.text()
+        self.decide_button.setEnabled(False)   # one decision at a time
+        self.message.setText("Recording the decision…")
+        Operation(self, lambda: conflicts.decide(conflict.id, value, reason),
+                  doing="recording the decision"
+                  ).success(self._decided).failure(self._refused).run()
+
+    def _decided(self, _result: object) -> None:
+        self.decide_button.setEnabled(True)
         self.message.setText("Decision recorded; it reaches the other workstations at the "
                              "next sync.")
         self.combined.clear()
         self.reason.clear()
         self.refresh()
+
+    def _refused(self, exc: Exception) -> None:
+        """A refusal is shown in place with what was typed kept; anything else goes to the
+        default display."""
+        self.decide_button.setEnabled(True)
+        if isinstance(exc, (ValueError, PermissionError, StoreError)):
+            self.message.setText(str(exc))
+            return
+        self.message.setText("")
+        show_failure(self, exc, "recording the decision")
 
     def _open_record(self) -> None:
         row = self.list.currentRow()
@@ -168,3 +194,6 @@ class ConflictsPage(PageWidget):
     def on_changes(self, changes: Changes) -> None:
         if changes.touches("conflict"):
             self.refresh()
+
+    def close_for_lock(self) -> None:
+        self._latest.cancel()

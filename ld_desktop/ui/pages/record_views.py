@@ -8,6 +8,8 @@ kept the other record, it shows that one: the old id leads there)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -26,11 +28,12 @@ from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.person_codes import ethnic_category_label, sex_label
 from ld_desktop.services.person_edits import PersonEditService
 from ld_desktop.services.person_merge import PersonMergeService
-from ld_desktop.services.record_changes import show_value
+from ld_desktop.services.record_changes import ChangeEntry, show_value
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonSummary, PersonView
 from ld_desktop.ui.clinical.form_dialog import FormDialog
 from ld_desktop.ui.clinical.score_tracker import person_score_tracker
+from ld_desktop.ui.operations import LatestOnly
 from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.person_history_panel import PersonHistoryPanel
 from ld_desktop.ui.records.merge_dialogs import MergeDialog, UndoMergeDialog
@@ -59,6 +62,10 @@ def person_details_form(person: PersonView) -> QFormLayout:
     if person.parent_carer:
         form.addRow("Parent or carer", QLabel(person.parent_carer))
     return form
+
+
+#: the person, who was merged into them, their corrections (oldest first)
+_Loaded = tuple[PersonView, list[PersonSummary], list[ChangeEntry]]
 
 
 class PersonPage(PageWidget):
@@ -118,6 +125,7 @@ class PersonPage(PageWidget):
         self.tracker = QWidget()          # issue 15: the score tracker, rebuilt with the page
         self._layout.addWidget(self.tracker)
         self._merged_people: list[PersonSummary] = []
+        self._latest = LatestOnly(self)
         self._show(person)
 
     def add_section(self, heading: str, widget: QWidget) -> QLabel:
@@ -129,6 +137,12 @@ class PersonPage(PageWidget):
         return label
 
     def _show(self, person: PersonView) -> None:
+        """The person as given; what was merged into them and their corrections follow
+        from a background load."""
+        self._show_person(person)
+        self._load(lambda: person)
+
+    def _show_person(self, person: PersonView) -> None:
         self.person = person
         self.heading.setText(person.display_name)
         old = self.details
@@ -141,19 +155,42 @@ class PersonPage(PageWidget):
         self._layout.replaceWidget(self.tracker, tracker)
         self.tracker.deleteLater()
         self.tracker = tracker
-        self._merged_people = PersonMergeService(self._s).merged_into(person.id)
+
+    def _load(self, person: Callable[[], PersonView]) -> None:
+        """Read the person (``person`` runs off the GUI thread), who was merged into them
+        and their corrections; a newer load supersedes an older one, and nothing is shown
+        after a lock or once the page is gone."""
+        merges, edits = PersonMergeService(self._s), PersonEditService(self._s)
+
+        def work() -> _Loaded:
+            view = person()
+            return view, merges.merged_into(view.id), edits.history(view.id)
+
+        self._latest.run(work, self._loaded, self._load_failed, doing="loading the person")
+
+    def _load_failed(self, exc: Exception) -> None:
+        self.changes.clear()
+        self.changes.addItem(f"The corrections could not be loaded: {exc}")
+
+    def _loaded(self, result: _Loaded) -> None:
+        person, self._merged_people, entries = result
+        if person != self.person:
+            self._show_person(person)
         self.merged.clear()
         self.merged.addItems([p.display_name for p in self._merged_people])
         for widget in (self.merged_heading, self.merged, self.undo_button):
             widget.setVisible(bool(self._merged_people))
         self.undo_button.setEnabled(self._s.can(Permission.MERGE_RECORDS))
         self.changes.clear()
-        entries = PersonEditService(self._s).history(person.id)
         self.changes.addItems([f"{e.at.astimezone():%d/%m/%Y %H:%M} · {e.by} · {e.summary}"
                                for e in reversed(entries)] or ["No corrections yet"])
 
     def reload(self) -> None:
-        self._show(self._s.persons.open(self.person.id))   # follows a merge to the survivor
+        persons, person_id = self._s.persons, self.person.id
+        self._load(lambda: persons.open(person_id))   # follows a merge to the survivor
+
+    def close_for_lock(self) -> None:
+        self._latest.cancel()
 
     def on_changes(self, changes: Changes) -> None:
         if self._s.is_locked or not changes.touches(SyncedEntity.PERSON, SyncedEntity.CASE):

@@ -5,6 +5,7 @@ one, press Swap, choose the other, press Swap again), and moving between weeks."
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
 
 from PySide6.QtCore import QDate, Qt
@@ -26,8 +27,10 @@ from PySide6.QtWidgets import (
 from ld_desktop.domain.rota import SHIFT_KINDS
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.errors import StoreError
+from ld_desktop.services.rota import RotaWeek
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
+from ld_desktop.ui.operations import LatestOnly, Operation, show_failure
 from ld_desktop.ui.page import PageWidget
 
 GAP = QColor("#fde8e6")
@@ -41,6 +44,8 @@ class RotaPage(PageWidget):
         super().__init__()
         self.setObjectName("page")
         self._s = session
+        self._latest = LatestOnly(self)
+        self.gap_count = 0
         today = session.now().date()
         self.first_day = first_day or today - timedelta(days=today.weekday())
         self._site_names = {str(s.id): s.name for s in session.sites}
@@ -69,7 +74,7 @@ class RotaPage(PageWidget):
         self.kind.setAccessibleName("Kind")
         for kind in SHIFT_KINDS:
             self.kind.addItem(kind.capitalize(), kind)
-        add = QPushButton("Add to rota")
+        self.add_button = add = QPushButton("Add to rota")
         add.clicked.connect(self.assign)
         form = QFormLayout(form_box)
         form.addRow("S&ite", self.site)
@@ -105,7 +110,17 @@ class RotaPage(PageWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        week = self._s.rota.week(self.first_day)
+        """Load the week off the GUI thread; a newer load (another week, a change notice)
+        supersedes an older one, and nothing is shown after a lock."""
+        rota, first_day = self._s.rota, self.first_day
+        self.summary.setText(f"Week of {first_day:%d %B %Y}: loading…")
+        self._latest.run(lambda: rota.week(first_day), self._show_week, self._load_failed,
+                         doing="loading the rota")
+
+    def _load_failed(self, exc: Exception) -> None:
+        self.summary.setText(f"The rota could not be loaded: {exc}")
+
+    def _show_week(self, week: RotaWeek) -> None:
         self.week.clear()
         for offset in range(7):
             day = self.first_day + timedelta(days=offset)
@@ -131,17 +146,38 @@ class RotaPage(PageWidget):
         self.summary.setText(f"Week of {self.first_day:%d %B %Y}: {gaps} in core hours "
                              "(shaded)")
 
+    def _edit(self, button: QPushButton, work: Callable[[], object], done: str,
+              doing: str) -> None:
+        """A rota change as an operation owned by the page: ``button`` is off while it runs;
+        a refusal is shown in place with the form as typed; other failures go to the default
+        display."""
+        button.setEnabled(False)
+        self.message.setText("Saving…")
+
+        def succeeded(_result: object) -> None:
+            button.setEnabled(True)
+            self.message.setText(done)
+            self.refresh()
+
+        def refused(exc: Exception) -> None:
+            button.setEnabled(True)
+            if isinstance(exc, (ValueError, LookupError, PermissionError, StoreError)):
+                self.message.setText(str(exc))
+                self.refresh()
+                return
+            self.message.setText("")
+            show_failure(self, exc, doing)
+
+        Operation(self, work, doing=doing).success(succeeded).failure(refused).run()
+
     def assign(self) -> None:
         day = self.day.date()
-        try:
-            self._s.rota.assign(self.site.currentData(), date(day.year(), day.month(), day.day()),
-                                self.starts.text().strip(), self.ends.text().strip(),
-                                self.who.text().strip() or None, self.kind.currentData())
-        except (ValueError, PermissionError, StoreError) as exc:
-            self.message.setText(str(exc))
-            return
-        self.message.setText("Added.")
-        self.refresh()
+        rota, site, on = self._s.rota, self.site.currentData(), date(day.year(), day.month(),
+                                                                    day.day())
+        starts, ends = self.starts.text().strip(), self.ends.text().strip()
+        who, kind = self.who.text().strip() or None, self.kind.currentData()
+        self._edit(self.add_button, lambda: rota.assign(site, on, starts, ends, who, kind),
+                   "Added.", "adding to the rota")
 
     def move_week(self, days: int) -> None:
         self.first_day += timedelta(days=days)
@@ -162,15 +198,14 @@ class RotaPage(PageWidget):
             self.swap_first = chosen
             self.message.setText("Now choose the other shift and press Swap again.")
             return
-        try:
-            self._s.rota.swap(self.swap_first, chosen)
-        except (ValueError, LookupError, PermissionError, StoreError) as exc:
-            self.message.setText(str(exc))
-        else:
-            self.message.setText("Swapped.")
+        first, rota = self.swap_first, self._s.rota
         self.swap_first = None
-        self.refresh()
+        self._edit(self.swap_button, lambda: rota.swap(first, chosen), "Swapped.",
+                   "swapping the shifts")
 
     def on_changes(self, changes: Changes) -> None:
         if changes.touches(SyncedEntity.ROTA_ENTRY, SyncedEntity.SITE):
             self.refresh()
+
+    def close_for_lock(self) -> None:
+        self._latest.cancel()

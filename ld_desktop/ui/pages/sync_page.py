@@ -22,10 +22,10 @@ from PySide6.QtWidgets import (
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.session import UserSession
-from ld_desktop.services.sync_service import SyncService
+from ld_desktop.services.sync_service import RejectedChange, SyncService, SyncStatus
 from ld_desktop.services.views import Changes
 from ld_desktop.ui.handover.sync_runner import SyncRunner
-from ld_desktop.ui.operations import run_in_background
+from ld_desktop.ui.operations import LatestOnly, run_in_background
 from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.pages.sync_quarantine_panel import QuarantinePanel
 from sync.client import SyncReport
@@ -41,15 +41,17 @@ class SyncPage(PageWidget):
         self._s = session
         self._service = service_factory
         self.runner = SyncRunner(session, service_factory, parent=self)
+        self._latest = LatestOnly(self)
         title = QLabel(self.title)
         title.setObjectName("title")
-        self.state = QLabel("")
+        self.state = QLabel("Loading…")   # calm, until the status is read
         self.state.setWordWrap(True)
         self.details = QLabel("")
         self.details.setObjectName("subtitle")
         self.details.setWordWrap(True)
         self.sync_button = QPushButton("Sync now")
         self.sync_button.setAccessibleName("Sync now")
+        self.sync_button.setEnabled(False)   # until the status says we are enrolled
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         self.progress = QProgressBar()
@@ -103,7 +105,18 @@ class SyncPage(PageWidget):
         return box
 
     def refresh(self) -> None:
-        status = self._service(self._s).status()
+        """Read the sync status and the refused changes off the GUI thread; a newer load
+        supersedes an older one, and nothing is shown after a lock."""
+        service = self._service(self._s)
+        self._latest.run(lambda: (service.status(), service.rejected_changes()),
+                         self._show, self._load_failed, doing="reading the sync status")
+        self.quarantine.refresh()
+
+    def _load_failed(self, exc: Exception) -> None:
+        self.details.setText(f"The sync status could not be read: {exc}")
+
+    def _show(self, result: tuple[SyncStatus, list[RejectedChange]]) -> None:
+        status, changes = result
         if status.revoked:
             self.state.setText("This workstation has been revoked by the sync server. Tell "
                                "the service lead; an administrator will wipe it.")
@@ -121,12 +134,11 @@ class SyncPage(PageWidget):
             + (f" ({status.rejected_ops} refused by the server, kept)" if status.rejected_ops
                else "")
             + f" · conflicts waiting for a decision: {status.open_conflicts} · last sync: {last}")
-        self.sync_button.setEnabled(status.enrolled and not status.revoked)
-        self._show_rejected()
-        self.quarantine.refresh()
+        self.sync_button.setEnabled(status.enrolled and not status.revoked
+                                    and not self.runner.running)
+        self._show_rejected(changes)
 
-    def _show_rejected(self) -> None:
-        changes = self._service(self._s).rejected_changes()
+    def _show_rejected(self, changes: list[RejectedChange]) -> None:
         self.rejected_title.setVisible(bool(changes))
         self.rejected.setVisible(bool(changes))
         self.rejected.setRowCount(len(changes))
@@ -180,6 +192,10 @@ class SyncPage(PageWidget):
     def _enrol_failed(self, exc: Exception) -> None:
         self.enrol_button.setEnabled(True)
         self.message.setText(f"Enrolment failed: {exc}")
+
+    def close_for_lock(self) -> None:
+        self._latest.cancel()
+        self.quarantine.cancel()
 
     def on_changes(self, changes: Changes) -> None:
         if changes.touches("sync", SyncedEntity.CASE, SyncedEntity.PERSON, "conflict"):

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.services.session import UserSession
-from ld_desktop.services.sync_quarantine import QuarantineRetry, SyncQuarantine
-from ld_desktop.ui.operations import run_in_background
+from ld_desktop.services.sync_quarantine import QuarantineEntry, QuarantineRetry, SyncQuarantine
+from ld_desktop.ui.operations import LatestOnly, run_in_background
 
 COLUMNS = ("Record type", "Record", "Why it was set aside", "Since", "Tries")
 
@@ -27,6 +27,7 @@ class QuarantinePanel(QWidget):
         super().__init__()
         self._session = session
         self._quarantine = SyncQuarantine(session)
+        self._latest = LatestOnly(self)
         heading = QLabel("Records set aside")
         heading.setObjectName("subtitle")
         explain = QLabel(
@@ -56,10 +57,19 @@ class QuarantinePanel(QWidget):
         layout.addWidget(explain)
         layout.addWidget(self.table)
         layout.addLayout(buttons)
+        self.setVisible(False)   # shown once the read finds something set aside
         self.refresh()
 
     def refresh(self) -> None:
-        entries = self._quarantine.entries()
+        """Read what is set aside off the GUI thread; a newer read supersedes an older one,
+        and nothing is shown after a lock or once the panel is gone."""
+        self._latest.run(self._quarantine.entries, self._show, doing="reading the set-aside "
+                         "changes")
+
+    def cancel(self) -> None:
+        self._latest.cancel()
+
+    def _show(self, entries: list[QuarantineEntry]) -> None:
         self.table.setRowCount(len(entries))
         for row, entry in enumerate(entries):
             record = "…" + str(entry.entity_id)[-12:]   # the random end of a time-ordered id
