@@ -218,6 +218,7 @@ def test_the_row_chosen_by_keyboard_is_acted_on_after_a_refresh_moves_it(  # typ
     done = _button(page, "Mark action done")
     _tab_to(qtbot, done)
     _key(qtbot, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: any(a.done_at is not None for a in page.records.actions))  # saved
     state = {a.description: a.done_at for a in session.referrals.actions_for_case(case_id)}
     assert state["Book an interpreter"] is not None
     assert state["Ring the GP surgery"] is None

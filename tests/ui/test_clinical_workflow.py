@@ -64,7 +64,7 @@ def _give_consent(qtbot, page: CasePage, scope: str = "assessment",  # type: ign
         dialog.gillick.setCurrentIndex(dialog.gillick.findData(True))
     dialog.appropriate_adult.setText(adult)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert not dialog.isVisible(), dialog.error.text()
+    qtbot.waitUntil(lambda: not dialog.isVisible())   # saved in the background
 
 
 def _answer_all(qtbot, wizard: ScreeningWizard, keys: dict[str, int], default: int) -> None:  # type: ignore[no-untyped-def]
@@ -75,7 +75,8 @@ def _answer_all(qtbot, wizard: ScreeningWizard, keys: dict[str, int], default: i
             qtbot.keyClick(wizard, getattr(Qt.Key, f"Key_{keys.get(item.id, default)}"))
         last = wizard.flow.at_end
         qtbot.keyClick(wizard, Qt.Key.Key_Return)
-        if last:
+        if last:   # completed in the background (an amendment asks for its reason first)
+            qtbot.waitUntil(lambda: wizard.done or wizard.amend_of is not None)
             return
     raise AssertionError("the wizard never reached its last question")
 
@@ -113,7 +114,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, window: MainWindow,  # 
                for f in panel.flag_labels)
     assert "start:phq9" in panel.step_buttons
     qtbot.mouseClick(panel.sign_off_button, Qt.MouseButton.LeftButton)
-    assert page.records.screenings[0].state == "signed-off"
+    qtbot.waitUntil(lambda: page.records.screenings[0].state == "signed-off")
 
     # PHQ-9, suggested by the core screen; item 9 answered "several days".
     qtbot.mouseClick(page.result.step_buttons["start:phq9"], Qt.MouseButton.LeftButton)
@@ -134,10 +135,12 @@ def test_full_adult_case_from_referral_to_closure(qtbot, window: MainWindow,  # 
     assert escalation.urgency.currentData() == "urgent"
     escalation.clinician.setCurrentIndex(escalation.clinician.findData("mental-health-nurse"))
     qtbot.mouseClick(escalation.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not escalation.isVisible())
     assert [(e.clinician_type, e.urgency, e.status) for e in page.records.escalations] == [
         ("mental-health-nurse", "urgent", "requested")]
     assert "item 9" in page.records.escalations[0].reason
     qtbot.mouseClick(panel.sign_off_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.result is not panel)        # signed off in the background
     page.back_to_case()
     assert "Suicide or self-harm" in page.flags_label.text()
 
@@ -146,6 +149,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, window: MainWindow,  # 
     referral = page.dialog
     assert referral is not None
     qtbot.mouseClick(referral.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not referral.isVisible())
     assert [r.service_code for r in page.records.referrals] == ["cmht"]
 
     # Share with the custody sergeant once consent is recorded: PDF checked for content.
@@ -156,6 +160,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, window: MainWindow,  # 
     share.recipient.setCurrentIndex(share.recipient.findData("police"))
     assert share.save_button.isEnabled()
     qtbot.mouseClick(share.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not share.isVisible())      # recorded in the background
     assert share.saved_path is not None
     assert share.saved_path.exists()
     text = " ".join(p.extract_text() for p in PdfReader(share.saved_path).pages)
@@ -172,9 +177,11 @@ def test_full_adult_case_from_referral_to_closure(qtbot, window: MainWindow,  # 
     assert outcome is not None
     outcome.disposal.setCurrentIndex(outcome.disposal.findData("charge"))
     qtbot.mouseClick(outcome.save_button, Qt.MouseButton.LeftButton)
-    assert "Give a reason" in outcome.error.text()
+    qtbot.waitUntil(lambda: "Give a reason" in outcome.error.text())   # refused, still open
+    assert outcome.isVisible()
     outcome.reason.setPlainText("Remanded; prison in-reach team have the referral")
     qtbot.mouseClick(outcome.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not outcome.isVisible())
     assert page.case.stage == "closed"
     assert not page.action_buttons["note"].isEnabled()
 
@@ -188,7 +195,9 @@ def test_signed_off_screening_is_only_amended(qtbot, window: MainWindow) -> None
     assert page.wizard is not None
     _answer_all(qtbot, page.wizard, {}, default=2)
     assert page.result is not None
-    qtbot.mouseClick(page.result.sign_off_button, Qt.MouseButton.LeftButton)
+    signing = page.result
+    qtbot.mouseClick(signing.sign_off_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.result is not signing)      # signed off in the background
     original = page.records.screenings[0]
     with pytest.raises(ValueError, match="signed-off screening cannot be changed"):
         session.screenings.save_progress(original.id, {"ld-core.3": True})
@@ -201,6 +210,7 @@ def test_signed_off_screening_is_only_amended(qtbot, window: MainWindow) -> None
     dialog = wizard.amend_dialog
     dialog.reason.setPlainText("Person later said they had been feeling low")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.wizard is None)            # saved in the background
     kept, amendment = session.screenings.for_case(original.case_id)
     assert kept.id == original.id
     assert kept.state == "signed-off"
@@ -243,6 +253,7 @@ def test_half_done_screening_survives_lock_and_restart(qtbot, window: MainWindow
     qtbot.mouseClick(wizard.discard_button, Qt.MouseButton.LeftButton)
     wizard.discard_dialog.reason.setPlainText("Started on the wrong person")
     qtbot.mouseClick(wizard.discard_dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.wizard is None)            # discarded in the background
     assert restarted.session is not None
     assert restarted.session.screenings.drafts(case_id) == []
     restarted.lock("test finished")
@@ -280,7 +291,7 @@ def test_youth_case_needs_checks_first_and_gets_youth_instruments_only(  # type:
     assert dialog._asks_gillick
     dialog.decision.setCurrentIndex(dialog.decision.findData("given"))
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    assert "Gillick" in dialog.error.text()
+    qtbot.waitUntil(lambda: "Gillick" in dialog.error.text())
     assert "appropriate adult" in dialog.error.text()
     dialog.reject()
     _give_consent(qtbot, page, adult="Fictional Parent (mother)")
@@ -288,13 +299,13 @@ def test_youth_case_needs_checks_first_and_gets_youth_instruments_only(  # type:
     qtbot.mouseClick(page.youth_panel.buttons["parent-carer"], Qt.MouseButton.LeftButton)
     page.dialog.reason.setPlainText("Fictional Parent, mother, 01632 960000")
     qtbot.mouseClick(page.dialog.save_button, Qt.MouseButton.LeftButton)
-    assert page.youth_panel.checks["parent-carer"]
+    qtbot.waitUntil(lambda: page.youth_panel.checks["parent-carer"])
 
     # Children's safeguarding referral is offered for young people (and not to adults).
     qtbot.mouseClick(page.youth_panel.buttons["safeguarding"], Qt.MouseButton.LeftButton)
     assert page.dialog.service.currentData() == "child-safeguarding"
     qtbot.mouseClick(page.dialog.save_button, Qt.MouseButton.LeftButton)
-    assert page.youth_panel.checks["safeguarding"]
+    qtbot.waitUntil(lambda: page.youth_panel.checks["safeguarding"])
 
     page.screening()
     assert page.wizard is not None
@@ -362,7 +373,7 @@ def test_text_answers_save_after_a_pause_and_ctrl_enter_moves_on(qtbot, window: 
     qtbot.waitUntil(lambda: bool(session.screenings.drafts(page.case_id)[0].answers.get(
         wizard.flow.current.id)), timeout=3000)                  # saved after a short pause
     qtbot.keyClick(editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
-    assert page.result is not None                                 # finished
+    qtbot.waitUntil(lambda: page.result is not None)               # finished
     assert page.records.screenings[0].answers[wizard.flow.current.id] == \
         "Calm; asked for water"
 
@@ -393,6 +404,7 @@ def test_typed_note_survives_a_lock_for_its_author_only(qtbot, window: MainWindo
     assert dialog.body.toPlainText() == "Seen at 14:10; calm"
     assert "Restored what you typed earlier" in dialog.error.text()
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
     assert [n.body for n in page.records.notes] == ["Seen at 14:10; calm"]
     assert window.session is not None
     assert window.session.drafts.load(f"note:{case_id}") is None       # saved: draft gone

@@ -33,6 +33,7 @@ def test_export_fhir_from_the_result_of_a_signed_off_screening(  # type: ignore[
     assert panel is not None
     assert not hasattr(panel, "export_button")           # completed, not yet signed off
     qtbot.mouseClick(panel.sign_off_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.result is not panel)     # signed off in the background
     panel = page.result
     target = tmp_path / "export.fhir.json"
     page.choose_fhir_path = lambda _parent, _name: target
@@ -71,6 +72,7 @@ def test_person_stops_answering_partial_result_signed_off_and_exported_as_stoppe
     assert dialog.isVisible()                           # a reason is needed
     dialog.reason.setPlainText("Declined to go on (fictional)")
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.result is not None)   # stopped in the background
     panel = page.result
     assert panel is not None
     from PySide6.QtWidgets import QLabel
@@ -80,6 +82,7 @@ def test_person_stops_answering_partial_result_signed_off_and_exported_as_stoppe
     assert any(t.startswith("PARTIAL: not every question was answered") for t in texts)
     assert any("major depressive syndrome" in t and "[partial form" in t for t in texts)
     qtbot.mouseClick(panel.sign_off_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.result is not panel)     # signed off in the background
     target = tmp_path / "stopped.fhir.json"
     page.choose_fhir_path = lambda _parent, _name: target
     qtbot.mouseClick(page.result.export_button, Qt.MouseButton.LeftButton)

@@ -38,7 +38,7 @@ RECORDS = ("case", "person")
 BACKGROUND_LOADS = {"Caseload": 2, "Cases": 1, "People": 1, "Reports": 2, "Screening": 1,
                     "Conflicts": 1, "Rota": 1, "Admin": 1,
                     "Handover": 3, "Sync": 2,
-                    "person": 1}
+                    "case": 1, "person": 1}
 
 
 class _Everything(Changes):

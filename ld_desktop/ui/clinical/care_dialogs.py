@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QWidget
 
@@ -17,7 +15,7 @@ from ld_desktop.services.clinical.escalation import (
 from ld_desktop.services.clinical.risk import RiskDraft
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView
-from ld_desktop.ui.clinical.form_dialog import FormDialog, as_date, text_box
+from ld_desktop.ui.clinical.form_dialog import FormDialog, InBackground, as_date, text_box
 
 RISK_AREAS = [("to_self", "Risk to &self"), ("to_others", "Risk to &others"),
               ("from_others", "Risk &from others"), ("to_children", "Risk to &children")]
@@ -62,14 +60,15 @@ class RiskDialog(FormDialog):
         if self.level.currentData() == RiskLevel.HIGH.value:
             self.has_review.setChecked(True)
 
-    def submit(self) -> Any:
+    def submit(self) -> InBackground:
         if any(box.currentData() is None for box in [*self.areas.values(), self.level]):
             raise ValueError("Choose a level for each area of risk and for the overall level.")
         review = as_date(self.review_date.date()) if self.has_review.isChecked() else None
         draft = RiskDraft(**{k: box.currentData() for k, box in self.areas.items()},
                           level=self.level.currentData(),
                           rationale=self.rationale.toPlainText(), review_date=review)
-        return self._session.risk.record(self._case.id, draft)
+        risk, case_id = self._session.risk, self._case.id
+        return InBackground(lambda: risk.record(case_id, draft))
 
 
 class EscalationDialog(FormDialog):
@@ -93,10 +92,11 @@ class EscalationDialog(FormDialog):
         self.add_row("&Reason", self.reason)
         self.keep_drafts(session, f"escalation:{case.id}", {"reason": self.reason})
 
-    def submit(self) -> Any:
-        return self._session.escalations.request(
-            self._case.id, self.clinician.currentData(), self.urgency.currentData(),
-            self.reason.toPlainText())
+    def submit(self) -> InBackground:
+        escalations, case_id = self._session.escalations, self._case.id
+        clinician, urgency = self.clinician.currentData(), self.urgency.currentData()
+        reason = self.reason.toPlainText()
+        return InBackground(lambda: escalations.request(case_id, clinician, urgency, reason))
 
 
 class EscalationStatusDialog(FormDialog):
@@ -113,7 +113,7 @@ class EscalationStatusDialog(FormDialog):
         self.outcome = text_box("Outcome (required when completed or declined)")
         self.add_row("&Outcome", self.outcome)
 
-    def submit(self) -> Any:
-        return self._session.escalations.set_status(
-            self._escalation.id, self.status.currentData(),
-            self.outcome.toPlainText().strip() or None)
+    def submit(self) -> InBackground:
+        escalations, escalation_id = self._session.escalations, self._escalation.id
+        status, outcome = self.status.currentData(), self.outcome.toPlainText().strip() or None
+        return InBackground(lambda: escalations.set_status(escalation_id, status, outcome))

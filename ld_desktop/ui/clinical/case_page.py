@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QListWidget,
     QPushButton,
@@ -34,7 +35,7 @@ from ld_desktop.services.clinical.screening_controller import (
 )
 from ld_desktop.services.clinical.screenings import ScreeningView
 from ld_desktop.services.session import UserSession
-from ld_desktop.services.views import Changes
+from ld_desktop.services.views import CaseView, Changes
 from ld_desktop.ui.clinical.care_dialogs import (
     EscalationDialog,
     EscalationStatusDialog,
@@ -46,7 +47,7 @@ from ld_desktop.ui.clinical.case_records import CaseRecords
 from ld_desktop.ui.clinical.consent_dialog import ConsentDialog
 from ld_desktop.ui.clinical.fhir_export_action import PathChooser as JsonPathChooser
 from ld_desktop.ui.clinical.fhir_export_action import choose_json_path, export_screening
-from ld_desktop.ui.clinical.form_dialog import FormDialog
+from ld_desktop.ui.clinical.form_dialog import REFUSALS, FormDialog
 from ld_desktop.ui.clinical.instrument_chooser import InstrumentChooser
 from ld_desktop.ui.clinical.note_dialogs import NoteDialog, ReasonDialog
 from ld_desktop.ui.clinical.outcome_dialog import OutcomeDialog
@@ -60,11 +61,19 @@ from ld_desktop.ui.clinical.result_panel import ResultPanel
 from ld_desktop.ui.clinical.screening_wizard import ScreeningWizard
 from ld_desktop.ui.clinical.share_dialog import PathChooser, ShareDialog, choose_pdf_path
 from ld_desktop.ui.clinical.youth_panel import YouthPanel
+from ld_desktop.ui.operations import LatestOnly, Operation, show_failure
 from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.records.case_details_dialog import CaseDetailsDialog
 from ld_desktop.ui.records.merge_dialogs import MoveCaseDialog
 
 __all__ = ["ACTIONS", "CasePage"]
+
+
+def _load(session: UserSession, case_id: uuid.UUID,
+          audit: bool) -> tuple[CaseView, CaseRecords, Any]:
+    """The case, its records and the instrument library (no widget: runs on a worker)."""
+    case = session.cases.open(case_id, audit=audit)
+    return case, CaseRecords.load(session, case_id), session.screenings.library()
 
 
 class CasePage(PageWidget):
@@ -90,6 +99,7 @@ class CasePage(PageWidget):
         self.wizard: ScreeningWizard | None = None
         self.result: ResultPanel | None = None
         self.dialog: FormDialog | None = None
+        self._completing: set[uuid.UUID] = set()   # support actions being marked done
         # the overview's parts, built once (tests and the screenshots reach them here)
         overview = self.overview
         self.action_buttons: dict[str, QPushButton] = overview.action_bar.buttons
@@ -98,13 +108,31 @@ class CasePage(PageWidget):
         self.header_label, self.flags_label = overview.header_label, overview.flags_label
         self.reason_label, self.problem = overview.reason_label, overview.problem
         self.youth_panel: YouthPanel | None = None
+        self._loads = LatestOnly(self)
         self.reload(audit=True)
 
     # ------------------------------------------------------------------ loading
     def reload(self, audit: bool = False) -> None:
-        self.case = self.session.cases.open(self.case_id, audit=audit)
-        self.records = CaseRecords.load(self.session, self.case_id)
-        library = self.session.screenings.library()
+        """Load now, on the GUI thread: on opening (audited) and after the page's own
+        action, whose result is shown next. Supersedes any refresh still loading."""
+        self._loads.cancel()
+        self._show(_load(self.session, self.case_id, audit))
+
+    def refresh(self) -> None:
+        """Load in the background (a change notice): the page keeps showing what it has,
+        with a busy cursor, and a newer refresh or reload supersedes this one."""
+        session, case_id = self.session, self.case_id
+        self.setCursor(Qt.CursorShape.BusyCursor)
+        self._loads.run(lambda: _load(session, case_id, False), self._show,
+                        self._refresh_failed, doing="refreshing the case")
+
+    def _refresh_failed(self, exc: Exception) -> None:
+        self.unsetCursor()
+        show_failure(self, exc, "refreshing the case")
+
+    def _show(self, loaded: tuple[CaseView, CaseRecords, Any]) -> None:
+        self.unsetCursor()
+        self.case, self.records, library = loaded
         self.screenings = ScreeningController(library, self.case.age_at_referral,
                                               self.records.screenings, self.records.skipped)
         titles = {d.id: d.short_title for d in library.all()}
@@ -122,7 +150,7 @@ class CasePage(PageWidget):
             return
         if self.case_id in changes.ids \
                 or changes.touches(SyncedEntity.PERSON, SyncedEntity.CONSENT):
-            self.reload()
+            self.refresh()
 
     def show_problem(self, message: str) -> None:
         self.overview.show_problem(message)
@@ -163,10 +191,10 @@ class CasePage(PageWidget):
         self._open(ConsentDialog(self.session, self.case, self, scope))
 
     def record_parent_carer(self) -> None:
-        person_id = self.case.person.id
+        person_id, persons = self.case.person.id, self.session.persons
         self._open(ReasonDialog(
             "Parent or carer", "Name, relationship and how to contact them.",
-            lambda text: self.session.persons.set_parent_carer(person_id, text), self, "Save",
+            lambda text: persons.set_parent_carer(person_id, text), self, "Save",
             field="&Parent or carer",
             missing="Enter the parent or carer's name, relationship and contact."))
 
@@ -215,12 +243,25 @@ class CasePage(PageWidget):
         if action.done_at is not None:       # a second press never re-stamps the time
             self.show_problem("That support action is already done.")
             return
-        try:
-            self.session.referrals.complete_action(action.id)
-        except (LookupError, ValueError, PermissionError) as exc:   # gone, or not allowed
-            self.show_problem(str(exc))
+        if action.id in self._completing:    # pressed again while it is being saved
             return
+        self._completing.add(action.id)
+        referrals, action_id = self.session.referrals, action.id
+        Operation(self, lambda: referrals.complete_action(action_id),
+                  doing="marking the support action done") \
+            .success(lambda _view: self._action_completed(action_id)) \
+            .failure(lambda exc: self._action_refused(action_id, exc)).run()
+
+    def _action_completed(self, action_id: uuid.UUID) -> None:
+        self._completing.discard(action_id)
         self.reload()
+
+    def _action_refused(self, action_id: uuid.UUID, exc: Exception) -> None:
+        self._completing.discard(action_id)
+        if isinstance(exc, REFUSALS):        # gone, or not allowed
+            self.show_problem(str(exc))
+        else:
+            show_failure(self, exc, "marking the support action done")
 
     # ------------------------------------------------------------------ screening
     def screening(self) -> None:
@@ -279,8 +320,7 @@ class CasePage(PageWidget):
         panel.refer.connect(self.refer)
         panel.start_instrument.connect(self.start_screening)
         panel.skip_instrument.connect(self.skip_instrument)
-        panel.sign_off.connect(lambda: self.show_result(
-            self.session.screenings.sign_off(view.id)))
+        panel.sign_off.connect(lambda: self.sign_off(panel, view.id))
         panel.amend.connect(lambda: self.open_wizard(None, amend_of=view))
         panel.export_fhir.connect(lambda: panel.export_status.setText(export_screening(
             self.session, self.case_id, view.id, panel, self.choose_fhir_path)))
@@ -290,13 +330,31 @@ class CasePage(PageWidget):
         self.stack.addWidget(panel)
         self.stack.setCurrentWidget(panel)
 
+    def sign_off(self, panel: ResultPanel, screening_id: uuid.UUID) -> None:
+        """Sign off in the background, owned by the result panel: its button is disabled
+        meanwhile (one press, one signature); the signed-off result replaces the panel."""
+        panel.sign_off_button.setEnabled(False)
+        screenings = self.session.screenings
+
+        def refused(exc: Exception) -> None:
+            panel.sign_off_button.setEnabled(True)
+            if isinstance(exc, REFUSALS):
+                self.show_problem(str(exc))
+            else:
+                show_failure(panel, exc, "signing off the screening")
+
+        Operation(panel, lambda: screenings.sign_off(screening_id),
+                  doing="signing off the screening").success(self.show_result) \
+            .failure(refused).run()
+
     def skip_instrument(self, instrument_id: str) -> None:
         case_id, suggested_by = self.case_id, self.result_view.id
+        screenings = self.session.screenings
         dialog = self._open(ReasonDialog(
             "Not using a suggested instrument", "Say why (for example: declined, too "
             "distressed, already known to services). This is kept on the case record and "
             "shown in its timeline.",
-            lambda reason: self.session.screenings.skip_suggested(
+            lambda reason: screenings.skip_suggested(
                 case_id, instrument_id, reason, suggested_by),
             self, "Record"))
         dialog.saved.connect(lambda _v: self.show_result(self.result_view))
@@ -316,3 +374,7 @@ class CasePage(PageWidget):
     def flush_drafts(self) -> None:
         if self.wizard is not None:
             self.wizard.save_now()
+
+    def close_for_lock(self) -> None:
+        """No refresh result is shown after a lock."""
+        self._loads.cancel()

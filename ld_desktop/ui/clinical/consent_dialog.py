@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
 
 from ld_desktop.domain.age import ADULT_AGE, GILLICK_BELOW
@@ -12,7 +10,7 @@ from ld_desktop.domain.pathway import Recipient
 from ld_desktop.services.clinical.consent import ConsentDraft
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView
-from ld_desktop.ui.clinical.form_dialog import FormDialog, text_box
+from ld_desktop.ui.clinical.form_dialog import FormDialog, InBackground, text_box
 
 CAPACITY_LABELS = {
     Capacity.HAS_CAPACITY: "Has capacity for this decision",
@@ -81,7 +79,7 @@ class ConsentDialog(FormDialog):
         self.recipient_name.setEnabled(other)
         self.reason.setEnabled(self.decision.currentData() != Decision.GIVEN.value)
 
-    def submit(self) -> Any:
+    def submit(self) -> InBackground:
         if self.decision.currentData() is None:
             raise ValueError("Choose the decision: given, declined or withdrawn.")
         draft = ConsentDraft(
@@ -91,4 +89,5 @@ class ConsentDialog(FormDialog):
             appropriate_adult=self.appropriate_adult.text().strip() or None,
             recipient_name=self.recipient_name.text().strip() or None,
             reason=self.reason.toPlainText().strip() or None)
-        return self._session.consent.record(self._case.id, draft)
+        consent, case_id = self._session.consent, self._case.id
+        return InBackground(lambda: consent.record(case_id, draft))

@@ -1,8 +1,13 @@
 """A small form dialog: fields in a form layout, an inline error line, Save and Cancel.
 
 Dialogs are opened window-modal with ``open()`` (never a nested event loop), so a lock can
-close them and tests can drive them. ``submit`` calls a service; a ``ValueError`` or
-``PermissionError`` it raises is shown inline and nothing is lost from the form.
+close them and tests can drive them. A dialog's ``submit`` reads the form on the GUI thread
+(a refusal raised there is shown inline) and returns the service call wrapped in
+``InBackground``, which runs as an :class:`~ld_desktop.ui.operations.Operation`
+owned by the dialog. Save is disabled while it runs (one press, one record); a refusal the
+service raises (``ValueError``, ``PermissionError``, ``LookupError``) is shown inline with
+everything typed kept; any other failure gets the operations' default display. A dialog
+that saves nothing (a chooser) returns its value from ``submit`` directly.
 
 With ``keep_drafts`` the text a person types is kept as a draft in the encrypted store as
 they type: a lock closes the form but keeps the draft, and the form opened again for the same
@@ -12,6 +17,8 @@ thing brings the text back. Saving or Cancel removes it.
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -31,7 +38,18 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.ui.abstract_hooks import HookMeta
-from ld_desktop.ui.operations import Debounce
+from ld_desktop.ui.operations import Debounce, Operation, show_failure
+
+#: what a service raises to refuse a save: shown in the form, never as a failure
+REFUSALS: tuple[type[Exception], ...] = (ValueError, PermissionError, LookupError)
+
+
+@dataclass(frozen=True)
+class InBackground:
+    """What ``submit`` returns to save through the services: the service call, which
+    captures plain values (never a widget) and runs as an operation owned by the form."""
+
+    call: Callable[[], Any]
 
 
 class FormDialog(QDialog, metaclass=HookMeta):
@@ -69,6 +87,7 @@ class FormDialog(QDialog, metaclass=HookMeta):
         self._draft_fields: dict[str, QLineEdit | QPlainTextEdit] = {}
         self.restored = False
         self._without_default = False
+        self.saving: Operation | None = None    # the save in flight, if any
 
     def setVisible(self, visible: bool) -> None:
         """Open with focus in the first field: QDialog otherwise focuses the default button,
@@ -130,8 +149,13 @@ class FormDialog(QDialog, metaclass=HookMeta):
                                                 self._draft_fields.items()})
 
     def close_for_lock(self) -> None:
-        """The workstation is locking: keep the draft, close the form."""
-        self.save_draft()
+        """The workstation is locking: keep the draft, close the form. A save in flight
+        finishes before the key goes; it kept the draft when it began and drops it when
+        it commits, so the draft is not written again here."""
+        if self.saving is None:
+            self.save_draft()
+        elif self._drafts is not None:
+            self._draft_timer.stop()
         super().reject()
 
     def reject(self) -> None:
@@ -147,7 +171,9 @@ class FormDialog(QDialog, metaclass=HookMeta):
 
     @abstractmethod
     def submit(self) -> Any:
-        """Save the form through the services; each dialog provides it."""
+        """Read the form on the GUI thread (raise a refusal to show it inline) and return
+        :class:`InBackground` with the service call that saves it, or, for a form that
+        saves nothing (a chooser), the value itself. Each dialog provides it."""
 
     def show_error(self, message: str) -> None:
         self.error.setText(message)
@@ -155,11 +181,45 @@ class FormDialog(QDialog, metaclass=HookMeta):
         self.adjustSize()
 
     def accept(self) -> None:
+        if self.saving is not None:      # a second Enter or click while saving
+            return
         try:
             value = self.submit()
-        except (ValueError, PermissionError) as exc:
+        except REFUSALS as exc:
             self.show_error(str(exc))
             return
+        if not isinstance(value, InBackground):
+            self._saved(value)
+            return
+        self.save_draft()                # kept until the save commits
+        self.save_button.setEnabled(False)
+        self.saving = Operation(self, self._committing(value.call), doing=self._doing()) \
+            .success(self._saved).failure(self._refused).run()
+
+    def _doing(self) -> str:
+        return f"saving '{self.windowTitle()}'"
+
+    def _committing(self, work: Callable[[], Any]) -> Callable[[], Any]:
+        drafts, key = self._drafts, self._draft_key
+
+        def run() -> Any:   # on the worker: the draft goes once the record is saved
+            value = work()
+            if drafts is not None:
+                drafts.discard(key)
+            return value
+        return run
+
+    def _refused(self, exc: Exception) -> None:
+        self.saving = None
+        self.save_button.setEnabled(True)
+        if isinstance(exc, REFUSALS):
+            self.show_error(str(exc).strip("'\""))
+        else:
+            show_failure(self, exc, self._doing())
+
+    def _saved(self, value: Any) -> None:
+        self.saving = None
+        self.save_button.setEnabled(True)
         self.result_value = value
         if self._drafts is not None:
             self._draft_timer.stop()

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from ld_desktop.services.clinical.notes import NoteView
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView
-from ld_desktop.ui.clinical.form_dialog import FormDialog, text_box
+from ld_desktop.ui.clinical.form_dialog import FormDialog, InBackground, text_box
 
 
 class NoteDialog(FormDialog):
@@ -32,15 +32,18 @@ class NoteDialog(FormDialog):
         key = f"note-amend:{amends.id}" if amends else f"note:{case.id}"
         self.keep_drafts(session, key, {"body": self.body})
 
-    def submit(self) -> Any:
-        text = self.body.toPlainText()
+    def submit(self) -> InBackground:
+        text, notes = self.body.toPlainText(), self._session.notes
         if self._amends is not None:
-            return self._session.notes.amend(self._amends.id, text)
-        return self._session.notes.add(self._case.id, text)
+            amends = self._amends.id
+            return InBackground(lambda: notes.amend(amends, text))
+        case_id = self._case.id
+        return InBackground(lambda: notes.add(case_id, text))
 
 
 class ReasonDialog(FormDialog):
-    """Ask for a reason, then hand it to ``action`` (which may refuse with a ValueError)."""
+    """Ask for a reason, then hand it to ``action`` (which may refuse with a ValueError).
+    ``action`` runs in the background: it calls a service and touches no widget."""
 
     def __init__(self, title: str, prompt: str, action: Callable[[str], Any],
                  parent: QWidget | None = None, save_text: str = "Confirm",
@@ -54,8 +57,9 @@ class ReasonDialog(FormDialog):
         self.reason = text_box(field.replace("&", ""), 3)
         self.add_row(field, self.reason)
 
-    def submit(self) -> Any:
+    def submit(self) -> InBackground:
         reason = self.reason.toPlainText().strip()
         if not reason:
             raise ValueError(self._missing)
-        return self._action(reason)
+        action = self._action
+        return InBackground(lambda: action(reason))

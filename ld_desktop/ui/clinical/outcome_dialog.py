@@ -3,15 +3,13 @@ escalation, a referral awaiting an answer) needs a reason, which is kept with th
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
 from ld_desktop.domain.pathway import Disposal
 from ld_desktop.services.clinical.outcome import OpenItems, OutcomeDraft
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView
-from ld_desktop.ui.clinical.form_dialog import FormDialog, text_box
+from ld_desktop.ui.clinical.form_dialog import FormDialog, InBackground, text_box
 
 DIVERSION_OUTCOMES = ["", "Diverted to health or social care", "Diverted with a condition",
                       "Information shared to inform charge/sentence", "No diversion needed",
@@ -48,16 +46,21 @@ class OutcomeDialog(FormDialog):
         self.keep_drafts(session, f"outcome:{case.id}", {"detail": self.detail,
                                                          "reason": self.reason})
 
-    def submit(self) -> Any:
+    def submit(self) -> InBackground:
         if self.disposal.currentData() is None:
             raise ValueError("Choose the disposal before closing the case.")
         draft = OutcomeDraft(self.disposal.currentData(), self.diversion.currentText(),
                              self.detail.text().strip() or None)
-        try:
-            self._session.outcomes.close(self._case.id, draft,
-                                         self.reason.toPlainText().strip() or None)
-        except OpenItems as exc:
+        outcomes, case_id = self._session.outcomes, self._case.id
+        reason = self.reason.toPlainText().strip() or None
+
+        def close() -> OutcomeDraft:
+            outcomes.close(case_id, draft, reason)
+            return draft
+        return InBackground(close)
+
+    def _refused(self, exc: Exception) -> None:
+        super()._refused(exc)
+        if isinstance(exc, OpenItems):      # something is still open: a reason is needed
             self.reason.setEnabled(True)
             self.reason.setFocus()
-            raise ValueError(str(exc)) from None
-        return draft

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
-from typing import Any
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDateEdit, QLineEdit, QTimeEdit, QWidget
@@ -12,7 +11,7 @@ from ld_desktop.services.clinical.referrals import ReferralStatus, ReferralView
 from ld_desktop.services.service_directory import load_directory
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView
-from ld_desktop.ui.clinical.form_dialog import FormDialog, as_date, text_box
+from ld_desktop.ui.clinical.form_dialog import FormDialog, InBackground, as_date, text_box
 
 
 def _date_box(days_ahead: int) -> QDateEdit:
@@ -52,13 +51,14 @@ class ReferralDialog(FormDialog):
         self.keep_drafts(session, f"referral:{case.id}", {"detail": self.detail,
                                                           "other": self.other_name})
 
-    def submit(self) -> Any:
+    def submit(self) -> InBackground:
         appointment = (as_date(self.appointment.date())
                        if self.has_appointment.isChecked() else None)
-        return self._session.referrals.make(
-            self._case.id, self.service.currentData(),
-            other_name=self.other_name.text().strip() or None, appointment_on=appointment,
-            detail=self.detail.toPlainText())
+        referrals, case_id, service = (self._session.referrals, self._case.id,
+                                       self.service.currentData())
+        other_name, detail = self.other_name.text().strip() or None, self.detail.toPlainText()
+        return InBackground(lambda: referrals.make(case_id, service, other_name=other_name,
+                                                   appointment_on=appointment, detail=detail))
 
 
 class ReferralStatusDialog(FormDialog):
@@ -73,8 +73,10 @@ class ReferralStatusDialog(FormDialog):
                 self.status.addItem(status.label, status.value)
         self.add_row("New &status", self.status)
 
-    def submit(self) -> Any:
-        return self._session.referrals.set_status(self._referral.id, self.status.currentData())
+    def submit(self) -> InBackground:
+        referrals, referral_id = self._session.referrals, self._referral.id
+        status = self.status.currentData()
+        return InBackground(lambda: referrals.set_status(referral_id, status))
 
 
 class SupportActionDialog(FormDialog):
@@ -98,10 +100,12 @@ class SupportActionDialog(FormDialog):
         self.has_due.toggled.connect(self.due_date.setEnabled)
         self.has_due.toggled.connect(self.due_time.setEnabled)
 
-    def submit(self) -> Any:
+    def submit(self) -> InBackground:
         due = None
         if self.has_due.isChecked():
             local = datetime.combine(as_date(self.due_date.date()),
                                      time.fromisoformat(self.due_time.time().toString("HH:mm")))
             due = local.astimezone().astimezone(UTC)
-        return self._session.referrals.add_action(self._case.id, self.description.text(), due)
+        referrals, case_id = self._session.referrals, self._case.id
+        description = self.description.text()
+        return InBackground(lambda: referrals.add_action(case_id, description, due))

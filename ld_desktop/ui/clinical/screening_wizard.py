@@ -29,8 +29,9 @@ from ld_desktop.services.clinical.screenings import ScreeningView
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView
 from ld_desktop.ui.clinical.answer_editors import AnswerEditor, editor_for
+from ld_desktop.ui.clinical.form_dialog import REFUSALS
 from ld_desktop.ui.clinical.note_dialogs import ReasonDialog
-from ld_desktop.ui.operations import Debounce
+from ld_desktop.ui.operations import Debounce, Operation, show_failure
 
 TEXT_SAVE_DELAY_MS = 400
 KEY_HINT = ("Number keys pick an answer · Enter (Ctrl+Enter in a text box): next · "
@@ -65,6 +66,7 @@ class ScreeningWizard(QWidget):
         self._save_timer = Debounce(self, TEXT_SAVE_DELAY_MS, self.save_now)
         self.editor: AnswerEditor | None = None
         self.done = False            # completed or discarded: nothing more to save
+        self.completing: Operation | None = None   # the completion in flight, if any
         self._build()
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(keys), self)
@@ -226,7 +228,8 @@ class ScreeningWizard(QWidget):
     def save_now(self) -> None:
         """Write the answers so far (drafts only; an amendment is stored when finished)."""
         self._save_timer.stop()
-        if self.screening is None or self.done or self._session.is_locked:
+        if (self.screening is None or self.done or self.completing is not None
+                or self._session.is_locked):
             return
         self._session.screenings.save_progress(self.screening.id, self.flow.answers,
                                                {"position": self.flow.position})
@@ -243,12 +246,12 @@ class ScreeningWizard(QWidget):
         if self.screening is None:   # an amendment not yet stored: nothing to discard
             self.closed.emit()
             return
-        screening_id = self.screening.id
+        screening_id, screenings = self.screening.id, self._session.screenings
         self.discard_dialog = ReasonDialog(
             "Discard this screening",
             "The answers so far will be kept on record as entered in error and the "
             "screening removed from the case. Say why.",
-            lambda reason: self._session.screenings.discard(screening_id, reason),
+            lambda reason: screenings.discard(screening_id, reason),
             self, "Discard")
         self.discard_dialog.saved.connect(lambda _: self._discarded())
         self.discard_dialog.open()
@@ -257,15 +260,15 @@ class ScreeningWizard(QWidget):
         """The person stops answering: keep a result of what the answers already prove."""
         if self.screening is None:
             return
-        screening_id = self.screening.id
+        screening_id, screenings = self.screening.id, self._session.screenings
         self.save_now()
+        answers, result = self.flow.answers, self.flow.result().to_json()
         self.stop_dialog = ReasonDialog(
             "Stop the screening here",
             "The answers given are kept. The result shows only what they already prove, "
             "marked PARTIAL. Say why the screening stopped (for example: declined to go on, "
             "too distressed, taken to interview).",
-            lambda reason: self._session.screenings.stop(
-                screening_id, self.flow.answers, self.flow.result().to_json(), reason),
+            lambda reason: screenings.stop(screening_id, answers, result, reason),
             self, "Stop here")
         self.stop_dialog.saved.connect(self._stopped)
         self.stop_dialog.open()
@@ -289,21 +292,36 @@ class ScreeningWizard(QWidget):
             self.error.setText(str(exc))
             return
         if self.amend_of is not None:
-            original = self.amend_of
+            original, screenings = self.amend_of, self._session.screenings
+            answers = self.flow.answers
             self.amend_dialog = ReasonDialog(
                 "Amend a signed-off screening",
                 "The signed-off screening stays on record; this amendment is linked to it. "
                 "Say what is being corrected and why.",
-                lambda reason: self._session.screenings.amend(
-                    original.id, self.flow.answers, result.to_json(), reason),
+                lambda reason: screenings.amend(original.id, answers, result.to_json(),
+                                                reason),
                 self, "Save amendment")
             self.amend_dialog.saved.connect(self.completed.emit)
             self.amend_dialog.open()
             return
-        if self.screening is None:
+        if self.screening is None or self.completing is not None:   # Enter again: ignored
             return
         self.save_now()
-        view = self._session.screenings.complete(self.screening.id, self.flow.answers,
-                                                 result.to_json())
+        screenings, screening_id = self._session.screenings, self.screening.id
+        answers, result_json = self.flow.answers, result.to_json()
+        self.completing = Operation(
+            self, lambda: screenings.complete(screening_id, answers, result_json),
+            doing="completing the screening") \
+            .success(self._completed).failure(self._not_completed).run()
+
+    def _completed(self, view: ScreeningView) -> None:
+        self.completing = None
         self.done = True
         self.completed.emit(view)
+
+    def _not_completed(self, exc: Exception) -> None:
+        self.completing = None
+        if isinstance(exc, REFUSALS):
+            self.error.setText(str(exc))
+        else:
+            show_failure(self, exc, "completing the screening")

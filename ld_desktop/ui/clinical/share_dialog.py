@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -26,7 +27,7 @@ from ld_desktop.paths import export_dir
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.sharing import SECTIONS, NoConsentToShare, ShareReport
 from ld_desktop.services.views import CaseView
-from ld_desktop.ui.clinical.form_dialog import FormDialog, text_box
+from ld_desktop.ui.clinical.form_dialog import FormDialog, InBackground, text_box
 from ld_desktop.ui.pdf.share_report import share_report_html, write_share_report
 
 PathChooser = Callable[[QWidget, str], Path | None]
@@ -123,17 +124,24 @@ class ShareDialog(FormDialog):
         self.save_button.setEnabled(True)
         self.preview.setHtml(share_report_html(report))
 
-    def submit(self) -> Path | None:
+    def submit(self) -> InBackground:
         report = self.build()
         suggested = f"LD-information-{report.recipient}-{report.prepared_at:%Y%m%d-%H%M}.pdf"
         path = self._choose_path(self, suggested)
         if path is None:
             raise ValueError("Choose where to save the report; nothing has been shared.")
-        try:
+        try:   # the PDF is drawn here, on the GUI thread (Qt's text layout and painter)
             write_share_report(report, path)
         except OSError as exc:   # no partial copy is left (write_pdf removes it)
             raise ValueError(f"The report could not be saved in {path.parent} "
                              f"({exc.strerror or exc}); nothing has been shared.") from None
-        self._session.sharing.record_shared(report, saved_as=path.name)
-        self.saved_path = path
-        return path
+        sharing = self._session.sharing
+
+        def record() -> Path:
+            sharing.record_shared(report, saved_as=path.name)
+            return path
+        return InBackground(record)
+
+    def _saved(self, value: Any) -> None:
+        self.saved_path = value
+        super()._saved(value)
