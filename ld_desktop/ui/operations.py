@@ -54,27 +54,66 @@ def settle_for_lock() -> int:
         operation.drop()
     pool().waitForDone()
     _in_flight.clear()   # their results, still queued for the GUI thread, are dropped
+    _numbered.clear()    # (queued ones that never ran are released here, on the GUI thread)
     return dropped
 
 
 class _Bridge(QObject):
-    done = Signal(object)
-    failed = Signal(object)
+    """The one relay from worker threads to the GUI thread: (operation number, outcome).
+    It is made once, on the GUI thread, and never deleted. A QObject per operation was
+    released from whichever thread let go of it last, sometimes the worker's, or from
+    inside its own signal, and that crashed the process ("Segmentation fault" in
+    test_operations under load)."""
+    done = Signal(int, object)
+    failed = Signal(int, object)
+
+
+_relay: _Bridge | None = None
+_numbered: dict[int, Operation] = {}   # GUI thread only
+_next_number = 0
+
+
+def _bridge() -> _Bridge:
+    global _relay
+    if _relay is None:
+        _relay = _Bridge()
+        _relay.done.connect(lambda number, value: _deliver(number, value, failed=False))
+        _relay.failed.connect(lambda number, exc: _deliver(number, exc, failed=True))
+    return _relay
+
+
+def _deliver(number: int, outcome: Any, *, failed: bool) -> None:
+    operation = _numbered.pop(number, None)
+    if operation is None:
+        return
+    if failed:
+        operation._on_failed(outcome)
+    else:
+        operation._on_done(outcome)
 
 
 class _Task(QRunnable):
-    def __init__(self, work: Callable[[], Any], bridge: _Bridge) -> None:
+    """Holds only the work and a number: the :class:`Operation` (its owner and callbacks,
+    which may hold widgets) stays on the GUI thread, and the worker lets go of the work
+    before it reports, so nothing Qt-owned is ever released on a worker thread."""
+
+    def __init__(self, work: Callable[[], Any], number: int, relay: _Bridge) -> None:
         super().__init__()
-        self._work = work
-        self._bridge = bridge
+        self._work: Callable[[], Any] | None = work
+        self._number = number
+        self._relay = relay
 
     def run(self) -> None:
+        work, self._work = self._work, None
+        assert work is not None
         try:
-            result = self._work()
+            result = work()
         except Exception as exc:  # handed to the failure callback on the GUI thread
-            self._bridge.failed.emit(exc)
+            del work
+            self._relay.failed.emit(self._number, exc)
         else:
-            self._bridge.done.emit(result)
+            del work
+            self._relay.done.emit(self._number, result)
 
 
 def show_failure(owner: QWidget | None, exc: BaseException, doing: str = "") -> None:
@@ -108,7 +147,6 @@ class Operation:
         self._success: Callable[[Any], None] | None = None
         self._failure: Callable[[Exception], None] | None = None
         self._dropped = False
-        self._bridge: _Bridge | None = None
 
     def success(self, handler: Callable[[Any], None]) -> Operation:
         self._success = handler
@@ -119,14 +157,14 @@ class Operation:
         return self
 
     def run(self) -> Operation:
-        bridge = _Bridge()
-        self._bridge = bridge
+        global _next_number
+        relay = _bridge()
+        _next_number += 1
+        _numbered[_next_number] = self
         _in_flight.add(self)
-        bridge.done.connect(self._on_done)
-        bridge.failed.connect(self._on_failed)
         if self._owner is not None:
             self._owner.destroyed.connect(lambda *_: self.drop())
-        pool().start(_Task(self._work, bridge))
+        pool().start(_Task(self._work, _next_number, relay))
         return self
 
     def drop(self) -> None:
@@ -146,7 +184,6 @@ class Operation:
     def _finish(self) -> bool:
         """Leave the in-flight set; whether the result is still wanted."""
         _in_flight.discard(self)
-        self._bridge = None
         return not (self._dropped or self._owner_gone())
 
     def _on_done(self, value: Any) -> None:
