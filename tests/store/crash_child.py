@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from datetime import date
 from pathlib import Path
 
@@ -66,6 +67,9 @@ def main() -> None:
         if pid == 0:
             try:
                 work(store, username, passphrase, round_no)
+            except BaseException:
+                traceback.print_exc()   # the test fails on any traceback; never swallow one
+                sys.stderr.flush()
             finally:
                 os._exit(1)
         print(f"child {pid}", flush=True)

@@ -39,6 +39,8 @@ def _read_until(stream: object, predicate: object, sink: list[str]) -> str:
         line = line.rstrip("\n")
         if predicate(line):  # type: ignore[operator]
             return line
+        if line == "reaped":   # the writer died before saying what the test waits for
+            raise AssertionError(f"the writer exited on its own; last lines: {sink[-5:]}")
         sink.append(line)
 
 
@@ -79,6 +81,7 @@ def test_committed_records_survive_sigkill(store_dir: Path) -> None:
         helper.stdin.close()
         helper.wait(timeout=30)
         stderr = helper.stderr.read() if helper.stderr else ""
+        sys.stderr.write(stderr)   # shown with a failure: the writer's own traceback
         if helper.stderr:
             helper.stderr.close()
         helper.stdout.close()
@@ -202,6 +205,7 @@ def test_store_opens_after_sigkill_during_key_rotation(store_dir: Path) -> None:
         helper.stdin.close()
         helper.wait(timeout=60)
         stderr = helper.stderr.read() if helper.stderr else ""
+        sys.stderr.write(stderr)   # shown with a failure: the writer's own traceback
         if helper.stderr:
             helper.stderr.close()
         helper.stdout.close()
