@@ -26,9 +26,16 @@ from ld_desktop.services.persons import PersonDraft
 from ld_desktop.services.workstation import Workstation
 
 
+def say(line: str) -> None:
+    """One write(2) per line, so a kill never splits one. ``print`` is two writes when
+    PYTHONUNBUFFERED is set (as it is in CI here): a writer killed between them left a case
+    id without its newline, the helper's "reaped" joined it, and the test waited forever."""
+    os.write(1, f"{line}\n".encode())
+
+
 def write_forever(store: Path, username: str, passphrase: str, round_no: int) -> None:
     session = Workstation(store).unlock(username, passphrase)
-    print("ready", flush=True)
+    say("ready")
     site = session.site_ids[0]
     n = 0
     while True:
@@ -38,24 +45,24 @@ def write_forever(store: Path, username: str, passphrase: str, round_no: int) ->
         case = session.cases.new_referral(ReferralDraft(
             person.id, site, "custody-sergeant", "arrested",
             custody_record_number=f"KILL/{round_no}/{n}"))
-        print(case.id, flush=True)     # one write(2) per line: a kill never splits it
+        say(str(case.id))
 
 
 def rotate_forever(store: Path, username: str, passphrase: str, round_no: int) -> None:
     session = Workstation(store).unlock(username, passphrase)
-    print("ready", flush=True)
+    say("ready")
     last = ""
 
     def progress(done: int, total: int, what: str) -> None:
         nonlocal last
         if what != last:
             last = what
-            print(f"stage {what}", flush=True)
+            say(f"stage {what}")
 
     while True:
         result = session.accounts.rotate_keys(progress=progress)
         last = ""
-        print(f"rotated {result.generation}", flush=True)
+        say(f"rotated {result.generation}")
 
 
 def main() -> None:
@@ -72,9 +79,9 @@ def main() -> None:
                 sys.stderr.flush()
             finally:
                 os._exit(1)
-        print(f"child {pid}", flush=True)
+        say(f"child {pid}")
         os.waitpid(pid, 0)
-        print("reaped", flush=True)
+        say("reaped")
 
 
 if __name__ == "__main__":
