@@ -134,12 +134,14 @@ def test_full_adult_case_from_referral_to_closure(qtbot, open_case, window: Main
     escalation.clinician.setCurrentIndex(escalation.clinician.findData("mental-health-nurse"))
     qtbot.mouseClick(escalation.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not escalation.isVisible())
+    case_page.case_settled(qtbot, page)
     assert [(e.clinician_type, e.urgency, e.status) for e in page.records.escalations] == [
         ("mental-health-nurse", "urgent", "requested")]
     assert "item 9" in page.records.escalations[0].reason
     qtbot.mouseClick(panel.sign_off_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.result is not panel)        # signed off in the background
     page.back_to_case()
+    case_page.case_settled(qtbot, page)
     assert "Suicide or self-harm" in page.flags_label.text()
 
     # Onward referral.
@@ -148,6 +150,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, open_case, window: Main
     assert referral is not None
     qtbot.mouseClick(referral.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not referral.isVisible())
+    case_page.case_settled(qtbot, page)
     assert [r.service_code for r in page.records.referrals] == ["cmht"]
 
     # Share with the custody sergeant once consent is recorded: PDF checked for content.
@@ -159,6 +162,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, open_case, window: Main
     assert share.save_button.isEnabled()
     qtbot.mouseClick(share.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not share.isVisible())      # recorded in the background
+    case_page.case_settled(qtbot, page)
     assert share.saved_path is not None
     assert share.saved_path.exists()
     text = " ".join(p.extract_text() for p in PdfReader(share.saved_path).pages)
@@ -180,6 +184,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, open_case, window: Main
     outcome.reason.setPlainText("Remanded; prison in-reach team have the referral")
     qtbot.mouseClick(outcome.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not outcome.isVisible())
+    case_page.case_settled(qtbot, page)
     assert page.case.stage == "closed"
     assert not page.action_buttons["note"].isEnabled()
 

@@ -370,8 +370,7 @@ class CasePage(PageWidget):
             return
         definition = self.library.get(source.instrument_id)
         self.close_overlays()
-        self.wizard = ScreeningWizard(self.session, self.case, definition, screening, amend_of,
-                                      self.stack)
+        self.wizard = ScreeningWizard(self.session, self.case, definition, screening, amend_of)
         self.wizard.completed.connect(self.show_result)
         self.wizard.closed.connect(self.back_to_case)
         self.stack.addWidget(self.wizard)

@@ -48,8 +48,8 @@ class ScreeningWizard(QWidget):
 
     def __init__(self, session: UserSession, case: CaseView, definition: InstrumentDefinition,
                  screening: ScreeningView | None = None,
-                 amend_of: ScreeningView | None = None, parent: QWidget | None = None) -> None:
-        super().__init__(parent)   # made inside its window: never a window of its own
+                 amend_of: ScreeningView | None = None) -> None:
+        super().__init__()
         self.setObjectName("page")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._session = session
@@ -276,11 +276,13 @@ class ScreeningWizard(QWidget):
             self.closed.emit()
             return
         screening_id, screenings = self.screening.id, self._session.screenings
+        assert self._writer is not None       # a stored draft has a writer
+        ending = self._writer.ending          # resolved here: the work reads no widget
         self.discard_dialog = ReasonDialog(
             "Discard this screening",
             "The answers so far will be kept on record as entered in error and the "
             "screening removed from the case. Say why.",
-            lambda reason: self._ending(lambda: screenings.discard(screening_id, reason)),
+            lambda reason: ending(lambda: screenings.discard(screening_id, reason))(),
             self, "Discard")
         self.discard_dialog.saved.connect(lambda _: self._discarded())
         self.discard_dialog.open()
@@ -292,13 +294,15 @@ class ScreeningWizard(QWidget):
         screening_id, screenings = self.screening.id, self._session.screenings
         self.save_now()
         answers, result = self.flow.answers, self.flow.result().to_json()
+        assert self._writer is not None       # a stored draft has a writer
+        ending = self._writer.ending          # resolved here: the work reads no widget
         self.stop_dialog = ReasonDialog(
             "Stop the screening here",
             "The answers given are kept. The result shows only what they already prove, "
             "marked PARTIAL. Say why the screening stopped (for example: declined to go on, "
             "too distressed, taken to interview).",
-            lambda reason: self._ending(
-                lambda: screenings.stop(screening_id, answers, result, reason)),
+            lambda reason: ending(
+                lambda: screenings.stop(screening_id, answers, result, reason))(),
             self, "Stop here")
         self.stop_dialog.saved.connect(self._stopped)
         self.stop_dialog.open()
@@ -306,9 +310,6 @@ class ScreeningWizard(QWidget):
     def _ending_work(self, work: Callable[[], T]) -> Callable[[], T]:
         """Work that ends the draft, after any draft write in flight (on the worker)."""
         return self._writer.ending(work) if self._writer is not None else work
-
-    def _ending(self, work: Callable[[], T]) -> T:
-        return self._ending_work(work)()
 
     def _stopped(self, view: object) -> None:
         self.done = True
