@@ -153,6 +153,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=200)
     args = parser.parse_args()
+    load = os.getloadavg()
+    print(f"bench/handover.py: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+          f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}", flush=True)
     app = QApplication.instance() or QApplication([])
     assert app is not None
     lines: list[str] = []
@@ -182,6 +185,8 @@ def main() -> None:
             with admin.connect() as conn:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
+    load = os.getloadavg()
+    lines.append(f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
     print("\n".join(lines))
 
 

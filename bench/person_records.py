@@ -69,7 +69,9 @@ def main() -> int:
             person.nhs_number = None
     history = PersonHistoryService(senior)
     merges = PersonMergeService(senior)
-    print(f"{cases:,} cases")
+    load = os.getloadavg()
+    print(f"{cases:,} cases, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load "
+          f"average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (again at the end)")
     print("repair after a pull page, no redirects:", timed(lambda i: repair_once(senior), 50))
     print("a person's history:", timed(lambda i: history.history(ids[i]), 100))
     print("merge (one case moves):",
@@ -77,6 +79,8 @@ def main() -> int:
     print("repair after a pull page, 50 redirects:", timed(lambda i: repair_once(senior), 50))
     print("undo merge:", timed(lambda i: merges.undo_merge(ids[200 + i], "bench"), 50))
     senior.lock()
+    load = os.getloadavg()
+    print(f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
     return 0
 
 

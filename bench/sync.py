@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/sync.py [--records 10000] [--workstations 200] [--changes 50]
                                    [--spreads 0,10] [--workers 2] [--threads 10]
-                                   [--skip-first-sync]
+                                   [--skip-first-sync] [--only-replica-sync]
                                    [--cases 20000] [--only-first-sync] [--profile FILE]
 
 1. First sync of N records (push from one workstation, pull into another), records/s, on the
@@ -430,6 +430,9 @@ def main() -> None:
                         help="cases (3 records each) for the first sync into the store")
     parser.add_argument("--only-first-sync", action="store_true",
                         help="only the first sync into the encrypted store, with its floor")
+    parser.add_argument("--only-replica-sync", action="store_true",
+                        help="only part 1 and 2: first sync of --records records into the "
+                             "in-memory replica, and the no-change sync")
     parser.add_argument("--profile", help="write a cProfile of the store pull (PostgreSQL)")
     parser.add_argument("--postgres-url",
                         help="an existing PostgreSQL server, whose other clients' CPU then "
@@ -456,7 +459,7 @@ def _run(args: argparse.Namespace) -> None:
           f"PostgreSQL {sa.make_url(PG_URL).set(database=None).render_as_string()}",
           flush=True)
     rows: list[Row] = []
-    if not args.skip_first_sync:
+    if not args.skip_first_sync and not args.only_replica_sync:
         with tempfile.TemporaryDirectory() as folder:
             rows += first_sync_into_store(
                 "SQLite", ServerSettings.for_data_dir(Path(folder)), args.cases)
@@ -469,7 +472,7 @@ def _run(args: argparse.Namespace) -> None:
                                args.records)
         with throwaway_postgres() as url:
             rows += first_sync("PostgreSQL", ServerSettings(database_url=url), args.records)
-    for spread in ([] if args.only_first_sync else
+    for spread in ([] if args.only_first_sync or args.only_replica_sync else
                    (float(value) for value in args.spreads.split(","))):
         with throwaway_postgres() as url:
             rows += burst(url, args.workstations, args.changes, spread)

@@ -234,7 +234,10 @@ def main() -> int:
          f"{searches[30] * 1000:.0f} / {searches[56] * 1000:.0f} ms", "goal <= 100 ms"),
     ]
     width = max(len(r[0]) for r in rows)
-    print(f"\nDesktop benchmark, {args.cases:,} cases, {os.cpu_count()} cores")
+    load = os.getloadavg()
+    print(f"\nDesktop benchmark, {args.cases:,} cases, {os.cpu_count()} cores, "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average "
+          f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
     for label, value, note in rows:
         print(f"  {label:<{width}}  {value:>14}  {note}")
     return 0
