@@ -43,6 +43,7 @@ from ld_desktop.services.sync_service import SyncService  # noqa: E402
 from ld_desktop.services.workstation import Workstation  # noqa: E402
 from ld_desktop.ui.pdf.handover_report import write_handover_report  # noqa: E402
 from sync.server import ServerSettings  # noqa: E402
+from sync.server.authority import issue_admin_code  # noqa: E402
 from sync.server.database import make_engine  # noqa: E402
 from sync.server.registry import issue_enrol_code  # noqa: E402
 
@@ -109,8 +110,12 @@ def run(label: str, settings: ServerSettings, cases: int, folder: Path,
     with running_server(settings) as (url, _app):
         engine = make_engine(settings.database_url)
         code = issue_enrol_code(engine, [SITE])
+        admin_code = issue_admin_code(engine)
         engine.dispose()
         SyncService(admin).enrol(url, code, "bench workstation")
+        # the service's first administrator, as a real first workstation: without it the
+        # server refuses the site and staff records, and the handover stops on them
+        SyncService(admin).register_first_admin(admin_code)
         admin.lock()
         senior = ws.unlock("senior1", "bench senior passphrase")
         busy_shift(senior, cases)
@@ -127,6 +132,9 @@ def run(label: str, settings: ServerSettings, cases: int, folder: Path,
         t0 = time.perf_counter()
         report = SyncService(senior).sync()
         t1 = time.perf_counter()
+        if report.rejected:
+            raise SystemExit(f"the server refused {report.rejected} change(s): "
+                             f"{'; '.join(report.rejections)}")
         receipt = {"server_seq": report.server_seq, "pushed": report.pushed,
                    "pulled": report.pulled}
         record = senior.handover.complete(start, end, {"general": "Benchmark shift"}, receipt)
