@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/sync.py [--records 10000] [--workstations 200] [--changes 50]
                                    [--spreads 0,10] [--workers 2] [--threads 10]
-                                   [--skip-first-sync] [--only-replica-sync]
+                                   [--skip-first-sync]
                                    [--cases 20000] [--only-first-sync] [--profile FILE]
 
 1. First sync of N records (push from one workstation, pull into another), records/s, on the
@@ -15,7 +15,7 @@
    `StoreReplica`, against the floor: the same client, same server, same pages, into a
    replica that discards them. Printed as records/s, floor and ratio. ``--profile FILE``
    writes a cProfile of the store pull (PostgreSQL).
-2. No-change sync latency (median of 20).
+2. No-change sync latency (median of 20). ``--only-replica-sync`` runs only 1 and 2.
 3. End-of-shift burst: W workstations over 20 sites, each pushing C new cases and pulling
    its sites' changes, against PostgreSQL behind `ld-sync-server serve --workers 2
    --threads 10` holding 10,000 cases from earlier shifts (statistics gathered, as
