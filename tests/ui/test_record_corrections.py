@@ -173,3 +173,5 @@ def test_move_case_and_correct_case_details_by_keyboard(
     _key(qtbot, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: not move.isVisible())
     assert s.cases.open(case.id).person.id == right.id  # type: ignore[attr-defined]
+    case_settled(qtbot, page)       # reloaded before the fixture locks the session
+    assert page.case.person.id == right.id  # type: ignore[attr-defined]
