@@ -9,10 +9,10 @@ import sys
 from ld_desktop.cli.admin_commands import acting_session
 from ld_desktop.cli.exit_codes import ExitCode
 from ld_desktop.cli.secrets_input import SecretReader
-from ld_desktop.cli.sync_commands import _common
+from ld_desktop.cli.sync_commands import _common, with_the_server
 from ld_desktop.services.service_authority import AuthorityService
 from ld_desktop.services.sync_service import NotEnrolledHere
-from sync.client import ServerRefused, ServerUnreachable
+from sync.client import ServerRefused
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,18 +31,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 
 
 def register_first_admin(args: argparse.Namespace) -> int:
-    with acting_session(args, SecretReader(args.passphrase_stdin)) as session:
-        try:
-            root = AuthorityService(session).register_first_admin(args.code)
-        except NotEnrolledHere as exc:
-            print(f"ld-admin: {exc}", file=sys.stderr)
-            return ExitCode.AUTH
-        except ServerRefused as exc:
-            print(f"ld-admin: the server refused: {exc.detail}", file=sys.stderr)
-            return ExitCode.AUTH
-        except ServerUnreachable as exc:
-            print(f"ld-admin: the sync server cannot be reached ({exc}).", file=sys.stderr)
-            return ExitCode.UNREACHABLE
+    root = with_the_server(
+        args, lambda session: AuthorityService(session).register_first_admin(args.code),
+        {NotEnrolledHere: (ExitCode.AUTH, ""), ServerRefused: (ExitCode.AUTH,
+                                                              "the server refused: ")})
+    if isinstance(root, ExitCode):
+        return root
     print(f"{root.username} is the service's first administrator; key fingerprint "
           f"{root.fingerprint}.")
     return ExitCode.OK
