@@ -16,11 +16,12 @@ from sync.client import ServerRefused
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("authority", help="register this administrator as the service's first "
-                       "administrator, with the code from 'ld-sync-server admin-code'")
+    p = sub.add_parser("authority", help="show the first administrator this workstation "
+                       "trusts (compare with 'ld-sync-server authority'), or with --code "
+                       "register this administrator as the first")
     _common(p)
-    p.add_argument("--code", required=True, help="one-time admin code")
-    p.set_defaults(handler=register_first_admin)
+    p.add_argument("--code", help="one-time admin code from 'ld-sync-server admin-code'")
+    p.set_defaults(handler=authority)
 
     p = sub.add_parser("keys", help="show your personal signing key, or approve another "
                        "workstation's key for a user (administrators)")
@@ -28,6 +29,22 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument("--approve", metavar="USERNAME", help="the user whose key to approve")
     p.add_argument("--key", help="their public key, as 'ld-admin keys' shows it there")
     p.set_defaults(handler=keys)
+
+
+def authority(args: argparse.Namespace) -> int:
+    if args.code is not None:
+        return register_first_admin(args)
+    with acting_session(args, SecretReader(args.passphrase_stdin)) as session:
+        root = AuthorityService(session).trusted_root()
+    if root is None:
+        print("This workstation trusts no first administrator yet: it pins the server's at "
+              "its first sync after one is registered.")
+        return ExitCode.OK
+    print(f"This workstation trusts {root.username}'s key as the service's first "
+          "administrator.")
+    print(f"Fingerprint (compare with 'ld-sync-server authority' on the server): "
+          f"{root.fingerprint}")
+    return ExitCode.OK
 
 
 def register_first_admin(args: argparse.Namespace) -> int:
