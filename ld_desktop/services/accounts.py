@@ -86,6 +86,7 @@ class AccountService:
                 uow.changes.create(member)
             else:  # returning, or known (e.g. synced) but without a key on this workstation
                 member = existing
+                demoted = member.role == Role.ADMIN.value and role is not Role.ADMIN
                 uow.changes.update(
                     member,
                     {"active": True, "role": role.value, "site_ids": sites,
@@ -93,6 +94,10 @@ class AccountService:
                      "signing_keys": [*member.signing_keys, public_key_text(key)]},
                 )
             uow.audit("user-added", detail={"username": username, "role": role.value})
+            if existing is not None and demoted:
+                # as at removal: what the former administrator signed is signed again by
+                # this one, so it still verifies on workstations that pull it afresh
+                resign_unvouched(uow)
             view = self._view(member)
             bound = (member.username, role.value)
         # Slot after commit: a crash in between leaves a staff record without a slot, which an
