@@ -41,18 +41,22 @@ def _a_session(folder: Path) -> None:
     Workstation(folder).unlock(*ADMIN).lock()
 
 
+def _verify_fails(folder: Path, monkeypatch: pytest.MonkeyPatch,
+                  capsys: pytest.CaptureFixture[str], words: str) -> None:
+    """ld-admin verify exits 4 and its report says ``words``."""
+    code, out, _ = verify(folder, monkeypatch, capsys)
+    assert code == 4, out
+    assert words in out, out
+
+
 def _reported_and_kept(folder: Path, monkeypatch: pytest.MonkeyPatch,
                        capsys: pytest.CaptureFixture[str], words: str) -> None:
     """verify fails naming the anchor; after the next session (which rewrites the anchor)
     it still fails, because the event written then recorded what it found."""
-    code, out, _ = verify(folder, monkeypatch, capsys)
-    assert code == 4, out
-    assert words in out, out
+    _verify_fails(folder, monkeypatch, capsys, words)
     _a_session(folder)
-    code, out, _ = verify(folder, monkeypatch, capsys)
-    assert code == 4, out
-    assert "when event" in out, out
-    assert "anchor" in out, out
+    _verify_fails(folder, monkeypatch, capsys, "when event")
+    _verify_fails(folder, monkeypatch, capsys, "anchor")
     anchor = folder / ANCHOR_FILE
     assert anchor.is_file()
     assert not anchor.is_symlink()
@@ -109,9 +113,7 @@ def test_a_flipped_byte_in_the_anchor_is_reported(
              "seq-down": "the audit anchor did not match event",
              "mac": "the audit anchor did not match event"}.get(where,
                                                                 "audit anchor file was damaged")
-    code, out, _ = verify(store_dir, monkeypatch, capsys)
-    assert code == 4, out
-    assert words in out, out
+    _verify_fails(store_dir, monkeypatch, capsys, words)
     _a_session(store_dir)
     code, out, _ = verify(store_dir, monkeypatch, capsys)
     assert code == 4, out
@@ -145,9 +147,8 @@ def test_an_older_anchor_does_not_cover_a_cut_tail(
         db.execute("DELETE FROM audit_event WHERE seq > ?", (kept,))
         db.execute("DELETE FROM setting WHERE key = 'audit-chain-head'")
     anchor.write_bytes(older)
-    code, out, _ = verify(store_dir, monkeypatch, capsys)
-    assert code == 4, out
-    assert "record of the newest event (audit-chain-head) was missing" in out
+    _verify_fails(store_dir, monkeypatch, capsys,
+                  "record of the newest event (audit-chain-head) was missing")
 
 
 def test_an_anchor_from_another_store_is_reported(
@@ -156,18 +157,14 @@ def test_an_anchor_from_another_store_is_reported(
     other = tmp_path / "other"
     Workstation(other).initialise("Other L&D", ["Southgate Court"], *ADMIN)
     shutil.copyfile(other / ANCHOR_FILE, store_dir / ANCHOR_FILE)
-    code, out, _ = verify(store_dir, monkeypatch, capsys)
-    assert code == 4, out
-    assert "the audit anchor did not match event" in out
+    _verify_fails(store_dir, monkeypatch, capsys, "the audit anchor did not match event")
 
 
 def test_an_anchor_deleted_between_sessions_is_reported(
         store_dir: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     (store_dir / ANCHOR_FILE).unlink()
-    code, out, _ = verify(store_dir, monkeypatch, capsys)
-    assert code == 4, out
-    assert "audit anchor file had been removed" in out
+    _verify_fails(store_dir, monkeypatch, capsys, "audit anchor file had been removed")
 
 
 def test_an_anchor_deleted_during_a_session_is_reported(
@@ -178,9 +175,7 @@ def test_an_anchor_deleted_during_a_session_is_reported(
     session = Workstation(store_dir).unlock(*ADMIN)
     (store_dir / ANCHOR_FILE).unlink()
     session.lock()                     # the next event, in the same process
-    code, out, _ = verify(store_dir, monkeypatch, capsys)
-    assert code == 4, out
-    assert "the audit anchor file was removed" in out, out
+    _verify_fails(store_dir, monkeypatch, capsys, "the audit anchor file was removed")
 
 
 @pytest.mark.expect_log   # the anchor cannot be written while a folder stands in its place
@@ -193,13 +188,9 @@ def test_a_folder_in_place_of_the_anchor_is_reported_never_a_crash(
     anchor.unlink()
     anchor.mkdir()
     (anchor / "inside").write_text("x")
-    code, out, _ = verify(store_dir, monkeypatch, capsys)
-    assert code == 4, out
-    assert "audit anchor file was damaged" in out
+    _verify_fails(store_dir, monkeypatch, capsys, "audit anchor file was damaged")
     _a_session(store_dir)
-    code, out, _ = verify(store_dir, monkeypatch, capsys)
-    assert code == 4, out
-    assert "when event" in out, out
+    _verify_fails(store_dir, monkeypatch, capsys, "when event")
     # wiping the workstation and setting it up again clears it, without a traceback
     wipe_workstation(store_dir, ON_PURPOSE)
     Workstation(store_dir).initialise("Verify L&D", ["Northgate Custody Suite"], *ADMIN)
@@ -220,9 +211,7 @@ def test_a_symbolic_link_in_place_of_the_anchor_is_never_written_through(
     before = victim.read_bytes() if target == "victim" else None
     anchor.unlink()
     anchor.symlink_to(victim)
-    code, out, _ = verify(store_dir, monkeypatch, capsys)
-    assert code == 4, out
-    assert "audit anchor file" in out
+    _verify_fails(store_dir, monkeypatch, capsys, "audit anchor file")
     _a_session(store_dir)
     if before is not None:
         assert victim.read_bytes() == before       # nothing written outside the folder
@@ -230,9 +219,7 @@ def test_a_symbolic_link_in_place_of_the_anchor_is_never_written_through(
         assert not victim.exists()
     assert anchor.is_file()
     assert not anchor.is_symlink()
-    code, out, _ = verify(store_dir, monkeypatch, capsys)
-    assert code == 4, out
-    assert "when event" in out, out
+    _verify_fails(store_dir, monkeypatch, capsys, "when event")
 
 
 def test_a_fifo_in_place_of_the_anchor_does_not_hang_verify(
