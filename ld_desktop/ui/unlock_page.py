@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ld_desktop.services.errors import StoreError
+from ld_desktop.services.errors import StoreError, is_refusal
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.operations import run_in_background
 
@@ -111,7 +111,7 @@ class UnlockPage(QWidget):
             # Back to the emptied passphrase box (disabling it moved the focus on to the
             # username box, where a retyped passphrase would show in clear).
             self.passphrase.setFocus()
-            if isinstance(exc, StoreError | PermissionError | ValueError):  # incl. LockedOut
+            if is_refusal(exc):  # incl. LockedOut
                 self.error.setText(str(exc))
             else:
                 self.error.setText("Unlock failed unexpectedly. Please report it to support.")

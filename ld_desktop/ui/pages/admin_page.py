@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from ld_desktop.domain.roles import Role
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.domain.targets import Targets
-from ld_desktop.services.errors import StoreError
+from ld_desktop.services.errors import is_refusal
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.settings import WorkstationSettings
 from ld_desktop.services.views import Changes, StaffView
@@ -211,7 +211,7 @@ class AdminPage(PageWidget):
 
         def refused(exc: Exception) -> None:
             button.setEnabled(True)
-            if isinstance(exc, (ValueError, PermissionError, StoreError)):
+            if is_refusal(exc):
                 self.message.setText(str(exc))
                 return
             self.message.setText("")
