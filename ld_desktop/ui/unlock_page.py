@@ -27,12 +27,17 @@ if TYPE_CHECKING:
 
 
 class UnlockPage(QWidget):
-    unlocked = Signal(object)   # UserSession
+    #: the UserSession, and what ``prepare`` read for it (``None`` without one)
+    unlocked = Signal(object, object)
 
-    def __init__(self, workstation: Workstation, demo_hint: str | None = None) -> None:
+    def __init__(self, workstation: Workstation, demo_hint: str | None = None,
+                 prepare: Callable[[UserSession], object] | None = None) -> None:
+        """``prepare`` reads what the window needs before it shows the session; it runs on
+        the unlock's worker, right after the key is derived."""
         super().__init__()
         self.setObjectName("page")
         self._workstation = workstation
+        self._prepare = prepare
         title = QLabel("L&D Desktop")
         title.setObjectName("title")
         subtitle = QLabel("This workstation is locked. Unlock with your own passphrase.")
@@ -100,10 +105,10 @@ class UnlockPage(QWidget):
         self.error.setText("")
         self._busy(True)
 
-        def done(session: UserSession) -> None:
+        def done(result: tuple[UserSession, object]) -> None:
             self._busy(False)
             self.passphrase.clear()
-            self.unlocked.emit(session)
+            self.unlocked.emit(*result)
 
         def failed(exc: Exception) -> None:
             self._busy(False)
@@ -116,7 +121,19 @@ class UnlockPage(QWidget):
             else:
                 self.error.setText("Unlock failed unexpectedly. Please report it to support.")
 
-        run_in_background(lambda: self._workstation.unlock(username, passphrase), done, failed)
+        workstation, prepare = self._workstation, self._prepare
+
+        def unlock() -> tuple[UserSession, object]:
+            session = workstation.unlock(username, passphrase)
+            if prepare is None:
+                return session, None
+            try:
+                return session, prepare(session)
+            except BaseException:
+                session.lock()   # not shown, so not left unlocked
+                raise
+
+        run_in_background(unlock, done, failed)
 
     def _busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)

@@ -36,7 +36,8 @@ def test_status_bar_counts_conflicts_until_decided(qtbot, senior_window: MainWin
     assert window.session is not None
     assert "to decide" not in window.status_sync.text()
     demo_scenarios.conflict_scene(window.session)      # a clash arrives from the server
-    assert "1 conflict(s) to decide" in window.status_sync.text()
+    qtbot.waitUntil(lambda: "1 conflict(s) to decide" in window.status_sync.text(),
+                    timeout=5_000)                  # read off the GUI thread
     handover = window.page("Handover")
     assert isinstance(handover, HandoverPage)
     assert handover.panel is not None
