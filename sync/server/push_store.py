@@ -284,18 +284,18 @@ def _unauthorised(authority: Authority | None, op: Op) -> Outcome | None:
 
 
 def _storable_names(op: Op) -> bool:
-    names = [op.entity, op.hlc, op.user, *op.fields, *op.base_versions,
-             *(link.entity for link in op.links)]
-    return all(_plain_text(name) for name in names)
-
-
-def _plain_text(name: str) -> bool:
-    """Storable as a database text value (field *values* may hold anything: JSON keeps it)."""
+    """Every name storable as a database text value (field *values* may hold anything:
+    JSON keeps it): no NUL character and no lone surrogate, checked on all of an op's
+    names joined, in two C calls rather than two per name."""
+    joined = "".join((op.entity, op.hlc, op.user, *op.fields, *op.base_versions,
+                      *(link.entity for link in op.links)))
+    if "\x00" in joined:
+        return False
     try:
-        name.encode("utf-8")
+        joined.encode("utf-8")
     except UnicodeEncodeError:
         return False
-    return "\x00" not in name
+    return True
 
 
 def _recorded_results(conn: Connection, device_id: str,
