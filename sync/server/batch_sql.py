@@ -110,14 +110,13 @@ def rows_as_json(columns: Sequence[sa.Column[Any]], rows: list[dict[str, Any]]) 
     surrogates stay JSON escapes; decoded, PostgreSQL text could not hold them), times in
     ISO 8601."""
     convert: list[tuple[str, Callable[[Any], Any]]] = [
-        (c.name, _json_text if isinstance(c.type, sa.JSON) else
-         _iso if isinstance(getattr(c.type, "impl", c.type), sa.DateTime) else _same)
-        for c in columns]
-    return json.dumps([{name: to(row[name]) for name, to in convert} for row in rows])
-
-
-def _same(value: Any) -> Any:
-    return value
+        (c.name, _json_text if isinstance(c.type, sa.JSON) else _iso)
+        for c in columns if isinstance(c.type, sa.JSON)
+        or isinstance(getattr(c.type, "impl", c.type), sa.DateTime)]
+    names = [c.name for c in columns]
+    # the columns as they are, then the few converted (one call per converted cell only)
+    return json.dumps([{**{name: row[name] for name in names},
+                        **{name: to(row[name]) for name, to in convert}} for row in rows])
 
 
 def _json_text(value: Any) -> str | None:
