@@ -19,7 +19,10 @@
 3. End-of-shift burst: W workstations over 20 sites, each pushing C new cases and pulling
    its sites' changes, against PostgreSQL behind `ld-sync-server serve --workers 2
    --threads 10` holding 10,000 cases from earlier shifts (statistics gathered, as
-   autovacuum would have). Once per --spreads value: 0 = all in the same instant,
+   autovacuum would have). Each workstation sends one `/v1/sync` (its push and its first
+   pull page) and pulls on while there is more, as the client engine does
+   (``--separate-requests``: `/v1/push`, then `/v1/pull`, as clients before 30/11/2026).
+   Once per --spreads value: 0 = all in the same instant,
    otherwise each starts at a random moment within that many seconds. The workstations are
    simulated by `bench/burst_load.py` in a process of its own; it shares this machine's
    cores with the server and PostgreSQL. Printed: latency p50/p95/p99; CPU per sync of the
