@@ -61,7 +61,6 @@ def open_engine(path: Path, key: bytearray, *, expect_existing: bool) -> Engine:
         poolclass=QueuePool,
         pool_size=4,
         max_overflow=4,
-        pool_use_lifo=True,
         hide_parameters=True,
     )
     _install_transaction_hooks(engine)
