@@ -185,7 +185,7 @@ class Store:
         tail: AuditTail | None = None
         raw = engine.raw_connection()
         try:
-            connection = raw.driver_connection
+            connection: Any = raw.driver_connection
             prepared.run(connection, dialect, "BEGIN IMMEDIATE", ())
             try:
                 for entry in entries:

@@ -57,7 +57,8 @@ def test_a_save_sends_only_the_statements_it_needs(prac: UserSession) -> None:
     assert sum(s.startswith("SELECT") for s in statements) == 4, statements
     assert not any(s.startswith("SELECT device_state") for s in statements), statements
     assert sum("FROM person WHERE" in s for s in sent) == 1, sent
-    assert statements[0] == "BEGIN IMMEDIATE" and statements[-1] == "COMMIT", statements
+    assert statements[0] == "BEGIN IMMEDIATE", statements
+    assert statements[-1] == "COMMIT", statements
     assert len(sent) == 13, sent      # BEGIN IMMEDIATE, 11, COMMIT (was 16 and a COMMIT)
 
 
