@@ -226,7 +226,7 @@ def test_closing_the_case_page_while_it_saves_raises_nothing(
     qtbot.waitUntil(started.is_set, timeout=5_000)
     window.open_case(other)                            # the case page goes
     qtbot.waitUntil(lambda: not shiboken6.isValid(dialog), timeout=1_000)
-    assert operations.in_flight() == 1                 # still saving
+    assert operations.in_flight() >= 1                 # still saving (and status reads)
     qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
     qtbot.wait(100)
     assert calls == [TYPED]
