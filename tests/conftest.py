@@ -73,4 +73,4 @@ def asgi_bridge_class() -> type:
     return load_asgi_bridge()
 
 
-pytest_plugins = ["tests.helpers.logfail"]
+pytest_plugins = ["tests.helpers.logfail", "tests.helpers.gui_thread_store"]

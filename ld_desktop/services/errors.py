@@ -39,11 +39,25 @@ class IntegrityFailure(Exception):
     """A verification found damage or tampering."""
 
 
+#: A refusal the user can fix (or act on): what a service raises to say no, with a message
+#: fit to show where the user is (a form's error line, a page's message), keeping what they
+#: typed. The one definition every form and page uses, through :func:`is_refusal`. A
+#: ``StoreError`` says what to do in plain words (disk full, keys rotated elsewhere, an
+#: unknown user); ``StoreBug`` is the exception: a programming error, for the default
+#: failure display and the log.
+REFUSALS: tuple[type[Exception], ...] = (ValueError, PermissionError, LookupError, StoreError)
+
+
+def is_refusal(exc: BaseException) -> bool:
+    """Whether ``exc`` is a refusal to show in place (see :data:`REFUSALS`)."""
+    return isinstance(exc, REFUSALS) and not isinstance(exc, StoreBug)
+
+
 __all__ = [
-    "AUTHENTICATION_ERRORS", "CORRUPTION_ERRORS", "AlreadyInitialised", "DiskFull",
+    "AUTHENTICATION_ERRORS", "CORRUPTION_ERRORS", "REFUSALS", "AlreadyInitialised", "DiskFull",
     "IntegrityFailure", "InvalidNhsNumber", "KeySlotFileCorrupt", "KeySlotFileMissing",
     "KeySlotTampered", "LockedOut", "NotADatabase", "NotInitialised", "PermissionDenied",
     "ReadOnlyStore",
     "RecordNotFound", "SessionLocked", "StoreBug", "StoreCorrupt", "StoreError",
-    "UnknownUser", "WeakPassphrase", "WrongKey", "WrongPassphrase",
+    "UnknownUser", "WeakPassphrase", "WrongKey", "WrongPassphrase", "is_refusal",
 ]

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.domain.roles import Role
-from ld_desktop.services.errors import StoreError, WeakPassphrase
+from ld_desktop.services.errors import is_refusal
 from ld_desktop.services.first_run_flow import CLINICAL_ROLES, FirstRunFlow, Step
 from ld_desktop.services.wipe import clear_notice, read_notice
 from ld_desktop.services.workstation import Workstation
@@ -35,7 +35,6 @@ from ld_desktop.ui.operations import run_in_background
 from ld_desktop.ui.pdf.recovery_sheet import print_recovery_sheet, save_recovery_sheet
 from ld_desktop.ui.wiped_page import notice_text
 
-USER_ERRORS = (ValueError, WeakPassphrase, StoreError, PermissionError)
 STEP_TITLES = {Step.STORE: "1 of 5 · The encrypted store", Step.RECOVERY: "2 of 5 · Recovery code",
                Step.FIRST_USER: "3 of 5 · First clinical account",
                Step.ENROL: "4 of 5 · Central server", Step.HANDOVER: "5 of 5 · Lock and hand over"}
@@ -243,7 +242,9 @@ class FirstRunDialog(QDialog):
     def _attempt(self, action: object) -> bool:
         try:
             action()  # type: ignore[operator]
-        except USER_ERRORS as exc:
+        except Exception as exc:
+            if not is_refusal(exc):   # WeakPassphrase is a ValueError
+                raise
             self.error.setText(str(exc))
             return False
         self.error.setText("")

@@ -31,9 +31,11 @@ from ld_desktop.ui.unlock_page import UnlockPage
 if TYPE_CHECKING:
     from ld_desktop.services.background_sync import BackgroundSync, SyncOutcome
     from ld_desktop.services.session import UserSession
+    from ld_desktop.services.settings import WorkstationSettings
     from ld_desktop.services.sync_service import SyncService, SyncStatus
     from ld_desktop.services.views import Changes
     from ld_desktop.services.workstation import Workstation
+    from ld_desktop.ui.operations import LatestOnly
     from ld_desktop.ui.page import PageWidget
     from ld_desktop.ui.places import Place
 
@@ -70,8 +72,9 @@ class MainWindow(QMainWindow):
         self._relay.synced.connect(self._on_sync_outcome)
         self.background: BackgroundSync | None = None
         self.online: bool | None = None
-        self.unlock_page = UnlockPage(workstation, demo_hint)
+        self.unlock_page = UnlockPage(workstation, demo_hint, prepare=opening_reads)
         self.unlock_page.unlocked.connect(self.start_session)
+        self._status_load: LatestOnly | None = None   # the status bar's sync status
         self.root = QStackedWidget()
         self.root.addWidget(self.unlock_page)
         central = QWidget()
@@ -104,31 +107,55 @@ class MainWindow(QMainWindow):
                                    load_prefs(workstation.data_dir))
 
     # ------------------------------------------------------------------ session
-    def start_session(self, session: UserSession) -> None:
+    def start_session(self, session: UserSession, opening: Opening | None = None) -> None:
+        """Show the session's places. ``opening`` is what ``opening_reads`` read (the
+        settings and the sync status): the unlock window reads it on the unlock's own
+        worker, so a wipe left due (a crash cut it short) is finished before any page is
+        built, and auto-lock has its minutes from the first paint. A caller without it (a
+        test, the screenshot tool) gets it read by an operation owned by the window."""
+        from ld_desktop.ui.operations import LatestOnly, Operation
+
         self.session = session
-        self.idle.set_minutes(session.settings.load().auto_lock_minutes)
+        self._status_load = LatestOnly(self)
         self.idle.start()
         self._unsubscribe = session.bus.subscribe(self._relay.changed.emit)
+        if opening is not None and opening[1].wipe_due:
+            self._opened(opening)   # finishes the wipe: nothing is shown
+            return
         self.shell = self._build_shell(session)
         self.root.addWidget(self.shell)
         self.root.setCurrentWidget(self.shell)
-        from ld_desktop.services.background_sync import BackgroundSync
-        from ld_desktop.services.sync_service import SyncService
+        self._update_status(opening[1] if opening is not None else None, read=False)
+        if opening is not None:
+            self._opened(opening)
+        else:
+            Operation(self, lambda: opening_reads(session), doing="opening the session") \
+                .success(self._opened).run()
+        self.session_started.emit(session)
 
-        # read once for the status bar and here (it counts the outbox: 300,000 unsynced
-        # changes at 100,000 cases)
-        status = SyncService(session).status()
-        self._update_status(status)
+    def _opened(self, opening: Opening) -> None:
+        """The settings and the sync status are read: auto-lock, the status bar, a wipe
+        left due, background sync."""
+        settings, status = opening
+        session = self.session
+        if session is None:
+            return
+        self.idle.set_minutes(settings.auto_lock_minutes)
+        if self.idle.timer.isActive():
+            self.idle.start()
+        self._show_status(status)
         if status.wipe_due:   # revoked, and the wipe was cut short (a crash): finish it now
             self._wipe_revoked()
             return
         if status.enrolled and not status.revoked:
-            minutes = session.settings.load().sync_interval_minutes
+            from ld_desktop.services.background_sync import BackgroundSync
+            from ld_desktop.services.sync_service import SyncService
+
+            minutes = settings.sync_interval_minutes
             self.background = BackgroundSync(session, minutes * 60, self._relay.synced.emit,
                                              service_factory=self._sync_service_factory
                                              or SyncService)
             self.background.start()
-        self.session_started.emit(session)
 
     def lock(self, reason: str) -> None:
         """Hide every piece of data, drop the pages and the key."""
@@ -149,6 +176,8 @@ class MainWindow(QMainWindow):
             self.background = None
         if self._unsubscribe:
             self._unsubscribe()
+        if self._status_load is not None:
+            self._status_load.cancel()
         # queued work is dropped, running work finishes with the key still there, and no
         # result reaches a page after this point
         from ld_desktop.ui.operations import settle_for_lock
@@ -362,18 +391,30 @@ class MainWindow(QMainWindow):
         self.status_user.setText("Wiped")
         self.status_sync.setText("revoked by the sync server · local data destroyed")
 
-    def _update_status(self, status: SyncStatus | None = None) -> None:
-        if self.session is None:
+    def _update_status(self, status: SyncStatus | None = None, *, read: bool = True) -> None:
+        """The status bar: who is unlocked, at once; the sync status as given, else read in
+        the background (``read``; it counts the outbox: 300,000 unsynced changes at 100,000
+        cases) and shown when it is back (a newer read supersedes an older one)."""
+        session = self.session
+        if session is None:
             return
-        user = self.session.user
-        sites = ", ".join(s.name for s in self.session.sites)
-        where = sites if len(self.session.sites) == 1 else f"{len(self.session.sites)} sites"
+        user = session.user
+        sites = ", ".join(s.name for s in session.sites)
+        where = sites if len(session.sites) == 1 else f"{len(session.sites)} sites"
         self.status_user.setText(f"{user.display_name} ({user.role.label}) · {where}")
         self.status_user.setToolTip(sites)
-        from ld_desktop.services.sync_service import SyncService
+        if status is not None:
+            self._show_status(status)
+        elif read and self._status_load is not None:
+            from ld_desktop.services.sync_service import SyncService
 
-        if status is None:
-            status = SyncService(self.session).status()
+            factory = SyncService
+            self._status_load.run(lambda: factory(session).status(), self._show_status,
+                                  doing="reading the sync status")
+
+    def _show_status(self, status: SyncStatus) -> None:
+        if self.session is None:
+            return
         if status.wipe_due:
             QTimer.singleShot(0, self._wipe_revoked)   # not inside the caller's handler
             self.status_sync.setText("REVOKED by the server · closing")
@@ -389,6 +430,18 @@ class MainWindow(QMainWindow):
                      if status.open_conflicts else "")
         self.status_sync.setText(f"{state} · {status.pending_ops} changes to sync{conflicts} · "
                                  f"last sync {last}")
+
+
+Opening = tuple["WorkstationSettings", "SyncStatus"]
+
+
+def opening_reads(session: UserSession) -> Opening:
+    """What the window needs from the store before it shows a session: the workstation's
+    settings (auto-lock, sync interval) and the sync status (a wipe left due, the status
+    bar). Runs on a worker: the unlock's own, or an operation of the window."""
+    from ld_desktop.services.sync_service import SyncService
+
+    return session.settings.load(), SyncService(session).status()
 
 
 def preload() -> None:

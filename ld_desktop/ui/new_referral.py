@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.domain.pathway import ContactType, ReferralSource, Urgency
-from ld_desktop.services.errors import StoreError
+from ld_desktop.services.errors import is_refusal
 from ld_desktop.services.intake import Intake, PossibleDuplicates
 from ld_desktop.services.person_history import PersonHistoryService
 from ld_desktop.services.persons import PersonDraft
@@ -300,7 +300,9 @@ class NewReferralDialog(QDialog):
             self.results.setFocus()
             self.results.setCurrentRow(0)
             return
-        except (ValueError, PermissionError, StoreError) as exc:
+        except Exception as exc:
+            if not is_refusal(exc):
+                raise
             self.warning.setText(str(exc))
             return
         self.accept()

@@ -278,3 +278,64 @@ class Debounce:
 
     def is_pending(self) -> bool:
         return self._timer.isActive()
+
+
+class SaveLatest:
+    """Saves of something that changes as it is typed (a draft), as operations owned by
+    ``owner``. Each save writes the newest value given so far, and the saves are one at a
+    time, so an older save finishing last can never overwrite a newer one. ``settle`` writes
+    the newest value before a lock: :func:`settle_for_lock` drops queued work and the key
+    goes straight after, so a save merely queued would be lost; ``settle`` runs it at once on
+    its own thread and waits for it (the GUI thread waits for the lock's work anyway)."""
+
+    def __init__(self, owner: QObject, write: Callable[[Any], None], *, doing: str) -> None:
+        self._owner = owner
+        self._write = write
+        self._doing = doing
+        self._guard = threading.Lock()
+        self._newest: Any = None
+        self._version = 0
+        self._written = 0
+
+    def save(self, value: Any) -> None:
+        self._offer(value)
+        Operation(self._owner, self._write_newest, doing=self._doing).run()
+
+    def settle(self, value: Any) -> None:
+        """Write ``value`` now, off the GUI thread, and wait for it (before a lock)."""
+        self._offer(value)
+        failed: list[BaseException] = []
+
+        def write() -> None:
+            try:
+                self._write_newest()
+            except Exception as exc:   # shown on the GUI thread below
+                failed.append(exc)
+
+        worker = threading.Thread(target=write, name="save-before-lock")
+        worker.start()
+        worker.join()
+        if failed:
+            show_failure(None, failed[0], self._doing)
+
+    def written(self) -> None:
+        """What was offered so far is saved elsewhere (or no longer wanted, e.g. handed
+        over): saves still queued write nothing. Call on a worker inside ``holding``."""
+        self._written = self._version
+
+    def holding(self) -> threading.Lock:
+        """Held while a save writes: work that must not interleave with one takes it."""
+        return self._guard
+
+    def _offer(self, value: Any) -> None:
+        with self._guard:
+            self._newest = value
+            self._version += 1
+
+    def _write_newest(self) -> None:
+        with self._guard:
+            if self._written == self._version:
+                return   # nothing newer than what was written
+            version, value = self._version, self._newest
+            self._write(value)
+            self._written = version

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ld_desktop.services.errors import StoreError
+from ld_desktop.services.errors import StoreError, is_refusal
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.operations import run_in_background
 
@@ -27,12 +27,17 @@ if TYPE_CHECKING:
 
 
 class UnlockPage(QWidget):
-    unlocked = Signal(object)   # UserSession
+    #: the UserSession, and what ``prepare`` read for it (``None`` without one)
+    unlocked = Signal(object, object)
 
-    def __init__(self, workstation: Workstation, demo_hint: str | None = None) -> None:
+    def __init__(self, workstation: Workstation, demo_hint: str | None = None,
+                 prepare: Callable[[UserSession], object] | None = None) -> None:
+        """``prepare`` reads what the window needs before it shows the session; it runs on
+        the unlock's worker, right after the key is derived."""
         super().__init__()
         self.setObjectName("page")
         self._workstation = workstation
+        self._prepare = prepare
         title = QLabel("L&D Desktop")
         title.setObjectName("title")
         subtitle = QLabel("This workstation is locked. Unlock with your own passphrase.")
@@ -100,10 +105,10 @@ class UnlockPage(QWidget):
         self.error.setText("")
         self._busy(True)
 
-        def done(session: UserSession) -> None:
+        def done(result: tuple[UserSession, object]) -> None:
             self._busy(False)
             self.passphrase.clear()
-            self.unlocked.emit(session)
+            self.unlocked.emit(*result)
 
         def failed(exc: Exception) -> None:
             self._busy(False)
@@ -111,12 +116,24 @@ class UnlockPage(QWidget):
             # Back to the emptied passphrase box (disabling it moved the focus on to the
             # username box, where a retyped passphrase would show in clear).
             self.passphrase.setFocus()
-            if isinstance(exc, StoreError | PermissionError | ValueError):  # incl. LockedOut
+            if is_refusal(exc):  # incl. LockedOut
                 self.error.setText(str(exc))
             else:
                 self.error.setText("Unlock failed unexpectedly. Please report it to support.")
 
-        run_in_background(lambda: self._workstation.unlock(username, passphrase), done, failed)
+        workstation, prepare = self._workstation, self._prepare
+
+        def unlock() -> tuple[UserSession, object]:
+            session = workstation.unlock(username, passphrase)
+            if prepare is None:
+                return session, None
+            try:
+                return session, prepare(session)
+            except BaseException:
+                session.lock()   # not shown, so not left unlocked
+                raise
+
+        run_in_background(unlock, done, failed)
 
     def _busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)

@@ -102,8 +102,8 @@ def test_refused_with_unsynced_work_then_handed_over_with_a_reason(  # type: ign
     panel = page.panel
     assert panel is not None
     panel.go_button.click()
+    qtbot.waitUntil(lambda: not panel.override.isHidden(), timeout=5_000)
     assert panel.record is None
-    assert not panel.override.isHidden()
     assert "not yet on the server" in panel.refusal.text()
     assert "not enrolled" in panel.message.text()
     panel.anyway_button.click()                     # no reason written: still refused
@@ -111,6 +111,7 @@ def test_refused_with_unsynced_work_then_handed_over_with_a_reason(  # type: ign
     assert "Write why" in panel.refusal.text()
     panel.reason.setPlainText("Network down in custody since 18:00")
     panel.anyway_button.click()
+    qtbot.waitUntil(lambda: panel.record is not None and not panel.busy, timeout=5_000)
     record = panel.record
     assert record is not None
     assert record.incomplete_reason == "Network down in custody since 18:00"
@@ -221,8 +222,10 @@ def test_handover_notes_survive_a_lock(qtbot, make_station, tmp_path: Path) -> N
     assert again.panel.notes["general"].toPlainText() == "Cell 2: interpreter booked for 09:00"
     again.panel.reason.setPlainText("Not enrolled yet")
     again.panel.go_button.click()
+    qtbot.waitUntil(lambda: not again.panel.override.isHidden(), timeout=5_000)
     again.panel.anyway_button.click()
-    assert again.panel.record is not None
+    qtbot.waitUntil(lambda: again.panel.record is not None, timeout=5_000)
+    _loaded(qtbot)
     assert again.panel.record.notes["general"] == "Cell 2: interpreter booked for 09:00"
     assert a.senior.drafts.load("handover-notes") is None           # handed over: draft gone
 
@@ -248,10 +251,11 @@ def test_cancelling_the_sync_keeps_everything_and_does_not_hand_over(  # type: i
     page = HandoverPage(a.senior, lambda s: SyncService(s, transport=HeldTransport()),
                         lambda _parent, _name: tmp_path / "never.pdf", now_local=NOON)
     qtbot.addWidget(page)
+    _loaded(qtbot)
     panel = page.panel
     assert panel is not None
     panel.go_button.click()
-    assert started.wait(10)
+    qtbot.waitUntil(started.is_set, timeout=10_000)   # the enrolment check, then the sync
     assert not panel.progress.isHidden()
     assert panel.cancel_button.isEnabled()
     page.show()
@@ -291,6 +295,7 @@ def test_network_down_handed_over_anyway_then_a_complete_handover_once_it_is_bac
     page = HandoverPage(a.senior, lambda s: SyncService(s, transport=Network()),
                         lambda _parent, _name: tmp_path / "handover.pdf", now_local=NOON)
     qtbot.addWidget(page)
+    _loaded(qtbot)
     panel = page.panel
     assert panel is not None
     panel.go_button.click()
@@ -299,6 +304,7 @@ def test_network_down_handed_over_anyway_then_a_complete_handover_once_it_is_bac
     assert "not yet on the server" in panel.refusal.text()
     panel.reason.setPlainText("Network down in custody")
     panel.anyway_button.click()
+    qtbot.waitUntil(lambda: panel.record is not None and not panel.busy, timeout=5_000)
     first = panel.record
     assert first is not None
     assert not first.complete
@@ -333,5 +339,6 @@ def test_the_senior_can_set_the_shift_window(qtbot, make_station, tmp_path: Path
     page.shift_end.setDateTime(QDateTime.fromString("2026-11-24T22:00", "yyyy-MM-ddTHH:mm"))
     assert page.message.text() == ""
     assert page.panel.shift == (datetime(2026, 11, 24, 7), datetime(2026, 11, 24, 22))
+    _loaded(qtbot)
     assert page.panel.summary is not None
     assert page.panel.summary.shift_end == datetime(2026, 11, 24, 22).astimezone(UTC)

@@ -52,7 +52,7 @@ def test_background_sync_of_a_revoked_workstation_closes_everything_and_wipes(
     from PySide6.QtWidgets import QApplication, QDialog, QWidget
 
     from ld_desktop.ui.first_run import FirstRunDialog
-    from ld_desktop.ui.main_window import MainWindow
+    from ld_desktop.ui.main_window import MainWindow, opening_reads
 
     station: Station = make_station("revoked")
     folder = station.workstation.data_dir
@@ -63,7 +63,7 @@ def test_background_sync_of_a_revoked_workstation_closes_everything_and_wipes(
                         sync_service_factory=lambda s: SyncService(s, transport=transport))
     qtbot.addWidget(window)
     window.show()
-    window.start_session(station.senior)
+    window.start_session(station.senior, opening_reads(station.senior))
     qtbot.waitUntil(lambda: "online" in window.status_sync.text(), timeout=10_000)
     open_dialog = QDialog(window.shell)
     open_dialog.show()
@@ -217,7 +217,7 @@ def test_sync_now_on_the_sync_page_of_a_revoked_workstation_wipes_it(
     from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
-    from ld_desktop.ui.main_window import MainWindow
+    from ld_desktop.ui.main_window import MainWindow, opening_reads
 
     station: Station = make_station("foreground")
     folder = station.workstation.data_dir
@@ -231,7 +231,7 @@ def test_sync_now_on_the_sync_page_of_a_revoked_workstation_wipes_it(
     window.show()
     window.activateWindow()
     qtbot.waitExposed(window)
-    window.start_session(station.senior)
+    window.start_session(station.senior, opening_reads(station.senior))
     window.background.stop()   # the foreground path only
     page = window.page("Sync")
     qtbot.waitUntil(page.sync_button.isEnabled, timeout=5_000)   # the status is read
@@ -246,7 +246,7 @@ def test_sync_now_on_the_sync_page_of_a_revoked_workstation_wipes_it(
 
 
 def test_a_wipe_cut_short_is_finished_at_the_next_unlock(make_station, qtbot) -> None:  # type: ignore[no-untyped-def]
-    from ld_desktop.ui.main_window import MainWindow
+    from ld_desktop.ui.main_window import MainWindow, opening_reads
 
     station: Station = make_station("crashed")
     folder = station.workstation.data_dir
@@ -259,7 +259,8 @@ def test_a_wipe_cut_short_is_finished_at_the_next_unlock(make_station, qtbot) ->
     window = MainWindow(station.workstation)
     qtbot.addWidget(window)
     window.show()
-    window.start_session(station.senior)   # the next unlock
+    # the next unlock (the unlock window reads the opening state on its worker)
+    window.start_session(station.senior, opening_reads(station.senior))
     assert _left(folder) == set()
     assert window.root.currentWidget() is window.wiped_page
     assert window.background is None

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sync_harness import register_decider
+from sync_harness import pull_into, push, register_decider
 
 from sync.memory_replica import MemoryReplica
 from sync.protocol import Op, OpKind, OpStatus, RecordRef
@@ -29,19 +29,6 @@ MIGRATION = (Path(pull_store.__file__).parent / "migrations" / "versions"
              / "0007_record_body.py")
 
 
-def push(engine: sa.Engine, replica: MemoryReplica, sites: frozenset[str]) -> None:
-    replica.acknowledge(push_store.push_ops(engine, replica.device_id, sites,
-                                            replica.pending_ops(500)))
-
-
-def pull_into(engine: sa.Engine, replica: MemoryReplica, sites: frozenset[str]) -> None:
-    while True:
-        page = pull_store.pull_changes(engine, sites, replica.cursor(), 500, "hlc")
-        replica.apply_pull(page)
-        if not page.has_more:
-            return
-
-
 def pages(engine: sa.Engine, sites: frozenset[str], cursor: int,
           limit: int) -> tuple[dict[str, Any], dict[str, Any]]:
     """The page as sent (stored bodies) and as the models build it, both as JSON."""
@@ -49,7 +36,7 @@ def pages(engine: sa.Engine, sites: frozenset[str], cursor: int,
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT")
         built = pull_store._page_from_rows(conn, [*sorted(sites), "*"], cursor, limit, "hlc")
-    return sent, json.loads(pull_store._wire_json(built))
+    return sent, json.loads(pull_store.wire_json(built))
 
 
 def seed(engine: sa.Engine) -> tuple[uuid.UUID, uuid.UUID]:

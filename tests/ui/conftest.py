@@ -30,6 +30,22 @@ def accounts() -> dict[str, str]:
 
 
 @pytest.fixture
+def senior_window(qtbot, demo_dir: Path, accounts: dict[str, str]  # type: ignore[no-untyped-def]
+                  ) -> Iterator[MainWindow]:
+    """The main window on the demo store, unlocked as demo.senior, shown, active and
+    focused (keys go to it); locked at the end."""
+    win = MainWindow(Workstation(demo_dir), banner="DEMO")
+    qtbot.addWidget(win)
+    win.start_session(Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"]))
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=3_000)
+    yield win
+    win.lock("test finished")
+
+
+@pytest.fixture
 def one_site_senior(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[UserSession]:
     """A fresh one-site store (Northgate Custody Suite) and its senior, unlocked."""
     monkeypatch.setenv("LD_DESKTOP_KDF_PROFILE", "fast")

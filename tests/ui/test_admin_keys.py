@@ -201,3 +201,96 @@ def test_auto_lock_waits_for_a_rotation_in_progress(qtbot, store: Path,  # type:
     assert window.session is not None
     window.lock("test finished")
     Workstation(store).unlock(*ADMIN).lock()
+
+
+def test_a_lock_mid_rotation_waits_for_the_rekey_and_the_store_opens_after(  # type: ignore[no-untyped-def]
+        qtbot, store: Path, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The re-key runs as an operation owned by its progress dialog: Escape and closing do
+    not dismiss it, and a lock from code (the OS going to sleep) while it runs waits for it
+    (the re-key needs the key), logs nothing, and the store opens afterwards."""
+    import json
+    import logging
+    import threading
+    import time
+
+    import ld_desktop.store.key_rotation as key_rotation
+    from ld_desktop.ui import operations
+    from ld_desktop.ui.pages.key_rotation import RekeyDialog
+
+    window = MainWindow(Workstation(store), banner="TEST")
+    qtbot.addWidget(window)
+    _type_unlock(qtbot, window)
+    page = window.page("Admin")
+    assert isinstance(page, AdminPage)
+    qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
+    real = key_rotation.Store.rekey
+    started, finished = threading.Event(), threading.Event()
+
+    def slow_rekey(self, new_key):  # type: ignore[no-untyped-def]
+        started.set()
+        time.sleep(1.0)
+        real(self, new_key)
+        finished.set()
+
+    monkeypatch.setattr(key_rotation.Store, "rekey", slow_rekey)
+    caplog.set_level(logging.WARNING)
+    questions: list[str] = []
+    window.activateWindow()
+    page.rotate_button.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is page.rotate_button, timeout=3_000)
+    QTimer.singleShot(0, lambda: _answer_yes(questions))
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+    qtbot.waitUntil(started.is_set, timeout=5_000)          # the GUI is free meanwhile
+    dialog = page.rekey
+    assert isinstance(dialog, RekeyDialog)
+    assert dialog.isVisible()
+    qtbot.keyClick(QApplication.focusWidget() or dialog, Qt.Key.Key_Escape)   # hurried
+    dialog.close()
+    dialog.reject()
+    assert dialog.isVisible(), "a re-key half-way cannot be dismissed"
+
+    window.lock("the computer went to sleep")
+    assert finished.is_set(), "the lock returned before the re-key finished"
+    assert operations.in_flight() == 0
+    assert window.session is None
+    assert "Keys rotated." not in page.message.text()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    generation = json.loads((store / "keyslots.json").read_text()).get("generation")
+    session = Workstation(store).unlock(*ADMIN)              # the store opens: new key
+    try:
+        assert session.accounts.list_users()
+    finally:
+        session.lock()
+    assert generation == 2, "the rotation finished: a new generation"
+
+
+def test_the_admin_page_shows_the_fingerprint_this_workstation_trusts(  # type: ignore[no-untyped-def]
+        qtbot, store: Path) -> None:
+    """Trust on first use is only as good as the comparison: the page shows the pinned first
+    administrator's fingerprint, computed from the key (not the fingerprint stored beside
+    it, which came from the server)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ld_desktop.store.directory_trust import ROOT
+    from ld_desktop.store.sync_state import device_state, set_enrolment
+    from sync.op_signing import fingerprint, public_key_text
+
+    key = public_key_text(Ed25519PrivateKey.generate())
+    admin = Workstation(store).unlock(*ADMIN)
+    with admin.store.unit_of_work(ADMIN[0]) as uow:
+        enrolment = dict(device_state(uow.session).enrolment)
+        enrolment[ROOT] = {"username": "rootadmin", "public_key": key,
+                           "fingerprint": "0000-0000-0000-0000"}   # what a server claimed
+        set_enrolment(uow.session, enrolment)
+    admin.lock()
+    window = MainWindow(Workstation(store), banner="TEST")
+    qtbot.addWidget(window)
+    _type_unlock(qtbot, window)
+    page = window.page("Admin")
+    assert isinstance(page, AdminPage)
+    qtbot.waitUntil(lambda: bool(page.trusted_root.text()), timeout=5_000)
+    assert "rootadmin" in page.trusted_root.text()
+    assert fingerprint(key) in page.trusted_root.text()
+    assert "0000-0000-0000-0000" not in page.trusted_root.text()
+    window.lock("test finished")

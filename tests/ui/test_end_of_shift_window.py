@@ -36,11 +36,14 @@ def test_status_bar_counts_conflicts_until_decided(qtbot, senior_window: MainWin
     assert window.session is not None
     assert "to decide" not in window.status_sync.text()
     demo_scenarios.conflict_scene(window.session)      # a clash arrives from the server
-    assert "1 conflict(s) to decide" in window.status_sync.text()
+    qtbot.waitUntil(lambda: "1 conflict(s) to decide" in window.status_sync.text(),
+                    timeout=5_000)                  # read off the GUI thread
     handover = window.page("Handover")
     assert isinstance(handover, HandoverPage)
     assert handover.panel is not None
-    assert "conflicts waiting for a decision: 1" in handover.panel.waiting.text()
+    panel = handover.panel                                # the summary is read off-thread
+    qtbot.waitUntil(lambda: "conflicts waiting for a decision: 1" in panel.waiting.text(),
+                    timeout=5_000)
     conflicts = window.page("Conflicts")
     assert isinstance(conflicts, ConflictsPage)
     qtbot.waitUntil(lambda: conflicts.list.count() == 1, timeout=5_000)   # loaded off-thread
@@ -49,7 +52,8 @@ def test_status_bar_counts_conflicts_until_decided(qtbot, senior_window: MainWin
     conflicts.reason.setText("Checked with both practitioners")
     conflicts.decide()
     qtbot.waitUntil(lambda: "to decide" not in window.status_sync.text(), timeout=5_000)
-    assert "conflicts waiting for a decision: 0" in handover.panel.waiting.text()
+    qtbot.waitUntil(lambda: "conflicts waiting for a decision: 0" in panel.waiting.text(),
+                    timeout=5_000)
 
 
 def test_who_is_on_now_follows_the_rota(qtbot, senior_window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -81,6 +85,8 @@ def test_enter_on_a_handover_item_opens_its_case(qtbot, senior_window: MainWindo
     handover = window.page("Handover")
     assert isinstance(handover, HandoverPage)
     assert handover.panel is not None
+    qtbot.waitUntil(lambda: handover.panel is not None and handover.panel.summary is not None,
+                    timeout=5_000)                     # read off-thread
     tree = handover.panel.tree
     risks = next(tree.topLevelItem(i) for i in range(tree.topLevelItemCount())
                  if tree.topLevelItem(i).text(0).startswith("High risks"))

@@ -37,7 +37,7 @@ RECORDS = ("case", "person")
 #: (the others still read on the GUI thread: a page moved to operations is added here)
 BACKGROUND_LOADS = {"Caseload": 2, "Cases": 1, "People": 1, "Reports": 2, "Screening": 1,
                     "Conflicts": 1, "Rota": 1, "Admin": 1,
-                    "Handover": 3, "Sync": 2,
+                    "Handover": 4, "Sync": 2,
                     "case": 1, "person": 1}
 
 

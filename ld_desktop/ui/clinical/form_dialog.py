@@ -5,8 +5,9 @@ close them and tests can drive them. A dialog's ``submit`` reads the form on the
 (a refusal raised there is shown inline) and returns the service call wrapped in
 ``InBackground``, which runs as an :class:`~ld_desktop.ui.operations.Operation`
 owned by the dialog. Save is disabled while it runs (one press, one record); a refusal the
-service raises (``ValueError``, ``PermissionError``, ``LookupError``) is shown inline with
-everything typed kept; any other failure gets the operations' default display. A dialog
+service raises (``services.errors.is_refusal``: ``ValueError``, ``PermissionError``,
+``LookupError``, a ``StoreError`` such as a full disk) is shown inline with everything typed
+kept; any other failure gets the operations' default display. A dialog
 that saves nothing (a chooser) returns its value from ``submit`` directly.
 
 With ``keep_drafts`` the text a person types is kept as a draft in the encrypted store as
@@ -37,11 +38,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ld_desktop.services.errors import REFUSALS, is_refusal
 from ld_desktop.ui.abstract_hooks import HookMeta
 from ld_desktop.ui.operations import Debounce, Operation, show_failure
 
-#: what a service raises to refuse a save: shown in the form, never as a failure
-REFUSALS: tuple[type[Exception], ...] = (ValueError, PermissionError, LookupError)
+__all__ = ["REFUSALS", "FormDialog", "InBackground", "as_date", "text_box"]
 
 
 @dataclass(frozen=True)
@@ -185,7 +186,9 @@ class FormDialog(QDialog, metaclass=HookMeta):
             return
         try:
             value = self.submit()
-        except REFUSALS as exc:
+        except Exception as exc:
+            if not is_refusal(exc):
+                raise
             self.show_error(str(exc))
             return
         if not isinstance(value, InBackground):
@@ -212,7 +215,7 @@ class FormDialog(QDialog, metaclass=HookMeta):
     def _refused(self, exc: Exception) -> None:
         self.saving = None
         self.save_button.setEnabled(True)
-        if isinstance(exc, REFUSALS):
+        if is_refusal(exc):
             self.show_error(str(exc).strip("'\""))
         else:
             show_failure(self, exc, self._doing())

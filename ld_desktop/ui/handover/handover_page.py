@@ -23,8 +23,9 @@ from ld_desktop.ui.clinical.share_dialog import PathChooser, choose_pdf_path
 from ld_desktop.ui.handover.end_of_shift_panel import EndOfShiftPanel
 from ld_desktop.ui.handover.handover_panel import HandoverPanel
 from ld_desktop.ui.handover.history_panel import HistoryPanel
-from ld_desktop.ui.handover.staffing import StaffingLabel, default_shift
+from ld_desktop.ui.handover.staffing import StaffingLabel, conventional_shift, own_shift_now
 from ld_desktop.ui.handover.sync_runner import SyncFactory
+from ld_desktop.ui.operations import Operation
 from ld_desktop.ui.page import PageWidget
 
 
@@ -37,13 +38,17 @@ class HandoverPage(PageWidget):
         super().__init__()
         self.setObjectName("page")
         self._s = session
-        start, end = default_shift(session, now_local)
+        now = now_local or datetime.now()
+        # the conventional shift around now until the rota says whether the user's own
+        # shift covers now (read in the background; the summary is read once it is known)
+        start, end = conventional_shift(now)
         title = QLabel(self.title)
         title.setObjectName("title")
         self.shift_label = QLabel("Sites: " + ", ".join(s.name for s in session.sites))
         self.shift_label.setObjectName("subtitle")
         self.shift_start = self._time_box(start, "Shift starts")
         self.shift_end = self._time_box(end, "Shift ends")
+        self._shift_edited = False
         shift_row = QHBoxLayout()
         for text, box in (("Shift &from", self.shift_start), ("&to", self.shift_end)):
             label = QLabel(text)
@@ -75,6 +80,28 @@ class HandoverPage(PageWidget):
         self.shift_end.dateTimeChanged.connect(self._shift_changed)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.message)
+        self._shift_known = False
+        Operation(self, lambda: own_shift_now(session, now), doing="reading the rota") \
+            .success(self._own_shift).failure(self._own_shift_failed).run()
+
+    def _own_shift(self, own: tuple[datetime, datetime] | None) -> None:
+        """The shift to hand over is known: the user's own, else the conventional one (kept
+        if the senior has already changed the times)."""
+        self._shift_known = True
+        if own is not None and not self._shift_edited:
+            for box, at in ((self.shift_start, own[0]), (self.shift_end, own[1])):
+                box.blockSignals(True)
+                box.setDateTime(QDateTime(QDate(at.year, at.month, at.day),
+                                          QTime(at.hour, at.minute)))
+                box.blockSignals(False)
+        if self.panel is not None:
+            self.panel.shift = self.shift()
+            self.panel.refresh()
+
+    def _own_shift_failed(self, exc: Exception) -> None:
+        self.message.setText(f"The rota could not be read ({exc}); the shift shown is the "
+                             "usual day or night shift.")
+        self._own_shift(None)
 
     def _time_box(self, at: datetime, name: str) -> QDateTimeEdit:
         box = QDateTimeEdit(QDateTime(QDate(at.year, at.month, at.day),
@@ -90,12 +117,13 @@ class HandoverPage(PageWidget):
 
     def _shift_changed(self) -> None:
         """The senior covers a different window: gather the handover for it."""
+        self._shift_edited = True
         start, end = self.shift()
         if end <= start:
             self.message.setText("The shift must end after it starts.")
             return
         self.message.clear()
-        if self.panel is not None and not self.panel.runner.running:
+        if self.panel is not None and not self.panel.busy and self._shift_known:
             self.panel.shift = (start, end)
             self.panel.refresh()
 
@@ -105,6 +133,8 @@ class HandoverPage(PageWidget):
 
     def close_for_lock(self) -> None:
         self.staffing.stop()
+        if self.panel is not None:
+            self.panel.close_for_lock()
         self.mine.close_for_lock()      # their loads: nothing shown after the lock
         self.history.close_for_lock()
 
@@ -113,9 +143,9 @@ class HandoverPage(PageWidget):
             return
         if changes.touches(SyncedEntity.ROTA_ENTRY):
             self.staffing.refresh()
-        busy = self.panel is not None and self.panel.runner.running
+        busy = self.panel is not None and self.panel.busy
         if changes.touches(SyncedEntity.CASE, SyncedEntity.PERSON, "sync", "conflict") and not busy:
-            if self.panel is not None:
+            if self.panel is not None and self._shift_known:
                 self.panel.refresh()
             self.mine.refresh()
         if changes.touches(SyncedEntity.HANDOVER_NOTE):

@@ -57,15 +57,19 @@ class StaffingLabel(QLabel):
         self._latest.cancel()
 
 
-def default_shift(session: UserSession, now_local: datetime | None = None
-                  ) -> tuple[datetime, datetime]:
-    """The shift being handed over: the user's own rota shift covering now, else the
-    conventional day (07:00-19:00) or night (19:00-07:00) shift around now."""
-    now = now_local or datetime.now()
+def own_shift_now(session: UserSession, now: datetime) -> tuple[datetime, datetime] | None:
+    """The user's own rota shift covering ``now``, if any (it reads the rota: run it in an
+    operation)."""
     on_now, _next = session.rota.on_now_and_next(now)
     for shift in on_now:
         if shift.username == session.user.username:
             return shift.window()
+    return None
+
+
+def conventional_shift(now: datetime) -> tuple[datetime, datetime]:
+    """The conventional day (07:00-19:00) or night (19:00-07:00) shift around ``now``: the
+    shift handed over unless the user's own rota shift covers now (``own_shift_now``)."""
     day_start = now.replace(hour=7, minute=0, second=0, microsecond=0)
     if day_start <= now < day_start + timedelta(hours=12):
         return day_start, day_start + timedelta(hours=12)

@@ -18,6 +18,12 @@ from sync.client import SyncProgress, SyncReport
 SyncFactory = Callable[[UserSession], SyncService]
 
 
+def enrolled(factory: SyncFactory, session: UserSession) -> bool:
+    """Whether the workstation can sync (it reads the store: run it in an operation)."""
+    status = factory(session).status()
+    return status.enrolled and not status.revoked
+
+
 class SyncRunner(QObject):
     progress = Signal(str)
     finished = Signal(object)      # SyncReport
@@ -32,8 +38,8 @@ class SyncRunner(QObject):
         self.running = False
 
     def enrolled(self) -> bool:
-        status = self._factory(self._s).status()
-        return status.enrolled and not status.revoked
+        """Reads the store: call it from an operation's work, never on the GUI thread."""
+        return enrolled(self._factory, self._s)
 
     def start(self) -> None:
         if self.running:

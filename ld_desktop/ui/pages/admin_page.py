@@ -22,13 +22,20 @@ from PySide6.QtWidgets import (
 from ld_desktop.domain.roles import Role
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.domain.targets import Targets
-from ld_desktop.services.errors import StoreError
+from ld_desktop.services.errors import is_refusal
+from ld_desktop.services.service_authority import AuthorityService, TrustedRoot
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.settings import WorkstationSettings
 from ld_desktop.services.views import Changes, StaffView
 from ld_desktop.ui.operations import LatestOnly, Operation, show_failure
 from ld_desktop.ui.page import PageWidget
-from ld_desktop.ui.pages.key_rotation import confirm, describe, run_rotation, show_recovery_code
+from ld_desktop.ui.pages.key_rotation import (
+    RekeyDialog,
+    confirm,
+    describe,
+    run_rotation,
+    show_recovery_code,
+)
 
 
 def _spin(name: str, low: int, high: int, value: int, suffix: str) -> QSpinBox:
@@ -50,6 +57,7 @@ class AdminPage(PageWidget):
         self._latest = LatestOnly(self)          # the users list
         self._settings_load = LatestOnly(self)   # the settings shown in the form
         self._settings: WorkstationSettings | None = None
+        self.rekey: RekeyDialog | None = None    # the re-key running, if any
         current = WorkstationSettings()          # shown until the saved ones are back
         title = QLabel(self.title)
         title.setObjectName("title")
@@ -112,6 +120,13 @@ class AdminPage(PageWidget):
             "type their passphrase again."))
         keys_layout.addWidget(self.keys_note)
         keys_layout.addWidget(self.rotate_button)
+        self.trusted_root = QLabel("")   # the first administrator's key this workstation trusts
+        self.trusted_root.setWordWrap(True)
+        self.trusted_root.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        keys_layout.addWidget(self.trusted_root)
+        self._root_load = LatestOnly(self)
+        self._root_load.run(AuthorityService(session).trusted_root, self._show_root,
+                            doing="reading the trusted first administrator")
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(settings_box)
@@ -131,6 +146,14 @@ class AdminPage(PageWidget):
         self.to_seen.setValue(current.targets.referral_to_seen)
         self.to_screened.setValue(current.targets.referral_to_screened)
         self.save_button.setEnabled(True)
+
+    def _show_root(self, root: TrustedRoot | None) -> None:
+        self.trusted_root.setText(
+            "No first administrator is trusted yet: the workstation pins the server's at its "
+            "first sync." if root is None else
+            f"This workstation trusts {root.username}'s key as the service's first "
+            f"administrator. Fingerprint: {root.fingerprint} (compare it with "
+            "'ld-sync-server authority' on the server).")
 
     def _settings_failed(self, exc: Exception) -> None:
         self.message.setText(f"The settings could not be loaded: {exc}")
@@ -173,17 +196,18 @@ class AdminPage(PageWidget):
                        f"Remove {username}? They will no longer be able to unlock this "
                        "workstation, and the database is re-encrypted with a new key."):
             return
-        outcome = run_rotation(self, "Removing user",
-                               lambda progress: self._s.accounts.remove_user(username, progress))
-        self._show(outcome, f"Removed {username}.")
+        accounts = self._s.accounts
+        self.rekey = run_rotation(
+            self, "Removing user", lambda progress: accounts.remove_user(username, progress),
+            lambda outcome: self._show(outcome, f"Removed {username}."))
 
     def rotate_keys(self) -> None:
         if not confirm(self, "Rotate keys",
                        "Re-encrypt the database and re-seal every key slot with a new key? "
                        "This can take a minute on a large store."):
             return
-        outcome = run_rotation(self, "Rotating keys", self._s.accounts.rotate_keys)
-        self._show(outcome, "Keys rotated.")
+        self.rekey = run_rotation(self, "Rotating keys", self._s.accounts.rotate_keys,
+                                  lambda outcome: self._show(outcome, "Keys rotated."))
 
     def _show(self, outcome: object, done: str) -> None:
         if isinstance(outcome, str):
@@ -211,7 +235,7 @@ class AdminPage(PageWidget):
 
         def refused(exc: Exception) -> None:
             button.setEnabled(True)
-            if isinstance(exc, (ValueError, PermissionError, StoreError)):
+            if is_refusal(exc):
                 self.message.setText(str(exc))
                 return
             self.message.setText("")

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.services.conflicts import ConflictView, DecisionView
-from ld_desktop.services.errors import StoreError
+from ld_desktop.services.errors import is_refusal
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
 from ld_desktop.ui.operations import LatestOnly, Operation, show_failure
@@ -180,7 +180,7 @@ class ConflictsPage(PageWidget):
         """A refusal is shown in place with what was typed kept; anything else goes to the
         default display."""
         self.decide_button.setEnabled(True)
-        if isinstance(exc, (ValueError, PermissionError, StoreError)):
+        if is_refusal(exc):
             self.message.setText(str(exc))
             return
         self.message.setText("")

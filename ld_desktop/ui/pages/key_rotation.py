@@ -1,19 +1,27 @@
 """Removing a user and rotating the keys from the Admin page: a confirmation, then a progress
 dialog while the database is re-encrypted (seconds on a large store), then what happened.
 
-The work runs on the GUI thread (the session and its store are the GUI thread's); the
-rotation reports progress from there, and each report repaints the dialog.
+The re-key runs as an operation owned by the progress dialog (:class:`RekeyDialog`): its
+progress reports come from the worker through a signal, the dialog cannot be dismissed while
+it runs (no Cancel, Escape and closing do nothing: a re-key cannot stop half-way), and the
+auto-lock timer is held until it ends. A lock from anywhere else while it runs hides the
+dialog (``close_for_lock``) and waits for the re-key, which needs the key, before the key
+goes (``operations.settle_for_lock``); the result is then dropped unseen, and the store opens
+afterwards with the new key.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QKeyEvent
+from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
 
 from ld_desktop.services.accounts import Progress, RotationResult
-from ld_desktop.services.errors import StoreError
+from ld_desktop.services.errors import is_refusal
+from ld_desktop.ui.operations import Operation, show_failure
 
 
 def confirm(parent: QWidget, title: str, text: str) -> bool:
@@ -23,37 +31,96 @@ def confirm(parent: QWidget, title: str, text: str) -> bool:
     return box.exec() == QMessageBox.StandardButton.Yes
 
 
-def run_rotation(parent: QWidget, title: str,
-                 work: Callable[[Progress], RotationResult]) -> RotationResult | str:
-    """Run ``work`` with a progress dialog; the result, or a message saying what went wrong
-    (nothing is lost: an interrupted rotation is finished at the next unlock)."""
-    dialog = QProgressDialog(title, "", 0, 100, parent)
-    dialog.setWindowTitle(title)
-    dialog.setCancelButton(None)  # a re-key cannot be cancelled half-way
-    dialog.setWindowModality(Qt.WindowModality.WindowModal)
-    dialog.setMinimumDuration(0)
-    dialog.setAccessibleName("Key rotation progress")
+class RekeyDialog(QProgressDialog):
+    """The progress of one re-key, which runs as an operation owned by this dialog."""
 
-    idle = getattr(parent.window(), "idle", None)   # the main window's auto-lock watcher
+    progressed = Signal(int, str)    # percent, what: emitted on the worker, shown here
 
-    def progress(done: int, total: int, what: str) -> None:
-        # A rotation in progress counts as activity: auto-lock must not pull the store away
-        # half-way through (the administrator is watching this dialog).
-        timer = getattr(idle, "timer", None)
-        if timer is not None and timer.isActive():
-            timer.start()
-        dialog.setLabelText(what)
-        dialog.setValue(int(100 * done / total) if total else 100)
-        QApplication.processEvents()
+    def __init__(self, parent: QWidget, title: str) -> None:
+        super().__init__(title, "", 0, 100, parent)
+        self.setWindowTitle(title)
+        self.setCancelButton(None)   # a re-key cannot be cancelled half-way
+        self.setWindowModality(Qt.WindowModality.WindowModal)
+        self.setMinimumDuration(0)
+        self.setAutoClose(False)
+        self.setAutoReset(False)
+        self.setAccessibleName("Key rotation progress")
+        self.running = False
+        self._owner_page = parent
+        self.progressed.connect(self._show_progress)
 
-    dialog.show()
-    try:
-        return work(progress)
-    except (ValueError, PermissionError, StoreError) as exc:
-        return str(exc)
-    finally:
-        dialog.close()
-        dialog.deleteLater()
+    def run(self, work: Callable[[Progress], RotationResult],
+            done: Callable[[RotationResult | str], None]) -> Operation:
+        """Start ``work``; ``done`` gets its result, or a refusal's message (nothing is lost:
+        an interrupted rotation is finished at the next unlock)."""
+        self.running = True
+        idle = getattr(self._owner_page.window(), "idle", None)   # the main window's
+        timer: QTimer | None = getattr(idle, "timer", None)
+        # The administrator is watching this dialog: auto-lock waits for the re-key.
+        held = timer is not None and timer.isActive()
+        if timer is not None and held:
+            timer.stop()
+
+        def finished() -> None:
+            self.running = False
+            if held and timer is not None:
+                timer.start()
+            self.close()
+            self.deleteLater()
+
+        def succeeded(result: RotationResult) -> None:
+            finished()
+            done(result)
+
+        def failed(exc: Exception) -> None:
+            finished()
+            if is_refusal(exc):
+                done(str(exc))
+            else:
+                show_failure(self._owner_page, exc, self.windowTitle().lower())
+
+        report = self._report
+        self.show()
+        return Operation(self, lambda: work(report), doing=self.windowTitle().lower()) \
+            .success(succeeded).failure(failed).run()
+
+    def _report(self, done: int, total: int, what: str) -> None:   # on the worker
+        with contextlib.suppress(RuntimeError):   # the dialog went (a lock): nothing to show
+            self.progressed.emit(int(100 * done / total) if total else 100, what)
+
+    def _show_progress(self, percent: int, what: str) -> None:
+        self.setLabelText(what)
+        self.setValue(percent)
+
+    # a re-key cannot be stopped half-way: nothing dismisses the dialog while it runs
+    def reject(self) -> None:
+        if not self.running:
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.running:
+            event.ignore()
+            return
+        super().closeEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.running and event.key() == Qt.Key.Key_Escape:
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def close_for_lock(self) -> None:
+        """A lock while the re-key runs: off the screen; the lock waits for the re-key."""
+        self.hide()
+
+
+def run_rotation(parent: QWidget, title: str, work: Callable[[Progress], RotationResult],
+                 done: Callable[[RotationResult | str], None]) -> RekeyDialog:
+    """Run ``work`` as an operation with a progress dialog; ``done`` gets the result, or a
+    message saying what went wrong."""
+    dialog = RekeyDialog(parent, title)
+    dialog.run(work, done)
+    return dialog
 
 
 def describe(result: RotationResult) -> str:

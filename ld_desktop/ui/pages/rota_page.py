@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from ld_desktop.domain.rota import SHIFT_KINDS
 from ld_desktop.domain.synced_entity import SyncedEntity
-from ld_desktop.services.errors import StoreError
+from ld_desktop.services.errors import is_refusal
 from ld_desktop.services.rota import RotaWeek
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
@@ -161,7 +161,7 @@ class RotaPage(PageWidget):
 
         def refused(exc: Exception) -> None:
             button.setEnabled(True)
-            if isinstance(exc, (ValueError, LookupError, PermissionError, StoreError)):
+            if is_refusal(exc):
                 self.message.setText(str(exc))
                 self.refresh()
                 return
