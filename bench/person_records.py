@@ -3,6 +3,7 @@ merged-away person), a returning person's history, merge and undo merge, at N ca
 as bench/store.py does.
 
     .venv/bin/python bench/person_records.py --cases 100000
+    .venv/bin/python bench/person_records.py --keep DIR    # a store bench/store.py --keep seeded
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ os.environ.setdefault("LD_DESKTOP_KDF_PROFILE", "fast")
 
 from sqlalchemy import select
 
-from bench.store import ADMIN, PRACT, make_store, seed
+from bench.store import ADMIN, PRACT, kept_store, make_store, seed
 from ld_desktop.domain.roles import Role
 from ld_desktop.services.person_history import PersonHistoryService
 from ld_desktop.services.person_merge import PersonMergeService
@@ -52,14 +53,26 @@ def repair_once(session: UserSession) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=100_000)
-    cases = parser.parse_args().cases
-    ws = make_store(Path(tempfile.mkdtemp()) / "store")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="a store seeded by bench/store.py --keep DIR (used, not seeded; "
+                             "the merges are undone, 100 people lose their NHS numbers)")
+    args = parser.parse_args()
+    cases = args.cases
+    if args.keep:
+        ws, seeded = kept_store(args.keep)
+        if seeded is None:
+            parser.error(f"{args.keep} holds no store seeded by bench/store.py --keep")
+        cases = len(seeded[0])
+    else:
+        ws = make_store(Path(tempfile.mkdtemp()) / "store")
     admin = ws.unlock(*ADMIN)
-    admin.accounts.add_user(SENIOR[0], Role.SENIOR, SENIOR[1])
+    if SENIOR[0] not in {user.username for user in admin.accounts.list_users()}:
+        admin.accounts.add_user(SENIOR[0], Role.SENIOR, SENIOR[1])
     admin.lock()
-    practitioner = ws.unlock(*PRACT)
-    seed(practitioner, cases, random.Random(1))
-    practitioner.lock()
+    if not args.keep:
+        practitioner = ws.unlock(*PRACT)
+        seed(practitioner, cases, random.Random(1))
+        practitioner.lock()
     senior = ws.unlock(*SENIOR)
     with senior.store.unit_of_work("bench") as uow:
         ids = list(uow.session.scalars(select(Person.id).limit(300)))
@@ -69,7 +82,9 @@ def main() -> int:
             person.nhs_number = None
     history = PersonHistoryService(senior)
     merges = PersonMergeService(senior)
-    print(f"{cases:,} cases")
+    load = os.getloadavg()
+    print(f"{cases:,} cases, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load "
+          f"average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (again at the end)")
     print("repair after a pull page, no redirects:", timed(lambda i: repair_once(senior), 50))
     print("a person's history:", timed(lambda i: history.history(ids[i]), 100))
     print("merge (one case moves):",
@@ -77,6 +92,8 @@ def main() -> int:
     print("repair after a pull page, 50 redirects:", timed(lambda i: repair_once(senior), 50))
     print("undo merge:", timed(lambda i: merges.undo_merge(ids[200 + i], "bench"), 50))
     senior.lock()
+    load = os.getloadavg()
+    print(f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")
     return 0
 
 

@@ -110,6 +110,7 @@ def seed(session: UserSession, n: int, rng: random.Random, *, signed_off: bool =
     now = datetime.now(UTC)
     names, numbers, crns = [], [], []
     done = 0
+    wall, cpu = time.perf_counter(), time.process_time()
     while done < n:
         size = min(BATCH, n - done)
         with session.store.unit_of_work(session.user.username) as uow:
@@ -146,6 +147,11 @@ def seed(session: UserSession, n: int, rng: random.Random, *, signed_off: bool =
         done += size
         if done % 20_000 == 0 or done == n:
             print(f"  seeded {done:,} cases", file=sys.stderr, flush=True)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    load = os.getloadavg()
+    print(f"  seeding: {n / wall:,.0f} cases/s, {n / cpu:,.0f} cases per CPU second "
+          f"(load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f})",
+          file=sys.stderr, flush=True)
     return names, numbers, crns
 
 

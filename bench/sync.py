@@ -7,14 +7,15 @@
 
 1. First sync of N records (push from one workstation, pull into another), records/s, on the
    embedded SQLite store and on PostgreSQL, real uvicorn over loopback HTTP, with the real
-   client and the in-memory replica.
+   client and the in-memory replica; with this process's CPU per record (client and the
+   in-process server; PostgreSQL's own is not counted), which moves less with the load.
 1b. A new workstation's first sync into the real encrypted store (issue 17): --cases N cases
    (person + case + completed screening each, seeded like `bench/store.py`, so 3N records
    and the directory) pulled by the real client into a fresh SQLCipher store through
    `StoreReplica`, against the floor: the same client, same server, same pages, into a
    replica that discards them. Printed as records/s, floor and ratio. ``--profile FILE``
    writes a cProfile of the store pull (PostgreSQL).
-2. No-change sync latency (median of 20).
+2. No-change sync latency (median of 20). ``--only-replica-sync`` runs only 1 and 2.
 3. End-of-shift burst: W workstations over 20 sites, each pushing C new cases and pulling
    its sites' changes, against PostgreSQL behind `ld-sync-server serve --workers 2
    --threads 10` holding 10,000 cases from earlier shifts (statistics gathered, as
@@ -122,25 +123,30 @@ def first_sync(label: str, settings: ServerSettings, records: int) -> list[Row]:
                                                  "stage": "referred", "risk_level": "low",
                                                  "reason": "x" * 80}, sites=[site])
         with SyncClient(url, writer, wcreds) as client:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             client.sync()
-            push_s = time.perf_counter() - start
+            push_s, push_cpu = time.perf_counter() - start, time.process_time() - cpu
         with SyncClient(url, reader, rcreds, page_size=2000) as client:
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             report = client.sync()
-            pull_s = time.perf_counter() - start
+            pull_s, pull_cpu = time.perf_counter() - start, time.process_time() - cpu
             assert report.pulled == records
-            latencies = []
+            latencies, cpus = [], []
             for _ in range(20):
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 client.sync()
                 latencies.append(time.perf_counter() - start)
+                cpus.append(time.process_time() - cpu)
+        # this process's CPU: the client and the in-process server; PostgreSQL's is not in it
         rows.append((f"{label}: first sync push", f"{records:,} records",
-                     f"{records / push_s:,.0f} records/s ({push_s:.2f} s)"))
+                     f"{records / push_s:,.0f} records/s ({push_s:.2f} s; "
+                     f"CPU {push_cpu * 1e6 / records:.0f} µs/record)"))
         rows.append((f"{label}: first sync pull", f"{records:,} records",
-                     f"{records / pull_s:,.0f} records/s ({pull_s:.2f} s)"))
+                     f"{records / pull_s:,.0f} records/s ({pull_s:.2f} s; "
+                     f"CPU {pull_cpu * 1e6 / records:.0f} µs/record)"))
         rows.append((f"{label}: no-change sync", "median of 20",
-                     f"{statistics.median(latencies) * 1000:.1f} ms"))
+                     f"{statistics.median(latencies) * 1000:.1f} ms "
+                     f"(CPU {statistics.median(cpus) * 1000:.1f} ms)"))
     return rows
 
 
@@ -430,6 +436,9 @@ def main() -> None:
                         help="cases (3 records each) for the first sync into the store")
     parser.add_argument("--only-first-sync", action="store_true",
                         help="only the first sync into the encrypted store, with its floor")
+    parser.add_argument("--only-replica-sync", action="store_true",
+                        help="only part 1 and 2: first sync of --records records into the "
+                             "in-memory replica, and the no-change sync")
     parser.add_argument("--profile", help="write a cProfile of the store pull (PostgreSQL)")
     parser.add_argument("--postgres-url",
                         help="an existing PostgreSQL server, whose other clients' CPU then "
@@ -456,7 +465,7 @@ def _run(args: argparse.Namespace) -> None:
           f"PostgreSQL {sa.make_url(PG_URL).set(database=None).render_as_string()}",
           flush=True)
     rows: list[Row] = []
-    if not args.skip_first_sync:
+    if not args.skip_first_sync and not args.only_replica_sync:
         with tempfile.TemporaryDirectory() as folder:
             rows += first_sync_into_store(
                 "SQLite", ServerSettings.for_data_dir(Path(folder)), args.cases)
@@ -469,7 +478,7 @@ def _run(args: argparse.Namespace) -> None:
                                args.records)
         with throwaway_postgres() as url:
             rows += first_sync("PostgreSQL", ServerSettings(database_url=url), args.records)
-    for spread in ([] if args.only_first_sync else
+    for spread in ([] if args.only_first_sync or args.only_replica_sync else
                    (float(value) for value in args.spreads.split(","))):
         with throwaway_postgres() as url:
             rows += burst(url, args.workstations, args.changes, spread)
