@@ -54,11 +54,15 @@ def build_parser() -> argparse.ArgumentParser:
                        help="remove a user and re-key the database without their key slot")
     _store_args(p)
     p.add_argument("--username", required=True)
+    p.add_argument("--new-recovery-code", action="store_true",
+                   help="also replace the recovery code (always done for an administrator)")
     p.set_defaults(handler=commands.remove_user)
 
     p = sub.add_parser("rotate-keys", help="re-key the database and every key slot (after a "
                        "suspected compromise)")
     _store_args(p)
+    p.add_argument("--new-recovery-code", action="store_true",
+                   help="also replace the recovery code (the old one stops working)")
     p.set_defaults(handler=commands.rotate_keys)
 
     p = sub.add_parser("passwd", help="change your own passphrase")

@@ -92,7 +92,8 @@ def _report_rotation(result: RotationResult) -> None:
 def remove_user(args: argparse.Namespace) -> int:
     reader = SecretReader(args.passphrase_stdin)
     with acting_session(args, reader) as session:
-        result = session.accounts.remove_user(args.username, progress=ProgressPrinter())
+        result = session.accounts.remove_user(args.username, progress=ProgressPrinter(),
+                                              new_recovery_code=args.new_recovery_code)
     print(f"Removed {args.username}: they can no longer unlock this workstation, and the "
           f"database has been re-encrypted with a new key (generation {result.generation}).")
     _report_rotation(result)
@@ -102,7 +103,8 @@ def remove_user(args: argparse.Namespace) -> int:
 def rotate_keys(args: argparse.Namespace) -> int:
     reader = SecretReader(args.passphrase_stdin)
     with acting_session(args, reader) as session:
-        result = session.accounts.rotate_keys(progress=ProgressPrinter())
+        result = session.accounts.rotate_keys(progress=ProgressPrinter(),
+                                              new_recovery_code=args.new_recovery_code)
     print(f"Keys rotated: the database and every key slot now use a new key (generation "
           f"{result.generation}). Copies of old key files open nothing.")
     _report_rotation(result)

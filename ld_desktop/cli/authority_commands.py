@@ -9,18 +9,19 @@ import sys
 from ld_desktop.cli.admin_commands import acting_session
 from ld_desktop.cli.exit_codes import ExitCode
 from ld_desktop.cli.secrets_input import SecretReader
-from ld_desktop.cli.sync_commands import _common
+from ld_desktop.cli.sync_commands import _common, with_the_server
 from ld_desktop.services.service_authority import AuthorityService
 from ld_desktop.services.sync_service import NotEnrolledHere
-from sync.client import ServerRefused, ServerUnreachable
+from sync.client import ServerRefused
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("authority", help="register this administrator as the service's first "
-                       "administrator, with the code from 'ld-sync-server admin-code'")
+    p = sub.add_parser("authority", help="show the first administrator this workstation "
+                       "trusts (compare with 'ld-sync-server authority'), or with --code "
+                       "register this administrator as the first")
     _common(p)
-    p.add_argument("--code", required=True, help="one-time admin code")
-    p.set_defaults(handler=register_first_admin)
+    p.add_argument("--code", help="one-time admin code from 'ld-sync-server admin-code'")
+    p.set_defaults(handler=authority)
 
     p = sub.add_parser("keys", help="show your personal signing key, or approve another "
                        "workstation's key for a user (administrators)")
@@ -30,19 +31,29 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.set_defaults(handler=keys)
 
 
-def register_first_admin(args: argparse.Namespace) -> int:
+def authority(args: argparse.Namespace) -> int:
+    if args.code is not None:
+        return register_first_admin(args)
     with acting_session(args, SecretReader(args.passphrase_stdin)) as session:
-        try:
-            root = AuthorityService(session).register_first_admin(args.code)
-        except NotEnrolledHere as exc:
-            print(f"ld-admin: {exc}", file=sys.stderr)
-            return ExitCode.AUTH
-        except ServerRefused as exc:
-            print(f"ld-admin: the server refused: {exc.detail}", file=sys.stderr)
-            return ExitCode.AUTH
-        except ServerUnreachable as exc:
-            print(f"ld-admin: the sync server cannot be reached ({exc}).", file=sys.stderr)
-            return ExitCode.UNREACHABLE
+        root = AuthorityService(session).trusted_root()
+    if root is None:
+        print("This workstation trusts no first administrator yet: it pins the server's at "
+              "its first sync after one is registered.")
+        return ExitCode.OK
+    print(f"This workstation trusts {root.username}'s key as the service's first "
+          "administrator.")
+    print(f"Fingerprint (compare with 'ld-sync-server authority' on the server): "
+          f"{root.fingerprint}")
+    return ExitCode.OK
+
+
+def register_first_admin(args: argparse.Namespace) -> int:
+    root = with_the_server(
+        args, lambda session: AuthorityService(session).register_first_admin(args.code),
+        {NotEnrolledHere: (ExitCode.AUTH, ""), ServerRefused: (ExitCode.AUTH,
+                                                              "the server refused: ")})
+    if isinstance(root, ExitCode):
+        return root
     print(f"{root.username} is the service's first administrator; key fingerprint "
           f"{root.fingerprint}.")
     return ExitCode.OK

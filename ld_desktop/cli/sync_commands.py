@@ -9,11 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from typing import TypeVar
 
 from ld_desktop.cli.admin_commands import acting_session
 from ld_desktop.cli.exit_codes import ExitCode
 from ld_desktop.cli.secrets_input import SecretReader
 from ld_desktop.paths import data_dir
+from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_quarantine import QuarantineEntry, SyncQuarantine
 from ld_desktop.services.sync_service import NotEnrolledHere, SyncService
 from ld_desktop.services.wipe import REVOKED, wipe_workstation
@@ -25,6 +28,9 @@ from sync.client import (
     ServerRefused,
     ServerUnreachable,
 )
+
+T = TypeVar("T")
+Refusals = dict[type[Exception], tuple[ExitCode, str]]
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,19 +57,30 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--passphrase-stdin", action="store_true")
 
 
-def enrol(args: argparse.Namespace) -> int:
+def with_the_server(args: argparse.Namespace, call: Callable[[UserSession], T],
+                    refusals: Refusals) -> T | ExitCode:
+    """Unlock as ``--as`` (``acting_session``) and run ``call``, which talks to the server.
+    An unreachable server, or one of ``refusals`` (type: exit code, words before the
+    message), is one line on standard error and an exit code instead of a result."""
     with acting_session(args, SecretReader(args.passphrase_stdin)) as session:
         try:
-            status = SyncService(session).enrol(args.server, args.code, args.name)
-        except InsecureServerUrl as exc:
-            print(f"ld-admin: {exc}", file=sys.stderr)
-            return ExitCode.INVALID
-        except EnrolmentRefused as exc:
-            print(f"ld-admin: enrolment refused: {exc}", file=sys.stderr)
-            return ExitCode.AUTH
+            return call(session)
         except ServerUnreachable as exc:
             print(f"ld-admin: the sync server cannot be reached ({exc}).", file=sys.stderr)
             return ExitCode.UNREACHABLE
+        except tuple(refusals) as exc:
+            code, words = next(v for t, v in refusals.items() if isinstance(exc, t))
+            print(f"ld-admin: {words}{exc}", file=sys.stderr)
+            return code
+
+
+def enrol(args: argparse.Namespace) -> int:
+    status = with_the_server(
+        args, lambda session: SyncService(session).enrol(args.server, args.code, args.name),
+        {InsecureServerUrl: (ExitCode.INVALID, ""),
+         EnrolmentRefused: (ExitCode.AUTH, "enrolment refused: ")})
+    if isinstance(status, ExitCode):
+        return status
     print(f"Enrolled as device {status.device_id} for: {', '.join(status.site_names)}.")
     return ExitCode.OK
 

@@ -86,6 +86,7 @@ class AccountService:
                 uow.changes.create(member)
             else:  # returning, or known (e.g. synced) but without a key on this workstation
                 member = existing
+                demoted = member.role == Role.ADMIN.value and role is not Role.ADMIN
                 uow.changes.update(
                     member,
                     {"active": True, "role": role.value, "site_ids": sites,
@@ -93,6 +94,10 @@ class AccountService:
                      "signing_keys": [*member.signing_keys, public_key_text(key)]},
                 )
             uow.audit("user-added", detail={"username": username, "role": role.value})
+            if existing is not None and demoted:
+                # as at removal: what the former administrator signed is signed again by
+                # this one, so it still verifies on workstations that pull it afresh
+                resign_unvouched(uow)
             view = self._view(member)
             bound = (member.username, role.value)
         # Slot after commit: a crash in between leaves a staff record without a slot, which an
@@ -103,8 +108,12 @@ class AccountService:
         self._bus.publish(Changes(frozenset({SyncedEntity.STAFF})))
         return view
 
-    def remove_user(self, username: str, progress: Progress | None = None) -> RotationResult:
-        """Deactivate the user, then rotate the keys without their slot (see module doc)."""
+    def remove_user(self, username: str, progress: Progress | None = None, *,
+                    new_recovery_code: bool = False) -> RotationResult:
+        """Deactivate the user, then rotate the keys without their slot (see module doc).
+        Removing an administrator (who may have seen the recovery code: at set-up, or when
+        replacing it) also replaces the code, as ``new_recovery_code`` does for anyone else
+        (the service lead who held the printed code, say); the new one is in the result."""
         self._s.require(Permission.MANAGE_USERS)
         if username.casefold() == self._s.user.username.casefold():
             raise ValueError("You cannot remove yourself; ask another administrator.")
@@ -114,28 +123,34 @@ class AccountService:
                 raise UnknownUser(username)
             uow.changes.update(member, {"active": False})
             uow.audit("user-removed", detail={"username": username})
+            new_recovery_code = new_recovery_code or member.role == Role.ADMIN.value
             # what a removed administrator signed is signed again by this one, so it still
             # verifies on workstations that pull it afresh
             resign_unvouched(uow)
-        result = self._rotate(f"removed {member.username}", (member.username,), progress)
+        result = self._rotate(f"removed {member.username}", (member.username,), progress,
+                              new_recovery_code=new_recovery_code)
         self._bus.publish(Changes(frozenset({SyncedEntity.STAFF})))
         return result
 
-    def rotate_keys(self, progress: Progress | None = None) -> RotationResult:
-        """A new data key for the database and every slot (after a suspected compromise)."""
+    def rotate_keys(self, progress: Progress | None = None, *,
+                    new_recovery_code: bool = False) -> RotationResult:
+        """A new data key for the database and every slot (after a suspected compromise);
+        ``new_recovery_code`` retires the recovery code too."""
         self._s.require(Permission.MANAGE_USERS)
-        return self._rotate("rotated by an administrator", (), progress)
+        return self._rotate("rotated by an administrator", (), progress,
+                            new_recovery_code=new_recovery_code)
 
     def unmigrated_users(self) -> list[str]:
         """Users whose slot is still in the old format (they have not unlocked since the
         upgrade): a rotation cannot re-seal their slots, so they would need re-adding."""
         return self._s.slots.unmigrated_usernames()
 
-    def _rotate(self, reason: str, remove: tuple[str, ...],
-                progress: Progress | None) -> RotationResult:
+    def _rotate(self, reason: str, remove: tuple[str, ...], progress: Progress | None, *,
+                new_recovery_code: bool) -> RotationResult:
         kwargs = {"progress": progress} if progress is not None else {}
         result = rotate(self._s.store, self._s.slots, self._s.data_key, reason=reason,
-                        remove=remove, **kwargs)
+                        remove=remove, new_recovery_code=new_recovery_code,
+                        **kwargs)
         self._s.replace_data_key(result.data_key)
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             uow.audit("keys-rotated", detail={

@@ -2,13 +2,16 @@
 
 The first administrator registers their personal key with the server using the one-time code
 from ``ld-sync-server admin-code``; every other workstation pins that key when it first
-reaches the server (trust on first use: compare the fingerprint, which `ld-sync-server` and
-`ld-admin keys show` print). Pulled staff and site records are honoured only under
-signatures that lead back to it (`store/directory_trust.py`).
+reaches the server (trust on first use: compare the fingerprint, which `ld-sync-server
+authority` prints on the server and `ld-admin authority` and the Admin page show here). The
+fingerprint shown is always computed here from the pinned key, never taken from the server,
+and a root whose stated fingerprint is not its key's is refused. Pulled staff and site
+records are honoured only under signatures that lead back to it (`store/directory_trust.py`).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -22,11 +25,21 @@ from sync.authority_wire import AuthorityRoot
 from sync.client import DeviceCredentials
 from sync.client.authority import fetch_root, register_first_admin
 from sync.client.transport import Verify
+from sync.op_signing import fingerprint
 
 
 class NoPersonalKey(RuntimeError):
     def __init__(self) -> None:
         super().__init__("Your personal signing key is not available; lock and unlock again.")
+
+
+@dataclass(frozen=True)
+class TrustedRoot:
+    """The first administrator this workstation trusts; ``fingerprint`` computed here."""
+
+    username: str
+    public_key: str
+    fingerprint: str
 
 
 class AuthorityService:
@@ -55,6 +68,15 @@ class AuthorityService:
             root = device_state(db).enrolment.get(ROOT)
         return dict(root) if root else None
 
+    def trusted_root(self) -> TrustedRoot | None:
+        """The pinned first administrator, to compare with the server's (None before the
+        workstation has pinned one)."""
+        pinned = self.pinned()
+        if pinned is None:
+            return None
+        key = str(pinned["public_key"])
+        return TrustedRoot(str(pinned["username"]), key, fingerprint(key))
+
     def pin_from_server(self, credentials: DeviceCredentials) -> None:
         """Pin the server's first administrator's key, once (never replaced afterwards)."""
         if self.pinned() is not None:
@@ -64,6 +86,10 @@ class AuthorityService:
             self._pin(root, "authority-root-pinned")
 
     def _pin(self, root: AuthorityRoot, action: str) -> None:
+        if root.fingerprint != fingerprint(root.public_key):
+            # a server that states another key's fingerprint would pass the comparison
+            raise ValueError("The server's first administrator's fingerprint is not the "
+                             "fingerprint of their key: not trusted.")
         with self._s.store.unit_of_work(self._s.user.username) as uow:
             device = device_state(uow.session)
             enrolment = dict(device.enrolment)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ld_desktop.store.audit_anchor import ANCHOR_FILE
+from ld_desktop.store.audit_anchor import ANCHOR_FILE, remove_anchor
 from ld_desktop.store.shred import shred_store
 from ld_desktop.store.unlock_guard import GUARD_FILE
 
@@ -47,10 +47,12 @@ class WipeNotice:
 def wipe_workstation(data_dir: Path, why: str) -> WipeNotice:
     """Crypto-shred the store in ``data_dir`` (close it first) and leave the notice."""
     removed = shred_store(data_dir)
-    for leftover in (data_dir / GUARD_FILE, data_dir / ANCHOR_FILE):   # a new store starts anew
-        if leftover.exists():
-            leftover.unlink()
-            removed.append(leftover.name)
+    guard = data_dir / GUARD_FILE                  # a new store starts anew
+    if guard.exists():
+        guard.unlink()
+        removed.append(guard.name)
+    if remove_anchor(data_dir):   # whatever stands there: a folder too
+        removed.append(ANCHOR_FILE)
     notice = WipeNotice(datetime.now(UTC), why, len(removed))
     _write_notice(data_dir, notice)
     log.warning("workstation store wiped (%s): %d files removed", why, len(removed))

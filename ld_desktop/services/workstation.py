@@ -15,7 +15,7 @@ from ld_desktop.domain.passphrase_policy import check_passphrase
 from ld_desktop.domain.roles import Role
 from ld_desktop.domain.sites import site_id_for
 from ld_desktop.domain.staff_identity import staff_id_for
-from ld_desktop.store.audit_anchor import ANCHOR_FILE
+from ld_desktop.store.audit_anchor import remove_anchor
 from ld_desktop.store.errors import (
     AlreadyInitialised,
     KeySlotFileMissing,
@@ -77,7 +77,7 @@ class Workstation:
         check_passphrase(admin_passphrase, username=admin_username)
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         # A new store starts a new audit chain: an anchor left by a wiped store goes too.
-        (self.data_dir / ANCHOR_FILE).unlink(missing_ok=True)
+        remove_anchor(self.data_dir)
         data_key = bytearray(os.urandom(32))
         slots = KeySlotFile.create(self.keyslot_path)
         from ld_desktop.services.personal_keys import (

@@ -29,6 +29,7 @@ from ld_desktop.store.models import AuditEvent, Setting, utcnow
 GENESIS = "0" * 64
 HEAD_KEY = "audit-chain-head"
 TRUNCATION_KEY = "audit_trail_truncated"
+HEAD_MISSING = "the record of the newest event (audit-chain-head) was missing"
 
 
 # Compiled once: the same statement shape every time, so SQLAlchemy's cache applies.
@@ -87,7 +88,6 @@ class AuditLog:
         self._key = key
         self._device_id = device_id
         self.anchor = anchor
-        self._anchor_seen = False
 
     def record(
         self,
@@ -144,9 +144,11 @@ class AuditLog:
                 anchored, self._key, seq,
                 # usually the anchor names the newest event, whose MAC is at hand
                 lambda n: last_mac if n == last_seq else connection.execute(
-                    _MAC_OF, {"seq": n}).scalar(),
-                first_seen=not self._anchor_seen)
-            self._anchor_seen = True
+                    _MAC_OF, {"seq": n}).scalar())
+            if not anomaly and head is None and last_seq is not None and anchored is not None:
+                # The head setting is older than the anchor, so with an anchor it must be
+                # there: gone with the tail, and an older anchor copied back over the cut.
+                anomaly = HEAD_MISSING
             if anomaly:
                 detail[ANCHOR_KEY] = anomaly
         if recorded_head != seq - 1:

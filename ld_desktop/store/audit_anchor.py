@@ -15,15 +15,24 @@ of fixed length (``RECORD_BYTES``, well inside one disk sector, so a power cut l
 old record or the new one, never a mix), and without an fsync of its own: a lagging anchor
 is allowed, and it can never get ahead of the events on disk because they were made durable
 first. Saving a case therefore costs the database's one fsync, not three (issue 17).
+
+Whatever stands in the anchor's place that is not a regular file of at most a few records
+(a folder, a symbolic link, a FIFO, a huge file) reads as a damaged anchor, without following
+the link, blocking or reading it all; a write never goes through a link: the link is replaced.
+An anchor removed while this process had written it is recorded as removed, not as a trail
+that has just begun (what a missing anchor means at a process's first event).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 import json
 import logging
 import os
+import shutil
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +44,13 @@ ANCHOR_KEY = "audit_anchor"          # in an event's detail: what was wrong with
 ANCHOR_STARTED = "started"           # the anchor began here (new or upgraded store)
 _LOCK_SUFFIX = ".lock"
 RECORD_BYTES = 256   # the anchor record, padded with spaces: always the same length
+_READ_AT_MOST = 4 * RECORD_BYTES   # more than this is not an anchor (read no further)
+ANCHOR_REMOVED = "the audit anchor file was removed"
+# Open flags that never follow a link, never block on a FIFO and never leak to a child.
+_NO_SURPRISES = (getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+                 | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+# What opening a link (with O_NOFOLLOW) or a FIFO without a reader (write, O_NONBLOCK) says.
+_NOT_A_FILE = {errno.ELOOP, errno.ENXIO, errno.EMLINK}
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +68,13 @@ def anchor_mac(key: bytes, seq: int, event_mac: str) -> str:
 class AuditAnchor:
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.written = False   # this process has written the anchor (so it must exist)
 
     def read(self) -> Anchor | None:
-        """The anchor, or None if there is none; a damaged file reads as a broken anchor."""
+        """The anchor, or None if there is none; a damaged file, or anything that is not a
+        regular file, reads as a broken anchor."""
         try:
-            data = json.loads(self.path.read_bytes())
+            data = json.loads(self._read_regular_file())
         except FileNotFoundError:
             return None
         except (OSError, ValueError, RecursionError):
@@ -65,6 +83,18 @@ class AuditAnchor:
                 or not isinstance(data.get("mac"), str):
             return Anchor(-1, "")
         return Anchor(int(data["seq"]), str(data["mac"]))
+
+    def _read_regular_file(self) -> bytes:
+        fd = os.open(self.path, os.O_RDONLY | _NO_SURPRISES)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise ValueError("the anchor is not a regular file")
+            data = os.read(fd, _READ_AT_MOST + 1)
+        finally:
+            os.close(fd)
+        if len(data) > _READ_AT_MOST:
+            raise ValueError("the anchor is longer than any record")
+        return data
 
     def advance(self, key: bytes, seq: int, event_mac: str) -> None:
         """Move the anchor on to event ``seq`` (never back). A failure to write is logged,
@@ -78,6 +108,7 @@ class AuditAnchor:
                                     ).encode().ljust(RECORD_BYTES)
                 if not self._overwrite(record):
                     write_atomically(self.path, record)
+                self.written = True
         except OSError:
             log.warning("could not advance the audit anchor", exc_info=True)
 
@@ -86,23 +117,28 @@ class AuditAnchor:
         rename, no fsync: see the module's docstring). False if there is none to overwrite
         (first write, or a file from before fixed-length records): then it is created."""
         try:
-            fd = os.open(self.path, os.O_WRONLY | getattr(os, "O_BINARY", 0))
+            fd = os.open(self.path, os.O_WRONLY | _NO_SURPRISES)
         except FileNotFoundError:
             return False
+        except OSError as exc:   # a link or a FIFO stands there: replace it, never write into it
+            if exc.errno in _NOT_A_FILE:
+                return False
+            raise
         try:
-            if os.fstat(fd).st_size != len(record):
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size != len(record):
                 return False
             return os.write(fd, record) == len(record)
         finally:
             os.close(fd)
 
     def anomaly(self, anchored: Anchor | None, key: bytes, seq: int,
-                mac_of: Callable[[int], str | None], *, first_seen: bool) -> str:
+                mac_of: Callable[[int], str | None]) -> str:
         """What an event about to be recorded as ``seq`` must say about the anchor ('' if
-        nothing): it started here, it is damaged, or it does not match the trail. Written
-        into the chain, so the evidence outlives the next anchor write."""
-        if anchored is None:
-            return ANCHOR_STARTED if first_seen else ""
+        nothing): it started here, it was removed, it is damaged, or it does not match the
+        trail. Written into the chain, so the evidence outlives the next anchor write."""
+        if anchored is None:   # verify reports a second start as a removal
+            return ANCHOR_REMOVED if self.written else ANCHOR_STARTED
         if anchored.seq < 0:
             return "the audit anchor file was damaged"
         if anchored.seq < seq:
@@ -129,3 +165,17 @@ class AuditAnchor:
                 anchor.mac, anchor_mac(key, anchor.seq, event_mac)):
             return [f"event {anchor.seq} does not match the audit anchor"]
         return []
+
+
+def remove_anchor(data_dir: Path) -> bool:
+    """Remove the anchor, whatever stands in its place (a new store starts a new chain).
+    True if there was one."""
+    path = data_dir / ANCHOR_FILE
+    try:
+        if stat.S_ISDIR(path.lstat().st_mode):
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    except FileNotFoundError:
+        return False
+    return True

@@ -38,7 +38,7 @@ from ld_desktop.store.errors import (
 )
 from ld_desktop.store.files import DATABASE_FILE
 from ld_desktop.store.key_file_lock import key_file_lock
-from ld_desktop.store.keyslots import KeySlotFile, OpenedSlot, PendingGeneration
+from ld_desktop.store.keyslots import RECOVERY_KIND, KeySlotFile, OpenedSlot, PendingGeneration
 from ld_desktop.store.slot_crypto import (
     directory_mac,
     directory_mac_ok,
@@ -70,8 +70,12 @@ class RotationResult:
 
 
 def rotate(store: Store, slots: KeySlotFile, data_key: bytearray, *, reason: str,
-           remove: tuple[str, ...] = (), progress: Progress = _no_progress) -> RotationResult:
-    """Re-key the database and re-seal every remaining slot; returns the new data key."""
+           remove: tuple[str, ...] = (), progress: Progress = _no_progress,
+           new_recovery_code: bool = False) -> RotationResult:
+    """Re-key the database and re-seal every remaining slot; returns the new data key.
+    ``new_recovery_code``: the recovery slot is not re-sealed but replaced, after the
+    commit, by one with a new code (in the result): the old code never sees the new key,
+    and a crash in between leaves no recovery slot, which the next rotation makes anew."""
     with key_file_lock(slots.path.parent):
         slots.reload()
         if slots.pending is not None:
@@ -88,6 +92,8 @@ def rotate(store: Store, slots: KeySlotFile, data_key: bytearray, *, reason: str
         slots.slots = [s for s in slots.slots
                        if not (s.username and s.username.casefold() in wanted)]
         slots.legacy_slots = []
+        if new_recovery_code:   # the old code's holder must not get the new key
+            slots.slots = [s for s in slots.slots if s.kind != RECOVERY_KIND]
         new_key = bytearray(os.urandom(32))
         pending = PendingGeneration(slots.generation + 1,
                                     datetime.now(UTC).isoformat(timespec="seconds"), reason)

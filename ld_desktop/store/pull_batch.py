@@ -128,18 +128,9 @@ def _apply_chunk(db: Session, chunk: list[RecordState], pending: Pending,
     for state in chunk:
         model = SYNCED_MODELS.get(state.entity)
         here = None if model is None else existing[state.entity].get(state.entity_id)
-        try:
-            if model is None:   # a newer app's record type: kept until an upgrade knows it
-                raise UnreadableRecord("a record type this version does not know")
-            values = read_fields(model, state.fields, new=here is None)
-            for name in foreign_keys(model):
-                if values.get(name) in held:
-                    raise UnreadableRecord(f"{state.entity} refers to a record that is set "
-                                           "aside", waits_for=values[name])
-        except UnreadableRecord as exc:
-            quarantine.set_aside(db, state, exc.reason, exc.waits_for)
-            held.add(state.entity_id)
-            outcome.set_aside.append((state, exc.reason))
+        values = read_or_set_aside(db, state, model, new=here is None, held=held,
+                                   set_aside=outcome.set_aside)
+        if values is None or model is None:
             continue
         planned = writes.setdefault(state.entity, _Writes(model))
         if here is None:
@@ -155,6 +146,28 @@ def _apply_chunk(db: Session, chunk: list[RecordState], pending: Pending,
             released.add(state.entity_id)
     for planned in writes.values():
         _write(db, planned)
+
+
+def read_or_set_aside(db: Session, state: RecordState, model: type[SyncedRecord] | None,
+                      *, new: bool, held: set[uuid.UUID], set_aside: SetAside
+                      ) -> dict[str, Any] | None:
+    """A pulled record's fields, read strictly; or None once it is set aside (a type this
+    version does not know, a field it cannot read, a reference to a set-aside record).
+    Shared with the per-record reference path (tests/store/pull_reference.py)."""
+    try:
+        if model is None:   # a newer app's record type: kept until an upgrade knows it
+            raise UnreadableRecord("a record type this version does not know")
+        values = read_fields(model, state.fields, new=new)
+        for name in foreign_keys(model):
+            if values.get(name) in held:
+                raise UnreadableRecord(f"{state.entity} refers to a record that is set "
+                                       "aside", waits_for=values[name])
+    except UnreadableRecord as exc:
+        quarantine.set_aside(db, state, exc.reason, exc.waits_for)
+        held.add(state.entity_id)
+        set_aside.append((state, exc.reason))
+        return None
+    return values
 
 
 def _existing(db: Session, chunk: list[RecordState]) -> dict[str, dict[uuid.UUID, Any]]:

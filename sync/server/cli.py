@@ -19,6 +19,7 @@ from typing import NoReturn
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from sync.op_signing import fingerprint
 from sync.protocol import normalise_site_name
 from sync.server import audit_store, authority, registry
 from sync.server.database import analyze, make_engine, migrate
@@ -136,6 +137,17 @@ def _admin_code(args: argparse.Namespace) -> int:
     return 0
 
 
+def _authority(args: argparse.Namespace) -> int:
+    root = authority.current_root(_engine(args))
+    if root is None:
+        print("No first administrator is registered yet (see 'admin-code').")
+        return 1
+    print(f"First administrator: {printable(root.username)}")
+    print(f"Key fingerprint (compare with 'ld-admin authority' or the Admin page on each "
+          f"workstation): {fingerprint(root.public_key)}")
+    return 0
+
+
 def _devices(args: argparse.Namespace) -> int:
     devices = registry.list_devices(_engine(args))
     if args.json:
@@ -235,6 +247,10 @@ def build_parser() -> argparse.ArgumentParser:
                                      "administrator's key (refused once one exists)")
     admin.add_argument("--expires", type=int, default=60, help="minutes (default 60)")
     admin.set_defaults(func=_admin_code)
+
+    root = commands.add_parser("authority", parents=[store],
+                               help="show the first administrator and their key's fingerprint")
+    root.set_defaults(func=_authority)
 
     devices = commands.add_parser("devices", parents=[store], help="list enrolled devices")
     devices.add_argument("--json", action="store_true")

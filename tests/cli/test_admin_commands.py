@@ -244,6 +244,17 @@ def test_remove_user_re_keys_the_database_and_rotate_keys_does_again(run: Admin)
     assert code == 0, out
 
 
+def test_rotate_keys_can_print_a_new_recovery_code(run: Admin) -> None:
+    """The old code stops working; the new one is printed once, for the service lead."""
+    code, out, _ = run.as_admin("rotate-keys", "--new-recovery-code")
+    assert code == 0
+    assert "the old one no longer works" in out
+    new_code = out.strip().splitlines()[-1]
+    from ld_desktop.store.keyslots import KeySlotFile
+
+    KeySlotFile.load(run.folder / "keyslots.json").open_recovery_slot(new_code).clear()
+
+
 def test_rotate_keys_is_for_administrators_only(run: Admin) -> None:
     before = (run.folder / "keyslots.json").read_bytes()
     code, _, err = run("rotate-keys", "--as", PRACT[0], secrets=(PRACT[1],))

@@ -3,7 +3,8 @@ SQLite file, reached through httpx's ASGI transport)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,3 +116,36 @@ def make_station(
     for session in opened:
         if not session.is_locked:
             session.lock()
+
+
+@dataclass
+class Clash:
+    """Two workstations at the same sites and a case whose urgency each set differently:
+    after the syncs, station a holds the open clash."""
+
+    a: Station
+    b: Station
+    case_id: uuid.UUID
+
+
+@pytest.fixture
+def urgency_clash(make_station: Callable[..., Station]) -> Clash:
+    from datetime import date
+
+    from ld_desktop.services.cases import ReferralDraft
+    from ld_desktop.services.persons import PersonDraft
+
+    a, b = make_station("a"), make_station("b")
+    site = a.senior.sites[0].id
+    person = a.senior.persons.register(PersonDraft("Clashy", "Decidewell", date(1981, 2, 3)),
+                                       site)
+    case = a.senior.cases.new_referral(ReferralDraft(person.id, site, "custody-sergeant",
+                                                     "arrested", custody_record_number="D/1"))
+    a.sync()
+    b.sync()
+    a.senior.cases.update(case.id, {"urgency": "urgent"})
+    b.senior.cases.update(case.id, {"urgency": "soon"})
+    a.sync()
+    b.sync()
+    a.sync()
+    return Clash(a, b, case.id)

@@ -14,7 +14,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_service import NotEnrolledHere, SyncService
 
 if TYPE_CHECKING:
-    from tests.integration.conftest import Station
+    from tests.integration.conftest import Clash, Station
 
 
 def _referral(session: UserSession, family: str, crn: str, site_index: int = 0) -> object:
@@ -107,20 +107,12 @@ def test_unenrolled_workstation_says_so(make_station) -> None:  # type: ignore[n
         SyncService(lone.senior).sync()
 
 
-def test_senior_decides_a_clash_and_it_closes_on_both_workstations(make_station) -> None:  # type: ignore[no-untyped-def]
-    a = make_station("a")
-    b = make_station("b")
-    case = _referral(a.senior, "Decidewell", "D/1")
-    a.sync()
-    b.sync()
-    a.senior.cases.update(case.id, {"urgency": "urgent"})
-    b.senior.cases.update(case.id, {"urgency": "soon"})
-    a.sync()
-    b.sync()
-    a.sync()
+def test_senior_decides_a_clash_and_it_closes_on_both_workstations(
+        urgency_clash: Clash) -> None:
+    a, b = urgency_clash.a, urgency_clash.b
     [clash] = a.senior.conflicts.open()
     assert clash.field == "urgency"
-    assert clash.case_id == case.id
+    assert clash.case_id == urgency_clash.case_id
     assert {v.value for v in clash.values} == {"urgent", "soon"}
     with pytest.raises(ValueError, match="reason"):
         a.senior.conflicts.decide(clash.id, "urgent", "  ")
@@ -132,7 +124,8 @@ def test_senior_decides_a_clash_and_it_closes_on_both_workstations(make_station)
     a.sync()
     b.sync()
     assert b.senior.conflicts.open() == []
-    assert a.senior.cases.open(case.id).urgency == b.senior.cases.open(case.id).urgency == "urgent"
+    case_id = urgency_clash.case_id
+    assert a.senior.cases.open(case_id).urgency == b.senior.cases.open(case_id).urgency == "urgent"
     assert a.sync_service().status().open_conflicts == 0
     assert b.sync_service().status().open_conflicts == 0
 
@@ -234,20 +227,11 @@ def test_an_intake_with_an_estimated_age_syncs_through_the_published_schema(  # 
     assert (person.date_of_birth, person.estimated_birth_year) == (None, year)
 
 
-def test_the_conflicts_page_names_the_other_workstation_by_its_enrolled_name(  # type: ignore[no-untyped-def]
-        make_station) -> None:
+def test_the_conflicts_page_names_the_other_workstation_by_its_enrolled_name(
+        urgency_clash: Clash) -> None:
     """Issue 14: the clash named devices by UUID. After a sync each workstation knows the
     names of the workstations at its sites, and a clash says which one entered each value."""
-    a = make_station("a")
-    b = make_station("b")
-    case = _referral(a.senior, "Namesworth", "X/2")
-    a.sync()
-    b.sync()
-    a.senior.cases.update(case.id, {"urgency": "urgent"})
-    b.senior.cases.update(case.id, {"urgency": "soon"})
-    a.sync()
-    b.sync()
-    a.sync()
+    a = urgency_clash.a
     [clash] = a.senior.conflicts.open()
     labels = {value.value: value.device_label for value in clash.values}
     assert labels == {"urgent": "this workstation", "soon": "station b"}

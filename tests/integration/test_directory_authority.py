@@ -21,7 +21,7 @@ from sync.server.record_body import record_body
 from tests.integration.conftest import ADMIN, SENIOR
 
 if TYPE_CHECKING:
-    from tests.integration.conftest import Station
+    from tests.integration.conftest import Clash, Station
 
 
 def _serve(station: Station, username: str, fields: dict[str, Any],
@@ -141,25 +141,8 @@ def test_an_older_signed_record_cannot_be_served_again(make_station) -> None:  #
         assert find_staff(db, SENIOR[0]).active is False  # type: ignore[union-attr]
 
 
-def test_a_decision_is_proven_on_the_other_workstation(make_station) -> None:  # type: ignore[no-untyped-def]
-    from datetime import date
-
-    from ld_desktop.services.cases import ReferralDraft
-    from ld_desktop.services.persons import PersonDraft
-
-    a: Station = make_station("a")
-    b: Station = make_station("b")
-    site = a.senior.sites[0].id
-    person = a.senior.persons.register(PersonDraft("Signy", "Decider", date(1981, 2, 3)), site)
-    case = a.senior.cases.new_referral(ReferralDraft(person.id, site, "custody-sergeant",
-                                                     "arrested", custody_record_number="S/1"))
-    a.sync()
-    b.sync()
-    a.senior.cases.update(case.id, {"urgency": "urgent"})
-    b.senior.cases.update(case.id, {"urgency": "soon"})
-    a.sync()
-    b.sync()
-    a.sync()
+def test_a_decision_is_proven_on_the_other_workstation(urgency_clash: Clash) -> None:
+    a, b = urgency_clash.a, urgency_clash.b
     [clash] = a.senior.conflicts.open()
     a.senior.conflicts.decide(clash.id, "urgent", "Spoke to both practitioners")
     assert a.sync().rejected == 0   # type: ignore[attr-defined]
@@ -175,7 +158,8 @@ def test_a_decision_is_proven_on_the_other_workstation(make_station) -> None:  #
         conn.execute(sa.update(t.conflicts).where(t.conflicts.c.id == str(clash.id)).values(
             resolution={**row["resolution"], "reason": "decided by the server"}, seq=seq))
         conn.execute(sa.update(t.record_scope).where(
-            t.record_scope.c.entity == "case", t.record_scope.c.entity_id == str(case.id))
+            t.record_scope.c.entity == "case",
+            t.record_scope.c.entity_id == str(urgency_clash.case_id))
             .values(seq=seq))
         conn.execute(sa.update(t.counter).values(value=seq))
     engine.dispose()

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.store import quarantine
 from ld_desktop.store.models import SYNCED_MODELS, Case, Person
+from ld_desktop.store.pull_batch import read_or_set_aside
 from ld_desktop.store.replica import _apply_record
 from ld_desktop.store.search_index import index_person
-from ld_desktop.store.wire_reader import UnreadableRecord, foreign_keys, read_fields
 from sync.protocol import RecordState
 
 
@@ -34,18 +34,10 @@ def apply_one_by_one(db: Session, states: list[RecordState],
         model = SYNCED_MODELS.get(state.entity)
         record = None if model is None else db.get(model, state.entity_id)
         before = getattr(record, "person_id", None)
-        try:
-            if model is None:
-                raise UnreadableRecord("a record type this version does not know")
-            values = read_fields(model, state.fields, new=record is None)
-            for name in foreign_keys(model):
-                if values.get(name) in held:
-                    raise UnreadableRecord(f"{state.entity} refers to a record that is set "
-                                           "aside", waits_for=values[name])
-        except UnreadableRecord as exc:
-            quarantine.set_aside(db, state, exc.reason, exc.waits_for)
-            held.add(state.entity_id)
-            set_aside_now.append((state, exc.reason))
+        # reading and setting aside are shared; applying and re-indexing stay per record
+        values = read_or_set_aside(db, state, model, new=record is None, held=held,
+                                   set_aside=set_aside_now)
+        if values is None or model is None:
             continue
         _apply_record(db, model, record, state, values,
                       pending.get((state.entity, state.entity_id)))

@@ -16,7 +16,7 @@ from sync.client import DeviceCredentials, RetryPolicy, SyncClient, enrol
 from sync.memory_replica import MemoryReplica
 from sync.op_signing import attest, bootstrap_message, public_key_text, staff_id_for
 from sync.protocol import Op, OpKind, OpStatus
-from sync.server import authority, push_store
+from sync.server import authority, pull_store, push_store
 from sync.server import schema as t
 from sync.server.registry import issue_enrol_code
 
@@ -53,6 +53,21 @@ class Harness:
                **kwargs: object) -> SyncClient:
         return SyncClient(IN_PROCESS_URL, replica, credentials, transport=self.bridge,
                           retry=FAST_RETRY, **kwargs)  # type: ignore[arg-type]
+
+
+def push(engine: sa.Engine, replica: MemoryReplica, sites: frozenset[str]) -> None:
+    """Push the replica's pending ops straight into the server's store (no HTTP)."""
+    replica.acknowledge(push_store.push_ops(engine, replica.device_id, sites,
+                                            replica.pending_ops(500)))
+
+
+def pull_into(engine: sa.Engine, replica: MemoryReplica, sites: frozenset[str]) -> None:
+    """Pull every page for ``sites`` straight from the server's store into the replica."""
+    while True:
+        page = pull_store.pull_changes(engine, sites, replica.cursor(), 500, "hlc")
+        replica.apply_pull(page)
+        if not page.has_more:
+            return
 
 
 def register_decider(engine: sa.Engine, replicas: list[MemoryReplica]) -> None:

@@ -8,28 +8,15 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from sync_harness import register_decider
+from sync_harness import pull_into, push, register_decider
 
 from sync.memory_replica import MemoryReplica
 from sync.protocol import PullResponse, RecordRef
-from sync.server import pull_store, push_store
+from sync.server import pull_store
 from sync.server.database import make_engine
 
 SITE, OTHER = "site-a", "site-b"
 pytestmark = pytest.mark.postgres
-
-
-def push(engine: sa.Engine, replica: MemoryReplica, sites: frozenset[str]) -> None:
-    replica.acknowledge(push_store.push_ops(engine, replica.device_id, sites,
-                                            replica.pending_ops(500)))
-
-
-def pull_into(engine: sa.Engine, replica: MemoryReplica, sites: frozenset[str]) -> None:
-    while True:
-        page = pull_store.pull_changes(engine, sites, replica.cursor(), 500, "hlc")
-        replica.apply_pull(page)
-        if not page.has_more:
-            return
 
 
 def both_pages(engine: sa.Engine, sites: frozenset[str], cursor: int,

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sync_harness import register_decider
+from sync_harness import pull_into, push, register_decider
 
 from sync.memory_replica import MemoryReplica
 from sync.protocol import Op, OpKind, OpStatus, RecordRef
@@ -27,19 +27,6 @@ SITE, OTHER, ELSEWHERE = "site-a", "site-b", "site-z"
 pytestmark = pytest.mark.postgres
 MIGRATION = (Path(pull_store.__file__).parent / "migrations" / "versions"
              / "0007_record_body.py")
-
-
-def push(engine: sa.Engine, replica: MemoryReplica, sites: frozenset[str]) -> None:
-    replica.acknowledge(push_store.push_ops(engine, replica.device_id, sites,
-                                            replica.pending_ops(500)))
-
-
-def pull_into(engine: sa.Engine, replica: MemoryReplica, sites: frozenset[str]) -> None:
-    while True:
-        page = pull_store.pull_changes(engine, sites, replica.cursor(), 500, "hlc")
-        replica.apply_pull(page)
-        if not page.has_more:
-            return
 
 
 def pages(engine: sa.Engine, sites: frozenset[str], cursor: int,

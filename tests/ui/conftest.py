@@ -11,6 +11,7 @@ from ld_desktop.domain.roles import Role
 from ld_desktop.services.demo_setup import DEMO_ACCOUNTS, create_demo_store
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.workstation import Workstation
+from ld_desktop.ui.main_window import MainWindow
 
 
 @pytest.fixture(scope="module")
@@ -22,6 +23,22 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def accounts() -> dict[str, str]:
     return {name: passphrase for name, (_role, passphrase) in DEMO_ACCOUNTS.items()}
+
+
+@pytest.fixture
+def senior_window(qtbot, demo_dir: Path, accounts: dict[str, str]  # type: ignore[no-untyped-def]
+                  ) -> Iterator[MainWindow]:
+    """The main window on the demo store, unlocked as demo.senior, shown, active and
+    focused (keys go to it); locked at the end."""
+    win = MainWindow(Workstation(demo_dir), banner="DEMO")
+    qtbot.addWidget(win)
+    win.start_session(Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"]))
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=3_000)
+    yield win
+    win.lock("test finished")
 
 
 @pytest.fixture

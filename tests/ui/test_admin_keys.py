@@ -201,3 +201,34 @@ def test_auto_lock_waits_for_a_rotation_in_progress(qtbot, store: Path,  # type:
     assert window.session is not None
     window.lock("test finished")
     Workstation(store).unlock(*ADMIN).lock()
+
+
+def test_the_admin_page_shows_the_fingerprint_this_workstation_trusts(  # type: ignore[no-untyped-def]
+        qtbot, store: Path) -> None:
+    """Trust on first use is only as good as the comparison: the page shows the pinned first
+    administrator's fingerprint, computed from the key (not the fingerprint stored beside
+    it, which came from the server)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from ld_desktop.store.directory_trust import ROOT
+    from ld_desktop.store.sync_state import device_state, set_enrolment
+    from sync.op_signing import fingerprint, public_key_text
+
+    key = public_key_text(Ed25519PrivateKey.generate())
+    admin = Workstation(store).unlock(*ADMIN)
+    with admin.store.unit_of_work(ADMIN[0]) as uow:
+        enrolment = dict(device_state(uow.session).enrolment)
+        enrolment[ROOT] = {"username": "rootadmin", "public_key": key,
+                           "fingerprint": "0000-0000-0000-0000"}   # what a server claimed
+        set_enrolment(uow.session, enrolment)
+    admin.lock()
+    window = MainWindow(Workstation(store), banner="TEST")
+    qtbot.addWidget(window)
+    _type_unlock(qtbot, window)
+    page = window.page("Admin")
+    assert isinstance(page, AdminPage)
+    qtbot.waitUntil(lambda: bool(page.trusted_root.text()), timeout=5_000)
+    assert "rootadmin" in page.trusted_root.text()
+    assert fingerprint(key) in page.trusted_root.text()
+    assert "0000-0000-0000-0000" not in page.trusted_root.text()
+    window.lock("test finished")

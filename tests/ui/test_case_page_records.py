@@ -6,7 +6,6 @@ is still the one acted on after the list has been refreshed and its rows have mo
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -29,16 +28,8 @@ OWN_NOTE = "Suggested PHQ-9 not completed: will offer after interview"
 
 
 @pytest.fixture
-def window(qtbot, demo_dir: Path, accounts) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    win = MainWindow(Workstation(demo_dir), banner="DEMO")
-    qtbot.addWidget(win)
-    win.start_session(Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"]))
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow, timeout=3_000)
-    yield win
-    win.lock("test finished")
+def window(senior_window: MainWindow) -> MainWindow:
+    return senior_window   # tests/ui/conftest.py
 
 
 def _session(window: MainWindow) -> UserSession:

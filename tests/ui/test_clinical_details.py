@@ -3,28 +3,18 @@ shown in full (not under the Reason box), the Parent/carer field is labelled as 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from test_keyboard import _new_case, _open, _session
 
-from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.clinical.consent_dialog import ConsentDialog
 from ld_desktop.ui.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot, demo_dir: Path, accounts) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    win = MainWindow(Workstation(demo_dir), banner="DEMO")
-    qtbot.addWidget(win)
-    win.start_session(Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"]))
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.lock("test finished")
+def window(senior_window: MainWindow) -> MainWindow:
+    return senior_window   # tests/ui/conftest.py
 
 
 def _in(dialog: QDialog, widget: QWidget) -> QRect:

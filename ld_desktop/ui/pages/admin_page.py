@@ -23,6 +23,7 @@ from ld_desktop.domain.roles import Role
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.domain.targets import Targets
 from ld_desktop.services.errors import StoreError
+from ld_desktop.services.service_authority import AuthorityService, TrustedRoot
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.settings import WorkstationSettings
 from ld_desktop.services.views import Changes, StaffView
@@ -112,6 +113,13 @@ class AdminPage(PageWidget):
             "type their passphrase again."))
         keys_layout.addWidget(self.keys_note)
         keys_layout.addWidget(self.rotate_button)
+        self.trusted_root = QLabel("")   # the first administrator's key this workstation trusts
+        self.trusted_root.setWordWrap(True)
+        self.trusted_root.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        keys_layout.addWidget(self.trusted_root)
+        self._root_load = LatestOnly(self)
+        self._root_load.run(AuthorityService(session).trusted_root, self._show_root,
+                            doing="reading the trusted first administrator")
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(settings_box)
@@ -131,6 +139,14 @@ class AdminPage(PageWidget):
         self.to_seen.setValue(current.targets.referral_to_seen)
         self.to_screened.setValue(current.targets.referral_to_screened)
         self.save_button.setEnabled(True)
+
+    def _show_root(self, root: TrustedRoot | None) -> None:
+        self.trusted_root.setText(
+            "No first administrator is trusted yet: the workstation pins the server's at its "
+            "first sync." if root is None else
+            f"This workstation trusts {root.username}'s key as the service's first "
+            f"administrator. Fingerprint: {root.fingerprint} (compare it with "
+            "'ld-sync-server authority' on the server).")
 
     def _settings_failed(self, exc: Exception) -> None:
         self.message.setText(f"The settings could not be loaded: {exc}")
