@@ -13,7 +13,9 @@
    (person + case + completed screening each, seeded like `bench/store.py`, so 3N records
    and the directory) pulled by the real client into a fresh SQLCipher store through
    `StoreReplica`, against the floor: the same client, same server, same pages, into a
-   replica that discards them. Printed as records/s, floor and ratio. ``--profile FILE``
+   replica that discards them. Printed as records/s, floor and ratio, and this process's
+   CPU per record (the client and the in-process server, not PostgreSQL's), which moves
+   less with the load. ``--profile FILE``
    writes a cProfile of the store pull (PostgreSQL).
 2. No-change sync latency (median of 20). ``--only-replica-sync`` runs only 1 and 2.
 3. End-of-shift burst: W workstations over 20 sites, each pushing C new cases and pulling
@@ -213,15 +215,17 @@ def first_sync_into_store(label: str, settings: ServerSettings, cases: int,
         engine: sa.Engine = app.state.sync.engine  # type: ignore[attr-defined]
         _seeded_server_outbox(engine, cases)
         floors: list[float] = []
+        floor_cpu: list[float] = []    # this process's CPU per record: client and server
         records = 0
 
         def floor() -> None:
             creds = enrol(url, issue_enrol_code(engine, ["Bench Custody Suite"]), "floor")
             with SyncClient(url, DiscardingReplica(), creds) as client:
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 nonlocal records
                 records = client.sync().pulled
                 floors.append(records / (time.perf_counter() - start))
+                floor_cpu.append((time.process_time() - cpu) / records)
 
         floor()
         with tempfile.TemporaryDirectory() as folder:
@@ -233,14 +237,14 @@ def first_sync_into_store(label: str, settings: ServerSettings, cases: int,
             replica = StoreReplica(store, creds.device_id, "bench.prac")
             profiler = cProfile.Profile() if profile else None
             with SyncClient(url, replica, creds) as client:
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 if profiler is not None:
                     profiler.enable()
                 report = client.sync()
                 if profiler is not None:
                     profiler.disable()
                     profiler.dump_stats(profile)
-                store_s = time.perf_counter() - start
+                store_s, store_cpu = time.perf_counter() - start, time.process_time() - cpu
             store.close()
         floor()
         assert report.pulled == records, (report.pulled, records)
@@ -249,7 +253,9 @@ def first_sync_into_store(label: str, settings: ServerSettings, cases: int,
         rows.append((f"{label}: first sync into the encrypted store", f"{records:,} records",
                      f"{into_store:,.0f} records/s ({store_s:.1f} s); floor (discarding "
                      f"replica) {' / '.join(f'{f:,.0f}' for f in floors)} records/s; "
-                     f"ratio {into_store / best_floor:.2f}"))
+                     f"ratio {into_store / best_floor:.2f}; CPU of this process (client and the "
+                     f"in-process server) {store_cpu * 1e6 / records:.0f} µs/record, floor "
+                     f"{' / '.join(f'{c * 1e6:.0f}' for c in floor_cpu)}"))
     return rows
 
 

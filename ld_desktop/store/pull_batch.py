@@ -21,12 +21,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from sqlalchemy import JSON, Column, Table, bindparam, insert, literal_column, select, update
+from sqlalchemy import JSON, Column, Table, literal_column, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.store import quarantine
+from ld_desktop.store.encoded_rows import insert_rows, update_rows
 from ld_desktop.store.field_versions import DEFAULT_KEY, compact, expand
 from ld_desktop.store.models import SYNCED_MODELS, Case, Person, SyncedRecord
 from ld_desktop.store.search_index import index_people
@@ -200,22 +201,44 @@ def _new_row(model: type[SyncedRecord], state: RecordState, values: dict[str, An
         if key not in row:
             row[key] = default()
     row["id"] = state.entity_id
-    row[columns[_VERSIONS].key] = _compact(state.versions, synced_fields(model))
+    fields = synced_fields(model)
+    row[columns[_VERSIONS].key] = _compact(state.versions, fields, _field_set(fields))
     row[columns["entered_in_error"].key] = state.deleted
     return row
 
 
-def _compact(versions: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+def _compact(versions: dict[str, Any], fields: tuple[str, ...],
+             in_set: frozenset[str] | None = None) -> dict[str, Any]:
     """``field_versions.compact``, with a short cut for the usual pulled state: one version
-    for every field it has a version for (the same stored form, without counting)."""
+    for every field it has a version for (the same stored form, without counting). The
+    checks are set operations (C loops): this runs once per pulled record."""
+    if in_set is None:
+        in_set = _field_set(fields)
+    tokens = set(versions.values())
+    if len(tokens) == 1 and None not in tokens and not in_set.isdisjoint(versions):
+        stored: dict[str, Any] = {DEFAULT_KEY: tokens.pop()}
+        if not in_set.issubset(versions):
+            stored.update((name, None) for name in fields if name not in versions)
+        if not in_set.issuperset(versions):
+            stored.update((k, v) for k, v in versions.items() if k not in in_set)
+        return stored
     tokens = {versions[name] for name in fields if name in versions}
     if len(tokens) != 1 or None in tokens or None in versions.values():
         return compact(versions, fields)
-    in_set = frozenset(fields)
-    stored: dict[str, Any] = {DEFAULT_KEY: tokens.pop()}
+    stored = {DEFAULT_KEY: tokens.pop()}
     stored.update((name, None) for name in fields if name not in versions)
     stored.update((k, v) for k, v in versions.items() if k not in in_set)
     return stored
+
+
+_FIELD_SETS: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def _field_set(fields: tuple[str, ...]) -> frozenset[str]:
+    found = _FIELD_SETS.get(fields)
+    if found is None:
+        found = _FIELD_SETS[fields] = frozenset(fields)
+    return found
 
 
 def _changed_row(model: type[SyncedRecord], state: RecordState, values: dict[str, Any],
@@ -263,12 +286,11 @@ def _note_index(model: type[SyncedRecord], entity_id: uuid.UUID, values: dict[st
 
 def _write(db: Session, planned: _Writes) -> None:
     table = cast(Table, sa_inspect(planned.model).local_table)
-    for rows in _by_keys(planned.inserts).values():
-        db.execute(insert(table), rows)
+    conn = db.connection()
+    for keys, rows in _by_keys(planned.inserts).items():
+        insert_rows(conn, table, keys, rows)
     for keys, rows in _by_keys(planned.updates).items():
-        statement = update(table).where(table.c.id == bindparam("b_id")).values(
-            {key: bindparam(f"b_{key}") for key in keys if key != "id"})
-        db.execute(statement, [{f"b_{k}": v for k, v in row.items()} for row in rows])
+        update_rows(conn, table, keys, rows)
 
 
 def _by_keys(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str, Any]]]:

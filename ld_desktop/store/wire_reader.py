@@ -121,14 +121,16 @@ def read_fields(model: type[SyncedRecord], fields: Mapping[str, Any], *,
         reader = readers.get(name)
         if reader is None:
             continue
-        kind, read = reader
-        if raw is None:
-            values[name] = None
+        read = reader[1]
+        # the usual cases inline (once per field of every pulled record): null, text, JSON
+        if raw is None or read is _read_json or (read is _read_text and type(raw) is str):
+            values[name] = raw
             continue
         try:
             values[name] = read(raw)
         except (ValueError, TypeError, AttributeError, OverflowError):
-            raise UnreadableRecord(f"{model.__entity__}.{name} is not a readable {kind}") from None
+            raise UnreadableRecord(
+                f"{model.__entity__}.{name} is not a readable {reader[0]}") from None
     missing = sorted(n for n in _REQUIRED[model.__entity__]
                      if (values.get(n) is None if new else n in values and values[n] is None))
     if missing:

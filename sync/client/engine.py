@@ -65,8 +65,10 @@ class SyncClient:
                  progress: Callable[[SyncProgress], None] | None = None,
                  cancel: threading.Event | None = None, retry: RetryPolicy | None = None,
                  page_size: int = 1000, push_batch: int = MAX_OPS_PER_PUSH,
-                 audit: AuditSource | None = None, audit_head: int | None = None) -> None:
+                 audit: AuditSource | None = None, audit_head: int | None = None,
+                 prefetch: bool = True) -> None:
         self.replica = replica
+        self.prefetch = prefetch
         self.audit = audit
         self.audit_head = audit_head
         self.progress = progress
@@ -160,30 +162,52 @@ class SyncClient:
 
     def _pull(self, pushed: int, first: PullResponse | None = None
               ) -> tuple[int, int, bool, str | None]:
+        """Pull pages from the replica's cursor, starting with ``first`` if the push brought
+        one (`/v1/sync`, read from this cursor). While one page is applied, the next is
+        fetched ahead (``prefetch``): fetched only, never applied before the page before it
+        has committed and moved the cursor to where it starts; otherwise it is dropped and
+        fetched again from the cursor. A fetch ahead that fails fails the sync where the
+        plain fetch would have, after the page before it committed."""
         pulled, reset, server_hlc = 0, False, None
         top = 0
-        while True:
-            self._check_cancel()
-            if first is not None:     # the page that came with the push (`/v1/sync`)
-                page, first = first, None
-            else:
-                request = PullRequest(cursor=self.replica.cursor(), limit=self.page_size)
-                page = PullResponse.model_validate(
-                    self.session.call("POST", "/v1/pull", request.model_dump(mode="json")))
-            server_hlc = page.server_hlc
-            if page.cursor_reset:
-                if reset:   # twice in a row: the server keeps refusing cursor 0; stop
-                    break
-                reset = True
-                self.replica.reset_cursor()
-                continue
-            self.replica.apply_pull(page)
-            pulled += len(page.records) + len(page.conflicts)
-            top = page.next_cursor
-            self._report("pull", pushed, pulled)
-            if not page.has_more:
-                return pulled, top, reset, server_hlc
+        ahead: _PageAhead | None = None
+        try:
+            while True:
+                self._check_cancel()
+                cursor = self.replica.cursor()
+                fetched, ahead = ahead, None
+                if first is not None:     # the page that came with the push
+                    page, first = first, None
+                elif fetched is None or fetched.cursor != cursor:
+                    if fetched is not None:
+                        fetched.wait()   # the cursor moved elsewhere: not this page
+                    page = self._fetch_page(cursor)
+                else:
+                    page = fetched.page()
+                server_hlc = page.server_hlc
+                if page.cursor_reset:
+                    if reset:   # twice in a row: the server keeps refusing cursor 0; stop
+                        break
+                    reset = True
+                    self.replica.reset_cursor()
+                    continue
+                if page.has_more and self.prefetch:
+                    ahead = _PageAhead(self._fetch_page, page.next_cursor)
+                self.replica.apply_pull(page)
+                pulled += len(page.records) + len(page.conflicts)
+                top = page.next_cursor
+                self._report("pull", pushed, pulled)
+                if not page.has_more:
+                    return pulled, top, reset, server_hlc
+        finally:
+            if ahead is not None:   # the apply failed or the sync was cancelled
+                ahead.wait()
         return pulled, top, reset, server_hlc
+
+    def _fetch_page(self, cursor: int) -> PullResponse:
+        request = PullRequest(cursor=cursor, limit=self.page_size)
+        return PullResponse.model_validate(
+            self.session.call("POST", "/v1/pull", request.model_dump(mode="json")))
 
     def _check_cancel(self) -> None:
         if self.cancel.is_set():
@@ -201,3 +225,33 @@ def _skew_ms(server_hlc: str | None) -> int:
         return Timestamp.decode(server_hlc).wall_ms - time.time_ns() // 1_000_000
     except ValueError:
         return 0
+
+
+class _PageAhead:
+    """The next page, fetched (HTTP and decoding) in a thread of its own while the page
+    before it is applied. Only one request is in flight at a time: the caller makes none
+    until it has taken this page or waited for the fetch to end."""
+
+    def __init__(self, fetch: Callable[[int], PullResponse], cursor: int) -> None:
+        self.cursor = cursor
+        self._page: PullResponse | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(fetch,),
+                                        name="sync-page-ahead", daemon=True)
+        self._thread.start()
+
+    def _run(self, fetch: Callable[[int], PullResponse]) -> None:
+        try:
+            self._page = fetch(self.cursor)
+        except BaseException as exc:   # handed to the caller, raised where it takes the page
+            self._error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def page(self) -> PullResponse:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._page is not None
+        return self._page

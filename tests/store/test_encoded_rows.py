@@ -1,0 +1,72 @@
+"""Rows written with their values encoded once (``store/encoded_rows.py``) hold exactly what
+a Core ``executemany`` stores: the same text for UUIDs, datetimes, dates, JSON and
+booleans, read back the same through the ORM."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    create_engine,
+    insert,
+    select,
+    text,
+)
+
+from ld_desktop.store.encoded_rows import insert_rows, update_rows, utc_text
+from ld_desktop.store.models.base import UTCDateTime
+
+AWARE = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
+                     timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)),
+                                                timezone(timedelta(hours=-11))]))
+
+
+@given(AWARE)
+def test_datetimes_are_the_text_sqlalchemy_stores(value: datetime) -> None:
+    from sqlalchemy.dialects import sqlite
+
+    assert utc_text(value) == UTCDateTime()._cached_bind_processor(sqlite.dialect())(value)
+
+
+def test_a_naive_datetime_is_refused_as_the_column_type_refuses_it() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        utc_text(datetime(2026, 11, 30, 9, 0))
+    assert utc_text(None) is None
+
+
+def test_rows_hold_what_a_core_executemany_stores() -> None:
+    metadata = MetaData()
+    table = Table("t", metadata, Column("id", Uuid, primary_key=True),
+                  Column("at", UTCDateTime), Column("day", Date), Column("doc", JSON),
+                  Column("flag", Boolean), Column("name", String))
+    engine = create_engine("sqlite://")
+    metadata.create_all(engine)
+    rows = [{"id": uuid.uuid4(), "at": datetime(2026, 11, 30, 9, 1, 2, 345, tzinfo=UTC),
+             "day": datetime(2026, 1, 2).date(), "doc": {"a": [1, "ü"], "b": None},
+             "flag": True, "name": "Ann O'Neil"},
+            {"id": uuid.uuid4(), "at": None, "day": None, "doc": None, "flag": False,
+             "name": None}]
+    keys = tuple(sorted(rows[0]))
+    with engine.begin() as conn:
+        insert_rows(conn, table, keys, rows)
+        ours = conn.execute(text("SELECT * FROM t ORDER BY name")).all()
+        conn.execute(text("DELETE FROM t"))
+        conn.execute(insert(table), rows)
+        core = conn.execute(text("SELECT * FROM t ORDER BY name")).all()
+        assert ours == core
+        changed = [{**rows[0], "name": "Bo", "doc": [], "flag": False}]
+        update_rows(conn, table, ("doc", "flag", "id", "name"), changed)
+        after = conn.execute(select(table).where(table.c.id == rows[0]["id"])).one()
+        assert (after.name, after.doc, after.flag, after.at) == ("Bo", [], False, rows[0]["at"])
