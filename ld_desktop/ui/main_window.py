@@ -25,6 +25,7 @@ from ld_desktop.domain.roles import Permission
 from ld_desktop.ui.display_settings import DisplayMenu, load_prefs
 from ld_desktop.ui.enter_keys import EnterPressesButtons
 from ld_desktop.ui.idle import IdleWatcher
+from ld_desktop.ui.lock_key import LockKeyInDialogs
 from ld_desktop.ui.lock_sweep import ClipboardWatch, close_windows_for_lock, restore_window_draft
 from ld_desktop.ui.unlock_page import UnlockPage
 
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.installEventFilter(self.idle)
             app.installEventFilter(EnterPressesButtons(self))
+            app.installEventFilter(LockKeyInDialogs(self, lambda: self.lock("on demand")))
         lock = QShortcut(QKeySequence("Ctrl+L"), self)
         lock.activated.connect(lambda: self.lock("on demand"))
         self.status_user = QLabel("Locked")

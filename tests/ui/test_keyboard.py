@@ -23,6 +23,7 @@ from ld_desktop.ui.clinical.care_dialogs import RiskDialog
 from ld_desktop.ui.clinical.case_page import ACTIONS, CasePage
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.new_referral import NewReferralDialog
+from tests.helpers.drafts import drafts_back
 
 ALT = Qt.KeyboardModifier.AltModifier
 
@@ -64,6 +65,7 @@ def _dialog_shown(qtbot, page: CasePage) -> QDialog:  # type: ignore[no-untyped-
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.isVisible() and QApplication.focusWidget() is not None
                     and dialog.isAncestorOf(QApplication.focusWidget()), timeout=3_000)
+    drafts_back(qtbot)
     return dialog
 
 
