@@ -30,10 +30,6 @@ ALLOWED: dict[str, str] = {
     "ui/clinical/case_records.py:load": f"the case page's records, read by _load: {OPS_CASE}",
     "ui/clinical/score_tracker.py:person_score_tracker":
         f"the score tracker's library read (person page): {OPS_CASE}",
-    # the person page's first load: not converted yet (outside branch ops-shell's brief,
-    # and it builds the score tracker ops-case is converting): see the branch's report
-    "ui/places.py:person_page": "the person page's first read (persons.open): not yet",
-    "ui/person_history_panel.py:show_person": "the person page's history panel: not yet",
 }
 
 ROLES = ("demo.senior", "demo.admin")

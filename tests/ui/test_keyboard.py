@@ -93,6 +93,7 @@ def test_alt_shortcuts_are_unique_in_every_window_and_dialog(qtbot, window: Main
         dialog.reject()
     window.open_person(page.case.person.id)
     person_page = window.pages.currentWidget()
+    qtbot.waitUntil(lambda: person_page.person is not None, timeout=5_000)  # read in the background
     found["person"] = clashes(window)
     for name in ("edit", "merge"):
         getattr(person_page, name)()
@@ -306,6 +307,8 @@ def test_down_and_enter_from_the_people_search_open_the_person(qtbot, window: Ma
     qtbot.keyClick(_focus(), Qt.Key.Key_Return)
     person_page = window.pages.currentWidget()
     assert isinstance(person_page, PersonPage)
+    qtbot.waitUntil(lambda: person_page.person is not None, timeout=5_000)
+    assert person_page.person is not None
     assert person_page.person.family_name == "Peopledown"
     qtbot.keyClick(window.nav, Qt.Key.Key_Left, ALT)
     assert window.pages.currentWidget() is page
