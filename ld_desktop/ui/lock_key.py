@@ -2,7 +2,8 @@
 and a window-modal form (a note, a consent) blocks its window, so in a form the key did
 nothing: the practitioner had to close the form (losing the chance to keep it as a draft
 by locking) or wait for the idle lock. Installed on the application, this filter takes
-Ctrl+L pressed in any window the main window owns and locks as the shortcut does."""
+Ctrl+L pressed in any window the main window owns (or in the main window itself while a
+dialog blocks it) and locks as the shortcut does."""
 
 from __future__ import annotations
 
@@ -29,9 +30,8 @@ class LockKeyInDialogs(QObject):
         return False
 
     def _owned(self, window: QWidget | None) -> bool:
-        """A window of ours other than the main window (its own shortcut serves it)."""
-        if window is None or window is self._window:
-            return False
+        """A window of ours: the main window too, as a modal dialog blocks its shortcut
+        (when the shortcut does fire, the key press never reaches this filter)."""
         while window is not None:
             if window is self._window:
                 return True

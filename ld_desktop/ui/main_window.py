@@ -133,7 +133,20 @@ class MainWindow(QMainWindow):
         else:
             Operation(self, lambda: opening_reads(session), doing="opening the session") \
                 .success(self._opened).run()
+        self._show_kept_recovery_code(session)
         self.session_started.emit(session)
+
+    def _show_kept_recovery_code(self, session: UserSession) -> None:
+        """A recovery code a lock kept from its administrator (a re-key the lock waited
+        for): shown once, now that the same administrator has unlocked."""
+        from ld_desktop.services import kept_recovery_code
+
+        code = kept_recovery_code.take_for(session)
+        if code is not None:
+            from ld_desktop.ui.pages.key_rotation import recovery_code_box
+
+            self.kept_code_box = recovery_code_box(self, code, after_lock=True)
+            self.kept_code_box.open()
 
     def _opened(self, opening: Opening) -> None:
         """The settings and the sync status are read: auto-lock, the status bar, a wipe
