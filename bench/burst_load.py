@@ -1,10 +1,12 @@
 """The end-of-shift burst's load generator, in a process of its own.
 
-    python bench/burst_load.py PLAN.json URL [SPREAD]   (prints one JSON line of results)
+    python bench/burst_load.py PLAN.json URL [SPREAD [separate]]   (prints one JSON line)
 
-Each simulated workstation speaks the real protocol with its own enrolled key: one signed
-push of its changes (built beforehand from a real `MemoryReplica` outbox), then signed pull
-pages from its cursor (where its last sync left it) until the server says there is no more.
+Each simulated workstation speaks the real protocol with its own enrolled key, as the client
+engine does: one signed `/v1/sync` with its changes (built beforehand from a real
+`MemoryReplica` outbox) and its cursor (where its last sync left it), which answers the
+push and the first pull page, then signed pull pages until the server says there is no
+more. With ``separate``, as clients before 30/11/2026 did: a `/v1/push`, then the pulls.
 All start together (one asyncio event loop, a connection each), or at random moments over
 SPREAD seconds. What a workstation does with the records it pulls is its own CPU, not the
 server's: this process decodes each page only to note which cases arrived, so that 200
@@ -70,29 +72,39 @@ class Workstation:
             raise RuntimeError(f"{path}: HTTP {response.status_code} {response.text[:200]}")
         return response.content
 
-    async def sync(self, client: httpx.AsyncClient, delay: float) -> float:
+    async def sync(self, client: httpx.AsyncClient, delay: float, separate: bool) -> float:
         """One push-then-pull sync; its seconds."""
         await asyncio.sleep(delay)
         start = time.perf_counter()
-        answer = json.loads(await self._post(client, "/v1/push", self.push_body))
+        if separate:
+            answer, more = json.loads(await self._post(client, "/v1/push", self.push_body)), True
+        else:      # the push body with the cursor and page size: a `SyncRequest`
+            body = self.push_body[:-1] + f',"cursor":{self.cursor},"limit":{PAGE}}}'.encode()
+            both = json.loads(await self._post(client, "/v1/sync", body))
+            answer, more = both["push"], self._take(both["pull"])
         refused = [r for r in answer["results"] if r["status"] == "rejected"]
         if refused:
             raise RuntimeError(f"push refused: {refused[0]}")
-        await self.pull(client)
+        if more:
+            await self.pull(client)
         return time.perf_counter() - start
+
+    def _take(self, page: dict[str, Any]) -> bool:
+        """Note a page's cases and move the cursor; whether there is more."""
+        self.seen.update(record["entity_id"] for record in page["records"])
+        self.cursor = page["next_cursor"]
+        return bool(page["has_more"])
 
     async def pull(self, client: httpx.AsyncClient) -> None:
         while True:
             body = json.dumps({"protocol": PROTOCOL_VERSION, "cursor": self.cursor,
                                "limit": PAGE}).encode()
-            page = json.loads(await self._post(client, "/v1/pull", body))
-            self.seen.update(record["entity_id"] for record in page["records"])
-            self.cursor = page["next_cursor"]
-            if not page["has_more"]:
+            if not self._take(json.loads(await self._post(client, "/v1/pull", body))):
                 return
 
 
-async def burst(url: str, plan: list[dict[str, Any]], spread: float) -> dict[str, Any]:
+async def burst(url: str, plan: list[dict[str, Any]], spread: float,
+                separate: bool = False) -> dict[str, Any]:
     stations = [Workstation.from_plan(item) for item in plan]
     delays = [random.Random(n).uniform(0, spread) for n in range(len(stations))]
     # a client (so a connection) of its own per workstation, as on real workstations; one
@@ -103,7 +115,7 @@ async def burst(url: str, plan: list[dict[str, Any]], spread: float) -> dict[str
         await asyncio.gather(*(client.get("/v1/health") for client in clients))
         start, cpu = time.perf_counter(), time.process_time()
         outcomes = await asyncio.gather(
-            *(s.sync(c, d) for s, c, d in zip(stations, clients, delays, strict=True)),
+            *(s.sync(c, d, separate) for s, c, d in zip(stations, clients, delays, strict=True)),
             return_exceptions=True)
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
         pulled = sum(len(s.seen) for s in stations)
@@ -130,9 +142,10 @@ async def burst(url: str, plan: list[dict[str, Any]], spread: float) -> dict[str
 def main() -> None:
     plan_path, url = sys.argv[1], sys.argv[2]
     spread = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
+    separate = len(sys.argv) > 4 and sys.argv[4] == "separate"
     with open(plan_path, encoding="utf-8") as handle:
         plan = json.load(handle)
-    print(json.dumps(asyncio.run(burst(url, plan, spread))))
+    print(json.dumps(asyncio.run(burst(url, plan, spread, separate))))
 
 
 if __name__ == "__main__":

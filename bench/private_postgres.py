@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -33,9 +33,10 @@ def bin_dir() -> Path | None:
 
 
 @contextmanager
-def private_postgres(port: int) -> Iterator[tuple[str, int]]:
+def private_postgres(port: int, settings: Sequence[str] = ()) -> Iterator[tuple[str, int]]:
     """Yield (SQLAlchemy URL of its ``postgres`` database, postmaster pid); stopped and
-    removed afterwards."""
+    removed afterwards. ``settings``: more ``name=value`` server settings (a profile's
+    ``shared_preload_libraries=pg_stat_statements``, say)."""
     binaries = bin_dir()
     if binaries is None:
         raise RuntimeError("no initdb on this machine: pass --postgres-url")
@@ -54,7 +55,8 @@ def private_postgres(port: int) -> Iterator[tuple[str, int]]:
             "-E", "UTF8", "--no-sync")
         run(str(binaries / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w",
             "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 "
-                  "-c max_connections=200", "start")
+                  "-c max_connections=200"
+                  + "".join(f" -c {setting}" for setting in settings), "start")
         pid = int((data / "postmaster.pid").read_text().split()[0])
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres", pid
     finally:

@@ -164,6 +164,22 @@ class PullResponse(_Model):
     cursor_reset: bool = False
 
 
+class SyncRequest(_Model):
+    """A push and the first pull page in one signed request (`POST /v1/sync`): the ops are
+    merged first, then the page from ``cursor`` is read, so it holds what they changed. More
+    pages, and pushes beyond one batch, go through `/v1/pull` and `/v1/push` as before."""
+
+    protocol: StrictInt = Field(default=PROTOCOL_VERSION, ge=0, le=MAX_INT)
+    ops: list[Op] = Field(default_factory=list, max_length=MAX_OPS_PER_PUSH)
+    cursor: Count
+    limit: StrictInt = Field(default=500, ge=1, le=MAX_PAGE_SIZE)
+
+
+class SyncResponse(_Model):
+    push: PushResponse
+    pull: PullResponse
+
+
 class ErrorBody(_Model):
     error: str
     detail: str

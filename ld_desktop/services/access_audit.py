@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from ld_desktop.domain import nhs_number
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.session import UserSession
+from ld_desktop.store.audit import AuditEntry
 
 
 def search_kind(text: str) -> str:
@@ -25,18 +26,19 @@ def search_kind(text: str) -> str:
 
 def audit_search(session: UserSession, where: str, text: str, results: int,
                  person_ids: Iterable[uuid.UUID] = ()) -> None:
-    """A search in ``where`` (e.g. "people", "cases") found ``results`` records."""
+    """A search in ``where`` (e.g. "people", "cases") found ``results`` records. Recorded
+    and committed (fsync'd) before the caller shows them, in a transaction of its own."""
     kind = search_kind(text)
-    with session.store.unit_of_work(session.user.username) as uow:
-        uow.audit("search", detail={"list": where, "kind": kind, "results": results})
-        if kind == "nhs-number":
-            for person_id in dict.fromkeys(person_ids):
-                uow.audit("view", entity=SyncedEntity.PERSON, entity_id=person_id,
-                          detail={"via": "nhs-number-search"})
+    entries = [AuditEntry("search", detail={"list": where, "kind": kind, "results": results})]
+    if kind == "nhs-number":
+        entries += [AuditEntry("view", entity=SyncedEntity.PERSON, entity_id=person_id,
+                               detail={"via": "nhs-number-search"})
+                    for person_id in dict.fromkeys(person_ids)]
+    session.store.record_audit(session.user.username, entries)
 
 
 def audit_list(session: UserSession, where: str, results: int, **filters: object) -> None:
     """A list view (``where``) was shown with ``results`` rows; ``filters`` are counts or
     names of stages, never free text."""
-    with session.store.unit_of_work(session.user.username) as uow:
-        uow.audit("list", detail={"list": where, "results": results, **filters})
+    session.store.record_audit(session.user.username, [
+        AuditEntry("list", detail={"list": where, "results": results, **filters})])

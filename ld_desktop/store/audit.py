@@ -18,11 +18,12 @@ from typing import Any, cast
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import JSON, Integer, String, Table, bindparam, insert, select, text
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, select
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from ld_desktop.domain.ids import new_id
+from ld_desktop.store import prepared
 from ld_desktop.store.audit_anchor import ANCHOR_KEY, ANCHOR_STARTED, AuditAnchor
 from ld_desktop.store.models import AuditEvent, Setting, utcnow
 
@@ -32,22 +33,17 @@ TRUNCATION_KEY = "audit_trail_truncated"
 HEAD_MISSING = "the record of the newest event (audit-chain-head) was missing"
 
 
-# Compiled once: the same statement shape every time, so SQLAlchemy's cache applies.
-_INSERT_EVENT = insert(cast(Table, AuditEvent.__table__))
+# Every event's statements are prepared on the DB-API connection (``store/prepared.py``).
+_EVENTS = cast(Table, AuditEvent.__table__)
 _EVENT_COLUMNS = tuple(c.key for c in AuditEvent.__table__.columns)
 # The newest event and the recorded head, in one round trip.
-_TAIL = text(
-    "SELECT e.seq, e.mac, s.value FROM (SELECT 1) AS one"
-    " LEFT JOIN (SELECT seq, mac FROM audit_event ORDER BY seq DESC LIMIT 1) AS e ON 1"
-    " LEFT JOIN setting AS s ON s.key = :head"
-).columns(seq=Integer, mac=String, value=JSON)
-_MAC_OF = select(AuditEvent.mac).where(AuditEvent.seq == bindparam("seq"))
-_UPSERT_HEAD = (
-    sqlite_insert(cast(Table, Setting.__table__))
-    .values(key=bindparam("key"), value=bindparam("value", type_=JSON()))
-    .on_conflict_do_update(index_elements=["key"],
-                           set_={"value": bindparam("value", type_=JSON())})
-)
+_TAIL = ("SELECT e.seq, e.mac, s.value FROM (SELECT 1) AS one"
+         " LEFT JOIN (SELECT seq, mac FROM audit_event ORDER BY seq DESC LIMIT 1) AS e ON 1"
+         " LEFT JOIN setting AS s ON s.key = ?")
+_MAC_OF = "SELECT mac FROM audit_event WHERE seq = ?"
+# the head's value is JSON text, as the Setting model's JSON column stores it
+_UPSERT_HEAD = ('INSERT INTO setting ("key", value) VALUES (?, ?) '
+                'ON CONFLICT ("key") DO UPDATE SET value = excluded.value')
 
 
 def audit_key(data_key: bytes) -> bytes:
@@ -104,9 +100,29 @@ class AuditLog:
     ) -> AuditTail:
         """Append one event. ``after``: what the previous call returned, for the next event
         in the same transaction (whose tail, head and anchor were read then and are ours)."""
+        return self.append(prepared.driver(session), prepared.dialect_of(session), user,
+                           action, entity=entity, entity_id=entity_id, case_id=case_id,
+                           detail=detail, at=at, after=after)
+
+    def append(
+        self,
+        connection: Any,
+        dialect: Dialect,
+        user: str,
+        action: str,
+        *,
+        entity: str | None = None,
+        entity_id: uuid.UUID | None = None,
+        case_id: uuid.UUID | None = None,
+        detail: dict[str, Any] | None = None,
+        at: datetime | None = None,
+        after: AuditTail | None = None,
+    ) -> AuditTail:
+        """``record`` on a DB-API ``connection`` inside a write transaction (its caller's:
+        a unit of work's, or ``Store.record_audit``'s own)."""
         detail = dict(detail or {})
         if after is None:
-            seq, prev, anomaly = self._read_tail(session, detail)
+            seq, prev, anomaly = self._read_tail(connection, dialect, detail)
         else:
             seq, prev = after.seq + 1, after.mac
             # the anchor cannot have moved while this transaction holds the write lock
@@ -118,21 +134,23 @@ class AuditLog:
             "entity": entity, "entity_id": entity_id, "case_id": case_id, "detail": detail,
             "device_id": self._device_id, "prev_mac": prev}
         mac = event["mac"] = _mac(self._key, event)
-        # Core inserts on the session's connection, no ORM object: an audit row is written
-        # once and never loaded back in this session.
-        connection = session.connection()
-        connection.execute(_INSERT_EVENT, event)
+        # Prepared statements on the transaction's DB-API connection, no ORM object: an
+        # audit row is written once and never loaded back in this transaction (issue 17).
+        events = prepared.statements_for(_EVENTS, dialect)
+        prepared.run(connection, dialect, events.insert_sql, events.bind(event))
         # The chain's head, kept apart from the events (same transaction), so deleting the
         # newest events is caught too: the chain alone cannot tell a truncated tail.
-        value = {"seq": seq, "mac": _head_mac(self._key, seq, mac)}
-        connection.execute(_UPSERT_HEAD, {"key": HEAD_KEY, "value": value})
+        value = json.dumps({"seq": seq, "mac": _head_mac(self._key, seq, mac)})
+        prepared.run(connection, dialect, _UPSERT_HEAD, (HEAD_KEY, value))
         return AuditTail(seq, mac, anomaly)
 
-    def _read_tail(self, session: Session, detail: dict[str, Any]) -> tuple[int, str, str]:
+    def _read_tail(self, connection: Any, dialect: Dialect, detail: dict[str, Any]
+                   ) -> tuple[int, str, str]:
         """The next event's number and previous MAC, in one statement with the recorded
         head; notes in ``detail`` a cut tail or an anchor that does not match the trail."""
-        connection = session.connection()
-        last_seq, last_mac, head = connection.execute(_TAIL, {"head": HEAD_KEY}).one()
+        last_seq, last_mac, head_text = prepared.run(
+            connection, dialect, _TAIL, (HEAD_KEY,)).fetchone()
+        head = None if head_text is None else json.loads(head_text)
         seq, prev = (last_seq + 1, last_mac) if last_seq is not None else (1, GENESIS)
         recorded_head = int(head.get("seq", 0)) if head is not None else seq - 1
         anchored = self.anchor.read() if self.anchor is not None else None
@@ -143,8 +161,7 @@ class AuditLog:
             anomaly = self.anchor.anomaly(
                 anchored, self._key, seq,
                 # usually the anchor names the newest event, whose MAC is at hand
-                lambda n: last_mac if n == last_seq else connection.execute(
-                    _MAC_OF, {"seq": n}).scalar())
+                lambda n: last_mac if n == last_seq else _mac_of(connection, dialect, n))
             if not anomaly and head is None and last_seq is not None and anchored is not None:
                 # The head setting is older than the anchor, so with an anchor it must be
                 # there: gone with the tail, and an older anchor copied back over the cut.
@@ -156,6 +173,22 @@ class AuditLog:
             # chain itself, rather than silently continuing from the shortened trail.
             detail[TRUNCATION_KEY] = {"trail_ended_at": seq - 1, "head_was": recorded_head}
         return seq, prev, anomaly
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """An event to record on its own (``Store.record_audit``): a search, a list, a view."""
+
+    action: str
+    entity: str | None = None
+    entity_id: uuid.UUID | None = None
+    case_id: uuid.UUID | None = None
+    detail: dict[str, Any] | None = None
+
+
+def _mac_of(connection: Any, dialect: Dialect, seq: int) -> str | None:
+    row = prepared.run(connection, dialect, _MAC_OF, (seq,)).fetchone()
+    return None if row is None else str(row[0])
 
 
 @dataclass(frozen=True)

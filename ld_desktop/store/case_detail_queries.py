@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ld_desktop.store import prepared
 from ld_desktop.store.models import AuditEvent, Case, Note, Person, Site
 
 
@@ -22,13 +23,14 @@ def get_visible_case(
     return None if row is None else (row[0], row[1], row[2])
 
 
-_SITE_SUMMARY = select(Site.id, Site.name, Site.kind).where(Site.id == bindparam("site_id"))
+_SITE_SUMMARY_SQL = "SELECT id, name, kind FROM site WHERE id = ?"
 
 
 def site_summary(session: Session, site_id: uuid.UUID) -> tuple[uuid.UUID, str, str] | None:
-    """A site's id, name and kind (Core: a referral's view needs no more of it)."""
-    row = session.connection().execute(_SITE_SUMMARY, {"site_id": site_id}).first()
-    return None if row is None else (row[0], row[1], row[2])
+    """A site's id, name and kind (a referral's view needs no more of it), with a
+    prepared statement: it runs in every save of a referral."""
+    row = prepared.execute(session, _SITE_SUMMARY_SQL, (site_id.hex,)).fetchone()
+    return None if row is None else (uuid.UUID(row[0]), row[1], row[2])
 
 
 def notes_for(session: Session, case_id: uuid.UUID) -> list[Note]:

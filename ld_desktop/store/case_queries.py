@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from ld_desktop.store import prepared
 from ld_desktop.store.models import Case, Person, Site
 from ld_desktop.store.search_index import search_person_ids
 
@@ -102,11 +103,12 @@ def count_and_first_page(session: Session, query: CaseQuery, limit: int
     return total, [(c, p, s) for c, p, s in rows]
 
 
-_CUSTODY_NUMBERS = select(Case.custody_record_number).where(
-    Case.person_id == bindparam("person_id"), Case.custody_record_number.is_not(None))
+# prepared on the DB-API connection: it runs in every save of a referral (issue 17)
+_CUSTODY_NUMBERS_SQL = ('SELECT custody_record_number FROM "case" WHERE person_id = ? '
+                        "AND custody_record_number IS NOT NULL")
 
 
 def custody_numbers_for(session: Session, person_id: uuid.UUID) -> list[str]:
     session.flush()     # a case changed in this transaction counts (what autoflush did)
-    rows = session.connection().execute(_CUSTODY_NUMBERS, {"person_id": person_id}).scalars()
-    return [r for r in rows if r]
+    rows = prepared.execute(session, _CUSTODY_NUMBERS_SQL, (person_id.hex,))
+    return [r for (r,) in rows if r]

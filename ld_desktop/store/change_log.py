@@ -10,10 +10,11 @@ import uuid
 from typing import Any, cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Table, insert, inspect, text
+from sqlalchemy import Table, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from ld_desktop.domain.ids import new_id
+from ld_desktop.store import prepared
 from ld_desktop.store.models import ConflictRecord, OutboxOp, SyncedRecord, utcnow
 from ld_desktop.store.wire_values import (
     DELETED_FIELD,
@@ -27,14 +28,13 @@ from sync.op_signing import ATTESTATION_FIELD, attest
 from sync.protocol import OpKind
 
 SCHEMA_VERSION = 1  # data-model version carried by every op; bump with wire-visible changes
-# Core insert, compiled once: outbox rows are written and never read back in the same session.
-_INSERT_OP = insert(cast(Table, OutboxOp.__table__))
-_INSERTS: dict[str, Any] = {}   # a compiled Core insert per record table
+# Rows, ops and the sequence number go through prepared statements on the DB-API connection
+# (``store/prepared.py``: SQLAlchemy's per-statement cost was most of a save's, issue 17).
+_OUTBOX = cast(Table, OutboxOp.__table__)
 # The op's device sequence number, taken and the clock recorded in one round trip. A
 # DeviceState the session has loaded keeps its old next_device_seq: nothing else writes it.
-_TAKE_SEQ = text(
-    "UPDATE device_state SET next_device_seq = next_device_seq + 1, last_hlc = :hlc"
-    " WHERE id = 1 RETURNING next_device_seq - 1")
+_TAKE_SEQ = ("UPDATE device_state SET next_device_seq = next_device_seq + 1, last_hlc = ?"
+             " WHERE id = 1 RETURNING next_device_seq - 1")
 
 
 class ChangeLog:
@@ -155,27 +155,26 @@ class ChangeLog:
         after each ``add`` did (there are no relationship()s to order them by)."""
         self._session.flush()
         mapper = inspect(type(record))
-        table = cast(Table, mapper.local_table)
-        statement = _INSERTS.get(table.name)
-        if statement is None:
-            statement = _INSERTS[table.name] = insert(table)
+        dialect = prepared.dialect_of(self._session)
+        table = prepared.statements_for(cast(Table, mapper.local_table), dialect)
         loaded = record.__dict__
         values: dict[str, Any] = {}
         for prop in mapper.column_attrs:
             if prop.key not in loaded:     # unset: None, held as loaded (never re-read)
                 setattr(record, prop.key, None)
             values[prop.columns[0].key] = loaded[prop.key]
-        self._session.connection().execute(statement, values)
+        prepared.run(prepared.driver(self._session), dialect, table.insert_sql,
+                     table.bind(values))
         make_transient_to_detached(record)
         self._session.add(record)
 
     def _next_device_seq(self, stamp: str) -> int:
         """Take the next device sequence number and record the clock, in one statement
         (Core: the device row is never loaded into the session for this)."""
-        seq = self._session.connection().execute(_TAKE_SEQ, {"hlc": stamp}).scalar()
-        if seq is None:
+        row = prepared.execute(self._session, _TAKE_SEQ, (stamp,)).fetchone()
+        if row is None:
             raise RuntimeError("device state row missing")
-        return int(seq)
+        return int(row[0])
 
     def _write_op(
         self,
@@ -217,10 +216,12 @@ class ChangeLog:
             fields = {**fields, ATTESTATION_FIELD: attest(
                 self._signer, signer=self._user, op_id=op_id, entity=entity,
                 entity_id=entity_id, hlc=stamp, fields=fields)}
-        self._session.connection().execute(_INSERT_OP, {
+        dialect = prepared.dialect_of(self._session)
+        outbox = prepared.statements_for(_OUTBOX, dialect)
+        prepared.run(prepared.driver(self._session), dialect, outbox.insert_sql, outbox.bind({
             "device_seq": seq, "op_id": op_id, "hlc": stamp, "user": self._user,
             "schema_version": SCHEMA_VERSION, "entity": entity, "entity_id": entity_id,
             "kind": kind, "sites": sites, "links": links or [], "fields": fields,
             "base_versions": base, "created_at": utcnow(), "status": "pending", "error": None,
-        })
+        }))
         return fields

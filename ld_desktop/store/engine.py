@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import QueuePool
 
 from ld_desktop.store.errors import NotADatabase, WrongKey, classify
@@ -86,8 +87,15 @@ def _install_transaction_hooks(engine: Engine) -> None:
     def _begin(conn: Any) -> None:
         # Writers take the write lock up front (no deadlock-prone lock upgrades); readers
         # (``ld_mode="read"``) use a deferred transaction so they never wait for a writer.
+        # On the DB-API connection: SQLAlchemy's statement machinery cost ~40 us a BEGIN,
+        # paid by every transaction (issue 17); a failure is raised as SQLAlchemy would.
         read_only = conn.get_execution_options().get("ld_mode") == "read"
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        sql = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+        try:
+            conn.connection.driver_connection.execute(sql)
+        except sqlcipher3.Error as exc:
+            raise DBAPIError.instance(sql, (), exc, sqlcipher3.Error, hide_parameters=True,
+                                      dialect=conn.dialect) from exc
 
 
 def integrity_problems(engine: Engine) -> list[str]:

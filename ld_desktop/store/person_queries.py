@@ -7,22 +7,12 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import (
-    BindParameter,
-    ColumnElement,
-    Float,
-    Select,
-    String,
-    bindparam,
-    func,
-    or_,
-    select,
-)
-from sqlalchemy import text as sql_text
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from ld_desktop.store import prepared
 from ld_desktop.store.models import Case, Person
-from ld_desktop.store.redirects import listed_clause, merge_cycle_ids
+from ld_desktop.store.redirects import listed_clause
 from ld_desktop.store.search_index import fts_query
 
 
@@ -38,35 +28,37 @@ SummaryRow = tuple[uuid.UUID, str, str, date | None, str | None, str]
 SEARCH_HEADROOM = 4   # ranked matches considered per result wanted (some are not visible)
 
 
-def _search_statement(listed: ColumnElement[bool] | None = None,
-                      ) -> Select[uuid.UUID, str, str, date | None, str | None, str]:
-    """Built once: the FTS5 match ranked and limited, joined to the person's summary columns
-    only; listed (``redirects.listed_clause``: not merged away, by default); visible when
-    registered at one of my sites or with a case there (a correlated
-    EXISTS looks the person's cases up by index instead of listing every case at the
-    sites)."""
-    hits = (
-        sql_text("SELECT person_id, rank FROM person_search WHERE person_search MATCH :q "
-                 "ORDER BY rank LIMIT :over")
-        .columns(person_id=String, rank=Float)
-        .subquery("hits")
-    )
-    sites: BindParameter[list[uuid.UUID]] = bindparam("sites", expanding=True)
-    has_case = select(Case.id).where(Case.person_id == Person.id, Case.site_id.in_(sites))
-    return (
-        select(Person.id, Person.given_name, Person.family_name, Person.date_of_birth,
-               Person.nhs_number, Person.nhs_number_status)
-        # the index keeps the id as text with hyphens; the Uuid column as 32 hex digits
-        .join_from(hits, Person, Person.id == func.replace(hits.c.person_id, "-", ""))
-        .where(Person.entered_in_error.is_(False),
-               Person.merged_into.is_(None) if listed is None else listed,
-               or_(Person.site_id.in_(sites), has_case.exists()))
-        .order_by(hits.c.rank)
-        .limit(bindparam("limit"))
-    )
+# The search, one statement, as SQL text on the DB-API connection (``prepared``): its text
+# depends only on the number of sites, so the driver keeps it prepared, and no expression
+# is built or compiled per search (SQLAlchemy's Core path cost more than SQLite's own work
+# for a lookup that finds one person). The FTS5 match ranked and limited, joined to the
+# person's summary columns only; listed: not merged away, unless the redirect is in a
+# cycle of merges (``redirects.merge_cycle_ids``: for a hit that is a redirect, and only
+# then, the records it was merged into are walked until the walk comes back to it or ends);
+# visible when registered at one of my sites or with a case there (a correlated EXISTS
+# looks the person's cases up by index).
+_SEARCH_SQL = """SELECT person.id, person.given_name, person.family_name,
+  person.date_of_birth, person.nhs_number, person.nhs_number_status
+FROM (SELECT person_id, rank FROM person_search WHERE person_search MATCH ?
+      ORDER BY rank LIMIT ?) AS hits
+JOIN person ON person.id = replace(hits.person_id, '-', '')
+WHERE person.entered_in_error IS 0
+  AND (person.merged_into IS NULL OR EXISTS (
+    WITH RECURSIVE onward(id) AS (SELECT person.merged_into UNION
+      SELECT p.merged_into FROM onward JOIN person AS p ON p.id = onward.id
+      WHERE p.merged_into IS NOT NULL)
+    SELECT 1 FROM onward WHERE onward.id = person.id))
+  AND (person.site_id IN ({sites}) OR EXISTS (SELECT 1 FROM "case"
+       WHERE "case".person_id = person.id AND "case".site_id IN ({sites})))
+ORDER BY hits.rank LIMIT ?"""
+_SEARCH_BY_SITES: dict[int, str] = {}
 
 
-_SEARCH = _search_statement()
+def _search_sql(sites: int) -> str:
+    sql = _SEARCH_BY_SITES.get(sites)
+    if sql is None:
+        sql = _SEARCH_BY_SITES[sites] = _SEARCH_SQL.replace("{sites}", ", ".join("?" * sites))
+    return sql
 
 
 def search(session: Session, text: str, site_ids: list[uuid.UUID], limit: int
@@ -75,13 +67,12 @@ def search(session: Session, text: str, site_ids: list[uuid.UUID], limit: int
     query = fts_query(text)
     if query is None or not site_ids:
         return []
-    # Built once for the usual case; a merge cycle (rare, see redirects.py) needs its own.
-    cycle = merge_cycle_ids(session)
-    stmt = _search_statement(listed_clause(session)) if cycle else _SEARCH
-    # Core, not the ORM: plain columns need none of its per-row machinery
-    rows = session.connection().execute(stmt, {"q": query, "over": limit * SEARCH_HEADROOM,
-                                  "sites": list(site_ids), "limit": limit})
-    return [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows]
+    sites = [site.hex for site in site_ids]     # as the Uuid column stores them
+    rows = prepared.execute(session, _search_sql(len(sites)),
+                            [query, limit * SEARCH_HEADROOM, *sites, *sites, limit])
+    return [(uuid.UUID(pid), given, family,
+             None if born is None else date.fromisoformat(born), nhs, status)
+            for pid, given, family, born, nhs, status in rows]
 
 
 def page(session: Session, site_ids: list[uuid.UUID], offset: int, limit: int,

@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from ld_desktop.store import prepared
 from ld_desktop.store.models import Person
 
 
@@ -27,9 +28,9 @@ def follow_redirect(session: Session, person_id: uuid.UUID) -> uuid.UUID:
 def survivor(session: Session, person_id: uuid.UUID) -> Person | None:
     """The person record an id now means (see ``follow_redirect``), loaded: one lookup
     when the record was never merged away, which is nearly always."""
-    person = session.get(Person, person_id)
+    person = prepared.get(session, Person, person_id)
     if person is not None and person.merged_into is not None:
-        person = session.get(Person, follow_redirect(session, person_id))
+        person = prepared.get(session, Person, follow_redirect(session, person_id))
     return person
 
 

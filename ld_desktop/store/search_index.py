@@ -15,14 +15,18 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ld_desktop.domain.person_search import PersonSearchText, compact
+from ld_desktop.store import prepared
 
 _DATE_UK = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
-_UNINDEX = text("DELETE FROM person_search WHERE rowid = :r")
 _INDEX = text("INSERT INTO person_search (rowid, person_id, names, identifiers) "
               "VALUES (:r, :id, :n, :i)")
+# the same, prepared on the DB-API connection, for one person (every save re-indexes)
+_UNINDEX_SQL = "DELETE FROM person_search WHERE rowid = ?"
+_INDEX_SQL = ("INSERT INTO person_search (rowid, person_id, names, identifiers) "
+              "VALUES (?, ?, ?, ?)")
 
 
 def _date_token(token: str) -> str | None:
@@ -49,10 +53,10 @@ def search_rowid(person_id: uuid.UUID) -> int:
 def index_person(session: Session, person_id: uuid.UUID, entry: PersonSearchText) -> None:
     """Write (or replace) the person's entry, built by ``person_search_text``."""
     rowid = search_rowid(person_id)
-    connection = session.connection()
-    connection.execute(_UNINDEX, {"r": rowid})
-    connection.execute(_INDEX, {"r": rowid, "id": str(person_id), "n": entry.names,
-                                "i": entry.identifiers})
+    connection, dialect = prepared.driver(session), prepared.dialect_of(session)
+    prepared.run(connection, dialect, _UNINDEX_SQL, (rowid,))
+    prepared.run(connection, dialect, _INDEX_SQL,
+                 (rowid, str(person_id), entry.names, entry.identifiers))
 
 
 def index_people(session: Session, entries: Iterable[tuple[uuid.UUID, PersonSearchText]]

@@ -1,6 +1,8 @@
 """A person's or a case's access history for seniors: who viewed or changed the record and
 when, with names, not ids (services.maintenance.access_history). Opened from the person and
-case views with Alt+Y; Escape closes it. Looking at it is itself audited."""
+case views with Alt+Y; Escape closes it. Looking at it is itself audited. It is read in the
+background, owned by the page (``HistoryOpener``): a second Alt+Y while it is read
+opens nothing more, and nothing opens after a lock or once the page has gone."""
 
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.services.maintenance import AccessEntry
+from ld_desktop.ui.operations import Operation, show_failure
 
 BUTTON_TEXT = "Access histor&y…"
 COLUMNS = ("When", "Who", "What they did", "Record")
@@ -59,3 +62,32 @@ def history_button(open_history: Callable[[], None]) -> QPushButton:
     button.setAccessibleName("Access history")
     button.clicked.connect(open_history)
     return button
+
+
+
+class HistoryOpener:
+    """Reads a history off the GUI thread as an operation owned by ``owner`` and opens it
+    over the owner; the dialog is kept as ``dialog``. A second press while it is read
+    opens nothing more."""
+
+    def __init__(self, owner: QWidget) -> None:
+        self._owner = owner
+        self.dialog: AccessHistoryDialog | None = None
+        self._reading = False
+
+    def open(self, title: str, read: Callable[[], list[AccessEntry]]) -> None:
+        """``read`` calls the service and captures no widget."""
+        if self._reading:
+            return
+        self._reading = True
+        Operation(self._owner, read, doing="reading the access history") \
+            .success(lambda entries: self._show(title, entries)).failure(self._failed).run()
+
+    def _show(self, title: str, entries: list[AccessEntry]) -> None:
+        self._reading = False
+        self.dialog = AccessHistoryDialog(title, entries, self._owner)
+        self.dialog.open()
+
+    def _failed(self, exc: Exception) -> None:
+        self._reading = False
+        show_failure(self._owner, exc, "reading the access history")

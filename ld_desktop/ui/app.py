@@ -169,6 +169,7 @@ def _screenshot(app: QApplication, window: object, workstation: Workstation, pat
     session = workstation.unlock("demo.senior", DEMO_ACCOUNTS["demo.senior"][1])
     window.start_session(session)
     window.show()
+    from ld_desktop.ui import operations
     from ld_desktop.ui.screenshot_stage import grab_with_dialogs, stage
 
     stage(window, session, page)
@@ -177,7 +178,7 @@ def _screenshot(app: QApplication, window: object, workstation: Workstation, pat
         settle = QEventLoop()   # not app.quit(): in Qt 6 that closes every window, dialogs too
         QTimer.singleShot(100, settle.quit)
         settle.exec()
-        if pool.activeThreadCount() == 0:
+        if pool.activeThreadCount() == 0 and operations.in_flight() == 0:
             break
     settle = QEventLoop()
     QTimer.singleShot(200, settle.quit)

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 _pool: QThreadPool | None = None
 _in_flight: set[Operation] = set()
 _open_boxes: list[QMessageBox] = []   # default failure displays now showing
+_at_once: list[tuple[threading.Thread, QRunnable]] = []   # see Operation.run(at_once=)
 
 
 def pool() -> QThreadPool:
@@ -54,6 +55,9 @@ def settle_for_lock() -> int:
     for operation in list(_in_flight):
         operation.drop()
     pool().waitForDone()
+    for thread, _task in _at_once:   # started at once (a draft before the lock)
+        thread.join()
+    _at_once.clear()
     _in_flight.clear()   # their results, still queued for the GUI thread, are dropped
     _numbered.clear()    # (queued ones that never ran are released here, on the GUI thread)
     return dropped
@@ -157,7 +161,12 @@ class Operation:
         self._failure = handler
         return self
 
-    def run(self) -> Operation:
+    def run(self, *, at_once: bool = False) -> Operation:
+        """Start the work. With ``at_once`` it starts now on a thread of its own, never
+        waiting in the pool's queue, which :func:`settle_for_lock` clears (even a pool
+        thread that is free is handed its task through that queue, so the pool cannot
+        promise it); the lock joins these threads. A page's ``flush_drafts`` uses it: the
+        draft written before a lock is always written before the key goes."""
         global _next_number
         relay = _bridge()
         _next_number += 1
@@ -165,7 +174,15 @@ class Operation:
         _in_flight.add(self)
         if self._owner is not None:
             self._owner.destroyed.connect(lambda *_: self.drop())
-        pool().start(_Task(self._work, _next_number, relay))
+        task = _Task(self._work, _next_number, relay)
+        if at_once:
+            thread = threading.Thread(target=task.run, name="ld-operation-at-once",
+                                      daemon=True)
+            _at_once[:] = [(t, k) for t, k in _at_once if t.is_alive()]   # finished: let go
+            _at_once.append((thread, task))   # released on the GUI thread, once finished
+            thread.start()
+        else:
+            pool().start(task)
         return self
 
     def drop(self) -> None:
@@ -230,6 +247,10 @@ class LatestOnly:
         if self._current is not None:
             self._current.drop()
             self._current = None
+
+    def running(self) -> bool:
+        """The newest request has not reported back yet (and was not cancelled)."""
+        return self._current is not None and self._current in _in_flight
 
 
 class Debounce:

@@ -44,14 +44,14 @@ def stage(window: MainWindow, session: UserSession, page: str) -> None:
         window.open_case(demo_scenarios.screening_scene(session))
         case_page = window.pages.currentWidget()
         if isinstance(case_page, CasePage):
-            case_page.screening()
+            case_page.when_loaded(case_page.screening)   # the case loads in the background
     elif page == "intake":
         _intake_scene(window, session)
     elif page == "share":
         window.open_case(demo_scenarios.share_scene(session))
         case_page = window.pages.currentWidget()
         if isinstance(case_page, CasePage):
-            case_page.share()
+            case_page.when_loaded(case_page.share)   # the case loads in the background
 
 
 def _intake_scene(window: MainWindow, session: UserSession) -> None:

@@ -2,21 +2,24 @@
 
 A push writes a few hundred rows across five tables. Sent row by row (executemany), each row
 is a statement PostgreSQL parses, plans and answers, and each costs the server process
-Python time to bind. Instead each column of a table's rows travels as one array parameter
-unpacked by `unnest`, and all the tables' writes are one statement (data-modifying CTEs):
-one round trip, atomic even in autocommit. JSON columns travel as `json[]` of JSON text,
-which PostgreSQL keeps as it is: any string a client sent, a NUL character or a lone
-surrogate included, is stored as it was before (`json_populate_recordset`, tried first,
-turns every string into text and refuses those). Likewise a list of keys is one array
-parameter (``= ANY(...)``), so the statement's text no longer changes with the list's
-length and PostgreSQL can keep it prepared. SQLite, in process, gains nothing from either.
+Python time to bind. Instead each table's rows travel as one JSON text parameter (an array
+of objects, made by the C JSON encoder) read by `json_to_recordset`, and all the tables'
+writes are one statement (data-modifying CTEs): one round trip, atomic even in autocommit.
+JSON columns travel as their JSON *text* inside it and are cast back to `json`, which
+PostgreSQL keeps as it is: any string a client sent, a NUL character or a lone surrogate
+included, is stored as it was (decoded into text, PostgreSQL would refuse those). (Until
+30/11/2026 the rows went as one binary array per column: psycopg packs each element in
+Python, 18 % of a push's server time, issue 17.) A list of keys is one array parameter
+(``= ANY(...)``), so the statement's text no longer changes with the list's length and
+PostgreSQL can keep it prepared. SQLite, in process, gains nothing from either.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -84,25 +87,53 @@ class WriteBatch:
         for n, write in enumerate(self.writes):
             names = [*write.keys, *write.changing] if write.keys else list(write.rows[0])
             columns = [write.table.c[name] for name in names]
-            arrays = []
-            for k, column in enumerate(columns):
-                values[f"w{n}_{k}"] = _column_values(column, write.rows)
-                arrays.append(f"CAST(:w{n}_{k} AS {column.type.compile(conn.dialect)}[])")
+            values[f"w{n}"] = rows_as_json(columns, write.rows)
             quoted = ", ".join(f'"{name}"' for name in names)
-            source = f"unnest({', '.join(arrays)}) AS v({quoted})"
+            declared = ", ".join(f'"{c.name}" {_declared(c, conn)}' for c in columns)
+            source = f"json_to_recordset(CAST(:w{n} AS json)) AS v({declared})"
+            cast = ", ".join(_from_text(c, f'v."{c.name}"') for c in columns)
             if not write.keys:
                 ctes.append(f"write_{n} AS (INSERT INTO {write.table.name} ({quoted}) "
-                            f"SELECT * FROM {source})")
+                            f"SELECT {cast} FROM {source})")
                 continue
-            assignments = ", ".join(f'"{name}" = v."{name}"' for name in write.changing)
+            assignments = ", ".join(f'"{name}" = ' + _from_text(write.table.c[name], f'v."{name}"')
+                                    for name in write.changing)
             match = " AND ".join(f't."{key}" = v."{key}"' for key in write.keys)
             ctes.append(f"write_{n} AS (UPDATE {write.table.name} AS t SET {assignments} "
                         f"FROM {source} WHERE {match})")
         conn.execute(sa.text(f"WITH {', '.join(ctes)} {then}"), values)
 
 
-def _column_values(column: sa.Column[Any], rows: list[dict[str, Any]]) -> list[Any]:
-    if isinstance(column.type, sa.JSON):      # JSON text; None stays SQL NULL
-        return [None if row[column.name] is None else json.dumps(row[column.name])
-                for row in rows]
-    return [row[column.name] for row in rows]
+def rows_as_json(columns: Sequence[sa.Column[Any]], rows: list[dict[str, Any]]) -> str:
+    """The rows as one JSON array of objects, each JSON column's value as its JSON *text*
+    (a string, so `json_to_recordset` hands it over unchanged: NUL characters and lone
+    surrogates stay JSON escapes; decoded, PostgreSQL text could not hold them), times in
+    ISO 8601."""
+    convert: list[tuple[str, Callable[[Any], Any]]] = [
+        (c.name, _json_text if isinstance(c.type, sa.JSON) else _iso)
+        for c in columns if isinstance(c.type, sa.JSON)
+        or isinstance(getattr(c.type, "impl", c.type), sa.DateTime)]
+    names = [c.name for c in columns]
+    # the columns as they are, then the few converted (one call per converted cell only)
+    return json.dumps([{**{name: row[name] for name in names},
+                        **{name: to(row[name]) for name, to in convert}} for row in rows])
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is not None and value.tzinfo is None:
+        raise ValueError("naive datetime refused: use an aware UTC datetime")
+    return None if value is None else value.isoformat()
+
+
+def _declared(column: sa.Column[Any], conn: Connection) -> str:
+    return "text" if isinstance(column.type, sa.JSON) else \
+        str(column.type.compile(conn.dialect))
+
+
+def _from_text(column: sa.Column[Any], value: str) -> str:
+    """JSON columns arrive as JSON text and are cast; the rest arrive typed."""
+    return f"CAST({value} AS json)" if isinstance(column.type, sa.JSON) else value

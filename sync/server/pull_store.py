@@ -48,7 +48,7 @@ def pull_page(engine: Engine, device_sites: frozenset[str], cursor: int, limit: 
             conn.execution_options(isolation_level="AUTOCOMMIT")
             return _page_from_postgres(conn, sites, cursor, limit, server_hlc)
         conn.execution_options(**{READ_ONLY: True})
-        return _wire_json(_page_from_rows(conn, sites, cursor, limit, server_hlc)).encode()
+        return wire_json(_page_from_rows(conn, sites, cursor, limit, server_hlc)).encode()
 
 
 def pull_changes(engine: Engine, device_sites: frozenset[str], cursor: int, limit: int,
@@ -137,7 +137,7 @@ def _page_from_postgres(conn: Connection, sites: list[str], cursor: int, limit: 
             f'"server_hlc":{json.dumps(server_hlc)},"cursor_reset":false}}').encode()
 
 
-def _wire_json(model: BaseModel) -> str:
+def wire_json(model: BaseModel) -> str:
     try:
         return model.model_dump_json()
     except PydanticSerializationError:   # a lone surrogate: UTF-8 cannot, JSON escapes can

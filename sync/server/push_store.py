@@ -22,7 +22,7 @@ from sync.protocol import SUPPORTED_SCHEMA_VERSIONS, Op, OpKind, OpResult, OpSta
 from sync.server import schema as t
 from sync.server import seq_reservations
 from sync.server.authority import Authority, signer_records
-from sync.server.batch_sql import WriteBatch, one_of
+from sync.server.batch_sql import WriteBatch, is_postgres, one_of
 from sync.server.merge import (
     ConflictRow,
     FieldMeta,
@@ -202,8 +202,11 @@ def _unlock_session(conn: Connection, reservation: Reservation | None) -> None:
 def _merge(conn: Connection, checks: _Checks, device_sites: frozenset[str], ops: list[Op],
            keys: set[RecordKey], base: int
            ) -> tuple[WorkingSet, list[OpResult], list[tuple[Op, OpResult]]]:
-    recorded = _recorded_results(conn, checks.device_id, ops)
-    ws = _load_working_set(conn, keys, base)
+    if is_postgres(conn):
+        recorded, ws = _read_postgres(conn, checks.device_id, ops, keys, base)
+    else:
+        recorded, ws = (_recorded_results(conn, checks.device_id, ops),
+                        _load_working_set(conn, keys, base))
     authority = Authority.load(conn, ops)
     results: list[OpResult] = []
     accepted: list[tuple[Op, OpResult]] = []
@@ -284,18 +287,18 @@ def _unauthorised(authority: Authority | None, op: Op) -> Outcome | None:
 
 
 def _storable_names(op: Op) -> bool:
-    names = [op.entity, op.hlc, op.user, *op.fields, *op.base_versions,
-             *(link.entity for link in op.links)]
-    return all(_plain_text(name) for name in names)
-
-
-def _plain_text(name: str) -> bool:
-    """Storable as a database text value (field *values* may hold anything: JSON keeps it)."""
+    """Every name storable as a database text value (field *values* may hold anything:
+    JSON keeps it): no NUL character and no lone surrogate, checked on all of an op's
+    names joined, in two C calls rather than two per name."""
+    joined = "".join((op.entity, op.hlc, op.user, *op.fields, *op.base_versions,
+                      *(link.entity for link in op.links)))
+    if "\x00" in joined:
+        return False
     try:
-        name.encode("utf-8")
+        joined.encode("utf-8")
     except UnicodeEncodeError:
         return False
-    return "\x00" not in name
+    return True
 
 
 def _recorded_results(conn: Connection, device_id: str,
@@ -314,6 +317,51 @@ def _recorded_results(conn: Connection, device_id: str,
         result = OpResult.model_validate(stored)
         found[("seq", result.device_seq)] = found[("op", str(result.op_id))] = result
     return found
+
+
+_READ = sa.text("""
+WITH k AS (SELECT * FROM unnest(CAST(:entities AS text[]), CAST(:ids AS text[]))
+           AS k(entity, entity_id))
+SELECT
+  (SELECT json_agg(o.result) FROM ops AS o
+   WHERE (o.device_id = :device_id AND o.device_seq = ANY(CAST(:seqs AS bigint[])))
+      OR o.op_id = ANY(CAST(:op_ids AS text[]))) AS recorded,
+  (SELECT json_agg(json_build_array(r.entity, r.entity_id, r.seq, r.fields, r.meta))
+   FROM k JOIN records AS r ON r.entity = k.entity AND r.entity_id = k.entity_id) AS records,
+  (SELECT json_agg(json_build_array(s.entity, s.entity_id, s.site_id))
+   FROM k JOIN record_scope AS s ON s.entity = k.entity AND s.entity_id = k.entity_id
+  ) AS scope,
+  (SELECT json_agg(json_build_array(c.id, c.entity, c.entity_id, c.field, c.seq, c."values",
+                                    c."current", c.status, c.resolution))
+   FROM k JOIN conflicts AS c ON c.entity = k.entity AND c.entity_id = k.entity_id
+  ) AS conflicts
+""")
+
+
+def _read_postgres(conn: Connection, device_id: str, ops: list[Op], keys: set[RecordKey],
+                   last_seq: int) -> tuple[dict[tuple[str, object], OpResult], WorkingSet]:
+    """`_recorded_results` and `_load_working_set` in one round trip (PostgreSQL): each
+    table's rows come back as one JSON array, decoded by the driver as JSON columns are."""
+    ordered = sorted(keys)
+    row = conn.execute(_READ, {
+        "entities": [entity for entity, _ in ordered], "ids": [i for _, i in ordered],
+        "device_id": device_id, "seqs": [op.device_seq for op in ops],
+        "op_ids": [str(op.op_id) for op in ops]}).one()
+    recorded: dict[tuple[str, object], OpResult] = {}
+    for stored in row.recorded or ():
+        result = OpResult.model_validate(stored)
+        recorded[("seq", result.device_seq)] = recorded[("op", str(result.op_id))] = result
+    ws = WorkingSet(last_seq)
+    for entity, entity_id, seq, fields, meta in row.records or ():
+        record = ws.record(entity, entity_id)
+        record.seq, record.fields, record.exists, record.stored = seq, fields, True, True
+        record.meta = {name: FieldMeta(*values) for name, values in meta.items()}
+    for entity, entity_id, site_id in row.scope or ():
+        ws.record(entity, entity_id).scope.add(site_id)
+    for c in row.conflicts or ():
+        ws.conflicts[c[0]] = ConflictRow(c[0], c[1], c[2], c[3], c[4], list(c[5]), c[6], c[7],
+                                         c[8], stored=True)
+    return recorded, ws
 
 
 def _keys_read(conn: Connection, ops: list[Op]) -> set[RecordKey]:

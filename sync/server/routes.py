@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from sync.authority_wire import AdminBootstrap, AuthorityRoot
 from sync.lookup import LookupList, PersonLookupRequest, PersonLookupResponse
@@ -16,10 +19,12 @@ from sync.protocol import (
     PullResponse,
     PushRequest,
     PushResponse,
+    SyncRequest,
+    SyncResponse,
 )
 from sync.server import authority, directory_store, person_lookup, registry
 from sync.server.deps import Device, State
-from sync.server.pull_store import pull_page
+from sync.server.pull_store import pull_page, wire_json
 from sync.server.push_store import push_ops
 from sync.server.registry import RegistryError
 from sync.wire import DeviceInfo, DeviceNames, EnrolRequest, EnrolResponse, SiteList
@@ -80,6 +85,42 @@ def pull(body: PullRequest, device: Device, state: State) -> Response:
     page = pull_page(state.engine, device.sites, body.cursor, body.limit,
                      state.clock.now().encode())
     return Response(page, media_type="application/json")   # already in the wire shape
+
+
+async def _sync_body(request: Request) -> SyncRequest:
+    """The body of `/v1/sync`, read once (authentication read it already) and validated in
+    one pass by the model, with the same 422 as FastAPI's own (location and message only)."""
+    try:
+        return SyncRequest.model_validate(json.loads(await request.body()))
+    except ValueError as exc:   # not JSON, or a json.JSONDecodeError
+        errors = exc.errors() if isinstance(exc, ValidationError) else [
+            {"loc": (), "msg": "the body is not JSON", "type": "json_invalid"}]
+        raise RequestValidationError(
+            [{**error, "loc": ("body", *error["loc"])} for error in errors]) from None
+
+
+SyncBody = Annotated[SyncRequest, Depends(_sync_body)]
+_SYNC_SCHEMA = SyncRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+_SYNC_SCHEMA.pop("$defs", None)          # Op and its parts are there through /v1/push
+_SYNC_BODY = {"requestBody": {"required": True, "content": {"application/json": {
+    "schema": _SYNC_SCHEMA}}}}
+
+
+@router.post("/sync", response_model=SyncResponse, openapi_extra=_SYNC_BODY)
+def sync(device: Device, body: SyncBody, state: State) -> Response:
+    """A push and the first pull page in one signed request (one authentication, one round
+    trip): the ops are merged exactly as `/v1/push` merges them (each refused alone, with
+    its reason), then the page from the cursor is read as `/v1/pull` reads it. The device is
+    authenticated before the body is read. The answer is built as JSON text, not validated
+    again through the response model."""
+    _check_protocol(body.protocol)
+    results = push_ops(state.engine, device.device_id, device.sites, list(body.ops),
+                       state.schema)
+    pushed = PushResponse(results=results, server_hlc=state.clock.now().encode())
+    page = pull_page(state.engine, device.sites, body.cursor, body.limit,
+                     state.clock.now().encode())
+    return Response(b'{"push":' + wire_json(pushed).encode() + b',"pull":' + page
+                    + b"}", media_type="application/json")
 
 
 @router.post("/authority/root")

@@ -29,7 +29,8 @@ def _referral(session: UserSession, family: str) -> None:
 
 
 class _Held(httpx.BaseTransport):
-    """Answers through the server, but holds the first pull's answer until released."""
+    """Answers through the server, but holds the first pull page's answer until released
+    (`/v1/sync` brings the first page with the push; `/v1/pull` the ones after it)."""
 
     def __init__(self, station: Station) -> None:
         self.station = station
@@ -38,7 +39,7 @@ class _Held(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         response = self.station.server.transport.handle_request(request)
-        if request.url.path.endswith("/pull") and not self.holding.is_set():
+        if request.url.path.endswith(("/pull", "/sync")) and not self.holding.is_set():
             self.holding.set()
             self.release.wait(20)
         return response

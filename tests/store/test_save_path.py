@@ -29,12 +29,27 @@ def _person(s: UserSession, family: str = "Saveworth"):  # type: ignore[no-untyp
     return s.persons.register(PersonDraft("Sally", family, date(1991, 3, 4)), s.site_ids[0])
 
 
+def _traced(s: UserSession) -> list[str]:
+    """Every statement SQLite is asked to run on the store's connections from now on, as
+    the driver sends it (SQLAlchemy's events do not see those prepared on the DB-API
+    connection, ``store/prepared.py``): BEGIN and COMMIT included."""
+    sent: list[str] = []
+
+    def statement(sql: str) -> None:
+        if not sql.startswith("--"):     # not FTS5's own statements on its shadow tables
+            sent.append(" ".join(sql.split()))
+
+    def trace(dbapi_connection, *_args) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.set_trace_callback(statement)
+
+    event.listen(s.store.engine, "checkout", trace)
+    return sent
+
+
 def test_a_save_sends_only_the_statements_it_needs(prac: UserSession) -> None:
     person = _person(prac)
     prac.cases.new_referral(_referral(prac, person.id, "CR/0"))   # settings now cached
-    sent: list[str] = []
-    event.listen(prac.store.engine, "before_cursor_execute",
-                 lambda *args: sent.append(" ".join(args[2].split())))
+    sent = _traced(prac)
     prac.cases.new_referral(_referral(prac, person.id, "CR/1"))
     statements = [s.split(" (")[0].split(" WHERE")[0] for s in sent]
     # one lookup of the person, none of the device row through the ORM, one read of the
@@ -42,7 +57,9 @@ def test_a_save_sends_only_the_statements_it_needs(prac: UserSession) -> None:
     assert sum(s.startswith("SELECT") for s in statements) == 4, statements
     assert not any(s.startswith("SELECT device_state") for s in statements), statements
     assert sum("FROM person WHERE" in s for s in sent) == 1, sent
-    assert len(sent) == 12, sent      # with BEGIN IMMEDIATE (COMMIT is not a statement): was 16
+    assert statements[0] == "BEGIN IMMEDIATE", statements
+    assert statements[-1] == "COMMIT", statements
+    assert len(sent) == 13, sent      # BEGIN IMMEDIATE, 11, COMMIT (was 16 and a COMMIT)
 
 
 def test_saves_keep_the_outbox_device_sequence_and_audit_chain(prac: UserSession) -> None:

@@ -1,7 +1,9 @@
 """Array parameters go to PostgreSQL in binary (issue 17: psycopg's text array literals were
 27 % of a push's time in the server process), and a push writes exactly the rows it wrote
 when they went as text: the same values, the same JSON text, the same numbers, for the
-awkward text of `test_awkward_text` and for the characters an array literal must quote."""
+awkward text of `test_awkward_text` and for the characters an array literal must quote.
+Since 30/11/2026 a push's rows travel as one JSON text per table (`batch_sql`): they must
+write exactly what SQLAlchemy's plain executemany of the same rows writes."""
 
 from __future__ import annotations
 
@@ -19,8 +21,9 @@ from psycopg.types.array import ListDumper
 
 from sync.memory_replica import MemoryReplica
 from sync.protocol import Op, OpStatus
-from sync.server import merge, push_store
+from sync.server import merge, push_store, seq_reservations
 from sync.server import schema as t
+from sync.server.batch_sql import WriteBatch
 from sync.server.database import make_engine, migrate
 
 SITE, OTHER = "site-a", "site {b}, \"quoted\" \\ NULL"
@@ -78,13 +81,18 @@ def _rows(engine: sa.Engine) -> dict[str, list[str]]:
     return found
 
 
-def _push_all(url: str, *, as_text: bool, monkeypatch: pytest.MonkeyPatch
-              ) -> dict[str, list[str]]:
+def _push_all(url: str, *, as_text: bool, monkeypatch: pytest.MonkeyPatch,
+              row_by_row: bool = False) -> dict[str, list[str]]:
     truncate_all(url)
     numbers = itertools.count()
     monkeypatch.setattr(merge, "uuid", SimpleNamespace(
         uuid4=lambda: uuid.UUID(int=next(numbers))))   # the same conflict ids in both runs
     engine = make_engine(url)
+    if row_by_row:                  # the reference: each table's rows as an executemany
+        def publish(conn: sa.Connection, reservation: Any, writes: WriteBatch) -> None:
+            writes.run(conn)
+            seq_reservations.discard(conn, reservation)
+        monkeypatch.setattr(seq_reservations, "publish", publish)
     if as_text:                                        # the path before issue 17
         @sa.event.listens_for(engine, "connect")
         def _text_lists(dbapi_connection: Any, _record: Any) -> None:
@@ -111,3 +119,18 @@ def test_binary_arrays_write_the_same_rows_as_text_arrays(
     assert as_text["conflicts"], "the scenario makes conflicts"
     assert len(as_text["record_scope"]) > len(as_text["records"])
     assert in_binary == as_text
+
+
+def test_rows_as_json_write_what_executemany_writes(
+        fresh_postgres: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    as_json = _push_all(fresh_postgres, as_text=False, monkeypatch=monkeypatch)
+    reference = _push_all(fresh_postgres, as_text=False, monkeypatch=monkeypatch,
+                          row_by_row=True)
+    assert len(reference["records"]) == len(QUOTED_IN_ARRAY_LITERALS) + len(AWKWARD)
+    assert reference["conflicts"]
+    assert reference["ops"]
+    # the one difference: executemany stores a None resolution (the last column) as JSON
+    # null, the one-statement writer as SQL NULL, as it always has
+    reference["conflicts"] = [row[:-len(",null)")] + ",)" if row.endswith(",null)") else row
+                              for row in reference["conflicts"]]
+    assert as_json == reference

@@ -36,7 +36,7 @@ def pages(engine: sa.Engine, sites: frozenset[str], cursor: int,
     with engine.connect() as conn:
         conn.execution_options(isolation_level="AUTOCOMMIT")
         built = pull_store._page_from_rows(conn, [*sorted(sites), "*"], cursor, limit, "hlc")
-    return sent, json.loads(pull_store._wire_json(built))
+    return sent, json.loads(pull_store.wire_json(built))
 
 
 def seed(engine: sa.Engine) -> tuple[uuid.UUID, uuid.UUID]:

@@ -186,15 +186,16 @@ def test_the_same_op_id_from_two_devices_at_once_is_a_duplicate_not_an_error(
     first = new_cases("dev-a", 1)
     push_store.push_ops(engine, "dev-a", SITES, first)
     copy = first[0].model_copy(update={"device_id": "dev-b", "entity_id": uuid.uuid4()})
-    real = push_store._recorded_results
+    real = push_store._read_postgres       # the recorded results, read with the records
     calls = 0
 
-    def blind_once(conn, device_id, ops):  # type: ignore[no-untyped-def]
+    def blind_once(conn, device_id, ops, keys, last_seq):  # type: ignore[no-untyped-def]
         nonlocal calls
         calls += 1                              # as if dev-a's push had not committed yet
-        return {} if calls == 1 else real(conn, device_id, ops)
+        recorded, ws = real(conn, device_id, ops, keys, last_seq)
+        return ({} if calls == 1 else recorded), ws
 
-    monkeypatch.setattr(push_store, "_recorded_results", blind_once)
+    monkeypatch.setattr(push_store, "_read_postgres", blind_once)
     [result] = push_store.push_ops(engine, "dev-b", SITES, [copy])
     assert calls == 2
     assert result.status is OpStatus.DUPLICATE

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,10 @@ from ld_desktop.domain.roles import Role
 from ld_desktop.services.demo_setup import DEMO_ACCOUNTS, create_demo_store
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.workstation import Workstation
+from ld_desktop.ui.clinical.case_page import CasePage
+from ld_desktop.ui.clinical.screening_wizard import ScreeningWizard
 from ld_desktop.ui.main_window import MainWindow
+from tests.helpers import case_page
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +57,23 @@ def one_site_senior(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator
     senior = ws.unlock("senior1", "senior passphrase x")
     yield senior
     senior.lock()
+
+
+
+# ---------------------------------------------------------------------------- the case page
+@pytest.fixture
+def case_settled(qtbot) -> Callable[[CasePage], CasePage]:  # type: ignore[no-untyped-def]
+    """``case_settled(page)``: the page once its load has landed."""
+    return lambda page: case_page.case_settled(qtbot, page)
+
+
+@pytest.fixture
+def open_case(qtbot) -> Callable[[MainWindow, uuid.UUID], CasePage]:  # type: ignore[no-untyped-def]
+    """``open_case(window, case_id)``: the case opened in ``window``, loaded."""
+    return lambda window, case_id: case_page.open_case(qtbot, window, case_id)
+
+
+@pytest.fixture
+def wizard_of(qtbot) -> Callable[[CasePage], ScreeningWizard]:  # type: ignore[no-untyped-def]
+    """``wizard_of(page)``: the screening wizard once it is open."""
+    return lambda page: case_page.wizard_of(qtbot, page)

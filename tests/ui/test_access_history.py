@@ -17,7 +17,9 @@ from ld_desktop.services.cases import ReferralDraft
 from ld_desktop.services.persons import PersonDraft
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.access_history import AccessHistoryDialog
+from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.main_window import MainWindow
+from tests.helpers.case_page import case_settled
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-", re.IGNORECASE)
 
@@ -61,9 +63,12 @@ def _rows(dialog: AccessHistoryDialog) -> list[list[str]]:
             for r in range(table.rowCount())]
 
 
-def _focus_page(window: MainWindow) -> None:
-    """Put the keyboard in the page shown, as clicking into it would."""
+def _focus_page(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Put the keyboard in the page shown, as clicking into it would (a case once it has
+    loaded)."""
     page = window.pages.currentWidget()
+    if isinstance(page, CasePage):
+        case_settled(qtbot, page)
     first = next(w for w in page.findChildren(QWidget)
                  if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isVisible())
     first.setFocus()
@@ -72,7 +77,7 @@ def _focus_page(window: MainWindow) -> None:
 def _alt_y(qtbot, window: MainWindow) -> AccessHistoryDialog:  # type: ignore[no-untyped-def]
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=3_000)
-    _focus_page(window)
+    _focus_page(qtbot, window)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=3_000)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Y, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), AccessHistoryDialog),

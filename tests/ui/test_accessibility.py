@@ -23,6 +23,7 @@ from ld_desktop.ui import operations
 from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.new_referral import NewReferralDialog
+from tests.helpers.case_page import case_settled
 
 INTERACTIVE = (QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox, QPlainTextEdit,
                QTextEdit, QAbstractItemView)
@@ -62,6 +63,7 @@ def test_every_page_names_its_controls(qtbot, demo_dir: Path, accounts) -> None:
         window.open_case(case_id)
         case_page = window.pages.currentWidget()
         assert isinstance(case_page, CasePage)
+        case_settled(qtbot, case_page)
         assert unnamed(case_page) == []
         for action in ("consent", "risk", "escalate", "refer", "support", "note", "outcome"):
             getattr(case_page, action)()

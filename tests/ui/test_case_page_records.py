@@ -22,6 +22,7 @@ from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.clinical.care_dialogs import EscalationStatusDialog
 from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.main_window import MainWindow
+from tests.helpers import case_page
 
 ALT = Qt.KeyboardModifier.AltModifier
 OWN_NOTE = "Suggested PHQ-9 not completed: will offer after interview"
@@ -54,11 +55,6 @@ def _screened(session: UserSession, family: str) -> uuid.UUID:
     return case_id
 
 
-def _open(window: MainWindow, case_id: uuid.UUID) -> CasePage:
-    window.open_case(case_id)
-    page = window.pages.currentWidget()
-    assert isinstance(page, CasePage)
-    return page
 
 
 def _focus() -> QWidget:
@@ -133,6 +129,7 @@ def _type_and_save(qtbot, page: CasePage, text: str) -> None:  # type: ignore[no
     _tab_to(qtbot, dialog.save_button)                      # type: ignore[attr-defined]
     _key(qtbot, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=3_000)
+    case_page.case_settled(qtbot, page)
 
 
 def _open_core_result(qtbot, page: CasePage) -> None:  # type: ignore[no-untyped-def]
@@ -142,10 +139,10 @@ def _open_core_result(qtbot, page: CasePage) -> None:  # type: ignore[no-untyped
 
 
 # ---------------------------------------------------------------------------- suggestions
-def test_a_clinicians_own_note_in_the_old_words_hides_no_suggestion(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
-                                                                     ) -> None:
+def test_a_clinicians_own_note_in_the_old_words_hides_no_suggestion(  # type: ignore[no-untyped-def]
+        qtbot, open_case, window: MainWindow) -> None:
     session = _session(window)
-    page = _open(window, _screened(session, "Ownnote"))
+    page = open_case(window, _screened(session, "Ownnote"))
     page.action_buttons["note"].setFocus()
     _key(qtbot, Qt.Key.Key_Space)                            # Note…
     _type_and_save(qtbot, page, OWN_NOTE)
@@ -156,10 +153,10 @@ def test_a_clinicians_own_note_in_the_old_words_hides_no_suggestion(qtbot, windo
 
 
 def test_a_skipped_suggestion_stays_skipped_after_reopening_and_a_lock(  # type: ignore[no-untyped-def]
-        qtbot, window: MainWindow, demo_dir: Path, accounts) -> None:
+        qtbot, open_case, window: MainWindow, demo_dir: Path, accounts) -> None:
     session = _session(window)
     case_id = _screened(session, "Skipkeep")
-    page = _open(window, case_id)
+    page = open_case(window, case_id)
     _open_core_result(qtbot, page)
     assert page.result is not None
     page.result.step_buttons["start:phq9"].setFocus()
@@ -174,7 +171,7 @@ def test_a_skipped_suggestion_stays_skipped_after_reopening_and_a_lock(  # type:
     window.lock("reopen")
     window.start_session(Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"]))
     window.activateWindow()
-    page = _open(window, case_id)
+    page = open_case(window, case_id)
     lines = [page.screening_list.item(i).text() for i in range(page.screening_list.count())]
     assert any(line.startswith("PHQ-9: suggested, not used · Declined: too tired to go on")
                for line in lines)
@@ -188,13 +185,13 @@ def test_a_skipped_suggestion_stays_skipped_after_reopening_and_a_lock(  # type:
 
 # ---------------------------------------------------------------------------- rows by id
 def test_the_row_chosen_by_keyboard_is_acted_on_after_a_refresh_moves_it(  # type: ignore[no-untyped-def]
-        qtbot, window: MainWindow) -> None:
+        qtbot, open_case, window: MainWindow) -> None:
     session = _session(window)
     case_id = _new_case(session, "Rowmoves")
     session.referrals.make(case_id, "cmht")
     session.referrals.add_action(case_id, "Ring the GP surgery")
     session.referrals.add_action(case_id, "Book an interpreter")
-    page = _open(window, case_id)
+    page = open_case(window, case_id)
     listing = _pick_row(qtbot, page, "Referrals and support", "Book an interpreter")
     moved_from = listing.currentRow()
 
@@ -221,12 +218,12 @@ def test_the_row_chosen_by_keyboard_is_acted_on_after_a_refresh_moves_it(  # typ
 
 
 def test_a_list_action_on_a_row_of_another_kind_acts_on_nothing(  # type: ignore[no-untyped-def]
-        qtbot, window: MainWindow) -> None:
+        qtbot, open_case, window: MainWindow) -> None:
     session = _session(window)
     case_id = _new_case(session, "Wrongkind")
     session.referrals.make(case_id, "cmht")
     session.referrals.add_action(case_id, "Ring the GP surgery")
-    page = _open(window, case_id)
+    page = open_case(window, case_id)
     _pick_row(qtbot, page, "Referrals and support", "Referral to")
     done = _button(page, "Mark action done")
     _tab_to(qtbot, done)
@@ -236,14 +233,14 @@ def test_a_list_action_on_a_row_of_another_kind_acts_on_nothing(  # type: ignore
 
 
 def test_update_escalation_opens_the_escalation_chosen_after_a_new_risk_moves_it(  # type: ignore[no-untyped-def]
-        qtbot, window: MainWindow) -> None:
+        qtbot, open_case, window: MainWindow) -> None:
     session = _session(window)
     case_id = _new_case(session, "Escmoves")
     first = session.escalations.request(case_id, "mental-health-nurse", "routine",
                                         "Low mood, first request")
     session.escalations.request(case_id, "mental-health-nurse", "urgent",
                                 "Voices, second request")
-    page = _open(window, case_id)
+    page = open_case(window, case_id)
     _pick_row(qtbot, page, "Risk and escalation", "Low mood, first request")
     session.risk.record(case_id, RiskDraft("low", "low", "low", "low", "low",
                                            "Calm throughout, synthetic"))

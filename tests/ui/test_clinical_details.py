@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
-from test_keyboard import _new_case, _open, _session
+from test_keyboard import _new_case, _session
 
 from ld_desktop.ui.clinical.consent_dialog import ConsentDialog
 from ld_desktop.ui.main_window import MainWindow
@@ -23,8 +23,8 @@ def _in(dialog: QDialog, widget: QWidget) -> QRect:
 
 
 def test_a_young_persons_consent_error_is_not_hidden_behind_the_reason_box(
-        qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    page = _open(window, _new_case(_session(window), age=15, family="Consentfifteen"))
+        qtbot, open_case, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    page = open_case(window, _new_case(_session(window), age=15, family="Consentfifteen"))
     page.record_consent()
     drafts_back(qtbot)
     dialog = page.dialog

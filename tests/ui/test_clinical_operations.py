@@ -34,6 +34,7 @@ from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.clinical.form_dialog import FormDialog
 from ld_desktop.ui.clinical.note_dialogs import NoteDialog
 from ld_desktop.ui.main_window import MainWindow
+from tests.helpers.case_page import case_settled
 from tests.helpers.drafts import drafts_back
 from tests.helpers.gui_thread_store import GuiThreadStoreWatch
 
@@ -65,6 +66,7 @@ def _note_dialog(qtbot, window: MainWindow, family: str) -> tuple[CasePage, Note
     window.open_case(_case(window.session, family))
     page = window.pages.currentWidget()
     assert isinstance(page, CasePage)
+    case_settled(qtbot, page)
     page.note()
     drafts_back(qtbot)
     dialog = page.dialog
@@ -161,7 +163,7 @@ def test_lock_while_a_note_saves(qtbot, window: MainWindow, accounts,  # type: i
     assert window.session.drafts.load(f"note:{case_id}") is None
 
 
-def test_lock_while_a_screening_completes(qtbot, window: MainWindow, accounts,  # type: ignore[no-untyped-def]
+def test_lock_while_a_screening_completes(qtbot, wizard_of, window: MainWindow, accounts,  # type: ignore[no-untyped-def]
                                           monkeypatch: pytest.MonkeyPatch,
                                           caplog: pytest.LogCaptureFixture,
                                           demo_dir: Path) -> None:
@@ -171,10 +173,10 @@ def test_lock_while_a_screening_completes(qtbot, window: MainWindow, accounts,  
     window.open_case(_case(window.session, "ZZLOCKDONE"))
     page = window.pages.currentWidget()
     assert isinstance(page, CasePage)
+    case_settled(qtbot, page)
     case_id = page.case_id
     page.start_screening("phq9")
-    wizard = page.wizard
-    assert wizard is not None
+    wizard = wizard_of(page)
     original = ScreeningService.complete
     started = threading.Event()
     calls: list[uuid.UUID] = []
@@ -229,9 +231,12 @@ def test_closing_the_case_page_while_it_saves_raises_nothing(
     monkeypatch.setattr(CasePage, "reload", spy)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(started.is_set, timeout=5_000)
+    saving = dialog.saving
+    assert saving is not None
     window.open_case(other)                            # the case page goes
     qtbot.waitUntil(lambda: not shiboken6.isValid(dialog), timeout=1_000)
-    assert operations.in_flight() >= 1                 # still saving (and status reads)
+    assert saving.dropped                              # its result will go unseen
+    assert operations.in_flight() >= 1                 # still saving (the next case loads)
     qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
     qtbot.wait(100)
     assert calls == [TYPED]
@@ -249,6 +254,7 @@ def test_closing_the_case_page_while_it_refreshes_raises_nothing(
     window.open_case(_case(window.session, "ZZREFRESH"))
     page = window.pages.currentWidget()
     assert isinstance(page, CasePage)
+    case_settled(qtbot, page)
     other = _case(window.session, "ZZELSEWHERE")
     original = CaseService.open
     started = threading.Event()

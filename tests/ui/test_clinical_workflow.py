@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import shiboken6
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 
@@ -21,6 +22,7 @@ from ld_desktop.ui.clinical.consent_dialog import ConsentDialog
 from ld_desktop.ui.clinical.screening_wizard import ScreeningWizard
 from ld_desktop.ui.clinical.share_dialog import ShareDialog
 from ld_desktop.ui.main_window import MainWindow
+from tests.helpers import case_page
 from tests.helpers.drafts import drafts_back
 
 #: number key per core-screen item (1 = Yes / first option, 2 = No / second option)
@@ -47,11 +49,6 @@ def _new_case(session: UserSession, *, age: int, family: str) -> uuid.UUID:
     return case.id
 
 
-def _open(window: MainWindow, case_id: uuid.UUID) -> CasePage:
-    window.open_case(case_id)
-    page = window.pages.currentWidget()
-    assert isinstance(page, CasePage)
-    return page
 
 
 def _give_consent(qtbot, page: CasePage, scope: str = "assessment",  # type: ignore[no-untyped-def]
@@ -68,6 +65,7 @@ def _give_consent(qtbot, page: CasePage, scope: str = "assessment",  # type: ign
     drafts_back(qtbot)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.isVisible())   # saved in the background
+    case_page.case_settled(qtbot, page)               # and the case reloaded
 
 
 def _answer_all(qtbot, wizard: ScreeningWizard, keys: dict[str, int], default: int) -> None:  # type: ignore[no-untyped-def]
@@ -78,18 +76,20 @@ def _answer_all(qtbot, wizard: ScreeningWizard, keys: dict[str, int], default: i
             qtbot.keyClick(wizard, getattr(Qt.Key, f"Key_{keys.get(item.id, default)}"))
         last = wizard.flow.at_end
         qtbot.keyClick(wizard, Qt.Key.Key_Return)
-        if last:   # completed in the background (an amendment asks for its reason first)
+        if last:   # completed in the background (an amendment asks for its reason first),
             qtbot.waitUntil(lambda: wizard.done or wizard.amend_of is not None)
+            if wizard.amend_of is None:   # then the case reloads and the result replaces it
+                qtbot.waitUntil(lambda: not shiboken6.isValid(wizard), timeout=5_000)
             return
     raise AssertionError("the wizard never reached its last question")
 
 
-def test_full_adult_case_from_referral_to_closure(qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
+def test_full_adult_case_from_referral_to_closure(qtbot, open_case, window: MainWindow,  # type: ignore[no-untyped-def]
                                                   tmp_path: Path) -> None:
     session = window.session
     assert session is not None
     case_id = _new_case(session, age=34, family="ZZADULTPATH")
-    page = _open(window, case_id)
+    page = open_case(window, case_id)
     page.choose_path = lambda _parent, suggested: tmp_path / suggested
 
     # Sharing is refused while there is no consent to share with the police.
@@ -107,8 +107,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, window: MainWindow,  # 
 
     # Core screen, keyboard only: low mood and thoughts of self-harm.
     qtbot.mouseClick(page.action_buttons["screening"], Qt.MouseButton.LeftButton)
-    wizard = page.wizard
-    assert isinstance(wizard, ScreeningWizard)
+    wizard = case_page.wizard_of(qtbot, page)
     assert wizard.definition.id == "ld-core"
     _answer_all(qtbot, wizard, CORE_KEYS, default=2)
     panel = page.result
@@ -121,8 +120,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, window: MainWindow,  # 
 
     # PHQ-9, suggested by the core screen; item 9 answered "several days".
     qtbot.mouseClick(page.result.step_buttons["start:phq9"], Qt.MouseButton.LeftButton)
-    wizard = page.wizard
-    assert wizard is not None
+    wizard = case_page.wizard_of(qtbot, page)
     assert wizard.definition.id == "phq9"
     _answer_all(qtbot, wizard, {}, default=2)
     panel = page.result
@@ -140,12 +138,14 @@ def test_full_adult_case_from_referral_to_closure(qtbot, window: MainWindow,  # 
     drafts_back(qtbot)
     qtbot.mouseClick(escalation.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not escalation.isVisible())
+    case_page.case_settled(qtbot, page)
     assert [(e.clinician_type, e.urgency, e.status) for e in page.records.escalations] == [
         ("mental-health-nurse", "urgent", "requested")]
     assert "item 9" in page.records.escalations[0].reason
     qtbot.mouseClick(panel.sign_off_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.result is not panel)        # signed off in the background
     page.back_to_case()
+    case_page.case_settled(qtbot, page)
     assert "Suicide or self-harm" in page.flags_label.text()
 
     # Onward referral.
@@ -155,6 +155,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, window: MainWindow,  # 
     drafts_back(qtbot)
     qtbot.mouseClick(referral.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not referral.isVisible())
+    case_page.case_settled(qtbot, page)
     assert [r.service_code for r in page.records.referrals] == ["cmht"]
 
     # Share with the custody sergeant once consent is recorded: PDF checked for content.
@@ -167,6 +168,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, window: MainWindow,  # 
     drafts_back(qtbot)
     qtbot.mouseClick(share.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not share.isVisible())      # recorded in the background
+    case_page.case_settled(qtbot, page)
     assert share.saved_path is not None
     assert share.saved_path.exists()
     text = " ".join(p.extract_text() for p in PdfReader(share.saved_path).pages)
@@ -191,17 +193,19 @@ def test_full_adult_case_from_referral_to_closure(qtbot, window: MainWindow,  # 
     drafts_back(qtbot)
     qtbot.mouseClick(outcome.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not outcome.isVisible())
+    case_page.case_settled(qtbot, page)
     assert page.case.stage == "closed"
     assert not page.action_buttons["note"].isEnabled()
 
 
-def test_signed_off_screening_is_only_amended(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_signed_off_screening_is_only_amended(  # type: ignore[no-untyped-def]
+        qtbot, wizard_of, open_case, window: MainWindow) -> None:
     session = window.session
     assert session is not None
-    page = _open(window, _new_case(session, age=40, family="ZZAMEND"))
+    page = open_case(window, _new_case(session, age=40, family="ZZAMEND"))
     _give_consent(qtbot, page)
     page.screening()
-    assert page.wizard is not None
+    wizard_of(page)
     _answer_all(qtbot, page.wizard, {}, default=2)
     assert page.result is not None
     signing = page.result
@@ -229,16 +233,15 @@ def test_signed_off_screening_is_only_amended(qtbot, window: MainWindow) -> None
     assert amendment.answers["ld-core.3"] is True
 
 
-def test_half_done_screening_survives_lock_and_restart(qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
-                                                        demo_dir: Path, accounts) -> None:
+def test_half_done_screening_survives_lock_and_restart(  # type: ignore[no-untyped-def]
+        qtbot, wizard_of, open_case, window: MainWindow, demo_dir: Path, accounts) -> None:
     session = window.session
     assert session is not None
     case_id = _new_case(session, age=29, family="ZZRESUME")
-    page = _open(window, case_id)
+    page = open_case(window, case_id)
     _give_consent(qtbot, page)
     page.screening()
-    wizard = page.wizard
-    assert wizard is not None
+    wizard = wizard_of(page)
     for key in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_1):
         qtbot.keyClick(wizard, key)
         qtbot.keyClick(wizard, Qt.Key.Key_Return)
@@ -252,10 +255,9 @@ def test_half_done_screening_survives_lock_and_restart(qtbot, window: MainWindow
     qtbot.addWidget(restarted)
     restarted.start_session(Workstation(demo_dir).unlock("demo.senior",
                                                          accounts["demo.senior"]))
-    page = _open(restarted, case_id)
+    page = open_case(restarted, case_id)
     page.screening()
-    wizard = page.wizard
-    assert wizard is not None
+    wizard = wizard_of(page)
     assert wizard.flow.answers == {"ld-core.1": True, "ld-core.2": False, "ld-core.3": True,
                                    "ld-core.4": False}
     assert wizard.flow.current.id == "ld-core.4"
@@ -270,30 +272,29 @@ def test_half_done_screening_survives_lock_and_restart(qtbot, window: MainWindow
     restarted.lock("test finished")
 
 
-def test_screening_without_assessment_consent_is_observation_only(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
-                                                                  ) -> None:
+def test_screening_without_assessment_consent_is_observation_only(  # type: ignore[no-untyped-def]
+        qtbot, wizard_of, open_case, window: MainWindow) -> None:
     session = window.session
     assert session is not None
-    page = _open(window, _new_case(session, age=52, family="ZZOBSERVE"))
+    page = open_case(window, _new_case(session, age=52, family="ZZOBSERVE"))
     page.screening()
-    wizard = page.wizard
-    assert wizard is not None
+    wizard = wizard_of(page)
     assert not wizard.observation_banner.isHidden()
     assert "do not put these questions" in wizard.observation_banner.text()
 
 
 def test_youth_case_needs_checks_first_and_gets_youth_instruments_only(  # type: ignore[no-untyped-def]
-        qtbot, window: MainWindow) -> None:
+        qtbot, wizard_of, open_case, window: MainWindow) -> None:
     session = window.session
     assert session is not None
     case_id = _new_case(session, age=15, family="ZZYOUTH")
-    page = _open(window, case_id)
+    page = open_case(window, case_id)
     assert page.youth_panel is not None
     assert set(page.youth_panel.buttons) == {"parent-carer", "appropriate-adult", "yot",
                                              "safeguarding"}
-    page.screening()
+    page.screening()                                   # refused by the service
+    qtbot.waitUntil(lambda: "parent or carer" in page.problem.text())
     assert page.wizard is None
-    assert "parent or carer" in page.problem.text()
 
     # Consent for a 15-year-old: Gillick competence and an appropriate adult are required.
     page.record_consent("assessment")
@@ -323,16 +324,16 @@ def test_youth_case_needs_checks_first_and_gets_youth_instruments_only(  # type:
     qtbot.waitUntil(lambda: page.youth_panel.checks["safeguarding"])
 
     page.screening()
-    assert page.wizard is not None
+    wizard_of(page)
     assert page.wizard.definition.id == "ld-core"
     offered = session.screenings.library().offered_for(page.case.age_at_referral)
     assert [d.id for d in offered] == ["ld-core"]
 
 
-def test_lock_closes_open_forms_and_hides_the_case(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+def test_lock_closes_open_forms_and_hides_the_case(qtbot, open_case, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     session = window.session
     assert session is not None
-    page = _open(window, _new_case(session, age=33, family="ZZLOCKFORM"))
+    page = open_case(window, _new_case(session, age=33, family="ZZLOCKFORM"))
     page.note()
     drafts_back(qtbot)
     dialog = page.dialog
@@ -367,15 +368,14 @@ def test_senior_sees_escalations_waiting_and_opens_the_case(qtbot, window: MainW
     assert current.case_id == case_id
 
 
-def test_text_answers_save_after_a_pause_and_ctrl_enter_moves_on(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
-                                                                  ) -> None:
+def test_text_answers_save_after_a_pause_and_ctrl_enter_moves_on(  # type: ignore[no-untyped-def]
+        qtbot, wizard_of, open_case, window: MainWindow) -> None:
     session = window.session
     assert session is not None
-    page = _open(window, _new_case(session, age=36, family="ZZTEXTBOX"))
+    page = open_case(window, _new_case(session, age=36, family="ZZTEXTBOX"))
     _give_consent(qtbot, page)
     page.screening()
-    wizard = page.wizard
-    assert wizard is not None
+    wizard = wizard_of(page)
     qtbot.waitExposed(window)
     window.activateWindow()
     for item in wizard.flow.definition.items[:-1]:     # all but the free-text last question
@@ -395,12 +395,12 @@ def test_text_answers_save_after_a_pause_and_ctrl_enter_moves_on(qtbot, window: 
         "Calm; asked for water"
 
 
-def test_typed_note_survives_a_lock_for_its_author_only(qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
+def test_typed_note_survives_a_lock_for_its_author_only(qtbot, open_case, window: MainWindow,  # type: ignore[no-untyped-def]
                                                         demo_dir: Path, accounts) -> None:
     session = window.session
     assert session is not None
     case_id = _new_case(session, age=41, family="ZZDRAFTNOTE")
-    page = _open(window, case_id)
+    page = open_case(window, case_id)
     page.note()
     drafts_back(qtbot)
     dialog = page.dialog
@@ -415,7 +415,7 @@ def test_typed_note_survives_a_lock_for_its_author_only(qtbot, window: MainWindo
     finally:
         other.lock()
     window.start_session(Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"]))
-    page = _open(window, case_id)
+    page = open_case(window, case_id)
     page.note()
     drafts_back(qtbot)
     dialog = page.dialog
@@ -425,6 +425,7 @@ def test_typed_note_survives_a_lock_for_its_author_only(qtbot, window: MainWindo
     drafts_back(qtbot)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.isVisible())
+    case_page.case_settled(qtbot, page)
     assert [n.body for n in page.records.notes] == ["Seen at 14:10; calm"]
     assert window.session is not None
     assert window.session.drafts.load(f"note:{case_id}") is None       # saved: draft gone

@@ -13,7 +13,6 @@ from tests.ui.test_clinical_workflow import (  # the same real window and helper
     _answer_all,
     _give_consent,
     _new_case,
-    _open,
     window,
 )
 
@@ -21,13 +20,13 @@ __all__ = ["window"]
 
 
 def test_export_fhir_from_the_result_of_a_signed_off_screening(  # type: ignore[no-untyped-def]
-        qtbot, window: MainWindow, tmp_path: Path) -> None:
+        qtbot, wizard_of, open_case, window: MainWindow, tmp_path: Path) -> None:
     session = window.session
     assert session is not None
-    page = _open(window, _new_case(session, age=35, family="ZZFHIR"))
+    page = open_case(window, _new_case(session, age=35, family="ZZFHIR"))
     _give_consent(qtbot, page)
     page.screening()
-    assert page.wizard is not None
+    wizard_of(page)
     _answer_all(qtbot, page.wizard, {}, default=2)
     panel = page.result
     assert panel is not None
@@ -52,16 +51,15 @@ def test_export_fhir_from_the_result_of_a_signed_off_screening(  # type: ignore[
 
 
 def test_person_stops_answering_partial_result_signed_off_and_exported_as_stopped(  # type: ignore[no-untyped-def]
-        qtbot, window: MainWindow, tmp_path: Path) -> None:
+        qtbot, wizard_of, open_case, window: MainWindow, tmp_path: Path) -> None:
     """Issue 15: a PHQ-9 stopped after 8 answers at 'nearly every day' shows what those
     answers prove (at least 24, severe; moderate and major-syndrome flags, marked partial)."""
     session = window.session
     assert session is not None
-    page = _open(window, _new_case(session, age=29, family="ZZSTOP"))
+    page = open_case(window, _new_case(session, age=29, family="ZZSTOP"))
     _give_consent(qtbot, page)
     page.start_screening("phq9")
-    wizard = page.wizard
-    assert wizard is not None
+    wizard = wizard_of(page)
     for _ in range(8):
         qtbot.keyClick(wizard, Qt.Key.Key_4)           # 'Nearly every day' (3)
         qtbot.keyClick(wizard, Qt.Key.Key_Return)

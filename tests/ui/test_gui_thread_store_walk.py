@@ -22,15 +22,8 @@ from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.places import PLACES
 from tests.helpers.gui_thread_store import GuiThreadStoreWatch
 
-OPS_CASE = "converted on branch ops-case"
-#: store use on the GUI thread still allowed, by UI place, and why
-ALLOWED: dict[str, str] = {
-    # the case page (branch ops-case converts these; trim them when it merges)
-    "ui/clinical/case_page.py:_load": f"the case page's first, audited load: {OPS_CASE}",
-    "ui/clinical/case_records.py:load": f"the case page's records, read by _load: {OPS_CASE}",
-    "ui/clinical/score_tracker.py:person_score_tracker":
-        f"the score tracker's library read (person page): {OPS_CASE}",
-}
+#: store use on the GUI thread still allowed, by UI place, and why (none left)
+ALLOWED: dict[str, str] = {}
 
 ROLES = ("demo.senior", "demo.admin")
 

@@ -23,6 +23,7 @@ from ld_desktop.ui.clinical.care_dialogs import RiskDialog
 from ld_desktop.ui.clinical.case_page import ACTIONS, CasePage
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.new_referral import NewReferralDialog
+from tests.helpers.case_page import case_settled as settled
 from tests.helpers.drafts import drafts_back
 
 ALT = Qt.KeyboardModifier.AltModifier
@@ -47,11 +48,6 @@ def _new_case(session: UserSession, *, age: int, family: str) -> uuid.UUID:
         custody_record_number=f"KB/{family}")).id
 
 
-def _open(window: MainWindow, case_id: uuid.UUID) -> CasePage:
-    window.open_case(case_id)
-    page = window.pages.currentWidget()
-    assert isinstance(page, CasePage)
-    return page
 
 
 def _focus() -> QWidget:
@@ -70,14 +66,14 @@ def _dialog_shown(qtbot, page: CasePage) -> QDialog:  # type: ignore[no-untyped-
 
 
 # ---------------------------------------------------------------------------- Alt shortcuts
-def test_alt_shortcuts_are_unique_in_every_window_and_dialog(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
-                                                             ) -> None:
+def test_alt_shortcuts_are_unique_in_every_window_and_dialog(  # type: ignore[no-untyped-def]
+        qtbot, open_case, window: MainWindow) -> None:
     found: dict[str, dict[str, list[str]]] = {}
     for name in window.place_names:
         window.show_page(name)
         qtbot.wait(50)
         found[name] = clashes(window)
-    page = _open(window, _new_case(_session(window), age=15, family="Altwalk"))
+    page = open_case(window, _new_case(_session(window), age=15, family="Altwalk"))
     found["case (young person)"] = clashes(window)
     for key, _text in ACTIONS:
         if key == "screening":
@@ -139,8 +135,8 @@ def test_alt_shortcuts_are_unique_on_the_admin_pages(qtbot, demo_dir: Path, acco
     ("refer", "Service"), ("consent", "Consent for"),
 ])
 def test_every_dialog_opens_in_its_first_field_and_space_submits_nothing(
-        qtbot, window: MainWindow, action: str, first_field: str) -> None:  # type: ignore[no-untyped-def]
-    page = _open(window, _new_case(_session(window), age=15, family=f"First{action[:4]}"))
+        qtbot, open_case, window: MainWindow, action: str, first_field: str) -> None:  # type: ignore[no-untyped-def]
+    page = open_case(window, _new_case(_session(window), age=15, family=f"First{action[:4]}"))
     getattr(page, action)()
     dialog = _dialog_shown(qtbot, page)
     assert not isinstance(_focus(), QAbstractButton)
@@ -153,11 +149,11 @@ def test_every_dialog_opens_in_its_first_field_and_space_submits_nothing(
 
 
 # ---------------------------------------------------------------------------- risky default
-def test_the_risk_dialog_has_no_default_and_no_preselected_level(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
-                                                                 ) -> None:
+def test_the_risk_dialog_has_no_default_and_no_preselected_level(  # type: ignore[no-untyped-def]
+        qtbot, open_case, window: MainWindow) -> None:
     session = _session(window)
     case_id = _new_case(session, age=40, family="Riskenter")
-    page = _open(window, case_id)
+    page = open_case(window, case_id)
     page.risk()
     dialog = _dialog_shown(qtbot, page)
     assert isinstance(dialog, RiskDialog)
@@ -189,6 +185,7 @@ def test_down_and_enter_from_the_cases_search_open_the_result_and_back_returns(
     qtbot.keyClick(_focus(), Qt.Key.Key_Return)
     case_page = window.pages.currentWidget()
     assert isinstance(case_page, CasePage)
+    settled(qtbot, case_page)
     assert case_page.case.person.family_name == "Downenter"
     case_page.action_buttons["note"].setFocus()
     qtbot.keyClick(_focus(), Qt.Key.Key_Left, ALT)                 # back
@@ -196,13 +193,14 @@ def test_down_and_enter_from_the_cases_search_open_the_result_and_back_returns(
     qtbot.keyClick(page.view, Qt.Key.Key_Return)                    # the same row again
     case_page = window.pages.currentWidget()
     assert isinstance(case_page, CasePage)
+    settled(qtbot, case_page)
     case_page.tabs.setFocus()
     qtbot.keyClick(_focus(), Qt.Key.Key_Backspace)                  # back, not in a text field
     assert window.pages.currentWidget() is page
 
 
-def test_backspace_in_a_text_field_edits_and_stays(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    page = _open(window, _new_case(_session(window), age=30, family="Stayput"))
+def test_backspace_in_a_text_field_edits_and_stays(qtbot, open_case, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    page = open_case(window, _new_case(_session(window), age=30, family="Stayput"))
     page.note()
     dialog = _dialog_shown(qtbot, page)
     qtbot.keyClicks(_focus(), "ab")
@@ -212,8 +210,8 @@ def test_backspace_in_a_text_field_edits_and_stays(qtbot, window: MainWindow) ->
     assert window.pages.currentWidget() is page
 
 
-def test_enter_on_a_focused_page_button_presses_it(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
-    page = _open(window, _new_case(_session(window), age=30, family="Enterbutton"))
+def test_enter_on_a_focused_page_button_presses_it(qtbot, open_case, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    page = open_case(window, _new_case(_session(window), age=30, family="Enterbutton"))
     button = page.action_buttons["note"]
     button.setFocus()
     qtbot.keyClick(button, Qt.Key.Key_Return)
@@ -223,7 +221,7 @@ def test_enter_on_a_focused_page_button_presses_it(qtbot, window: MainWindow) ->
 
 
 def test_alt_shortcuts_are_unique_before_unlock_in_first_run_and_the_wizard(
-        qtbot, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        qtbot, open_case, window: MainWindow, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The rest of the windows: the screening wizard on a case, the unlock screen, and each
     step of first-run set-up."""
     from ld_desktop.ui.clinical.screening_wizard import ScreeningWizard
@@ -234,7 +232,7 @@ def test_alt_shortcuts_are_unique_before_unlock_in_first_run_and_the_wizard(
     case_id = _new_case(session, age=40, family="Wizardwalk")
     session.consent.record(case_id, ConsentDraft("assessment", "given",
                                                  capacity="has-capacity"))
-    page = _open(window, case_id)
+    page = open_case(window, case_id)
     page.screening()
     qtbot.waitUntil(lambda: isinstance(page.stack.currentWidget(), ScreeningWizard),
                     timeout=3_000)
@@ -253,11 +251,11 @@ def test_alt_shortcuts_are_unique_before_unlock_in_first_run_and_the_wizard(
 
 
 def test_the_consent_dialog_has_no_default_and_no_preselected_decision(
-        qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+        qtbot, open_case, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     """Enter straight away recorded 'Given' (capacity not assessed) for the assessment."""
     session = _session(window)
     case_id = _new_case(session, age=40, family="Consententer")
-    page = _open(window, case_id)
+    page = open_case(window, case_id)
     page.record_consent()
     dialog = _dialog_shown(qtbot, page)
     assert dialog.decision.currentData() is None                  # type: ignore[attr-defined]
@@ -272,12 +270,12 @@ def test_the_consent_dialog_has_no_default_and_no_preselected_decision(
     dialog.reject()
 
 
-def test_the_outcome_dialog_never_closes_a_case_on_enter(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
-                                                         ) -> None:
+def test_the_outcome_dialog_never_closes_a_case_on_enter(  # type: ignore[no-untyped-def]
+        qtbot, open_case, window: MainWindow) -> None:
     """Enter straight away closed the case with the first disposal; closing is final."""
     session = _session(window)
     case_id = _new_case(session, age=40, family="Outcomeenter")
-    page = _open(window, case_id)
+    page = open_case(window, case_id)
     page.outcome()
     dialog = _dialog_shown(qtbot, page)
     assert dialog.disposal.currentData() is None                  # type: ignore[attr-defined]

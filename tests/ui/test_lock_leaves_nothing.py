@@ -22,6 +22,7 @@ from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.clinical.share_dialog import choose_pdf_path
 from ld_desktop.ui.main_window import MainWindow
+from tests.helpers.case_page import case_settled, wizard_of
 
 TYPED = "Fictional words typed before the lock"
 
@@ -107,6 +108,7 @@ def test_every_case_dialog_closes_on_lock_and_clipboard_is_cleared(
     window.open_case(_new_case(session))
     page = window.pages.currentWidget()
     assert isinstance(page, CasePage)
+    case_settled(qtbot, page)
     CASE_DIALOGS[opener](page)
     qtbot.waitUntil(lambda: page.dialog.isActiveWindow(), timeout=3_000)
     _type_and_copy(qtbot)
@@ -119,8 +121,9 @@ def test_screening_dialogs_close_on_lock(qtbot, window: MainWindow, accounts) ->
     window.open_case(_new_case(session))
     page = window.pages.currentWidget()
     assert isinstance(page, CasePage)
+    case_settled(qtbot, page)
     page.screening()   # a new case: the core screen's wizard
-    assert page.wizard is not None
+    wizard_of(qtbot, page)
     page.wizard.ask_discard()
     qtbot.waitUntil(lambda: page.wizard is not None
                     and page.wizard.discard_dialog.isActiveWindow(), timeout=3_000)
@@ -135,6 +138,7 @@ def test_file_chooser_opened_with_exec_closes_on_lock(qtbot, window: MainWindow,
     window.open_case(_new_case(session))
     page = window.pages.currentWidget()
     assert isinstance(page, CasePage)
+    case_settled(qtbot, page)
     seen: list[str] = []
 
     def drive() -> None:

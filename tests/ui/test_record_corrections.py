@@ -14,6 +14,7 @@ from ld_desktop.services.persons import PersonDraft
 from ld_desktop.services.session import UserSession
 from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.pages.record_views import PersonPage
+from tests.helpers.case_page import case_settled
 
 
 def _type(qtbot, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -134,6 +135,7 @@ def test_move_case_and_correct_case_details_by_keyboard(
     page = CasePage(s, case.id)
     qtbot.addWidget(page)
     page.show()
+    case_settled(qtbot, page)
     _focus(qtbot, page.action_buttons["correct"])
     _key(qtbot, Qt.Key.Key_Space)
     details = page.dialog
@@ -149,7 +151,7 @@ def test_move_case_and_correct_case_details_by_keyboard(
     qtbot.waitUntil(lambda: not details.isVisible())
     view = s.cases.open(case.id)
     assert (view.urgency, view.custody_record_number) == ("urgent", "MV/1B")
-    page.reload()
+    case_settled(qtbot, page)                          # reloaded after the correction
     assert any("Urgency: Routine → Urgent" in e.summary for e in page.case.timeline)
     _focus(qtbot, page.action_buttons["move"])
     _key(qtbot, Qt.Key.Key_Space)
@@ -171,3 +173,5 @@ def test_move_case_and_correct_case_details_by_keyboard(
     _key(qtbot, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: not move.isVisible())
     assert s.cases.open(case.id).person.id == right.id  # type: ignore[attr-defined]
+    case_settled(qtbot, page)       # reloaded before the fixture locks the session
+    assert page.case.person.id == right.id  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from ld_desktop.ui import operations
 from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.new_referral import NewReferralDialog
+from tests.helpers.case_page import case_settled
 from tests.helpers.gui_thread_store import GuiThreadStoreWatch
 
 ALT = Qt.KeyboardModifier.AltModifier
@@ -137,10 +138,7 @@ def test_tabbing_through_results_then_typing_a_new_name_registers_the_new_person
         key(qtbot, Qt.Key.Key_Return)
 
     intake(qtbot, window, steps)
-    page = window.pages.currentWidget()
-    qtbot.waitUntil(lambda: isinstance(window.pages.currentWidget(), CasePage), timeout=5_000)
-    page = window.pages.currentWidget()
-    assert isinstance(page, CasePage)
+    page = opened_case(qtbot, window)
     assert page.case.person.family_name == "Newname"
     assert page.case.person.given_name == "Jordan"
     assert page.case.person.date_of_birth == date(1992, 2, 2)
@@ -171,7 +169,7 @@ def opened_case(qtbot, window: MainWindow) -> CasePage:  # type: ignore[no-untyp
     qtbot.waitUntil(lambda: isinstance(window.pages.currentWidget(), CasePage), timeout=5_000)
     page = window.pages.currentWidget()
     assert isinstance(page, CasePage)
-    return page
+    return case_settled(qtbot, page)
 
 
 def test_enter_on_a_result_is_an_explicit_choice_shown_in_the_banner(

@@ -17,6 +17,8 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
     QListWidget,
     QPushButton,
     QStackedWidget,
@@ -36,6 +38,7 @@ from ld_desktop.services.clinical.screening_controller import (
 from ld_desktop.services.clinical.screenings import ScreeningView
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView, Changes
+from ld_desktop.ui.access_history import AccessHistoryDialog, HistoryOpener
 from ld_desktop.ui.clinical.care_dialogs import (
     EscalationDialog,
     EscalationStatusDialog,
@@ -108,42 +111,92 @@ class CasePage(PageWidget):
         self.header_label, self.flags_label = overview.header_label, overview.flags_label
         self.reason_label, self.problem = overview.reason_label, overview.problem
         self.youth_panel: YouthPanel | None = None
+        self.loading = QLabel("Loading the case…")
+        self.loading.setObjectName("subtitle")
+        self.loading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.loading.setAccessibleName("Loading the case")
+        self.stack.insertWidget(0, self.loading)
+        self.stack.setCurrentWidget(self.loading)
+        self.loaded = False                   # the first load has landed
+        self._awaiting = False                # a load the next step depends on is running
+        self._then: list[Callable[[], None]] = []   # next steps, once a load lands
+        self._queued: Callable[[], None] | None = None   # an action pressed meanwhile
+        self._starting = False                # a screening being started
+        self.access = HistoryOpener(self)
         self._loads = LatestOnly(self)
         self.reload(audit=True)
 
     # ------------------------------------------------------------------ loading
-    def reload(self, audit: bool = False) -> None:
-        """Load now, on the GUI thread: on opening (audited) and after the page's own
-        action, whose result is shown next. Supersedes any refresh still loading."""
-        self._loads.cancel()
-        self._show(_load(self.session, self.case_id, audit))
+    def reload(self, audit: bool = False, then: Callable[[], None] | None = None) -> None:
+        """Load in the background: on opening (audited; "Loading the case…" until it lands)
+        and after the page's own action, whose next step (``then``) runs once it has
+        landed. Actions pressed meanwhile wait for it (the last one runs, once). Supersedes
+        any refresh still loading."""
+        if then is not None:
+            self._then.append(then)
+        self._awaiting = True
+        self._run_load(audit, "opening the case" if audit else "reloading the case")
 
     def refresh(self) -> None:
         """Load in the background (a change notice): the page keeps showing what it has,
-        with a busy cursor, and a newer refresh or reload supersedes this one."""
+        with a busy cursor, and a newer refresh or reload supersedes this one (a reload's
+        next step then runs when the refresh lands)."""
+        self._run_load(False, "refreshing the case")
+
+    def _run_load(self, audit: bool, doing: str) -> None:
         session, case_id = self.session, self.case_id
         self.setCursor(Qt.CursorShape.BusyCursor)
-        self._loads.run(lambda: _load(session, case_id, False), self._show,
-                        self._refresh_failed, doing="refreshing the case")
+        self._loads.run(lambda: _load(session, case_id, audit), self._show,
+                        lambda exc: self._load_failed(exc, doing), doing=doing)
 
-    def _refresh_failed(self, exc: Exception) -> None:
+    def is_loading(self) -> bool:
+        """A load is on its way (tests wait for this to be False)."""
+        return self._awaiting or self._loads.running()
+
+    def when_loaded(self, step: Callable[[], None]) -> None:
+        """Run ``step`` now if nothing the page needs is loading, else once it lands (an
+        action pressed twice meanwhile runs once)."""
+        if self._awaiting:
+            self._queued = step
+        else:
+            step()
+
+    def _load_failed(self, exc: Exception, doing: str) -> None:
         self.unsetCursor()
-        show_failure(self, exc, "refreshing the case")
+        self._awaiting, self._then, self._queued = False, [], None
+        if not self.loaded:
+            self.loading.setText("The case could not be opened. Go back and try again.")
+        show_failure(self, exc, doing)
 
     def _show(self, loaded: tuple[CaseView, CaseRecords, Any]) -> None:
         self.unsetCursor()
-        self.case, self.records, library = loaded
-        self.screenings = ScreeningController(library, self.case.age_at_referral,
+        self.case, self.records, self.library = loaded
+        self.screenings = ScreeningController(self.library, self.case.age_at_referral,
                                               self.records.screenings, self.records.skipped)
-        titles = {d.id: d.short_title for d in library.all()}
+        titles = {d.id: d.short_title for d in self.library.all()}
         youth = self.overview.show_case(self.case, self.records, titles, self.session.now())
         self.youth_panel = youth
         if youth is not None:
             youth.record_parent_carer.connect(self.record_parent_carer)
             youth.record_consent.connect(self.record_consent)
             youth.refer.connect(self.refer)
+        first = not self.loaded
+        self.loaded, self._awaiting = True, False
         if self.wizard is None and self.result is None:
             self.stack.setCurrentWidget(self.overview)
+        if first:
+            self.stack.removeWidget(self.loading)
+            self.loading.hide()
+            focus = QApplication.focusWidget()
+            if self.isVisible() and (focus is None or focus is self.loading
+                                     or not focus.isVisible()):
+                self.tabs.setFocus(Qt.FocusReason.OtherFocusReason)
+        steps, self._then = self._then, []
+        queued, self._queued = self._queued, None
+        for step in steps:
+            step()
+        if queued is not None:
+            queued()
 
     def on_changes(self, changes: Changes) -> None:
         if self.session.is_locked:
@@ -156,20 +209,23 @@ class CasePage(PageWidget):
         self.overview.show_problem(message)
 
     def _action(self, key: str) -> None:
+        """An action button: pressed while the page's own reload runs, it waits for it."""
         actions: dict[str, Callable[[], None]] = {
             "consent": self.consent, "screening": self.screening, "risk": self.risk,
             "escalate": self.escalate, "refer": self.refer, "support": self.support,
             "note": self.note, "share": self.share, "outcome": self.outcome,
             "correct": self.correct_details, "move": self.move_case,
             HISTORY: self.show_access_history}
-        actions[key]()
+        self.when_loaded(actions[key])
 
     def show_access_history(self) -> None:
-        from ld_desktop.ui.access_history import AccessHistoryDialog
+        maintenance, case_id = self.session.maintenance, self.case_id
+        self.access.open("Access history: this case",
+                          lambda: maintenance.access_history(case_id=case_id))
 
-        entries = self.session.maintenance.access_history(case_id=self.case_id)
-        self.history_dialog = AccessHistoryDialog("Access history: this case", entries, self)
-        self.history_dialog.open()
+    @property
+    def history_dialog(self) -> AccessHistoryDialog | None:
+        return self.access.dialog
 
     # ------------------------------------------------------------------ dialogs
     def _open(self, dialog: FormDialog) -> FormDialog:
@@ -233,6 +289,9 @@ class CasePage(PageWidget):
                 NoteDialog(self.session, self.case, self, n))),
         }
         records, what, act = kinds[key]
+        if self._awaiting:                   # the list is being reloaded: ask again after
+            self.when_loaded(lambda: self._record_action(key, ref))
+            return
         found = next((x for x in records if ref is not None and x.id == ref.id), None)
         if found is None:
             self.show_problem(f"Choose {what} in the list first.")
@@ -254,7 +313,7 @@ class CasePage(PageWidget):
 
     def _action_completed(self, action_id: uuid.UUID) -> None:
         self._completing.discard(action_id)
-        self.reload()
+        self.reload()           # a press meanwhile waits for it (and finds the action done)
 
     def _action_refused(self, action_id: uuid.UUID, exc: Exception) -> None:
         self._completing.discard(action_id)
@@ -277,22 +336,39 @@ class CasePage(PageWidget):
             self.start_screening(step.instrument_id)
 
     def start_screening(self, instrument_id: str) -> None:
+        """Start a draft in the background, owned by the page; the wizard opens when it is
+        stored. A second press while it starts does nothing."""
+        if self._starting:
+            return
         try:
             definition = self.screenings.check_start(instrument_id)
-            view = self.session.screenings.start(self.case_id, instrument_id,
-                                                 definition.version)
         except (ValueError, KeyError, PermissionError) as exc:
+            self._start_refused(exc)
+            return
+        self._starting = True
+        screenings, case_id, version = self.session.screenings, self.case_id, definition.version
+        Operation(self, lambda: screenings.start(case_id, instrument_id, version),
+                  doing="starting the screening") \
+            .success(self._started).failure(self._start_refused).run()
+
+    def _started(self, view: ScreeningView) -> None:
+        self._starting = False
+        self.open_wizard(view)
+
+    def _start_refused(self, exc: Exception) -> None:
+        self._starting = False
+        if isinstance(exc, (*REFUSALS, KeyError)):
             self.close_overlays()
             self.show_problem(str(exc).strip("'\""))
-            return
-        self.open_wizard(view)
+        else:
+            show_failure(self, exc, "starting the screening")
 
     def open_wizard(self, screening: ScreeningView | None,
                     amend_of: ScreeningView | None = None) -> None:
         source = screening or amend_of
         if source is None:
             return
-        definition = self.session.screenings.library().get(source.instrument_id)
+        definition = self.library.get(source.instrument_id)
         self.close_overlays()
         self.wizard = ScreeningWizard(self.session, self.case, definition, screening, amend_of)
         self.wizard.completed.connect(self.show_result)
@@ -310,9 +386,13 @@ class CasePage(PageWidget):
             self.show_result(step.screening)
 
     def show_result(self, view: ScreeningView) -> None:
+        """The result, over the case reloaded first (what it suggests next depends on the
+        case's screenings); the wizard stays until then."""
+        self.reload(then=lambda: self._show_result(view))
+
+    def _show_result(self, view: ScreeningView) -> None:
         self.close_overlays()
-        self.reload()
-        definition = self.session.screenings.library().get(view.instrument_id)
+        definition = self.library.get(view.instrument_id)
         panel = ResultPanel(view, definition, self.screenings.next_instruments(),
                             can_sign_off=self.session.can(Permission.EDIT_RECORDS),
                             superseded=view.id in self.screenings.superseded())
@@ -373,8 +453,9 @@ class CasePage(PageWidget):
 
     def flush_drafts(self) -> None:
         if self.wizard is not None:
-            self.wizard.save_now()
+            self.wizard.flush_drafts()
 
     def close_for_lock(self) -> None:
-        """No refresh result is shown after a lock."""
+        """No load result is shown after a lock, and no next step runs."""
         self._loads.cancel()
+        self._awaiting, self._then, self._queued = False, [], None

@@ -1,5 +1,6 @@
 """Record the outcome and close the case. Closing with anything still open (a pending
-escalation, a referral awaiting an answer) needs a reason, which is kept with the case."""
+escalation, a referral awaiting an answer) needs a reason, which is kept with the case.
+What is still open is read in the background when the dialog opens."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ld_desktop.services.clinical.outcome import OpenItems, OutcomeDraft
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView
 from ld_desktop.ui.clinical.form_dialog import FormDialog, InBackground, text_box
+from ld_desktop.ui.operations import Operation, show_failure
 
 DIVERSION_OUTCOMES = ["", "Diverted to health or social care", "Diverted with a condition",
                       "Information shared to inform charge/sentence", "No diversion needed",
@@ -34,17 +36,36 @@ class OutcomeDialog(FormDialog):
         self.add_row("Di&version outcome", self.diversion)
         self.detail = QLineEdit()
         self.add_row("De&tail", self.detail)
-        open_items = session.outcomes.open_items(case.id)
-        self.open_items = QLabel("Still open: " + "; ".join(open_items) if open_items
-                                 else "Nothing is left open on this case.")
+        self.open_items = QLabel("Checking what is still open on this case…")
         self.open_items.setWordWrap(True)
-        self.open_items.setObjectName("error" if open_items else "")
         self.form.addRow(self.open_items)
         self.reason = text_box("Why the case can close with these still open", 2)
-        self.reason.setEnabled(bool(open_items))
+        self.reason.setEnabled(False)
         self.add_row("&Reason", self.reason)
         self.keep_drafts(session, f"outcome:{case.id}", {"detail": self.detail,
                                                          "reason": self.reason})
+        outcomes, case_id = session.outcomes, case.id
+        self.checking: Operation | None = Operation(
+            self, lambda: outcomes.open_items(case_id), doing="checking what is still open") \
+            .success(self._show_open_items).failure(self._not_checked).run()
+
+    def _show_open_items(self, open_items: list[str]) -> None:
+        """What is still open (read in the background, owned by the dialog). Closing before
+        it is back is still checked by the service, which asks for a reason."""
+        self.checking = None
+        self.open_items.setText("Still open: " + "; ".join(open_items) if open_items
+                                else "Nothing is left open on this case.")
+        self.open_items.setObjectName("error" if open_items else "")
+        self.open_items.style().unpolish(self.open_items)
+        self.open_items.style().polish(self.open_items)
+        self.reason.setEnabled(bool(open_items) or bool(self.reason.toPlainText().strip()))
+
+    def _not_checked(self, exc: Exception) -> None:
+        self.checking = None
+        self.open_items.setText("What is still open could not be checked; closing will "
+                                "ask for a reason if anything is.")
+        self.reason.setEnabled(True)
+        show_failure(self, exc, "checking what is still open")
 
     def submit(self) -> InBackground:
         if self.disposal.currentData() is None:

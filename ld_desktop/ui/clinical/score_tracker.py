@@ -39,6 +39,7 @@ from ld_desktop.ui.models.score_tracker_model import (
     point_positions,
     table_rows,
 )
+from ld_desktop.ui.operations import LatestOnly
 
 NHS_BLUE = QColor("#005eb8")
 GREY = QColor("#4c6272")
@@ -170,8 +171,36 @@ def write_trackers_pdf(trackers: list[Tracker], path: Path, title: str) -> Path:
     return path
 
 
-def person_score_tracker(session: UserSession, person_id: uuid.UUID) -> ScoreTrackerPanel:
-    """The panel for the person page (one additive line there)."""
-    points = ScoreHistoryService(session).for_person(person_id)
-    definitions = {d.id: d for d in session.screenings.library().all()}
-    return ScoreTrackerPanel(build_trackers(points, definitions))
+class PersonScoreTracker(QWidget):
+    """The person page's trackers. The scores and the instrument library are read in the
+    background (a ``LatestOnly`` owned by this widget): "Loading scores…" until they are
+    back, and nothing is shown after a lock or once the page has gone. Drawing them, on
+    screen or to a PDF, stays on the GUI thread (it reads nothing)."""
+
+    def __init__(self, session: UserSession) -> None:
+        super().__init__()
+        self._session = session
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self.shown: QWidget = QLabel("Loading scores…")
+        self._layout.addWidget(self.shown)
+        self._latest = LatestOnly(self)
+
+    def show_person(self, person_id: uuid.UUID) -> None:
+        """Read (again: a merge brings screenings) and show the person's trackers."""
+        history, screenings = ScoreHistoryService(self._session), self._session.screenings
+
+        def read() -> list[Tracker]:
+            definitions = {d.id: d for d in screenings.library().all()}
+            return build_trackers(history.for_person(person_id), definitions)
+
+        self._latest.run(read, self._show, doing="loading the scores over time")
+
+    def _show(self, trackers: list[Tracker]) -> None:
+        panel = ScoreTrackerPanel(trackers)
+        self._layout.replaceWidget(self.shown, panel)
+        self.shown.deleteLater()
+        self.shown = panel
+
+    def cancel(self) -> None:
+        self._latest.cancel()

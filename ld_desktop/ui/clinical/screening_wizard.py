@@ -2,14 +2,16 @@
 
 Keyboard first: number keys pick an answer, Enter goes on, Backspace or Page Up goes back,
 Escape saves and returns to the case. Every answer is saved as it is given (text after a
-short pause), so a lock, a crash or a power cut loses nothing; the draft resumes where it
-was left. An amendment of a signed-off screening runs the same questions, pre-filled, and is
-stored as a new linked screening with a reason.
+short pause), in the background and in order (``draft_writer``), so a lock, a crash or a
+power cut loses nothing; the draft resumes where it was left. An amendment of a
+signed-off screening runs the same questions, pre-filled, and is stored as a new linked
+screening with a reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
@@ -29,10 +31,12 @@ from ld_desktop.services.clinical.screenings import ScreeningView
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView
 from ld_desktop.ui.clinical.answer_editors import AnswerEditor, editor_for
+from ld_desktop.ui.clinical.draft_writer import DraftWriter
 from ld_desktop.ui.clinical.form_dialog import REFUSALS
 from ld_desktop.ui.clinical.note_dialogs import ReasonDialog
 from ld_desktop.ui.operations import Debounce, Operation, show_failure
 
+T = TypeVar("T")
 TEXT_SAVE_DELAY_MS = 400
 KEY_HINT = ("Number keys pick an answer · Enter (Ctrl+Enter in a text box): next · "
             "Backspace: back · Esc: save and return to the case")
@@ -64,9 +68,12 @@ class ScreeningWizard(QWidget):
             self.flow = ScreeningFlow(definition, age, dict(amend_of.answers) if amend_of else {},
                                       sex=sex)
         self._save_timer = Debounce(self, TEXT_SAVE_DELAY_MS, self.save_now)
+        self._writer = DraftWriter(self, session.screenings, screening.id,
+                                   self._not_saved) if screening is not None else None
         self.editor: AnswerEditor | None = None
         self.done = False            # completed or discarded: nothing more to save
         self.completing: Operation | None = None   # the completion in flight, if any
+        self._closing = False        # saving, then back to the case
         self._build()
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(keys), self)
@@ -225,33 +232,57 @@ class ScreeningWizard(QWidget):
         self.show_current()
 
     # ------------------------------------------------------------------ saving
-    def save_now(self) -> None:
-        """Write the answers so far (drafts only; an amendment is stored when finished)."""
+    def save_now(self, *, at_once: bool = False) -> None:
+        """Write the answers so far in the background (drafts only; an amendment is stored
+        when finished). See :mod:`~ld_desktop.ui.clinical.draft_writer`."""
         self._save_timer.stop()
-        if (self.screening is None or self.done or self.completing is not None
+        if (self._writer is None or self.done or self.completing is not None
                 or self._session.is_locked):
             return
-        self._session.screenings.save_progress(self.screening.id, self.flow.answers,
-                                               {"position": self.flow.position})
+        self._writer.write(self.flow.answers, {"position": self.flow.position},
+                           at_once=at_once)
+
+    def _not_saved(self, exc: Exception) -> None:
+        if isinstance(exc, REFUSALS):
+            self.error.setText(f"Your answers could not be saved: {exc}")
+        else:
+            show_failure(self, exc, "saving the screening's answers")
 
     def flush_drafts(self) -> None:
-        """Called by the window before a lock: nothing typed is lost."""
-        self.save_now()
+        """Called by the window before a lock: the write starts at once (never queued, so
+        the lock waits for it before the key goes): nothing typed is lost."""
+        self.save_now(at_once=True)
 
     def save_and_close(self) -> None:
-        self.save_now()
-        self.closed.emit()
+        """Back to the case once the answers are written (so the case shows them); if the
+        write fails the wizard stays, with the answers still in it."""
+        if (self._writer is None or self.done or self.completing is not None
+                or self._session.is_locked):
+            self.closed.emit()
+            return
+        if self._closing:                      # Escape pressed again while writing
+            return
+        self._closing = True
+        self._save_timer.stop()
+        self._writer.write(self.flow.answers, {"position": self.flow.position}) \
+            .success(lambda _none: self.closed.emit()).failure(self._not_closed)
+
+    def _not_closed(self, exc: Exception) -> None:
+        self._closing = False
+        self._not_saved(exc)
 
     def ask_discard(self) -> None:
         if self.screening is None:   # an amendment not yet stored: nothing to discard
             self.closed.emit()
             return
         screening_id, screenings = self.screening.id, self._session.screenings
+        assert self._writer is not None       # a stored draft has a writer
+        ending = self._writer.ending          # resolved here: the work reads no widget
         self.discard_dialog = ReasonDialog(
             "Discard this screening",
             "The answers so far will be kept on record as entered in error and the "
             "screening removed from the case. Say why.",
-            lambda reason: screenings.discard(screening_id, reason),
+            lambda reason: ending(lambda: screenings.discard(screening_id, reason))(),
             self, "Discard")
         self.discard_dialog.saved.connect(lambda _: self._discarded())
         self.discard_dialog.open()
@@ -263,15 +294,22 @@ class ScreeningWizard(QWidget):
         screening_id, screenings = self.screening.id, self._session.screenings
         self.save_now()
         answers, result = self.flow.answers, self.flow.result().to_json()
+        assert self._writer is not None       # a stored draft has a writer
+        ending = self._writer.ending          # resolved here: the work reads no widget
         self.stop_dialog = ReasonDialog(
             "Stop the screening here",
             "The answers given are kept. The result shows only what they already prove, "
             "marked PARTIAL. Say why the screening stopped (for example: declined to go on, "
             "too distressed, taken to interview).",
-            lambda reason: screenings.stop(screening_id, answers, result, reason),
+            lambda reason: ending(
+                lambda: screenings.stop(screening_id, answers, result, reason))(),
             self, "Stop here")
         self.stop_dialog.saved.connect(self._stopped)
         self.stop_dialog.open()
+
+    def _ending_work(self, work: Callable[[], T]) -> Callable[[], T]:
+        """Work that ends the draft, after any draft write in flight (on the worker)."""
+        return self._writer.ending(work) if self._writer is not None else work
 
     def _stopped(self, view: object) -> None:
         self.done = True
@@ -310,7 +348,8 @@ class ScreeningWizard(QWidget):
         screenings, screening_id = self._session.screenings, self.screening.id
         answers, result_json = self.flow.answers, result.to_json()
         self.completing = Operation(
-            self, lambda: screenings.complete(screening_id, answers, result_json),
+            self, self._ending_work(lambda: screenings.complete(screening_id, answers,
+                                                                result_json)),
             doing="completing the screening") \
             .success(self._completed).failure(self._not_completed).run()
 

@@ -33,8 +33,9 @@ from ld_desktop.services.person_merge import PersonMergeService
 from ld_desktop.services.record_changes import ChangeEntry, show_value
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonSummary, PersonView
+from ld_desktop.ui.access_history import AccessHistoryDialog, HistoryOpener, history_button
 from ld_desktop.ui.clinical.form_dialog import FormDialog
-from ld_desktop.ui.clinical.score_tracker import person_score_tracker
+from ld_desktop.ui.clinical.score_tracker import PersonScoreTracker
 from ld_desktop.ui.operations import LatestOnly, show_failure
 from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.person_history_panel import PersonHistoryPanel
@@ -93,9 +94,8 @@ class PersonPage(PageWidget):
         self.action_row = QHBoxLayout()        # buttons acting on the person
         self.action_row.addWidget(self.edit_button)
         self.action_row.addWidget(self.merge_button)
+        self.access = HistoryOpener(self)
         if session.can(Permission.VIEW_AUDIT):   # seniors: who looked at this person
-            from ld_desktop.ui.access_history import history_button
-
             self.action_row.addWidget(history_button(self.show_access_history))
         self.action_row.addStretch(1)
         self.details = QWidget()
@@ -123,12 +123,11 @@ class PersonPage(PageWidget):
         self._layout.addLayout(self.action_row)
         self._layout.addWidget(self.details)
         self.add_section("Previous contacts and alerts", self.history)
-        self.add_section("Scores over time", person_score_tracker(session, self.person_id))
+        self.scores = PersonScoreTracker(session)    # filled by _show_person
+        self.add_section("Scores over time", self.scores)
         self.merged_heading = self.add_section("Records merged into this one", self.merged)
         self._layout.addWidget(self.undo_button)
         self.add_section("Corrections and merges (old values kept)", self.changes)
-        self.tracker = QWidget()          # issue 15: the score tracker, rebuilt with the page
-        self._layout.addWidget(self.tracker)
         self._merged_people: list[PersonSummary] = []
         self._latest = LatestOnly(self)
         for button in (self.edit_button, self.merge_button):
@@ -163,10 +162,7 @@ class PersonPage(PageWidget):
         self._layout.replaceWidget(old, self.details)
         old.deleteLater()
         self.history.show_person(person.id)
-        tracker = person_score_tracker(self._s, person.id)   # a merge brings screenings
-        self._layout.replaceWidget(self.tracker, tracker)
-        self.tracker.deleteLater()
-        self.tracker = tracker
+        self.scores.show_person(person.id)
 
     def _load(self, person: Callable[[], PersonView]) -> None:
         """Read the person (``person`` runs off the GUI thread), who was merged into them
@@ -212,6 +208,7 @@ class PersonPage(PageWidget):
     def close_for_lock(self) -> None:
         self._latest.cancel()
         self.history.cancel()
+        self.scores.cancel()
 
     def on_changes(self, changes: Changes) -> None:
         if self._s.is_locked or not changes.touches(SyncedEntity.PERSON, SyncedEntity.CASE):
@@ -230,14 +227,15 @@ class PersonPage(PageWidget):
         self._open(PersonEditDialog(self._s, self.person, self))
 
     def show_access_history(self) -> None:
-        from ld_desktop.ui.access_history import AccessHistoryDialog
-
         if self.person is None:
             return
-        entries = self._s.maintenance.access_history(person_id=self.person.id)
-        self.history_dialog = AccessHistoryDialog(
-            f"Access history: {self.person.display_name}", entries, self)
-        self.history_dialog.open()
+        maintenance, person_id = self._s.maintenance, self.person.id
+        self.access.open(f"Access history: {self.person.display_name}",
+                          lambda: maintenance.access_history(person_id=person_id))
+
+    @property
+    def history_dialog(self) -> AccessHistoryDialog | None:
+        return self.access.dialog
 
     def merge(self) -> None:
         if self.person is None:
