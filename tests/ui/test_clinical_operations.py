@@ -310,6 +310,7 @@ def test_ctrl_l_straight_after_typing_keeps_the_note_as_a_draft(
     window.open_case(case_id)
     page = window.pages.currentWidget()
     assert isinstance(page, CasePage)
+    case_settled(qtbot, page)
     page.note()
     again = page.dialog
     assert isinstance(again, NoteDialog)
@@ -337,6 +338,7 @@ def test_keys_typed_before_the_draft_is_back_neither_overwrite_nor_vanish(
     window.open_case(case_id)
     page = window.pages.currentWidget()
     assert isinstance(page, CasePage)
+    case_settled(qtbot, page)
     page.note()
     dialog = page.dialog
     assert isinstance(dialog, NoteDialog)
