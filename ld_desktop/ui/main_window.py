@@ -25,6 +25,7 @@ from ld_desktop.domain.roles import Permission
 from ld_desktop.ui.display_settings import DisplayMenu, load_prefs
 from ld_desktop.ui.enter_keys import EnterPressesButtons
 from ld_desktop.ui.idle import IdleWatcher
+from ld_desktop.ui.lock_key import LockKeyInDialogs
 from ld_desktop.ui.lock_sweep import ClipboardWatch, close_windows_for_lock, restore_window_draft
 from ld_desktop.ui.unlock_page import UnlockPage
 
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.installEventFilter(self.idle)
             app.installEventFilter(EnterPressesButtons(self))
+            app.installEventFilter(LockKeyInDialogs(self, lambda: self.lock("on demand")))
         lock = QShortcut(QKeySequence("Ctrl+L"), self)
         lock.activated.connect(lambda: self.lock("on demand"))
         self.status_user = QLabel("Locked")
@@ -131,7 +133,20 @@ class MainWindow(QMainWindow):
         else:
             Operation(self, lambda: opening_reads(session), doing="opening the session") \
                 .success(self._opened).run()
+        self._show_kept_recovery_code(session)
         self.session_started.emit(session)
+
+    def _show_kept_recovery_code(self, session: UserSession) -> None:
+        """A recovery code a lock kept from its administrator (a re-key the lock waited
+        for): shown once, now that the same administrator has unlocked."""
+        from ld_desktop.services import kept_recovery_code
+
+        code = kept_recovery_code.take_for(session)
+        if code is not None:
+            from ld_desktop.ui.pages.key_rotation import recovery_code_box
+
+            self.kept_code_box = recovery_code_box(self, code, after_lock=True)
+            self.kept_code_box.open()
 
     def _opened(self, opening: Opening) -> None:
         """The settings and the sync status are read: auto-lock, the status bar, a wipe

@@ -41,7 +41,7 @@ from ld_desktop.ui.intake_parts import (
     SwallowEnter,
     parse_date_of_birth,
 )
-from ld_desktop.ui.operations import Debounce, LatestOnly
+from ld_desktop.ui.operations import Debounce, LatestOnly, Operation, show_failure
 from ld_desktop.ui.person_history_panel import PersonHistoryPanel
 
 #: pause in typing before the Find search runs (ms)
@@ -73,6 +73,7 @@ class NewReferralDialog(QDialog):
         self._found: list[PersonSummary] = []
         self.chosen: PersonSummary | None = None
         self._confirmed_new: PersonDraft | None = None
+        self.saving: Operation | None = None    # the referral being filed, if any
         self._latest = LatestOnly(self)
         self._history_load = LatestOnly(self)
         self.finished.connect(self._latest.cancel)
@@ -279,30 +280,52 @@ class NewReferralDialog(QDialog):
                            estimated_birth_year=estimated_year)
 
     def submit(self, _checked: bool = False) -> None:
+        """Read the form here, then file the referral as an operation owned by the dialog:
+        Save is off while it runs (a second Enter files nothing twice), a refusal is shown
+        in place with everything typed kept, and the dialog closes once it is filed."""
+        if self.saving is not None:         # a second Enter or click while filing
+            return
         try:
             person: uuid.UUID | PersonDraft = (self.chosen.id if self.chosen
                                                 else self._new_person())
-            confirmed = isinstance(person, PersonDraft) and person == self._confirmed_new
-            self.created = self._s.intake.refer(Intake(
-                person=person,
-                site_id=self.site.currentData(), source=self.source.currentData(),
-                contact_type=self.contact.currentData(),
-                custody_record_number=self.crn.text() or None,
-                offences=tuple(self.offences.text().split(";")),
-                urgency=self.urgency.currentData(), reason=self.reason.text() or None,
-                new_person_confirmed=confirmed))
-        except PossibleDuplicates as dup:
-            self._confirmed_new = self._new_person()
-            self._show_found(dup.people, "")
-            self.warning.setText(
-                f"{dup} To refer one of them, choose them in People found (Enter). To register "
-                "someone new with these details, press Save again.")
-            self.results.setFocus()
-            self.results.setCurrentRow(0)
-            return
         except Exception as exc:
             if not is_refusal(exc):
                 raise
             self.warning.setText(str(exc))
             return
+        confirmed = isinstance(person, PersonDraft) and person == self._confirmed_new
+        details = Intake(
+            person=person,
+            site_id=self.site.currentData(), source=self.source.currentData(),
+            contact_type=self.contact.currentData(),
+            custody_record_number=self.crn.text() or None,
+            offences=tuple(self.offences.text().split(";")),
+            urgency=self.urgency.currentData(), reason=self.reason.text() or None,
+            new_person_confirmed=confirmed)
+        intake = self._s.intake
+        self.save.setEnabled(False)
+        self.saving = Operation(self, lambda: intake.refer(details), doing="filing the referral") \
+            .success(self._filed).failure(lambda exc: self._not_filed(exc, person)).run()
+
+    def _filed(self, created: CaseView) -> None:
+        self.saving = None
+        self.save.setEnabled(True)
+        self.created = created
         self.accept()
+
+    def _not_filed(self, exc: Exception, person: uuid.UUID | PersonDraft) -> None:
+        self.saving = None
+        self.save.setEnabled(True)
+        if isinstance(exc, PossibleDuplicates):
+            # Save again registers these details (as checked), unless they are changed
+            self._confirmed_new = person if isinstance(person, PersonDraft) else None
+            self._show_found(exc.people, "")
+            self.warning.setText(
+                f"{exc} To refer one of them, choose them in People found (Enter). To register "
+                "someone new with these details, press Save again.")
+            self.results.setFocus()
+            self.results.setCurrentRow(0)
+        elif is_refusal(exc):
+            self.warning.setText(str(exc))
+        else:
+            show_failure(self, exc, "filing the referral")

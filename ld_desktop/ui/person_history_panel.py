@@ -22,8 +22,10 @@ from PySide6.QtWidgets import (
 
 from ld_desktop.domain.pathway import Stage
 from ld_desktop.domain.risk_level import RiskLevel
+from ld_desktop.services.errors import is_refusal
 from ld_desktop.services.person_history import Alert, PersonHistory, PersonHistoryService
 from ld_desktop.services.session import UserSession
+from ld_desktop.ui.operations import LatestOnly, show_failure
 
 CONTACT_COLUMNS = ["Referred", "Site", "Custody no.", "Stage", "Outcome", "Flags",
                    "Last scores"]
@@ -39,8 +41,9 @@ def alert_text(alert: Alert) -> str:
 
 
 class PersonHistoryPanel(QWidget):
-    """``show_person(person_id)`` loads through the service; ``set_history`` shows one
-    already loaded; ``clear`` empties it (no person chosen)."""
+    """``show_person(person_id)`` loads through the service in the background (a newer
+    request supersedes an older one; nothing is shown once the panel is gone or after
+    ``cancel``); ``set_history`` shows one already loaded; ``clear`` empties it."""
 
     open_case = Signal(object)   # uuid.UUID
 
@@ -49,6 +52,7 @@ class PersonHistoryPanel(QWidget):
         super().__init__(parent)
         self._s = session
         self._history: PersonHistory | None = None
+        self._load = LatestOnly(self)
         self.heading = QLabel("No person chosen")
         self.heading.setObjectName("subtitle")
         self.alerts = QListWidget()
@@ -84,13 +88,31 @@ class PersonHistoryPanel(QWidget):
         return self._history
 
     def show_person(self, person_id: uuid.UUID, *, exclude_case_id: uuid.UUID | None = None
-                    ) -> PersonHistory:
+                    ) -> None:
+        """Load the person's history off the GUI thread, saying so calmly meanwhile."""
         if self._s is None:
             raise RuntimeError("PersonHistoryPanel needs a session to load a person")
-        history = PersonHistoryService(self._s).history(person_id,
-                                                        exclude_case_id=exclude_case_id)
-        self.set_history(history)
-        return history
+        histories = PersonHistoryService(self._s)
+        self.clear()
+        self.heading.setText("Loading previous contacts and alerts…")
+        self._load.run(lambda: histories.history(person_id, exclude_case_id=exclude_case_id),
+                       self._loaded, self._not_loaded,
+                       doing="loading previous contacts and alerts")
+
+    def _loaded(self, history: PersonHistory) -> None:
+        if self._s is not None and not self._s.is_locked:   # (a page outside a window)
+            self.set_history(history)
+
+    def _not_loaded(self, exc: Exception) -> None:
+        if self._s is None or self._s.is_locked:
+            return
+        if not is_refusal(exc):
+            show_failure(self, exc, "loading previous contacts and alerts")
+        self.heading.setText("Previous contacts and alerts could not be loaded.")
+
+    def cancel(self) -> None:
+        """Show nothing more (the page is going, or the session is locking)."""
+        self._load.cancel()
 
     def clear(self) -> None:
         self._history = None

@@ -106,4 +106,4 @@ def case_page(session: UserSession, case_id: uuid.UUID) -> PageWidget:
 
 
 def person_page(session: UserSession, person_id: uuid.UUID) -> PageWidget:
-    return PersonPage(session, session.persons.open(person_id))
+    return PersonPage(session, person_id)   # read (and audited) in the background

@@ -10,6 +10,7 @@ from test_keyboard import _new_case, _session
 
 from ld_desktop.ui.clinical.consent_dialog import ConsentDialog
 from ld_desktop.ui.main_window import MainWindow
+from tests.helpers.drafts import drafts_back
 
 
 @pytest.fixture
@@ -25,6 +26,7 @@ def test_a_young_persons_consent_error_is_not_hidden_behind_the_reason_box(
         qtbot, open_case, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     page = open_case(window, _new_case(_session(window), age=15, family="Consentfifteen"))
     page.record_consent()
+    drafts_back(qtbot)
     dialog = page.dialog
     assert isinstance(dialog, ConsentDialog)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.scope, timeout=3_000)

@@ -17,12 +17,14 @@ from typing import Any
 import pytest
 import shiboken6
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication
 
 from ld_desktop.domain.screening_state import ScreeningState
 from ld_desktop.services.cases import CaseService, ReferralDraft
 from ld_desktop.services.clinical.notes import NoteService
 from ld_desktop.services.clinical.screenings import ScreeningService
+from ld_desktop.services.drafts import DraftService
 from ld_desktop.services.persons import PersonDraft
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes
@@ -33,6 +35,8 @@ from ld_desktop.ui.clinical.form_dialog import FormDialog
 from ld_desktop.ui.clinical.note_dialogs import NoteDialog
 from ld_desktop.ui.main_window import MainWindow
 from tests.helpers.case_page import case_settled
+from tests.helpers.drafts import drafts_back
+from tests.helpers.gui_thread_store import GuiThreadStoreWatch
 
 TYPED = "Seen at 14:10; calm and talking (fictional)"
 SLOW_S = 0.4
@@ -64,6 +68,7 @@ def _note_dialog(qtbot, window: MainWindow, family: str) -> tuple[CasePage, Note
     assert isinstance(page, CasePage)
     case_settled(qtbot, page)
     page.note()
+    drafts_back(qtbot)
     dialog = page.dialog
     assert isinstance(dialog, NoteDialog)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.body)
@@ -282,3 +287,70 @@ def test_closing_the_case_page_while_it_refreshes_raises_nothing(
     qtbot.wait(100)
     assert page not in shown
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_ctrl_l_straight_after_typing_keeps_the_note_as_a_draft(
+        qtbot, window: MainWindow, accounts, demo_dir: Path,  # type: ignore[no-untyped-def]
+        gui_thread_store: GuiThreadStoreWatch) -> None:
+    """Type a note and lock at once with Ctrl+L (the pause-in-typing save has not run) while
+    other work fills the pool: the lock writes the newest text before the key goes, off the
+    GUI thread (a save merely queued would be dropped by the lock), and the form opened
+    again after unlocking brings it back."""
+    page, dialog = _note_dialog(qtbot, window, "ZZCTRLL")
+    case_id = page.case_id
+    assert dialog._draft_timer.is_pending()            # typed just now: nothing saved yet
+    for _busy in range(operations.pool().maxThreadCount()):   # other work fills the pool,
+        operations.Operation(page, lambda: time.sleep(SLOW_S)).run()   # so a save would queue
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_L,
+                   Qt.KeyboardModifier.ControlModifier)
+    assert window.session is None
+    assert not {p for p in gui_thread_store.places() if "form_dialog" in p}
+
+    window.start_session(Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"]))
+    window.open_case(case_id)
+    page = window.pages.currentWidget()
+    assert isinstance(page, CasePage)
+    case_settled(qtbot, page)
+    page.note()
+    again = page.dialog
+    assert isinstance(again, NoteDialog)
+    drafts_back(qtbot)
+    assert again.body.toPlainText() == TYPED
+    assert "Restored what you typed earlier" in again.error.text()
+
+
+def test_keys_typed_before_the_draft_is_back_neither_overwrite_nor_vanish(
+        qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """The saved draft is slow to come back and the practitioner types at once: the field
+    takes nothing until the draft is back (so nothing typed is silently replaced), then the
+    draft is shown whole and typing carries on from it; Save does nothing until then."""
+    session = window.session
+    assert session is not None
+    case_id = _case(session, "ZZSLOWDRAFT")
+    session.drafts.save(f"note:{case_id}", {"body": "Earlier text."})
+    real_load = DraftService.load
+
+    def slow_load(self: DraftService, key: str) -> Any:
+        time.sleep(SLOW_S)
+        return real_load(self, key)
+
+    monkeypatch.setattr(DraftService, "load", slow_load)
+    window.open_case(case_id)
+    page = window.pages.currentWidget()
+    assert isinstance(page, CasePage)
+    case_settled(qtbot, page)
+    page.note()
+    dialog = page.dialog
+    assert isinstance(dialog, NoteDialog)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.body)
+    qtbot.keyClicks(QApplication.focusWidget(), "lost?")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return,
+                   Qt.KeyboardModifier.ControlModifier)
+    assert dialog.body.toPlainText() == ""
+    assert dialog.isVisible()
+    assert dialog.saving is None                        # nothing saved before the draft
+    drafts_back(qtbot)
+    assert dialog.body.toPlainText() == "Earlier text."
+    dialog.body.moveCursor(QTextCursor.MoveOperation.End)
+    qtbot.keyClicks(QApplication.focusWidget(), " More.")
+    assert dialog.body.toPlainText() == "Earlier text. More."

@@ -23,6 +23,7 @@ from ld_desktop.ui.clinical.screening_wizard import ScreeningWizard
 from ld_desktop.ui.clinical.share_dialog import ShareDialog
 from ld_desktop.ui.main_window import MainWindow
 from tests.helpers import case_page
+from tests.helpers.drafts import drafts_back
 
 #: number key per core-screen item (1 = Yes / first option, 2 = No / second option)
 CORE_KEYS = {"ld-core.3": 1, "ld-core.4": 1, "ld-core.13": 1, "ld-core.19": 1}
@@ -53,6 +54,7 @@ def _new_case(session: UserSession, *, age: int, family: str) -> uuid.UUID:
 def _give_consent(qtbot, page: CasePage, scope: str = "assessment",  # type: ignore[no-untyped-def]
                   adult: str = "") -> None:
     page.record_consent(scope)
+    drafts_back(qtbot)
     dialog = page.dialog
     assert isinstance(dialog, ConsentDialog)
     dialog.decision.setCurrentIndex(dialog.decision.findData("given"))
@@ -60,6 +62,7 @@ def _give_consent(qtbot, page: CasePage, scope: str = "assessment",  # type: ign
     if dialog._asks_gillick:
         dialog.gillick.setCurrentIndex(dialog.gillick.findData(True))
     dialog.appropriate_adult.setText(adult)
+    drafts_back(qtbot)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.isVisible())   # saved in the background
     case_page.case_settled(qtbot, page)               # and the case reloaded
@@ -132,6 +135,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, open_case, window: Main
     assert escalation is not None
     assert escalation.urgency.currentData() == "urgent"
     escalation.clinician.setCurrentIndex(escalation.clinician.findData("mental-health-nurse"))
+    drafts_back(qtbot)
     qtbot.mouseClick(escalation.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not escalation.isVisible())
     case_page.case_settled(qtbot, page)
@@ -148,6 +152,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, open_case, window: Main
     page.refer("cmht")
     referral = page.dialog
     assert referral is not None
+    drafts_back(qtbot)
     qtbot.mouseClick(referral.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not referral.isVisible())
     case_page.case_settled(qtbot, page)
@@ -160,6 +165,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, open_case, window: Main
     assert isinstance(share, ShareDialog)
     share.recipient.setCurrentIndex(share.recipient.findData("police"))
     assert share.save_button.isEnabled()
+    drafts_back(qtbot)
     qtbot.mouseClick(share.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not share.isVisible())      # recorded in the background
     case_page.case_settled(qtbot, page)
@@ -175,13 +181,16 @@ def test_full_adult_case_from_referral_to_closure(qtbot, open_case, window: Main
 
     # Outcome: closing with the escalation and referral open needs a reason.
     page.outcome()
+    drafts_back(qtbot)
     outcome = page.dialog
     assert outcome is not None
     outcome.disposal.setCurrentIndex(outcome.disposal.findData("charge"))
+    drafts_back(qtbot)
     qtbot.mouseClick(outcome.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Give a reason" in outcome.error.text())   # refused, still open
     assert outcome.isVisible()
     outcome.reason.setPlainText("Remanded; prison in-reach team have the referral")
+    drafts_back(qtbot)
     qtbot.mouseClick(outcome.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not outcome.isVisible())
     case_page.case_settled(qtbot, page)
@@ -213,6 +222,7 @@ def test_signed_off_screening_is_only_amended(  # type: ignore[no-untyped-def]
     _answer_all(qtbot, wizard, {"ld-core.3": 1}, default=2)
     dialog = wizard.amend_dialog
     dialog.reason.setPlainText("Person later said they had been feeling low")
+    drafts_back(qtbot)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.wizard is None)            # saved in the background
     kept, amendment = session.screenings.for_case(original.case_id)
@@ -254,6 +264,7 @@ def test_half_done_screening_survives_lock_and_restart(  # type: ignore[no-untyp
     # Discarding needs a reason and leaves nothing in progress.
     qtbot.mouseClick(wizard.discard_button, Qt.MouseButton.LeftButton)
     wizard.discard_dialog.reason.setPlainText("Started on the wrong person")
+    drafts_back(qtbot)
     qtbot.mouseClick(wizard.discard_dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.wizard is None)            # discarded in the background
     assert restarted.session is not None
@@ -287,10 +298,12 @@ def test_youth_case_needs_checks_first_and_gets_youth_instruments_only(  # type:
 
     # Consent for a 15-year-old: Gillick competence and an appropriate adult are required.
     page.record_consent("assessment")
+    drafts_back(qtbot)
     dialog = page.dialog
     assert isinstance(dialog, ConsentDialog)
     assert dialog._asks_gillick
     dialog.decision.setCurrentIndex(dialog.decision.findData("given"))
+    drafts_back(qtbot)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Gillick" in dialog.error.text())
     assert "appropriate adult" in dialog.error.text()
@@ -299,12 +312,14 @@ def test_youth_case_needs_checks_first_and_gets_youth_instruments_only(  # type:
 
     qtbot.mouseClick(page.youth_panel.buttons["parent-carer"], Qt.MouseButton.LeftButton)
     page.dialog.reason.setPlainText("Fictional Parent, mother, 01632 960000")
+    drafts_back(qtbot)
     qtbot.mouseClick(page.dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.youth_panel.checks["parent-carer"])
 
     # Children's safeguarding referral is offered for young people (and not to adults).
     qtbot.mouseClick(page.youth_panel.buttons["safeguarding"], Qt.MouseButton.LeftButton)
     assert page.dialog.service.currentData() == "child-safeguarding"
+    drafts_back(qtbot)
     qtbot.mouseClick(page.dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: page.youth_panel.checks["safeguarding"])
 
@@ -320,6 +335,7 @@ def test_lock_closes_open_forms_and_hides_the_case(qtbot, open_case, window: Mai
     assert session is not None
     page = open_case(window, _new_case(session, age=33, family="ZZLOCKFORM"))
     page.note()
+    drafts_back(qtbot)
     dialog = page.dialog
     assert dialog is not None
     assert dialog.isVisible()
@@ -346,6 +362,7 @@ def test_senior_sees_escalations_waiting_and_opens_the_case(qtbot, window: MainW
     row = next(i for i, e in enumerate(screening_page.escalations) if e.case_id == case_id)
     screening_page.escalation_list.setCurrentRow(row)
     screening_page._escalation_activated()
+    drafts_back(qtbot)
     current = window.pages.currentWidget()
     assert isinstance(current, CasePage)
     assert current.case_id == case_id
@@ -385,6 +402,7 @@ def test_typed_note_survives_a_lock_for_its_author_only(qtbot, open_case, window
     case_id = _new_case(session, age=41, family="ZZDRAFTNOTE")
     page = open_case(window, case_id)
     page.note()
+    drafts_back(qtbot)
     dialog = page.dialog
     assert dialog is not None
     qtbot.keyClicks(dialog.body, "Seen at 14:10; calm")
@@ -399,10 +417,12 @@ def test_typed_note_survives_a_lock_for_its_author_only(qtbot, open_case, window
     window.start_session(Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"]))
     page = open_case(window, case_id)
     page.note()
+    drafts_back(qtbot)
     dialog = page.dialog
     assert dialog is not None
     assert dialog.body.toPlainText() == "Seen at 14:10; calm"
     assert "Restored what you typed earlier" in dialog.error.text()
+    drafts_back(qtbot)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.isVisible())
     case_page.case_settled(qtbot, page)
@@ -410,6 +430,7 @@ def test_typed_note_survives_a_lock_for_its_author_only(qtbot, open_case, window
     assert window.session is not None
     assert window.session.drafts.load(f"note:{case_id}") is None       # saved: draft gone
     page.note()
+    drafts_back(qtbot)
     assert page.dialog is not None
     assert page.dialog.body.toPlainText() == ""
     page.dialog.reject()

@@ -101,9 +101,10 @@ def test_new_referral_end_to_end(qtbot, window: MainWindow, accounts) -> None:  
     dialog.nhs.setText("943 476 5918")
     dialog.crn.setText("UI/0001")
     dialog.submit()
-    assert "check digit" in dialog.warning.text()
+    qtbot.waitUntil(lambda: "check digit" in dialog.warning.text(), timeout=5_000)
     dialog.nhs.setText("943 476 5919")
     dialog.submit()
+    qtbot.waitUntil(lambda: dialog.created is not None, timeout=5_000)
     assert dialog.created is not None, dialog.warning.text()
     assert dialog.created.stage == "referred"
     assert session.cases.count(CaseFilter()) == before + 1

@@ -22,13 +22,8 @@ from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.places import PLACES
 from tests.helpers.gui_thread_store import GuiThreadStoreWatch
 
-#: store use on the GUI thread still allowed, by UI place, and why
-ALLOWED: dict[str, str] = {
-    # the person page's first load: not converted yet (outside branch ops-shell's brief,
-    # and it builds the score tracker ops-case is converting): see the branch's report
-    "ui/places.py:person_page": "the person page's first read (persons.open): not yet",
-    "ui/person_history_panel.py:show_person": "the person page's history panel: not yet",
-}
+#: store use on the GUI thread still allowed, by UI place, and why (none left)
+ALLOWED: dict[str, str] = {}
 
 ROLES = ("demo.senior", "demo.admin")
 

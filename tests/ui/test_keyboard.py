@@ -24,6 +24,7 @@ from ld_desktop.ui.clinical.case_page import ACTIONS, CasePage
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.new_referral import NewReferralDialog
 from tests.helpers.case_page import case_settled as settled
+from tests.helpers.drafts import drafts_back
 
 ALT = Qt.KeyboardModifier.AltModifier
 
@@ -60,6 +61,7 @@ def _dialog_shown(qtbot, page: CasePage) -> QDialog:  # type: ignore[no-untyped-
     assert dialog is not None
     qtbot.waitUntil(lambda: dialog.isVisible() and QApplication.focusWidget() is not None
                     and dialog.isAncestorOf(QApplication.focusWidget()), timeout=3_000)
+    drafts_back(qtbot)
     return dialog
 
 
@@ -87,6 +89,7 @@ def test_alt_shortcuts_are_unique_in_every_window_and_dialog(  # type: ignore[no
         dialog.reject()
     window.open_person(page.case.person.id)
     person_page = window.pages.currentWidget()
+    qtbot.waitUntil(lambda: person_page.person is not None, timeout=5_000)  # read in the background
     found["person"] = clashes(window)
     for name in ("edit", "merge"):
         getattr(person_page, name)()
@@ -302,6 +305,8 @@ def test_down_and_enter_from_the_people_search_open_the_person(qtbot, window: Ma
     qtbot.keyClick(_focus(), Qt.Key.Key_Return)
     person_page = window.pages.currentWidget()
     assert isinstance(person_page, PersonPage)
+    qtbot.waitUntil(lambda: person_page.person is not None, timeout=5_000)
+    assert person_page.person is not None
     assert person_page.person.family_name == "Peopledown"
     qtbot.keyClick(window.nav, Qt.Key.Key_Left, ALT)
     assert window.pages.currentWidget() is page

@@ -23,6 +23,7 @@ from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.clinical.share_dialog import choose_pdf_path
 from ld_desktop.ui.main_window import MainWindow
 from tests.helpers.case_page import case_settled, wizard_of
+from tests.helpers.drafts import drafts_back
 
 TYPED = "Fictional words typed before the lock"
 
@@ -68,6 +69,7 @@ def _type_and_copy(qtbot) -> None:  # type: ignore[no-untyped-def]
                 and (modal is None or active is modal))
 
     qtbot.waitUntil(focus_in_active_window, timeout=3_000)
+    drafts_back(qtbot)   # a form's text boxes are read-only until its saved draft is back
     for _ in range(25):
         focus = QApplication.focusWidget()
         if isinstance(focus, QLineEdit | QPlainTextEdit) and not focus.isReadOnly():

@@ -47,7 +47,10 @@ def test_the_panel_is_reached_by_tab_opens_a_contact_with_enter_and_lets_tab_out
         layout.addWidget(widget)
     qtbot.addWidget(host)
     host.show()
-    history = panel.show_person(person.id)
+    panel.show_person(person.id)                               # loaded in the background
+    qtbot.waitUntil(lambda: panel.history is not None, timeout=5_000)
+    history = panel.history
+    assert history is not None
     assert panel.alerts.item(0).text() == "COMMUNICATION: Uses BSL"
     opened: list[object] = []
     panel.open_case.connect(opened.append)

@@ -4,6 +4,9 @@ new name clears any choice; the person and the referral are saved together or no
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -14,13 +17,17 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from ld_desktop.domain.roles import Role
 from ld_desktop.services.cases import CaseFilter, ReferralDraft
+from ld_desktop.services.intake import Intake, IntakeService
 from ld_desktop.services.persons import PersonDraft
 from ld_desktop.services.session import UserSession
+from ld_desktop.services.views import CaseView
 from ld_desktop.services.workstation import Workstation
+from ld_desktop.ui import operations
 from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.new_referral import NewReferralDialog
 from tests.helpers.case_page import case_settled
+from tests.helpers.gui_thread_store import GuiThreadStoreWatch
 
 ALT = Qt.KeyboardModifier.AltModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -273,7 +280,9 @@ def test_a_refused_referral_by_keyboard_leaves_no_person_behind(qtbot, window: M
         key(qtbot, Qt.Key.Key_Tab)
         type_text(qtbot, "02/02/1992")
         for _press in range(3):                     # arrested, no custody record number
+            dialog().warning.setText("")
             key(qtbot, Qt.Key.Key_V, ALT)           # Sa&ve referral
+            qtbot.waitUntil(lambda: dialog().warning.text() != "", timeout=5_000)
             warnings.append(dialog().warning.text())
         key(qtbot, Qt.Key.Key_Escape)
 
@@ -296,6 +305,7 @@ def test_a_possible_duplicate_offers_the_known_person_to_choose(qtbot, window: M
         key(qtbot, Qt.Key.Key_Tab)
         type_text(qtbot, "04/03/1985")
         crn_and_save(qtbot, "NG/0007/26")
+        qtbot.waitUntil(lambda: dialog().warning.text() != "", timeout=5_000)
         warning.append(dialog().warning.text())
         assert focus() is dialog().results
         key(qtbot, Qt.Key.Key_Return)               # choose the known QUINN
@@ -373,3 +383,92 @@ def test_results_of_an_older_search_cannot_be_chosen(qtbot, window: MainWindow) 
 
     intake(qtbot, window, steps)
     assert seen == {"chosen": None, "after": None}
+
+
+def _slow_refer(monkeypatch: pytest.MonkeyPatch, started: threading.Event,
+                seconds: float = 0.4) -> list[threading.Thread]:
+    """IntakeService.refer waits ``seconds`` first; the threads it ran on."""
+    real = IntakeService.refer
+    ran_on: list[threading.Thread] = []
+
+    def slow(self: IntakeService, details: Intake) -> CaseView:
+        ran_on.append(threading.current_thread())
+        started.set()
+        time.sleep(seconds)
+        return real(self, details)
+
+    monkeypatch.setattr(IntakeService, "refer", slow)
+    return ran_on
+
+
+def test_enter_twice_fast_files_one_referral_off_the_gui_thread(
+        qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+        gui_thread_store: GuiThreadStoreWatch) -> None:
+    """A hurried user presses Enter twice while the first is still filing: one referral, the
+    GUI thread never touches the store, and the case opens once it is filed."""
+    session = window.session
+    assert session is not None
+    before = session.cases.count(CaseFilter())
+    started = threading.Event()
+    ran_on = _slow_refer(monkeypatch, started)
+    pressed: list[bool] = []
+
+    def steps() -> None:
+        find_and_wait(qtbot, "Quinn")
+        key(qtbot, Qt.Key.Key_Down)
+        key(qtbot, Qt.Key.Key_Return)               # choose the known QUINN
+        assert dialog().chosen is not None
+        key(qtbot, Qt.Key.Key_R, ALT)
+        type_text(qtbot, "NG/0099/26")
+        key(qtbot, Qt.Key.Key_Return)
+        key(qtbot, Qt.Key.Key_Return)               # straight again, while it files
+        pressed.append(not dialog().save.isEnabled())
+
+    intake(qtbot, window, steps)
+    opened_case(qtbot, window)
+    qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
+    assert pressed == [True], "Save stayed on while the referral was filing"
+    assert session.cases.count(CaseFilter()) == before + 1
+    assert len(ran_on) == 1
+    assert ran_on[0] is not threading.main_thread()
+    assert not {p for p in gui_thread_store.places() if "new_referral" in p}
+
+
+def test_a_lock_while_filing_keeps_the_referral_whole_and_calls_nothing_back(
+        qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+        caplog: pytest.LogCaptureFixture) -> None:
+    session = window.session
+    assert session is not None
+    before = session.cases.count(CaseFilter())
+    started = threading.Event()
+    _slow_refer(monkeypatch, started)
+    filed: list[object] = []
+    monkeypatch.setattr(NewReferralDialog, "_filed", lambda self, case: filed.append(case))
+    monkeypatch.setattr(NewReferralDialog, "_not_filed",
+                        lambda self, exc, person: filed.append(exc))
+
+    def steps() -> None:
+        key(qtbot, Qt.Key.Key_G, ALT)
+        type_text(qtbot, "Lockley")
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "Midsave")
+        key(qtbot, Qt.Key.Key_Tab)
+        type_text(qtbot, "05/05/1995")
+        crn_and_save(qtbot, "NG/0100/26")
+
+    intake(qtbot, window, steps)
+    qtbot.waitUntil(started.is_set, timeout=5_000)
+    referral = window.findChild(NewReferralDialog)
+    assert referral is not None
+    assert referral.saving is not None, "not filing at the lock"
+    caplog.set_level(logging.WARNING)
+    window.lock("on demand")
+    qtbot.wait(700)                                 # any late result would be shown by now
+    assert filed == [], "a callback ran after the lock"
+    assert window.detail is None
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    again = window.workstation.unlock("prac1", "practitioner passphrase")
+    window.start_session(again)
+    after = again.cases.count(CaseFilter())
+    people = persons_named(again, "Midsave")
+    assert (after, people) in ((before, []), (before + 1, ["MIDSAVE, Lockley"]))

@@ -35,6 +35,8 @@ from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.clinical.note_dialogs import NoteDialog
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.pages.admin_page import AdminPage
+from tests.helpers.case_page import case_settled
+from tests.helpers.drafts import drafts_back
 
 TYPED = "Seen at 14:10; calm (fictional)"
 
@@ -74,7 +76,9 @@ def test_a_full_disk_in_a_clinical_form_is_said_in_the_form(
     window.open_case(_case(window.session))
     page = window.pages.currentWidget()
     assert isinstance(page, CasePage)
+    case_settled(qtbot, page)
     page.note()
+    drafts_back(qtbot)
     dialog = page.dialog
     assert isinstance(dialog, NoteDialog)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.body)

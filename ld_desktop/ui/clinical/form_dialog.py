@@ -12,7 +12,9 @@ that saves nothing (a chooser) returns its value from ``submit`` directly.
 
 With ``keep_drafts`` the text a person types is kept as a draft in the encrypted store as
 they type: a lock closes the form but keeps the draft, and the form opened again for the same
-thing brings the text back. Saving or Cancel removes it.
+thing brings the text back. Saving or Cancel removes it. The draft is read as an operation
+(the fields are read-only and Save is off until it is back) and written through
+``SaveLatest``; ``close_for_lock`` settles the newest text before the key goes.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from PySide6.QtWidgets import (
 
 from ld_desktop.services.errors import REFUSALS, is_refusal
 from ld_desktop.ui.abstract_hooks import HookMeta
-from ld_desktop.ui.operations import Debounce, Operation, show_failure
+from ld_desktop.ui.operations import Debounce, Operation, SaveLatest, show_failure
 
 __all__ = ["REFUSALS", "FormDialog", "InBackground", "as_date", "text_box"]
 
@@ -87,6 +89,7 @@ class FormDialog(QDialog, metaclass=HookMeta):
         self._draft_key = ""
         self._draft_fields: dict[str, QLineEdit | QPlainTextEdit] = {}
         self.restored = False
+        self.draft_loaded = True         # keep_drafts: not until the saved draft is back
         self._without_default = False
         self.saving: Operation | None = None    # the save in flight, if any
 
@@ -130,39 +133,72 @@ class FormDialog(QDialog, metaclass=HookMeta):
 
     def keep_drafts(self, session: Any, key: str,
                     fields: dict[str, QLineEdit | QPlainTextEdit]) -> None:
-        """Keep what is typed in ``fields`` as the user's draft under ``key``."""
-        self._drafts, self._draft_key, self._draft_fields = session.drafts, key, fields
-        saved = self._drafts.load(key) or {}
-        for name, widget in fields.items():
-            if saved.get(name):
-                _set_text(widget, str(saved[name]))
-                self.restored = True
-        if self.restored:
-            self.show_error("Restored what you typed earlier; it is not saved yet.")
+        """Keep what is typed in ``fields`` as the user's draft under ``key``. The saved
+        draft is read in the background; until it is back the fields are read-only and Save
+        is off, so nothing typed before it arrives is overwritten or saved over the draft."""
+        drafts = session.drafts
+        self._drafts, self._draft_key, self._draft_fields = drafts, key, fields
+        self.draft_loaded = False
+        committed = self._draft_committed = [False]   # set by the save, inside the guard
+
+        def write(value: dict[str, str] | None) -> None:
+            if committed[0]:
+                return                   # the record is saved: its draft stays gone
+            if value is None:
+                drafts.discard(key)
+            else:
+                drafts.save(key, value)
+
+        self._draft_saver = SaveLatest(self, write, doing="keeping your draft")
         self._draft_timer = Debounce(self, 500, self.save_draft)
         for widget in fields.values():
+            widget.setReadOnly(True)
+        self.save_button.setEnabled(False)
+        Operation(self, lambda: drafts.load(key), doing="reading your draft") \
+            .success(self._draft_back).failure(self._draft_unreadable).run()
+
+    def _draft_back(self, saved: dict[str, Any] | None) -> None:
+        for name, widget in self._draft_fields.items():
+            if (saved or {}).get(name):
+                _set_text(widget, str(saved[name]))  # type: ignore[index]
+                self.restored = True
+        for widget in self._draft_fields.values():
+            widget.setReadOnly(False)
             widget.textChanged.connect(self._draft_timer.trigger)
+        self.draft_loaded = True
+        self.save_button.setEnabled(self.saving is None)
+        if self.restored:
+            self.show_error("Restored what you typed earlier; it is not saved yet.")
+
+    def _draft_unreadable(self, exc: Exception) -> None:
+        self._draft_back(None)
+        show_failure(self, exc, "reading your draft")
+
+    def _typed(self) -> dict[str, str]:
+        return {n: _text(w) for n, w in self._draft_fields.items()}
 
     def save_draft(self) -> None:
-        if self._drafts is not None:
+        """Keep what is typed now (in the background, newest text, one save at a time);
+        nothing before the saved draft is back, so it is never written over with blanks."""
+        if self._drafts is not None and self.draft_loaded:
             self._draft_timer.stop()
-            self._drafts.save(self._draft_key, {n: _text(w) for n, w in
-                                                self._draft_fields.items()})
+            self._draft_saver.save(self._typed())
 
     def close_for_lock(self) -> None:
-        """The workstation is locking: keep the draft, close the form. A save in flight
-        finishes before the key goes; it kept the draft when it began and drops it when
-        it commits, so the draft is not written again here."""
-        if self.saving is None:
-            self.save_draft()
-        elif self._drafts is not None:
+        """The workstation is locking: keep the draft, close the form. The newest text is
+        written now and waited for, before the lock drops queued work and the key: a save
+        merely queued would be lost. If the record's own save committed first, it took the
+        draft away and nothing is written back."""
+        if self._drafts is not None:
             self._draft_timer.stop()
+            if self.draft_loaded:
+                self._draft_saver.settle(self._typed())
         super().reject()
 
     def reject(self) -> None:
         if self._drafts is not None:
             self._draft_timer.stop()
-            self._drafts.discard(self._draft_key)
+            self._draft_saver.save(None)     # Cancel: the draft goes
         super().reject()
 
     def add_row(self, label: str, widget: QWidget) -> QWidget:
@@ -184,6 +220,8 @@ class FormDialog(QDialog, metaclass=HookMeta):
     def accept(self) -> None:
         if self.saving is not None:      # a second Enter or click while saving
             return
+        if self._drafts is not None and not self.draft_loaded:
+            return                       # the saved draft is not back yet
         try:
             value = self.submit()
         except Exception as exc:
@@ -203,12 +241,17 @@ class FormDialog(QDialog, metaclass=HookMeta):
         return f"saving '{self.windowTitle()}'"
 
     def _committing(self, work: Callable[[], Any]) -> Callable[[], Any]:
-        drafts, key = self._drafts, self._draft_key
+        if self._drafts is None:
+            return work
+        drafts, key, saver = self._drafts, self._draft_key, self._draft_saver
+        committed = self._draft_committed
 
         def run() -> Any:   # on the worker: the draft goes once the record is saved
-            value = work()
-            if drafts is not None:
+            with saver.holding():        # no draft save interleaves, none writes it back
+                value = work()
                 drafts.discard(key)
+                committed[0] = True
+                saver.written()
             return value
         return run
 
@@ -225,8 +268,7 @@ class FormDialog(QDialog, metaclass=HookMeta):
         self.save_button.setEnabled(True)
         self.result_value = value
         if self._drafts is not None:
-            self._draft_timer.stop()
-            self._drafts.discard(self._draft_key)
+            self._draft_timer.stop()     # the save took the draft away on its worker
         super().accept()
         self.saved.emit(value)
 

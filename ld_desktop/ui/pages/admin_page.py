@@ -22,6 +22,8 @@ from PySide6.QtWidgets import (
 from ld_desktop.domain.roles import Role
 from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.domain.targets import Targets
+from ld_desktop.services import kept_recovery_code
+from ld_desktop.services.accounts import Progress, RotationResult
 from ld_desktop.services.errors import is_refusal
 from ld_desktop.services.service_authority import AuthorityService, TrustedRoot
 from ld_desktop.services.session import UserSession
@@ -198,7 +200,8 @@ class AdminPage(PageWidget):
             return
         accounts = self._s.accounts
         self.rekey = run_rotation(
-            self, "Removing user", lambda progress: accounts.remove_user(username, progress),
+            self, "Removing user",
+            self._keeping_the_code(lambda progress: accounts.remove_user(username, progress)),
             lambda outcome: self._show(outcome, f"Removed {username}."))
 
     def rotate_keys(self) -> None:
@@ -206,18 +209,32 @@ class AdminPage(PageWidget):
                        "Re-encrypt the database and re-seal every key slot with a new key? "
                        "This can take a minute on a large store."):
             return
-        self.rekey = run_rotation(self, "Rotating keys", self._s.accounts.rotate_keys,
+        self.rekey = run_rotation(self, "Rotating keys",
+                                  self._keeping_the_code(self._s.accounts.rotate_keys),
                                   lambda outcome: self._show(outcome, "Keys rotated."))
+
+    def _keeping_the_code(self, work: Callable[[Progress], RotationResult]
+                          ) -> Callable[[Progress], RotationResult]:
+        """A new recovery code is sealed and kept on the worker, with the key, before the
+        result comes back: a lock meanwhile drops the result, and the code is shown to this
+        administrator after their next unlock instead (``services.kept_recovery_code``)."""
+        session = self._s
+
+        def run(progress: Progress) -> RotationResult:
+            result = work(progress)
+            if result.recovery_code:
+                kept_recovery_code.keep(session, result.recovery_code)
+            return result
+        return run
 
     def _show(self, outcome: object, done: str) -> None:
         if isinstance(outcome, str):
             self.message.setText(outcome)
         else:
-            from ld_desktop.services.accounts import RotationResult
-
             assert isinstance(outcome, RotationResult)
             self.message.setText(f"{done} {describe(outcome)}")
             if outcome.recovery_code:
+                kept_recovery_code.shown()
                 show_recovery_code(self, outcome.recovery_code)
         self.refresh_users()
 

@@ -7,7 +7,9 @@ it runs (no Cancel, Escape and closing do nothing: a re-key cannot stop half-way
 auto-lock timer is held until it ends. A lock from anywhere else while it runs hides the
 dialog (``close_for_lock``) and waits for the re-key, which needs the key, before the key
 goes (``operations.settle_for_lock``); the result is then dropped unseen, and the store opens
-afterwards with the new key.
+afterwards with the new key. A new recovery code in that result is not lost with it: the
+Admin page seals it on the worker (``services.kept_recovery_code``) and the main window shows
+it to the same administrator after their next unlock.
 """
 
 from __future__ import annotations
@@ -132,10 +134,17 @@ def describe(result: RotationResult) -> str:
     return " ".join(lines)
 
 
-def show_recovery_code(parent: QWidget, code: str) -> None:
+def recovery_code_box(parent: QWidget, code: str, *, after_lock: bool = False) -> QMessageBox:
+    why = ("The workstation locked while the keys were being replaced, so this was kept "
+           "(sealed, in memory only) to show you now. ") if after_lock else ""
     box = QMessageBox(QMessageBox.Icon.Information, "New recovery code",
-                      "The old recovery code no longer works. Print this one and give it to "
-                      f"the service lead (shown once):\n\n{code}",
+                      f"{why}The old recovery code no longer works. Print this one and give "
+                      f"it to the service lead (shown once):\n\n{code}",
                       QMessageBox.StandardButton.Ok, parent)
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    box.exec()
+    box.setAccessibleName("New recovery code")
+    return box
+
+
+def show_recovery_code(parent: QWidget, code: str) -> None:
+    recovery_code_box(parent, code).exec()

@@ -8,6 +8,7 @@ kept the other record, it shows that one: the old id leads there)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from PySide6.QtWidgets import (
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
 from ld_desktop.domain.nhs_number import NhsNumberStatus, formatted
 from ld_desktop.domain.roles import Permission
 from ld_desktop.domain.synced_entity import SyncedEntity
+from ld_desktop.services.errors import is_refusal
 from ld_desktop.services.person_codes import ethnic_category_label, sex_label
 from ld_desktop.services.person_edits import PersonEditService
 from ld_desktop.services.person_merge import PersonMergeService
@@ -34,7 +36,7 @@ from ld_desktop.services.views import Changes, PersonSummary, PersonView
 from ld_desktop.ui.access_history import AccessHistoryDialog, HistoryOpener, history_button
 from ld_desktop.ui.clinical.form_dialog import FormDialog
 from ld_desktop.ui.clinical.score_tracker import PersonScoreTracker
-from ld_desktop.ui.operations import LatestOnly
+from ld_desktop.ui.operations import LatestOnly, show_failure
 from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.person_history_panel import PersonHistoryPanel
 from ld_desktop.ui.records.merge_dialogs import MergeDialog, UndoMergeDialog
@@ -72,13 +74,16 @@ _Loaded = tuple[PersonView, list[PersonSummary], list[ChangeEntry]]
 class PersonPage(PageWidget):
     title = "Person"
 
-    def __init__(self, session: UserSession, person: PersonView) -> None:
+    def __init__(self, session: UserSession, person: PersonView | uuid.UUID) -> None:
+        """``person``: the view already read, or the id to read in the background (the
+        page says "Loading…" until it is back)."""
         super().__init__()
         self.setObjectName("page")
         self._s = session
-        self.person = person
+        self.person_id = person if isinstance(person, uuid.UUID) else person.id
+        self.person: PersonView | None = None if isinstance(person, uuid.UUID) else person
         self.dialog: FormDialog | None = None
-        self.heading = QLabel()
+        self.heading = QLabel("Loading…")
         self.heading.setObjectName("title")
         self.edit_button = QPushButton("Correct &details…")
         self.merge_button = QPushButton("&Merge with a duplicate…")
@@ -125,7 +130,12 @@ class PersonPage(PageWidget):
         self.add_section("Corrections and merges (old values kept)", self.changes)
         self._merged_people: list[PersonSummary] = []
         self._latest = LatestOnly(self)
-        self._show(person)
+        for button in (self.edit_button, self.merge_button):
+            button.setVisible(self.person is not None)   # not until the person is shown
+        if self.person is not None:
+            self._show(self.person)
+        else:
+            self.reload()
 
     def add_section(self, heading: str, widget: QWidget) -> QLabel:
         """A titled block at the foot of the page."""
@@ -142,7 +152,9 @@ class PersonPage(PageWidget):
         self._load(lambda: person)
 
     def _show_person(self, person: PersonView) -> None:
-        self.person = person
+        self.person, self.person_id = person, person.id
+        self.edit_button.setVisible(True)
+        self.merge_button.setVisible(True)
         self.heading.setText(person.display_name)
         old = self.details
         self.details = QWidget()
@@ -165,12 +177,20 @@ class PersonPage(PageWidget):
         self._latest.run(work, self._loaded, self._load_failed, doing="loading the person")
 
     def _load_failed(self, exc: Exception) -> None:
+        if self._s.is_locked:      # locked meanwhile (a page outside a window): show nothing
+            return
+        if self.person is None:
+            self.heading.setText("This person could not be opened.")
+            if not is_refusal(exc):
+                show_failure(self, exc, "opening the person")
         self.changes.clear()
         self.changes.addItem(f"The corrections could not be loaded: {exc}")
 
     def _loaded(self, result: _Loaded) -> None:
+        if self._s.is_locked:
+            return
         person, self._merged_people, entries = result
-        if person != self.person:
+        if person != self.person:   # the first load, or changed (or merged away)
             self._show_person(person)
         self.merged.clear()
         self.merged.addItems([p.display_name for p in self._merged_people])
@@ -182,17 +202,18 @@ class PersonPage(PageWidget):
                                for e in reversed(entries)] or ["No corrections yet"])
 
     def reload(self) -> None:
-        persons, person_id = self._s.persons, self.person.id
+        persons, person_id = self._s.persons, self.person_id
         self._load(lambda: persons.open(person_id))   # follows a merge to the survivor
 
     def close_for_lock(self) -> None:
         self._latest.cancel()
+        self.history.cancel()
         self.scores.cancel()
 
     def on_changes(self, changes: Changes) -> None:
         if self._s.is_locked or not changes.touches(SyncedEntity.PERSON, SyncedEntity.CASE):
             return
-        if not changes.ids or self.person.id in changes.ids:
+        if not changes.ids or self.person_id in changes.ids:
             self.reload()
 
     def _open(self, dialog: FormDialog) -> FormDialog:
@@ -201,9 +222,13 @@ class PersonPage(PageWidget):
         return dialog
 
     def edit(self) -> None:
+        if self.person is None:
+            return
         self._open(PersonEditDialog(self._s, self.person, self))
 
     def show_access_history(self) -> None:
+        if self.person is None:
+            return
         maintenance, person_id = self._s.maintenance, self.person.id
         self.access.open(f"Access history: {self.person.display_name}",
                           lambda: maintenance.access_history(person_id=person_id))
@@ -213,10 +238,14 @@ class PersonPage(PageWidget):
         return self.access.dialog
 
     def merge(self) -> None:
+        if self.person is None:
+            return
         self._open(MergeDialog(self._s, self.person, self))
 
     def undo_merge(self) -> None:
         row = self.merged.currentRow()
+        if self.person is None:
+            return
         if 0 <= row < len(self._merged_people) or self._merged_people:
             chosen = self._merged_people[max(row, 0)]
             self._open(UndoMergeDialog(self._s, self.person, chosen, self))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEventLoop, QTimer
+
 from ld_desktop.services.demo_record_scenes import returning_person_scene
 from ld_desktop.services.session import UserSession
 from ld_desktop.ui.main_window import MainWindow
@@ -17,6 +19,12 @@ def stage_record_page(window: MainWindow, session: UserSession, page: str) -> No
     person_page = window.pages.currentWidget()
     if not isinstance(person_page, PersonPage):
         return
+    for _ in range(200):   # the person is read in the background: wait for it (at most 10 s)
+        if person_page.person is not None:
+            break
+        settle = QEventLoop()
+        QTimer.singleShot(50, settle.quit)
+        settle.exec()
     if page == "person-edit":
         person_page.edit()
     elif page == "merge":

@@ -1,0 +1,141 @@
+"""The person page reads the person (an audited view) and their previous contacts in the
+background: it opens at once saying "Loading…", and a lock or leaving the page while the
+read runs shows nothing late, calls nothing back and logs nothing (issue 18)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from ld_desktop.services.person_history import PersonHistoryService
+from ld_desktop.services.persons import PersonService
+from ld_desktop.services.workstation import Workstation
+from ld_desktop.ui import operations
+from ld_desktop.ui.main_window import MainWindow
+from ld_desktop.ui.pages.record_views import PersonPage
+from ld_desktop.ui.person_history_panel import PersonHistoryPanel
+
+SLOW_S = 0.5
+
+
+@pytest.fixture
+def window(qtbot, demo_dir: Path, accounts) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
+    win = MainWindow(Workstation(demo_dir), banner="DEMO")
+    qtbot.addWidget(win)
+    win.start_session(Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"]))
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    qtbot.waitUntil(win.isActiveWindow, timeout=3_000)
+    qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=10_000)
+    yield win
+    win.lock("test finished")
+
+
+@pytest.fixture
+def slow_reads(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Opening a person and reading their history each take SLOW_S; set once one starts."""
+    started = threading.Event()
+    for cls, name in ((PersonService, "open"), (PersonHistoryService, "history")):
+        real = getattr(cls, name)
+
+        def slow(self: object, *args: Any, _real: Any = real, **kw: Any) -> Any:
+            started.set()
+            time.sleep(SLOW_S)
+            return _real(self, *args, **kw)
+
+        monkeypatch.setattr(cls, name, slow)
+    return started
+
+
+@pytest.fixture
+def late(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The page's and the panel's result handlers that ran."""
+    ran: list[str] = []
+    for cls, name in ((PersonPage, "_loaded"), (PersonPage, "_load_failed"),
+                      (PersonHistoryPanel, "_loaded"), (PersonHistoryPanel, "_not_loaded")):
+        real = getattr(cls, name, None)
+        if real is None:
+            continue
+
+        def spy(self: object, value: object, _real: Any = real, _name: str = name) -> None:
+            ran.append(_name)
+            _real(self, value)
+
+        monkeypatch.setattr(cls, name, spy)
+    return ran
+
+
+def _person_id(window: MainWindow) -> uuid.UUID:
+    assert window.session is not None
+    return window.session.cases.caseload()[0].person_id
+
+
+def _open_slowly(qtbot, window: MainWindow, started: threading.Event) -> PersonPage:  # type: ignore[no-untyped-def]
+    person_id = _person_id(window)
+    began = time.monotonic()
+    window.open_person(person_id)
+    took = time.monotonic() - began
+    page = window.pages.currentWidget()
+    assert isinstance(page, PersonPage)
+    assert took < SLOW_S, f"opening the page waited {took:.2f} s for the read"
+    assert page.heading.text() == "Loading…"
+    assert not page.edit_button.isVisible()            # nothing to correct yet
+    qtbot.waitUntil(started.is_set, timeout=5_000)
+    return page
+
+
+def test_the_person_page_opens_at_once_and_fills_in(qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
+                                                    slow_reads: threading.Event) -> None:
+    page = _open_slowly(qtbot, window, slow_reads)
+    qtbot.waitUntil(lambda: page.person is not None, timeout=5_000)
+    assert page.person is not None
+    assert page.heading.text() == page.person.display_name
+    assert page.history.heading.text().startswith("Loading previous contacts")
+    qtbot.waitUntil(lambda: page.history.history is not None, timeout=5_000)
+    assert page.history.heading.text().startswith(page.person.display_name)
+
+
+def test_a_lock_while_the_person_loads_shows_and_logs_nothing(
+        qtbot, window: MainWindow, slow_reads: threading.Event, late: list[str],  # type: ignore[no-untyped-def]
+        caplog: pytest.LogCaptureFixture) -> None:
+    _open_slowly(qtbot, window, slow_reads)
+    caplog.set_level(logging.WARNING)
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_L,
+                   Qt.KeyboardModifier.ControlModifier)
+    assert window.session is None
+    assert operations.in_flight() == 0
+    qtbot.wait(int(SLOW_S * 1000) + 300)               # a late result would come by now
+    assert late == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+@pytest.mark.parametrize("stage", ["person", "history"])
+def test_leaving_while_the_person_loads_shows_and_logs_nothing(
+        qtbot, window: MainWindow, slow_reads: threading.Event, late: list[str],  # type: ignore[no-untyped-def]
+        caplog: pytest.LogCaptureFixture, stage: str) -> None:
+    """Leave with Alt+Left while the person (or, once they are shown, their previous contacts)
+    is still being read: the page goes and the result is dropped unseen."""
+    page = _open_slowly(qtbot, window, slow_reads)
+    if stage == "history":
+        qtbot.waitUntil(lambda: page.person is not None, timeout=5_000)
+        late.clear()
+        assert page.history.heading.text().startswith("Loading previous contacts")
+    caplog.set_level(logging.WARNING)
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Left,
+                   Qt.KeyboardModifier.AltModifier)
+    assert window.detail is None
+    assert not isinstance(window.pages.currentWidget(), PersonPage)
+    qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
+    qtbot.wait(300)
+    assert late == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
