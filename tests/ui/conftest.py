@@ -16,6 +16,7 @@ from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.clinical.screening_wizard import ScreeningWizard
 from ld_desktop.ui.main_window import MainWindow
 from tests.helpers import case_page
+from tests.helpers.shown_window import shown_window
 
 
 @pytest.fixture(scope="module")
@@ -34,15 +35,9 @@ def senior_window(qtbot, demo_dir: Path, accounts: dict[str, str]  # type: ignor
                   ) -> Iterator[MainWindow]:
     """The main window on the demo store, unlocked as demo.senior, shown, active and
     focused (keys go to it); locked at the end."""
-    win = MainWindow(Workstation(demo_dir), banner="DEMO")
-    qtbot.addWidget(win)
-    win.start_session(Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"]))
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow, timeout=3_000)
-    yield win
-    win.lock("test finished")
+    session = Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"])
+    with shown_window(qtbot, Workstation(demo_dir), banner="DEMO", session=session) as win:
+        yield win
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from ld_desktop.ui import operations
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.places import PLACES
 from tests.helpers.gui_thread_store import GuiThreadStoreWatch
+from tests.helpers.shown_window import shown_window
 
 #: store use on the GUI thread still allowed, by UI place, and why (none left)
 ALLOWED: dict[str, str] = {}
@@ -35,14 +36,8 @@ class _Everything(Changes):
 
 @pytest.fixture
 def window(qtbot, demo_dir: Path) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    win = MainWindow(Workstation(demo_dir), banner="DEMO")
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow, timeout=3_000)
-    yield win
-    win.lock("test finished")
+    with shown_window(qtbot, Workstation(demo_dir), banner="DEMO") as win:
+        yield win
 
 
 def _settled(qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ from ld_desktop.ui.handover.handover_page import HandoverPage
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.operations import Operation
 from tests.helpers.gui_thread_store import GuiThreadStoreWatch
+from tests.helpers.shown_window import shown_window
 
 SENIOR = ("senior1", "senior passphrase x")
 TYPED = "Cell 3: interpreter at 09:00 (fictional)"
@@ -40,14 +41,8 @@ def station(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workstation:
 
 @pytest.fixture
 def window(qtbot, station: Workstation) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    win = MainWindow(station, banner="TEST")
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow, timeout=3_000)
-    yield win
-    win.lock("test finished")
+    with shown_window(qtbot, station) as win:
+        yield win
 
 
 def _handover(qtbot, window: MainWindow, station: Workstation) -> HandoverPage:  # type: ignore[no-untyped-def]

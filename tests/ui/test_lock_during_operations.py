@@ -30,6 +30,7 @@ from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.operations import Operation
 from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.places import PLACES, Place
+from tests.helpers.shown_window import shown_window
 
 SLOW_S = 0.4
 RECORDS = ("case", "person")
@@ -57,14 +58,8 @@ def _who_sees(place: Place) -> str:
 
 @pytest.fixture
 def window(qtbot, demo_dir: Path) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    win = MainWindow(Workstation(demo_dir), banner="DEMO")
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow, timeout=3_000)
-    yield win
-    win.lock("test finished")
+    with shown_window(qtbot, Workstation(demo_dir), banner="DEMO") as win:
+        yield win
 
 
 def _unlock(qtbot, window: MainWindow, username: str, passphrase: str) -> None:  # type: ignore[no-untyped-def]

@@ -8,8 +8,6 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +16,6 @@ from PySide6.QtWidgets import QApplication
 
 from ld_desktop.services.person_history import PersonHistoryService
 from ld_desktop.services.persons import PersonService
-from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui import operations
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.pages.record_views import PersonPage
@@ -28,17 +25,9 @@ SLOW_S = 0.5
 
 
 @pytest.fixture
-def window(qtbot, demo_dir: Path, accounts) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    win = MainWindow(Workstation(demo_dir), banner="DEMO")
-    qtbot.addWidget(win)
-    win.start_session(Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"]))
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow, timeout=3_000)
+def window(senior_window: MainWindow, qtbot) -> MainWindow:  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=10_000)
-    yield win
-    win.lock("test finished")
+    return senior_window
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.new_referral import NewReferralDialog
 from tests.helpers.case_page import case_settled
 from tests.helpers.gui_thread_store import GuiThreadStoreWatch
+from tests.helpers.shown_window import shown_window
 
 ALT = Qt.KeyboardModifier.AltModifier
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -55,15 +56,9 @@ def workstation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workstation:
 
 @pytest.fixture
 def window(qtbot, workstation: Workstation) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    win = MainWindow(workstation, banner="TEST")
-    qtbot.addWidget(win)
-    win.start_session(workstation.unlock("prac1", "practitioner passphrase"))
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    qtbot.waitUntil(win.isActiveWindow, timeout=3_000)
-    yield win
-    win.lock("test finished")
+    session = workstation.unlock("prac1", "practitioner passphrase")
+    with shown_window(qtbot, workstation, session=session) as win:
+        yield win
 
 
 def focus() -> QWidget:
