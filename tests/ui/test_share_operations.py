@@ -15,7 +15,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox
 
-from ld_desktop.services.sharing import SharingService, ShareReport
+from ld_desktop.services.sharing import ShareReport, SharingService
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui import operations
 from ld_desktop.ui.clinical.case_page import CasePage
@@ -135,19 +135,21 @@ def test_save_pressed_straight_after_a_change_never_saves_an_older_report(
         assert ran_on[0] is not threading.main_thread(), "built on the GUI thread"
         assert not dialog.save_button.isEnabled()
         key(qtbot, Qt.Key.Key_Return)            # again, while it is being built
-        assert reports == [] and list(tmp_path.glob("*.pdf")) == [], \
-            "a report was saved before the preview for the choices was shown"
+        assert reports == [], "recorded before the preview for the choices was shown"
+        assert list(tmp_path.glob("*.pdf")) == []
         assert dialog.isVisible()
     finally:
         gate.set()
     qtbot.waitUntil(dialog.save_button.isEnabled, timeout=5_000)
-    assert ran_on and all(t is not threading.main_thread() for t in ran_on)
+    assert ran_on
+    assert all(t is not threading.main_thread() for t in ran_on)
     key(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
     case_page.case_settled(qtbot, page)
     assert len(reports) == 1
     assert "vulnerabilities" not in reports[0].sections
-    assert dialog.saved_path is not None and dialog.saved_path.exists()
+    assert dialog.saved_path is not None
+    assert dialog.saved_path.exists()
 
 
 def test_lock_while_the_preview_is_built_calls_nothing_back(
