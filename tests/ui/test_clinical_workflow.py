@@ -97,7 +97,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, open_case, window: Main
     share = page.dialog
     assert isinstance(share, ShareDialog)
     share.recipient.setCurrentIndex(share.recipient.findData("police"))
-    assert "no consent in force" in share.error.text()
+    qtbot.waitUntil(lambda: "no consent in force" in share.error.text())   # built in the background
     assert not share.save_button.isEnabled()
     share.reject()
 
@@ -164,7 +164,8 @@ def test_full_adult_case_from_referral_to_closure(qtbot, open_case, window: Main
     share = page.dialog
     assert isinstance(share, ShareDialog)
     share.recipient.setCurrentIndex(share.recipient.findData("police"))
-    assert share.save_button.isEnabled()
+    qtbot.waitUntil(share.save_button.isEnabled)          # the preview for police is back
+    assert share.preview_is_current()
     drafts_back(qtbot)
     qtbot.mouseClick(share.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not share.isVisible())      # recorded in the background

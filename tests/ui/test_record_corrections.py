@@ -100,6 +100,7 @@ def test_merge_by_keyboard_enter_chooses_but_only_the_button_merges(
     assert dialog.isVisible()                                      # chose, did not merge
     assert dialog.error.isHidden()                                 # ... nor even try to
     assert dialog.picker.chosen.id == dupe.id  # type: ignore[attr-defined]
+    qtbot.waitUntil(dialog.save_button.isEnabled, timeout=5_000)   # compared in the background
     assert "1 case(s) will move" in dialog.preview.text()
     assert "Given name: Quinn / Quin" in dialog.preview.text()
     _key(qtbot, Qt.Key.Key_Tab, 2)                                 # Keep, Reason

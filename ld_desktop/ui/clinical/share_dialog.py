@@ -28,6 +28,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.sharing import SECTIONS, NoConsentToShare, ShareReport
 from ld_desktop.services.views import CaseView
 from ld_desktop.ui.clinical.form_dialog import FormDialog, InBackground, text_box
+from ld_desktop.ui.operations import Debounce, LatestOnly, show_failure
 from ld_desktop.ui.pdf.share_report import share_report_html, write_share_report
 
 PathChooser = Callable[[QWidget, str], Path | None]
@@ -53,7 +54,19 @@ def _signed_in_user(widget: QWidget | None) -> str | None:
     return None
 
 
+#: the recipient, the sections and the recommendations a report was built for
+Choices = tuple[str, tuple[str, ...], tuple[str, ...]]
+
+#: the pause in typing or toggling before the preview is rebuilt
+PREVIEW_DELAY_MS = 150
+
+
 class ShareDialog(FormDialog):
+    """The consent in force and the preview are read in the background (``LatestOnly``
+    operations owned by the dialog; the preview behind a short ``Debounce``). Save is on only
+    while the report shown was built for the choices now made: any change turns it off until
+    the rebuilt preview lands, and Save records the report shown, never a second build."""
+
     def __init__(self, session: UserSession, case: CaseView, parent: QWidget | None = None,
                  choose_path: PathChooser = choose_pdf_path) -> None:
         super().__init__("Share information", parent, "Save PDF and record as shared")
@@ -62,19 +75,16 @@ class ShareDialog(FormDialog):
         self._case = case
         self._choose_path = choose_path
         self.saved_path: Path | None = None
-        consent = session.consent.in_force(case.id)
+        self._report: ShareReport | None = None
+        self._built_for: Choices | None = None
+        self._consent_back = False
+        self._user_chose = False
+        self._consent_load = LatestOnly(self)
+        self._preview_load = LatestOnly(self)
+        self._rebuild = Debounce(self, PREVIEW_DELAY_MS, self._build_now)
         self.recipient = QComboBox()
         for recipient in Recipient:
-            decision = consent.get(recipient.value)
-            state = "no consent recorded"
-            if decision is not None:
-                state = (f"consent {decision.decision.value} "
-                         f"{decision.decided_at.astimezone():%d/%m %H:%M}")
-            self.recipient.addItem(f"{recipient.label} ({state})", recipient.value)
-        given = [r.value for r in Recipient if (d := consent.get(r.value)) is not None
-                 and d.decision is Decision.GIVEN]
-        if given:
-            self.recipient.setCurrentIndex(self.recipient.findData(given[0]))
+            self.recipient.addItem(f"{recipient.label} (checking consent\u2026)", recipient.value)
         self.add_row("&Recipient", self.recipient)
         self.sections: dict[str, QCheckBox] = {}
         include = QWidget()
@@ -94,38 +104,91 @@ class ShareDialog(FormDialog):
         self.add_row("Recommen&dations", self.recommendations)
         self.preview = QTextBrowser()
         self.preview.setAccessibleName("Report preview")
+        self.preview.setHtml("<p>Checking consent\u2026</p>")
         self.layout_.insertWidget(1, self.preview, 1)
-        self.recipient.currentIndexChanged.connect(self.refresh_preview)
+        self.save_button.setEnabled(False)
+        self.recipient.currentIndexChanged.connect(self._recipient_chosen)
         for box in self.sections.values():
             box.toggled.connect(self.refresh_preview)
         self.recommendations.textChanged.connect(self.refresh_preview)
+        consent = session.consent
+        self._consent_load.run(lambda: consent.in_force(case.id), self._consent_arrived,
+                               doing="checking consent")
+
+    def _consent_arrived(self, consent: dict[str, Any]) -> None:
+        for index, recipient in enumerate(Recipient):
+            decision = consent.get(recipient.value)
+            state = "no consent recorded"
+            if decision is not None:
+                state = (f"consent {decision.decision.value} "
+                         f"{decision.decided_at.astimezone():%d/%m %H:%M}")
+            self.recipient.setItemText(index, f"{recipient.label} ({state})")
+        given = [r.value for r in Recipient if (d := consent.get(r.value)) is not None
+                 and d.decision is Decision.GIVEN]
+        self._consent_back = True
+        if given and not self._user_chose:
+            self.recipient.blockSignals(True)
+            self.recipient.setCurrentIndex(self.recipient.findData(given[0]))
+            self.recipient.blockSignals(False)
+        self._build_now()
+
+    def _recipient_chosen(self) -> None:
+        self._user_chose = True
         self.refresh_preview()
 
-    def build(self) -> ShareReport:
-        return self._session.sharing.build(
-            self._case.id, self.recipient.currentData(),
-            [k for k, box in self.sections.items() if box.isChecked()],
-            self.recommendations.toPlainText().splitlines())
+    def choices(self) -> Choices:
+        """What the report is to hold, as plain values (read on the GUI thread)."""
+        return (str(self.recipient.currentData()),
+                tuple(k for k, box in self.sections.items() if box.isChecked()),
+                tuple(self.recommendations.toPlainText().splitlines()))
+
+    def preview_is_current(self) -> bool:
+        """The report shown was built for the choices now made."""
+        return self._report is not None and self._built_for == self.choices()
 
     def refresh_preview(self) -> None:
-        try:
-            report = self.build()
-        except NoConsentToShare as exc:
+        """A choice changed: Save is off until the preview for it is back."""
+        self.save_button.setEnabled(False)
+        self._rebuild.trigger()
+
+    def _build_now(self) -> None:
+        if not self._consent_back:
+            return   # the first build follows the consent
+        choices = self.choices()
+        sharing, case_id = self._session.sharing, self._case.id
+        recipient, sections, lines = choices
+        self._preview_load.run(
+            lambda: sharing.build(case_id, recipient, list(sections), list(lines)),
+            lambda report: self._built(choices, report),
+            lambda exc: self._not_built(choices, exc), doing="preparing the report")
+
+    def _built(self, choices: Choices, report: ShareReport) -> None:
+        if choices != self.choices():
+            return   # a newer build is on its way
+        self._report, self._built_for = report, choices
+        self.error.hide()
+        self.preview.setHtml(share_report_html(report))
+        self.save_button.setEnabled(self.saving is None)
+
+    def _not_built(self, choices: Choices, exc: Exception) -> None:
+        if choices != self.choices():
+            return
+        self._report, self._built_for = None, None
+        self.save_button.setEnabled(False)
+        if isinstance(exc, NoConsentToShare):
             self.preview.setHtml("<p><b>Nothing can be shared with this recipient.</b></p>")
             self.show_error(str(exc))
-            self.save_button.setEnabled(False)
-            return
-        except ValueError as exc:
+        elif isinstance(exc, ValueError):
             self.preview.clear()
             self.show_error(str(exc))
-            self.save_button.setEnabled(False)
-            return
-        self.error.hide()
-        self.save_button.setEnabled(True)
-        self.preview.setHtml(share_report_html(report))
+        else:
+            self.preview.clear()
+            show_failure(self, exc, "preparing the report")
 
     def submit(self) -> InBackground:
-        report = self.build()
+        report = self._report
+        if report is None or not self.preview_is_current():
+            raise ValueError("The report is still being prepared; nothing has been shared.")
         suggested = f"LD-information-{report.recipient}-{report.prepared_at:%Y%m%d-%H%M}.pdf"
         path = self._choose_path(self, suggested)
         if path is None:
@@ -141,6 +204,17 @@ class ShareDialog(FormDialog):
             sharing.record_shared(report, saved_as=path.name)
             return path
         return InBackground(record)
+
+    def _refused(self, exc: Exception) -> None:
+        super()._refused(exc)
+        self.save_button.setEnabled(self.preview_is_current())
+
+    def done(self, result: int) -> None:
+        """Closed (saved, cancelled or locked): no more builds, none of theirs shown."""
+        self._rebuild.stop()
+        self._consent_load.cancel()
+        self._preview_load.cancel()
+        super().done(result)
 
     def _saved(self, value: Any) -> None:
         self.saved_path = value

@@ -17,6 +17,7 @@ from ld_desktop.services.person_merge import PersonMergeService
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView, PersonSummary, PersonView
 from ld_desktop.ui.clinical.form_dialog import text_box
+from ld_desktop.ui.operations import LatestOnly, show_failure
 from ld_desktop.ui.records.first_field import FirstFieldDialog
 from ld_desktop.ui.records.person_picker import PersonPicker, describe
 
@@ -65,7 +66,11 @@ class MergeDialog(_NoDefaultDialog):
         self.add_row("&Keep", self.keep)
         self.reason = text_box("Why these are the same person", 2)
         self.add_row("&Reason", self.reason)
+        self._preview_load = LatestOnly(self)
+        self._preview_for: tuple[uuid.UUID, uuid.UUID] | None = None   # the pair shown
+        self.save_button.setEnabled(False)   # until the preview for the choice is shown
         self.picker.chosen_changed.connect(self._show_preview)
+        self.keep.currentIndexChanged.connect(lambda _i: self._show_preview(self.picker.chosen))
         self.first_field = self.picker.search
 
     def _pair(self, other: PersonSummary) -> tuple[uuid.UUID, uuid.UUID]:
@@ -74,24 +79,64 @@ class MergeDialog(_NoDefaultDialog):
         return other.id, self._person.id
 
     def _show_preview(self, other: PersonSummary | None) -> None:
+        """Read in the background (a ``LatestOnly`` owned by the dialog); Merge is off until
+        the preview for the pair now chosen is shown."""
+        self._preview_for = None
+        self.save_button.setEnabled(False)
         if other is None:
+            self._preview_load.cancel()
             self.preview.setText("Choose the other record to see how the two differ.")
             return
-        try:
-            preview = self._service.preview(*self._pair(other))
-        except (ValueError, PermissionError) as exc:
-            self.preview.setText(str(exc))
+        pair = self._pair(other)
+        service = self._service
+        self.preview.setText("Comparing the two records\u2026")
+        self._preview_load.run(lambda: service.preview(*pair),
+                               lambda preview: self._preview_back(pair, preview),
+                               lambda exc: self._preview_refused(pair, exc),
+                               doing="comparing the two records")
+
+    def _chosen_pair(self) -> tuple[uuid.UUID, uuid.UUID] | None:
+        other = self.picker.chosen
+        return None if other is None else self._pair(other)
+
+    def _preview_back(self, pair: tuple[uuid.UUID, uuid.UUID], preview: Any) -> None:
+        if pair != self._chosen_pair():
             return
         lines = [f"{preview.cases_to_move} case(s) will move to the record kept, with "
                  "their notes and screenings."]
-        lines += (["They differ in:"] + [f"• {d}" for d in preview.differences]
+        lines += (["They differ in:"] + [f"\u2022 {d}" for d in preview.differences]
                   if preview.differences else ["The main details agree."])
         self.preview.setText("\n".join(lines))
+        self._preview_for = pair
+        self.save_button.setEnabled(self.saving is None)
+
+    def _preview_refused(self, pair: tuple[uuid.UUID, uuid.UUID], exc: Exception) -> None:
+        if pair != self._chosen_pair():
+            return
+        if isinstance(exc, (ValueError, PermissionError)):
+            self.preview.setText(str(exc))
+        else:
+            self.preview.setText("")
+            show_failure(self, exc, "comparing the two records")
+
+    def preview_is_current(self) -> bool:
+        """The preview shown is for the pair now chosen."""
+        return self._preview_for is not None and self._preview_for == self._chosen_pair()
+
+    def _refused(self, exc: Exception) -> None:
+        super()._refused(exc)
+        self.save_button.setEnabled(self.preview_is_current())
+
+    def done(self, result: int) -> None:
+        self._preview_load.cancel()
+        super().done(result)
 
     def submit(self) -> Any:
         other = self.picker.chosen
         if other is None:
             raise ValueError("Choose the other record first (Enter on a search result).")
+        if not self.preview_is_current():
+            raise ValueError("The two records are still being compared; nothing is merged.")
         survivor, merged = self._pair(other)
         return self._service.merge(survivor, merged, self.reason.toPlainText())
 
