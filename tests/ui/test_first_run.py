@@ -141,7 +141,9 @@ def test_the_guided_path_by_keyboard(qtbot, tmp_path: Path, server,  # type: ign
     assert QApplication.focusWidget() is dialog.admin_code
     _type(qtbot, admin_code)
     _key(qtbot, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: flow.step is Step.HANDOVER, timeout=15000)
+    # the flow reaches HANDOVER on the worker; the summary is shown when its result lands
+    qtbot.waitUntil(lambda: flow.step is Step.HANDOVER and bool(dialog.summary.text()),
+                    timeout=15000)
     assert "nurse1 (Practitioner)" in dialog.summary.text()
     assert "Enrolled with" in dialog.summary.text()
     assert "First administrator of the service: " in dialog.summary.text()
