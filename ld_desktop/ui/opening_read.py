@@ -1,6 +1,7 @@
 """A dialog whose opening read runs in the background (an :class:`Operation` owned by the
 dialog): until the read is back its fields and its action button are off and a calm line
-says what is being loaded; then they come on and the keyboard goes to the first field.
+says what is being loaded, with the keyboard on it; then they come on and the keyboard goes
+to the first field.
 
 A refusal (``services.errors.is_refusal``: a permission, a record gone) is said on that line
 and the dialog stays off, so nothing can be saved over what was never read; any other
@@ -12,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QWidget
 
 from ld_desktop.services.errors import is_refusal
@@ -28,8 +30,13 @@ fills them in (and may show the line again or turn a button back off)."""
         widget.setEnabled(False)
     status.setText(loading)
     status.show()
+    # the keyboard waits on the line (a screen reader reads it): Enter there presses no
+    # button, where on Cancel, which the dialog would otherwise focus, it closed the dialog
+    status.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+    status.setFocus()
 
     def back(value: Any) -> None:
+        status.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         status.setText("")
         status.hide()
         for widget in waiting:

@@ -48,6 +48,11 @@ def _in_dialogs(watch: GuiThreadStoreWatch) -> set[str]:
     return {place for place in watch.places() if place.startswith(DIALOGS)}
 
 
+def _focus_in(dialog: Any) -> bool:
+    focused = QApplication.focusWidget()
+    return focused is not None and dialog.isActiveWindow() and dialog.isAncestorOf(focused)
+
+
 def _gated(monkeypatch: pytest.MonkeyPatch, cls: type, name: str, gate: threading.Event,
            *, first_only: bool = False, then: Callable[..., Any] | None = None
            ) -> list[threading.Thread]:
@@ -228,6 +233,9 @@ def test_case_details_load_and_save_off_the_gui_thread(
         assert not details.urgency.isEnabled(), "read on the GUI thread"
         assert not details.save_button.isEnabled()
         assert details.loading.text().startswith("Loading")
+        qtbot.waitUntil(lambda: _focus_in(details), timeout=3_000)
+        qtbot.wait(50)                                  # the dialog has placed the keyboard
+        assert QApplication.focusWidget() is details.loading   # not Cancel: Enter closed it
         _key(qtbot, Qt.Key.Key_Return)                             # nothing to save yet
         assert details.isVisible()
     finally:
@@ -384,6 +392,11 @@ def test_find_at_another_site_reads_the_open_cases_in_the_background(
             assert not dialog.reason.isEnabled()
             assert not dialog.look_up_button.isEnabled()
             assert dialog.message.text().startswith("Loading")
+            qtbot.waitUntil(lambda: _focus_in(dialog), timeout=3_000)
+            qtbot.wait(50)
+            assert QApplication.focusWidget() is dialog.message
+            _key(qtbot, Qt.Key.Key_Return)                         # looks up nothing
+            assert dialog.isVisible()
         finally:
             gate.set()
         qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.case, timeout=5_000)
