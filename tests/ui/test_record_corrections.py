@@ -16,6 +16,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.pages.record_views import PersonPage
 from tests.helpers.case_page import case_settled
+from tests.helpers.gui_thread_store import GuiThreadStoreWatch
 
 
 def _type(qtbot, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -91,7 +92,8 @@ def test_person_edit_by_keyboard_keeps_the_form_on_a_bad_nhs_number(
 
 
 def test_merge_by_keyboard_enter_chooses_but_only_the_button_merges(
-        qtbot, one_site_senior: UserSession) -> None:  # type: ignore[no-untyped-def]
+        qtbot, one_site_senior: UserSession,  # type: ignore[no-untyped-def]
+        gui_thread_store: GuiThreadStoreWatch) -> None:
     s = one_site_senior
     keep = _person(s, "Quinn", "Testperson")
     dupe = _person(s, "Quin", "Mergeme")
@@ -135,10 +137,13 @@ def test_merge_by_keyboard_enter_chooses_but_only_the_button_merges(
     _key(qtbot, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: not undo.isVisible())
     assert s.persons.open(dupe.id).id == dupe.id  # type: ignore[attr-defined]
+    assert not {p for p in gui_thread_store.places() if p.startswith("ui/records/")}, \
+        gui_thread_store.unexpected({})
 
 
 def test_move_case_and_correct_case_details_by_keyboard(
-        qtbot, one_site_senior: UserSession) -> None:  # type: ignore[no-untyped-def]
+        qtbot, one_site_senior: UserSession,  # type: ignore[no-untyped-def]
+        gui_thread_store: GuiThreadStoreWatch) -> None:
     s = one_site_senior
     wrong, right = _person(s, "Wrong", "Filedunder"), _person(s, "Right", "Movehere")
     case = s.cases.new_referral(ReferralDraft(wrong.id, s.sites[0].id, "custody-sergeant",  # type: ignore[attr-defined]
@@ -188,3 +193,5 @@ def test_move_case_and_correct_case_details_by_keyboard(
     assert s.cases.open(case.id).person.id == right.id  # type: ignore[attr-defined]
     case_settled(qtbot, page)       # reloaded before the fixture locks the session
     assert page.case.person.id == right.id  # type: ignore[attr-defined]
+    assert not {p for p in gui_thread_store.places() if p.startswith("ui/records/")}, \
+        gui_thread_store.unexpected({})
