@@ -4,7 +4,8 @@ dialogs run off the GUI thread (``tests/helpers/gui_thread_store.py`` sees none 
 the picker searches once per pause in typing and never offers an older search's people;
 Enter twice saves once; a refusal keeps the dialog and what was typed; a dialog whose
 opening read is out says "Loading…" with its fields off; a lock mid-save waits for the save,
-calls nothing back and logs nothing."""
+calls nothing back and logs nothing, and a lock straight after typing in the picker starts
+no search."""
 
 from __future__ import annotations
 
@@ -426,3 +427,31 @@ def test_find_at_another_site_without_an_open_case_says_so(
 
     seen = _lookup(qtbot, one_site_senior, steps)
     assert "error" not in seen, seen
+
+
+def test_a_lock_straight_after_typing_in_the_picker_starts_no_search(
+        qtbot, senior_window: MainWindow, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Ctrl+L while the picker waits for a pause in typing: the search never starts (it
+    would find the key gone) and nothing is logged."""
+    window = senior_window
+    session = window.session
+    assert session is not None
+    window.open_person(session.cases.caseload()[0].person_id)
+    page = window.detail
+    assert isinstance(page, PersonPage)
+    qtbot.waitUntil(lambda: page.person is not None, timeout=5_000)
+    _focus(qtbot, page.merge_button)
+    _key(qtbot, Qt.Key.Key_Space)
+    dialog = page.dialog
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.picker.search)
+    searched: list[str] = []
+    monkeypatch.setattr(PersonService, "search",
+                        lambda self, text, limit=50: searched.append(text) or [])
+    caplog.set_level(logging.WARNING)
+    _type(qtbot, "Qui")
+    _key(qtbot, Qt.Key.Key_L, modifier=CTRL)
+    assert window.session is None, "Ctrl+L did not lock"
+    qtbot.wait(500)                                   # past the pause in typing
+    assert searched == []
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
