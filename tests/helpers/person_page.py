@@ -27,6 +27,14 @@ def key(qtbot, pressed: Qt.Key, times: int = 1,  # type: ignore[no-untyped-def]
         qtbot.keyClick(QApplication.focusWidget(), pressed, modifier)
 
 
+def results_back(qtbot, picker) -> None:  # type: ignore[no-untyped-def]
+    """Down was pressed: the search (off the GUI thread) has answered, its first row current."""
+    def back() -> bool:
+        item = picker.results.currentItem()
+        return item is not None and bool(item.flags() & Qt.ItemFlag.ItemIsEnabled)
+    qtbot.waitUntil(back, timeout=5_000)
+
+
 def focus(qtbot, widget) -> None:  # type: ignore[no-untyped-def]
     widget.window().activateWindow()
     widget.setFocus()
@@ -66,8 +74,10 @@ def merge_dialog(qtbot, session: UserSession, custody_record_number: str  # type
 
 
 def choose_by_keys(qtbot, text: str) -> None:  # type: ignore[no-untyped-def]
-    """In a person picker with the focus: type ``text``, go down to the first result and
-    choose it with Enter."""
+    """In a person picker with the focus: type ``text``, go down to the first result once
+    the search has answered, and choose it with Enter."""
     type_keys(qtbot, text)
     key(qtbot, Qt.Key.Key_Down)
+    results = QApplication.focusWidget()
+    results_back(qtbot, results.parentWidget())  # type: ignore[union-attr]
     key(qtbot, Qt.Key.Key_Return)

@@ -1,6 +1,7 @@
 """Correcting, merging and moving by keyboard in the real dialogs: each opens in its first
 field; a bad value is explained with nothing lost; Enter on a search result chooses without
-merging or moving; the merge and the move happen only on their own button."""
+merging or moving; the merge and the move happen only on their own button. The searches and
+the saves run in the background, so the tests wait for what they show."""
 
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from ld_desktop.services.cases import ReferralDraft
 from ld_desktop.services.session import UserSession
 from ld_desktop.ui.clinical.case_page import CasePage
 from tests.helpers.case_page import case_settled
+from tests.helpers.gui_thread_store import GuiThreadStoreWatch
 from tests.helpers.person_page import (
     focus,
     key,
     merge_dialog,
     open_person_page,
     register,
+    results_back,
     type_keys,
 )
 
@@ -43,7 +46,7 @@ def test_person_edit_by_keyboard_keeps_the_form_on_a_bad_nhs_number(
     type_keys(qtbot, "943 476 5918")                                   # wrong check digit
     key(qtbot, Qt.Key.Key_Return)
     assert dialog.isVisible()
-    assert "check digit" in dialog.error.text()
+    qtbot.waitUntil(lambda: "check digit" in dialog.error.text(), timeout=5_000)
     assert (dialog.family.text(), dialog.dob.text()) == ("Newname", "03/02/1990")  # kept
     assert s.persons.open(person.id).family_name == "Testperson"  # type: ignore[attr-defined]
     key(qtbot, Qt.Key.Key_Backspace)
@@ -59,12 +62,14 @@ def test_person_edit_by_keyboard_keeps_the_form_on_a_bad_nhs_number(
 
 
 def test_merge_by_keyboard_enter_chooses_but_only_the_button_merges(
-        qtbot, one_site_senior: UserSession) -> None:  # type: ignore[no-untyped-def]
+        qtbot, one_site_senior: UserSession,  # type: ignore[no-untyped-def]
+        gui_thread_store: GuiThreadStoreWatch) -> None:
     s = one_site_senior
     page, dialog, keep, dupe = merge_dialog(qtbot, s, "MM/1")
     type_keys(qtbot, "Mergeme")
     key(qtbot, Qt.Key.Key_Down)
     assert QApplication.focusWidget() is dialog.picker.results
+    results_back(qtbot, dialog.picker)
     key(qtbot, Qt.Key.Key_Return)
     assert dialog.isVisible()                                      # chose, did not merge
     assert dialog.error.isHidden()                                 # ... nor even try to
@@ -94,10 +99,13 @@ def test_merge_by_keyboard_enter_chooses_but_only_the_button_merges(
     key(qtbot, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: not undo.isVisible())
     assert s.persons.open(dupe.id).id == dupe.id  # type: ignore[attr-defined]
+    assert not {p for p in gui_thread_store.places() if p.startswith("ui/records/")}, \
+        gui_thread_store.unexpected({})
 
 
 def test_move_case_and_correct_case_details_by_keyboard(
-        qtbot, one_site_senior: UserSession) -> None:  # type: ignore[no-untyped-def]
+        qtbot, one_site_senior: UserSession,  # type: ignore[no-untyped-def]
+        gui_thread_store: GuiThreadStoreWatch) -> None:
     s = one_site_senior
     wrong, right = register(s, "Wrong", "Filedunder"), register(s, "Right", "Movehere")
     case = s.cases.new_referral(ReferralDraft(wrong.id, s.sites[0].id, "custody-sergeant",  # type: ignore[attr-defined]
@@ -115,7 +123,7 @@ def test_move_case_and_correct_case_details_by_keyboard(
     key(qtbot, Qt.Key.Key_A, modifier=Qt.KeyboardModifier.ControlModifier)
     key(qtbot, Qt.Key.Key_Delete)                                 # empty custody number
     key(qtbot, Qt.Key.Key_Return)
-    assert "custody record number" in details.error.text()
+    qtbot.waitUntil(lambda: "custody record number" in details.error.text(), timeout=5_000)
     type_keys(qtbot, "MV/1B")
     key(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not details.isVisible())
@@ -129,13 +137,15 @@ def test_move_case_and_correct_case_details_by_keyboard(
     qtbot.waitUntil(lambda: QApplication.focusWidget() is move.picker.search)
     type_keys(qtbot, "Movehere")
     key(qtbot, Qt.Key.Key_Down)
+    results_back(qtbot, move.picker)
     key(qtbot, Qt.Key.Key_Return)
     assert move.isVisible()
     key(qtbot, Qt.Key.Key_Tab)
     key(qtbot, Qt.Key.Key_Tab)                                    # past the reason: the button
     key(qtbot, Qt.Key.Key_Space)
     assert move.isVisible()
-    assert "reason" in move.error.text()                           # refused; choice kept
+    qtbot.waitUntil(lambda: "reason" in move.error.text(), timeout=5_000)   # refused
+    assert move.isVisible()                                        # ... with the choice kept
     assert move.picker.chosen.id == right.id  # type: ignore[attr-defined]
     focus(qtbot, move.reason)
     type_keys(qtbot, "Filed under the wrong person at intake")
@@ -145,3 +155,5 @@ def test_move_case_and_correct_case_details_by_keyboard(
     assert s.cases.open(case.id).person.id == right.id  # type: ignore[attr-defined]
     case_settled(qtbot, page)       # reloaded before the fixture locks the session
     assert page.case.person.id == right.id  # type: ignore[attr-defined]
+    assert not {p for p in gui_thread_store.places() if p.startswith("ui/records/")}, \
+        gui_thread_store.unexpected({})
