@@ -82,26 +82,51 @@ class Gate:
 
         monkeypatch.setattr(operations.SaveLatest, "settle", settling)
 
-    def open_when_the_gui_waits(self, monkeypatch: pytest.MonkeyPatch) -> threading.Event:
-        """A form's draft offered on the GUI thread waits for a save in progress (it takes
-        the save's lock, ``SaveLatest.holding``): open the gate then, rather than freeze the
-        test until ``GATE_S``. Returns the event set when that happened."""
+    def open_when_the_gui_waits(self, monkeypatch: pytest.MonkeyPatch,
+                                saver: operations.SaveLatest) -> threading.Event:
+        """Watch ``saver``'s locks: if the GUI thread ever has to wait for one (a save in
+        progress holds it), open the gate at once rather than freeze the test until
+        ``GATE_S``. Returns the event set when that happened: a window that froze."""
         waited = threading.Event()
-        offer = operations.SaveLatest._offer
 
-        def offering(saver: operations.SaveLatest, value: Any) -> None:
-            if threading.current_thread() is threading.main_thread() and not self.is_open():
-                waited.set()
-                self.open()
-            offer(saver, value)
+        def gui_waits() -> None:
+            waited.set()
+            self.open()
 
-        monkeypatch.setattr(operations.SaveLatest, "_offer", offering)
+        for name in ("_guard", "_offered"):
+            monkeypatch.setattr(saver, name, _WatchedLock(getattr(saver, name), gui_waits))
         return waited
 
     def _opened_by_lock(self) -> None:
         if not self.is_open():
             self.opened_by_lock.set()
         self.open()
+
+
+class _WatchedLock:
+    """A lock that calls ``on_gui_wait`` when the GUI thread is about to wait for it."""
+
+    def __init__(self, real: threading.Lock, on_gui_wait: Callable[[], None]) -> None:
+        self._real = real
+        self._on_gui_wait = on_gui_wait
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        if blocking and self._real.locked() \
+                and threading.current_thread() is threading.main_thread():
+            self._on_gui_wait()
+        return self._real.acquire(blocking, timeout)
+
+    def release(self) -> None:
+        self._real.release()
+
+    def locked(self) -> bool:
+        return self._real.locked()
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.release()
 
 
 class _Waiting:

@@ -68,7 +68,7 @@ def test_a_second_press_while_saving_records_one_note(
         gate: Gate) -> None:
     page, dialog = note_dialog(qtbot, window, "ZZDOUBLE", TYPED)
     calls = _held_saves(monkeypatch, gate)
-    gate.open_when_the_gui_waits(monkeypatch)   # see the xfail test below
+    froze = gate.open_when_the_gui_waits(monkeypatch, dialog._draft_saver)
     dialog.save_button.setFocus()
     qtbot.keyClick(dialog.save_button, Qt.Key.Key_Return)
     qtbot.waitUntil(gate.entered.is_set, timeout=5_000)   # the save is held: still saving
@@ -80,23 +80,44 @@ def test_a_second_press_while_saving_records_one_note(
     qtbot.waitUntil(lambda: operations.in_flight() == 0)
     assert [body for _case_id, body in calls] == [TYPED]
     assert [n.body for n in page.records.notes] == [TYPED]
+    assert not froze.is_set(), "the GUI thread waited for the save"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "found 30/11 when the sleep became a gate: FormDialog.reject offers the empty draft "
-    "(SaveLatest._offer) under the save's lock on the GUI thread, so Escape or a second "
-    "Enter (which lands on Cancel once Save is disabled) freezes the window until the "
-    "save commits; ld_desktop/ui/clinical/form_dialog.py, left to the dialogs' owner"))
-def test_escape_while_a_note_saves_does_not_freeze_the_window(
+def test_escape_while_a_note_saves_neither_freezes_nor_cancels(
         qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
         gate: Gate) -> None:
-    _page, dialog = note_dialog(qtbot, window, "ZZESCAPE", TYPED)
+    """Escape (or Enter on Cancel) once Save is writing: the window stays responsive, the
+    form stays open saying nothing new, and closes with the note saved."""
+    page, dialog = note_dialog(qtbot, window, "ZZESCAPE", TYPED)
     _held_saves(monkeypatch, gate)
-    froze = gate.open_when_the_gui_waits(monkeypatch)
+    froze = gate.open_when_the_gui_waits(monkeypatch, dialog._draft_saver)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(gate.entered.is_set, timeout=5_000)
     qtbot.keyClick(QApplication.focusWidget() or dialog, Qt.Key.Key_Escape)
     assert not froze.is_set(), "the GUI thread waited for the save"
+    assert dialog.isVisible()                           # the record is going in
+    gate.open()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
+    qtbot.waitUntil(lambda: [n.body for n in page.records.notes] == [TYPED], timeout=5_000)
+
+
+def test_typing_while_a_note_saves_does_not_freeze_the_window(
+        qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+        gate: Gate) -> None:
+    """The draft saved as typed is offered on the GUI thread; a save writing holds the
+    draft's lock, and offering used to wait for it."""
+    page, dialog = note_dialog(qtbot, window, "ZZTYPING", TYPED)
+    _held_saves(monkeypatch, gate)
+    froze = gate.open_when_the_gui_waits(monkeypatch, dialog._draft_saver)
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(gate.entered.is_set, timeout=5_000)
+    dialog.body.setFocus()
+    qtbot.keyClicks(QApplication.focusWidget(), " more")
+    dialog.save_draft()                                 # the draft timer's tick, now
+    assert not froze.is_set(), "the GUI thread waited for the save"
+    gate.open()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
+    qtbot.waitUntil(lambda: [n.body for n in page.records.notes] == [TYPED], timeout=5_000)
 
 
 def test_lock_while_a_note_saves(qtbot, window: MainWindow, accounts,  # type: ignore[no-untyped-def]
