@@ -83,7 +83,9 @@ class RekeyDialog(QProgressDialog):
 
         report = self._report
         self.show()
-        return Operation(self, lambda: work(report), doing=self.windowTitle().lower()) \
+        # exclusive: the swap waits for running loads; loads started meanwhile wait for it
+        return Operation(self, lambda: work(report), doing=self.windowTitle().lower(),
+                         exclusive=True) \
             .success(succeeded).failure(failed).run()
 
     def _report(self, done: int, total: int, what: str) -> None:   # on the worker
