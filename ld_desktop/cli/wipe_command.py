@@ -1,7 +1,8 @@
 """ld-admin wipe: destroy this workstation's store on purpose (key slots first, then the
 database), as a revocation by the sync server does. Asks for confirmation unless --yes.
 
-Exit codes: 0 wiped; 2 not confirmed, or no store in the folder (nothing changed)."""
+Exit codes: 0 wiped; 2 not confirmed, no store in the folder, or something other than a file
+where the unlock guard belongs (nothing changed)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ld_desktop.cli.exit_codes import ExitCode
 from ld_desktop.paths import data_dir
 from ld_desktop.services.wipe import ON_PURPOSE, wipe_workstation
 from ld_desktop.services.workstation import Workstation
+from ld_desktop.store.errors import NotAPlainFile
 
 CONFIRMATION = "WIPE"
 
@@ -38,7 +40,11 @@ def wipe(args: argparse.Namespace) -> int:
         if answer != CONFIRMATION:
             print("ld-admin: not confirmed; nothing was changed.", file=sys.stderr)
             return ExitCode.INVALID
-    notice = wipe_workstation(folder, ON_PURPOSE)
+    try:
+        notice = wipe_workstation(folder, ON_PURPOSE)
+    except NotAPlainFile as exc:                   # refused before anything was destroyed
+        print(f"ld-admin: the wipe was refused: {exc}", file=sys.stderr)
+        return ExitCode.INVALID
     print(f"Wiped {folder}: key slots destroyed first, then the database "
           f"({notice.removed} files removed).")
     return ExitCode.OK

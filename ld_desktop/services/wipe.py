@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ld_desktop.store.audit_anchor import ANCHOR_FILE, remove_anchor
+from ld_desktop.store.errors import plain_file_or_missing
 from ld_desktop.store.shred import shred_store
 from ld_desktop.store.unlock_guard import GUARD_FILE
 
@@ -45,11 +46,17 @@ class WipeNotice:
 
 
 def wipe_workstation(data_dir: Path, why: str) -> WipeNotice:
-    """Crypto-shred the store in ``data_dir`` (close it first) and leave the notice."""
-    removed = shred_store(data_dir)
+    """Crypto-shred the store in ``data_dir`` (close it first) and leave the notice.
+
+    Refused before anything is destroyed (``NotAPlainFile``) if a folder or a special file
+    stands where the unlock guard belongs: removing it would delete what is not ours, and
+    leaving it would break the next store's guard."""
     guard = data_dir / GUARD_FILE                  # a new store starts anew
-    if guard.exists():
-        guard.unlink()
+    if not guard.is_symlink():                     # a link goes, never what it points to
+        plain_file_or_missing(guard)               # a folder: refused, nothing destroyed
+    removed = shred_store(data_dir)
+    if guard.is_symlink() or guard.exists():
+        guard.unlink()                             # a file, or a link (not what it points to)
         removed.append(guard.name)
     if remove_anchor(data_dir):   # whatever stands there: a folder too
         removed.append(ANCHOR_FILE)

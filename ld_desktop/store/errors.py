@@ -11,6 +11,34 @@ class StoreError(Exception):
     """Base class. ``str(error)`` is a message fit to show a practitioner."""
 
 
+class NotAPlainFile(StoreError):
+    """A small state file of the store (the unlock guard, a lock file) is a folder, a
+    symbolic link or another odd thing: refused, never followed, written through or removed
+    (what stands there may be someone else's)."""
+
+    def __init__(self, path: Path, what: str) -> None:
+        super().__init__(
+            f"{path.name} in {path.parent} is {what}, not a plain file, so L&D Desktop will "
+            "not use it. Move it out of that folder and try again; nothing was changed.")
+        self.path = path
+
+
+def plain_file_or_missing(path: Path) -> None:
+    """Refuse (``NotAPlainFile``) unless ``path`` is a regular file or is not there, without
+    following a symbolic link."""
+    import stat
+
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return
+    if stat.S_ISREG(mode):
+        return
+    what = ("a folder" if stat.S_ISDIR(mode) else "a symbolic link" if stat.S_ISLNK(mode)
+            else "a special file")
+    raise NotAPlainFile(path, what)
+
+
 class WrongPassphrase(StoreError):
     def __init__(self) -> None:
         super().__init__("Username or passphrase not recognised.")

@@ -5,12 +5,21 @@ a refused referral leaves nothing behind.
 Choosing a known person is an explicit act: Enter or a double-click on a result fills the
 "Referring:" banner. Tabbing or arrowing through the results chooses nothing, and typing a new
 person's details clears any choice (hazard H4, wrong person). The search runs off the GUI
-thread, after a short pause in typing."""
+thread, after a short pause in typing.
+
+Escape or Cancel with anything typed or chosen asks "Discard this referral?" (Enter or Escape
+keep editing): nothing here is kept as the person types, so closing would lose it all. A
+lock keeps the typed text as the window's draft (``lock_sweep``), unless the referral was
+filed: the filing, on its worker, and the lock's draft take one gate, so a referral filed
+while the lock closes the dialog leaves no draft to file it a second time."""
 
 from __future__ import annotations
 
 import itertools
+import threading
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QIntValidator
@@ -22,6 +31,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -34,6 +44,7 @@ from ld_desktop.services.person_history import PersonHistoryService
 from ld_desktop.services.persons import PersonDraft
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView, PersonSummary
+from ld_desktop.ui.discard_question import ask_discard
 from ld_desktop.ui.intake_parts import (
     FindField,
     ReferringBanner,
@@ -41,6 +52,7 @@ from ld_desktop.ui.intake_parts import (
     SwallowEnter,
     parse_date_of_birth,
 )
+from ld_desktop.ui.lock_sweep import draft_key, keep_window_draft
 from ld_desktop.ui.operations import Debounce, LatestOnly, Operation, show_failure
 from ld_desktop.ui.person_history_panel import PersonHistoryPanel
 
@@ -63,6 +75,15 @@ def _line(name: str, placeholder: str = "") -> QLineEdit:
     return edit
 
 
+@dataclass
+class _FilingState:
+    """Shared by the filing (on its worker) and a lock's draft (on the GUI thread)."""
+
+    gate: threading.Lock = field(default_factory=threading.Lock)
+    filed: bool = False          # the referral has committed
+    draft_kept: bool = False     # a lock kept the typed text as the window's draft
+
+
 class NewReferralDialog(QDialog):
     def __init__(self, session: UserSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -74,6 +95,8 @@ class NewReferralDialog(QDialog):
         self.chosen: PersonSummary | None = None
         self._confirmed_new: PersonDraft | None = None
         self.saving: Operation | None = None    # the referral being filed, if any
+        self.discard_question: QMessageBox | None = None
+        self._filing_state = _FilingState()
         self._latest = LatestOnly(self)
         self._history_load = LatestOnly(self)
         self.finished.connect(self._latest.cancel)
@@ -129,6 +152,7 @@ class NewReferralDialog(QDialog):
         self.save = QPushButton("Sa&ve referral")
         self.save.setDefault(True)
         cancel = QPushButton("Cancel")
+        cancel.setAccessibleName("Cancel")
         cancel.setAutoDefault(False)
         cancel.clicked.connect(self.reject)
         find = QFormLayout()
@@ -304,9 +328,68 @@ class NewReferralDialog(QDialog):
             new_person_confirmed=confirmed)
         intake = self._s.intake
         self.save.setEnabled(False)
-        self.saving = Operation(self, lambda: intake.refer(details), doing="filing the referral") \
+        self.saving = Operation(self, self._filing(lambda: intake.refer(details)),
+                                doing="filing the referral") \
             .success(self._filed).failure(lambda exc: self._not_filed(exc, person)) \
             .run(at_once=True)
+
+    def _filing(self, refer: Callable[[], CaseView]) -> Callable[[], CaseView]:
+        """``refer`` on the worker; once it has committed, a draft a lock kept meanwhile
+        goes, and no lock keeps one after it (the lock waits for this before the key goes).
+        """
+        drafts, key, state = self._s.drafts, draft_key(self), self._filing_state
+
+        def run() -> CaseView:   # reads no widget: the dialog may be gone by now
+            created = refer()
+            with state.gate:
+                state.filed = True
+                if state.draft_kept:
+                    drafts.discard(key)
+            return created
+        return run
+
+    # ------------------------------------------------------------------ closing
+    def has_typed_content(self) -> bool:
+        """Anything a person would be sorry to lose: a choice, or text in any field."""
+        texts = (self.finder, self.given, self.family, self.dob, self.estimated_age,
+                 self.nhs, self.crn, self.offences, self.reason)
+        return (self.chosen is not None or self.dob_unknown.isChecked()
+                or any(edit.text().strip() for edit in texts))
+
+    def reject(self) -> None:
+        """Escape, Cancel or closing: asks first if anything was typed; nothing while the
+        referral is filing (it is filed whole, and the case opens)."""
+        if self.saving is not None:
+            return
+        if not self.has_typed_content():
+            super().reject()
+            return
+        if self.discard_question is not None:
+            return
+        self.discard_question = ask_discard(
+            self, "Discard this referral?",
+            "What you have typed here has not been filed and will be lost.",
+            self._discard)
+        self.discard_question.finished.connect(self._question_closed)
+
+    def _question_closed(self, _result: int) -> None:
+        self.discard_question = None     # answered, or closed by a lock: it deletes itself
+
+    def _discard(self) -> None:
+        self.discard_question = None
+        super().reject()
+
+    def close_for_lock(self) -> None:
+        """The workstation is locking: what was typed is kept as the window's draft, unless
+        the referral it describes has been filed (see :meth:`_filing`)."""
+        if self.discard_question is not None:
+            self.discard_question.close()
+        state = self._filing_state
+        with state.gate:
+            if not state.filed:
+                keep_window_draft(self, self._s.drafts)
+                state.draft_kept = True
+        super().reject()
 
     def _filed(self, created: CaseView) -> None:
         self.saving = None

@@ -10,13 +10,20 @@ carry a name or an NHS number) - the same as :mod:`ld_desktop.ui.error_window`.
 Operations run on their own thread pool and are counted, so the main window's lock can
 cancel what is queued, wait for what is running (while the key is still there) and only then
 drop the key: see :func:`settle_for_lock`.
+
+An operation that swaps the store's key (a re-key: ``exclusive=True``) runs alone, as the
+lock does: it waits for the operations already running, and any that start meanwhile wait
+on their worker until the swap is done, then run with the new key (see :class:`KeySwapGate`).
+Without it a load that ran mid-swap found no engine, or the old key, and its page fell back
+to the default failure display.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import shiboken6
@@ -63,6 +70,54 @@ def settle_for_lock() -> int:
     return dropped
 
 
+class KeySwapGate:
+    """Operations share the store; a key swap takes it alone. A swap waits for the
+    operations running and stops new ones from starting (they wait on their worker, never
+    the GUI thread) until it is done; a swap asked for is served before any operation that
+    starts after the ask, so a stream of loads cannot hold a re-key off for ever."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._running = 0        # ordinary operations in their work
+        self._swapping = False
+        self._swaps_waiting = 0
+
+    @contextlib.contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._changed:
+            while self._swapping or self._swaps_waiting:
+                self._changed.wait()
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._running -= 1
+                self._changed.notify_all()
+
+    @contextlib.contextmanager
+    def alone(self) -> Iterator[None]:
+        with self._changed:
+            self._swaps_waiting += 1
+            while self._swapping or self._running:
+                self._changed.wait()
+            self._swaps_waiting -= 1
+            self._swapping = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._swapping = False
+                self._changed.notify_all()
+
+    def swapping(self) -> bool:
+        with self._changed:
+            return self._swapping or bool(self._swaps_waiting)
+
+
+key_swap = KeySwapGate()
+
+
 class _Bridge(QObject):
     """The one relay from worker threads to the GUI thread: (operation number, outcome).
     It is made once, on the GUI thread, and never deleted. A QObject per operation was
@@ -102,17 +157,20 @@ class _Task(QRunnable):
     which may hold widgets) stays on the GUI thread, and the worker lets go of the work
     before it reports, so nothing Qt-owned is ever released on a worker thread."""
 
-    def __init__(self, work: Callable[[], Any], number: int, relay: _Bridge) -> None:
+    def __init__(self, work: Callable[[], Any], number: int, relay: _Bridge, *,
+                 exclusive: bool = False) -> None:
         super().__init__()
         self._work: Callable[[], Any] | None = work
         self._number = number
         self._relay = relay
+        self._exclusive = exclusive
 
     def run(self) -> None:
         work, self._work = self._work, None
         assert work is not None
         try:
-            result = work()
+            with key_swap.alone() if self._exclusive else key_swap.shared():
+                result = work()
         except Exception as exc:  # handed to the failure callback on the GUI thread
             del work
             self._relay.failed.emit(self._number, exc)
@@ -144,8 +202,10 @@ class Operation:
     the work for the default failure display ("loading the caseload")."""
 
     def __init__(self, owner: QObject | None, work: Callable[[], Any], *,
-                 doing: str = "", cancel: Callable[[], None] | None = None) -> None:
+                 doing: str = "", cancel: Callable[[], None] | None = None,
+                 exclusive: bool = False) -> None:
         self._owner = owner
+        self._exclusive = exclusive   # swaps the store's key: runs alone (KeySwapGate)
         self._work = work
         self._doing = doing
         self._cancel = cancel
@@ -175,7 +235,7 @@ class Operation:
         _in_flight.add(self)
         if self._owner is not None:
             self._owner.destroyed.connect(lambda *_: self.drop())
-        task = _Task(self._work, _next_number, relay)
+        task = _Task(self._work, _next_number, relay, exclusive=self._exclusive)
         if at_once:
             thread = threading.Thread(target=task.run, name="ld-operation-at-once",
                                       daemon=True)

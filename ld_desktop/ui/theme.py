@@ -25,8 +25,8 @@ QLabel#training-banner {{ background: #d5281b; color: #ffffff; font-weight: bold
 QLabel#flag {{ background: #fff9c4; border-radius: 3px; padding: 1px 4px; }}
 QPushButton {{ background: {NHS_BLUE}; color: white; border: none; padding: 6px 14px;
               border-radius: 3px; }}
-QPushButton:disabled {{ background: #aeb7bd; }}
-QPushButton:focus {{ outline: 3px solid #ffeb3b; }}
+QPushButton:disabled {{ background: #d8dde0; color: #4c6272; }}
+QPushButton:focus {{ border: 3px solid #ffeb3b; padding: 3px 11px; }}
 QLineEdit, QComboBox, QPlainTextEdit, QDateEdit {{ background: white; padding: 4px;
               border: 1px solid #768692; }}
 QTableView {{ background: white; alternate-background-color: #f8fafb;

@@ -10,6 +10,7 @@ from pathlib import Path
 from pypdf import PdfReader
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
+from PySide6.QtWidgets import QLabel
 
 from ld_desktop.domain.instruments import evaluate
 from ld_desktop.services.cases import ReferralDraft
@@ -126,3 +127,18 @@ def test_person_page_shows_a_returning_persons_rising_phq9(qtbot, window: MainWi
     shot = tmp_path / "score-tracker.png"     # docs/screenshots/score-tracker.png is this
     panel.grab().save(str(shot))
     assert shot.stat().st_size > 1000
+
+
+def test_person_page_titles_the_scores_once(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """A practitioner reading down the person page sees "Scores over time" as one heading,
+    not the page's section title and then the panel's own title straight under it."""
+    session = window.session
+    assert session is not None
+    person_id = session.cases.open(new_case(session, age=41, family="ZZONCE")).person.id
+    window.open_person(person_id)
+    page = window.pages.currentWidget()
+    assert isinstance(page, PersonPage)
+    qtbot.waitUntil(lambda: page.findChild(ScoreTrackerPanel) is not None, timeout=5_000)
+    headings = [label.text() for label in page.findChildren(QLabel)
+                if label.text().startswith("Scores over time") and label.isVisibleTo(page)]
+    assert headings == ["Scores over time (all contacts)"]

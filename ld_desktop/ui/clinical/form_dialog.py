@@ -13,9 +13,11 @@ that saves nothing (a chooser) returns its value from ``submit`` directly.
 
 With ``keep_drafts`` the text a person types is kept as a draft in the encrypted store as
 they type: a lock closes the form but keeps the draft, and the form opened again for the same
-thing brings the text back. Saving or Cancel removes it. The draft is read as an operation
-(the fields are read-only and Save is off until it is back) and written through
-``SaveLatest``; ``close_for_lock`` settles the newest text before the key goes.
+thing brings the text back. Saving or Cancel removes it; with ``ask_before_discarding``,
+Escape or Cancel on a form with text typed asks first (Enter or Escape keep editing). The
+draft is read as an operation (the fields are read-only and Save is off until it is back) and
+written through ``SaveLatest``; ``close_for_lock`` settles the newest text before the key
+goes.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -43,6 +46,7 @@ from PySide6.QtWidgets import (
 
 from ld_desktop.services.errors import REFUSALS, is_refusal
 from ld_desktop.ui.abstract_hooks import HookMeta
+from ld_desktop.ui.discard_question import ask_discard
 from ld_desktop.ui.operations import Debounce, Operation, SaveLatest, show_failure
 
 __all__ = ["REFUSALS", "FormDialog", "InBackground", "as_date", "text_box"]
@@ -93,6 +97,8 @@ class FormDialog(QDialog, metaclass=HookMeta):
         self.draft_loaded = True         # keep_drafts: not until the saved draft is back
         self._without_default = False
         self.saving: Operation | None = None    # the save in flight, if any
+        self._discard_title = ""          # ask_before_discarding: the question
+        self.discard_question: QMessageBox | None = None
 
     def setVisible(self, visible: bool) -> None:
         """Open with focus in the first field: QDialog otherwise focuses the default button,
@@ -190,15 +196,37 @@ class FormDialog(QDialog, metaclass=HookMeta):
         written now and waited for, before the lock drops queued work and the key: a save
         merely queued would be lost. If the record's own save committed first, it took the
         draft away and nothing is written back."""
+        if self.discard_question is not None:
+            self.discard_question.close()
         if self._drafts is not None:
             self._draft_timer.stop()
             if self.draft_loaded:
                 self._draft_saver.settle(self._typed())
         super().reject()
 
+    def ask_before_discarding(self, title: str) -> None:
+        """Escape or Cancel with text typed in the draft's fields asks ``title`` first."""
+        self._discard_title = title
+
     def reject(self) -> None:
         if self.saving is not None:      # Escape, or Enter on Cancel, while Save is writing:
             return                       # the record is going in; the form closes when it has
+        if self._discard_title and any(t.strip() for t in self._typed().values()):
+            if self.discard_question is not None:
+                return
+            self.discard_question = ask_discard(
+                self, self._discard_title,
+                "What you have typed here has not been saved and will be lost.",
+                self._discard)
+            self.discard_question.finished.connect(self._question_closed)
+            return
+        self._discard()
+
+    def _question_closed(self, _result: int) -> None:
+        self.discard_question = None     # answered, or closed by a lock: it deletes itself
+
+    def _discard(self) -> None:
+        self.discard_question = None
         if self._drafts is not None:
             self._draft_timer.stop()
             self._draft_saver.save(None)     # Cancel: the draft goes

@@ -50,6 +50,7 @@ class ReferralDialog(FormDialog):
         self.add_row("&Detail", self.detail)
         self.keep_drafts(session, f"referral:{case.id}", {"detail": self.detail,
                                                           "other": self.other_name})
+        self.ask_before_discarding("Discard this referral?")
 
     def submit(self) -> InBackground:
         appointment = (as_date(self.appointment.date())

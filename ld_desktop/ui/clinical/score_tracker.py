@@ -110,16 +110,14 @@ def tracker_table(tracker: Tracker) -> QTableWidget:
 
 
 class ScoreTrackerPanel(QWidget):
-    """Every tracker for one person; says so plainly when there is nothing to track."""
+    """Every tracker for one person; says so plainly when there is nothing to track. It has
+    no heading of its own: the page it sits on titles it (once)."""
 
     def __init__(self, trackers: list[Tracker]) -> None:
         super().__init__()
         self.trackers = trackers
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        heading = QLabel("Scores over time (all contacts)")
-        heading.setObjectName("section")
-        layout.addWidget(heading)
         self.tables: list[QTableWidget] = []
         if not trackers:
             layout.addWidget(QLabel("No completed screening scores yet."))

@@ -61,6 +61,11 @@ Choices = tuple[str, tuple[str, ...], tuple[str, ...]]
 PREVIEW_DELAY_MS = 150
 
 
+#: the Include boxes' labels with their Alt keys (R and D are the form's rows)
+_MNEMONICS = {"vulnerabilities": "&Vulnerabilities identified",
+              "screening": "Screenin&g results", "recommendations": "Reco&mmendations"}
+
+
 class ShareDialog(FormDialog):
     """The consent in force and the preview are read in the background (``LatestOnly``
     operations owned by the dialog; the preview behind a short ``Debounce``). Save is on only
@@ -91,7 +96,7 @@ class ShareDialog(FormDialog):
         row = QHBoxLayout(include)
         row.setContentsMargins(0, 0, 0, 0)
         for key, text in SECTIONS.items():
-            box = QCheckBox(text)
+            box = QCheckBox(_MNEMONICS.get(key, text))   # Alt+V, Alt+G, Alt+M
             box.setChecked(True)
             box.setAccessibleName(f"Include {text.lower()}")
             self.sections[key] = box
@@ -104,6 +109,9 @@ class ShareDialog(FormDialog):
         self.add_row("Recommen&dations", self.recommendations)
         self.preview = QTextBrowser()
         self.preview.setAccessibleName("Report preview")
+        # the form's layout sets the dialog's minimum from its contents (so the error line
+        # fits), which overrode setMinimumSize: the preview asks for its room itself
+        self.preview.setMinimumSize(700, 320)
         self.preview.setHtml("<p>Checking consent\u2026</p>")
         self.layout_.insertWidget(1, self.preview, 1)
         self.save_button.setEnabled(False)

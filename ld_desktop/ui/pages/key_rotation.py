@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
-from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QProgressDialog, QWidget
 
 from ld_desktop.services.accounts import Progress, RotationResult
 from ld_desktop.services.errors import is_refusal
@@ -47,6 +47,13 @@ class RekeyDialog(QProgressDialog):
         self.setAutoClose(False)
         self.setAutoReset(False)
         self.setAccessibleName("Key rotation progress")
+        self.setMinimumWidth(460)      # the bare bar was 190 pixels wide, with no words
+        words = QLabel()
+        words.setWordWrap(True)
+        words.setMaximumWidth(440)
+        self.setLabel(words)
+        self._title = title
+        self.setLabelText(self._words("Starting"))
         self.running = False
         self._owner_page = parent
         self.progressed.connect(self._show_progress)
@@ -83,15 +90,21 @@ class RekeyDialog(QProgressDialog):
 
         report = self._report
         self.show()
-        return Operation(self, lambda: work(report), doing=self.windowTitle().lower()) \
+        # exclusive: the swap waits for running loads; loads started meanwhile wait for it
+        return Operation(self, lambda: work(report), doing=self.windowTitle().lower(),
+                         exclusive=True) \
             .success(succeeded).failure(failed).run()
 
     def _report(self, done: int, total: int, what: str) -> None:   # on the worker
         with contextlib.suppress(RuntimeError):   # the dialog went (a lock): nothing to show
             self.progressed.emit(int(100 * done / total) if total else 100, what)
 
+    def _words(self, what: str) -> str:
+        return (f"{self._title}: {what}.\nThis cannot be stopped half-way: keep L&D Desktop "
+                "open and the computer switched on until it has finished.")
+
     def _show_progress(self, percent: int, what: str) -> None:
-        self.setLabelText(what)
+        self.setLabelText(self._words(what))
         self.setValue(percent)
 
     # a re-key cannot be stopped half-way: nothing dismisses the dialog while it runs
@@ -141,7 +154,8 @@ def recovery_code_box(parent: QWidget, code: str, *, after_lock: bool = False) -
                       f"{why}The old recovery code no longer works. Print this one and give "
                       f"it to the service lead (shown once):\n\n{code}",
                       QMessageBox.StandardButton.Ok, parent)
-    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                | Qt.TextInteractionFlag.TextSelectableByKeyboard)
     box.setAccessibleName("New recovery code")
     return box
 

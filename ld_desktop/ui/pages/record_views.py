@@ -124,7 +124,7 @@ class PersonPage(PageWidget):
         self._layout.addWidget(self.details)
         self.add_section("Previous contacts and alerts", self.history)
         self.scores = PersonScoreTracker(session)    # filled by _show_person
-        self.add_section("Scores over time", self.scores)
+        self.add_section("Scores over time (all contacts)", self.scores)
         self.merged_heading = self.add_section("Records merged into this one", self.merged)
         self._layout.addWidget(self.undo_button)
         self.add_section("Corrections and merges (old values kept)", self.changes)

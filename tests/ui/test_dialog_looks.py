@@ -1,0 +1,73 @@
+"""What the dialogs nobody had looked at showed when rendered (``grab()`` under offscreen):
+the share dialog squeezed below the size it asks for, its Include boxes without Alt keys, a
+disabled Save with white text on light grey, and a re-key progress bar 190 pixels wide
+with no words."""
+
+from __future__ import annotations
+
+import re
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+
+from ld_desktop.services import demo_scenarios
+from ld_desktop.ui import theme
+from ld_desktop.ui.clinical.share_dialog import ShareDialog
+from ld_desktop.ui.main_window import MainWindow
+from ld_desktop.ui.pages.key_rotation import RekeyDialog
+from tests.helpers.case_page import open_case
+from tests.helpers.drafts import drafts_back
+
+
+def test_share_dialog_has_its_room_and_alt_keys_for_what_is_included(  # type: ignore[no-untyped-def]
+        qtbot, senior_window: MainWindow) -> None:
+    session = senior_window.session
+    assert session is not None
+    page = open_case(qtbot, senior_window, demo_scenarios.share_scene(session))
+    page.share()
+    dialog = page.dialog
+    assert isinstance(dialog, ShareDialog)
+    drafts_back(qtbot)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.recipient, timeout=3_000)
+    assert dialog.width() >= 720
+    assert dialog.preview.height() >= 320
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_G, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: not dialog.sections["screening"].isChecked(), timeout=1_000)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_V, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: not dialog.sections["vulnerabilities"].isChecked(), timeout=1_000)
+    assert dialog.sections["screening"].accessibleName() == "Include screening results"
+    dialog.close_for_lock()
+
+
+def _luminance(colour: str) -> float:
+    def channel(c: int) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def test_a_disabled_button_is_still_readable() -> None:
+    """WCAG AA for text: 4.5:1 (white on #aeb7bd was 2.1:1)."""
+    rule = re.search(r"QPushButton:disabled \{([^}]*)\}", theme.STANDARD)
+    assert rule is not None
+    background = re.search(r"background: (#[0-9a-f]{6})", rule.group(1))
+    colour = re.search(r"(?<!-)color: (#[0-9a-f]{6})", rule.group(1))
+    assert background is not None, rule.group(1)
+    assert colour is not None, rule.group(1)   # none: white text, 2.1:1
+    light, dark = sorted((_luminance(background.group(1)), _luminance(colour.group(1))),
+                         reverse=True)
+    assert (light + 0.05) / (dark + 0.05) >= 4.5
+
+
+def test_rekey_progress_says_what_and_that_it_cannot_stop(qtbot) -> None:  # type: ignore[no-untyped-def]
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    dialog = RekeyDialog(parent, "Rotating the keys")
+    dialog._show_progress(42, "Re-encrypting the database")
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.width() >= 460
+    assert dialog.labelText().startswith("Rotating the keys: Re-encrypting the database.")
+    assert "cannot be stopped half-way" in dialog.labelText()
+    dialog.close()
