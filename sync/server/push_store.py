@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic_core import PydanticSerializationError, to_json
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
@@ -22,7 +23,7 @@ from sync.protocol import SUPPORTED_SCHEMA_VERSIONS, Op, OpKind, OpResult, OpSta
 from sync.server import schema as t
 from sync.server import seq_reservations
 from sync.server.authority import Authority, signer_records
-from sync.server.batch_sql import WriteBatch, is_postgres, one_of
+from sync.server.batch_sql import JsonText, WriteBatch, is_postgres, one_of
 from sync.server.merge import (
     ConflictRow,
     FieldMeta,
@@ -432,9 +433,18 @@ def _op_row(op: Op, result: OpResult, now: datetime) -> dict[str, Any]:
         "server_seq": result.server_seq, "op_id": str(op.op_id), "device_id": op.device_id,
         "device_seq": op.device_seq, "entity": op.entity, "entity_id": str(op.entity_id),
         "kind": op.kind.value, "hlc": op.hlc, "schema_version": op.schema_version,
-        "result": result.model_dump(mode="json"), "op": op.model_dump(mode="json"),
-        "received_at": now,
+        "result": _encoded(result), "op": _encoded(op), "received_at": now,
     }
+
+
+def _encoded(model: Op | OpResult) -> JsonText | dict[str, Any]:
+    """The model's JSON text by its own serializer (as `model_dump(mode="json")` then
+    `json.dumps` would give, at a fifth of the cost); its JSON-mode dict when a value is
+    text UTF-8 cannot carry (a lone surrogate), for `rows_as_json` to encode with `json`."""
+    try:
+        return JsonText(to_json(model).decode())
+    except (PydanticSerializationError, UnicodeDecodeError):
+        return model.model_dump(mode="json")
 
 
 def _writes(ws: WorkingSet, accepted: list[tuple[Op, OpResult]]) -> WriteBatch:
