@@ -456,13 +456,14 @@ def _writes(ws: WorkingSet, accepted: list[tuple[Op, OpResult]]) -> WriteBatch:
     batch.update(t.records, ("entity", "entity_id"), ("seq", "fields", "meta", "body"),
                  [_record_values(r) for r in rows if r.stored])
     marks = _scope_marks(ws)
-    batch.update(t.record_scope, ("entity", "entity_id"), ("seq",),
-                 [{"entity": entity, "entity_id": entity_id, "seq": seq}
+    batch.update(t.record_scope, ("entity", "entity_id"), ("seq", "record_seq"),
+                 [{"entity": entity, "entity_id": entity_id, "seq": seq,
+                   "record_seq": _record_seq(ws.records[(entity, entity_id)])}
                   for (entity, entity_id), seq in sorted(marks.items())
                   if _has_stored_scope(ws, (entity, entity_id))])
     batch.insert(t.record_scope, [
         {"entity": r.entity, "entity_id": r.entity_id, "site_id": site,
-         "seq": marks.get(r.key, r.seq)}
+         "seq": marks.get(r.key, r.seq), "record_seq": _record_seq(r)}
         for r in ws.records.values() for site in sorted(r.new_scope)])
     changed = [c for c in ws.conflicts.values() if c.changed]
     batch.insert(t.conflicts, [_conflict_values(c) for c in changed if not c.stored])
@@ -470,6 +471,12 @@ def _writes(ws: WorkingSet, accepted: list[tuple[Op, OpResult]]) -> WriteBatch:
                  [_conflict_values(c) for c in changed if c.stored])
     batch.insert(t.ops, [_op_row(op, result, now) for op, result in accepted])
     return batch
+
+
+def _record_seq(row: RecordRow) -> int:
+    """What its scope rows carry as `record_seq`: the record's own number, 0 while the
+    record is not on the server (a scope given through a link)."""
+    return row.seq if row.exists else 0
 
 
 def _has_stored_scope(ws: WorkingSet, key: RecordKey) -> bool:
