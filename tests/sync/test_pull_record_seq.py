@@ -9,6 +9,7 @@ many times over."""
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -51,9 +52,9 @@ def _mismatches(engine: sa.Engine) -> list[tuple[str, str, str, int, int]]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: object) -> sa.Engine:
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> sa.Engine:
     if request.param == "sqlite":
-        url = ServerSettings.for_data_dir(tmp_path / "server").database_url  # type: ignore[operator]
+        url = ServerSettings.for_data_dir(tmp_path / "server").database_url
         made = make_engine(url)
         migrate(made)
         return made
@@ -67,7 +68,8 @@ def test_every_scope_row_carries_its_records_number(engine: sa.Engine) -> None:
         with engine.connect() as conn:
             numbers = conn.execute(sa.select(t.record_scope.c.record_seq).where(
                 t.record_scope.c.entity_id == str(person))).scalars().all()
-            assert numbers and 0 not in numbers
+            assert numbers
+            assert 0 not in numbers
             assert conn.execute(sa.select(sa.func.count()).select_from(t.conflicts)
                                 ).scalar_one()
         assert _mismatches(engine) == []
