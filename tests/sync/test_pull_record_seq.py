@@ -48,7 +48,7 @@ def _mismatches(engine: sa.Engine) -> list[tuple[str, str, str, int, int]]:
                  records.c.entity == scope.c.entity, records.c.entity_id == scope.c.entity_id)))
              .where(scope.c.record_seq != sa.func.coalesce(records.c.seq, 0)))
     with engine.connect() as conn:
-        return [tuple(row) for row in conn.execute(query)]  # type: ignore[misc]
+        return [tuple(row) for row in conn.execute(query)]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
