@@ -73,12 +73,17 @@ WITH top AS ({seq_reservations.WATERMARK}), record_keys AS (
         WHERE s.site_id = site.id AND s.record_seq > :cursor AND s.record_seq <= top.value
         ORDER BY s.record_seq LIMIT :over) AS k
 ), changed_records AS (
-    -- octet_length reads a stored value's length without decompressing it
-    SELECT r.entity, r.entity_id, NULL::text AS id, r.seq,
-           octet_length(r.fields::text) + octet_length(r.meta::text) AS size, r.body
-    FROM record_keys AS k JOIN records AS r
-      ON r.entity = k.entity AND r.entity_id = k.entity_id, top
-    WHERE r.seq > :cursor AND r.seq <= top.value
+    -- each of those records looked up once by primary key, with its stored body (LIMIT 1
+    -- keeps the planner from hashing every record changed anywhere since the cursor
+    -- instead); octet_length reads a stored value's length without decompressing it
+    SELECT r.entity, r.entity_id, NULL::text AS id, r.seq, r.size, r.body
+    FROM record_keys AS k CROSS JOIN LATERAL (
+        SELECT r.entity, r.entity_id, r.seq, r.body,
+               octet_length(r.fields::text) + octet_length(r.meta::text) AS size
+        FROM records AS r, top
+        WHERE r.entity = k.entity AND r.entity_id = k.entity_id
+          AND r.seq > :cursor AND r.seq <= top.value
+        LIMIT 1) AS r
     ORDER BY r.seq LIMIT :over
 ), changed_conflicts AS (
     -- conflicts in order after the cursor (few), each kept if its record is in the sites
