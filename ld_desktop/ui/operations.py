@@ -165,8 +165,9 @@ class Operation:
         """Start the work. With ``at_once`` it starts now on a thread of its own, never
         waiting in the pool's queue, which :func:`settle_for_lock` clears (even a pool
         thread that is free is handed its task through that queue, so the pool cannot
-        promise it); the lock joins these threads. A page's ``flush_drafts`` uses it: the
-        draft written before a lock is always written before the key goes."""
+        promise it); the lock joins these threads. Every write the person asked for uses
+        it (a Save, a decision), and so does a page's ``flush_drafts``: what was pressed or
+        typed before a lock is always written before the key goes."""
         global _next_number
         relay = _bridge()
         _next_number += 1
@@ -292,7 +293,8 @@ class SaveLatest:
         self._owner = owner
         self._write = write
         self._doing = doing
-        self._guard = threading.Lock()
+        self._guard = threading.Lock()     # held while a save writes (slow: the store)
+        self._offered = threading.Lock()   # the newest value and its number (never slow)
         self._newest: Any = None
         self._version = 0
         self._written = 0
@@ -321,21 +323,26 @@ class SaveLatest:
     def written(self) -> None:
         """What was offered so far is saved elsewhere (or no longer wanted, e.g. handed
         over): saves still queued write nothing. Call on a worker inside ``holding``."""
-        self._written = self._version
+        with self._offered:
+            self._written = self._version
 
     def holding(self) -> threading.Lock:
         """Held while a save writes: work that must not interleave with one takes it."""
         return self._guard
 
     def _offer(self, value: Any) -> None:
-        with self._guard:
+        """On the GUI thread, as typed: never waits for a save that is writing (the window
+        froze until the record's own save committed when this took ``_guard``)."""
+        with self._offered:
             self._newest = value
             self._version += 1
 
     def _write_newest(self) -> None:
         with self._guard:
-            if self._written == self._version:
-                return   # nothing newer than what was written
-            version, value = self._version, self._newest
+            with self._offered:
+                if self._written == self._version:
+                    return   # nothing newer than what was written
+                version, value = self._version, self._newest
             self._write(value)
-            self._written = version
+            with self._offered:
+                self._written = max(self._written, version)

@@ -36,8 +36,15 @@ from ld_desktop.ui.pages.people import PeoplePage
 from ld_desktop.ui.pages.record_views import PersonPage
 from tests.helpers.case_page import case_settled
 from tests.helpers.gui_thread_store import GuiThreadStoreWatch
-from tests.ui.test_merge_operations import _merge_dialog
-from tests.ui.test_record_corrections import _focus, _key, _page, _person, _results_back, _type
+from tests.helpers.person_page import (
+    focus,
+    key,
+    merge_dialog,
+    open_person_page,
+    register,
+    results_back,
+    type_keys,
+)
 
 SLOW_S = 0.4
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -79,7 +86,7 @@ def _gated(monkeypatch: pytest.MonkeyPatch, cls: type, name: str, gate: threadin
 def test_the_picker_searches_once_per_pause_off_the_gui_thread(
         qtbot, one_site_senior: UserSession, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
         gui_thread_store: GuiThreadStoreWatch) -> None:
-    dialog, _keep, dupe = _merge_dialog(qtbot, one_site_senior)
+    _person_page, dialog, _keep, dupe = merge_dialog(qtbot, one_site_senior, "MM/2")
     searched: list[tuple[str, threading.Thread]] = []
     real = PersonService.search
 
@@ -89,10 +96,10 @@ def test_the_picker_searches_once_per_pause_off_the_gui_thread(
 
     monkeypatch.setattr(PersonService, "search", spy)
     gui_thread_store.clear()
-    _type(qtbot, "Mergeme")                     # seven keys, no pause
-    _key(qtbot, Qt.Key.Key_Down)                # straight on: searched now, not per key
-    _results_back(qtbot, dialog.picker)
-    _key(qtbot, Qt.Key.Key_Return)
+    type_keys(qtbot, "Mergeme")                     # seven keys, no pause
+    key(qtbot, Qt.Key.Key_Down)                # straight on: searched now, not per key
+    results_back(qtbot, dialog.picker)
+    key(qtbot, Qt.Key.Key_Return)
     assert dialog.picker.chosen is not None
     assert dialog.picker.chosen.id == dupe.id  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
@@ -105,22 +112,22 @@ def test_an_older_search_answering_late_is_never_offered(
         qtbot, one_site_senior: UserSession, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """The search for "Mergeme" is slow; the text changes to nobody's name meanwhile. When
     the old answer lands it is dropped: Down and Enter choose no one."""
-    dialog, _keep, _dupe = _merge_dialog(qtbot, one_site_senior)
+    _person_page, dialog, _keep, _dupe = merge_dialog(qtbot, one_site_senior, "MM/2")
     gate = threading.Event()
     ran_on = _gated(monkeypatch, PersonService, "search", gate, first_only=True)
     try:
-        _type(qtbot, "Mergeme")
+        type_keys(qtbot, "Mergeme")
         qtbot.waitUntil(lambda: bool(ran_on), timeout=5_000)   # after the pause in typing
         assert ran_on[0] is not threading.main_thread(), "searched on the GUI thread"
-        _type(qtbot, "zz")                      # "Mergemezz": no one
+        type_keys(qtbot, "zz")                      # "Mergemezz": no one
         qtbot.waitUntil(lambda: len(ran_on) >= 2, timeout=5_000)
     finally:
         gate.set()                              # the old answer lands after the new one
     qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
     assert [dialog.picker.results.item(i).text()
             for i in range(dialog.picker.results.count())] == ["No one found"]
-    _key(qtbot, Qt.Key.Key_Down)
-    _key(qtbot, Qt.Key.Key_Return)
+    key(qtbot, Qt.Key.Key_Down)
+    key(qtbot, Qt.Key.Key_Return)
     assert dialog.picker.chosen is None
     assert dialog.isVisible()
 
@@ -130,18 +137,18 @@ def test_merging_by_keys_touches_no_store_on_the_gui_thread(
         qtbot, one_site_senior: UserSession,  # type: ignore[no-untyped-def]
         gui_thread_store: GuiThreadStoreWatch) -> None:
     s = one_site_senior
-    dialog, keep, dupe = _merge_dialog(qtbot, s)
+    _person_page, dialog, keep, dupe = merge_dialog(qtbot, s, "MM/2")
     gui_thread_store.clear()
-    _type(qtbot, "Mergeme")
-    _key(qtbot, Qt.Key.Key_Down)
-    _results_back(qtbot, dialog.picker)
-    _key(qtbot, Qt.Key.Key_Return)
+    type_keys(qtbot, "Mergeme")
+    key(qtbot, Qt.Key.Key_Down)
+    results_back(qtbot, dialog.picker)
+    key(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(dialog.save_button.isEnabled, timeout=5_000)   # compared
-    _key(qtbot, Qt.Key.Key_Tab, 2)                                  # Keep, Reason
-    _type(qtbot, "Same custody photo (fictional)")
-    _key(qtbot, Qt.Key.Key_Tab)
+    key(qtbot, Qt.Key.Key_Tab, 2)                                  # Keep, Reason
+    type_keys(qtbot, "Same custody photo (fictional)")
+    key(qtbot, Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is dialog.save_button
-    _key(qtbot, Qt.Key.Key_Space)
+    key(qtbot, Qt.Key.Key_Space)
     assert not dialog.save_button.isEnabled()   # merging: no second merge
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
     qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
@@ -151,15 +158,15 @@ def test_merging_by_keys_touches_no_store_on_the_gui_thread(
 
 # ---------------------------------------------------------------------------- person edit
 def _edit_dialog(qtbot, s: UserSession, family: str) -> tuple[Any, Any]:  # type: ignore[no-untyped-def]
-    person = _person(s, "Jordan", family)
-    page = _page(qtbot, s, person.id)  # type: ignore[attr-defined]
-    _focus(qtbot, page.edit_button)
-    _key(qtbot, Qt.Key.Key_Space)
+    person = register(s, "Jordan", family)
+    page = open_person_page(qtbot, s, person.id)  # type: ignore[attr-defined]
+    focus(qtbot, page.edit_button)
+    key(qtbot, Qt.Key.Key_Space)
     dialog = page.dialog
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.given)
-    _key(qtbot, Qt.Key.Key_Tab)                                    # family name
-    _key(qtbot, Qt.Key.Key_A, modifier=CTRL)
-    _type(qtbot, "Newname")
+    key(qtbot, Qt.Key.Key_Tab)                                    # family name
+    key(qtbot, Qt.Key.Key_A, modifier=CTRL)
+    type_keys(qtbot, "Newname")
     return person, dialog
 
 
@@ -172,9 +179,9 @@ def test_enter_twice_on_a_person_correction_saves_once_off_the_gui_thread(
     gate = threading.Event()
     ran_on = _gated(monkeypatch, PersonEditService, "edit", gate)
     try:
-        _key(qtbot, Qt.Key.Key_Return)
+        key(qtbot, Qt.Key.Key_Return)
         assert not dialog.save_button.isEnabled(), "Save stayed on while saving"
-        _key(qtbot, Qt.Key.Key_Return)                             # again, at once
+        key(qtbot, Qt.Key.Key_Return)                             # again, at once
         assert dialog.isVisible()
     finally:
         gate.set()
@@ -197,7 +204,7 @@ def test_a_refused_person_correction_keeps_the_dialog_and_the_typed_text(
     gate = threading.Event()
     _gated(monkeypatch, PersonEditService, "edit", gate, then=refuse)
     try:
-        _key(qtbot, Qt.Key.Key_Return)
+        key(qtbot, Qt.Key.Key_Return)
         assert not dialog.save_button.isEnabled(), "saved on the GUI thread"
     finally:
         gate.set()
@@ -215,7 +222,7 @@ def test_case_details_load_and_save_off_the_gui_thread(
     """Opened by keys: "Loading…" with the fields and Save off until who can hold the case
     is back; then focus in Urgency; Enter twice saves one correction, off the GUI thread."""
     s = one_site_senior
-    person = _person(s, "Casey", "Detailsperson")
+    person = register(s, "Casey", "Detailsperson")
     case = s.cases.new_referral(ReferralDraft(person.id, s.sites[0].id,  # type: ignore[attr-defined]
                                               "custody-sergeant", "arrested",
                                               custody_record_number="CD/1"))
@@ -227,8 +234,8 @@ def test_case_details_load_and_save_off_the_gui_thread(
     read_gate = threading.Event()
     read_on = _gated(monkeypatch, CaseEditService, "holders", read_gate)
     try:
-        _focus(qtbot, page.action_buttons["correct"])
-        _key(qtbot, Qt.Key.Key_Space)
+        focus(qtbot, page.action_buttons["correct"])
+        key(qtbot, Qt.Key.Key_Space)
         details = page.dialog
         assert details is not None
         assert not details.urgency.isEnabled(), "read on the GUI thread"
@@ -237,7 +244,7 @@ def test_case_details_load_and_save_off_the_gui_thread(
         qtbot.waitUntil(lambda: _focus_in(details), timeout=3_000)
         qtbot.wait(50)                                  # the dialog has placed the keyboard
         assert QApplication.focusWidget() is details.loading   # not Cancel: Enter closed it
-        _key(qtbot, Qt.Key.Key_Return)                             # nothing to save yet
+        key(qtbot, Qt.Key.Key_Return)                             # nothing to save yet
         assert details.isVisible()
     finally:
         read_gate.set()
@@ -248,10 +255,10 @@ def test_case_details_load_and_save_off_the_gui_thread(
     save_gate = threading.Event()
     saved_on = _gated(monkeypatch, CaseEditService, "edit_details", save_gate)
     try:
-        _key(qtbot, Qt.Key.Key_Down, 2)                            # routine -> soon -> urgent
-        _key(qtbot, Qt.Key.Key_Return)
+        key(qtbot, Qt.Key.Key_Down, 2)                            # routine -> soon -> urgent
+        key(qtbot, Qt.Key.Key_Return)
         assert not details.save_button.isEnabled()
-        _key(qtbot, Qt.Key.Key_Return)                             # again, while it saves
+        key(qtbot, Qt.Key.Key_Return)                             # again, while it saves
     finally:
         save_gate.set()
     qtbot.waitUntil(lambda: not details.isVisible(), timeout=5_000)
@@ -270,13 +277,13 @@ def _open_person_edit(qtbot, window: MainWindow) -> Any:  # type: ignore[no-unty
     page = window.detail
     assert isinstance(page, PersonPage)
     qtbot.waitUntil(lambda: page.person is not None, timeout=5_000)
-    _focus(qtbot, page.edit_button)
-    _key(qtbot, Qt.Key.Key_Space)
+    focus(qtbot, page.edit_button)
+    key(qtbot, Qt.Key.Key_Space)
     dialog = page.dialog
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.given)
-    _key(qtbot, Qt.Key.Key_Tab)
-    _key(qtbot, Qt.Key.Key_A, modifier=CTRL)
-    _type(qtbot, "Lockmidsave")
+    key(qtbot, Qt.Key.Key_Tab)
+    key(qtbot, Qt.Key.Key_A, modifier=CTRL)
+    type_keys(qtbot, "Lockmidsave")
     return page.person.id  # type: ignore[union-attr]
 
 
@@ -288,13 +295,13 @@ def _open_case_details(qtbot, window: MainWindow) -> Any:  # type: ignore[no-unt
     page = window.detail
     assert isinstance(page, CasePage)
     case_settled(qtbot, page)
-    _focus(qtbot, page.action_buttons["correct"])
-    _key(qtbot, Qt.Key.Key_Space)
+    focus(qtbot, page.action_buttons["correct"])
+    key(qtbot, Qt.Key.Key_Space)
     dialog = page.dialog
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.urgency, timeout=5_000)
-    _key(qtbot, Qt.Key.Key_Tab)                                    # custody number
-    _key(qtbot, Qt.Key.Key_End)
-    _type(qtbot, "L")
+    key(qtbot, Qt.Key.Key_Tab)                                    # custody number
+    key(qtbot, Qt.Key.Key_End)
+    type_keys(qtbot, "L")
     return case_id
 
 
@@ -330,7 +337,7 @@ def test_a_lock_while_a_correction_saves_waits_and_calls_nothing_back(
 
         monkeypatch.setattr(FormDialog, hook, spy)
     caplog.set_level(logging.WARNING)
-    _key(qtbot, Qt.Key.Key_Return)
+    key(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(started.is_set, timeout=5_000)
     assert ran_on[0] is not threading.main_thread(), "saved on the GUI thread"
 
@@ -370,7 +377,7 @@ def _lookup(qtbot, session: UserSession, steps: Callable[[Any], None]) -> dict[s
         finally:
             dialog.reject()
 
-    _focus(qtbot, page.find_elsewhere)
+    focus(qtbot, page.find_elsewhere)
     QTimer.singleShot(0, drive)
     qtbot.keyClick(page.find_elsewhere, Qt.Key.Key_Space)
     return seen
@@ -380,7 +387,7 @@ def test_find_at_another_site_reads_the_open_cases_in_the_background(
         qtbot, one_site_senior: UserSession, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
         gui_thread_store: GuiThreadStoreWatch) -> None:
     s = one_site_senior
-    person = _person(s, "Lou", "Lookupcase")
+    person = register(s, "Lou", "Lookupcase")
     s.cases.new_referral(ReferralDraft(person.id, s.sites[0].id, "custody-sergeant",  # type: ignore[attr-defined]
                                        "arrested", custody_record_number="LU/1"))
     gate = threading.Event()
@@ -396,7 +403,7 @@ def test_find_at_another_site_reads_the_open_cases_in_the_background(
             qtbot.waitUntil(lambda: _focus_in(dialog), timeout=3_000)
             qtbot.wait(50)
             assert QApplication.focusWidget() is dialog.message
-            _key(qtbot, Qt.Key.Key_Return)                         # looks up nothing
+            key(qtbot, Qt.Key.Key_Return)                         # looks up nothing
             assert dialog.isVisible()
         finally:
             gate.set()
@@ -405,10 +412,10 @@ def test_find_at_another_site_reads_the_open_cases_in_the_background(
         assert "LOOKUPCASE" in dialog.case.currentText()
         assert dialog.look_up_button.isEnabled()
         assert dialog.message.text() == ""
-        _key(qtbot, Qt.Key.Key_Tab)
+        key(qtbot, Qt.Key.Key_Tab)
         assert QApplication.focusWidget() is dialog.reason
-        _type(qtbot, "seen at York before (fictional)")
-        _key(qtbot, Qt.Key.Key_Escape)
+        type_keys(qtbot, "seen at York before (fictional)")
+        key(qtbot, Qt.Key.Key_Escape)
 
     seen = _lookup(qtbot, s, steps)
     assert "error" not in seen, seen
@@ -441,16 +448,16 @@ def test_a_lock_straight_after_typing_in_the_picker_starts_no_search(
     page = window.detail
     assert isinstance(page, PersonPage)
     qtbot.waitUntil(lambda: page.person is not None, timeout=5_000)
-    _focus(qtbot, page.merge_button)
-    _key(qtbot, Qt.Key.Key_Space)
+    focus(qtbot, page.merge_button)
+    key(qtbot, Qt.Key.Key_Space)
     dialog = page.dialog
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.picker.search)
     searched: list[str] = []
     monkeypatch.setattr(PersonService, "search",
                         lambda self, text, limit=50: searched.append(text) or [])
     caplog.set_level(logging.WARNING)
-    _type(qtbot, "Qui")
-    _key(qtbot, Qt.Key.Key_L, modifier=CTRL)
+    type_keys(qtbot, "Qui")
+    key(qtbot, Qt.Key.Key_L, modifier=CTRL)
     assert window.session is None, "Ctrl+L did not lock"
     qtbot.wait(500)                                   # past the pause in typing
     assert searched == []

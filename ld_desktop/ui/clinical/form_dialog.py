@@ -4,7 +4,8 @@ Dialogs are opened window-modal with ``open()`` (never a nested event loop), so 
 close them and tests can drive them. A dialog's ``submit`` reads the form on the GUI thread
 (a refusal raised there is shown inline) and returns the service call wrapped in
 ``InBackground``, which runs as an :class:`~ld_desktop.ui.operations.Operation`
-owned by the dialog. Save is disabled while it runs (one press, one record); a refusal the
+owned by the dialog. Save is disabled while it runs (one press, one record) and Escape or
+Cancel then does nothing (the record is going in; the form closes when it is); a refusal the
 service raises (``services.errors.is_refusal``: ``ValueError``, ``PermissionError``,
 ``LookupError``, a ``StoreError`` such as a full disk) is shown inline with everything typed
 kept; any other failure gets the operations' default display. A dialog
@@ -196,6 +197,8 @@ class FormDialog(QDialog, metaclass=HookMeta):
         super().reject()
 
     def reject(self) -> None:
+        if self.saving is not None:      # Escape, or Enter on Cancel, while Save is writing:
+            return                       # the record is going in; the form closes when it has
         if self._drafts is not None:
             self._draft_timer.stop()
             self._draft_saver.save(None)     # Cancel: the draft goes
@@ -235,7 +238,7 @@ class FormDialog(QDialog, metaclass=HookMeta):
         self.save_draft()                # kept until the save commits
         self.save_button.setEnabled(False)
         self.saving = Operation(self, self._committing(value.call), doing=self._doing()) \
-            .success(self._saved).failure(self._refused).run()
+            .success(self._saved).failure(self._refused).run(at_once=True)
 
     def _doing(self) -> str:
         return f"saving '{self.windowTitle()}'"
