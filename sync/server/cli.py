@@ -34,6 +34,10 @@ from sync.server.settings import (
 )
 
 MAX_EXPIRY_MINUTES = 7 * 24 * 60   # a week: a code is handed over in person, soon after
+#: how long uvicorn waits for a worker process to start and to answer its pings before it
+#: kills it (its default, 5 s, is less than the imports take on a busy two-core machine:
+#: every worker was killed and restarted for ever at load 10, 30/11/2026)
+WORKER_HEALTHCHECK_S = 60
 
 
 class UsageError(Exception):
@@ -113,7 +117,8 @@ def _serve(args: argparse.Namespace) -> int:
     os.environ[THREADS_ENV] = str(args.threads)
     uvicorn.run("sync.server.app:create_app_from_env", factory=True, host=args.host,
                 port=args.port, workers=args.workers, ssl_certfile=args.tls_cert,
-                ssl_keyfile=args.tls_key, log_level=args.log_level, access_log=False)
+                ssl_keyfile=args.tls_key, log_level=args.log_level, access_log=False,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_S)
     return 0
 
 

@@ -64,15 +64,20 @@ def _cursor_reset(server_hlc: str) -> PullResponse:
 
 
 _PAGE = sa.text(f"""
-WITH top AS ({seq_reservations.WATERMARK}), candidates AS (
-    SELECT DISTINCT s.entity, s.entity_id FROM record_scope AS s
-    WHERE s.site_id = ANY(:sites) AND s.seq > :cursor
+WITH top AS ({seq_reservations.WATERMARK}), record_keys AS (
+    -- per site, the first rows of its records in order after the cursor (the index on
+    -- (site_id, record_seq)): the page's records are among them, whatever else changed
+    SELECT DISTINCT k.entity, k.entity_id
+    FROM unnest(CAST(:sites AS text[])) AS site(id) CROSS JOIN LATERAL (
+        SELECT s.entity, s.entity_id FROM record_scope AS s, top
+        WHERE s.site_id = site.id AND s.record_seq > :cursor AND s.record_seq <= top.value
+        ORDER BY s.record_seq LIMIT :over) AS k
 ), changed_records AS (
-    -- the rows to sort, each candidate looked up once by primary key, with its stored body
-    -- (LIMIT 1 keeps the planner from hashing every record changed anywhere since the
-    -- cursor instead). octet_length reads a stored value's length without decompressing it
+    -- each of those records looked up once by primary key, with its stored body (LIMIT 1
+    -- keeps the planner from hashing every record changed anywhere since the cursor
+    -- instead); octet_length reads a stored value's length without decompressing it
     SELECT r.entity, r.entity_id, NULL::text AS id, r.seq, r.size, r.body
-    FROM candidates AS k CROSS JOIN LATERAL (
+    FROM record_keys AS k CROSS JOIN LATERAL (
         SELECT r.entity, r.entity_id, r.seq, r.body,
                octet_length(r.fields::text) + octet_length(r.meta::text) AS size
         FROM records AS r, top
@@ -81,12 +86,15 @@ WITH top AS ({seq_reservations.WATERMARK}), candidates AS (
         LIMIT 1) AS r
     ORDER BY r.seq LIMIT :over
 ), changed_conflicts AS (
+    -- conflicts in order after the cursor (few), each kept if its record is in the sites
     SELECT NULL::text AS entity, NULL::text AS entity_id, c.id, c.seq,
            octet_length(c."values"::text) + COALESCE(octet_length(c."current"::text), 0)
            + COALESCE(octet_length(c.resolution::text), 0) AS size, NULL::text AS body
-    FROM candidates AS k
-    JOIN conflicts AS c ON c.entity = k.entity AND c.entity_id = k.entity_id, top
+    FROM conflicts AS c, top
     WHERE c.seq > :cursor AND c.seq <= top.value
+      AND EXISTS (SELECT 1 FROM record_scope AS s
+                  WHERE s.entity = c.entity AND s.entity_id = c.entity_id
+                    AND s.site_id = ANY(CAST(:sites AS text[])))
     ORDER BY c.seq LIMIT :over
 ), page AS (
     SELECT * FROM (SELECT * FROM changed_records UNION ALL SELECT * FROM changed_conflicts) AS u
