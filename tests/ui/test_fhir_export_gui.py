@@ -57,7 +57,8 @@ def test_export_fhir_from_the_result_of_a_signed_off_screening(  # type: ignore[
     gate.set()
     qtbot.waitUntil(lambda: panel.export_status.text() != "Exporting…")   # in the background
     assert panel.export_status.text() == f"Exported as FHIR (UK Core) to {target}."
-    assert threads and threading.main_thread() not in threads
+    assert threads
+    assert threading.main_thread() not in threads
     assert not gui_thread_store.places(), gui_thread_store.unexpected({})
     bundle = json.loads(target.read_text("utf-8"))
     Bundle.model_validate(bundle)
