@@ -101,17 +101,19 @@ class LazyPages:
             self._fetching = None
 
     def _arrived(self, operation: Operation, offset: int, more: list[Any]) -> None:
+        if operation is not self._fetching:
+            return   # reset or retired since it was asked for
         loaded = self._loaded()
-        if operation is not self._fetching or offset != len(loaded):
-            return   # reset since it was asked for
-        self._fetching = None
         if not more:
             self.total = len(loaded)
-            return
-        model: Any = self
-        model.beginInsertRows(QModelIndex(), offset, offset + len(more) - 1)
-        loaded.extend(more)
-        model.endInsertRows()
+        elif offset == len(loaded):
+            # still "fetching" while the rows go in: whoever listens to the insertion (a
+            # view, a model tester) and asks for more meanwhile is not given the same page
+            model: Any = self
+            model.beginInsertRows(QModelIndex(), offset, offset + len(more) - 1)
+            loaded.extend(more)
+            model.endInsertRows()
+        self._fetching = None
 
     def _not_fetched(self, operation: Operation, exc: Exception) -> None:
         if operation is not self._fetching:
