@@ -20,7 +20,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.ui import operations
 from ld_desktop.ui.records.merge_dialogs import MergeDialog
 from tests.helpers.gui_thread_store import GuiThreadStoreWatch
-from tests.ui.test_record_corrections import _focus, _key, _page, _person, _type
+from tests.ui.test_record_corrections import _focus, _key, _page, _person, _results_back, _type
 
 SLOW_S = 0.6
 
@@ -42,6 +42,8 @@ def _merge_dialog(qtbot, s: UserSession) -> tuple[MergeDialog, Any, Any]:  # typ
 def _choose(qtbot) -> None:  # type: ignore[no-untyped-def]
     _type(qtbot, "Mergeme")
     _key(qtbot, Qt.Key.Key_Down)
+    results = QApplication.focusWidget()
+    _results_back(qtbot, results.parentWidget())  # type: ignore[union-attr]
     _key(qtbot, Qt.Key.Key_Return)
 
 

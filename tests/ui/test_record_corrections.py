@@ -1,6 +1,7 @@
 """Correcting, merging and moving by keyboard in the real dialogs: each opens in its first
 field; a bad value is explained with nothing lost; Enter on a search result chooses without
-merging or moving; the merge and the move happen only on their own button."""
+merging or moving; the merge and the move happen only on their own button. The searches and
+the saves run in the background, so the tests wait for what they show."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.pages.record_views import PersonPage
 from tests.helpers.case_page import case_settled
+from tests.helpers.gui_thread_store import GuiThreadStoreWatch
 
 
 def _type(qtbot, text: str) -> None:  # type: ignore[no-untyped-def]
@@ -25,6 +27,14 @@ def _key(qtbot, key: Qt.Key, times: int = 1,  # type: ignore[no-untyped-def]
          modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier) -> None:
     for _ in range(times):
         qtbot.keyClick(QApplication.focusWidget(), key, modifier)
+
+
+def _results_back(qtbot, picker) -> None:  # type: ignore[no-untyped-def]
+    """Down was pressed: the search (off the GUI thread) has answered, its first row current."""
+    def back() -> bool:
+        item = picker.results.currentItem()
+        return item is not None and bool(item.flags() & Qt.ItemFlag.ItemIsEnabled)
+    qtbot.waitUntil(back, timeout=5_000)
 
 
 def _focus(qtbot, widget) -> None:  # type: ignore[no-untyped-def]
@@ -66,7 +76,7 @@ def test_person_edit_by_keyboard_keeps_the_form_on_a_bad_nhs_number(
     _type(qtbot, "943 476 5918")                                   # wrong check digit
     _key(qtbot, Qt.Key.Key_Return)
     assert dialog.isVisible()
-    assert "check digit" in dialog.error.text()
+    qtbot.waitUntil(lambda: "check digit" in dialog.error.text(), timeout=5_000)
     assert (dialog.family.text(), dialog.dob.text()) == ("Newname", "03/02/1990")  # kept
     assert s.persons.open(person.id).family_name == "Testperson"  # type: ignore[attr-defined]
     _key(qtbot, Qt.Key.Key_Backspace)
@@ -82,7 +92,8 @@ def test_person_edit_by_keyboard_keeps_the_form_on_a_bad_nhs_number(
 
 
 def test_merge_by_keyboard_enter_chooses_but_only_the_button_merges(
-        qtbot, one_site_senior: UserSession) -> None:  # type: ignore[no-untyped-def]
+        qtbot, one_site_senior: UserSession,  # type: ignore[no-untyped-def]
+        gui_thread_store: GuiThreadStoreWatch) -> None:
     s = one_site_senior
     keep = _person(s, "Quinn", "Testperson")
     dupe = _person(s, "Quin", "Mergeme")
@@ -96,6 +107,7 @@ def test_merge_by_keyboard_enter_chooses_but_only_the_button_merges(
     _type(qtbot, "Mergeme")
     _key(qtbot, Qt.Key.Key_Down)
     assert QApplication.focusWidget() is dialog.picker.results
+    _results_back(qtbot, dialog.picker)
     _key(qtbot, Qt.Key.Key_Return)
     assert dialog.isVisible()                                      # chose, did not merge
     assert dialog.error.isHidden()                                 # ... nor even try to
@@ -125,10 +137,13 @@ def test_merge_by_keyboard_enter_chooses_but_only_the_button_merges(
     _key(qtbot, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: not undo.isVisible())
     assert s.persons.open(dupe.id).id == dupe.id  # type: ignore[attr-defined]
+    assert not {p for p in gui_thread_store.places() if p.startswith("ui/records/")}, \
+        gui_thread_store.unexpected({})
 
 
 def test_move_case_and_correct_case_details_by_keyboard(
-        qtbot, one_site_senior: UserSession) -> None:  # type: ignore[no-untyped-def]
+        qtbot, one_site_senior: UserSession,  # type: ignore[no-untyped-def]
+        gui_thread_store: GuiThreadStoreWatch) -> None:
     s = one_site_senior
     wrong, right = _person(s, "Wrong", "Filedunder"), _person(s, "Right", "Movehere")
     case = s.cases.new_referral(ReferralDraft(wrong.id, s.sites[0].id, "custody-sergeant",  # type: ignore[attr-defined]
@@ -146,7 +161,7 @@ def test_move_case_and_correct_case_details_by_keyboard(
     _key(qtbot, Qt.Key.Key_A, modifier=Qt.KeyboardModifier.ControlModifier)
     _key(qtbot, Qt.Key.Key_Delete)                                 # empty custody number
     _key(qtbot, Qt.Key.Key_Return)
-    assert "custody record number" in details.error.text()
+    qtbot.waitUntil(lambda: "custody record number" in details.error.text(), timeout=5_000)
     _type(qtbot, "MV/1B")
     _key(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not details.isVisible())
@@ -160,13 +175,15 @@ def test_move_case_and_correct_case_details_by_keyboard(
     qtbot.waitUntil(lambda: QApplication.focusWidget() is move.picker.search)
     _type(qtbot, "Movehere")
     _key(qtbot, Qt.Key.Key_Down)
+    _results_back(qtbot, move.picker)
     _key(qtbot, Qt.Key.Key_Return)
     assert move.isVisible()
     _key(qtbot, Qt.Key.Key_Tab)
     _key(qtbot, Qt.Key.Key_Tab)                                    # past the reason: the button
     _key(qtbot, Qt.Key.Key_Space)
     assert move.isVisible()
-    assert "reason" in move.error.text()                           # refused; choice kept
+    qtbot.waitUntil(lambda: "reason" in move.error.text(), timeout=5_000)   # refused
+    assert move.isVisible()                                        # ... with the choice kept
     assert move.picker.chosen.id == right.id  # type: ignore[attr-defined]
     _focus(qtbot, move.reason)
     _type(qtbot, "Filed under the wrong person at intake")
@@ -176,3 +193,5 @@ def test_move_case_and_correct_case_details_by_keyboard(
     assert s.cases.open(case.id).person.id == right.id  # type: ignore[attr-defined]
     case_settled(qtbot, page)       # reloaded before the fixture locks the session
     assert page.case.person.id == right.id  # type: ignore[attr-defined]
+    assert not {p for p in gui_thread_store.places() if p.startswith("ui/records/")}, \
+        gui_thread_store.unexpected({})
