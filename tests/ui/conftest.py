@@ -44,16 +44,6 @@ ALLOWED: dict[str, str] = {
     "ui/self_test.py": "the installer's self test checks the store in one go, no window",
     "ui/screenshot_stage.py": "the screenshot tool seeds and stages a demo store for a PNG",
     "ui/app.py": "start-up (creating the demo store, the first-run check) before any window",
-    # TEMPORARY: being converted on branch gui-dialogs; the lead removes them at merge
-    "ui/records/person_picker.py:_find": "TEMPORARY: being converted on branch gui-dialogs",
-    "ui/records/merge_dialogs.py:submit": "TEMPORARY: being converted on branch gui-dialogs",
-    "ui/records/person_edit_dialog.py:submit":
-        "TEMPORARY: being converted on branch gui-dialogs",
-    "ui/records/case_details_dialog.py:submit":
-        "TEMPORARY: being converted on branch gui-dialogs",
-    "ui/records/case_details_dialog.py:__init__":
-        "TEMPORARY: being converted on branch gui-dialogs",
-    "ui/person_lookup_dialog.py:__init__": "TEMPORARY: being converted on branch gui-dialogs",
 }
 
 
