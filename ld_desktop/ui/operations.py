@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 _pool: QThreadPool | None = None
 _in_flight: set[Operation] = set()
 _open_boxes: list[QMessageBox] = []   # default failure displays now showing
-_at_once: list[tuple[threading.Thread, QRunnable]] = []   # see Operation.run(at_once=)
+_at_once: list[tuple[threading.Thread, _Task]] = []   # see Operation.run(at_once=)
 
 
 def pool() -> QThreadPool:
@@ -62,11 +62,17 @@ def settle_for_lock() -> int:
     for operation in list(_in_flight):
         operation.drop()
     pool().waitForDone()
-    for thread, _task in _at_once:   # started at once (a draft before the lock)
+    unseen: list[tuple[str, Exception]] = []
+    for thread, task in _at_once:   # started at once: a Save pressed, a draft before the lock
         thread.join()
+        waiting = _numbered.get(task.number)
+        if task.failed is not None and waiting is not None:   # not yet reported: say so
+            unseen.append((waiting._doing, task.failed))
     _at_once.clear()
     _in_flight.clear()   # their results, still queued for the GUI thread, are dropped
     _numbered.clear()    # (queued ones that never ran are released here, on the GUI thread)
+    for doing, exc in unseen:   # a write that failed is never dropped silently
+        show_failure(None, exc, doing)
     return dropped
 
 
@@ -161,8 +167,9 @@ class _Task(QRunnable):
                  exclusive: bool = False) -> None:
         super().__init__()
         self._work: Callable[[], Any] | None = work
-        self._number = number
+        self.number = number
         self._relay = relay
+        self.failed: Exception | None = None   # read by the lock once the thread is joined
         self._exclusive = exclusive
 
     def run(self) -> None:
@@ -173,10 +180,11 @@ class _Task(QRunnable):
                 result = work()
         except Exception as exc:  # handed to the failure callback on the GUI thread
             del work
-            self._relay.failed.emit(self._number, exc)
+            self.failed = exc
+            self._relay.failed.emit(self.number, exc)
         else:
             del work
-            self._relay.done.emit(self._number, result)
+            self._relay.done.emit(self.number, result)
 
 
 def show_failure(owner: QWidget | None, exc: BaseException, doing: str = "") -> None:

@@ -6,10 +6,12 @@ must still commit before the key goes, as a draft written before the lock does."
 
 from __future__ import annotations
 
+import logging
 import threading
 
+import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 
 from ld_desktop.ui import operations
 from ld_desktop.ui.clinical.form_dialog import FormDialog, InBackground
@@ -47,3 +49,37 @@ def test_save_pressed_while_the_pool_is_busy_commits_before_the_lock(qtbot) -> N
     operations.settle_for_lock()               # what Ctrl+L does before the key goes
     assert saved == ["Seen in cell 4"]
     assert all(op.dropped for op in busy)      # the background reads were let go
+
+
+class _RefusedNote(_Note):
+    def submit(self) -> InBackground:
+        def refuse() -> None:
+            raise ValueError("The case was closed on another workstation (fictional).")
+        return InBackground(refuse)
+
+
+@pytest.mark.expect_log
+def test_a_save_that_fails_as_the_lock_comes_is_still_reported(  # type: ignore[no-untyped-def]
+        qtbot, caplog: pytest.LogCaptureFixture) -> None:
+    """The lock drops results still on their way to the GUI thread; a failed write must not
+    be one of them, or the person leaves believing the note was saved."""
+    gate = threading.Event()
+    busy = [Operation(None, lambda: gate.wait(10)).run()
+            for _ in range(operations.pool().maxThreadCount())]
+    dialog = _RefusedNote([])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.text, timeout=2_000)
+    qtbot.keyClicks(QApplication.focusWidget(), "Seen in cell 4")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+    caplog.set_level(logging.ERROR)
+    gate.set()
+    operations.settle_for_lock()               # before the refusal reached the GUI thread
+    assert busy
+    qtbot.waitUntil(lambda: bool(operations._open_boxes), timeout=5_000)
+    box = operations._open_boxes[-1]
+    qtbot.waitUntil(box.isVisible, timeout=2_000)
+    assert "Saving 'Add a note' did not finish (ValueError)" in box.text()
+    assert "ValueError" in "\n".join(r.getMessage() for r in caplog.records)
+    assert "another workstation" not in box.text()   # the message itself never shown/logged
+    box.button(QMessageBox.StandardButton.Ok).click()
