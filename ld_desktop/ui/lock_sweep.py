@@ -6,7 +6,9 @@ Dialogs that keep their own drafts (``FormDialog.close_for_lock``) do so; any ot
 ours has the text of its fields kept under ``window:<class name>`` (fields named by their
 accessible names, passphrase fields never kept), and ``restore_window_draft`` puts it back the
 next time that dialog is opened. Works on any dialog, so a dialog needs no lock code of its
-own: only a parent (so it belongs to the window that locks).
+own: only a parent (so it belongs to the window that locks). Both run the store work off the
+GUI thread: the draft kept at a lock is written on a worker that the lock waits for, and the
+one put back is read by a background operation.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from PySide6.QtWidgets import (
     QTextEdit,
     QWidget,
 )
+
+from ld_desktop.ui.operations import Operation, SaveLatest, show_failure
 
 
 class Drafts(Protocol):
@@ -61,30 +65,47 @@ def _field_text(field: QLineEdit | QPlainTextEdit | QTextEdit) -> str:
 
 
 def keep_window_draft(window: QWidget, drafts: Drafts | None) -> None:
-    """Keep what was typed into ``window`` as the user's draft (nothing if nothing typed)."""
+    """Keep what was typed into ``window`` as the user's draft (nothing if nothing typed).
+    Called by the lock, before the key goes: the text is read here, written on a worker and
+    waited for (``SaveLatest.settle``, as a form's own draft is), so the store is not used
+    on the GUI thread and the draft is written before the key is dropped."""
     if drafts is None or not _ours(window):
         return
     content = {name: _field_text(f) for name, f in _text_fields(window).items()}
     if any(text.strip() for text in content.values()):
-        drafts.save(draft_key(window), content)
+        key = draft_key(window)
+        SaveLatest(window, lambda typed: drafts.save(key, typed),
+                   doing="keeping your draft").settle(content)
 
 
-def restore_window_draft(window: QWidget, drafts: Drafts) -> bool:
-    """Put back what a lock kept from this kind of window; True if anything came back."""
-    saved = drafts.load(draft_key(window))
-    if not saved:
-        return False
-    restored = False
-    for name, field in _text_fields(window).items():
-        text = saved.get(name)
-        if isinstance(text, str) and text:
-            if isinstance(field, QLineEdit):
-                field.setText(text)
-            else:
-                field.setPlainText(text)
-            restored = True
-    drafts.discard(draft_key(window))   # it is back in the form; a later lock keeps it again
-    return restored
+def restore_window_draft(window: QWidget, drafts: Drafts) -> Operation:
+    """Put back what a lock kept from this kind of window, read in the background (an
+    operation owned by ``window``). Its text fields are read-only until the draft is back,
+    as a form's are, so nothing typed meanwhile is written over; once the text is back in
+    the form the kept draft is discarded (a later lock keeps it again)."""
+    key = draft_key(window)
+    fields = _text_fields(window)
+    for field in fields.values():
+        field.setReadOnly(True)
+
+    def back(saved: dict[str, Any] | None) -> None:
+        for name, field in fields.items():
+            field.setReadOnly(False)
+            text = (saved or {}).get(name)
+            if isinstance(text, str) and text:
+                if isinstance(field, QLineEdit):
+                    field.setText(text)
+                else:
+                    field.setPlainText(text)
+        if saved:
+            Operation(window, lambda: drafts.discard(key), doing="reading your draft").run()
+
+    def unreadable(exc: Exception) -> None:
+        back(None)
+        show_failure(window, exc, "reading your draft")
+
+    return Operation(window, lambda: drafts.load(key), doing="reading your draft") \
+        .success(back).failure(unreadable).run()
 
 
 def _depth(widget: QWidget) -> int:

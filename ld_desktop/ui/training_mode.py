@@ -31,6 +31,7 @@ from ld_desktop.services.training import (
     scenario_case_ids,
 )
 from ld_desktop.services.training_scenarios import CardWalk
+from ld_desktop.ui.operations import Operation
 from ld_desktop.ui.pdf.writer import set_watermark
 
 if TYPE_CHECKING:
@@ -130,10 +131,21 @@ class TrainingMode:
         window.session_locked.connect(self._locked)
 
     def _started(self, session: UserSession) -> None:
-        if not is_training(session):   # the store's word decides, not the folder
+        """Whether this is a training store (the store's word decides, not the folder) and
+        its scenarios' cases are read by an operation owned by the window (dropped if the
+        session locks first); the cards appear when they are back."""
+        def read() -> dict[str, list[uuid.UUID]] | None:
+            return scenario_case_ids(session) if is_training(session) else None
+
+        Operation(self.window, read, doing="reading the training scenarios") \
+            .success(lambda case_ids: self._show_cards(session, case_ids)).run()
+
+    def _show_cards(self, session: UserSession,
+                    case_ids: dict[str, list[uuid.UUID]] | None) -> None:
+        if case_ids is None or self.window.session is not session or self.dock is not None:
             return
         self.reset_action.setEnabled(session.user.role.value == "admin")
-        cards = TrainingCards(self.walk, scenario_case_ids(session), self.window.open_case)
+        cards = TrainingCards(self.walk, case_ids, self.window.open_case)
         self.dock = QDockWidget("Training scenarios", self.window)
         self.dock.setObjectName("training-cards")
         self.dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)

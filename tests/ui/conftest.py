@@ -18,7 +18,43 @@ from ld_desktop.ui.clinical.screening_wizard import ScreeningWizard
 from ld_desktop.ui.main_window import MainWindow
 from tests.helpers import case_page
 from tests.helpers.gates import Gate
+from tests.helpers.gui_thread_store import check_gui_thread_store
 from tests.helpers.shown_window import shown_window
+
+# ------------------------------------------------------- store use on the GUI thread (#18)
+#: the UI places that may still use the store on the GUI thread, and why. Every other place
+#: seen doing so during a test here fails that test at teardown (``_store_off_gui_thread``).
+ALLOWED: dict[str, str] = {
+    # the lock: what must finish before the screen hides, with the key still there
+    "ui/main_window.py:lock":
+        "the lock audits itself and drops the key (session.lock) after the work in flight "
+        "has settled; it must finish before the unlock screen shows, so the GUI thread does "
+        "it (a worker would only make the GUI thread wait for it)",
+    "ui/first_run.py:lock_and_hand_over":
+        "the first run ends by locking (session.lock: audit, then the key goes) before the "
+        "dialog closes and the unlock screen shows, as the main window's lock does",
+    "ui/first_run.py:<lambda>":
+        "NOT YET CONVERTED: the first-run wizard's steps (create the store, confirm the "
+        "recovery code, add the first user) run through FirstRunDialog._attempt on the GUI "
+        "thread; no session or page is open yet. Moving them needs _attempt to continue in "
+        "a success callback and the first-run tests to wait for each step",
+    "ui/training_mode.py:reset":
+        "NOT YET CONVERTED: the trainer's reset checks it may reset, locks and recreates "
+        "the training store in one go, on a training workstation only (no real data); moving "
+        "it needs the unlock screen held off until the new store exists",
+    # tools, not the application's windows
+    "ui/self_test.py": "the installer's self test checks the store in one go, no window",
+    "ui/screenshot_stage.py": "the screenshot tool seeds and stages a demo store for a PNG",
+    "ui/app.py": "start-up (creating the demo store, the first-run check) before any window",
+}
+
+
+@pytest.fixture(autouse=True)
+def _store_off_gui_thread(request: pytest.FixtureRequest,
+                          monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test here is watched: store use on the GUI thread from UI code at a place not in
+    ``ALLOWED`` fails it. A test opts out with ``@pytest.mark.gui_thread_store(reason=...)``."""
+    yield from check_gui_thread_store(request, monkeypatch, ALLOWED)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,14 @@ from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.models.case_table import LazyCasesModel
 from ld_desktop.ui.models.people_table import LazyPeopleModel, PeopleModel
+from ld_desktop.ui.models.read_only_table import LazyPages
 from ld_desktop.ui.new_referral import NewReferralDialog
+
+
+def _fetch_more(qtbot, model: LazyPages) -> None:  # type: ignore[no-untyped-def]
+    """What the view does as it scrolls: ask for more, which arrives in the background."""
+    model.fetchMore()
+    qtbot.waitUntil(lambda: not model.fetching(), timeout=5_000)
 
 
 def _unlock(qtbot, window: MainWindow, username: str, passphrase: str) -> None:  # type: ignore[no-untyped-def]
@@ -117,13 +124,13 @@ def test_cases_search_as_you_type(qtbot, window: MainWindow, accounts) -> None: 
     page = window.page("Cases")
     qtbot.waitUntil(lambda: page.model.total > 0, timeout=5000)   # loaded off the GUI thread
     total = page.model.total
-    page.model.fetchMore()                      # what the view does as it scrolls
+    _fetch_more(qtbot, page.model)
     assert 0 < page.model.rowCount() <= total
     family = page.model.case_at(0).person_name.split(",")[0]
     old_model = page.model
     page.search.setText(family.lower())         # debounced: refreshes after 150 ms
     qtbot.waitUntil(lambda: page.model is not old_model, timeout=3000)
-    page.model.fetchMore()
+    _fetch_more(qtbot, page.model)
     assert 0 < page.model.total < total
     assert all(r.person_name.startswith(family) for r in page.model.rows)
 
@@ -135,7 +142,7 @@ def test_cases_list_filters_by_site_and_stage(qtbot, window: MainWindow, account
     everything = page.model.total
     page.stage.setCurrentIndex(page.stage.findData("closed"))
     qtbot.waitUntil(lambda: page.model.total != everything, timeout=5000)
-    page.model.fetchMore()
+    _fetch_more(qtbot, page.model)
     assert page.model.rows
     assert all(r.stage == "closed" for r in page.model.rows)
     closed = page.model.total
@@ -143,7 +150,7 @@ def test_cases_list_filters_by_site_and_stage(qtbot, window: MainWindow, account
     site_name = page.site.currentText()
     qtbot.waitUntil(lambda: page.model.total != closed or all(
         r.site_name == site_name for r in page.model.rows), timeout=5000)
-    page.model.fetchMore()
+    _fetch_more(qtbot, page.model)
     assert all(r.site_name == site_name and r.stage == "closed" for r in page.model.rows)
 
 
@@ -181,12 +188,17 @@ def test_models_pass_qtmodeltester(qtmodeltester, qtbot, window: MainWindow, acc
     assert session is not None
     filt = CaseFilter()
     lazy = LazyCasesModel(lambda o, n: session.cases.page(filt, o, n), session.cases.count(filt))
-    qtmodeltester.check(lazy)
+    qtmodeltester.check(lazy)   # its fetchMore starts a background fetch of the first page
+    qtbot.waitUntil(lambda: not lazy.fetching() and lazy.rowCount() > 0, timeout=5_000)
+    qtmodeltester.check(lazy)   # and with the rows that arrived (inserted under the tester)
     people = PeopleModel()
     people.set_people(session.persons.page(0, 20))
     qtmodeltester.check(people)
     lazy_people = LazyPeopleModel(lambda o, n: session.persons.page(o, n),
                                   session.persons.count())
+    qtmodeltester.check(lazy_people)
+    qtbot.waitUntil(lambda: not lazy_people.fetching() and lazy_people.rowCount() > 0,
+                    timeout=5_000)
     qtmodeltester.check(lazy_people)
 
 

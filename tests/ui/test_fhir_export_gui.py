@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
+from typing import Any
 
+import pytest
 from fhir.resources.R4B.bundle import Bundle
 from PySide6.QtCore import Qt
 
+from ld_desktop.services.clinical.fhir_export import FhirExportService
 from ld_desktop.ui.main_window import MainWindow
 from tests.helpers.clinical import answer_all, give_consent, new_case
+from tests.helpers.gui_thread_store import GuiThreadStoreWatch
 
 
 def test_export_fhir_from_the_result_of_a_signed_off_screening(  # type: ignore[no-untyped-def]
-        qtbot, wizard_of, open_case, window: MainWindow, tmp_path: Path) -> None:
+        qtbot, wizard_of, open_case, window: MainWindow, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, gui_thread_store: GuiThreadStoreWatch) -> None:
     session = window.session
     assert session is not None
     page = open_case(window, new_case(session, age=35, family="ZZFHIR"))
@@ -29,8 +35,24 @@ def test_export_fhir_from_the_result_of_a_signed_off_screening(  # type: ignore[
     panel = page.result
     target = tmp_path / "export.fhir.json"
     page.choose_fhir_path = lambda _parent, _name: target
+    gate, threads = threading.Event(), []
+    real = FhirExportService.export_case
+
+    def held(service: FhirExportService, *args: Any) -> Any:
+        threads.append(threading.current_thread())
+        gate.wait(5)
+        return real(service, *args)
+
+    monkeypatch.setattr(FhirExportService, "export_case", held)
+    gui_thread_store.clear()
     qtbot.mouseClick(panel.export_button, Qt.MouseButton.LeftButton)
+    assert panel.export_status.text() == "Exporting…"     # the window did not wait for it
+    gate.set()
+    qtbot.waitUntil(lambda: panel.export_status.text() != "Exporting…")   # in the background
     assert panel.export_status.text() == f"Exported as FHIR (UK Core) to {target}."
+    assert threads
+    assert threading.main_thread() not in threads
+    assert not gui_thread_store.places(), gui_thread_store.unexpected({})
     bundle = json.loads(target.read_text("utf-8"))
     Bundle.model_validate(bundle)
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
@@ -40,7 +62,7 @@ def test_export_fhir_from_the_result_of_a_signed_off_screening(  # type: ignore[
     assert panel.export_status.text() == "Export cancelled; nothing was written."
     page.choose_fhir_path = lambda _parent, _name: tmp_path / "missing-folder" / "x.json"
     qtbot.mouseClick(panel.export_button, Qt.MouseButton.LeftButton)
-    assert panel.export_status.text().startswith("Not saved:")
+    qtbot.waitUntil(lambda: panel.export_status.text().startswith("Not saved:"))
 
 
 def test_person_stops_answering_partial_result_signed_off_and_exported_as_stopped(  # type: ignore[no-untyped-def]
@@ -77,6 +99,7 @@ def test_person_stops_answering_partial_result_signed_off_and_exported_as_stoppe
     target = tmp_path / "stopped.fhir.json"
     page.choose_fhir_path = lambda _parent, _name: target
     qtbot.mouseClick(page.result.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: page.result.export_status.text().startswith("Exported"))
     bundle = json.loads(target.read_text("utf-8"))
     Bundle.model_validate(bundle)
     (response,) = [e["resource"] for e in bundle["entry"]

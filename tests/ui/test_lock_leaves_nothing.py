@@ -24,6 +24,7 @@ from ld_desktop.ui.clinical.share_dialog import choose_pdf_path
 from ld_desktop.ui.main_window import MainWindow
 from tests.helpers.case_page import case_settled, wizard_of
 from tests.helpers.drafts import drafts_back
+from tests.helpers.gui_thread_store import GuiThreadStoreWatch
 
 TYPED = "Fictional words typed before the lock"
 
@@ -161,8 +162,11 @@ def test_file_chooser_opened_with_exec_closes_on_lock(qtbot, window: MainWindow,
     _assert_nothing_left(window)
 
 
-def test_new_referral_closes_on_lock_and_keeps_the_draft(qtbot, window: MainWindow, accounts  # type: ignore[no-untyped-def]
+def test_new_referral_closes_on_lock_and_keeps_the_draft(qtbot, window: MainWindow, accounts,  # type: ignore[no-untyped-def]
+                                                         gui_thread_store: GuiThreadStoreWatch
                                                          ) -> None:
+    """The draft is written at the lock and read back on the next Ctrl+N, both off the GUI
+    thread (the lock waits for the write, before the key goes)."""
     _start(qtbot, window, accounts, "demo.practitioner")
     outcome: dict[str, object] = {}
 
@@ -195,14 +199,20 @@ def test_new_referral_closes_on_lock_and_keeps_the_draft(qtbot, window: MainWind
         qtbot.waitUntil(lambda: QApplication.activeModalWidget() is not None, timeout=3_000)
         dialog = QApplication.activeModalWidget()
         assert dialog is not None
-        outcome["restored"] = [f.text() for f in dialog.findChildren(QLineEdit)]
-        dialog.reject()
+        try:   # the kept draft is read in the background: its fields are read-only till then
+            qtbot.waitUntil(lambda: not any(f.isReadOnly() for f in dialog.findChildren(
+                QLineEdit) if f.accessibleName()), timeout=5_000)
+        finally:
+            outcome["restored"] = [f.text() for f in dialog.findChildren(QLineEdit)]
+            dialog.reject()
 
     QTimer.singleShot(200, read_then_cancel)
     qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_N,
                    Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "restored" in outcome, timeout=10_000)
     assert TYPED in outcome["restored"]   # type: ignore[operator]
+    assert not {p for p in gui_thread_store.places() if "lock_sweep" in p}, \
+        gui_thread_store.unexpected({})
 
 
 def test_failed_unlock_puts_focus_in_an_emptied_passphrase_box(qtbot, window: MainWindow  # type: ignore[no-untyped-def]

@@ -67,6 +67,7 @@ def test_banner_is_red_and_says_training(window: MainWindow) -> None:
 
 def test_cards_walk_a_scenario_and_open_its_case(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     _unlock(qtbot, window, "trainee.practitioner")
+    qtbot.waitUntil(lambda: window.findChild(TrainingCards) is not None)   # read off the GUI thread
     cards = window.findChild(TrainingCards)
     assert cards is not None
     qtbot.waitUntil(cards.isVisible)   # the dock's contents are shown as its layout runs
@@ -105,7 +106,7 @@ def test_the_trainer_resets_from_the_menu(qtbot, window: MainWindow,  # type: ig
     before = training.scenario_case_ids(window.session)
     window.lock("switch user")
     _unlock(qtbot, window, training.TRAINER)
-    assert mode.reset_action.isEnabled()
+    qtbot.waitUntil(mode.reset_action.isEnabled)   # once the store says it is for training
     monkeypatch.setattr(QMessageBox, "question",
                         staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
     mode.reset_action.trigger()

@@ -402,8 +402,9 @@ class CasePage(PageWidget):
         panel.skip_instrument.connect(self.skip_instrument)
         panel.sign_off.connect(lambda: self.sign_off(panel, view.id))
         panel.amend.connect(lambda: self.open_wizard(None, amend_of=view))
-        panel.export_fhir.connect(lambda: panel.export_status.setText(export_screening(
-            self.session, self.case_id, view.id, panel, self.choose_fhir_path)))
+        panel.export_fhir.connect(lambda: export_screening(
+            self.session, self.case_id, view.id, panel, panel.export_status.setText,
+            self.choose_fhir_path))
         panel.back.connect(self.back_to_case)
         self.result = panel
         self.result_view = view

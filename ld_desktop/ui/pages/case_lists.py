@@ -22,6 +22,7 @@ from ld_desktop.services.views import CaseRow, Changes
 from ld_desktop.ui.flag_icons import ICON_SIZE
 from ld_desktop.ui.handover.staffing import StaffingLabel
 from ld_desktop.ui.models.case_table import SORT_KEYS, CaseRowsModel, LazyCasesModel
+from ld_desktop.ui.models.read_only_table import show_model
 from ld_desktop.ui.operations import Debounce, LatestOnly
 from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.search_keys import DownToResults
@@ -201,7 +202,7 @@ class CasesPage(PageWidget):
                                first)
         first_load = self.model.rowCount() == 0 and not self._sized
         self.model = model
-        self.view.setModel(model)
+        show_model(self.view, model)   # further pages load in the background as it scrolls
         if first_load:                  # size the columns once; later loads keep the widths
             self.view.resizeColumnsToContents()
             self._sized = True
@@ -216,3 +217,4 @@ class CasesPage(PageWidget):
     def close_for_lock(self) -> None:
         self._debounce.stop()   # a search typed just before the lock must not start after it
         self._latest.cancel()
+        self.model.retire()     # nor a page of the list as the view scrolls

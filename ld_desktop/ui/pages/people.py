@@ -22,6 +22,7 @@ from ld_desktop.domain.synced_entity import SyncedEntity
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import Changes, PersonSummary
 from ld_desktop.ui.models.people_table import SORT_KEYS, LazyPeopleModel, PeopleModel
+from ld_desktop.ui.models.read_only_table import LazyPages, show_model
 from ld_desktop.ui.operations import Debounce, LatestOnly
 from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.person_lookup_dialog import PersonLookupDialog, ServiceFactory
@@ -120,7 +121,7 @@ class PeoplePage(PageWidget):
                                     people)
             self.count.setText(f"{total:,} people at your sites")
         self.model = model
-        self.view.setModel(model)
+        show_model(self.view, model)   # further pages load in the background as it scrolls
         self.view.resizeColumnsToContents()
 
     def _failed(self, exc: Exception) -> None:
@@ -133,6 +134,8 @@ class PeoplePage(PageWidget):
     def close_for_lock(self) -> None:
         self._debounce.stop()   # a search typed just before the lock must not start after it
         self._latest.cancel()
+        if isinstance(self.model, LazyPages):
+            self.model.retire()   # nor a page of the list as the view scrolls
 
 
 def _sort_value(person: PersonSummary, key: str) -> Any:
