@@ -1,5 +1,6 @@
 """What every op must be before the merge sees it: a well-formed clock (brought back to at
-most `MAX_CLOCK_AHEAD_MS` ahead of the server's), at most `MAX_OP_BYTES` of fields, and
+most `MAX_CLOCK_AHEAD_MS` ahead of the server's), at most `MAX_OP_BYTES` of fields with no
+non-finite number (NaN, infinity), and
 fields that fit the schema the app publishes (`resources/sync-schema.json`, loaded from a
 path: this package never imports the app). A failing op is refused alone, with the reason;
 the workstation keeps it queued and shows it."""
@@ -42,7 +43,13 @@ def bounded_clock(hlc: str, server_now_ms: int) -> str:
 
 
 def size_problem(op: Op) -> str | None:
-    size = len(json.dumps(op.fields))
+    """Too many bytes of fields, or a number JSON cannot carry: the request's parser reads
+    NaN, Infinity and -Infinity, which PostgreSQL's JSON refuses (the whole batch's write
+    with it) and other workstations could not read back."""
+    try:
+        size = len(json.dumps(op.fields, allow_nan=False))
+    except ValueError:
+        return "the op's fields hold NaN or infinity, which JSON cannot carry"
     if size > MAX_OP_BYTES:
         return f"the op's fields are {size} bytes; at most {MAX_OP_BYTES} bytes are accepted"
     return None
