@@ -19,15 +19,16 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from datetime import date
+from typing import Any, NamedTuple, TypeVar, cast
 
-from sqlalchemy import JSON, Column, Table, literal_column, select
+from sqlalchemy import JSON, Column, Table, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from ld_desktop.domain.person_search import person_search_text
-from ld_desktop.store import quarantine
-from ld_desktop.store.encoded_rows import insert_rows, update_rows
+from ld_desktop.store import prepared, quarantine
+from ld_desktop.store.prepared import insert_rows, update_rows
 from ld_desktop.store.field_versions import DEFAULT_KEY, compact, expand
 from ld_desktop.store.models import SYNCED_MODELS, Case, Person, SyncedRecord
 from ld_desktop.store.search_index import index_people
@@ -42,6 +43,7 @@ PERSON_INDEXED = ("given_name", "family_name", "aliases", "nhs_number", "date_of
 CASE_INDEXED = ("person_id", "custody_record_number")
 _IN_CHUNK = 500    # ids per IN list, well inside SQLite's bound-parameter limit
 _VERSIONS = "stored_versions"   # the attribute of the (compact) field_versions column
+_Id = TypeVar("_Id", uuid.UUID, str)
 
 
 @dataclass
@@ -83,27 +85,42 @@ def apply_records(db: Session, states: list[RecordState], pending: Pending
 
 def reindex_people(db: Session, people: Iterable[uuid.UUID]) -> None:
     """Rebuild these people's search-index rows from what the store now holds: one query
-    for the people, one for their cases' custody record numbers, one batch of rows."""
-    wanted = sorted(set(people))
+    for the people, one for their cases' custody record numbers (fixed SQL, the values read
+    through the columns' own result processors), one DELETE and one batch of INSERTs."""
+    wanted = {pid.hex: pid for pid in people}
     if not wanted:
         return
-    db.flush()   # Core reads below: the ORM's changes (redirect repair's) go first
-    person = cast(Table, Person.__table__).c
-    case = cast(Table, Case.__table__).c
-    found: dict[uuid.UUID, Any] = {}
-    numbers: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for ids in _slices(wanted):
-        found.update((row.id, row) for row in db.execute(
-            select(person.id, *(person[name] for name in PERSON_INDEXED))
-            .where(person.id.in_(ids))))
-        for person_id, number in db.execute(
-                select(case.person_id, case.custody_record_number)
-                .where(case.person_id.in_(ids))
-                .order_by(case.person_id, literal_column("rowid"))):
-            if number:
-                numbers[person_id].append(number)
-    index_people(db, [(pid, person_search_text(row, numbers[pid]))
-                      for pid, row in found.items()])
+    db.flush()   # the reads below are SQL: the ORM's changes (redirect repair's) go first
+    conn = db.connection()
+    person = prepared.statements_for(cast(Table, Person.__table__), conn.dialect)
+    case = prepared.statements_for(cast(Table, Case.__table__), conn.dialect)
+    aliases, born = person.result_processor("aliases"), person.result_processor("date_of_birth")
+    found: list[tuple[uuid.UUID, _Indexed]] = []
+    numbers: dict[str, list[str]] = defaultdict(list)
+    for ids in _slices(sorted(wanted)):
+        marks = ", ".join("?" * len(ids))
+        for hex_id, given, family, also, nhs, dob in conn.exec_driver_sql(
+                f"SELECT id, given_name, family_name, aliases, nhs_number, date_of_birth "
+                f"FROM {person.table} WHERE id IN ({marks})", tuple(ids)):
+            found.append((wanted[hex_id], _Indexed(
+                given, family, also if aliases is None else aliases(also), nhs,
+                dob if born is None else born(dob))))
+        for hex_id, number in conn.exec_driver_sql(
+                f"SELECT person_id, custody_record_number FROM {case.table} "
+                f"WHERE person_id IN ({marks}) AND custody_record_number IS NOT NULL "
+                "ORDER BY person_id, rowid", tuple(ids)):
+            numbers[hex_id].append(number)
+    index_people(db, [(pid, person_search_text(row, numbers[pid.hex])) for pid, row in found])
+
+
+class _Indexed(NamedTuple):
+    """What a person's index entry is built from (``person_search_text``)."""
+
+    given_name: str
+    family_name: str
+    aliases: list[str] | None
+    nhs_number: str | None
+    date_of_birth: date | None
 
 
 def _without_repeats(states: list[RecordState]) -> Iterator[list[RecordState]]:
@@ -302,7 +319,7 @@ def _by_keys(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str,
     return groups
 
 
-def _slices(ids: list[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
+def _slices(ids: list[_Id]) -> Iterator[list[_Id]]:
     for start in range(0, len(ids), _IN_CHUNK):
         yield ids[start:start + _IN_CHUNK]
 
