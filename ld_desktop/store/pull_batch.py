@@ -22,15 +22,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple, TypeVar, cast
 
-from sqlalchemy import JSON, Column, Table, select
+from sqlalchemy import JSON, Column, Table
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.store import prepared, quarantine
-from ld_desktop.store.prepared import insert_rows, update_rows
 from ld_desktop.store.field_versions import DEFAULT_KEY, compact, expand
 from ld_desktop.store.models import SYNCED_MODELS, Case, Person, SyncedRecord
+from ld_desktop.store.prepared import insert_rows, update_rows
 from ld_desktop.store.search_index import index_people
 from ld_desktop.store.wire_reader import UnreadableRecord, foreign_keys, read_fields
 from ld_desktop.store.wire_values import DELETED_FIELD, synced_fields

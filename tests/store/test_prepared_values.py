@@ -25,8 +25,8 @@ from sqlalchemy import (
     text,
 )
 
-from ld_desktop.store.prepared import bind_processor, insert_rows, update_rows, utc_text
 from ld_desktop.store.models.base import UTCDateTime
+from ld_desktop.store.prepared import bind_processor, insert_rows, update_rows, utc_text
 
 AWARE = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
                      timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)),
