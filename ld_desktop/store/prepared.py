@@ -255,7 +255,8 @@ def utc_text(value: datetime | None) -> str | None:
 # ``json.dumps(value)``'s own C encoder, made once rather than on every call (~3x faster for
 # the small values stored here); without the circular-reference check, so a cycle (never in
 # a decoded or stored value) falls back to ``json.dumps`` to be refused as it would be.
-_C_ENCODER = None if json_encoder.c_make_encoder is None else json_encoder.c_make_encoder(
+_MAKE_ENCODER = getattr(json_encoder, "c_make_encoder", None)   # None without the C module
+_C_ENCODER = None if _MAKE_ENCODER is None else _MAKE_ENCODER(
     None, json.JSONEncoder().default, json_encoder.encode_basestring_ascii, None, ": ", ", ",
     False, False, True)
 
