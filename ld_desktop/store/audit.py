@@ -13,7 +13,6 @@ import json
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, cast
 
 from cryptography.hazmat.primitives import hashes
@@ -79,48 +78,36 @@ def _head_mac(key: bytes, seq: int, last_mac: str) -> str:
     return hmac.new(key, f"head|{seq}|{last_mac}".encode(), hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    """What one event says happened, and to which record: recorded by a unit of work's
+    ``audit``, or on its own by ``Store.record_audit`` (a search, a list, a view)."""
+
+    action: str
+    entity: str | None = None
+    entity_id: uuid.UUID | None = None
+    case_id: uuid.UUID | None = None
+    detail: dict[str, Any] | None = None
+
+
 class AuditLog:
     def __init__(self, key: bytes, device_id: str, anchor: AuditAnchor | None = None) -> None:
         self._key = key
         self._device_id = device_id
         self.anchor = anchor
 
-    def record(
-        self,
-        session: Session,
-        user: str,
-        action: str,
-        *,
-        entity: str | None = None,
-        entity_id: uuid.UUID | None = None,
-        case_id: uuid.UUID | None = None,
-        detail: dict[str, Any] | None = None,
-        at: datetime | None = None,
-        after: AuditTail | None = None,
-    ) -> AuditTail:
+    def record(self, session: Session, user: str, entry: AuditEntry, *,
+               after: AuditTail | None = None) -> AuditTail:
         """Append one event. ``after``: what the previous call returned, for the next event
         in the same transaction (whose tail, head and anchor were read then and are ours)."""
-        return self.append(prepared.driver(session), prepared.dialect_of(session), user,
-                           action, entity=entity, entity_id=entity_id, case_id=case_id,
-                           detail=detail, at=at, after=after)
+        return self.append(prepared.driver(session), prepared.dialect_of(session), user, entry,
+                           after=after)
 
-    def append(
-        self,
-        connection: Any,
-        dialect: Dialect,
-        user: str,
-        action: str,
-        *,
-        entity: str | None = None,
-        entity_id: uuid.UUID | None = None,
-        case_id: uuid.UUID | None = None,
-        detail: dict[str, Any] | None = None,
-        at: datetime | None = None,
-        after: AuditTail | None = None,
-    ) -> AuditTail:
+    def append(self, connection: Any, dialect: Dialect, user: str, entry: AuditEntry, *,
+               after: AuditTail | None = None) -> AuditTail:
         """``record`` on a DB-API ``connection`` inside a write transaction (its caller's:
         a unit of work's, or ``Store.record_audit``'s own)."""
-        detail = dict(detail or {})
+        detail = dict(entry.detail or {})
         if after is None:
             seq, prev, anomaly = self._read_tail(connection, dialect, detail)
         else:
@@ -130,9 +117,9 @@ class AuditLog:
             if anomaly:
                 detail[ANCHOR_KEY] = anomaly
         event: dict[str, Any] = {
-            "seq": seq, "id": new_id(), "at": at or utcnow(), "user": user, "action": action,
-            "entity": entity, "entity_id": entity_id, "case_id": case_id, "detail": detail,
-            "device_id": self._device_id, "prev_mac": prev}
+            "seq": seq, "id": new_id(), "at": utcnow(), "user": user, "action": entry.action,
+            "entity": entry.entity, "entity_id": entry.entity_id, "case_id": entry.case_id,
+            "detail": detail, "device_id": self._device_id, "prev_mac": prev}
         mac = event["mac"] = _mac(self._key, event)
         # Prepared statements on the transaction's DB-API connection, no ORM object: an
         # audit row is written once and never loaded back in this transaction (issue 17).
@@ -173,17 +160,6 @@ class AuditLog:
             # chain itself, rather than silently continuing from the shortened trail.
             detail[TRUNCATION_KEY] = {"trail_ended_at": seq - 1, "head_was": recorded_head}
         return seq, prev, anomaly
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """An event to record on its own (``Store.record_audit``): a search, a list, a view."""
-
-    action: str
-    entity: str | None = None
-    entity_id: uuid.UUID | None = None
-    case_id: uuid.UUID | None = None
-    detail: dict[str, Any] | None = None
 
 
 def _mac_of(connection: Any, dialect: Dialect, seq: int) -> str | None:

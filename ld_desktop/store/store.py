@@ -70,16 +70,8 @@ class UnitOfWork:
         case_id: uuid.UUID | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        self._tail = self._audit.record(
-            self.session,
-            self.user,
-            action,
-            entity=entity,
-            entity_id=entity_id,
-            case_id=case_id,
-            detail=detail,
-            after=self._tail,
-        )
+        entry = AuditEntry(action, entity, entity_id, case_id, detail)
+        self._tail = self._audit.record(self.session, self.user, entry, after=self._tail)
 
     @property
     def last_event(self) -> tuple[int, str] | None:
@@ -189,10 +181,7 @@ class Store:
             prepared.run(connection, dialect, "BEGIN IMMEDIATE", ())
             try:
                 for entry in entries:
-                    tail = self.audit_log.append(
-                        connection, dialect, user, entry.action, entity=entry.entity,
-                        entity_id=entry.entity_id, case_id=entry.case_id,
-                        detail=entry.detail, after=tail)
+                    tail = self.audit_log.append(connection, dialect, user, entry, after=tail)
                 prepared.run(connection, dialect, "COMMIT", ())
             except BaseException:
                 if connection.in_transaction:

@@ -305,7 +305,8 @@ class NewReferralDialog(QDialog):
         intake = self._s.intake
         self.save.setEnabled(False)
         self.saving = Operation(self, lambda: intake.refer(details), doing="filing the referral") \
-            .success(self._filed).failure(lambda exc: self._not_filed(exc, person)).run()
+            .success(self._filed).failure(lambda exc: self._not_filed(exc, person)) \
+            .run(at_once=True)
 
     def _filed(self, created: CaseView) -> None:
         self.saving = None

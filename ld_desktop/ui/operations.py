@@ -165,8 +165,9 @@ class Operation:
         """Start the work. With ``at_once`` it starts now on a thread of its own, never
         waiting in the pool's queue, which :func:`settle_for_lock` clears (even a pool
         thread that is free is handed its task through that queue, so the pool cannot
-        promise it); the lock joins these threads. A page's ``flush_drafts`` uses it: the
-        draft written before a lock is always written before the key goes."""
+        promise it); the lock joins these threads. Every write the person asked for uses
+        it (a Save, a decision), and so does a page's ``flush_drafts``: what was pressed or
+        typed before a lock is always written before the key goes."""
         global _next_number
         relay = _bridge()
         _next_number += 1

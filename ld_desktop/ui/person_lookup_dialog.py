@@ -1,7 +1,11 @@
 """“Find at another site…”: look a person up on the sync server by exact NHS number, or
 surname, given name and date of birth, for one of my open cases. Needs the network, and
 says so plainly when it cannot reach the server. Keyboard: Tab through the fields, Enter
-looks up, Esc closes."""
+looks up, Esc closes.
+
+The open cases a lookup can be for are read as the dialog opens, in the background
+(``read_before_use``): "Loading…" with the fields and Look up off until they are back. The
+lookup itself is an operation owned by the dialog, with Look up off while it runs."""
 
 from __future__ import annotations
 
@@ -19,11 +23,13 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.services.person_lookup import (
+    CaseChoice,
     LookupOutcome,
     LookupUnavailable,
     PersonLookupService,
 )
 from ld_desktop.services.session import UserSession
+from ld_desktop.ui.opening_read import read_before_use
 from ld_desktop.ui.operations import run_in_background
 
 ServiceFactory = Callable[[UserSession], PersonLookupService]
@@ -41,9 +47,7 @@ class PersonLookupDialog(QDialog):
         intro.setWordWrap(True)
         self.case = QComboBox()
         self.case.setAccessibleName("Case")
-        self._cases = self._service.cases()
-        for choice in self._cases:
-            self.case.addItem(choice.label)
+        self._cases: list[CaseChoice] = []
         self.reason = QLineEdit()
         self.reason.setAccessibleName("Reason")
         self.reason.setPlaceholderText("e.g. says they were seen at York custody last year")
@@ -64,14 +68,12 @@ class PersonLookupDialog(QDialog):
         form.addRow("&Surname", self.family_name)
         form.addRow("&Given name", self.given_name)
         form.addRow("&Date of birth", self.date_of_birth)
-        self.message = QLabel("" if self._cases else
-                              "You have no open case at your sites to look a person up for.")
+        self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Lookup result")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.look_up_button = buttons.addButton("&Look up",
                                                 QDialogButtonBox.ButtonRole.ActionRole)
-        self.look_up_button.setEnabled(bool(self._cases))
         self.look_up_button.clicked.connect(self.look_up)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -80,7 +82,22 @@ class PersonLookupDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(buttons)
         self.look_up_button.setDefault(True)   # Enter looks up (once the button is ours)
-        self.case.setFocus()
+        self.opening = read_before_use(
+            self, self._service.cases, self._cases_back,
+            waiting=[self.case, self.reason, self.nhs_number, self.family_name,
+                     self.given_name, self.date_of_birth, self.look_up_button],
+            status=self.message, loading="Loading… (your open cases)",
+            doing="reading your open cases")
+
+    def _cases_back(self, cases: list[CaseChoice]) -> None:
+        self._cases = cases
+        for choice in cases:
+            self.case.addItem(choice.label)
+        self.message.show()   # the line now says how lookups went
+        if not cases:
+            self.message.setText("You have no open case at your sites to look a person up "
+                                 "for.")
+            self.look_up_button.setEnabled(False)
 
     def look_up(self) -> None:
         if not self._cases:

@@ -27,6 +27,11 @@ class FaultProxy:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
+        # every connection's writer, from the moment it is accepted or opened: stopping
+        # aborts them all, so none is left for the garbage collector to find unclosed (a
+        # ResourceWarning then, in whichever test happened to be running)
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
         self.port = 0
 
     def __enter__(self) -> FaultProxy:
@@ -43,6 +48,9 @@ class FaultProxy:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+            for writer in self._writers:   # a handler cancelled before it ran, or mid-way
+                _abort(writer)
+            await asyncio.sleep(0)         # the aborted transports finish closing
 
         asyncio.run_coroutine_threadsafe(stop(), self._loop).result(timeout=5)
         self._loop.call_soon_threadsafe(self._loop.stop)
@@ -50,8 +58,15 @@ class FaultProxy:
         self._loop.close()
 
     async def _start(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
         self.port = self._server.sockets[0].getsockname()[1]
+
+    def _accept(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        """Called as the connection is accepted: the writer is known before any await."""
+        self._writers.add(client_w)
+        task = asyncio.get_running_loop().create_task(self._handle(client_r, client_w))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _roll(self, chance: float) -> bool:
         hit = self.random.random() < chance
@@ -65,6 +80,7 @@ class FaultProxy:
         except OSError:
             _abort(client_w)
             return
+        self._writers.add(up_w)
 
         async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter,
                        cut_chance: float, reset_chance: float) -> None:
@@ -84,6 +100,7 @@ class FaultProxy:
             finally:
                 _abort(client_w)
                 _abort(up_w)
+                self._writers.difference_update((client_w, up_w))
 
         await asyncio.gather(pump(client_r, up_w, 0.0, self.faults.reset_request),
                              pump(up_r, client_w, self.faults.cut_response, 0.0))

@@ -84,10 +84,6 @@ def test_randomised_rounds_through_a_faulty_network(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-# A child SIGKILLed mid-request leaves the in-process server its side of the connection; in
-# one CI run of 30/11 that socket was collected unclosed (a ResourceWarning raised at GC,
-# unraisable). What this test checks is the ops and records, below.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_client_killed_mid_sync_loses_and_duplicates_nothing(tmp_path: Path) -> None:
     settings = ServerSettings.for_data_dir(tmp_path / "srv", op_schema=None)
     child_dir = tmp_path / "child"

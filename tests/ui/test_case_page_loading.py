@@ -8,11 +8,7 @@ draft."""
 from __future__ import annotations
 
 import logging
-import threading
-import time
-import uuid
-from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +16,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from ld_desktop.services.cases import CaseService, ReferralDraft
-from ld_desktop.services.persons import PersonDraft
+from ld_desktop.services.cases import CaseService
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui import operations
@@ -30,21 +25,10 @@ from ld_desktop.ui.clinical.note_dialogs import NoteDialog
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.operations import Operation
 from tests.helpers.case_page import case_settled, wizard_of
+from tests.helpers.clinical import new_case
+from tests.helpers.gates import Gate, deliver_late_results
 
 ALT = Qt.KeyboardModifier.AltModifier
-HELD_S = 0.6     # how long a held case load waits at most (the lock waits for it)
-
-
-@pytest.fixture
-def window(qtbot, demo_dir: Path, accounts) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    win = MainWindow(Workstation(demo_dir), banner="DEMO")
-    qtbot.addWidget(win)
-    win.start_session(Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"]))
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    yield win
-    win.lock("test finished")
 
 
 def _session(window: MainWindow) -> UserSession:
@@ -52,30 +36,9 @@ def _session(window: MainWindow) -> UserSession:
     return window.session
 
 
-def _case(session: UserSession, family: str) -> uuid.UUID:
-    site = session.sites[0].id
-    born = date.today() - timedelta(days=365 * 34)
-    person = session.persons.register(PersonDraft("Testcase", family, born), site)
-    return session.cases.new_referral(ReferralDraft(
-        person.id, site, "custody-sergeant", "arrested",
-        custody_record_number=f"LOAD/{family}")).id
-
-
-def _hold_case_loads(monkeypatch: pytest.MonkeyPatch) -> tuple[threading.Event, threading.Event]:
-    """From now on opening a case waits (on its worker) until ``release`` is set, or
-    HELD_S at most; ``entered`` is set when a load is waiting."""
-    release, entered = threading.Event(), threading.Event()
-    real_open = CaseService.open
-
-    def held_open(self: CaseService, case_id: uuid.UUID, *, audit: bool = True) -> Any:
-        assert threading.current_thread() is not threading.main_thread(), \
-            "the case was read on the GUI thread"
-        entered.set()
-        release.wait(HELD_S)
-        return real_open(self, case_id, audit=audit)
-
-    monkeypatch.setattr(CaseService, "open", held_open)
-    return release, entered
+def _hold_case_loads(monkeypatch: pytest.MonkeyPatch, gate: Gate) -> None:
+    """From now on opening a case waits at the gate (on its worker: ``gate.on_worker``)."""
+    gate.hold_calls(monkeypatch, CaseService, "open")
 
 
 def _shown_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -104,27 +67,26 @@ def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 def test_the_case_says_loading_and_a_lock_while_it_loads_leaves_nothing(
         qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
-        caplog: pytest.LogCaptureFixture) -> None:
-    case_id = _case(_session(window), "ZZSLOWOPEN")
-    release, entered = _hold_case_loads(monkeypatch)
+        caplog: pytest.LogCaptureFixture, gate: Gate) -> None:
+    case_id = new_case(_session(window), age=34, family="ZZSLOWOPEN")
+    _hold_case_loads(monkeypatch, gate)
     shown = _shown_calls(monkeypatch)
     caplog.set_level(logging.WARNING)
-    started = time.monotonic()
     window.open_case(case_id)
-    assert time.monotonic() - started < HELD_S / 2, "opening the case waited for its load"
     page = window.pages.currentWidget()
     assert isinstance(page, CasePage)
-    qtbot.waitUntil(entered.is_set, timeout=3_000)
+    qtbot.waitUntil(gate.entered.is_set, timeout=3_000)
+    assert gate.on_worker(), "opening the case read it on the GUI thread"
     assert page.stack.currentWidget() is page.loading
     assert page.loading.isVisible()
     assert page.loading.text() == "Loading the case…"
     assert not page.overview.isVisible()          # no action can be pressed on nothing
     assert not page.loaded
 
-    window.lock("idle")                            # the held load ends by HELD_S
+    window.lock("idle")                            # waits for the held load
+    assert gate.opened_by_lock.is_set(), "the lock did not wait for the load"
     assert operations.in_flight() == 0
-    qtbot.wait(int(HELD_S * 1000) + 200)           # a late result would have arrived
-    release.set()
+    deliver_late_results()                         # a late result would arrive now
     assert shown == []
     assert window.session is None
     assert _warnings(caplog) == []
@@ -132,21 +94,22 @@ def test_the_case_says_loading_and_a_lock_while_it_loads_leaves_nothing(
 
 def test_leaving_the_case_while_it_loads_drops_the_load_unseen(
         qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, gate: Gate) -> None:
     session = _session(window)
-    first, second = _case(session, "ZZLEFTONE"), _case(session, "ZZLEFTTWO")
-    release, entered = _hold_case_loads(monkeypatch)
+    first = new_case(session, age=34, family="ZZLEFTONE")
+    second = new_case(session, age=34, family="ZZLEFTTWO")
+    _hold_case_loads(monkeypatch, gate)
     shown = _shown_calls(monkeypatch)
     caplog.set_level(logging.WARNING)
     window.open_case(first)
     left = window.pages.currentWidget()
-    qtbot.waitUntil(entered.is_set, timeout=3_000)
+    qtbot.waitUntil(gate.entered.is_set, timeout=3_000)
     qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Left, ALT)   # back
     assert window.pages.currentWidget() is not left
     window.open_case(second)                       # and straight into another case
     page = window.pages.currentWidget()
     assert isinstance(page, CasePage)
-    release.set()
+    gate.open()
     case_settled(qtbot, page)
     qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=3_000)
     assert shown == ["ZZLEFTTWO"]                  # the case left behind never showed
@@ -155,9 +118,10 @@ def test_leaving_the_case_while_it_loads_drops_the_load_unseen(
 
 
 def test_an_action_pressed_twice_while_the_case_reloads_runs_once(
-        qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+        gate: Gate) -> None:
     session = _session(window)
-    case_id = _case(session, "ZZTWICE")
+    case_id = new_case(session, age=34, family="ZZTWICE")
     window.open_case(case_id)
     page = case_settled(qtbot, window.pages.currentWidget())
     page.note()
@@ -165,18 +129,18 @@ def test_an_action_pressed_twice_while_the_case_reloads_runs_once(
     assert isinstance(dialog, NoteDialog)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.body)
     qtbot.keyClicks(QApplication.focusWidget(), "Seen; calm (fictional)")
-    release, entered = _hold_case_loads(monkeypatch)
+    _hold_case_loads(monkeypatch, gate)
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(entered.is_set, timeout=3_000)  # saved; the case is reloading
+    qtbot.waitUntil(gate.entered.is_set, timeout=3_000)  # saved; the case is reloading
     assert page.is_loading()
     for _ in range(2):                              # Screening, twice, in a hurry
         qtbot.keyClick(QApplication.focusWidget() or page, Qt.Key.Key_S, ALT)
     qtbot.mouseClick(page.action_buttons["screening"], Qt.MouseButton.LeftButton)
     assert page.wizard is None                      # nothing started on the old case
-    release.set()
+    gate.open()
     wizard = wizard_of(qtbot, page)
     qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=3_000)
-    qtbot.wait(200)
+    deliver_late_results()
     assert page.wizard is wizard
     assert len(session.screenings.drafts(case_id)) == 1, "one press, one screening"
     assert [n.body for n in page.records.notes] == ["Seen; calm (fictional)"]
@@ -185,7 +149,7 @@ def test_an_action_pressed_twice_while_the_case_reloads_runs_once(
 def test_keyboard_alone_from_the_case_list_to_a_screening_result(
         qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     session = _session(window)
-    _case(session, "Zzkeyflow")
+    new_case(session, age=34, family="Zzkeyflow")
     cases = window.page("Cases")
     cases.search.setFocus()
     qtbot.keyClicks(QApplication.focusWidget(), "zzkeyflow")
@@ -218,9 +182,10 @@ def test_keyboard_alone_from_the_case_list_to_a_screening_result(
 
 
 def test_half_an_answer_typed_then_an_instant_lock_keeps_the_draft(
-        qtbot, window: MainWindow, demo_dir: Path, accounts) -> None:  # type: ignore[no-untyped-def]
+        qtbot, window: MainWindow, demo_dir: Path, accounts,  # type: ignore[no-untyped-def]
+        gate: Gate) -> None:
     session = _session(window)
-    case_id = _case(session, "ZZHALFTYPED")
+    case_id = new_case(session, age=34, family="ZZHALFTYPED")
     window.open_case(case_id)
     page = case_settled(qtbot, window.pages.currentWidget())
     page.screening()
@@ -235,7 +200,7 @@ def test_half_an_answer_typed_then_an_instant_lock_keeps_the_draft(
     assert editor is not None
     qtbot.keyClicks(editor, "Calm; asked for wa")             # half an answer, no pause
     # every worker busy, so a write merely queued would be cleared by the lock
-    busy = [Operation(window, lambda: time.sleep(0.3)).success(lambda _v: None).run()
+    busy = [Operation(window, gate.hold).success(lambda _v: None).run()
             for _ in range(operations.pool().maxThreadCount() + 1)]
     assert all(not b.dropped for b in busy)
     window.lock("idle")                                        # at once
@@ -250,31 +215,27 @@ def test_half_an_answer_typed_then_an_instant_lock_keeps_the_draft(
     assert wizard_of(qtbot, page).flow.answers[text_item] == "Calm; asked for wa"
 
 
-def _slow_start(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
+def _held_start(monkeypatch: pytest.MonkeyPatch, gate: Gate) -> Callable[[], int]:
     from ld_desktop.services.clinical.screenings import ScreeningService
-    real_start = ScreeningService.start
-    calls: list[int] = []
-
-    def slow(self: ScreeningService, *args: Any) -> Any:
-        calls.append(1)
-        time.sleep(0.3)
-        return real_start(self, *args)
-
-    monkeypatch.setattr(ScreeningService, "start", slow)
+    calls = gate.hold_calls(monkeypatch, ScreeningService, "start")
     return lambda: len(calls)
 
 
 def test_starting_a_screening_twice_in_a_hurry_starts_one(
-        qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+        gate: Gate) -> None:
     session = _session(window)
-    case_id = _case(session, "ZZSTARTTWICE")
+    case_id = new_case(session, age=34, family="ZZSTARTTWICE")
     window.open_case(case_id)
     page = case_settled(qtbot, window.pages.currentWidget())
-    starts = _slow_start(monkeypatch)
+    starts = _held_start(monkeypatch, gate)
     page.action_buttons["screening"].setFocus()
-    for _ in range(3):
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+    qtbot.waitUntil(gate.entered.is_set, timeout=3_000)        # the start is held
+    for _ in range(2):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
     assert page.wizard is None                                  # stored first, then shown
+    gate.open()
     wizard_of(qtbot, page)
     qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=3_000)
     assert starts() == 1

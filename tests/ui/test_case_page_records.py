@@ -9,7 +9,6 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QDialog, QListWidget, QPushButton, QTabBar, QWidget
 
@@ -26,11 +25,6 @@ from tests.helpers import case_page
 
 ALT = Qt.KeyboardModifier.AltModifier
 OWN_NOTE = "Suggested PHQ-9 not completed: will offer after interview"
-
-
-@pytest.fixture
-def window(senior_window: MainWindow) -> MainWindow:
-    return senior_window   # tests/ui/conftest.py
 
 
 def _session(window: MainWindow) -> UserSession:

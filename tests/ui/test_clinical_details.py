@@ -3,7 +3,6 @@ shown in full (not under the Reason box), the Parent/carer field is labelled as 
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication, QDialog, QWidget
 from test_keyboard import _new_case, _session
@@ -11,11 +10,6 @@ from test_keyboard import _new_case, _session
 from ld_desktop.ui.clinical.consent_dialog import ConsentDialog
 from ld_desktop.ui.main_window import MainWindow
 from tests.helpers.drafts import drafts_back
-
-
-@pytest.fixture
-def window(senior_window: MainWindow) -> MainWindow:
-    return senior_window   # tests/ui/conftest.py
 
 
 def _in(dialog: QDialog, widget: QWidget) -> QRect:

@@ -4,91 +4,30 @@ PDF, outcome and closure; the youth pathway; refusals; save and resume across a 
 
 from __future__ import annotations
 
-import uuid
-from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import shiboken6
 from pypdf import PdfReader
 from PySide6.QtCore import Qt
 
-from ld_desktop.services.cases import ReferralDraft
-from ld_desktop.services.persons import PersonDraft
-from ld_desktop.services.session import UserSession
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.clinical.consent_dialog import ConsentDialog
-from ld_desktop.ui.clinical.screening_wizard import ScreeningWizard
 from ld_desktop.ui.clinical.share_dialog import ShareDialog
 from ld_desktop.ui.main_window import MainWindow
 from tests.helpers import case_page
+from tests.helpers.clinical import answer_all, give_consent, new_case
 from tests.helpers.drafts import drafts_back
 
 #: number key per core-screen item (1 = Yes / first option, 2 = No / second option)
 CORE_KEYS = {"ld-core.3": 1, "ld-core.4": 1, "ld-core.13": 1, "ld-core.19": 1}
 
 
-@pytest.fixture
-def window(qtbot, demo_dir: Path, accounts):  # type: ignore[no-untyped-def]
-    win = MainWindow(Workstation(demo_dir), banner="DEMO")
-    qtbot.addWidget(win)
-    session = Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"])
-    win.start_session(session)
-    win.show()
-    yield win
-    win.lock("test finished")
-
-
-def _new_case(session: UserSession, *, age: int, family: str) -> uuid.UUID:
-    born = date.today() - timedelta(days=365 * age + 40)
-    site = session.sites[0].id
-    person = session.persons.register(PersonDraft("Testcase", family, born), site)
-    case = session.cases.new_referral(ReferralDraft(
-        person.id, site, "custody-sergeant", "arrested", custody_record_number=f"TEST/{family}"))
-    return case.id
-
-
-
-
-def _give_consent(qtbot, page: CasePage, scope: str = "assessment",  # type: ignore[no-untyped-def]
-                  adult: str = "") -> None:
-    page.record_consent(scope)
-    drafts_back(qtbot)
-    dialog = page.dialog
-    assert isinstance(dialog, ConsentDialog)
-    dialog.decision.setCurrentIndex(dialog.decision.findData("given"))
-    dialog.capacity.setCurrentIndex(dialog.capacity.findData("has-capacity"))
-    if dialog._asks_gillick:
-        dialog.gillick.setCurrentIndex(dialog.gillick.findData(True))
-    dialog.appropriate_adult.setText(adult)
-    drafts_back(qtbot)
-    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not dialog.isVisible())   # saved in the background
-    case_page.case_settled(qtbot, page)               # and the case reloaded
-
-
-def _answer_all(qtbot, wizard: ScreeningWizard, keys: dict[str, int], default: int) -> None:  # type: ignore[no-untyped-def]
-    """Answer every question with number keys, then Enter, as a practitioner would."""
-    for _ in range(60):
-        item = wizard.flow.current
-        if item.kind.value != "text":
-            qtbot.keyClick(wizard, getattr(Qt.Key, f"Key_{keys.get(item.id, default)}"))
-        last = wizard.flow.at_end
-        qtbot.keyClick(wizard, Qt.Key.Key_Return)
-        if last:   # completed in the background (an amendment asks for its reason first),
-            qtbot.waitUntil(lambda: wizard.done or wizard.amend_of is not None)
-            if wizard.amend_of is None:   # then the case reloads and the result replaces it
-                qtbot.waitUntil(lambda: not shiboken6.isValid(wizard), timeout=5_000)
-            return
-    raise AssertionError("the wizard never reached its last question")
-
-
 def test_full_adult_case_from_referral_to_closure(qtbot, open_case, window: MainWindow,  # type: ignore[no-untyped-def]
                                                   tmp_path: Path) -> None:
     session = window.session
     assert session is not None
-    case_id = _new_case(session, age=34, family="ZZADULTPATH")
+    case_id = new_case(session, age=34, family="ZZADULTPATH")
     page = open_case(window, case_id)
     page.choose_path = lambda _parent, suggested: tmp_path / suggested
 
@@ -101,7 +40,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, open_case, window: Main
     assert not share.save_button.isEnabled()
     share.reject()
 
-    _give_consent(qtbot, page)
+    give_consent(qtbot, page)
     assert "The L&D assessment: Given" in page.tabs.widget(2).findChild(
         type(page.screening_list)).item(0).text()
 
@@ -109,7 +48,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, open_case, window: Main
     qtbot.mouseClick(page.action_buttons["screening"], Qt.MouseButton.LeftButton)
     wizard = case_page.wizard_of(qtbot, page)
     assert wizard.definition.id == "ld-core"
-    _answer_all(qtbot, wizard, CORE_KEYS, default=2)
+    answer_all(qtbot, wizard, CORE_KEYS, default=2)
     panel = page.result
     assert panel is not None
     assert any("harming yourself" in f.text() or "suicid" in f.text().lower()
@@ -122,7 +61,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, open_case, window: Main
     qtbot.mouseClick(page.result.step_buttons["start:phq9"], Qt.MouseButton.LeftButton)
     wizard = case_page.wizard_of(qtbot, page)
     assert wizard.definition.id == "phq9"
-    _answer_all(qtbot, wizard, {}, default=2)
+    answer_all(qtbot, wizard, {}, default=2)
     panel = page.result
     assert panel is not None
     item9 = [f.text() for f in panel.flag_labels if "item 9" in f.text()]
@@ -159,7 +98,7 @@ def test_full_adult_case_from_referral_to_closure(qtbot, open_case, window: Main
     assert [r.service_code for r in page.records.referrals] == ["cmht"]
 
     # Share with the custody sergeant once consent is recorded: PDF checked for content.
-    _give_consent(qtbot, page, "police")
+    give_consent(qtbot, page, "police")
     page.share()
     share = page.dialog
     assert isinstance(share, ShareDialog)
@@ -203,11 +142,11 @@ def test_signed_off_screening_is_only_amended(  # type: ignore[no-untyped-def]
         qtbot, wizard_of, open_case, window: MainWindow) -> None:
     session = window.session
     assert session is not None
-    page = open_case(window, _new_case(session, age=40, family="ZZAMEND"))
-    _give_consent(qtbot, page)
+    page = open_case(window, new_case(session, age=40, family="ZZAMEND"))
+    give_consent(qtbot, page)
     page.screening()
     wizard_of(page)
-    _answer_all(qtbot, page.wizard, {}, default=2)
+    answer_all(qtbot, page.wizard, {}, default=2)
     assert page.result is not None
     signing = page.result
     qtbot.mouseClick(signing.sign_off_button, Qt.MouseButton.LeftButton)
@@ -220,7 +159,7 @@ def test_signed_off_screening_is_only_amended(  # type: ignore[no-untyped-def]
     assert wizard is not None
     assert wizard.amend_of is not None
     assert wizard.flow.answers["ld-core.3"] is False        # pre-filled from the original
-    _answer_all(qtbot, wizard, {"ld-core.3": 1}, default=2)
+    answer_all(qtbot, wizard, {"ld-core.3": 1}, default=2)
     dialog = wizard.amend_dialog
     dialog.reason.setPlainText("Person later said they had been feeling low")
     drafts_back(qtbot)
@@ -238,9 +177,9 @@ def test_half_done_screening_survives_lock_and_restart(  # type: ignore[no-untyp
         qtbot, wizard_of, open_case, window: MainWindow, demo_dir: Path, accounts) -> None:
     session = window.session
     assert session is not None
-    case_id = _new_case(session, age=29, family="ZZRESUME")
+    case_id = new_case(session, age=29, family="ZZRESUME")
     page = open_case(window, case_id)
-    _give_consent(qtbot, page)
+    give_consent(qtbot, page)
     page.screening()
     wizard = wizard_of(page)
     for key in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_1):
@@ -277,7 +216,7 @@ def test_screening_without_assessment_consent_is_observation_only(  # type: igno
         qtbot, wizard_of, open_case, window: MainWindow) -> None:
     session = window.session
     assert session is not None
-    page = open_case(window, _new_case(session, age=52, family="ZZOBSERVE"))
+    page = open_case(window, new_case(session, age=52, family="ZZOBSERVE"))
     page.screening()
     wizard = wizard_of(page)
     assert not wizard.observation_banner.isHidden()
@@ -288,7 +227,7 @@ def test_youth_case_needs_checks_first_and_gets_youth_instruments_only(  # type:
         qtbot, wizard_of, open_case, window: MainWindow) -> None:
     session = window.session
     assert session is not None
-    case_id = _new_case(session, age=15, family="ZZYOUTH")
+    case_id = new_case(session, age=15, family="ZZYOUTH")
     page = open_case(window, case_id)
     assert page.youth_panel is not None
     assert set(page.youth_panel.buttons) == {"parent-carer", "appropriate-adult", "yot",
@@ -309,7 +248,7 @@ def test_youth_case_needs_checks_first_and_gets_youth_instruments_only(  # type:
     qtbot.waitUntil(lambda: "Gillick" in dialog.error.text())
     assert "appropriate adult" in dialog.error.text()
     dialog.reject()
-    _give_consent(qtbot, page, adult="Fictional Parent (mother)")
+    give_consent(qtbot, page, adult="Fictional Parent (mother)")
 
     qtbot.mouseClick(page.youth_panel.buttons["parent-carer"], Qt.MouseButton.LeftButton)
     page.dialog.reason.setPlainText("Fictional Parent, mother, 01632 960000")
@@ -334,7 +273,7 @@ def test_youth_case_needs_checks_first_and_gets_youth_instruments_only(  # type:
 def test_lock_closes_open_forms_and_hides_the_case(qtbot, open_case, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     session = window.session
     assert session is not None
-    page = open_case(window, _new_case(session, age=33, family="ZZLOCKFORM"))
+    page = open_case(window, new_case(session, age=33, family="ZZLOCKFORM"))
     page.note()
     drafts_back(qtbot)
     dialog = page.dialog
@@ -349,7 +288,7 @@ def test_senior_sees_escalations_waiting_and_opens_the_case(qtbot, window: MainW
                                                             ) -> None:
     session = window.session
     assert session is not None
-    case_id = _new_case(session, age=45, family="ZZESCALATE")
+    case_id = new_case(session, age=45, family="ZZESCALATE")
     session.escalations.request(case_id, "amhp", "urgent", "Possible MHA assessment")
     screening_page = window.page("Screening")
 
@@ -373,8 +312,8 @@ def test_text_answers_save_after_a_pause_and_ctrl_enter_moves_on(  # type: ignor
         qtbot, wizard_of, open_case, window: MainWindow) -> None:
     session = window.session
     assert session is not None
-    page = open_case(window, _new_case(session, age=36, family="ZZTEXTBOX"))
-    _give_consent(qtbot, page)
+    page = open_case(window, new_case(session, age=36, family="ZZTEXTBOX"))
+    give_consent(qtbot, page)
     page.screening()
     wizard = wizard_of(page)
     qtbot.waitExposed(window)
@@ -400,7 +339,7 @@ def test_typed_note_survives_a_lock_for_its_author_only(qtbot, open_case, window
                                                         demo_dir: Path, accounts) -> None:
     session = window.session
     assert session is not None
-    case_id = _new_case(session, age=41, family="ZZDRAFTNOTE")
+    case_id = new_case(session, age=41, family="ZZDRAFTNOTE")
     page = open_case(window, case_id)
     page.note()
     drafts_back(qtbot)

@@ -9,25 +9,18 @@ from fhir.resources.R4B.bundle import Bundle
 from PySide6.QtCore import Qt
 
 from ld_desktop.ui.main_window import MainWindow
-from tests.ui.test_clinical_workflow import (  # the same real window and helpers
-    _answer_all,
-    _give_consent,
-    _new_case,
-    window,
-)
-
-__all__ = ["window"]
+from tests.helpers.clinical import answer_all, give_consent, new_case
 
 
 def test_export_fhir_from_the_result_of_a_signed_off_screening(  # type: ignore[no-untyped-def]
         qtbot, wizard_of, open_case, window: MainWindow, tmp_path: Path) -> None:
     session = window.session
     assert session is not None
-    page = open_case(window, _new_case(session, age=35, family="ZZFHIR"))
-    _give_consent(qtbot, page)
+    page = open_case(window, new_case(session, age=35, family="ZZFHIR"))
+    give_consent(qtbot, page)
     page.screening()
     wizard_of(page)
-    _answer_all(qtbot, page.wizard, {}, default=2)
+    answer_all(qtbot, page.wizard, {}, default=2)
     panel = page.result
     assert panel is not None
     assert not hasattr(panel, "export_button")           # completed, not yet signed off
@@ -56,8 +49,8 @@ def test_person_stops_answering_partial_result_signed_off_and_exported_as_stoppe
     answers prove (at least 24, severe; moderate and major-syndrome flags, marked partial)."""
     session = window.session
     assert session is not None
-    page = open_case(window, _new_case(session, age=29, family="ZZSTOP"))
-    _give_consent(qtbot, page)
+    page = open_case(window, new_case(session, age=29, family="ZZSTOP"))
+    give_consent(qtbot, page)
     page.start_screening("phq9")
     wizard = wizard_of(page)
     for _ in range(8):

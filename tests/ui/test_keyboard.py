@@ -29,11 +29,6 @@ from tests.helpers.drafts import drafts_back
 ALT = Qt.KeyboardModifier.AltModifier
 
 
-@pytest.fixture
-def window(senior_window: MainWindow) -> MainWindow:
-    return senior_window   # tests/ui/conftest.py
-
-
 def _session(window: MainWindow) -> UserSession:
     assert window.session is not None
     return window.session

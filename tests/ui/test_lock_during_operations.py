@@ -3,15 +3,15 @@ the records a place opens (issue 18's proof): the lock waits for the running wor
 still needs the key), drops its results, no callback runs after it and nothing is logged as
 a warning or an error.
 
-Each page is opened with its shortcut, every operation is made slow, the page is told that
-everything changed (so it reloads what it shows, in the background where it loads that way)
-and a slow operation owned by the page is started too; then the window is locked."""
+Each page is opened with its shortcut, every operation is held at a gate (opened when the
+lock starts waiting for them), the page is told that everything changed (so it reloads what
+it shows, in the background where it loads that way) and an operation owned by the page is
+started too; then the window is locked."""
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,9 +30,9 @@ from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.operations import Operation
 from ld_desktop.ui.page import PageWidget
 from ld_desktop.ui.places import PLACES, Place
+from tests.helpers.gates import Gate, deliver_late_results
 from tests.helpers.shown_window import shown_window
 
-SLOW_S = 0.4
 RECORDS = ("case", "person")
 #: the pages that reload in the background on a change notice, and how many loads they start
 #: (the others still read on the GUI thread: a page moved to operations is added here)
@@ -93,14 +93,13 @@ def _open(qtbot, window: MainWindow, where: str) -> PageWidget:  # type: ignore[
 
 @pytest.mark.parametrize("where", [place.name for place in PLACES] + list(RECORDS))
 def test_lock_while_work_runs_on_a_page(qtbot, window: MainWindow, accounts,  # type: ignore[no-untyped-def]
-                                        monkeypatch: pytest.MonkeyPatch,
+                                        monkeypatch: pytest.MonkeyPatch, gate: Gate,
                                         caplog: pytest.LogCaptureFixture, where: str) -> None:
     place = next((p for p in PLACES if p.name == where), None)
     username = _who_sees(place) if place is not None else "demo.senior"
     _unlock(qtbot, window, username, accounts[username])
     page = _open(qtbot, window, where)
 
-    started = threading.Event()
     locked = threading.Event()
     work_errors: list[BaseException] = []
     called_after_lock: list[str] = []
@@ -111,8 +110,7 @@ def test_lock_while_work_runs_on_a_page(qtbot, window: MainWindow, accounts,  # 
         work: Callable[[], Any] = self._work
 
         def slow() -> Any:
-            started.set()
-            time.sleep(SLOW_S)
+            gate.hold()
             try:
                 return work()
             except BaseException as exc:   # the key went while the work ran
@@ -140,13 +138,14 @@ def test_lock_while_work_runs_on_a_page(qtbot, window: MainWindow, accounts,  # 
     own_work = operations.in_flight()
     assert own_work == BACKGROUND_LOADS.get(where, 0), "update BACKGROUND_LOADS"
     Operation(page, lambda: None, doing="test work").success(lambda _v: None).run()
-    qtbot.waitUntil(started.is_set, timeout=5_000)
+    qtbot.waitUntil(gate.entered.is_set, timeout=5_000)
     assert operations.in_flight() == own_work + 1
 
     window.lock("on demand")
     locked.set()
+    assert gate.opened_by_lock.is_set(), "the lock did not wait for the running work"
     assert operations.in_flight() == 0, "the lock returned with work still out"
-    qtbot.wait(int(SLOW_S * 1000) + 300)   # any late result would be delivered by now
+    deliver_late_results()                 # any late result would be delivered now
 
     assert work_errors == [], "the work ran on after the key was dropped"
     assert called_after_lock == []

@@ -20,6 +20,7 @@ from ld_desktop.ui import operations
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.pages.record_views import PersonPage
 from ld_desktop.ui.person_history_panel import PersonHistoryPanel
+from tests.helpers.gates import deliver_late_results
 
 GATE_S = 10.0   # a read held longer than this is let through (a synchronous open)
 
@@ -122,7 +123,7 @@ def test_a_lock_while_the_person_loads_shows_and_logs_nothing(
                    Qt.KeyboardModifier.ControlModifier)
     assert window.session is None
     assert operations.in_flight() == 0
-    qtbot.wait(300)                                    # a late result would come by now
+    deliver_late_results()                             # a late result would come now
     assert late == []
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
@@ -146,6 +147,6 @@ def test_leaving_while_the_person_loads_shows_and_logs_nothing(
     assert not isinstance(window.pages.currentWidget(), PersonPage)
     slow_reads.release()
     qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
-    qtbot.wait(300)
+    deliver_late_results()
     assert late == []
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

@@ -7,8 +7,6 @@ to the error window and the log) while pages counted ``StoreError`` but mostly n
 from __future__ import annotations
 
 import logging
-import uuid
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ld_desktop.domain.roles import Role
 from ld_desktop.services.accounts import AccountService
-from ld_desktop.services.cases import ReferralDraft
 from ld_desktop.services.clinical.notes import NoteService
 from ld_desktop.services.errors import (
     DiskFull,
@@ -27,16 +24,11 @@ from ld_desktop.services.errors import (
     StoreError,
     is_refusal,
 )
-from ld_desktop.services.persons import PersonDraft
-from ld_desktop.services.session import UserSession
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui import operations
-from ld_desktop.ui.clinical.case_page import CasePage
-from ld_desktop.ui.clinical.note_dialogs import NoteDialog
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.pages.admin_page import AdminPage
-from tests.helpers.case_page import case_settled
-from tests.helpers.drafts import drafts_back
+from tests.helpers.clinical import note_dialog
 
 TYPED = "Seen at 14:10; calm (fictional)"
 
@@ -51,39 +43,10 @@ def test_the_one_definition() -> None:
     assert not is_refusal(RuntimeError("boom"))
 
 
-@pytest.fixture
-def window(qtbot, demo_dir: Path, accounts):  # type: ignore[no-untyped-def]
-    win = MainWindow(Workstation(demo_dir), banner="DEMO")
-    qtbot.addWidget(win)
-    win.start_session(Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"]))
-    win.show()
-    yield win
-    win.lock("test finished")
-
-
-def _case(session: UserSession) -> uuid.UUID:
-    site = session.sites[0].id
-    born = date.today() - timedelta(days=365 * 35)
-    person = session.persons.register(PersonDraft("Refusal", "ZZDISKFULL", born), site)
-    return session.cases.new_referral(ReferralDraft(
-        person.id, site, "custody-sergeant", "arrested", custody_record_number="TEST/DF")).id
-
-
 def test_a_full_disk_in_a_clinical_form_is_said_in_the_form(
         qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
         caplog: pytest.LogCaptureFixture) -> None:
-    assert window.session is not None
-    window.open_case(_case(window.session))
-    page = window.pages.currentWidget()
-    assert isinstance(page, CasePage)
-    case_settled(qtbot, page)
-    page.note()
-    drafts_back(qtbot)
-    dialog = page.dialog
-    assert isinstance(dialog, NoteDialog)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.body)
-    for char in TYPED:
-        qtbot.keyClick(QApplication.focusWidget(), char)
+    _page, dialog = note_dialog(qtbot, window, "ZZDISKFULL", TYPED)
 
     def full(*_args: Any) -> Any:
         raise DiskFull()

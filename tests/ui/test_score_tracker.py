@@ -28,9 +28,8 @@ from ld_desktop.ui.models.score_tracker_model import (
     table_rows,
 )
 from ld_desktop.ui.pages.record_views import PersonPage
-from tests.ui.test_clinical_workflow import _new_case, window
+from tests.helpers.clinical import new_case
 
-__all__ = ["window"]
 LIB = InstrumentLibrary.load()
 DEFS = {d.id: d for d in LIB.all()}
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -100,7 +99,7 @@ def test_person_page_shows_a_returning_persons_rising_phq9(qtbot, window: MainWi
                                                            tmp_path: Path) -> None:
     session = window.session
     assert session is not None
-    case_id = _new_case(session, age=33, family="ZZTRACK")
+    case_id = new_case(session, age=33, family="ZZTRACK")
     person_id = session.cases.open(case_id).person.id
     phq9 = session.screenings.library().get("phq9")
     for level, custody in ((1, None), (2, "TRACK/2"), (3, "TRACK/3")):

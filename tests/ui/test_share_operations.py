@@ -5,47 +5,32 @@ choices on screen, and a lock while the preview is being built calls nothing bac
 from __future__ import annotations
 
 import logging
-import threading
-import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox
 
 from ld_desktop.services.sharing import ShareReport, SharingService
-from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui import operations
 from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.clinical.share_dialog import ShareDialog
 from ld_desktop.ui.main_window import MainWindow
 from tests.helpers import case_page
+from tests.helpers.clinical import give_consent, new_case
+from tests.helpers.gates import Gate, deliver_late_results
 from tests.helpers.gui_thread_store import GuiThreadStoreWatch
-from tests.ui.test_clinical_workflow import _give_consent, _new_case
-
-SLOW_S = 0.6
-
-
-@pytest.fixture
-def window(qtbot, demo_dir: Path, accounts):  # type: ignore[no-untyped-def]
-    win = MainWindow(Workstation(demo_dir), banner="DEMO")
-    qtbot.addWidget(win)
-    win.start_session(Workstation(demo_dir).unlock("demo.senior", accounts["demo.senior"]))
-    win.show()
-    yield win
-    win.lock("test finished")
 
 
 def _case_with_police_consent(qtbot, window: MainWindow, family: str,  # type: ignore[no-untyped-def]
                               tmp_path: Path) -> CasePage:
     session = window.session
     assert session is not None
-    case_id: uuid.UUID = _new_case(session, age=30, family=family)
+    case_id: uuid.UUID = new_case(session, age=30, family=family)
     page = case_page.open_case(qtbot, window, case_id)
     page.choose_path = lambda _parent, suggested: tmp_path / suggested
-    _give_consent(qtbot, page, "police")
+    give_consent(qtbot, page, "police")
     return page
 
 
@@ -71,23 +56,6 @@ def _recorded(monkeypatch: pytest.MonkeyPatch) -> list[ShareReport]:
 
     monkeypatch.setattr(SharingService, "record_shared", spy)
     return reports
-
-
-def _gated_build(monkeypatch: pytest.MonkeyPatch, gate: threading.Event,
-                 started: threading.Event) -> list[threading.Thread]:
-    """Builds wait for ``gate`` (set it before the test ends: a lock waits for them)."""
-    ran_on: list[threading.Thread] = []
-    real = SharingService.build
-
-    def slow(self: SharingService, *args: Any, **kwargs: Any) -> ShareReport:
-        ran_on.append(threading.current_thread())
-        started.set()
-        if threading.current_thread() is not threading.main_thread():
-            gate.wait(10)   # (never blocks the GUI thread: the test fails below instead)
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(SharingService, "build", slow)
-    return ran_on
 
 
 def test_keys_through_the_share_dialog_touch_no_store_on_the_gui_thread(
@@ -117,32 +85,28 @@ def test_keys_through_the_share_dialog_touch_no_store_on_the_gui_thread(
 
 def test_save_pressed_straight_after_a_change_never_saves_an_older_report(
         qtbot, window: MainWindow, tmp_path: Path,  # type: ignore[no-untyped-def]
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, gate: Gate) -> None:
     """Untick a section and press Enter at once while the preview is still being built:
     nothing is saved; once the preview lands, Enter saves the report without that section."""
     page = _case_with_police_consent(qtbot, window, "ZZSHAREFAST", tmp_path)
     dialog = _open_share(qtbot, page)
     qtbot.waitUntil(dialog.save_button.isEnabled, timeout=5_000)
     reports = _recorded(monkeypatch)
-    gate, started = threading.Event(), threading.Event()
-    ran_on = _gated_build(monkeypatch, gate, started)
-    try:
-        key(qtbot, Qt.Key.Key_Tab)
-        assert isinstance(QApplication.focusWidget(), QCheckBox)
-        key(qtbot, Qt.Key.Key_Space)             # leave out the vulnerabilities ...
-        key(qtbot, Qt.Key.Key_Return)            # ... and save straight away
-        qtbot.waitUntil(started.is_set, timeout=5_000)   # the rebuild waits on the gate
-        assert ran_on[0] is not threading.main_thread(), "built on the GUI thread"
-        assert not dialog.save_button.isEnabled()
-        key(qtbot, Qt.Key.Key_Return)            # again, while it is being built
-        assert reports == [], "recorded before the preview for the choices was shown"
-        assert list(tmp_path.glob("*.pdf")) == []
-        assert dialog.isVisible()
-    finally:
-        gate.set()
+    gate.hold_calls(monkeypatch, SharingService, "build")
+    key(qtbot, Qt.Key.Key_Tab)
+    assert isinstance(QApplication.focusWidget(), QCheckBox)
+    key(qtbot, Qt.Key.Key_Space)                 # leave out the vulnerabilities ...
+    key(qtbot, Qt.Key.Key_Return)                # ... and save straight away
+    qtbot.waitUntil(gate.entered.is_set, timeout=5_000)   # the rebuild waits on the gate
+    assert gate.on_worker(), "built on the GUI thread"
+    assert not dialog.save_button.isEnabled()
+    key(qtbot, Qt.Key.Key_Return)                # again, while it is being built
+    assert reports == [], "recorded before the preview for the choices was shown"
+    assert list(tmp_path.glob("*.pdf")) == []
+    assert dialog.isVisible()
+    gate.open()
     qtbot.waitUntil(dialog.save_button.isEnabled, timeout=5_000)
-    assert ran_on
-    assert all(t is not threading.main_thread() for t in ran_on)
+    assert gate.on_worker()
     key(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5_000)
     case_page.case_settled(qtbot, page)
@@ -154,33 +118,24 @@ def test_save_pressed_straight_after_a_change_never_saves_an_older_report(
 
 def test_lock_while_the_preview_is_built_calls_nothing_back(
         qtbot, window: MainWindow, tmp_path: Path,  # type: ignore[no-untyped-def]
-        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, gate: Gate) -> None:
     page = _case_with_police_consent(qtbot, window, "ZZSHARELOCK", tmp_path)
     dialog = _open_share(qtbot, page)
     qtbot.waitUntil(dialog.save_button.isEnabled, timeout=5_000)
-    started = threading.Event()
-    ran_on: list[threading.Thread] = []
-    real = SharingService.build
-
-    def slow(self: SharingService, *args: Any, **kwargs: Any) -> ShareReport:
-        ran_on.append(threading.current_thread())
-        started.set()
-        time.sleep(SLOW_S)
-        return real(self, *args, **kwargs)
-
-    monkeypatch.setattr(SharingService, "build", slow)
+    gate.hold_calls(monkeypatch, SharingService, "build")
     shown: list[str] = []
     monkeypatch.setattr(dialog.preview, "setHtml", lambda html: shown.append(html))
     reports = _recorded(monkeypatch)
     caplog.set_level(logging.WARNING)
     key(qtbot, Qt.Key.Key_Tab)
     key(qtbot, Qt.Key.Key_Space)
-    qtbot.waitUntil(started.is_set, timeout=5_000)
-    assert ran_on[0] is not threading.main_thread(), "the preview was built on the GUI thread"
+    qtbot.waitUntil(gate.entered.is_set, timeout=5_000)
+    assert gate.on_worker(), "the preview was built on the GUI thread"
 
-    window.lock("idle")
+    window.lock("idle")                          # waits for the held build
+    assert gate.opened_by_lock.is_set(), "the lock did not wait for the build"
     assert operations.in_flight() == 0
-    qtbot.wait(int(SLOW_S * 1000) + 300)         # a late callback would come by now
+    deliver_late_results()                       # a late callback would come now
     assert shown == []
     assert reports == []
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

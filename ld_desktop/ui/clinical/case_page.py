@@ -309,7 +309,7 @@ class CasePage(PageWidget):
         Operation(self, lambda: referrals.complete_action(action_id),
                   doing="marking the support action done") \
             .success(lambda _view: self._action_completed(action_id)) \
-            .failure(lambda exc: self._action_refused(action_id, exc)).run()
+            .failure(lambda exc: self._action_refused(action_id, exc)).run(at_once=True)
 
     def _action_completed(self, action_id: uuid.UUID) -> None:
         self._completing.discard(action_id)
@@ -349,7 +349,7 @@ class CasePage(PageWidget):
         screenings, case_id, version = self.session.screenings, self.case_id, definition.version
         Operation(self, lambda: screenings.start(case_id, instrument_id, version),
                   doing="starting the screening") \
-            .success(self._started).failure(self._start_refused).run()
+            .success(self._started).failure(self._start_refused).run(at_once=True)
 
     def _started(self, view: ScreeningView) -> None:
         self._starting = False
@@ -425,7 +425,7 @@ class CasePage(PageWidget):
 
         Operation(panel, lambda: screenings.sign_off(screening_id),
                   doing="signing off the screening").success(self.show_result) \
-            .failure(refused).run()
+            .failure(refused).run(at_once=True)
 
     def skip_instrument(self, instrument_id: str) -> None:
         case_id, suggested_by = self.case_id, self.result_view.id

@@ -235,7 +235,7 @@ class FormDialog(QDialog, metaclass=HookMeta):
         self.save_draft()                # kept until the save commits
         self.save_button.setEnabled(False)
         self.saving = Operation(self, self._committing(value.call), doing=self._doing()) \
-            .success(self._saved).failure(self._refused).run()
+            .success(self._saved).failure(self._refused).run(at_once=True)
 
     def _doing(self) -> str:
         return f"saving '{self.windowTitle()}'"

@@ -351,7 +351,7 @@ class ScreeningWizard(QWidget):
             self, self._ending_work(lambda: screenings.complete(screening_id, answers,
                                                                 result_json)),
             doing="completing the screening") \
-            .success(self._completed).failure(self._not_completed).run()
+            .success(self._completed).failure(self._not_completed).run(at_once=True)
 
     def _completed(self, view: ScreeningView) -> None:
         self.completing = None

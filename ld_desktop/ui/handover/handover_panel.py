@@ -319,7 +319,7 @@ class HandoverPanel(QWidget):
         self.go_button.setEnabled(False)
         self.anyway_button.setEnabled(False)
         Operation(self, record, doing="recording the handover") \
-            .success(self._completed).failure(self._not_completed).run()
+            .success(self._completed).failure(self._not_completed).run(at_once=True)
 
     def _not_completed(self, exc: Exception) -> None:
         self._idle()

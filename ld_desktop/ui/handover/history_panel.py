@@ -128,7 +128,8 @@ class HistoryPanel(QWidget):
                 show_failure(self, exc, "acknowledging the handover")
 
         Operation(self, lambda: handover.acknowledge(record.id),
-                  doing="acknowledging the handover").success(done).failure(refused).run()
+                  doing="acknowledging the handover") \
+            .success(done).failure(refused).run(at_once=True)
 
     def save_pdf(self) -> None:
         def act(record: HandoverRecord) -> str:

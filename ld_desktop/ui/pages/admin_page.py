@@ -258,7 +258,7 @@ class AdminPage(PageWidget):
             self.message.setText("")
             show_failure(self, exc, doing)
 
-        Operation(self, work, doing=doing).success(succeeded).failure(refused).run()
+        Operation(self, work, doing=doing).success(succeeded).failure(refused).run(at_once=True)
 
     def save(self) -> None:
         current = self._settings

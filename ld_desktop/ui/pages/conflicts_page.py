@@ -166,7 +166,7 @@ class ConflictsPage(PageWidget):
         self.message.setText("Recording the decision…")
         Operation(self, lambda: conflicts.decide(conflict.id, value, reason),
                   doing="recording the decision"
-                  ).success(self._decided).failure(self._refused).run()
+                  ).success(self._decided).failure(self._refused).run(at_once=True)
 
     def _decided(self, _result: object) -> None:
         self.decide_button.setEnabled(True)

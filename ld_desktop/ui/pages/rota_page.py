@@ -168,7 +168,7 @@ class RotaPage(PageWidget):
             self.message.setText("")
             show_failure(self, exc, doing)
 
-        Operation(self, work, doing=doing).success(succeeded).failure(refused).run()
+        Operation(self, work, doing=doing).success(succeeded).failure(refused).run(at_once=True)
 
     def assign(self) -> None:
         day = self.day.date()

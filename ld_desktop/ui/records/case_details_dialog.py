@@ -1,17 +1,21 @@
 """Correct a case's details (urgency, custody number, offences, who holds it), opening in the
-first field; only what is changed is saved, with the old value kept in the timeline."""
+first field; only what is changed is saved, with the old value kept in the timeline.
+
+Who can hold a case is read as the dialog opens, in the background (``read_before_use``):
+"Loading…" with the fields and Save off until it is back. The correction is saved as an
+operation owned by the dialog (``InBackground``): Save is off while it runs, a refusal is
+shown with everything typed kept, and the dialog closes once it is saved."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtWidgets import QComboBox, QLineEdit, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
 from ld_desktop.domain.pathway import Urgency
 from ld_desktop.services.case_edits import CaseDetailsDraft, CaseEditService
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView
-from ld_desktop.ui.clinical.form_dialog import text_box
+from ld_desktop.ui.clinical.form_dialog import InBackground, text_box
+from ld_desktop.ui.opening_read import read_before_use
 from ld_desktop.ui.records.first_field import FirstFieldDialog
 
 
@@ -21,6 +25,10 @@ class CaseDetailsDialog(FirstFieldDialog):
         super().__init__("Correct case details", parent, "Save changes")
         self._service = CaseEditService(session)
         self._case = case
+        self.loading = QLabel()
+        self.loading.setWordWrap(True)
+        self.loading.setAccessibleName("Loading")
+        self.form.addRow(self.loading)
         self.urgency = QComboBox()
         for u in Urgency:
             self.urgency.addItem(u.label, u.value)
@@ -29,12 +37,7 @@ class CaseDetailsDialog(FirstFieldDialog):
         self.offences = text_box("One offence a line", 3)
         self.offences.setPlainText("\n".join(case.offences))
         self.holder = QComboBox()
-        self.holder.addItem("Nobody (unallocated)", None)
-        for username, name in self._service.holders():
-            self.holder.addItem(f"{name} ({username})", username)
-        if case.holder and self.holder.findData(case.holder) < 0:
-            self.holder.addItem(case.holder, case.holder)     # someone no longer listed
-        self.holder.setCurrentIndex(max(0, self.holder.findData(case.holder)))
+        self.holder.addItem(case.holder or "Nobody (unallocated)", case.holder)
         self.reason = QLineEdit()
         self.reason.setPlaceholderText("Optional: why it is corrected")
         self.add_row("&Urgency", self.urgency)
@@ -43,9 +46,31 @@ class CaseDetailsDialog(FirstFieldDialog):
         self.add_row("&Held by", self.holder)
         self.add_row("&Reason", self.reason)
         self.first_field = self.urgency
+        self.loaded = False
+        service = self._service
+        self.opening = read_before_use(
+            self, service.holders, self._holders_back,
+            waiting=[self.urgency, self.custody, self.offences, self.holder, self.reason,
+                     self.save_button],
+            status=self.loading, loading="Loading\u2026 (who can hold the case)",
+            doing="reading who can hold the case")
 
-    def submit(self) -> Any:
+    def _holders_back(self, holders: list[tuple[str, str]]) -> None:
+        held_by = self._case.holder
+        self.holder.clear()
+        self.holder.addItem("Nobody (unallocated)", None)
+        for username, name in holders:
+            self.holder.addItem(f"{name} ({username})", username)
+        if held_by and self.holder.findData(held_by) < 0:
+            self.holder.addItem(held_by, held_by)     # someone no longer listed
+        self.holder.setCurrentIndex(max(0, self.holder.findData(held_by)))
+        self.loaded = True
+
+    def submit(self) -> InBackground:
+        if not self.loaded:
+            raise ValueError("The case details are still loading; nothing is saved yet.")
         offences = tuple(o for o in self.offences.toPlainText().splitlines() if o.strip())
         draft = CaseDetailsDraft(str(self.urgency.currentData()), self.custody.text(), offences,
                                  self.holder.currentData())
-        return self._service.edit_details(self._case, draft, self.reason.text())
+        service, case, reason = self._service, self._case, self.reason.text()
+        return InBackground(lambda: service.edit_details(case, draft, reason))

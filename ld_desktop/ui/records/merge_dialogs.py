@@ -2,7 +2,11 @@
 
 The other person is chosen explicitly (Enter on a search result), the differences between
 the two are shown before anything happens, a reason is required, and there is no default
-button: Enter never merges or moves by itself."""
+button: Enter never merges or moves by itself.
+
+The search, the comparison and the merge, undo or move itself run as operations owned by the
+dialog (``FormDialog``'s ``InBackground``): the button is off while one runs, a refusal is
+shown in the dialog with everything kept, and the dialog closes only once it is done."""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QWidget
 from ld_desktop.services.person_merge import PersonMergeService
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import CaseView, PersonSummary, PersonView
-from ld_desktop.ui.clinical.form_dialog import text_box
+from ld_desktop.ui.clinical.form_dialog import InBackground, text_box
 from ld_desktop.ui.operations import LatestOnly, show_failure
 from ld_desktop.ui.records.first_field import FirstFieldDialog
 from ld_desktop.ui.records.person_picker import PersonPicker, describe
@@ -128,17 +132,19 @@ class MergeDialog(_NoDefaultDialog):
         self.save_button.setEnabled(self.preview_is_current())
 
     def done(self, result: int) -> None:
+        self.picker.stop()
         self._preview_load.cancel()
         super().done(result)
 
-    def submit(self) -> Any:
+    def submit(self) -> InBackground:
         other = self.picker.chosen
         if other is None:
             raise ValueError("Choose the other record first (Enter on a search result).")
         if not self.preview_is_current():
             raise ValueError("The two records are still being compared; nothing is merged.")
         survivor, merged = self._pair(other)
-        return self._service.merge(survivor, merged, self.reason.toPlainText())
+        service, reason = self._service, self.reason.toPlainText()
+        return InBackground(lambda: service.merge(survivor, merged, reason))
 
 
 class UndoMergeDialog(_NoDefaultDialog):
@@ -156,8 +162,9 @@ class UndoMergeDialog(_NoDefaultDialog):
         self.add_row("&Reason", self.reason)
         self.first_field = self.reason
 
-    def submit(self) -> Any:
-        return self._service.undo_merge(self._merged.id, self.reason.toPlainText())
+    def submit(self) -> InBackground:
+        service, merged, reason = self._service, self._merged.id, self.reason.toPlainText()
+        return InBackground(lambda: service.undo_merge(merged, reason))
 
 
 class MoveCaseDialog(_NoDefaultDialog):
@@ -173,9 +180,17 @@ class MoveCaseDialog(_NoDefaultDialog):
         self.add_row("&Reason", self.reason)
         self.first_field = self.picker.search
 
-    def submit(self) -> Any:
+    def done(self, result: int) -> None:
+        self.picker.stop()
+        super().done(result)
+
+    def submit(self) -> InBackground:
         target = self.picker.chosen
         if target is None:
             raise ValueError("Choose the person to move the case to (Enter on a result).")
-        self._service.move_case(self._case.id, target.id, self.reason.toPlainText())
-        return target
+        service, case_id, reason = self._service, self._case.id, self.reason.toPlainText()
+
+        def move() -> PersonSummary:
+            service.move_case(case_id, target.id, reason)
+            return target
+        return InBackground(move)

@@ -1,11 +1,15 @@
 """Correct a person's details: every field the record has, typed by keyboard, opening in the
 given name. Only what is changed is saved; a bad value is explained and nothing typed is
-lost. NHS ethnic category and sex come from the code lists in resources/codes."""
+lost. NHS ethnic category and sex come from the code lists in resources/codes.
+
+The form is read on the GUI thread (a date it cannot read is explained at once) and saved as
+an operation owned by the dialog (``InBackground``): Save is off while it runs, a refusal
+(a wrong check digit, a record changed elsewhere) is shown with everything typed kept, and
+the dialog closes once it is saved."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QWidget
 
@@ -16,7 +20,7 @@ from ld_desktop.services.person_edits import PersonEditService
 from ld_desktop.services.persons import PersonDraft
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.views import PersonView
-from ld_desktop.ui.clinical.form_dialog import text_box
+from ld_desktop.ui.clinical.form_dialog import InBackground, text_box
 from ld_desktop.ui.records.first_field import FirstFieldDialog
 
 
@@ -95,5 +99,7 @@ class PersonEditDialog(FirstFieldDialog):
             sex=str(self.sex.currentData()),
         )
 
-    def submit(self) -> Any:
-        return self._service.edit(self._person, self.draft(), self.reason.text())
+    def submit(self) -> InBackground:
+        service, person, draft = self._service, self._person, self.draft()
+        reason = self.reason.text()
+        return InBackground(lambda: service.edit(person, draft, reason))
