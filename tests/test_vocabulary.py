@@ -40,6 +40,8 @@ ENTITY_WORDS_ELSEWHERE: dict[tuple[str, str, str], str] = {
     ("ld_desktop/services/clinical/outcome.py", "OutcomeService.close", "note"):
         "an audit detail key",
     ("ld_desktop/services/sharing.py", "SECTIONS", "screening"): "a section of a share",
+    ("ld_desktop/ui/clinical/share_dialog.py", "_MNEMONICS", "screening"):
+        "a section of a share (its Include box's label)",
     ("ld_desktop/services/sharing.py", "SharingService.build", "screening"):
         "a section of a share",
     ("ld_desktop/services/clinical_timeline.py", "clinical_entries", "consent"):
@@ -84,8 +86,8 @@ STATE_WORDS_ELSEWHERE: dict[tuple[str, str, str], str] = {
         "words on the timeline",
     ("ld_desktop/services/person_history.py", "_last_scores", "completed"): "words in a summary",
     ("ld_desktop/services/maintenance.py", "_ACTION_WORDS", "delete"): "an audit action",
-    ("ld_desktop/store/encoded_rows.py", "insert_rows", "insert"): "the SQL statement's kind",
-    ("ld_desktop/store/encoded_rows.py", "_plan", "insert"): "the SQL statement's kind",
+    ("ld_desktop/store/prepared.py", "insert_rows", "insert"): "the SQL statement's kind",
+    ("ld_desktop/store/prepared.py", "TableStatements.many", "insert"): "the SQL statement's kind",
     ("ld_desktop/services/reports/national_codes.py", "STATUSES", "verified"):
         "how a national code mapping was checked",
     ("ld_desktop/services/reports/national_codes.py", "STATUSES", "unverified"):

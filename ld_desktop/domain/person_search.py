@@ -37,7 +37,7 @@ class PersonSearchText:
 
 def compact(token: str) -> str:
     """Lower case, letters and digits only: how identifiers are indexed and searched."""
-    return "".join(ch for ch in token.casefold() if ch.isalnum())
+    return "".join(filter(str.isalnum, token.casefold()))
 
 
 def person_search_text(person: SearchablePerson,

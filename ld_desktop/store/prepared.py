@@ -1,12 +1,22 @@
-"""Statements on the transaction's own DB-API connection, for the hot paths (issue 17).
+"""Fixed SQL with values encoded here, once, for the hot paths (issue 17).
 
 A save and a people lookup are a dozen small statements each, and SQLAlchemy's per-statement
 work (cache key, parameter processing, result set-up: about 50 us) cost more than SQLite's
-own (5-10 us). Here the SQL text is fixed, so the driver's statement cache keeps each one
-prepared; values go through the columns' own bind and result processors (the same
-conversions SQLAlchemy applies: UUIDs as 32 hex digits, UTC datetimes, JSON, booleans), and
-a driver error comes out as the ``sqlalchemy.exc`` error SQLAlchemy would have raised, so
-callers and ``Store.unit_of_work`` classify it as before.
+own (5-10 us); a pulled page is a thousand rows, and a Core ``executemany`` builds a
+parameter dictionary and runs the type processing per parameter of every row. Here the SQL
+text is fixed, so the driver's statement cache keeps each one prepared, and every value goes
+through its column's own bind processor (``bind_processor``: the function SQLAlchemy would
+call, or the same text in fewer frames for UTC datetimes and JSON; UUIDs as 32 hex digits,
+booleans as 0/1), looked up once per table and dialect (``TableStatements``). Two ways to run
+them:
+
+* one statement on the transaction's DB-API connection (``run``, ``execute``, ``get``): a
+  save's statements. A driver error comes out as the ``sqlalchemy.exc`` error SQLAlchemy
+  would have raised, so callers and ``Store.unit_of_work`` classify it as before.
+* many rows of one INSERT or UPDATE (``insert_rows``, ``update_rows``): a pulled page's.
+  They go through ``exec_driver_sql`` on the session's own connection, so SQLAlchemy's
+  statement events and error handling see them. No Python or SQL defaults run here
+  (callers give every column they mean to set).
 
 The statements run inside the session's transaction (``session.connection()``): they see
 and are seen by the ORM's, and commit or roll back with them. Like a Core statement on that
@@ -15,17 +25,29 @@ connection, they do not flush the session first: callers flush where it matters.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, TypeVar, cast
+from datetime import UTC, datetime
+from json import encoder as json_encoder
+from typing import Any, NamedTuple, TypeVar, cast
 
-from sqlalchemy import Table, inspect
+from sqlalchemy import JSON, Connection, Table, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.types import TypeEngine
+
+from ld_desktop.store.models.base import UTCDateTime
 
 Processor = Callable[[Any], Any] | None
 T = TypeVar("T")
+
+
+class _Many(NamedTuple):
+    sql: str
+    order: tuple[str, ...]
+    processors: tuple[Processor, ...]
 
 
 _DRIVER = "ld_driver"   # in session.info: (transaction, DB-API connection, dialect)
@@ -84,14 +106,15 @@ class TableStatements:
         self.insert_sql = (f"INSERT INTO {self.table} ({self.names}) "
                            f"VALUES ({', '.join('?' * len(columns))})")
         self.select_by_id_sql = f"SELECT {self.names} FROM {self.table} WHERE id = ?"
-        impls = [c.type.dialect_impl(dialect) for c in columns]
+        self._dialect = dialect
+        self._columns = table.c
         self._binds: list[tuple[str, Processor]] = [
-            (key, impl.bind_processor(dialect)) for key, impl in zip(self.keys, impls,
-                                                                    strict=True)]
+            (c.key, bind_processor(c.type, dialect)) for c in columns]
         self._bind_of = dict(self._binds)
         self._results: list[tuple[str, Processor]] = [
-            (key, impl.result_processor(dialect, None)) for key, impl in zip(
-                self.keys, impls, strict=True)]
+            (c.key, c.type.dialect_impl(dialect).result_processor(dialect, None))
+            for c in columns]
+        self._many: dict[tuple[str, tuple[str, ...]], _Many] = {}
 
     def bind(self, values: dict[str, Any]) -> list[Any]:
         """The INSERT's parameters from column key -> value, every column given (no
@@ -111,6 +134,34 @@ class TableStatements:
         """Column key -> Python value of a row selected in ``names`` order."""
         return {key: value if process is None else process(value)
                 for (key, process), value in zip(self._results, row, strict=True)}
+
+    def result_processor(self, key: str) -> Processor:
+        """The column's result processor (None: the driver's value as it is)."""
+        return dict(self._results)[key]
+
+    def many(self, kind: str, keys: tuple[str, ...]) -> _Many:
+        """The ``insert`` (of ``keys``) or ``update`` (of ``keys`` other than ``id``, by
+        ``id``) statement, its parameters' order and their processors."""
+        found = self._many.get((kind, keys))
+        if found is not None:
+            return found
+        if self._dialect.paramstyle != "qmark":   # the store is SQLite; say so if it changes
+            raise NotImplementedError(f"prepared rows need qmark parameters, not "
+                                      f"{self._dialect.paramstyle}")
+        quote = self._dialect.identifier_preparer
+        column = self._columns
+        if kind == "insert":
+            order = keys
+            sql = (f"INSERT INTO {self.table} "
+                   f"({', '.join(quote.format_column(column[k]) for k in order)})"
+                   f" VALUES ({', '.join('?' for _ in order)})")
+        else:
+            order = (*(k for k in keys if k != "id"), "id")
+            sets = ", ".join(f"{quote.format_column(column[k])} = ?" for k in order[:-1])
+            sql = f"UPDATE {self.table} SET {sets} WHERE {quote.format_column(column.id)} = ?"
+        found = _Many(sql, order, tuple(self._bind_of[k] for k in order))
+        self._many[(kind, keys)] = found
+        return found
 
 
 _TABLES: dict[tuple[type[Dialect], str], TableStatements] = {}
@@ -153,3 +204,75 @@ def get(session: Session, model: type[T], ident: uuid.UUID) -> T | None:
 
 
 _ATTRIBUTES: dict[type[Any], tuple[str, ...]] = {}
+
+
+def insert_rows(conn: Connection, table: Table, keys: tuple[str, ...],
+                rows: Sequence[dict[str, Any]]) -> None:
+    """``INSERT INTO table (keys...)`` once per row; every row has exactly ``keys``."""
+    if rows:
+        _execute_many(conn, statements_for(table, conn.dialect).many("insert", keys), rows)
+
+
+def update_rows(conn: Connection, table: Table, keys: tuple[str, ...],
+                rows: Sequence[dict[str, Any]]) -> None:
+    """``UPDATE table SET (keys other than id) WHERE id = row["id"]`` once per row."""
+    if rows:
+        _execute_many(conn, statements_for(table, conn.dialect).many("update", keys), rows)
+
+
+def _execute_many(conn: Connection, many: _Many, rows: Sequence[dict[str, Any]]) -> None:
+    if not any(many.processors):
+        conn.exec_driver_sql(many.sql, [tuple([row[k] for k in many.order]) for row in rows])
+        return
+    pairs = tuple(zip(many.order, many.processors, strict=True))
+    conn.exec_driver_sql(many.sql, [
+        tuple([row[k] if p is None else p(row[k]) for k, p in pairs]) for row in rows])
+
+
+def bind_processor(column_type: TypeEngine[Any], dialect: Dialect) -> Processor:
+    """SQLAlchemy's bind processor for the column, except where the same text comes from
+    fewer Python frames: ``UTCDateTime`` on SQLite (``utc_text``) and JSON columns with
+    the dialect's default serializer (``json_text``); ``tests/store/test_prepared_values.py``
+    holds them equal."""
+    if isinstance(column_type, UTCDateTime) and dialect.name == "sqlite":
+        return utc_text
+    processor = column_type._cached_bind_processor(dialect)
+    if (processor is not None and type(column_type) is JSON and not column_type.none_as_null
+            and getattr(dialect, "_json_serializer", None) is None):
+        return _json_text(processor)
+    return processor
+
+
+def utc_text(value: datetime | None) -> str | None:
+    """What ``UTCDateTime`` over SQLite's ``DATETIME`` stores, naive datetimes refused."""
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("naive datetime refused: use timezone-aware UTC datetimes")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+# ``json.dumps(value)``'s own C encoder, made once rather than on every call (~3x faster for
+# the small values stored here); without the circular-reference check, so a cycle (never in
+# a decoded or stored value) falls back to ``json.dumps`` to be refused as it would be.
+_MAKE_ENCODER = getattr(json_encoder, "c_make_encoder", None)   # None without the C module
+_C_ENCODER = None if _MAKE_ENCODER is None else _MAKE_ENCODER(
+    None, json.JSONEncoder().default, json_encoder.encode_basestring_ascii, None, ": ", ", ",
+    False, False, True)
+
+
+def _json_text(fallback: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``json.dumps(value)``, what SQLAlchemy's JSON type stores (``None`` as ``null``);
+    anything else (a scalar, ``JSON.NULL``, a value it refuses) to SQLAlchemy's own."""
+    if _C_ENCODER is None:
+        return fallback
+    encode = _C_ENCODER
+
+    def json_text(value: Any) -> Any:
+        if isinstance(value, dict | list) or value is None:
+            try:
+                return "".join(encode(value, 0))
+            except (TypeError, ValueError, RecursionError):
+                pass
+        return fallback(value)
+    return json_text

@@ -19,17 +19,18 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, cast
+from datetime import date
+from typing import Any, NamedTuple, TypeVar, cast
 
-from sqlalchemy import JSON, Column, Table, literal_column, select
+from sqlalchemy import JSON, Column, Table
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from ld_desktop.domain.person_search import person_search_text
-from ld_desktop.store import quarantine
-from ld_desktop.store.encoded_rows import insert_rows, update_rows
+from ld_desktop.store import prepared, quarantine
 from ld_desktop.store.field_versions import DEFAULT_KEY, compact, expand
 from ld_desktop.store.models import SYNCED_MODELS, Case, Person, SyncedRecord
+from ld_desktop.store.prepared import insert_rows, update_rows
 from ld_desktop.store.search_index import index_people
 from ld_desktop.store.wire_reader import UnreadableRecord, foreign_keys, read_fields
 from ld_desktop.store.wire_values import DELETED_FIELD, synced_fields
@@ -42,6 +43,8 @@ PERSON_INDEXED = ("given_name", "family_name", "aliases", "nhs_number", "date_of
 CASE_INDEXED = ("person_id", "custody_record_number")
 _IN_CHUNK = 500    # ids per IN list, well inside SQLite's bound-parameter limit
 _VERSIONS = "stored_versions"   # the attribute of the (compact) field_versions column
+_VERSIONS_COLUMN = "field_versions"
+_Id = TypeVar("_Id", uuid.UUID, str)
 
 
 @dataclass
@@ -83,27 +86,42 @@ def apply_records(db: Session, states: list[RecordState], pending: Pending
 
 def reindex_people(db: Session, people: Iterable[uuid.UUID]) -> None:
     """Rebuild these people's search-index rows from what the store now holds: one query
-    for the people, one for their cases' custody record numbers, one batch of rows."""
-    wanted = sorted(set(people))
+    for the people, one for their cases' custody record numbers (fixed SQL, the values read
+    through the columns' own result processors), one DELETE and one batch of INSERTs."""
+    wanted = {pid.hex: pid for pid in people}
     if not wanted:
         return
-    db.flush()   # Core reads below: the ORM's changes (redirect repair's) go first
-    person = cast(Table, Person.__table__).c
-    case = cast(Table, Case.__table__).c
-    found: dict[uuid.UUID, Any] = {}
-    numbers: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for ids in _slices(wanted):
-        found.update((row.id, row) for row in db.execute(
-            select(person.id, *(person[name] for name in PERSON_INDEXED))
-            .where(person.id.in_(ids))))
-        for person_id, number in db.execute(
-                select(case.person_id, case.custody_record_number)
-                .where(case.person_id.in_(ids))
-                .order_by(case.person_id, literal_column("rowid"))):
-            if number:
-                numbers[person_id].append(number)
-    index_people(db, [(pid, person_search_text(row, numbers[pid]))
-                      for pid, row in found.items()])
+    db.flush()   # the reads below are SQL: the ORM's changes (redirect repair's) go first
+    conn = db.connection()
+    person = prepared.statements_for(cast(Table, Person.__table__), conn.dialect)
+    case = prepared.statements_for(cast(Table, Case.__table__), conn.dialect)
+    aliases, born = person.result_processor("aliases"), person.result_processor("date_of_birth")
+    found: list[tuple[uuid.UUID, _Indexed]] = []
+    numbers: dict[str, list[str]] = defaultdict(list)
+    for ids in _slices(sorted(wanted)):
+        marks = ", ".join("?" * len(ids))
+        for hex_id, given, family, also, nhs, dob in conn.exec_driver_sql(
+                f"SELECT id, given_name, family_name, aliases, nhs_number, date_of_birth "
+                f"FROM {person.table} WHERE id IN ({marks})", tuple(ids)):
+            found.append((wanted[hex_id], _Indexed(
+                given, family, also if aliases is None else aliases(also), nhs,
+                dob if born is None else born(dob))))
+        for hex_id, number in conn.exec_driver_sql(
+                f"SELECT person_id, custody_record_number FROM {case.table} "
+                f"WHERE person_id IN ({marks}) AND custody_record_number IS NOT NULL "
+                "ORDER BY person_id, rowid", tuple(ids)):
+            numbers[hex_id].append(number)
+    index_people(db, [(pid, person_search_text(row, numbers[pid.hex])) for pid, row in found])
+
+
+class _Indexed(NamedTuple):
+    """What a person's index entry is built from (``person_search_text``)."""
+
+    given_name: str
+    family_name: str
+    aliases: list[str] | None
+    nhs_number: str | None
+    date_of_birth: date | None
 
 
 def _without_repeats(states: list[RecordState]) -> Iterator[list[RecordState]]:
@@ -171,39 +189,57 @@ def read_or_set_aside(db: Session, state: RecordState, model: type[SyncedRecord]
 
 
 def _existing(db: Session, chunk: list[RecordState]) -> dict[str, dict[uuid.UUID, Any]]:
-    """The records of the chunk already here: id, stored versions and indexed fields."""
-    wanted: dict[str, list[uuid.UUID]] = defaultdict(list)
+    """The records of the chunk already here: id, stored versions and indexed fields (fixed
+    SQL by the ids' stored text; the values read through the columns' result processors)."""
+    wanted: dict[str, dict[str, uuid.UUID]] = defaultdict(dict)
     for state in chunk:
-        wanted[state.entity].append(state.entity_id)
+        wanted[state.entity][state.entity_id.hex] = state.entity_id
     found: dict[str, dict[uuid.UUID, Any]] = defaultdict(dict)
+    conn = db.connection()
     for entity, ids in wanted.items():
         model = SYNCED_MODELS.get(entity)
         if model is None:
             continue
-        columns = _columns(model)
+        table = prepared.statements_for(cast(Table, sa_inspect(model).local_table),
+                                        conn.dialect)
         indexed = PERSON_INDEXED if model is Person else CASE_INDEXED if model is Case else ()
-        picked = [columns["id"], columns[_VERSIONS], *(columns[name] for name in indexed)]
-        for some in _slices(ids):
-            found[entity].update((row.id, row) for row in db.execute(
-                select(*picked).where(columns["id"].in_(some))))
+        columns = [_columns(model)[name] for name in (_VERSIONS, *indexed)]
+        names = [column.key for column in columns]   # the versions as ``field_versions``
+        processors = [table.result_processor(name) for name in names]
+        picked = ", ".join(column.name for column in columns)
+        for some in _slices(list(ids)):
+            for hex_id, *stored in conn.exec_driver_sql(
+                    f"SELECT id, {picked} FROM {table.table} "
+                    f"WHERE id IN ({', '.join('?' * len(some))})", tuple(some)):
+                found[entity][ids[hex_id]] = _Here(
+                    {name: value if process is None else process(value)
+                     for name, process, value in zip(names, processors, stored, strict=True)})
     return found
+
+
+class _Here:
+    """A stored record's values that applying a pulled state needs, as attributes."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
 
 
 def _new_row(model: type[SyncedRecord], state: RecordState, values: dict[str, Any]
              ) -> dict[str, Any]:
     """The INSERT's values, as the ORM would write them: a column left out (or a non-JSON
     one pulled as null) gets its default, a JSON null is stored as JSON null."""
-    columns = _columns(model)
     json_columns = _json_columns(model)
-    row: dict[str, Any] = {columns[name].key: value for name, value in values.items()
-                           if value is not None or name in json_columns}
+    row = dict(values)   # synced fields are named as their columns (``_columns``)
+    for name in [name for name, value in values.items()
+                 if value is None and name not in json_columns]:
+        del row[name]
     for key, default in _defaults(model):
         if key not in row:
-            row[key] = default()
+            row[key] = default(None)
     row["id"] = state.entity_id
     fields = synced_fields(model)
-    row[columns[_VERSIONS].key] = _compact(state.versions, fields, _field_set(fields))
-    row[columns["entered_in_error"].key] = state.deleted
+    row[_VERSIONS_COLUMN] = _compact(state.versions, fields, _field_set(fields))
+    row["entered_in_error"] = state.deleted
     return row
 
 
@@ -302,7 +338,7 @@ def _by_keys(rows: list[dict[str, Any]]) -> dict[tuple[str, ...], list[dict[str,
     return groups
 
 
-def _slices(ids: list[uuid.UUID]) -> Iterator[list[uuid.UUID]]:
+def _slices(ids: list[_Id]) -> Iterator[list[_Id]]:
     for start in range(0, len(ids), _IN_CHUNK):
         yield ids[start:start + _IN_CHUNK]
 
@@ -318,13 +354,16 @@ def _columns(model: type[SyncedRecord]) -> dict[str, Column[Any]]:
     if found is None:
         found = {key: cast(Column[Any], column)
                  for key, column in sa_inspect(model).columns.items()}
+        # rows are built from the synced fields as they are: their columns must share names
+        assert all(found[name].key == name for name in synced_fields(model)), model
         _COLUMNS[model.__entity__] = found
     return found
 
 
 def _defaults(model: type[SyncedRecord]) -> list[tuple[str, Any]]:
-    """(Column key, a callable giving the column's Python-side default) for each column
-    with one, as the ORM fires it at INSERT for an attribute it was not given."""
+    """(Column key, a callable of the execution context (None here) giving the column's
+    Python-side default) for each column with one, as the ORM fires it at INSERT for an
+    attribute it was not given."""
     found = _DEFAULTS.get(model.__entity__)
     if found is None:
         found = []
@@ -334,9 +373,9 @@ def _defaults(model: type[SyncedRecord]) -> list[tuple[str, Any]]:
                 continue
             arg = getattr(default, "arg", None)
             if getattr(default, "is_callable", False) and callable(arg):
-                found.append((column.key, lambda arg=arg: arg(None)))
+                found.append((column.key, arg))   # SQLAlchemy's wrapper: arg(context)
             elif getattr(default, "is_scalar", False):
-                found.append((column.key, lambda arg=arg: arg))
+                found.append((column.key, lambda _context, arg=arg: arg))
         _DEFAULTS[model.__entity__] = found
     return found
 

@@ -21,9 +21,8 @@ _DATE_UK = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$")
 _DATE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 
 
-_INDEX = text("INSERT INTO person_search (rowid, person_id, names, identifiers) "
-              "VALUES (:r, :id, :n, :i)")
-# the same, prepared on the DB-API connection, for one person (every save re-indexes)
+# on the DB-API connection for one person (every save re-indexes), through the session's
+# connection for a page's people
 _UNINDEX_SQL = "DELETE FROM person_search WHERE rowid = ?"
 _INDEX_SQL = ("INSERT INTO person_search (rowid, person_id, names, identifiers) "
               "VALUES (?, ?, ?, ?)")
@@ -63,15 +62,15 @@ def index_people(session: Session, entries: Iterable[tuple[uuid.UUID, PersonSear
                  ) -> None:
     """Write (or replace) these people's entries: one DELETE and one batch of INSERTs
     however many there are (a pulled page's people)."""
-    rows = list({row["r"]: row for row in (
-        {"r": search_rowid(pid), "id": str(pid), "n": entry.names, "i": entry.identifiers}
+    rows = list({row[0]: row for row in (
+        (search_rowid(pid), str(pid), entry.names, entry.identifiers)
         for pid, entry in entries)}.values())
     if not rows:
         return
     connection = session.connection()
-    connection.execute(text("DELETE FROM person_search WHERE rowid IN "
-                            f"({', '.join(str(row['r']) for row in rows)})"))
-    connection.execute(_INDEX, rows)
+    connection.exec_driver_sql("DELETE FROM person_search WHERE rowid IN "
+                               f"({', '.join(str(row[0]) for row in rows)})")
+    connection.exec_driver_sql(_INDEX_SQL, rows)
 
 
 def fts_query(user_text: str) -> str | None:

@@ -73,7 +73,7 @@ def _read_json(value: Any) -> Any:
 
 _Reader = tuple[str, Callable[[Any], Any]]
 _READERS: dict[str, dict[str, _Reader]] = {}
-_REQUIRED: dict[str, frozenset[str]] = {}
+_REQUIRED: dict[str, tuple[str, ...]] = {}
 
 
 def _reader_for(column_type: object) -> _Reader:
@@ -103,7 +103,7 @@ def _readers(model: type[SyncedRecord]) -> dict[str, _Reader]:
         columns = {c.key: c for c in sa_inspect(model).columns}
         found = {name: _reader_for(columns[name].type) for name in synced_fields(model)}
         _READERS[model.__entity__] = found
-        _REQUIRED[model.__entity__] = frozenset(
+        _REQUIRED[model.__entity__] = tuple(
             name for name in synced_fields(model)
             if not columns[name].nullable and columns[name].default is None
             and columns[name].server_default is None)
@@ -131,7 +131,11 @@ def read_fields(model: type[SyncedRecord], fields: Mapping[str, Any], *,
         except (ValueError, TypeError, AttributeError, OverflowError):
             raise UnreadableRecord(
                 f"{model.__entity__}.{name} is not a readable {reader[0]}") from None
-    missing = sorted(n for n in _REQUIRED[model.__entity__]
+    required = _REQUIRED[model.__entity__]
+    # one C-level pass over the required fields; the names only for a record that lacks one
+    if None not in map(values.get, required):
+        return values
+    missing = sorted(n for n in required
                      if (values.get(n) is None if new else n in values and values[n] is None))
     if missing:
         raise UnreadableRecord(f"{model.__entity__} lacks required {', '.join(missing)}")

@@ -190,6 +190,49 @@ def test_re_pulling_a_page_changes_nothing(prac: UserSession) -> None:
     assert dump(prac) == first
 
 
+def test_a_page_re_indexes_only_people_whose_indexed_fields_changed(prac: UserSession
+                                                                   ) -> None:
+    """A new surname pulled is searchable at once; a pull that changes only what the index
+    does not hold (an address) writes no index row; a case's new custody number re-indexes
+    its person."""
+    site = prac.site_ids[0]
+    pid, cid = uuid.uuid4(), uuid.uuid4()
+    replica = StoreReplica(prac.store, "dev", prac.user.username)
+    replica.apply_pull(page([person(pid, 1, site, "Ann", "Oldname"),
+                             case(cid, 2, site, pid, "CR-OLD")]))
+    indexed: list[set[uuid.UUID]] = []
+    real = pull_batch.index_people
+
+    def spy(db: Any, entries: Any) -> None:
+        entries = list(entries)
+        indexed.append({pid for pid, _entry in entries})
+        real(db, entries)
+
+    renamed = person(pid, 3, site, "Ann", "Newname")
+    moved_house = person(pid, 4, site, "Ann", "Newname")
+    moved_house.fields["address"] = "1 New Street"
+    moved_house.versions["address"] = "v4"
+    renumbered = case(cid, 5, site, pid, "CR-NEW")
+    with mock.patch.object(pull_batch, "index_people", spy):
+        replica.apply_pull(page([renamed]))
+        with prac.store.reading() as db:
+            assert search_person_ids(db, "Newname") == [pid]
+            assert search_person_ids(db, "Oldname") == []
+        assert indexed == [{pid}]
+        indexed.clear()
+        replica.apply_pull(page([moved_house]))
+        assert indexed == [], indexed
+        with prac.store.reading() as db:
+            assert db.get(Person, pid).address == "1 New Street"  # type: ignore[union-attr]
+            assert search_person_ids(db, "Newname") == [pid]
+        indexed.clear()
+        replica.apply_pull(page([renumbered]))
+        assert indexed == [{pid}]
+        with prac.store.reading() as db:
+            assert search_person_ids(db, "CR-NEW") == [pid]
+            assert search_person_ids(db, "CR-OLD") == []
+
+
 # ---------------------------------------------------------------- batched == one by one
 NAMES = st.sampled_from(["Ann", "Bo", "Cy", "Di"])
 

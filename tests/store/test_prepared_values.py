@@ -1,5 +1,5 @@
-"""Rows written with their values encoded once (``store/encoded_rows.py``) hold exactly what
-a Core ``executemany`` stores: the same text for UUIDs, datetimes, dates, JSON and
+"""Values encoded by ``store/prepared.py`` (a save's statements, a pulled page's rows) are
+exactly what SQLAlchemy stores: the same text for UUIDs, datetimes, dates, JSON and
 booleans, read back the same through the ORM."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import (
     JSON,
@@ -25,19 +25,50 @@ from sqlalchemy import (
     text,
 )
 
-from ld_desktop.store.encoded_rows import insert_rows, update_rows, utc_text
 from ld_desktop.store.models.base import UTCDateTime
+from ld_desktop.store.prepared import bind_processor, insert_rows, update_rows, utc_text
 
 AWARE = st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(9999, 12, 30),
                      timezones=st.sampled_from([UTC, timezone(timedelta(hours=5, minutes=30)),
                                                 timezone(timedelta(hours=-11))]))
 
 
+@settings(deadline=None)   # timing on a shared machine is not what this checks
 @given(AWARE)
 def test_datetimes_are_the_text_sqlalchemy_stores(value: datetime) -> None:
     from sqlalchemy.dialects import sqlite
 
     assert utc_text(value) == UTCDateTime()._cached_bind_processor(sqlite.dialect())(value)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
+
+
+@settings(deadline=None)
+@given(JSON_VALUES)
+def test_json_is_the_text_sqlalchemy_stores(value: object) -> None:
+    from sqlalchemy.dialects import sqlite
+
+    dialect = sqlite.dialect()
+    assert bind_processor(JSON(), dialect)(value) == JSON()._cached_bind_processor(dialect)(
+        value)
+
+
+def test_json_sqlalchemy_refuses_is_refused_the_same_way() -> None:
+    from sqlalchemy.dialects import sqlite
+
+    dialect = sqlite.dialect()
+    process = bind_processor(JSON(), dialect)
+    assert process(JSON.NULL) == "null"
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        process({"when": datetime(2026, 11, 30, tzinfo=UTC)})
+    looped: list[object] = []
+    looped.append(looped)
+    with pytest.raises(ValueError, match="Circular"):
+        process(looped)
 
 
 def test_a_naive_datetime_is_refused_as_the_column_type_refuses_it() -> None:
