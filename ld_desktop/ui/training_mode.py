@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.services.errors import is_refusal
-
 from ld_desktop.services.training import (
     WATERMARK,
     check_can_reset,

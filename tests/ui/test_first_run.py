@@ -260,7 +260,8 @@ def test_enter_twice_on_create_creates_one_store(qtbot, tmp_path: Path, gate: Ga
     gate.open()
     _wait_for_page(qtbot, dialog, Step.RECOVERY)
     assert len(calls) == 1                                       # one store, made once
-    assert dialog.error.text() == "" and dialog.progress.text() == ""
+    assert dialog.error.text() == ""
+    assert dialog.progress.text() == ""
     assert len(dialog.code.text().replace("-", "")) == 25
     assert QApplication.focusWidget() is dialog.print_button
     assert printed == []
@@ -284,7 +285,8 @@ def test_a_refused_step_keeps_the_form(qtbot, tmp_path: Path, gate: Gate,  # typ
     # what was typed is kept, except the passphrases, and the focus is back to retype one
     assert (dialog.service.text(), dialog.sites.toPlainText(), dialog.username.text()) == (
         "Testshire L&D", SITES[0], "setup.admin")
-    assert dialog.passphrase.text() == "" and dialog.again.text() == ""
+    assert dialog.passphrase.text() == ""
+    assert dialog.again.text() == ""
     assert QApplication.focusWidget() is dialog.passphrase
     _type(qtbot, ADMIN_PASS)                                     # and it goes on from there
     _key(qtbot, Qt.Key.Key_Tab)
