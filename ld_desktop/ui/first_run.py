@@ -424,7 +424,7 @@ class FirstRunDialog(QDialog):
             self.error.setText("Store the recovery code and confirm it first: it is shown only "
                                "once.")
             return
-        self.flow.abandon()
+        self._abandon()
         super().reject()
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -432,5 +432,10 @@ class FirstRunDialog(QDialog):
             self.reject()
             event.ignore()
             return
-        self.flow.abandon()
+        self._abandon()
         super().closeEvent(event)
+
+    def _abandon(self) -> None:
+        """Closed part-way: the administrator's session locks (its audit, then the key
+        goes) before the dialog closes, as the hand-over and the main window's lock do."""
+        self.flow.abandon()

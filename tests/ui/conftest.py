@@ -33,6 +33,9 @@ ALLOWED: dict[str, str] = {
     "ui/first_run.py:lock_and_hand_over":
         "the first run ends by locking (session.lock: audit, then the key goes) before the "
         "dialog closes and the unlock screen shows, as the main window's lock does",
+    "ui/first_run.py:_abandon":
+        "the first run closed part-way locks the administrator's session (session.lock: "
+        "audit, then the key goes) before the dialog closes, as the hand-over does",
     # tools, not the application's windows
     "ui/self_test.py": "the installer's self test checks the store in one go, no window",
     "ui/screenshot_stage.py": "the screenshot tool seeds and stages a demo store for a PNG",

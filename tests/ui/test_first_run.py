@@ -312,3 +312,43 @@ def test_the_window_stays_responsive_while_the_store_is_created(  # type: ignore
     gate.open()
     _wait_for_page(qtbot, dialog, Step.RECOVERY)
     assert dialog.error.text() == ""
+
+
+def test_a_refused_account_keeps_the_form_and_was_checked_off_the_gui_thread(  # type: ignore[no-untyped-def]
+        qtbot, tmp_path: Path, gate: Gate, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = gate.hold_calls(monkeypatch, FirstRunFlow, "add_first_user")
+    dialog = FirstRunDialog(Workstation(tmp_path / "ws"))
+    qtbot.addWidget(dialog)
+    _shown(qtbot, dialog)
+    _store_form(qtbot, dialog, ADMIN_PASS)
+    _key(qtbot, Qt.Key.Key_Return)
+    _wait_for_page(qtbot, dialog, Step.RECOVERY)
+    dialog.stored.setFocus()
+    _key(qtbot, Qt.Key.Key_Space)
+    _key(qtbot, Qt.Key.Key_Tab)
+    _key(qtbot, Qt.Key.Key_Space)
+    _wait_for_page(qtbot, dialog, Step.FIRST_USER)
+    assert QApplication.focusWidget() is dialog.user_name
+    for text in ("nurse1", "Nurse One (fictional)"):
+        _type(qtbot, text)
+        _key(qtbot, Qt.Key.Key_Tab)
+    _key(qtbot, Qt.Key.Key_Tab)                                  # role: Practitioner
+    _type(qtbot, NURSE_PASS)
+    _key(qtbot, Qt.Key.Key_Tab)
+    _type(qtbot, NURSE_PASS + " typo")
+    _key(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(gate.entered.is_set)
+    assert gate.on_worker()
+    assert not dialog.add_button.isEnabled()
+    assert not dialog.user_next.isEnabled()                      # no going on meanwhile
+    assert dialog.progress.text() == "Adding nurse1…"
+    gate.open()
+    qtbot.waitUntil(lambda: "do not match" in dialog.error.text())
+    assert len(calls) == 1
+    assert dialog.added.count() == 0
+    assert (dialog.user_name.text(), dialog.user_display.text()) == (
+        "nurse1", "Nurse One (fictional)")
+    assert dialog.user_pass.text() == ""
+    assert dialog.user_again.text() == ""
+    assert dialog.add_button.isEnabled()
+    assert QApplication.focusWidget() is dialog.user_pass
