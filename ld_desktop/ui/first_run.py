@@ -3,9 +3,21 @@
 Create the store -> print the recovery code -> add the first practitioner or senior -> enrol
 with the server or skip -> lock and hand over. Every rule lives in the flow; this dialog
 only shows the current step, sends what was typed and shows errors inline.
+
+A step that touches the store (creating it, with its Argon2id key derivation; adding an
+account; enrolling) runs as an :class:`~ld_desktop.ui.operations.Operation` owned by the
+dialog: the step's buttons are off and a calm line says what is happening until it is back,
+so the window keeps painting and a second Enter cannot run the step again. A refusal is
+shown in place with what was typed kept (passphrases are emptied); success moves on. The
+steps that only move the flow on (the recovery code confirmed as stored, no account yet,
+no server) touch nothing and stay on the GUI thread. The dialog cannot be closed while a
+step runs: its result would open a session that nothing then locks.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
@@ -31,7 +43,7 @@ from ld_desktop.services.errors import is_refusal
 from ld_desktop.services.first_run_flow import CLINICAL_ROLES, FirstRunFlow, Step
 from ld_desktop.services.wipe import clear_notice, read_notice
 from ld_desktop.services.workstation import Workstation
-from ld_desktop.ui.operations import run_in_background
+from ld_desktop.ui.operations import Operation, show_failure
 from ld_desktop.ui.pdf.recovery_sheet import print_recovery_sheet, save_recovery_sheet
 from ld_desktop.ui.wiped_page import notice_text
 
@@ -77,6 +89,11 @@ class FirstRunDialog(QDialog):
         self.heading = QLabel("")
         self.heading.setObjectName("title")
         self.error = _error_label()
+        self.progress = QLabel("")   # what a step running in the background is doing
+        self.progress.setObjectName("subtitle")
+        self.progress.setWordWrap(True)
+        self.progress.setAccessibleName("What is happening")
+        self.step_running: Operation | None = None
         self.pages = QStackedWidget()
         self._page_of = {Step.STORE: self._store_page(), Step.RECOVERY: self._recovery_page(),
                          Step.FIRST_USER: self._user_page(), Step.ENROL: self._enrol_page(),
@@ -86,6 +103,7 @@ class FirstRunDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.pages)
+        layout.addWidget(self.progress)
         layout.addWidget(self.error)
         self._show_step()
 
@@ -239,30 +257,82 @@ class FirstRunDialog(QDialog):
                  Step.HANDOVER: self.hand_over}[step]
         first.setFocus()
 
-    def _attempt(self, action: object) -> bool:
+    def _attempt(self, action: Callable[[], object]) -> bool:
+        """A step that only moves the flow on (no store): run here, a refusal shown."""
         try:
-            action()  # type: ignore[operator]
+            action()
         except Exception as exc:
-            if not is_refusal(exc):   # WeakPassphrase is a ValueError
+            if not is_refusal(exc):
                 raise
             self.error.setText(str(exc))
             return False
         self.error.setText("")
         return True
 
+    def _run_step(self, buttons: tuple[QPushButton, ...], busy: str, doing: str,
+                  work: Callable[[], Any], done: Callable[[Any], None],
+                  failed: Callable[[Exception], None]) -> None:
+        """Run a step that touches the store as an operation owned by the dialog: its
+        ``buttons`` off and ``busy`` shown until it is back; then ``done`` or ``failed``.
+        A step already running is not started again (Enter pressed twice)."""
+        if self.step_running is not None:
+            return
+        self.error.setText("")
+        self.progress.setText(busy)
+        for button in buttons:
+            button.setEnabled(False)
+
+        def over() -> None:
+            self.step_running = None
+            self.progress.setText("")
+            self.error.setText("")   # "still running", if closing was tried meanwhile
+            for button in buttons:
+                button.setEnabled(True)
+
+        def succeeded(value: Any) -> None:
+            over()
+            done(value)
+
+        def went_wrong(exc: Exception) -> None:
+            over()
+            failed(exc)
+
+        # at once: a step the person asked for never waits in the pool's queue
+        self.step_running = Operation(self, work, doing=doing) \
+            .success(succeeded).failure(went_wrong).run(at_once=True)
+
+    def _refused(self, exc: Exception, doing: str) -> None:
+        """A refusal (a weak passphrase is a ValueError) is said in place; anything else
+        goes to the default failure display."""
+        if is_refusal(exc):
+            self.error.setText(str(exc))
+        else:
+            show_failure(self, exc, doing)
+
     def create_store(self) -> None:
-        done = self._attempt(lambda: self.flow.create_store(
-            self.service.text(), self.sites.toPlainText(), self.username.text(),
-            self.passphrase.text(), self.again.text()))
-        self.passphrase.clear()
-        self.again.clear()
-        if done:
-            self.admin_username = self.username.text().strip()
-            clear_notice(self._workstation.data_dir)   # a new store: the old notice is history
+        flow, data_dir = self.flow, self._workstation.data_dir
+        service, sites = self.service.text(), self.sites.toPlainText()
+        admin, passphrase, again = self.username.text(), self.passphrase.text(), self.again.text()
+
+        def create() -> None:   # on the worker: Argon2id takes a second or so
+            flow.create_store(service, sites, admin, passphrase, again)
+            clear_notice(data_dir)   # a new store: the old notice is history
+
+        def created(_none: None) -> None:
+            self.passphrase.clear()
+            self.again.clear()
+            self.admin_username = admin.strip()
             self.code.setText(self.flow.recovery_code or "")
             self._show_step()
-        else:
+
+        def refused(exc: Exception) -> None:
+            self.passphrase.clear()
+            self.again.clear()
+            self._refused(exc, "creating the encrypted store")
             self.passphrase.setFocus()
+
+        self._run_step((self.create_button,), "Creating the encrypted store… this takes a "
+                       "moment.", "creating the encrypted store", create, created, refused)
 
     def print_sheet(self) -> None:
         if print_recovery_sheet(self, self.flow.recovery_sheet()):
@@ -283,42 +353,47 @@ class FirstRunDialog(QDialog):
             self._show_step()
 
     def add_user(self) -> None:
-        name = self.user_name.text().strip()
-        done = self._attempt(lambda: self.flow.add_first_user(
-            name, self.user_display.text(), Role(self.user_role.currentData()),
-            self.user_pass.text(), self.user_again.text()))
-        self.user_pass.clear()
-        self.user_again.clear()
-        if done:
-            self.added.addItem(f"{name} · {self.user_role.currentText()}")
+        flow, name = self.flow, self.user_name.text().strip()
+        display, role = self.user_display.text(), Role(self.user_role.currentData())
+        role_label, passphrase, again = (self.user_role.currentText(), self.user_pass.text(),
+                                         self.user_again.text())
+
+        def added(_none: None) -> None:
+            self.user_pass.clear()
+            self.user_again.clear()
+            self.added.addItem(f"{name} · {role_label}")
             self.user_name.clear()
             self.user_display.clear()
             self.user_next.setText("C&ontinue")
             self.user_next.setFocus()
-        else:
+
+        def refused(exc: Exception) -> None:
+            self.user_pass.clear()
+            self.user_again.clear()
+            self._refused(exc, "adding the account")
             self.user_pass.setFocus()
+
+        self._run_step((self.add_button, self.user_next), f"Adding {name or 'the account'}…",
+                       "adding the account",
+                       lambda: flow.add_first_user(name, display, role, passphrase, again),
+                       added, refused)
 
     def users_done(self) -> None:
         if self._attempt(self.flow.first_user_done):
             self._show_step()
 
     def enrol(self) -> None:
-        url, code = self.server_url.text(), self.enrol_code.text()
+        flow, url, code = self.flow, self.server_url.text(), self.enrol_code.text()
         admin_code = self.admin_code.text()
-        self.enrol_button.setEnabled(False)
-        self.skip_button.setEnabled(False)
-        self.error.setText("Enrolling…")
-        run_in_background(lambda: self.flow.enrol(url, code, admin_code), self._enrolled,
-                          self._enrol_failed)
+        self._run_step((self.enrol_button, self.skip_button), "Enrolling…",
+                       "enrolling with the server", lambda: flow.enrol(url, code, admin_code),
+                       self._enrolled, self._enrol_failed)
 
     def _enrolled(self, _status: object) -> None:
-        self.error.setText("")
         self._show_step_with_summary()
 
     def _enrol_failed(self, exc: Exception) -> None:
-        self.enrol_button.setEnabled(True)
-        self.skip_button.setEnabled(True)
-        self.error.setText(f"Not enrolled: {exc}")
+        self.error.setText(f"Not enrolled: {exc}")   # the network's words, as before
         self.enrol_code.setFocus()
 
     def skip_enrol(self) -> None:
@@ -334,18 +409,33 @@ class FirstRunDialog(QDialog):
         self.accept()
 
     # closing part-way -------------------------------------------------------------------------
+    def _busy_closing(self) -> bool:
+        """A step is running: the dialog stays (its result would open a session that
+        nothing then locks); say so."""
+        if self.step_running is None:
+            return False
+        self.error.setText("Wait a moment: this step is still running.")
+        return True
+
     def reject(self) -> None:
+        if self._busy_closing():
+            return
         if self.flow.step is Step.RECOVERY:
             self.error.setText("Store the recovery code and confirm it first: it is shown only "
                                "once.")
             return
-        self.flow.abandon()
+        self._abandon()
         super().reject()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self.flow.step is Step.RECOVERY:
+        if self.flow.step is Step.RECOVERY or self._busy_closing():
             self.reject()
             event.ignore()
             return
-        self.flow.abandon()
+        self._abandon()
         super().closeEvent(event)
+
+    def _abandon(self) -> None:
+        """Closed part-way: the administrator's session locks (its audit, then the key
+        goes) before the dialog closes, as the hand-over and the main window's lock do."""
+        self.flow.abandon()

@@ -18,11 +18,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from ld_desktop.services.errors import is_refusal
 from ld_desktop.services.training import (
     WATERMARK,
     check_can_reset,
@@ -31,7 +33,7 @@ from ld_desktop.services.training import (
     scenario_case_ids,
 )
 from ld_desktop.services.training_scenarios import CardWalk
-from ld_desktop.ui.operations import Operation
+from ld_desktop.ui.operations import Operation, show_failure
 from ld_desktop.ui.pdf.writer import set_watermark
 
 if TYPE_CHECKING:
@@ -112,12 +114,35 @@ class TrainingCards(QWidget):
             self._open_case(cases[0])  # type: ignore[operator]
 
 
+class ResettingPage(QWidget):
+    """Shown in place of the unlock screen while the training store is made afresh: there
+    is nothing to unlock until it exists."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("page")
+        self.message = QLabel("Resetting the training workstation… the scenarios are put "
+                              "back to their start. This takes a few seconds.")
+        self.message.setObjectName("title")
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Resetting the training workstation")
+        busy = QProgressBar()
+        busy.setRange(0, 0)
+        busy.setAccessibleName("Resetting")
+        box = QVBoxLayout(self)
+        box.addStretch(1)
+        box.addWidget(self.message)
+        box.addWidget(busy)
+        box.addStretch(1)
+
+
 class TrainingMode:
     def __init__(self, window: MainWindow, folder: Path) -> None:
         self.window = window
         self.folder = folder
         self.walk = CardWalk()
         self.dock: QDockWidget | None = None
+        self.resetting: ResettingPage | None = None   # while the store is made afresh
         set_watermark(WATERMARK)
         for label in window.findChildren(QLabel, "banner"):   # red, not the demo's yellow
             label.setObjectName("training-banner")
@@ -160,22 +185,63 @@ class TrainingMode:
             self.dock.deleteLater()
             self.dock = None
 
+    # the trainer's reset ----------------------------------------------------------------
+    # 1. whether this session may reset (it reads the store): an operation owned by the
+    #    window, dropped if the session locks first;
+    # 2. the trainer confirms; the window locks (the lock's own work, as any lock);
+    # 3. the store is made afresh by an operation while a "Resetting…" page stands where
+    #    the unlock screen would be: there is nothing to unlock until the new store exists.
     def reset(self) -> None:
-        session = self.window.session
+        session, folder = self.window.session, self.folder
         if session is None:
             return
-        try:
-            check_can_reset(session, self.folder)
-        except PermissionError as exc:
+        self.reset_action.setEnabled(False)   # once: a second press waits for this one
+        Operation(self.window, lambda: check_can_reset(session, folder),
+                  doing="checking the training workstation can be reset") \
+            .success(lambda _none: self._confirm_reset(session)) \
+            .failure(self._reset_refused).run()
+
+    def _reset_refused(self, exc: Exception) -> None:
+        self.reset_action.setEnabled(self.window.session is not None)
+        if is_refusal(exc):   # not a trainer, or not a training workstation
             QMessageBox.warning(self.window, "Reset the training workstation", str(exc))
+        else:
+            show_failure(self.window, exc, "checking the training workstation can be reset")
+
+    def _confirm_reset(self, session: UserSession) -> None:
+        if self.window.session is not session:
             return
         answer = QMessageBox.question(
             self.window, "Reset the training workstation",
             "Put every training scenario back to its start? Everything trainees did here is "
             "removed.")
-        if answer != QMessageBox.StandardButton.Yes:
+        if answer != QMessageBox.StandardButton.Yes or self.window.session is not session:
+            self.reset_action.setEnabled(self.window.session is not None)
             return
         self.window.lock("training reset by the trainer")
-        recreate_training_store(self.folder)
+        self.resetting = ResettingPage()
+        self.window.root.addWidget(self.resetting)
+        self.window.root.setCurrentWidget(self.resetting)   # in place of the unlock screen
+        folder = self.folder
+        Operation(self.window, lambda: recreate_training_store(folder),
+                  doing="resetting the training workstation") \
+            .success(self._reset_done).failure(self._reset_failed).run(at_once=True)
+
+    def _back_to_unlock(self) -> None:
+        if self.resetting is not None:
+            self.window.root.setCurrentWidget(self.window.unlock_page)
+            self.window.root.removeWidget(self.resetting)
+            self.resetting.deleteLater()
+            self.resetting = None
         self.window.unlock_page.refresh_usernames()
+
+    def _reset_done(self, _store: object) -> None:
+        self._back_to_unlock()
         self.window.statusBar().showMessage("The training workstation was reset.", 10_000)
+
+    def _reset_failed(self, exc: Exception) -> None:
+        self._back_to_unlock()   # what is there is said by the unlock screen
+        if is_refusal(exc):
+            QMessageBox.warning(self.window, "Reset the training workstation", str(exc))
+        else:
+            show_failure(self.window, exc, "resetting the training workstation")

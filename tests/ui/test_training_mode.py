@@ -17,6 +17,7 @@ from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.pdf import writer
 from ld_desktop.ui.training_mode import TrainingCards, TrainingMode
+from tests.helpers.gates import Gate
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +49,12 @@ def _unlock(qtbot, window: MainWindow, user: str) -> None:  # type: ignore[no-un
     qtbot.keyClicks(window.unlock_page.passphrase, training.TRAINING_ACCOUNTS[user][1])
     qtbot.keyClick(window.unlock_page.passphrase, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.session is not None, timeout=15_000)
+
+
+def _wait_for_unlock_screen(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    mode: TrainingMode = window.training_mode  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: window.root.currentWidget() is window.unlock_page
+                    and mode.resetting is None, timeout=15_000)
 
 
 def _press(qtbot, widget: QWidget, key: Qt.Key) -> None:  # type: ignore[no-untyped-def]
@@ -110,6 +117,39 @@ def test_the_trainer_resets_from_the_menu(qtbot, window: MainWindow,  # type: ig
     monkeypatch.setattr(QMessageBox, "question",
                         staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
     mode.reset_action.trigger()
+    _wait_for_unlock_screen(qtbot, window)     # the check and the new store run as operations
     assert window.session is None                                       # locked for the reset
+    assert window.statusBar().currentMessage() == "The training workstation was reset."
     _unlock(qtbot, window, "trainee.practitioner")
     assert training.scenario_case_ids(window.session) != before         # a fresh store
+
+
+def test_the_unlock_screen_waits_for_the_new_store(qtbot, window: MainWindow,  # type: ignore[no-untyped-def]
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reset's new store is made off the GUI thread; meanwhile the window says so, and
+    the unlock screen (with nothing to unlock yet) shows only once the store exists."""
+    mode: TrainingMode = window.training_mode  # type: ignore[attr-defined]
+    _unlock(qtbot, window, training.TRAINER)
+    qtbot.waitUntil(mode.reset_action.isEnabled)
+    monkeypatch.setattr(QMessageBox, "question",
+                        staticmethod(lambda *a, **k: QMessageBox.StandardButton.Yes))
+    # not the ``gate`` fixture: that one opens when a lock waits, and the reset locks first
+    gate = Gate()
+    gate.hold_calls(monkeypatch, Workstation, "initialise")    # the new store's creation
+    try:
+        mode.reset_action.trigger()
+        qtbot.waitUntil(gate.entered.is_set, timeout=15_000)
+        assert gate.on_worker()                  # the GUI thread is not inside it
+        assert window.session is None            # locked first
+        assert mode.resetting is not None
+        assert window.root.currentWidget() is mode.resetting
+        qtbot.waitUntil(mode.resetting.message.isVisible)
+        assert mode.resetting.message.text().startswith("Resetting the training workstation")
+        assert not window.unlock_page.isVisible()
+        assert not mode.reset_action.isEnabled()
+    finally:
+        gate.open()
+    _wait_for_unlock_screen(qtbot, window)
+    assert not gate.timed_out
+    assert window.unlock_page.username.count() == len(training.TRAINING_ACCOUNTS)
+    _unlock(qtbot, window, "trainee.practitioner")              # the new store opens
