@@ -37,7 +37,7 @@ def _type_unlock(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-
     window.show()
     qtbot.waitExposed(window)
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=3_000)
+    qtbot.waitUntil(window.isActiveWindow, timeout=10_000)
     window.unlock_page.username.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=3_000)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
@@ -101,7 +101,7 @@ def test_remove_user_and_rotate_keys_from_the_admin_page(qtbot, store: Path) -> 
         Workstation(store).unlock(*PRACT)
 
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=3_000)
+    qtbot.waitUntil(window.isActiveWindow, timeout=10_000)
     page.rotate_button.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is page.rotate_button, timeout=3_000)
     QTimer.singleShot(0, lambda: _answer_yes(questions))
@@ -154,7 +154,7 @@ def test_a_key_file_with_absurd_parameters_is_reported_as_damaged(qtbot, store: 
     window.show()
     qtbot.waitExposed(window)
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=3_000)
+    qtbot.waitUntil(window.isActiveWindow, timeout=10_000)
     window.unlock_page.username.setCurrentText(ADMIN[0])
     window.unlock_page.passphrase.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is window.unlock_page.passphrase,
@@ -298,7 +298,7 @@ def test_the_admin_page_shows_the_fingerprint_this_workstation_trusts(  # type: 
 
 def _unlock_as(qtbot, window: MainWindow, username: str, passphrase: str) -> None:  # type: ignore[no-untyped-def]
     window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow, timeout=3_000)
+    qtbot.waitUntil(window.isActiveWindow, timeout=10_000)
     window.unlock_page.username.setFocus()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=3_000)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
