@@ -34,9 +34,11 @@ layers: $(STAMP)
 # make unit: the quick local loop (leaves out the slow crash-kill and fault-injection loops).
 # make test (and CI): everything, slow loops included.
 # Both run on every core (pytest-xdist; each worker has its own temporary folders, PostgreSQL
-# databases and ports). One process instead: `make suite-serial`, or PYTEST_ARGS=-n0 (the last
-# -n wins), e.g. `make unit PYTEST_ARGS="-n0 tests/store"`.
-XDIST ?= -n auto --dist worksteal
+# databases and ports). Each test file runs whole, in order, on one worker (--dist loadfile):
+# a module's fixtures (the UI tests' demo store copy) are made once, as in a serial run.
+# One process instead: `make suite-serial`, or PYTEST_ARGS=-n0 (the last -n wins), e.g.
+# `make unit PYTEST_ARGS="-n0 tests/store"`.
+XDIST ?= -n auto --dist loadfile
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" $(XDIST) $(PYTEST_ARGS)
