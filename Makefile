@@ -34,11 +34,12 @@ layers: $(STAMP)
 # make unit: the quick local loop (leaves out the slow crash-kill and fault-injection loops).
 # make test (and CI): everything, slow loops included.
 # Both run on every core (pytest-xdist; each worker has its own temporary folders, PostgreSQL
-# databases and ports). Each test file runs whole, in order, on one worker (--dist loadfile):
-# a module's fixtures (the UI tests' demo store copy) are made once, as in a serial run.
+# databases and ports). --dist worksteal, not loadfile/loadscope/loadgroup: with those,
+# pytest-xdist 3.8 hangs for good once a worker has crashed and been replaced (a Qt segfault
+# did that here on 30/11); worksteal reruns the rest on the new worker and finishes.
 # One process instead: `make suite-serial`, or PYTEST_ARGS=-n0 (the last -n wins), e.g.
 # `make unit PYTEST_ARGS="-n0 tests/store"`.
-XDIST ?= -n auto --dist loadfile
+XDIST ?= -n auto --dist worksteal
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" $(XDIST) $(PYTEST_ARGS)
