@@ -71,3 +71,25 @@ def test_rekey_progress_says_what_and_that_it_cannot_stop(qtbot) -> None:  # typ
     assert dialog.labelText().startswith("Rotating the keys: Re-encrypting the database.")
     assert "cannot be stopped half-way" in dialog.labelText()
     dialog.close()
+
+
+def test_merge_dialogs_chosen_line_sits_below_the_results(  # type: ignore[no-untyped-def]
+        qtbot, one_site_senior) -> None:
+    """Rendered, the "Chosen:" line was drawn over the results' bottom edge: the dialog keeps
+    the height its layout asks for, which a wrapping line misses. Chosen by keys (Down,
+    Enter on the result), the line is below the list, with the room its text needs."""
+    from tests.helpers.person_page import choose_by_keys, merge_dialog
+
+    _page, dialog, _keep, _dupe = merge_dialog(qtbot, one_site_senior, "LK/0001/26")
+    choose_by_keys(qtbot, "Mergeme")
+    picker = dialog.picker
+    qtbot.waitUntil(lambda: picker.chosen is not None, timeout=5_000)
+    qtbot.waitUntil(lambda: picker.choice.text().startswith("Chosen:"), timeout=1_000)
+    qtbot.wait(50)                                   # laid out again and painted
+    dialog.grab()
+    results, choice = picker.results.geometry(), picker.choice.geometry()
+    assert choice.top() > results.bottom()
+    assert choice.height() >= picker.choice.heightForWidth(choice.width())
+    assert picker.results.horizontalScrollBar().isHidden() or \
+        picker.results.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    dialog.close_for_lock()
