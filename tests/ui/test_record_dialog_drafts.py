@@ -212,3 +212,18 @@ def test_a_case_correction_survives_the_lock(qtbot, window: MainWindow) -> None:
     assert "Custody number" in offer().text()  # type: ignore[union-attr]
     key(qtbot, Qt.Key.Key_Escape)                  # a hurried Escape keeps them
     qtbot.waitUntil(lambda: reopened.custody.text() == "NG/0999/26", timeout=3_000)
+
+
+def test_a_lock_while_the_offer_is_open_keeps_the_changes(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    dialog = person_dialog(qtbot, window)
+    type_family_name(qtbot, dialog, "Twicelocked")
+    lock_and_unlock(qtbot, window, "prac1")
+    person_dialog(qtbot, window)
+    qtbot.waitUntil(lambda: offer() is not None, timeout=5_000)
+    again = lock_and_unlock(qtbot, window, "prac1")       # Ctrl+L on the offer itself
+    assert again.drafts.load(f"person-details:{quinn(again)}") == {
+        "changes": {"family": "Twicelocked"}}
+    reopened = person_dialog(qtbot, window)
+    qtbot.waitUntil(lambda: offer() is not None, timeout=5_000)
+    key(qtbot, Qt.Key.Key_U)                               # &Use my changes
+    qtbot.waitUntil(lambda: reopened.family.text() == "Twicelocked", timeout=3_000)
