@@ -42,9 +42,9 @@ QAbstractSpinBox::up-button { subcontrol-origin: border; subcontrol-position: to
               width: 20px; border: none; border-left: 1px solid #768692; }
 QAbstractSpinBox::down-button { subcontrol-origin: border; subcontrol-position: bottom right;
               width: 20px; border: none; border-left: 1px solid #768692; }
-QComboBox::down-arrow, QAbstractSpinBox::down-arrow { image: url({icons}/arrow-down-dark.svg);
+QComboBox::down-arrow, QAbstractSpinBox::down-arrow { image: url("{icons}/arrow-down-dark.svg");
               width: 10px; height: 6px; }
-QAbstractSpinBox::up-arrow { image: url({icons}/arrow-up-dark.svg); width: 10px; height: 6px; }
+QAbstractSpinBox::up-arrow { image: url("{icons}/arrow-up-dark.svg"); width: 10px; height: 6px; }
 """
 HIGH_CONTRAST = """
 QWidget { color: #ffffff; background: #000000; }
@@ -65,9 +65,9 @@ QAbstractSpinBox::up-button { subcontrol-origin: border; subcontrol-position: to
               width: 20px; border: none; border-left: 2px solid #ffffff; }
 QAbstractSpinBox::down-button { subcontrol-origin: border; subcontrol-position: bottom right;
               width: 20px; border: none; border-left: 2px solid #ffffff; }
-QComboBox::down-arrow, QAbstractSpinBox::down-arrow { image: url({icons}/arrow-down-light.svg);
+QComboBox::down-arrow, QAbstractSpinBox::down-arrow { image: url("{icons}/arrow-down-light.svg");
               width: 10px; height: 6px; }
-QAbstractSpinBox::up-arrow { image: url({icons}/arrow-up-light.svg); width: 10px; height: 6px; }
+QAbstractSpinBox::up-arrow { image: url("{icons}/arrow-up-light.svg"); width: 10px; height: 6px; }
 """
 #: sizes in the style sheets (points at text size 1.0); they scale with the text size setting
 SIZES = {"nav": 11, "title": 16, "question": 13}
