@@ -227,3 +227,39 @@ def test_a_lock_while_the_offer_is_open_keeps_the_changes(qtbot, window: MainWin
     qtbot.waitUntil(lambda: offer() is not None, timeout=5_000)
     key(qtbot, Qt.Key.Key_U)                               # &Use my changes
     qtbot.waitUntil(lambda: reopened.family.text() == "Twicelocked", timeout=3_000)
+
+
+def test_a_move_case_reason_survives_the_lock(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """The reason typed in "Move this case to another person" is kept; the person it moves
+    to is chosen again, explicitly."""
+    from ld_desktop.ui.records.merge_dialogs import MoveCaseDialog
+
+    session = window.session
+    assert session is not None
+    case_id = session.cases.page(CaseFilter(person_id=quinn(session)), 0, 1)[0].id
+
+    def open_move() -> MoveCaseDialog:
+        window.open_case(case_id)
+        page = window.pages.currentWidget()
+        assert isinstance(page, CasePage)
+        case_settled(qtbot, page)
+        page.action_buttons["move"].setFocus()
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is page.action_buttons["move"],
+                        timeout=3_000)
+        key(qtbot, Qt.Key.Key_Space)
+        move = page.dialog
+        assert isinstance(move, MoveCaseDialog)
+        return move
+
+    move = open_move()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is move.picker.search, timeout=3_000)
+    key(qtbot, Qt.Key.Key_R, Qt.KeyboardModifier.AltModifier)       # &Reason
+    qtbot.keyClicks(focus(), "Filed under the wrong Quinn at intake")
+    lock_and_unlock(qtbot, window, "prac1")
+    reopened = open_move()
+    qtbot.waitUntil(lambda: offer() is not None, timeout=5_000)
+    assert "Reason" in offer().text()  # type: ignore[union-attr]
+    key(qtbot, Qt.Key.Key_Return)                                     # Use my changes
+    qtbot.waitUntil(lambda: reopened.reason.toPlainText()
+                    == "Filed under the wrong Quinn at intake", timeout=3_000)
+    assert reopened.picker.chosen is None
