@@ -30,7 +30,8 @@ class FirstFieldDialog(FormDialog):
         what was kept there before. Each field is named in the offer by its label."""
         labels = {name: f.accessibleName() or (f.text() if isinstance(f, QCheckBox) else name)
                   for name, f in fields.items()}
-        self.kept = KeptChanges(self, session.drafts, key, fields, labels, self.show_error)
+        self.kept = KeptChanges(self, session.drafts, key, fields, labels, self.show_error,
+                                lambda: bool(session.is_locked))
 
     def close_for_lock(self) -> None:
         if self.kept is not None:

@@ -79,7 +79,8 @@ class KeptChanges:
     ``labels`` names each field for the question (never its value)."""
 
     def __init__(self, dialog: QDialog, drafts: Drafts, key: str, fields: dict[str, Field],
-                 labels: dict[str, str], shown: Callable[[str], None]) -> None:
+                 labels: dict[str, str], shown: Callable[[str], None],
+                 locked: Callable[[], bool] = lambda: False) -> None:
         self._dialog = dialog
         self._drafts = drafts
         self._key = key
@@ -95,6 +96,8 @@ class KeptChanges:
         def write(content: dict[str, Any]) -> None:
             if self.committed[0]:                    # once saved, the draft stays gone
                 return
+            if locked():    # a write left over after the lock, which settled the newest
+                return      # changes before the key went: nothing more can be kept
             if "on top" in content:                  # a lock before the kept ones were read
                 kept = (drafts.load(key) or {}).get("changes") or {}
                 content = {"changes": {**kept, **content["on top"]}}
