@@ -339,3 +339,19 @@ def test_a_draft_kept_before_bases_is_offered_as_before(qtbot, window: MainWindo
     assert "Changed since" not in offer().text()  # type: ignore[union-attr]
     key(qtbot, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: reopened.family.text() == "Oldstyle", timeout=3_000)
+
+
+def test_values_in_the_question_are_shown_as_the_field_shows_them(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPlainTextEdit
+
+    from ld_desktop.ui.records.kept_changes import shown_as
+
+    combo = QComboBox()
+    combo.addItem("Nobody (unallocated)", None)
+    combo.addItem("Pat Practitioner (prac1)", "prac1")
+    assert shown_as(combo, "prac1") == "'Pat Practitioner (prac1)'"
+    assert shown_as(combo, None) == "'Nobody (unallocated)'"
+    assert shown_as(QCheckBox(), True) == "ticked"
+    assert shown_as(QPlainTextEdit(), "1 Test Street\n\nTestville") == "'1 Test Street / Testville'"
+    assert shown_as(QLineEdit(), "") == "(empty)"
+    assert shown_as(QLineEdit(), "x" * 100) == "'" + "x" * 77 + "\u2026'"
