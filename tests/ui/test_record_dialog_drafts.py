@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from ld_desktop.domain.roles import Role
 from ld_desktop.services.cases import CaseFilter, ReferralDraft
+from ld_desktop.services.person_edits import PersonEditService
 from ld_desktop.services.persons import PersonDraft
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.workstation import Workstation
@@ -175,7 +176,7 @@ def test_another_user_unlocking_sees_nothing_of_it(qtbot, window: MainWindow) ->
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=3_000)
     mine = lock_and_unlock(qtbot, window, "prac1")
     assert mine.drafts.load(f"person-details:{quinn(mine)}") == {
-        "changes": {"family": "Notyours"}}
+        "changes": {"family": "Notyours"}, "base": {"family": "Testperson"}}
 
 
 def test_a_case_correction_survives_the_lock(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
@@ -222,7 +223,7 @@ def test_a_lock_while_the_offer_is_open_keeps_the_changes(qtbot, window: MainWin
     qtbot.waitUntil(lambda: offer() is not None, timeout=5_000)
     again = lock_and_unlock(qtbot, window, "prac1")       # Ctrl+L on the offer itself
     assert again.drafts.load(f"person-details:{quinn(again)}") == {
-        "changes": {"family": "Twicelocked"}}
+        "changes": {"family": "Twicelocked"}, "base": {"family": "Testperson"}}
     reopened = person_dialog(qtbot, window)
     qtbot.waitUntil(lambda: offer() is not None, timeout=5_000)
     key(qtbot, Qt.Key.Key_U)                               # &Use my changes
@@ -263,3 +264,94 @@ def test_a_move_case_reason_survives_the_lock(qtbot, window: MainWindow) -> None
     qtbot.waitUntil(lambda: reopened.reason.toPlainText()
                     == "Filed under the wrong Quinn at intake", timeout=3_000)
     assert reopened.picker.chosen is None
+
+
+def a_colleague_corrects_the_family_name(session: UserSession, name: str) -> None:
+    """The record changed underneath, as a sync or a colleague's correction would."""
+    PersonEditService(session).edit(session.persons.open(quinn(session)),
+                                    PersonDraft("Quinn", name, date(1985, 3, 4)))
+
+
+def test_a_kept_change_is_not_put_over_a_newer_value(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """Principle 1: the family name typed before the lock was typed over "Testperson"; it has
+    since become "Colleague". Use my changes puts back the given name only, names the family
+    name in the question with both values, shows the kept one in the form's note, and Save
+    leaves the colleague's correction as it is."""
+    dialog = person_dialog(qtbot, window)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.given, timeout=3_000)
+    key(qtbot, Qt.Key.Key_A, CTRL)
+    qtbot.keyClicks(focus(), "Quinnie")
+    type_family_name(qtbot, dialog, "Lockley")
+    again = lock_and_unlock(qtbot, window, "prac1")
+    a_colleague_corrects_the_family_name(again, "Colleague")
+    reopened = person_dialog(qtbot, window)
+    assert reopened.family.text() == "Colleague"
+    qtbot.waitUntil(lambda: offer() is not None, timeout=5_000)
+    text = offer().text()  # type: ignore[union-attr]
+    since = text[text.index("Changed since on another workstation or by a colleague"):]
+    assert "Family name" in since
+    assert "Given name" not in since
+    assert "'Colleague'" in since
+    assert "'Lockley'" in since
+    key(qtbot, Qt.Key.Key_Return)                  # Use my changes (the default)
+    qtbot.waitUntil(lambda: offer() is None and reopened.given.text() == "Quinnie",
+                    timeout=3_000)
+    assert reopened.family.text() == "Colleague"   # the newer value stays
+    assert "Family name" in reopened.error.text()
+    assert "'Lockley'" in reopened.error.text()
+    qtbot.waitUntil(lambda: reopened.isAncestorOf(QApplication.focusWidget()), timeout=3_000)
+    key(qtbot, Qt.Key.Key_Return)                  # Save
+    qtbot.waitUntil(lambda: not reopened.isVisible(), timeout=5_000)
+    qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
+    saved = again.persons.open(quinn(again))
+    assert (saved.given_name, saved.family_name) == ("Quinnie", "Colleague")
+
+
+def test_a_change_set_aside_is_kept_until_chosen(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """A kept change left beside a newer value survives another lock, and is offered again
+    with the same question."""
+    dialog = person_dialog(qtbot, window)
+    type_family_name(qtbot, dialog, "Lockley")
+    again = lock_and_unlock(qtbot, window, "prac1")
+    a_colleague_corrects_the_family_name(again, "Colleague")
+    reopened = person_dialog(qtbot, window)
+    qtbot.waitUntil(lambda: offer() is not None, timeout=5_000)
+    key(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: offer() is None and reopened.isAncestorOf(
+        QApplication.focusWidget()), timeout=3_000)
+    assert reopened.family.text() == "Colleague"
+    third = lock_and_unlock(qtbot, window, "prac1")
+    assert third.drafts.load(f"person-details:{quinn(third)}") == {
+        "changes": {"family": "Lockley"}, "base": {"family": "Testperson"}}
+    person_dialog(qtbot, window)
+    qtbot.waitUntil(lambda: offer() is not None, timeout=5_000)
+    assert "'Lockley'" in offer().text()  # type: ignore[union-attr]
+
+
+def test_a_draft_kept_before_bases_is_offered_as_before(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
+    """An older draft has no base: nothing can be compared, and Use puts the change in."""
+    session = window.session
+    assert session is not None
+    session.drafts.save(f"person-details:{quinn(session)}", {"changes": {"family": "Oldstyle"}})
+    a_colleague_corrects_the_family_name(session, "Colleague")
+    reopened = person_dialog(qtbot, window)
+    qtbot.waitUntil(lambda: offer() is not None, timeout=5_000)
+    assert "Changed since" not in offer().text()  # type: ignore[union-attr]
+    key(qtbot, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: reopened.family.text() == "Oldstyle", timeout=3_000)
+
+
+def test_values_in_the_question_are_shown_as_the_field_shows_them(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QPlainTextEdit
+
+    from ld_desktop.ui.records.kept_changes import shown_as
+
+    combo = QComboBox()
+    combo.addItem("Nobody (unallocated)", None)
+    combo.addItem("Pat Practitioner (prac1)", "prac1")
+    assert shown_as(combo, "prac1") == "'Pat Practitioner (prac1)'"
+    assert shown_as(combo, None) == "'Nobody (unallocated)'"
+    assert shown_as(QCheckBox(), True) == "ticked"
+    assert shown_as(QPlainTextEdit(), "1 Test Street\n\nTestville") == "'1 Test Street / Testville'"
+    assert shown_as(QLineEdit(), "") == "(empty)"
+    assert shown_as(QLineEdit(), "x" * 100) == "'" + "x" * 77 + "\u2026'"

@@ -10,10 +10,19 @@ workstation never sees them. Nothing about them is logged.
 
 When the same user opens that record's dialog again, the kept changes are read in the
 background and offered back in a question, answered from the keyboard: Use my changes (the
-default, and Escape: nothing is lost) puts them in the fields, unsaved; Discard them drops
-the draft. Saving the record, or Cancel, drops the draft too (the save drops it on its own
-worker, after the record is written). A lock while the question is open keeps the earlier
-changes, with anything changed since on top.
+default, and Escape: nothing is lost) puts them in the fields, unsaved (but not over a value
+changed since: below); Discard them drops the draft. Saving the record, or Cancel, drops the
+draft too (the save drops it on its own worker, after the record is written). A lock while
+the question is open keeps the earlier changes, with anything changed since on top.
+
+With each change is kept its *base*, the value the field had when the dialog opened
+(``{"changes": {...}, "base": {...}}``; a draft kept before bases were, has none, and its
+changes are offered as they always were). Offered back, a change whose base is no longer the
+record's value was made over a value someone else has changed since (a sync from another
+workstation, or a colleague here): the question names that field with both values (it is the
+user's own screen and record), and Use my changes leaves the newer value in it and shows the
+user's next to it in the form's note, kept in the draft until they choose, so nobody's
+correction is overwritten unseen (conflicts are surfaced, never silently overwritten).
 """
 
 from __future__ import annotations
@@ -66,6 +75,20 @@ def put(field: Field, value: Any) -> None:
         field.setChecked(bool(value))
 
 
+def shown_as(field: Field, value: Any) -> str:
+    """``value`` as the person reads it in ``field``, quoted, for their own screen only."""
+    if isinstance(field, QCheckBox):
+        return "ticked" if value else "not ticked"
+    if isinstance(field, QComboBox):
+        index = field.findData(value)
+        text = field.itemText(index) if index >= 0 else str(value or "")
+    else:
+        text = " / ".join(line.strip() for line in str(value).splitlines() if line.strip())
+    if not text:
+        return "(empty)"
+    return f"'{text[:77]}\u2026'" if len(text) > 80 else f"'{text}'"
+
+
 def _changed_signal(field: Field) -> Any:
     if isinstance(field, QLineEdit | QPlainTextEdit):
         return field.textChanged
@@ -89,6 +112,8 @@ class KeptChanges:
         self._shown = shown                          # a note in the form
         self._opened_with = {name: value_of(f) for name, f in fields.items()}
         self._earlier: dict[str, Any] | None = None  # offered back, not yet answered
+        self._earlier_base: dict[str, Any] = {}      # their bases, where kept
+        self._set_aside: dict[str, tuple[Any, Any]] = {}   # kept, not put over a newer one
         self.read = False                            # the kept changes are back
         self.question: QMessageBox | None = None
         self.committed = [False]                     # set by the record's save, on its worker
@@ -99,8 +124,9 @@ class KeptChanges:
             if locked():    # a write left over after the lock, which settled the newest
                 return      # changes before the key went: nothing more can be kept
             if "on top" in content:                  # a lock before the kept ones were read
-                kept = (drafts.load(key) or {}).get("changes") or {}
-                content = {"changes": {**kept, **content["on top"]}}
+                kept = drafts.load(key) or {}
+                content = {"changes": {**(kept.get("changes") or {}), **content["on top"]},
+                           "base": {**(kept.get("base") or {}), **content["on top base"]}}
             drafts.save(key, content)                # empty: the draft is dropped
 
         self.saver = SaveLatest(dialog, write, doing="keeping your unsaved changes")
@@ -115,9 +141,17 @@ class KeptChanges:
         return {name: value_of(f) for name, f in self._fields.items()
                 if value_of(f) != self._opened_with[name]}
 
+    def _bases(self) -> dict[str, Any]:
+        """The base of each change made in this dialog: the value it opened with."""
+        return {name: self._opened_with[name] for name in self.changes()}
+
     def _content(self) -> dict[str, Any]:
-        changes = {**(self._earlier or {}), **self.changes()}
-        return {"changes": changes} if changes else {}
+        now = self.changes()
+        earlier = self._earlier or {}
+        changes = {**earlier, **{n: v for n, (v, _) in self._set_aside.items()}, **now}
+        base = {**{n: b for n, b in self._earlier_base.items() if n in earlier},
+                **{n: b for n, (_, b) in self._set_aside.items()}, **self._bases()}
+        return {"changes": changes, "base": base} if changes else {}
 
     def save(self) -> None:
         """Keep the changes now (in the background): not before the kept ones are back, nor
@@ -135,12 +169,13 @@ class KeptChanges:
         if self.read:
             self.saver.settle(self._content())
         elif self.changes():
-            self.saver.settle({"on top": self.changes()})
+            self.saver.settle({"on top": self.changes(), "on top base": self._bases()})
 
     def discard(self) -> None:
         """Cancel: the changes go with the form."""
         self._timer.stop()
         self._earlier = None
+        self._set_aside = {}
         self.read = True            # a read still on its way offers nothing: the form is gone
         self.saver.save({})
 
@@ -166,6 +201,7 @@ class KeptChanges:
         if not self._dialog.isVisible() or self.committed[0]:
             return
         kept = (saved or {}).get("changes")
+        base = (saved or {}).get("base") or {}        # none in a draft kept before bases
         earlier = {name: value for name, value in (kept or {}).items()
                    if name in self._fields and value != value_of(self._fields[name])}
         if not earlier:
@@ -173,7 +209,19 @@ class KeptChanges:
                 self.saver.save(self._content())   # nothing left to offer: keep only now's
             return
         self._earlier = earlier
+        self._earlier_base = {name: base[name] for name in earlier if name in base}
         self._ask(earlier)
+
+    def _changed_since(self) -> list[str]:
+        """The offered fields whose value in the record is no longer the one the change was
+        typed over."""
+        return [name for name, base in self._earlier_base.items()
+                if name in (self._earlier or {}) and base != self._opened_with[name]]
+
+    def _both(self, name: str, yours: Any) -> str:
+        field = self._fields[name]
+        return (f"{self._labels.get(name, name)} \u2014 now "
+                f"{shown_as(field, self._opened_with[name])}; yours {shown_as(field, yours)}")
 
     def _unreadable(self, exc: Exception) -> None:
         self.read = True
@@ -181,9 +229,18 @@ class KeptChanges:
 
     def _ask(self, earlier: dict[str, Any]) -> None:
         names = ", ".join(self._labels.get(n, n) for n in earlier)
+        since = self._changed_since()
+        clash = ""
+        if since:
+            clash = ("\n\nChanged since on another workstation or by a colleague: "
+                     + " ".join(f"{self._both(n, earlier[n])}." for n in since)
+                     + "\nUse my changes leaves the newer value in "
+                     + ("that field" if len(since) == 1 else "those fields")
+                     + " and shows yours next to it, for you to choose.")
         box = QMessageBox(QMessageBox.Icon.Question, OFFER_TITLE,
                           "You changed this record earlier and did not save it (the "
-                          f"workstation locked, or the application closed): {names}.\n\n"
+                          f"workstation locked, or the application closed): {names}."
+                          f"{clash}\n\n"
                           "Use those changes (they are not saved until you press Save), or "
                           "discard them?",
                           QMessageBox.StandardButton.NoButton, self._dialog)
@@ -200,19 +257,33 @@ class KeptChanges:
         box.open()
         use.setFocus(Qt.FocusReason.OtherFocusReason)
 
+    def _back_note(self, since: list[str], earlier: dict[str, Any]) -> str:
+        if not since:
+            return "Your earlier changes are back in the form; they are not saved yet."
+        first = ("Your other earlier changes are back in the form; they are not saved yet. "
+                 if len(since) < len(earlier) else "")
+        return (f"{first}Changed since on another workstation or by a colleague, so the "
+                "newer value is left in the form: "
+                + "; ".join(self._both(n, earlier[n]) for n in since)
+                + ". Type yours in if it should replace it.")
+
     def _question_closed(self, _result: int) -> None:
         self.question = None
 
     def _answered(self, discard: bool) -> None:
+        since = self._changed_since()
         earlier, self._earlier = self._earlier or {}, None
         if discard:
             self.saver.save(self._content())    # only what was changed since, if anything
         else:
             for name, value in earlier.items():
-                put(self._fields[name], value)
+                if name in since:               # never over someone else's newer value
+                    self._set_aside[name] = (value, self._earlier_base[name])
+                else:
+                    put(self._fields[name], value)
             self._timer.stop()
             self.saver.save(self._content())
-            self._shown("Your earlier changes are back in the form; they are not saved yet.")
+            self._shown(self._back_note(since, earlier))
         self._dialog.activateWindow()
         first = getattr(self._dialog, "first_field", None)
         if isinstance(first, QWidget):
