@@ -14,12 +14,18 @@ from asgi_bridge import ASGIBridge
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
-from sync_harness import FAST_RETRY, IN_PROCESS_URL, Harness, typed_values_are_kept
+from sync_harness import (
+    FAST_RETRY,
+    IN_PROCESS_URL,
+    Harness,
+    sqlite_server,
+    typed_values_are_kept,
+)
 
 from sync.client import RetryPolicy, ServerUnreachable, SyncClient
 from sync.memory_replica import MemoryReplica
 from sync.protocol import OpStatus, PushRequest, PushResponse, site_id_for
-from sync.server import ServerSettings, create_app
+from sync.server import create_app
 from sync.server import schema as t
 
 SITE = str(site_id_for("Leeds Custody"))
@@ -42,7 +48,7 @@ class SyncMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.folder = tempfile.TemporaryDirectory()
-        app = create_app(ServerSettings.for_data_dir(Path(self.folder.name), op_schema=None))
+        app = create_app(sqlite_server(Path(self.folder.name), op_schema=None))
         self.harness = Harness(app, ASGIBridge(app))
         self.offsets = [0] * REPLICAS
         self.replicas: list[MemoryReplica] = []
