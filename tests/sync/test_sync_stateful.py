@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 import uuid
@@ -31,6 +32,11 @@ from sync.server import schema as t
 SITE = str(site_id_for("Leeds Custody"))
 RECORDS = [uuid.UUID(int=n + 1) for n in range(3)]
 REPLICAS = 3
+# Each example's server database goes on tmpfs where there is one. The machine checks merging
+# and convergence, not durability (test_crash_safety and test_sync_faults kill real
+# processes); the server's SQLite commits with synchronous=FULL, an fsync per request, and
+# on disk those were ~40% of this test's time (24.6 s -> 14.7 s, measured at load ~10).
+SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
 
 
 class DropResponses(httpx.BaseTransport):
@@ -47,7 +53,7 @@ class DropResponses(httpx.BaseTransport):
 class SyncMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.folder = tempfile.TemporaryDirectory()
+        self.folder = tempfile.TemporaryDirectory(dir=SCRATCH, prefix="ld-sync-machine-")
         app = create_app(sqlite_server(Path(self.folder.name), op_schema=None))
         self.harness = Harness(app, ASGIBridge(app))
         self.offsets = [0] * REPLICAS
