@@ -267,29 +267,43 @@ def new_stored_row(model: type[SyncedRecord], state: RecordState, dialect: Diale
     plan = _NEW_ROWS.get(model.__entity__)
     if plan is None:
         plan = _NEW_ROWS[model.__entity__] = _NewRows(model, dialect)
-    for key, default, process in plan.defaults:
+    for key, default, process in plan.calls:
         if key not in row:
             value = default(None)
             row[key] = value if process is None else process(value)
+    if plan.constants:
+        row = {**plan.constants, **row}
     row["id"] = state.entity_id.hex
     versions = _compact(state.versions, plan.fields, plan.field_set)
     row[_VERSIONS_COLUMN] = plan.versions(versions) if plan.versions else versions
-    row["entered_in_error"] = plan.deleted(state.deleted) if plan.deleted else state.deleted
+    row["entered_in_error"] = plan.deleted[state.deleted]
     return row
 
 
 class _NewRows:
-    """What ``new_stored_row`` needs of a model, found once: its columns' defaults with their
-    bind processors, its synced fields, and the processors of the bookkeeping columns."""
+    """What ``new_stored_row`` needs of a model, found once: its columns' defaults (a scalar
+    one's stored value; a callable with the column's bind processor, called per row), its
+    synced fields, and the processors of the bookkeeping columns."""
 
     def __init__(self, model: type[SyncedRecord], dialect: Dialect) -> None:
         table = prepared.statements_for(cast(Table, sa_inspect(model).local_table), dialect)
-        self.defaults = [(key, default, table.bind_processor(key))
-                         for key, default in _defaults(model)]
+        scalar = {column.key for column in _columns(model).values()
+                  if column.default is not None and getattr(column.default, "is_scalar", False)}
+        self.constants: dict[str, Any] = {}
+        self.calls: list[tuple[str, Any, prepared.Processor]] = []
+        for key, default in _defaults(model):
+            process = table.bind_processor(key)
+            if key in scalar:
+                value = default(None)
+                self.constants[key] = value if process is None else process(value)
+            else:
+                self.calls.append((key, default, process))
         self.fields = synced_fields(model)
         self.field_set = _field_set(self.fields)
         self.versions = table.bind_processor(_VERSIONS_COLUMN)
-        self.deleted = table.bind_processor("entered_in_error")
+        deleted = table.bind_processor("entered_in_error")
+        self.deleted = {flag: flag if deleted is None else deleted(flag)
+                        for flag in (False, True)}
 
 
 _NEW_ROWS: dict[str, _NewRows] = {}   # every store engine is SQLite (``prepared``)

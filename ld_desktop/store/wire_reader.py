@@ -125,6 +125,11 @@ def is_text_reader(read: Callable[[Any], Any]) -> bool:
     return read is _read_text
 
 
+def is_json_reader(read: Callable[[Any], Any]) -> bool:
+    """The reader that takes any value as it is (structured values)."""
+    return read is _read_json
+
+
 def read_fields(model: type[SyncedRecord], fields: Mapping[str, Any], *,
                 new: bool) -> dict[str, Any]:
     """The fields this version knows, converted to column values. Unknown fields (a newer

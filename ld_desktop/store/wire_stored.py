@@ -33,7 +33,12 @@ from sqlalchemy.engine import Dialect
 
 from ld_desktop.store.models.base import SyncedRecord, UTCDateTime
 from ld_desktop.store.prepared import bind_processor
-from ld_desktop.store.wire_reader import field_reader, is_text_reader, required_fields
+from ld_desktop.store.wire_reader import (
+    field_reader,
+    is_json_reader,
+    is_text_reader,
+    required_fields,
+)
 from ld_desktop.store.wire_values import synced_fields
 
 _Convert = Callable[[Any], Any]
@@ -71,6 +76,8 @@ def _slow(read: _Convert, bind: _Convert | None) -> _Convert:
     """``read_fields``' reader, then the column's bind processor."""
     if bind is None:
         return read
+    if is_json_reader(read):   # any value as it is: only the encoding
+        return bind
     return lambda raw: bind(read(raw))
 
 
