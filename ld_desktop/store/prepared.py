@@ -146,8 +146,11 @@ class TableStatements:
         if found is not None:
             return found
         if self._dialect.paramstyle != "qmark":   # the store is SQLite; say so if it changes
-            raise NotImplementedError(f"prepared rows need qmark parameters, not "
-                                      f"{self._dialect.paramstyle}")
+            raise RuntimeError(
+                f"The store's prepared statements are written with '?' (qmark) parameters, "
+                f"as SQLite takes them; the {self._dialect.name} dialect uses "
+                f"{self._dialect.paramstyle!r}. Use the ORM for this engine, or teach "
+                f"store/prepared.py its parameter style.")
         quote = self._dialect.identifier_preparer
         column = self._columns
         if kind == "insert":
