@@ -47,7 +47,7 @@ PAGE = 500
 _FLOOR = sa.text("""
 SELECT r.entity, r.entity_id, r.seq, r.fields, r.meta FROM record_scope AS s
 JOIN records AS r ON r.entity = s.entity AND r.entity_id = s.entity_id
-WHERE s.site_id = :site AND s.seq > 0 ORDER BY s.seq LIMIT :page
+WHERE s.site_id = :site AND s.record_seq > 0 ORDER BY s.record_seq LIMIT :page
 """)
 
 

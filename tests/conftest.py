@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,10 +21,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.gui)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What is alive once every test module is imported (some 160,000 objects: pytest,
+    hypothesis, schemathesis, FastAPI, Qt, SQLAlchemy) lives for the whole run, so it is moved
+    out of the collector's sight (``gc.freeze``) after one last full collection. Without
+    this each full collection walks all of it: 0.38 s at every GUI test's teardown."""
+    gc.collect()
+    gc.freeze()
+
+
 @pytest.fixture(autouse=True)
 def _gc_on_the_gui_thread(request: pytest.FixtureRequest) -> Iterator[None]:
     """GUI tests collect garbage on the GUI thread only, as the app does
-    (ld_desktop/ui/gui_thread_gc.py): a worker thread must never free Qt objects."""
+    (ld_desktop/ui/gui_thread_gc.py): a worker thread must never free Qt objects.
+
+    What survives the collector's last full collection (``stop``) was reachable then: it is
+    frozen too, so the next test's collection walks only what that test made (0.03-0.08 s
+    rather than 0.15-0.4 s). Garbage is never frozen, so an unclosed resource still warns
+    in the test that left it."""
     if not GUI_FIXTURES & set(request.fixturenames):
         yield
         return
@@ -36,6 +51,7 @@ def _gc_on_the_gui_thread(request: pytest.FixtureRequest) -> Iterator[None]:
         yield
     finally:
         collector.stop()
+        gc.freeze()
 
 
 @pytest.fixture(autouse=True)

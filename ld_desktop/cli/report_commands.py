@@ -11,13 +11,18 @@ import argparse
 import sys
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ld_desktop.cli.admin_commands import acting_session
 from ld_desktop.cli.exit_codes import ExitCode
 from ld_desktop.cli.secrets_input import SecretReader
 from ld_desktop.services.reports.period import parse_month
-from ld_desktop.services.reports.service import ReportService
-from ld_desktop.services.session import UserSession
+
+if TYPE_CHECKING:
+    from ld_desktop.services.session import UserSession
+
+# ReportService (the report queries) is imported by the commands, not when ld-admin builds
+# its parser.
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -58,6 +63,8 @@ def _sites(session: UserSession, names: list[str] | None) -> list[uuid.UUID] | N
 def quality(args: argparse.Namespace) -> int:
     period = parse_month(args.month)
     with acting_session(args, SecretReader(args.passphrase_stdin)) as session:
+        from ld_desktop.services.reports.service import ReportService
+
         report = ReportService(session).data_quality(period, _sites(session, args.site))
     print("\n".join(report.summary_lines()))
     for finding in report.findings:
@@ -70,6 +77,8 @@ def monthly(args: argparse.Namespace) -> int:
     if not args.out.is_dir():
         raise ValueError(f"{args.out} is not a folder: create it first, or choose another.")
     with acting_session(args, SecretReader(args.passphrase_stdin)) as session:
+        from ld_desktop.services.reports.service import ReportService
+
         reports = ReportService(session)
         sites = _sites(session, args.site)
         report = reports.data_quality(period, sites)

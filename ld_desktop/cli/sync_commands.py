@@ -10,24 +10,36 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from ld_desktop.cli.admin_commands import acting_session
 from ld_desktop.cli.exit_codes import ExitCode
 from ld_desktop.cli.secrets_input import SecretReader
 from ld_desktop.paths import data_dir
-from ld_desktop.services.session import UserSession
-from ld_desktop.services.sync_quarantine import QuarantineEntry, SyncQuarantine
-from ld_desktop.services.sync_service import NotEnrolledHere, SyncService
-from ld_desktop.services.wipe import REVOKED, wipe_workstation
-from sync.client import (
-    DeviceRevoked,
-    EnrolmentRefused,
-    InsecureServerUrl,
-    NotEnrolled,
-    ServerRefused,
-    ServerUnreachable,
-)
+
+if TYPE_CHECKING:
+    from ld_desktop.services.session import UserSession
+    from ld_desktop.services.sync_quarantine import QuarantineEntry
+    from ld_desktop.services.sync_service import SyncService
+
+# The sync service and the HTTP client are imported by the commands that sync, not when
+# ld-admin builds its parser: they were ~0.3 s of every ld-admin command's start-up.
+
+
+def __getattr__(name: str) -> object:
+    """``SyncService`` is this module's attribute, loaded on first use (PEP 562), so that
+    tests can still replace ``ld_desktop.cli.sync_commands.SyncService``."""
+    if name == "SyncService":
+        from ld_desktop.services.sync_service import SyncService
+
+        globals()[name] = SyncService
+        return SyncService
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _service(session: UserSession) -> SyncService:
+    service_class: type[SyncService] = getattr(sys.modules[__name__], "SyncService")  # noqa: B009
+    return service_class(session)
 
 T = TypeVar("T")
 Refusals = dict[type[Exception], tuple[ExitCode, str]]
@@ -62,6 +74,8 @@ def with_the_server(args: argparse.Namespace, call: Callable[[UserSession], T],
     """Unlock as ``--as`` (``acting_session``) and run ``call``, which talks to the server.
     An unreachable server, or one of ``refusals`` (type: exit code, words before the
     message), is one line on standard error and an exit code instead of a result."""
+    from sync.client import ServerUnreachable
+
     with acting_session(args, SecretReader(args.passphrase_stdin)) as session:
         try:
             return call(session)
@@ -75,8 +89,10 @@ def with_the_server(args: argparse.Namespace, call: Callable[[UserSession], T],
 
 
 def enrol(args: argparse.Namespace) -> int:
+    from sync.client import EnrolmentRefused, InsecureServerUrl
+
     status = with_the_server(
-        args, lambda session: SyncService(session).enrol(args.server, args.code, args.name),
+        args, lambda session: _service(session).enrol(args.server, args.code, args.name),
         {InsecureServerUrl: (ExitCode.INVALID, ""),
          EnrolmentRefused: (ExitCode.AUTH, "enrolment refused: ")})
     if isinstance(status, ExitCode):
@@ -88,6 +104,8 @@ def enrol(args: argparse.Namespace) -> int:
 def sync(args: argparse.Namespace) -> int:
     code, wipe_due = _sync(args)   # the session is locked again: the store is closed
     if wipe_due:
+        from ld_desktop.services.wipe import REVOKED, wipe_workstation
+
         notice = wipe_workstation(data_dir(args.data_dir), REVOKED)
         print(f"ld-admin: {notice.explanation} ({notice.removed} files removed)",
               file=sys.stderr)
@@ -96,8 +114,12 @@ def sync(args: argparse.Namespace) -> int:
 
 def _sync(args: argparse.Namespace) -> tuple[int, bool]:
     """The sync's exit code, and whether the server revoked this workstation."""
+    from ld_desktop.services.sync_quarantine import SyncQuarantine
+    from ld_desktop.services.sync_service import NotEnrolledHere
+    from sync.client import DeviceRevoked, NotEnrolled, ServerRefused, ServerUnreachable
+
     with acting_session(args, SecretReader(args.passphrase_stdin)) as session:
-        service = SyncService(session)
+        service = _service(session)
         quarantine = SyncQuarantine(session)
         if args.retry_set_aside:
             retried = quarantine.retry()

@@ -9,8 +9,6 @@ length from words that mean something only to you, not complexity rules.
 
 from __future__ import annotations
 
-from zxcvbn import zxcvbn
-
 MIN_LENGTH = 12
 MIN_SCORE = 4   # zxcvbn's 0-4 scale: 4 is "very unguessable" (>= 10^10 guesses)
 # zxcvbn's own cost grows with length; beyond this the estimate no longer changes anything.
@@ -42,5 +40,9 @@ def check_passphrase(passphrase: str, *, username: str = "") -> None:
 
 def strength(passphrase: str, user_inputs: list[str] | None = None) -> int:
     """zxcvbn's score, 0 (guessed at once) to 4 (very hard to guess)."""
+    # imported when a passphrase is checked, not with every module that names the policy's
+    # errors: its dictionaries are ~70 ms of every process's start-up (ld-admin, the app)
+    from zxcvbn import zxcvbn
+
     result = zxcvbn(passphrase[:_ESTIMATE_CHARS], user_inputs=user_inputs or [])
     return int(result["score"])

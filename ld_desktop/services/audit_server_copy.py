@@ -8,26 +8,19 @@ be longer. The server holds every event this workstation sent after each sync.
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import httpx
+from typing import TYPE_CHECKING
 
 from ld_desktop.services.session import UserSession
 from ld_desktop.store.audit_copy import chain_position
 from ld_desktop.store.sync_state import device_state
-from sync.client import (
-    DeviceCredentials,
-    DeviceRevoked,
-    NotEnrolled,
-    RetryPolicy,
-    ServerRefused,
-    ServerUnreachable,
-)
-from sync.client.audit_upload import fetch_audit_head
-from sync.client.transport import Verify
+
+if TYPE_CHECKING:
+    import httpx
+
+    from sync.client.transport import Verify
 
 MATCHES, SHORTER, DIFFERS, UNREACHABLE, NOT_ENROLLED = (
     "matches", "shorter", "differs", "unreachable", "not-enrolled")
-_QUICK = RetryPolicy(attempts=2, base_delay=0.2, max_delay=1.0, timeout=10.0)
 
 
 @dataclass(frozen=True)
@@ -42,7 +35,8 @@ class ServerCopyComparison:
         return self.state in (SHORTER, DIFFERS)
 
 
-def compare_with_server(session: UserSession, *, transport: httpx.BaseTransport | None = None,
+def compare_with_server(session: UserSession, *,
+                        transport: httpx.BaseTransport | None = None,
                         verify: Verify = True) -> ServerCopyComparison:
     with session.store.reading() as db:
         enrolment = dict(device_state(db).enrolment)
@@ -51,9 +45,22 @@ def compare_with_server(session: UserSession, *, transport: httpx.BaseTransport 
         return ServerCopyComparison(NOT_ENROLLED, local_seq, None,
                                     "Not compared with a server copy: this workstation is not "
                                     "enrolled with a sync server.")
+    # The HTTP client is imported only to talk to a server: every ld-admin command imports
+    # this module, and httpx with sync.client is ~0.2 s of a command's start-up.
+    from sync.client import (
+        DeviceCredentials,
+        DeviceRevoked,
+        NotEnrolled,
+        RetryPolicy,
+        ServerRefused,
+        ServerUnreachable,
+    )
+    from sync.client.audit_upload import fetch_audit_head
+
+    quick = RetryPolicy(attempts=2, base_delay=0.2, max_delay=1.0, timeout=10.0)
     credentials = DeviceCredentials.from_json(enrolment["credentials"])
     try:
-        head = fetch_audit_head(credentials, transport=transport, verify=verify, retry=_QUICK)
+        head = fetch_audit_head(credentials, transport=transport, verify=verify, retry=quick)
     except (ServerUnreachable, ServerRefused, DeviceRevoked, NotEnrolled) as exc:
         return ServerCopyComparison(UNREACHABLE, local_seq, None,
                                     "Could not compare with the server's copy of the audit "

@@ -126,6 +126,10 @@ class TableStatements:
             raise StatementError(str(exc), self.insert_sql, None, exc,
                                  hide_parameters=True) from exc
 
+    def bind_processor(self, key: str) -> Processor:
+        """The column's bind processor (None: the value as it is)."""
+        return self._bind_of[key]
+
     def bind_one(self, key: str, value: Any) -> Any:
         process = self._bind_of[key]
         return value if process is None else process(value)
@@ -146,8 +150,11 @@ class TableStatements:
         if found is not None:
             return found
         if self._dialect.paramstyle != "qmark":   # the store is SQLite; say so if it changes
-            raise NotImplementedError(f"prepared rows need qmark parameters, not "
-                                      f"{self._dialect.paramstyle}")
+            raise RuntimeError(
+                f"The store's prepared statements are written with '?' (qmark) parameters, "
+                f"as SQLite takes them; the {self._dialect.name} dialect uses "
+                f"{self._dialect.paramstyle!r}. Use the ORM for this engine, or teach "
+                f"store/prepared.py its parameter style.")
         quote = self._dialect.identifier_preparer
         column = self._columns
         if kind == "insert":
@@ -211,6 +218,15 @@ def insert_rows(conn: Connection, table: Table, keys: tuple[str, ...],
     """``INSERT INTO table (keys...)`` once per row; every row has exactly ``keys``."""
     if rows:
         _execute_many(conn, statements_for(table, conn.dialect).many("insert", keys), rows)
+
+
+def insert_stored_rows(conn: Connection, table: Table, keys: tuple[str, ...],
+                       rows: Sequence[dict[str, Any]]) -> None:
+    """``insert_rows`` of rows whose values are already in their stored form (encoded by
+    the columns' bind processors, or ``wire_stored``): nothing more is done to them."""
+    if rows:
+        many = statements_for(table, conn.dialect).many("insert", keys)
+        conn.exec_driver_sql(many.sql, [tuple([row[k] for k in many.order]) for row in rows])
 
 
 def update_rows(conn: Connection, table: Table, keys: tuple[str, ...],

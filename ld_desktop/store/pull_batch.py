@@ -24,15 +24,17 @@ from typing import Any, NamedTuple, TypeVar, cast
 
 from sqlalchemy import JSON, Column, Table
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.store import prepared, quarantine
 from ld_desktop.store.field_versions import DEFAULT_KEY, compact, expand
 from ld_desktop.store.models import SYNCED_MODELS, Case, Person, SyncedRecord
-from ld_desktop.store.prepared import insert_rows, update_rows
+from ld_desktop.store.prepared import insert_rows, insert_stored_rows, update_rows
 from ld_desktop.store.search_index import index_people
 from ld_desktop.store.wire_reader import UnreadableRecord, foreign_keys, read_fields
+from ld_desktop.store.wire_stored import stored_fields
 from ld_desktop.store.wire_values import DELETED_FIELD, synced_fields
 from sync.protocol import RecordState
 
@@ -61,6 +63,7 @@ class _Writes:
     model: type[SyncedRecord]
     inserts: list[dict[str, Any]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
+    stored: list[dict[str, Any]] = field(default_factory=list)   # new rows, already encoded
 
 
 def apply_records(db: Session, states: list[RecordState], pending: Pending
@@ -143,9 +146,16 @@ def _apply_chunk(db: Session, chunk: list[RecordState], pending: Pending,
     db.flush()   # set-aside rows the ORM holds reach the database before the Core writes
     existing = _existing(db, chunk)
     writes: dict[str, _Writes] = {}
+    dialect = db.connection().dialect
     for state in chunk:
         model = SYNCED_MODELS.get(state.entity)
         here = None if model is None else existing[state.entity].get(state.entity_id)
+        if here is None and model is not None and state.entity_id not in held:
+            row = new_stored_row(model, state, dialect, held)
+            if row is not None:   # else read the old way: set aside with its reason
+                writes.setdefault(state.entity, _Writes(model)).stored.append(row)
+                _note_new(model, state.entity_id, row, outcome)
+                continue
         values = read_or_set_aside(db, state, model, new=here is None, held=held,
                                    set_aside=outcome.set_aside)
         if values is None or model is None:
@@ -243,6 +253,72 @@ def _new_row(model: type[SyncedRecord], state: RecordState, values: dict[str, An
     return row
 
 
+def new_stored_row(model: type[SyncedRecord], state: RecordState, dialect: Dialect,
+                   held: set[uuid.UUID]) -> dict[str, Any] | None:
+    """``_new_row`` with every value in its stored form, read straight from the wire
+    (``wire_stored``); None where that cannot: a value or record ``read_fields`` would
+    refuse, or a reference to a set-aside record (the caller then takes the old path)."""
+    row = stored_fields(model, state.fields, dialect)
+    if row is None:
+        return None
+    if held and any(row.get(name) is not None and uuid.UUID(hex=row[name]) in held
+                    for name in foreign_keys(model)):
+        return None
+    plan = _NEW_ROWS.get(model.__entity__)
+    if plan is None:
+        plan = _NEW_ROWS[model.__entity__] = _NewRows(model, dialect)
+    for key, default, process in plan.calls:
+        if key not in row:
+            value = default(None)
+            row[key] = value if process is None else process(value)
+    if plan.constants:
+        row = {**plan.constants, **row}
+    row["id"] = state.entity_id.hex
+    versions = _compact(state.versions, plan.fields, plan.field_set)
+    row[_VERSIONS_COLUMN] = plan.versions(versions) if plan.versions else versions
+    row["entered_in_error"] = plan.deleted[state.deleted]
+    return row
+
+
+class _NewRows:
+    """What ``new_stored_row`` needs of a model, found once: its columns' defaults (a scalar
+    one's stored value; a callable with the column's bind processor, called per row), its
+    synced fields, and the processors of the bookkeeping columns."""
+
+    def __init__(self, model: type[SyncedRecord], dialect: Dialect) -> None:
+        table = prepared.statements_for(cast(Table, sa_inspect(model).local_table), dialect)
+        scalar = {column.key for column in _columns(model).values()
+                  if column.default is not None and getattr(column.default, "is_scalar", False)}
+        self.constants: dict[str, Any] = {}
+        self.calls: list[tuple[str, Any, prepared.Processor]] = []
+        for key, default in _defaults(model):
+            process = table.bind_processor(key)
+            if key in scalar:
+                value = default(None)
+                self.constants[key] = value if process is None else process(value)
+            else:
+                self.calls.append((key, default, process))
+        self.fields = synced_fields(model)
+        self.field_set = _field_set(self.fields)
+        self.versions = table.bind_processor(_VERSIONS_COLUMN)
+        deleted = table.bind_processor("entered_in_error")
+        self.deleted = {flag: flag if deleted is None else deleted(flag)
+                        for flag in (False, True)}
+
+
+_NEW_ROWS: dict[str, _NewRows] = {}   # every store engine is SQLite (``prepared``)
+
+
+def _note_new(model: type[SyncedRecord], entity_id: uuid.UUID, row: dict[str, Any],
+              outcome: _Outcome) -> None:
+    """``_note_index`` for a new record whose row is in its stored form."""
+    if model is Person:
+        outcome.applied_people.add(entity_id)
+        outcome.reindex.add(entity_id)
+    elif model is Case and row.get("person_id") is not None:
+        outcome.reindex.add(uuid.UUID(hex=row["person_id"]))
+
+
 def _compact(versions: dict[str, Any], fields: tuple[str, ...],
              in_set: frozenset[str] | None = None) -> dict[str, Any]:
     """``field_versions.compact``, with a short cut for the usual pulled state: one version
@@ -325,6 +401,8 @@ def _write(db: Session, planned: _Writes) -> None:
     conn = db.connection()
     for keys, rows in _by_keys(planned.inserts).items():
         insert_rows(conn, table, keys, rows)
+    for keys, rows in _by_keys(planned.stored).items():
+        insert_stored_rows(conn, table, keys, rows)
     for keys, rows in _by_keys(planned.updates).items():
         update_rows(conn, table, keys, rows)
 

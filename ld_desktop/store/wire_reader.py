@@ -110,6 +110,26 @@ def _readers(model: type[SyncedRecord]) -> dict[str, _Reader]:
     return found
 
 
+def field_reader(model: type[SyncedRecord], name: str) -> Callable[[Any], Any]:
+    """The function ``read_fields`` reads this synced field's wire value with."""
+    return _readers(model)[name][1]
+
+
+def required_fields(model: type[SyncedRecord]) -> tuple[str, ...]:
+    """The synced fields a new record must have (not null, no default)."""
+    _readers(model)
+    return _REQUIRED[model.__entity__]
+
+
+def is_text_reader(read: Callable[[Any], Any]) -> bool:
+    return read is _read_text
+
+
+def is_json_reader(read: Callable[[Any], Any]) -> bool:
+    """The reader that takes any value as it is (structured values)."""
+    return read is _read_json
+
+
 def read_fields(model: type[SyncedRecord], fields: Mapping[str, Any], *,
                 new: bool) -> dict[str, Any]:
     """The fields this version knows, converted to column values. Unknown fields (a newer

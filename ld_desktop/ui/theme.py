@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
+from ld_desktop.resources import resource_path
+
 NHS_BLUE = "#005eb8"
 STANDARD = f"""
 QWidget {{ color: #212b32; }}
@@ -32,19 +34,40 @@ QLineEdit, QComboBox, QPlainTextEdit, QDateEdit {{ background: white; padding: 4
 QTableView {{ background: white; alternate-background-color: #f8fafb;
              selection-background-color: {NHS_BLUE}; }}
 QHeaderView::section {{ background: #e8edee; padding: 4px; border: none; font-weight: bold; }}
+""" + """
+QComboBox::drop-down, QDateEdit::drop-down { subcontrol-origin: padding;
+              subcontrol-position: center right; width: 22px; border: none;
+              border-left: 1px solid #768692; }
+QAbstractSpinBox::up-button { subcontrol-origin: border; subcontrol-position: top right;
+              width: 20px; border: none; border-left: 1px solid #768692; }
+QAbstractSpinBox::down-button { subcontrol-origin: border; subcontrol-position: bottom right;
+              width: 20px; border: none; border-left: 1px solid #768692; }
+QComboBox::down-arrow, QAbstractSpinBox::down-arrow { image: url("{icons}/arrow-down-dark.svg");
+              width: 10px; height: 6px; }
+QAbstractSpinBox::up-arrow { image: url("{icons}/arrow-up-dark.svg"); width: 10px; height: 6px; }
 """
 HIGH_CONTRAST = """
 QWidget { color: #ffffff; background: #000000; }
 QLabel#title { font-size: {title}pt; font-weight: bold; }
 QLabel#question, QLabel#score { font-size: {question}pt; font-weight: bold; }
 QListWidget#nav::item:selected, QPushButton { background: #ffff00; color: #000000; }
-QLineEdit, QComboBox, QPlainTextEdit, QTableView { background: #000000; color: #ffffff;
+QLineEdit, QComboBox, QPlainTextEdit, QDateEdit, QTableView { background: #000000; color: #ffffff;
               border: 2px solid #ffffff; }
 QLabel#banner { background: #ffff00; color: #000000; }
 QLabel#training-banner { background: #ffff00; color: #000000; border: 3px solid #000000; }
 QLabel#error { color: #ff8080; }
 QLabel#referring { font-size: {question}pt; font-weight: bold; }
 QFrame#referringBox { border: 2px solid #ffffff; }
+QComboBox::drop-down, QDateEdit::drop-down { subcontrol-origin: padding;
+              subcontrol-position: center right; width: 22px; border: none;
+              border-left: 2px solid #ffffff; }
+QAbstractSpinBox::up-button { subcontrol-origin: border; subcontrol-position: top right;
+              width: 20px; border: none; border-left: 2px solid #ffffff; }
+QAbstractSpinBox::down-button { subcontrol-origin: border; subcontrol-position: bottom right;
+              width: 20px; border: none; border-left: 2px solid #ffffff; }
+QComboBox::down-arrow, QAbstractSpinBox::down-arrow { image: url("{icons}/arrow-down-light.svg");
+              width: 10px; height: 6px; }
+QAbstractSpinBox::up-arrow { image: url("{icons}/arrow-up-light.svg"); width: 10px; height: 6px; }
 """
 #: sizes in the style sheets (points at text size 1.0); they scale with the text size setting
 SIZES = {"nav": 11, "title": 16, "question": 13}
@@ -58,4 +81,7 @@ def apply_theme(app: QApplication, *, high_contrast: bool = False, font_scale: f
     sheet = HIGH_CONTRAST if high_contrast else STANDARD
     for name, points in SIZES.items():
         sheet = sheet.replace(f"{{{name}}}", f"{points * font_scale:.1f}")
+    # a combo box's or date's own button drawn by the style sheet, with our arrows: with a
+    # border set on the box, Qt drew its button as a bevel and a date's arrows not at all
+    sheet = sheet.replace("{icons}", resource_path("icons").as_posix())
     app.setStyleSheet(sheet)

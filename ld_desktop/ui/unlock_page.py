@@ -71,13 +71,19 @@ class UnlockPage(QWidget):
         if demo_hint:
             hint = QLabel(demo_hint)
             hint.setObjectName("subtitle")
+            # a long account line was cut off at the form's width: each fits on a line where
+            # the form's width allows (and wraps, not cut off, at a larger text size)
+            hint.setWordWrap(True)
+            widest = max(hint.fontMetrics().horizontalAdvance(line)
+                         for line in demo_hint.splitlines())
+            hint.setMinimumWidth(min(widest + 8, 540))
             hint.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             box.addWidget(hint)
         box.addStretch(1)
         outer = QVBoxLayout(self)
         inner = QWidget()
         inner.setLayout(box)
-        inner.setMaximumWidth(460)
+        inner.setMaximumWidth(560)    # the account hints fit on a line each
         outer.addWidget(inner, alignment=Qt.AlignmentFlag.AlignHCenter)
         self.unlock_button.clicked.connect(self.try_unlock)
         self.passphrase.returnPressed.connect(self.try_unlock)

@@ -19,6 +19,8 @@ _ADVISORY_LOCK_KEY = 0x1D5E_5A1C   # serialises migrations started by several pr
 READ_ONLY = "ld_read_only"           # execution option: a plain BEGIN instead of BEGIN IMMEDIATE
 APPLICATION_NAME = "ld-sync-server"  # and the process id: pg_stat_activity shows whose it is
 POOL_TIMEOUT_S = 60
+#: a failed statement's bound values never go into PostgreSQL's log (a user-level setting)
+NO_PARAMETERS_IN_LOG = "-c log_parameter_max_length_on_error=0"
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
@@ -39,10 +41,21 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     # the pool's older connections; idle ones are renewed every half hour anyway.
     engine = sa.create_engine(url, hide_parameters=True, pool_size=pool_size, max_overflow=0,
                               pool_timeout=POOL_TIMEOUT_S, pool_recycle=1800,
-                              connect_args={"application_name": f"{APPLICATION_NAME} "
-                                                                f"{os.getpid()}"})
+                              connect_args=_postgres_connect_args(url))
     _configure_postgres(engine)
     return engine
+
+
+def _postgres_connect_args(url: str) -> dict[str, str]:
+    """Each connection is named for ``pg_stat_activity``, and never has PostgreSQL's own log
+    quote a failed statement's parameters (a record's fields): that setting is the one of
+    PostgreSQL's logging settings any role may set for its own sessions; the others need a
+    superuser (docs/sync.md, "PostgreSQL's own log"). Sent at connect (``options``), after
+    any options the URL gives, so no round trip and no transaction can undo it."""
+    given = sa.make_url(url).query.get("options", "")
+    options = " ".join(given) if isinstance(given, tuple) else given
+    return {"application_name": f"{APPLICATION_NAME} {os.getpid()}",
+            "options": f"{options} {NO_PARAMETERS_IN_LOG}".strip()}
 
 
 def _configure_postgres(engine: Engine) -> None:

@@ -455,15 +455,13 @@ def _writes(ws: WorkingSet, accepted: list[tuple[Op, OpResult]]) -> WriteBatch:
     batch.insert(t.records, [_record_values(r) for r in rows if not r.stored])
     batch.update(t.records, ("entity", "entity_id"), ("seq", "fields", "meta", "body"),
                  [_record_values(r) for r in rows if r.stored])
-    marks = _scope_marks(ws)
-    batch.update(t.record_scope, ("entity", "entity_id"), ("seq", "record_seq"),
-                 [{"entity": entity, "entity_id": entity_id, "seq": seq,
-                   "record_seq": _record_seq(ws.records[(entity, entity_id)])}
-                  for (entity, entity_id), seq in sorted(marks.items())
-                  if _has_stored_scope(ws, (entity, entity_id))])
+    # scope rows carry their record's own number: those of records this push changed move
+    batch.update(t.record_scope, ("entity", "entity_id"), ("record_seq",),
+                 [{"entity": r.entity, "entity_id": r.entity_id, "record_seq": r.seq}
+                  for r in sorted(rows, key=lambda r: r.key) if r.scope - r.new_scope])
     batch.insert(t.record_scope, [
         {"entity": r.entity, "entity_id": r.entity_id, "site_id": site,
-         "seq": marks.get(r.key, r.seq), "record_seq": _record_seq(r)}
+         "record_seq": _record_seq(r)}
         for r in ws.records.values() for site in sorted(r.new_scope)])
     changed = [c for c in ws.conflicts.values() if c.changed]
     batch.insert(t.conflicts, [_conflict_values(c) for c in changed if not c.stored])
@@ -477,22 +475,6 @@ def _record_seq(row: RecordRow) -> int:
     """What its scope rows carry as `record_seq`: the record's own number, 0 while the
     record is not on the server (a scope given through a link)."""
     return row.seq if row.exists else 0
-
-
-def _has_stored_scope(ws: WorkingSet, key: RecordKey) -> bool:
-    row = ws.records.get(key)
-    return row is not None and bool(row.scope - row.new_scope)
-
-
-def _scope_marks(ws: WorkingSet) -> dict[RecordKey, int]:
-    """Per record this push changed: the newest number of the record or its conflicts,
-    which its scope rows carry so that a pull finds the change from its sites."""
-    marks: dict[RecordKey, int] = {}
-    changes = [(row.key, row.seq) for row in ws.records.values() if row.changed]
-    changes += [((c.entity, c.entity_id), c.seq) for c in ws.conflicts.values() if c.changed]
-    for key, seq in changes:
-        marks[key] = max(seq, marks.get(key, 0))
-    return marks
 
 
 def _record_values(row: RecordRow) -> dict[str, Any]:

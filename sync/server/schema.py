@@ -168,12 +168,11 @@ record_scope = sa.Table(
     sa.Column("entity", sa.String(64), primary_key=True),
     sa.Column("entity_id", UUID_TEXT, primary_key=True),
     sa.Column("site_id", ID, primary_key=True),     # "*" = every site
-    # the newest sequence number of the record or its conflicts: a pull's way in
-    sa.Column("seq", sa.BigInteger(), nullable=False, server_default="0"),
     # the record's own number (`records.seq`; 0 while only a link gave the scope): a pull
-    # walks its sites' records in order through this index (migration 0008)
+    # walks its sites' records in order through this index (migration 0008; the scope
+    # row's own `seq`, the newest number of the record or its conflicts, read by nothing
+    # since, was dropped by 0009)
     sa.Column("record_seq", sa.BigInteger(), nullable=False, server_default="0"),
-    sa.Index("ix_record_scope_site_seq", "site_id", "seq"),
     sa.Index("ix_record_scope_site_record_seq", "site_id", "record_seq"),
 )
 

@@ -62,13 +62,18 @@ _RESERVE = sa.text(f"""
 WITH session AS (
     SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()
 ), abandoned AS (
-    DELETE FROM seq_reservations AS r WHERE {_ABANDONED}
+    DELETE FROM seq_reservations AS r WHERE {_ABANDONED} RETURNING r.id
+), commit_mode AS (     -- see `reserve`: waits for the disk only if it removed a reservation
+    SELECT set_config('synchronous_commit',
+                      CASE WHEN EXISTS (SELECT 1 FROM abandoned) THEN 'on' ELSE 'off' END,
+                      true) AS mode
 ), taken AS (
     UPDATE counter SET value = value + :count WHERE id = 1 RETURNING value
 )
 INSERT INTO seq_reservations (first_seq, last_seq, created_at, backend_pid, backend_start)
 SELECT value - :count + 1, value, now(), session.pid, session.backend_start
 FROM taken LEFT JOIN session ON true         -- a session it cannot see: only the TTL counts
+CROSS JOIN commit_mode
 RETURNING id, first_seq, last_seq
 """)
 
@@ -76,7 +81,19 @@ RETURNING id, first_seq, last_seq
 def reserve(conn: Connection, count: int) -> Reservation:
     """Take ``count`` numbers and record them as in flight, in one autocommitted statement,
     removing abandoned reservations on the way. Times are the database's, so servers whose
-    clocks disagree agree on a reservation's age."""
+    clocks disagree agree on a reservation's age.
+
+    The statement holds the counter's row lock until it commits, so every push of a burst
+    passes through it one after another: committed synchronously, each would hold the lock
+    through a WAL flush (3-4 ms on the reference machine's disk), 200 pushes ~0.7 s in a
+    queue. It commits without waiting for the disk (``synchronous_commit`` off for this
+    transaction) unless it removed an abandoned reservation. That is safe because no
+    puller can pass a number on the strength of this commit alone: while the reservation
+    stands the watermark stays below its block; the reservation disappears only by a
+    synchronous commit (the push's `publish`, `discard`, `remove_abandoned`, or a
+    reservation that removed it, which then waits for the disk), and a flush writes every
+    earlier WAL record, this one's included. A crash before then forgets the block and the
+    counter's move together, and the push, whose connection died, is retried."""
     row = conn.execute(_RESERVE, {"count": count, "ttl": RESERVATION_TTL_S}).one()
     return Reservation(int(row.id), int(row.first_seq), int(row.last_seq))
 

@@ -14,7 +14,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_service import NotEnrolledHere, SyncService
 
 if TYPE_CHECKING:
-    from tests.integration.conftest import Clash, Station
+    from tests.integration.conftest import Clash
 
 
 def _referral(session: UserSession, family: str, crn: str, site_index: int = 0) -> object:
@@ -30,9 +30,8 @@ def _cases(session: UserSession) -> dict[str, tuple[str, str, str | None]]:
     return {str(r.id): (r.person_name, r.stage, r.risk_level) for r in rows}
 
 
-def test_two_workstations_share_a_site_and_converge(make_station) -> None:  # type: ignore[no-untyped-def]
-    a: Station = make_station("a")
-    b: Station = make_station("b")
+def test_two_workstations_share_a_site_and_converge(make_stations) -> None:  # type: ignore[no-untyped-def]
+    a, b = make_stations("a", "b")
     _referral(a.senior, "Fromay", "A/1")
     _referral(b.senior, "Frombee", "B/1")
     first = a.sync()
@@ -61,9 +60,8 @@ def test_a_workstation_never_receives_another_sites_records(make_station) -> Non
     assert court_only.senior.persons.search("custodyonly") == []
 
 
-def test_offline_clash_is_kept_as_a_conflict_not_lost(make_station) -> None:  # type: ignore[no-untyped-def]
-    a = make_station("a")
-    b = make_station("b")
+def test_offline_clash_is_kept_as_a_conflict_not_lost(make_stations) -> None:  # type: ignore[no-untyped-def]
+    a, b = make_stations("a", "b")
     case = _referral(a.senior, "Clashworth", "X/1")
     a.sync()
     b.sync()
@@ -79,9 +77,8 @@ def test_offline_clash_is_kept_as_a_conflict_not_lost(make_station) -> None:  # 
     assert a.senior.cases.open(case.id).urgency == b.senior.cases.open(case.id).urgency
 
 
-def test_pending_local_edit_is_rebased_not_overwritten(make_station) -> None:  # type: ignore[no-untyped-def]
-    a = make_station("a")
-    b = make_station("b")
+def test_pending_local_edit_is_rebased_not_overwritten(make_stations) -> None:  # type: ignore[no-untyped-def]
+    a, b = make_stations("a", "b")
     case = _referral(a.senior, "Rebase", "R/1")
     a.sync()
     b.sync()
@@ -101,8 +98,8 @@ def test_pending_local_edit_is_rebased_not_overwritten(make_station) -> None:  #
     assert replica.pending_count() == 0
 
 
-def test_unenrolled_workstation_says_so(make_station) -> None:  # type: ignore[no-untyped-def]
-    lone = make_station("lone", enrol=False)
+def test_unenrolled_workstation_says_so(make_stations) -> None:  # type: ignore[no-untyped-def]
+    [lone] = make_stations("a", enrol=False)
     with pytest.raises(NotEnrolledHere):
         SyncService(lone.senior).sync()
 
@@ -130,21 +127,21 @@ def test_senior_decides_a_clash_and_it_closes_on_both_workstations(
     assert b.sync_service().status().open_conflicts == 0
 
 
-def test_practitioners_cannot_decide_conflicts(make_station) -> None:  # type: ignore[no-untyped-def]
+def test_practitioners_cannot_decide_conflicts(make_stations) -> None:  # type: ignore[no-untyped-def]
     from ld_desktop.services.errors import PermissionDenied
 
-    a = make_station("a")
+    [a] = make_stations("a")
     with pytest.raises(PermissionDenied):
         a.admin.conflicts.open()
 
 
-def test_end_of_shift_handover_refuses_unsynced_then_completes(make_station) -> None:  # type: ignore[no-untyped-def]
+def test_end_of_shift_handover_refuses_unsynced_then_completes(make_stations) -> None:  # type: ignore[no-untyped-def]
     from datetime import timedelta
 
     from ld_desktop.domain.roles import Role
     from ld_desktop.services.handover import HandoverNotSafe
 
-    a = make_station("a")
+    [a] = make_stations("a")
     _referral(a.senior, "Handoverly", "H/1")
     now = a.senior.now()
     start, end = now - timedelta(hours=8), now
@@ -175,12 +172,13 @@ def test_end_of_shift_handover_refuses_unsynced_then_completes(make_station) -> 
     next_senior.lock()
 
 
-def test_refused_ops_stay_queued_and_do_not_block_newer_work(make_station) -> None:  # type: ignore[no-untyped-def]
+def test_refused_ops_stay_queued_and_do_not_block_newer_work(  # type: ignore[no-untyped-def]
+        make_station, make_stations) -> None:
     from ld_desktop.store.replica import StoreReplica
     from sync.client import DeviceCredentials, SyncClient
 
-    station = make_station("half", sites=["Northgate Custody Suite", "Riverside Court"],
-                           enrol=False)
+    [station] = make_stations("half", sites=["Northgate Custody Suite", "Riverside Court"],
+                              enrol=False)
     # enrolled for the custody suite only: the court's records are refused by the server
     SyncService(station.admin, transport=station.server.transport).enrol(
         "http://127.0.0.1:8765", station.server.code(["Northgate Custody Suite"]), "half")
@@ -208,13 +206,12 @@ def test_refused_ops_stay_queued_and_do_not_block_newer_work(make_station) -> No
 
 
 def test_an_intake_with_an_estimated_age_syncs_through_the_published_schema(  # type: ignore[no-untyped-def]
-        make_station) -> None:
+        make_stations) -> None:
     """The new person field (estimated_birth_year) is in the sync schema the server checks
     every op against, so the person and their referral reach the other workstation."""
     from ld_desktop.services.intake import Intake
 
-    a: Station = make_station("a")
-    b: Station = make_station("b")
+    a, b = make_stations("a", "b")
     year = a.senior.now().year - 30
     a.senior.intake.refer(Intake(
         PersonDraft("Sam", "Nodobsync", estimated_birth_year=year), a.senior.sites[0].id,

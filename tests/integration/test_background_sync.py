@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
 
 from ld_desktop.services.background_sync import BackgroundSync, SyncOutcome
 from ld_desktop.services.sync_service import SyncService
 
-if TYPE_CHECKING:
-    from tests.integration.conftest import Station
 
-
-def test_background_sync_pushes_and_reports_online(make_station) -> None:  # type: ignore[no-untyped-def]
-    station: Station = make_station("bg")
+def test_background_sync_pushes_and_reports_online(make_stations) -> None:  # type: ignore[no-untyped-def]
+    [station] = make_stations("a")
     outcomes: list[SyncOutcome] = []
     done = threading.Event()
 
@@ -33,10 +29,10 @@ def test_background_sync_pushes_and_reports_online(make_station) -> None:  # typ
     assert SyncService(station.senior).status().pending_ops == 0
 
 
-def test_unreachable_server_is_reported_offline_and_keeps_everything(make_station) -> None:  # type: ignore[no-untyped-def]
+def test_unreachable_server_is_reported_offline_and_keeps_everything(make_stations) -> None:  # type: ignore[no-untyped-def]
     import httpx
 
-    station: Station = make_station("off")
+    [station] = make_stations("a")
 
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("no route to host", request=request)

@@ -44,7 +44,7 @@ def _serve(station: Station, username: str, fields: dict[str, Any],
                 body=record_body("staff", key, {**row["fields"], **fields}, meta)))
             conn.execute(sa.update(t.record_scope).where(
                 t.record_scope.c.entity == "staff", t.record_scope.c.entity_id == key)
-                .values(seq=seq))
+                .values(record_seq=seq))
             conn.execute(sa.update(t.counter).values(value=seq))
     finally:
         engine.dispose()
@@ -133,7 +133,7 @@ def test_an_older_signed_record_cannot_be_served_again(make_station) -> None:  #
             fields=before["fields"], meta=before["meta"], body=before["body"], seq=seq))
         conn.execute(sa.update(t.record_scope).where(
             t.record_scope.c.entity == "staff", t.record_scope.c.entity_id == key)
-            .values(seq=seq))
+            .values(record_seq=seq))
         conn.execute(sa.update(t.counter).values(value=seq))
     engine.dispose()
     b.sync()
@@ -157,10 +157,6 @@ def test_a_decision_is_proven_on_the_other_workstation(urgency_clash: Clash) -> 
         seq = int(conn.execute(sa.select(t.counter.c.value)).scalar_one()) + 1
         conn.execute(sa.update(t.conflicts).where(t.conflicts.c.id == str(clash.id)).values(
             resolution={**row["resolution"], "reason": "decided by the server"}, seq=seq))
-        conn.execute(sa.update(t.record_scope).where(
-            t.record_scope.c.entity == "case",
-            t.record_scope.c.entity_id == str(urgency_clash.case_id))
-            .values(seq=seq))
         conn.execute(sa.update(t.counter).values(value=seq))
     engine.dispose()
     b.sync()

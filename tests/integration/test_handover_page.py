@@ -51,8 +51,8 @@ def _loaded(qtbot) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_sync_and_hand_over_pushes_everything_and_prints_the_receipt(  # type: ignore[no-untyped-def]
-        qtbot, make_station, tmp_path: Path) -> None:
-    a = make_station("a")
+        qtbot, make_stations, tmp_path: Path) -> None:
+    [a] = make_stations("a")
     for n in range(3):
         _referral(a.senior, f"Handoff{n}", f"HO/{n}")
     waiting = a.sync_service().status().pending_ops
@@ -94,8 +94,8 @@ def test_sync_and_hand_over_pushes_everything_and_prints_the_receipt(  # type: i
 
 
 def test_refused_with_unsynced_work_then_handed_over_with_a_reason(  # type: ignore[no-untyped-def]
-        qtbot, make_station, tmp_path: Path) -> None:
-    a = make_station("a", enrol=False)
+        qtbot, make_stations, tmp_path: Path) -> None:
+    [a] = make_stations("a", enrol=False)
     _referral(a.senior, "Offline", "OF/1")
     pdf = tmp_path / "handover.pdf"
     page = _page(qtbot, a, a.senior, pdf)
@@ -122,10 +122,9 @@ def test_refused_with_unsynced_work_then_handed_over_with_a_reason(  # type: ign
     assert "Server sequence reached not synced" in text
 
 
-def test_next_shift_acknowledges_and_the_author_cannot(qtbot, make_station,  # type: ignore[no-untyped-def]
+def test_next_shift_acknowledges_and_the_author_cannot(qtbot, make_stations,  # type: ignore[no-untyped-def]
                                                         tmp_path: Path) -> None:
-    a = make_station("a")
-    b = make_station("b")
+    a, b = make_stations("a", "b")
     page = _page(qtbot, a, a.senior, tmp_path / "one.pdf")
     assert page.panel is not None
     page.panel.go_button.click()
@@ -159,8 +158,8 @@ def test_next_shift_acknowledges_and_the_author_cannot(qtbot, make_station,  # t
         next_senior.lock()
 
 
-def test_practitioners_own_end_of_shift(qtbot, make_station, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    a = make_station("a")
+def test_practitioners_own_end_of_shift(qtbot, make_stations, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    [a] = make_stations("a")
     a.admin.accounts.add_user("prac1", Role.PRACTITIONER, "practitioner passphrase")
     prac = a.workstation.unlock("prac1", "practitioner passphrase")
     try:
@@ -184,9 +183,8 @@ def test_practitioners_own_end_of_shift(qtbot, make_station, tmp_path: Path) -> 
         prac.lock()
 
 
-def test_conflict_from_two_workstations_decided_on_the_page(qtbot, make_station) -> None:  # type: ignore[no-untyped-def]
-    a = make_station("a")
-    b = make_station("b")
+def test_conflict_from_two_workstations_decided_on_the_page(qtbot, make_stations) -> None:  # type: ignore[no-untyped-def]
+    a, b = make_stations("a", "b")
     case = _referral(a.senior, "Clashing", "CL/1")
     a.sync()
     b.sync()
@@ -211,8 +209,8 @@ def test_conflict_from_two_workstations_decided_on_the_page(qtbot, make_station)
     assert b.senior.cases.open(case.id).urgency == "urgent"  # type: ignore[attr-defined]
 
 
-def test_handover_notes_survive_a_lock(qtbot, make_station, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    a = make_station("a", enrol=False)
+def test_handover_notes_survive_a_lock(qtbot, make_stations, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    [a] = make_stations("a", enrol=False)
     page = _page(qtbot, a, a.senior, tmp_path / "h.pdf")
     assert page.panel is not None
     page.panel.notes["general"].setPlainText("Cell 2: interpreter booked for 09:00")
@@ -231,12 +229,12 @@ def test_handover_notes_survive_a_lock(qtbot, make_station, tmp_path: Path) -> N
 
 
 def test_cancelling_the_sync_keeps_everything_and_does_not_hand_over(  # type: ignore[no-untyped-def]
-        qtbot, make_station, tmp_path: Path) -> None:
+        qtbot, make_stations, tmp_path: Path) -> None:
     import threading
 
     import httpx
 
-    a = make_station("a")
+    [a] = make_stations("a")
     _referral(a.senior, "Cancelme", "CA/1")
     started, release = threading.Event(), threading.Event()
 
@@ -276,13 +274,13 @@ def test_cancelling_the_sync_keeps_everything_and_does_not_hand_over(  # type: i
 
 
 def test_network_down_handed_over_anyway_then_a_complete_handover_once_it_is_back(  # type: ignore[no-untyped-def]
-        qtbot, make_station, tmp_path: Path, monkeypatch) -> None:
+        qtbot, make_stations, tmp_path: Path, monkeypatch) -> None:
     import httpx
 
     from sync.client import RetryPolicy
 
     monkeypatch.setattr(RetryPolicy, "delay", lambda _self, _attempt: 0.0)  # no waits here
-    a = make_station("a")
+    [a] = make_stations("a")
     _referral(a.senior, "Downtime", "DT/1")
     network = {"up": False}
 
@@ -326,10 +324,10 @@ def test_network_down_handed_over_anyway_then_a_complete_handover_once_it_is_bac
     assert "Network down" not in _pdf_text(tmp_path / "handover.pdf")
 
 
-def test_the_senior_can_set_the_shift_window(qtbot, make_station, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_senior_can_set_the_shift_window(qtbot, make_stations, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtCore import QDateTime
 
-    a = make_station("a", enrol=False)
+    [a] = make_stations("a", enrol=False)
     page = _page(qtbot, a, a.senior, tmp_path / "h.pdf")
     assert page.panel is not None
     assert page.shift() == (datetime(2026, 11, 24, 7), datetime(2026, 11, 24, 19))

@@ -69,8 +69,8 @@ def _in_thread(work: object) -> tuple[threading.Thread, list[object]]:
     return thread, outcome
 
 
-def test_a_second_sync_waits_for_the_first(make_station) -> None:  # type: ignore[no-untyped-def]
-    a = make_station("a")
+def test_a_second_sync_waits_for_the_first(make_stations) -> None:  # type: ignore[no-untyped-def]
+    [a] = make_stations("a")
     _referral(a.senior, "First")
     held = _Held(a)
     first, first_outcome = _in_thread(SyncService(a.senior, transport=held).sync)
@@ -91,8 +91,8 @@ def test_a_second_sync_waits_for_the_first(make_station) -> None:  # type: ignor
     assert report.pulled == 0  # type: ignore[attr-defined]
 
 
-def test_a_sync_waiting_for_another_can_be_cancelled(make_station) -> None:  # type: ignore[no-untyped-def]
-    a = make_station("a")
+def test_a_sync_waiting_for_another_can_be_cancelled(make_stations) -> None:  # type: ignore[no-untyped-def]
+    [a] = make_stations("a")
     _referral(a.senior, "Busy")
     held = _Held(a)
     first, first_outcome = _in_thread(SyncService(a.senior, transport=held).sync)

@@ -161,17 +161,24 @@ def test_store_opens_after_sigkill_during_key_rotation(store_dir: Path) -> None:
     record, and the next unlock finishes the rotation."""
     from ld_desktop.services.demo_data import seed_demo_cases
 
-    admin = Workstation(store_dir).unlock(*ADMIN)
-    try:
-        seed_demo_cases(admin, SEEDED_CASES)
-    finally:
-        admin.lock()
     rng = random.Random(20261130)
     env = {**os.environ, "LD_DESKTOP_KDF_PROFILE": "fast", "PYTHONPATH": str(ROOT)}
+    # started first, so its imports (~1.5 s) overlap the seeding; it opens the store only
+    # when told "go"
     helper = subprocess.Popen(
         [sys.executable, str(CHILD), str(store_dir), *ADMIN, "rotate"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         env=env, bufsize=1)
+    try:
+        admin = Workstation(store_dir).unlock(*ADMIN)
+        try:
+            seed_demo_cases(admin, SEEDED_CASES)
+        finally:
+            admin.lock()
+    except BaseException:
+        helper.kill()
+        helper.communicate(timeout=30)
+        raise
     assert helper.stdin is not None
     assert helper.stdout is not None
     killed_in: list[str] = []

@@ -101,3 +101,19 @@ def test_rows_hold_what_a_core_executemany_stores() -> None:
         update_rows(conn, table, ("doc", "flag", "id", "name"), changed)
         after = conn.execute(select(table).where(table.c.id == rows[0]["id"])).one()
         assert (after.name, after.doc, after.flag, after.at) == ("Bo", [], False, rows[0]["at"])
+
+
+def test_a_dialect_without_qmark_parameters_is_refused_clearly() -> None:
+    """The statements are written with '?': on another dialect (PostgreSQL's psycopg uses
+    pyformat) they would be wrong SQL, so building one is refused with a RuntimeError that
+    says why (it was a NotImplementedError, which reads as a missing feature)."""
+    from sqlalchemy.dialects import postgresql
+
+    from ld_desktop.store.prepared import TableStatements
+
+    table = Table("t_dialect_guard", MetaData(), Column("id", Uuid, primary_key=True),
+                  Column("name", String))
+    statements = TableStatements(table, postgresql.psycopg.dialect())
+    with pytest.raises(RuntimeError, match=r"qmark.*postgresql.*pyformat") as refused:
+        statements.many("insert", ("id", "name"))
+    assert refused.type is RuntimeError       # NotImplementedError is a RuntimeError too

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from asgi_bridge import ASGIBridge
-from sync_harness import Harness
+from sync_harness import Harness, sqlite_server
 
 from sync.server import ServerSettings, create_app
 from sync.server import schema as t
@@ -68,7 +68,7 @@ def fresh_postgres(postgres_url: str) -> str:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def server_settings(request: pytest.FixtureRequest, tmp_path: Path) -> ServerSettings:
     if request.param == "sqlite":
-        return ServerSettings.for_data_dir(tmp_path / "server")
+        return sqlite_server(tmp_path / "server")
     url = request.getfixturevalue("postgres_url")
     create_app(ServerSettings(database_url=url)).state.sync.engine.dispose()  # migrate
     truncate_all(url)
@@ -87,12 +87,11 @@ def harness(server_settings: ServerSettings) -> Iterator[Harness]:
 
 @pytest.fixture
 def sqlite_harness(tmp_path: Path) -> Iterator[Harness]:
-    app = create_app(ServerSettings.for_data_dir(tmp_path / "server", op_schema=None))
+    app = create_app(sqlite_server(tmp_path / "server", op_schema=None))
     bridge = ASGIBridge(app)
     yield Harness(app, bridge)
     bridge.shutdown()
     app.state.sync.engine.dispose()
-
 
 
 @pytest.fixture

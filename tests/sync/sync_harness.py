@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import shutil
+import sqlite3
+import tempfile
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from asgi_bridge import ASGIBridge
@@ -16,12 +22,43 @@ from sync.client import DeviceCredentials, RetryPolicy, SyncClient, enrol
 from sync.memory_replica import MemoryReplica
 from sync.op_signing import attest, bootstrap_message, public_key_text, staff_id_for
 from sync.protocol import Op, OpKind, OpStatus
-from sync.server import authority, pull_store, push_store
+from sync.server import ServerSettings, authority, pull_store, push_store
 from sync.server import schema as t
+from sync.server.database import make_engine, migrate
 from sync.server.registry import issue_enrol_code
+from sync.server.settings import SQLITE_FILE
 
 FAST_RETRY = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, timeout=10)
 IN_PROCESS_URL = "http://127.0.0.1"
+_TEMPLATES: list[tempfile.TemporaryDirectory[str]] = []   # removed when the process exits
+
+
+@functools.cache
+def _migrated_sqlite() -> Path:
+    """One empty SQLite server database at the newest migration, made once per process."""
+    folder = tempfile.TemporaryDirectory(prefix="ld-sync-template-")
+    _TEMPLATES.append(folder)
+    path = Path(folder.name) / SQLITE_FILE
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    with sqlite3.connect(path) as conn:   # everything into the main file: it alone is copied
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return path
+
+
+def sqlite_server(data_dir: Path, **overrides: Any) -> ServerSettings:
+    """``ServerSettings.for_data_dir(data_dir, ...)`` with its database already migrated: a
+    copy of `_migrated_sqlite`. Migrating a new database runs all eight revisions (~0.15-0.25
+    s a server, paid by every test and every state-machine example); ``create_app`` still
+    runs ``migrate`` on the copy, which finds it at head. tests/sync/test_server_migrations.py
+    migrates from empty itself."""
+    settings = ServerSettings.for_data_dir(data_dir, **overrides)
+    if any(data_dir.iterdir()):
+        raise AssertionError(f"{data_dir} is not empty: the template would overwrite it")
+    shutil.copyfile(_migrated_sqlite(), data_dir / SQLITE_FILE)
+    return settings
 
 
 @dataclass

@@ -199,3 +199,33 @@ def test_the_same_op_id_from_two_devices_at_once_is_a_duplicate_not_an_error(
     [result] = push_store.push_ops(engine, "dev-b", SITES, [copy])
     assert calls == 2
     assert result.status is OpStatus.DUPLICATE
+
+
+def _commit_mode_of_a_reservation(engine: sa.Engine) -> str:
+    """``synchronous_commit`` as `reserve` leaves it for its own commit (read inside the
+    same transaction, before it ends)."""
+    with engine.connect() as conn:
+        reservation = seq_reservations.reserve(conn, 2)
+        mode = str(conn.execute(sa.text("SHOW synchronous_commit")).scalar_one())
+        seq_reservations.discard(conn, reservation)
+        conn.commit()
+    return mode
+
+
+def test_a_reservation_commits_without_waiting_for_the_disk(engine: sa.Engine) -> None:
+    """Pushes of a burst pass the counter's row lock one after another: a reservation that
+    held it through a WAL flush would queue them all behind the disk."""
+    assert _commit_mode_of_a_reservation(engine) == "off"
+    push_store.push_ops(engine, "after", SITES, new_cases("after", 2))   # published: synced
+    with engine.connect() as conn:
+        assert str(conn.execute(sa.text("SHOW synchronous_commit")).scalar_one()) == "on"
+
+
+def test_a_reservation_that_removes_an_abandoned_one_waits_for_the_disk(
+        engine: sa.Engine) -> None:
+    """Removing a reservation lets pullers pass its numbers: that must be on disk first."""
+    dying = engine.connect()
+    _reserve_as_a_push_would(dying, 3)
+    _end_session(engine, dying)
+    assert _commit_mode_of_a_reservation(engine) == "on"
+    assert pull_all(engine, 0) == ([], 5)

@@ -60,14 +60,27 @@ def test_scope_rows_get_their_records_newest_number(empty_engine: sa.Engine) -> 
                      {"a": quiet, "b": clashed, "c": linked_only})
         conn.execute(sa.text("INSERT INTO seq_reservations (first_seq, last_seq, created_at) "
                              "VALUES (10, 12, :now)"), {"now": datetime.now(UTC)})
-    _to(empty_engine, "head")
+    newest = {(quiet, "s1"): 4, (clashed, "s1"): 9, (clashed, "s2"): 9, (linked_only, "s1"): 0}
+    _to(empty_engine, "0008")
+    assert _scope_numbers(empty_engine, "seq") == newest
+    _to(empty_engine, "head")          # 0009: the scope's own `seq` is gone, record_seq stays
     with empty_engine.connect() as conn:
-        seqs = {(row.entity_id, row.site_id): row.seq for row in conn.execute(
-            sa.text("SELECT entity_id, site_id, seq FROM record_scope"))}
-    assert seqs == {(quiet, "s1"): 4, (clashed, "s1"): 9, (clashed, "s2"): 9,
-                    (linked_only, "s1"): 0}
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("record_scope")}
+        indexes = {i["name"] for i in sa.inspect(conn).get_indexes("record_scope")}
+    assert "seq" not in columns
+    assert "ix_record_scope_site_seq" not in indexes
+    assert _scope_numbers(empty_engine, "record_seq") == {
+        (quiet, "s1"): 4, (clashed, "s1"): 7, (clashed, "s2"): 7, (linked_only, "s1"): 0}
+    _to(empty_engine, "0008", down=True)   # back, and filled in again as 0003 did
+    assert _scope_numbers(empty_engine, "seq") == newest
     _to(empty_engine, "0001", down=True)
     with empty_engine.connect() as conn:
         assert "seq_reservations" not in sa.inspect(conn).get_table_names()
         assert "seq" not in {c["name"] for c in sa.inspect(conn).get_columns("record_scope")}
     _to(empty_engine, "head")
+
+
+def _scope_numbers(engine: sa.Engine, column: str) -> dict[tuple[str, str], int]:
+    with engine.connect() as conn:
+        return {(row.entity_id, row.site_id): row.number for row in conn.execute(
+            sa.text(f"SELECT entity_id, site_id, {column} AS number FROM record_scope"))}

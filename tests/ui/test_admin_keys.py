@@ -16,6 +16,7 @@ from ld_desktop.services.errors import WrongPassphrase
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.pages.admin_page import AdminPage
+from tests.helpers.gates import Gate
 
 ADMIN = ("admin1", "admin passphrase for key tests")
 PRACT = ("prac1", "practitioner passphrase for keys")
@@ -180,12 +181,12 @@ def test_auto_lock_waits_for_a_rotation_in_progress(qtbot, store: Path,  # type:
     _type_unlock(qtbot, window)
     page = window.page("Admin")
     assert isinstance(page, AdminPage)
-    window.idle.set_minutes(0.01)          # 0.6 s, far shorter than the slowed re-key
+    window.idle.set_minutes(0.005)         # 0.3 s, far shorter than the slowed re-key
     window.idle.start()
     real = key_rotation.Store.rekey
 
     def slow_rekey(self, new_key):  # type: ignore[no-untyped-def]
-        time.sleep(2.0)
+        time.sleep(0.9)                    # three times the auto-lock's wait
         real(self, new_key)
 
     monkeypatch.setattr(key_rotation.Store, "rekey", slow_rekey)
@@ -205,14 +206,13 @@ def test_auto_lock_waits_for_a_rotation_in_progress(qtbot, store: Path,  # type:
 
 def test_a_lock_mid_rotation_waits_for_the_rekey_and_the_store_opens_after(  # type: ignore[no-untyped-def]
         qtbot, store: Path, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, gate: Gate) -> None:
     """The re-key runs as an operation owned by its progress dialog: Escape and closing do
     not dismiss it, and a lock from code (the OS going to sleep) while it runs waits for it
     (the re-key needs the key), logs nothing, and the store opens afterwards."""
     import json
     import logging
     import threading
-    import time
 
     import ld_desktop.store.key_rotation as key_rotation
     from ld_desktop.ui import operations
@@ -229,7 +229,7 @@ def test_a_lock_mid_rotation_waits_for_the_rekey_and_the_store_opens_after(  # t
 
     def slow_rekey(self, new_key):  # type: ignore[no-untyped-def]
         started.set()
-        time.sleep(1.0)
+        gate.hold()                        # until the lock waits for it
         real(self, new_key)
         finished.set()
 
@@ -311,14 +311,13 @@ def _unlock_as(qtbot, window: MainWindow, username: str, passphrase: str) -> Non
 
 def test_a_new_recovery_code_cut_off_by_a_lock_is_shown_to_its_admin_after_unlock(  # type: ignore[no-untyped-def]
         qtbot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, gate: Gate) -> None:
     """Removing an administrator replaces the recovery code; the admin presses Ctrl+L while
     the re-key runs. The lock waits for the re-key and drops its result, but the new code is
     not lost: never logged nor on disk in clear, not shown to the practitioner who unlocks
     next, shown once to the administrator after their unlock, and it works (the old does not)."""
     import logging
     import threading
-    import time
 
     import ld_desktop.store.key_rotation as key_rotation
     from ld_desktop.ui import operations
@@ -342,7 +341,7 @@ def test_a_new_recovery_code_cut_off_by_a_lock_is_shown_to_its_admin_after_unloc
 
     def slow_rekey(self, new_key):  # type: ignore[no-untyped-def]
         started.set()
-        time.sleep(0.8)
+        gate.hold()                        # until the lock waits for it
         real(self, new_key)
 
     monkeypatch.setattr(key_rotation.Store, "rekey", slow_rekey)

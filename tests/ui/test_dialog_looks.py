@@ -71,3 +71,90 @@ def test_rekey_progress_says_what_and_that_it_cannot_stop(qtbot) -> None:  # typ
     assert dialog.labelText().startswith("Rotating the keys: Re-encrypting the database.")
     assert "cannot be stopped half-way" in dialog.labelText()
     dialog.close()
+
+
+def test_merge_dialogs_chosen_line_sits_below_the_results(  # type: ignore[no-untyped-def]
+        qtbot, one_site_senior) -> None:
+    """Rendered, the "Chosen:" line was drawn over the results' bottom edge: the dialog keeps
+    the height its layout asks for, which a wrapping line misses. Chosen by keys (Down,
+    Enter on the result), the line is below the list, with the room its text needs."""
+    from tests.helpers.person_page import choose_by_keys, merge_dialog
+
+    _page, dialog, _keep, _dupe = merge_dialog(qtbot, one_site_senior, "LK/0001/26")
+    choose_by_keys(qtbot, "Mergeme")
+    picker = dialog.picker
+    qtbot.waitUntil(lambda: picker.chosen is not None, timeout=5_000)
+    qtbot.waitUntil(lambda: picker.choice.text().startswith("Chosen:"), timeout=1_000)
+    qtbot.wait(50)                                   # laid out again and painted
+    dialog.grab()
+    results, choice = picker.results.geometry(), picker.choice.geometry()
+    assert choice.top() > results.bottom()
+    assert choice.height() >= picker.choice.heightForWidth(choice.width())
+    assert picker.results.horizontalScrollBar().isHidden() or \
+        picker.results.horizontalScrollBarPolicy() == Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    dialog.close_for_lock()
+
+
+def test_combo_and_date_buttons_are_drawn_flat_with_arrows(qapp) -> None:  # type: ignore[no-untyped-def]
+    """Rendered (``make screenshots``), every combo box had a grey bevel with a black edge
+    for its button and a date's up and down buttons were bare bevels without arrows: the
+    theme gave the boxes a border but not their buttons. Now the button is the box's white
+    with a thin line before it, and the arrows are the theme's own (which exist)."""
+    from pathlib import Path
+
+    from PySide6.QtCore import QDate
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QComboBox, QDateEdit
+
+    before, font = qapp.styleSheet(), qapp.font()
+    try:
+        for high_contrast in (False, True):
+            theme.apply_theme(qapp, high_contrast=high_contrast)
+            urls = re.findall(r'url\("([^"]*)"\)', qapp.styleSheet())
+            assert len(urls) == 2    # (quoted: a folder's name may have a space)
+            for url in urls:
+                assert Path(url).is_file(), url
+        theme.apply_theme(qapp)
+        combo = QComboBox()
+        combo.addItem("Male")
+        for box in (combo, QDateEdit(QDate(2026, 11, 30))):
+            box.resize(200, 30)
+            image = box.grab().toImage()
+            edge = [QColor(image.pixel(image.width() - 3, y)).lightnessF()
+                    for y in range(2, image.height() - 2)]
+            assert min(edge) == 1.0, (type(box).__name__, edge)   # white: no bevel
+    finally:
+        qapp.setStyleSheet(before)
+        qapp.setFont(font)
+
+
+def test_the_unlock_pages_account_hints_are_not_cut_off(qtbot, qapp, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """docs/screenshots/training-unlock.png showed "(Practitione": the hint was cut at the
+    form's width. In the app's font, each account line now has the room it needs."""
+
+    before, font = qapp.styleSheet(), qapp.font()
+    theme.apply_theme(qapp)
+    try:
+        _hints_shown_whole(qtbot, tmp_path)
+    finally:
+        qapp.setStyleSheet(before)
+        qapp.setFont(font)
+
+
+def _hints_shown_whole(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QLabel
+
+    from ld_desktop.services import training
+    from ld_desktop.services.workstation import Workstation
+    from ld_desktop.ui.unlock_page import UnlockPage
+
+    hint_text = training.accounts_hint()
+    page = UnlockPage(Workstation(tmp_path / "ws"), demo_hint=hint_text)
+    qtbot.addWidget(page)
+    page.resize(1280, 760)
+    page.show()
+    qtbot.waitExposed(page)
+    hint = next(label for label in page.findChildren(QLabel) if label.text() == hint_text)
+    widest = max(hint.fontMetrics().horizontalAdvance(line) for line in hint_text.splitlines())
+    shown = hint.visibleRegion().boundingRect()       # not clipped by the form's width
+    assert shown.width() >= widest, (shown.width(), widest)

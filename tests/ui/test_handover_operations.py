@@ -6,8 +6,6 @@ from no GUI-thread code."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from ld_desktop.ui import operations
 from ld_desktop.ui.handover.handover_page import HandoverPage
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.operations import Operation
+from tests.helpers.gates import Gate
 from tests.helpers.gui_thread_store import GuiThreadStoreWatch
 from tests.helpers.shown_window import shown_window
 
@@ -57,7 +56,7 @@ def _handover(qtbot, window: MainWindow, station: Workstation) -> HandoverPage: 
 
 
 def test_notes_typed_then_an_immediate_lock_are_there_after_unlocking(
-        qtbot, window: MainWindow, station: Workstation) -> None:  # type: ignore[no-untyped-def]
+        qtbot, window: MainWindow, station: Workstation, gate: Gate) -> None:  # type: ignore[no-untyped-def]
     page = _handover(qtbot, window, station)
     panel = page.panel
     assert panel is not None
@@ -66,13 +65,13 @@ def test_notes_typed_then_an_immediate_lock_are_there_after_unlocking(
     qtbot.waitUntil(lambda: QApplication.focusWidget() is panel.notes["general"])
     qtbot.keyClicks(QApplication.focusWidget(), TYPED)
     # every worker of the pool busy: a draft save only queued now would be dropped
-    release = threading.Event()
-    for _ in range(operations.pool().maxThreadCount() + 1):
-        Operation(page, lambda: release.wait(0.5)).run()
-    time.sleep(0.05)
+    workers = operations.pool().maxThreadCount()
+    for _ in range(workers + 1):
+        Operation(page, gate.hold).run()        # held until the lock waits for them
+    qtbot.waitUntil(lambda: len(gate.held_on) == workers, timeout=5_000)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert window.session is None, "Ctrl+L locks"
-    release.set()
+    assert gate.opened_by_lock.is_set()
 
     again = _handover(qtbot, window, station)
     assert again.panel is not None

@@ -25,6 +25,7 @@ from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.new_referral import NewReferralDialog
 from tests.helpers.case_page import case_settled as settled
 from tests.helpers.drafts import drafts_back
+from tests.helpers.settle import operations_idle
 
 ALT = Qt.KeyboardModifier.AltModifier
 
@@ -66,7 +67,7 @@ def test_alt_shortcuts_are_unique_in_every_window_and_dialog(  # type: ignore[no
     found: dict[str, dict[str, list[str]]] = {}
     for name in window.place_names:
         window.show_page(name)
-        qtbot.wait(50)
+        operations_idle(qtbot)
         found[name] = clashes(window)
     page = open_case(window, _new_case(_session(window), age=15, family="Altwalk"))
     found["case (young person)"] = clashes(window)
@@ -115,7 +116,7 @@ def test_alt_shortcuts_are_unique_on_the_admin_pages(qtbot, demo_dir: Path, acco
     try:
         for name in win.place_names:
             win.show_page(name)
-            qtbot.wait(50)
+            operations_idle(qtbot)
             found[name] = clashes(win)
     finally:
         win.lock("test finished")
@@ -138,7 +139,7 @@ def test_every_dialog_opens_in_its_first_field_and_space_submits_nothing(
     assert _focus().accessibleName() == first_field
     if not isinstance(_focus(), QComboBox):         # (Space opens a list's choices)
         qtbot.keyClick(_focus(), Qt.Key.Key_Space)
-        qtbot.wait(50)
+        operations_idle(qtbot)
         assert dialog.isVisible()                   # nothing submitted by a space
     dialog.reject()
 
@@ -156,12 +157,12 @@ def test_the_risk_dialog_has_no_default_and_no_preselected_level(  # type: ignor
     assert not any(b.isDefault() for b in dialog.findChildren(QAbstractButton)
                    if hasattr(b, "isDefault"))
     qtbot.keyClick(_focus(), Qt.Key.Key_Return)     # Enter records nothing
-    qtbot.wait(50)
+    operations_idle(qtbot)
     assert dialog.isVisible()
     assert session.risk.for_case(case_id) == []
     qtbot.keyClick(_focus(), Qt.Key.Key_K, ALT)     # Record ris&k, everything unanswered
-    qtbot.wait(250)
-    assert "Choose a level" in dialog.error.text()
+    qtbot.waitUntil(lambda: "Choose a level" in dialog.error.text(), timeout=3_000)
+    operations_idle(qtbot)
     assert session.risk.for_case(case_id) == []
     dialog.reject()
 
@@ -255,12 +256,13 @@ def test_the_consent_dialog_has_no_default_and_no_preselected_decision(
     dialog = _dialog_shown(qtbot, page)
     assert dialog.decision.currentData() is None                  # type: ignore[attr-defined]
     qtbot.keyClick(_focus(), Qt.Key.Key_Return)
-    qtbot.wait(50)
+    operations_idle(qtbot)
     assert dialog.isVisible()
     assert session.consent.history(case_id) == []
     qtbot.keyClick(_focus(), Qt.Key.Key_O, ALT)                     # Rec&ord decision
-    qtbot.wait(250)
-    assert "Choose the decision" in dialog.error.text()           # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: "Choose the decision" in dialog.error.text(),  # type: ignore[attr-defined]
+                    timeout=3_000)
+    operations_idle(qtbot)
     assert session.consent.history(case_id) == []
     dialog.reject()
 
@@ -275,12 +277,13 @@ def test_the_outcome_dialog_never_closes_a_case_on_enter(  # type: ignore[no-unt
     dialog = _dialog_shown(qtbot, page)
     assert dialog.disposal.currentData() is None                  # type: ignore[attr-defined]
     qtbot.keyClick(_focus(), Qt.Key.Key_Return)
-    qtbot.wait(50)
+    operations_idle(qtbot)
     assert dialog.isVisible()
     assert session.cases.open(case_id).closed_at is None
     qtbot.keyClick(_focus(), Qt.Key.Key_C, ALT)                     # &Close case
-    qtbot.wait(250)
-    assert "Choose the disposal" in dialog.error.text()           # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: "Choose the disposal" in dialog.error.text(),  # type: ignore[attr-defined]
+                    timeout=3_000)
+    operations_idle(qtbot)
     assert session.cases.open(case_id).closed_at is None
     dialog.reject()
 

@@ -24,6 +24,7 @@ from ld_desktop.ui.models.read_only_table import LazyPages
 from ld_desktop.ui.pages import case_lists
 from ld_desktop.ui.places import PLACES
 from tests.helpers.gui_thread_store import GuiThreadStoreWatch
+from tests.helpers.settle import operations_idle
 
 GATE_S = 5
 FIRST = 30   # more rows than the view shows: the view does not ask for more by itself
@@ -136,8 +137,7 @@ def test_a_page_arriving_after_a_new_search_is_dropped(  # type: ignore[no-untyp
     qtbot.keyClicks(page.search, "a")            # a new search replaces the list
     qtbot.waitUntil(lambda: view.model() is not old, timeout=5_000)
     gate.open.set()
-    qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
-    qtbot.wait(50)
+    operations_idle(qtbot)                       # the old page is back, and dropped
     assert arrived == []
     assert old.rowCount() == FIRST
     assert not old.canFetchMore()
@@ -154,7 +154,7 @@ def test_a_page_arriving_after_a_lock_is_dropped_with_nothing_logged(  # type: i
     threading.Timer(0.2, gate.open.set).start()
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     assert senior_window.session is None
-    qtbot.wait(100)   # anything still queued for the GUI thread would arrive now
+    operations_idle(qtbot)   # anything still queued for the GUI thread has arrived
     assert arrived == []
     assert operations.in_flight() == 0
     del view   # logfail (autouse) fails the test if anything was logged

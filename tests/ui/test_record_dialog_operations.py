@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -34,7 +33,9 @@ from ld_desktop.ui.clinical.form_dialog import FormDialog
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.pages.people import PeoplePage
 from ld_desktop.ui.pages.record_views import PersonPage
+from ld_desktop.ui.records.person_picker import SEARCH_PAUSE_MS
 from tests.helpers.case_page import case_settled
+from tests.helpers.gates import Gate
 from tests.helpers.gui_thread_store import GuiThreadStoreWatch
 from tests.helpers.person_page import (
     focus,
@@ -45,8 +46,8 @@ from tests.helpers.person_page import (
     results_back,
     type_keys,
 )
+from tests.helpers.settle import operations_idle
 
-SLOW_S = 0.4
 CTRL = Qt.KeyboardModifier.ControlModifier
 #: the modules whose store use on the GUI thread this file proves gone
 DIALOGS = ("ui/records/", "ui/person_lookup_dialog.py")
@@ -242,8 +243,8 @@ def test_case_details_load_and_save_off_the_gui_thread(
         assert not details.save_button.isEnabled()
         assert details.loading.text().startswith("Loading")
         qtbot.waitUntil(lambda: _focus_in(details), timeout=3_000)
-        qtbot.wait(50)                                  # the dialog has placed the keyboard
-        assert QApplication.focusWidget() is details.loading   # not Cancel: Enter closed it
+        # the dialog has placed the keyboard: not on Cancel (Enter closed it)
+        qtbot.waitUntil(lambda: QApplication.focusWidget() is details.loading, timeout=3_000)
         key(qtbot, Qt.Key.Key_Return)                             # nothing to save yet
         assert details.isVisible()
     finally:
@@ -312,7 +313,7 @@ def _open_case_details(qtbot, window: MainWindow) -> Any:  # type: ignore[no-unt
 def test_a_lock_while_a_correction_saves_waits_and_calls_nothing_back(
         qtbot, senior_window: MainWindow, accounts, demo_dir: Path,  # type: ignore[no-untyped-def]
         monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
-        opener: Callable[..., uuid.UUID], service: type, method: str) -> None:
+        opener: Callable[..., uuid.UUID], service: type, method: str, gate: Gate) -> None:
     window = senior_window
     record_id = opener(qtbot, window)
     started = threading.Event()
@@ -322,7 +323,7 @@ def test_a_lock_while_a_correction_saves_waits_and_calls_nothing_back(
     def slow(self: Any, *args: Any, **kwargs: Any) -> Any:
         ran_on.append(threading.current_thread())
         started.set()
-        time.sleep(SLOW_S)
+        gate.hold()                                 # until the lock waits for it
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(service, method, slow)
@@ -343,7 +344,9 @@ def test_a_lock_while_a_correction_saves_waits_and_calls_nothing_back(
 
     window.lock("idle")
     assert operations.in_flight() == 0, "the lock returned with the save still out"
-    qtbot.wait(int(SLOW_S * 1000) + 300)                # a late callback would come by now
+    # the save has ended, and what it sent the GUI thread has been handled
+    qtbot.waitUntil(lambda: not ran_on[0].is_alive(), timeout=5_000)
+    QApplication.processEvents()
     assert called_back == []
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     # the save ran to its end before the key went
@@ -401,8 +404,8 @@ def test_find_at_another_site_reads_the_open_cases_in_the_background(
             assert not dialog.look_up_button.isEnabled()
             assert dialog.message.text().startswith("Loading")
             qtbot.waitUntil(lambda: _focus_in(dialog), timeout=3_000)
-            qtbot.wait(50)
-            assert QApplication.focusWidget() is dialog.message
+            qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.message,
+                            timeout=3_000)
             key(qtbot, Qt.Key.Key_Return)                         # looks up nothing
             assert dialog.isVisible()
         finally:
@@ -459,6 +462,7 @@ def test_a_lock_straight_after_typing_in_the_picker_starts_no_search(
     type_keys(qtbot, "Qui")
     key(qtbot, Qt.Key.Key_L, modifier=CTRL)
     assert window.session is None, "Ctrl+L did not lock"
-    qtbot.wait(500)                                   # past the pause in typing
+    qtbot.wait(SEARCH_PAUSE_MS + 50)                  # past the pause in typing
+    operations_idle(qtbot)                            # and any search it started is back
     assert searched == []
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -27,7 +26,9 @@ from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.new_referral import NewReferralDialog
 from tests.helpers.case_page import case_settled
+from tests.helpers.gates import Gate
 from tests.helpers.gui_thread_store import GuiThreadStoreWatch
+from tests.helpers.settle import shortcut_clicked
 from tests.helpers.shown_window import shown_window
 
 ALT = Qt.KeyboardModifier.AltModifier
@@ -75,7 +76,7 @@ def key(qtbot, k: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.No
         ) -> None:
     qtbot.keyClick(focus(), k, modifier)
     if modifier == ALT:
-        qtbot.wait(250)     # a button's Alt shortcut clicks it after 100 ms (animateClick)
+        shortcut_clicked(qtbot)   # a button's Alt shortcut clicks it 100 ms later
 
 
 def _dialog_has_focus() -> bool:
@@ -92,6 +93,9 @@ def intake(qtbot, window: MainWindow, steps: Callable[[], None]) -> None:  # typ
     def run() -> None:
         try:
             qtbot.waitUntil(_dialog_has_focus, timeout=3_000)
+            # its fields are read-only until a draft kept by a lock is read back: keys
+            # typed before then are lost (lock_sweep.restore_window_draft)
+            qtbot.waitUntil(lambda: not dialog().finder.isReadOnly(), timeout=5_000)
             steps()
             done.append(None)
         except BaseException as exc:  # reported by the test, not lost in the event loop
@@ -119,8 +123,7 @@ def test_tabbing_through_results_then_typing_a_new_name_registers_the_new_person
     assert session is not None
 
     def steps() -> None:
-        type_text(qtbot, "Quinn")
-        qtbot.wait(400)                             # the search runs off the GUI thread
+        find_and_wait(qtbot, "Quinn")               # the search runs off the GUI thread
         key(qtbot, Qt.Key.Key_Tab)
         key(qtbot, Qt.Key.Key_Tab)
         type_text(qtbot, "Jordan")
@@ -381,15 +384,15 @@ def test_results_of_an_older_search_cannot_be_chosen(qtbot, window: MainWindow) 
 
 
 def _slow_refer(monkeypatch: pytest.MonkeyPatch, started: threading.Event,
-                seconds: float = 0.4) -> list[threading.Thread]:
-    """IntakeService.refer waits ``seconds`` first; the threads it ran on."""
+                gate: Gate) -> list[threading.Thread]:
+    """IntakeService.refer waits at ``gate`` first; the threads it ran on."""
     real = IntakeService.refer
     ran_on: list[threading.Thread] = []
 
     def slow(self: IntakeService, details: Intake) -> CaseView:
         ran_on.append(threading.current_thread())
         started.set()
-        time.sleep(seconds)
+        gate.hold()
         return real(self, details)
 
     monkeypatch.setattr(IntakeService, "refer", slow)
@@ -398,14 +401,14 @@ def _slow_refer(monkeypatch: pytest.MonkeyPatch, started: threading.Event,
 
 def test_enter_twice_fast_files_one_referral_off_the_gui_thread(
         qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
-        gui_thread_store: GuiThreadStoreWatch) -> None:
+        gui_thread_store: GuiThreadStoreWatch, gate: Gate) -> None:
     """A hurried user presses Enter twice while the first is still filing: one referral, the
     GUI thread never touches the store, and the case opens once it is filed."""
     session = window.session
     assert session is not None
     before = session.cases.count(CaseFilter())
     started = threading.Event()
-    ran_on = _slow_refer(monkeypatch, started)
+    ran_on = _slow_refer(monkeypatch, started, gate)
     pressed: list[bool] = []
 
     def steps() -> None:
@@ -418,6 +421,7 @@ def test_enter_twice_fast_files_one_referral_off_the_gui_thread(
         key(qtbot, Qt.Key.Key_Return)
         key(qtbot, Qt.Key.Key_Return)               # straight again, while it files
         pressed.append(not dialog().save.isEnabled())
+        gate.open()                                 # the filing goes on
 
     intake(qtbot, window, steps)
     opened_case(qtbot, window)
@@ -431,12 +435,12 @@ def test_enter_twice_fast_files_one_referral_off_the_gui_thread(
 
 def test_a_lock_while_filing_keeps_the_referral_whole_and_calls_nothing_back(
         qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, gate: Gate) -> None:
     session = window.session
     assert session is not None
     before = session.cases.count(CaseFilter())
     started = threading.Event()
-    _slow_refer(monkeypatch, started)
+    ran_on = _slow_refer(monkeypatch, started, gate)
     filed: list[object] = []
     monkeypatch.setattr(NewReferralDialog, "_filed", lambda self, case: filed.append(case))
     monkeypatch.setattr(NewReferralDialog, "_not_filed",
@@ -458,7 +462,9 @@ def test_a_lock_while_filing_keeps_the_referral_whole_and_calls_nothing_back(
     assert referral.saving is not None, "not filing at the lock"
     caplog.set_level(logging.WARNING)
     window.lock("on demand")
-    qtbot.wait(700)                                 # any late result would be shown by now
+    # the filing has ended, and what it sent the GUI thread has been handled
+    qtbot.waitUntil(lambda: not ran_on[0].is_alive(), timeout=5_000)
+    QApplication.processEvents()
     assert filed == [], "a callback ran after the lock"
     assert window.detail is None
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []

@@ -13,7 +13,6 @@ from ld_desktop.services.service_authority import AuthorityService
 from ld_desktop.services.session import UserSession
 from ld_desktop.services.sync_service import SyncService
 from ld_desktop.services.workstation import Workstation
-from ld_desktop.ui import operations
 from ld_desktop.ui.pages.sync_page import SyncPage
 from sync.client import SyncProgress, SyncReport
 from sync.server.app import create_app
@@ -21,6 +20,7 @@ from sync.server.authority import issue_admin_code
 from sync.server.database import make_engine
 from sync.server.registry import issue_enrol_code
 from sync.server.settings import ServerSettings
+from tests.helpers.settle import operations_idle
 
 ADMIN = ("admin1", "admin passphrase for tests")
 
@@ -101,6 +101,5 @@ def test_a_sync_page_deleted_mid_sync_cancels_the_sync_and_nothing_raises(  # ty
     page.deleteLater()
     qtbot.waitUntil(lambda: bool(gone), timeout=5_000)
     qtbot.waitUntil(finished.is_set, timeout=10_000)
-    qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
-    qtbot.wait(100)   # a late result would be delivered by now
+    operations_idle(qtbot)   # back and dropped; anything it queued is handled now
     assert seen_by_the_sync == [("cancelled", True)]

@@ -4,7 +4,9 @@ first field; only what is changed is saved, with the old value kept in the timel
 Who can hold a case is read as the dialog opens, in the background (``read_before_use``):
 "Loading…" with the fields and Save off until it is back. The correction is saved as an
 operation owned by the dialog (``InBackground``): Save is off while it runs, a refusal is
-shown with everything typed kept, and the dialog closes once it is saved."""
+shown with everything typed kept, and the dialog closes once it is saved. Once it has loaded,
+what is changed and not saved is kept as the user's draft (``keep_changes``) and offered back
+when the dialog opens again."""
 
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ class CaseDetailsDialog(FirstFieldDialog):
         super().__init__("Correct case details", parent, "Save changes")
         self._service = CaseEditService(session)
         self._case = case
+        self._session = session
         self.loading = QLabel()
         self.loading.setWordWrap(True)
         self.loading.setAccessibleName("Loading")
@@ -65,6 +68,10 @@ class CaseDetailsDialog(FirstFieldDialog):
             self.holder.addItem(held_by, held_by)     # someone no longer listed
         self.holder.setCurrentIndex(max(0, self.holder.findData(held_by)))
         self.loaded = True
+        # the fields are as the case is now: changes from here on are kept as a draft
+        self.keep_changes(self._session, f"case-details:{self._case.id}", {
+            "urgency": self.urgency, "custody": self.custody, "offences": self.offences,
+            "holder": self.holder, "reason": self.reason})
 
     def submit(self) -> InBackground:
         if not self.loaded:

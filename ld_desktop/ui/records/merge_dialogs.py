@@ -6,7 +6,9 @@ button: Enter never merges or moves by itself.
 
 The search, the comparison and the merge, undo or move itself run as operations owned by the
 dialog (``FormDialog``'s ``InBackground``): the button is off while one runs, a refusal is
-shown in the dialog with everything kept, and the dialog closes only once it is done."""
+shown in the dialog with everything kept, and the dialog closes only once it is done. The
+reason typed is kept as the user's draft (``keep_changes``): a lock does not lose it, and it is
+offered back when the dialog opens again; the other person is chosen again, explicitly."""
 
 from __future__ import annotations
 
@@ -76,6 +78,8 @@ class MergeDialog(_NoDefaultDialog):
         self.picker.chosen_changed.connect(self._show_preview)
         self.keep.currentIndexChanged.connect(lambda _i: self._show_preview(self.picker.chosen))
         self.first_field = self.picker.search
+        # the reason typed survives a lock; the other record is chosen again, explicitly
+        self.keep_changes(session, f"merge:{person.id}", {"reason": self.reason})
 
     def _pair(self, other: PersonSummary) -> tuple[uuid.UUID, uuid.UUID]:
         if self.keep.currentData() == "this":
@@ -161,6 +165,7 @@ class UndoMergeDialog(_NoDefaultDialog):
         self.reason = text_box("Why the merge was wrong", 2)
         self.add_row("&Reason", self.reason)
         self.first_field = self.reason
+        self.keep_changes(session, f"undo-merge:{merged.id}", {"reason": self.reason})
 
     def submit(self) -> InBackground:
         service, merged, reason = self._service, self._merged.id, self.reason.toPlainText()
@@ -179,6 +184,8 @@ class MoveCaseDialog(_NoDefaultDialog):
         self.reason = text_box("Why the case belongs to the other person", 2)
         self.add_row("&Reason", self.reason)
         self.first_field = self.picker.search
+        # the reason typed survives a lock; the person is chosen again, explicitly
+        self.keep_changes(session, f"move-case:{case.id}", {"reason": self.reason})
 
     def done(self, result: int) -> None:
         self.picker.stop()

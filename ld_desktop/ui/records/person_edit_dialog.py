@@ -5,7 +5,8 @@ lost. NHS ethnic category and sex come from the code lists in resources/codes.
 The form is read on the GUI thread (a date it cannot read is explained at once) and saved as
 an operation owned by the dialog (``InBackground``): Save is off while it runs, a refusal
 (a wrong check digit, a record changed elsewhere) is shown with everything typed kept, and
-the dialog closes once it is saved."""
+the dialog closes once it is saved. What is changed and not saved is kept as the user's draft
+(``keep_changes``): a lock loses nothing, and the changes are offered back next time."""
 
 from __future__ import annotations
 
@@ -84,6 +85,13 @@ class PersonEditDialog(FirstFieldDialog):
             else:
                 self.form.addRow(widget)
         self.first_field = self.given
+        self.keep_changes(session, f"person-details:{person.id}", {
+            "given": self.given, "family": self.family, "dob": self.dob,
+            "aliases": self.aliases, "sex": self.sex, "gender": self.gender,
+            "ethnicity": self.ethnicity, "nhs": self.nhs, "address": self.address,
+            "no_fixed_abode": self.no_fixed_abode, "gp": self.gp,
+            "communication": self.communication, "interpreter": self.interpreter,
+            "reason": self.reason})
 
     def draft(self) -> PersonDraft:
         aliases = tuple(a for a in self.aliases.toPlainText().splitlines() if a.strip())

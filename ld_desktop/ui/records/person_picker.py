@@ -57,9 +57,17 @@ class PersonPicker(QWidget):
         self.results.setAccessibleName("People found")
         self.results.setMinimumHeight(100)
         self.results.setMaximumHeight(140)
+        # wide enough for a whole result (name, date of birth, NHS number) on one line: a
+        # sideways scroll bar hid the end of it
+        self.results.setMinimumWidth(self.fontMetrics().horizontalAdvance("M" * 44))
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.choice = QLabel("Nobody chosen yet: Enter on a result chooses it.")
         self.choice.setAccessibleName("Chosen person")
         self.choice.setWordWrap(True)
+        # room for two lines from the start: a choice that wraps was drawn over the results
+        # (the dialog keeps its size at its minimum, which a wrapping label's height misses)
+        self.choice.setMinimumHeight(2 * self.choice.fontMetrics().lineSpacing() + 4)
+        self.choice.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (self.search, self.results, self.choice):

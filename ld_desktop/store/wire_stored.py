@@ -1,0 +1,143 @@
+"""A pulled record's fields straight to the values SQLite stores (issue 17: a first sync).
+
+``wire_reader.read_fields`` reads a wire value into a Python value (``uuid.UUID``, an aware
+``datetime``...) and ``prepared`` encodes it again for SQLite (32 hex digits, naive UTC
+text...). A new record of a pulled page needs only the stored form, so here each field goes
+from the wire to it in one step, through the same checks:
+
+* an identifier in its canonical form (8-4-4-4-12 hex digits, either case) is stored as its
+  hex digits in lower case, without building a ``uuid.UUID``;
+* a date and time in the form the server sends (``YYYY-MM-DDTHH:MM:SS.ffffff+00:00``) is
+  checked by ``datetime.fromisoformat`` (a real date and time) and stored as the same text
+  with a space and no offset, without converting it to UTC;
+* a date (``YYYY-MM-DD``, checked by ``date.fromisoformat``) is stored as it came;
+* anything else, the read and the encoding as they were (``read_fields``, then the column's
+  bind processor).
+
+Nothing is accepted here that ``read_fields`` refuses: a value it cannot take, or a record
+without a required field, returns None, and the caller applies that record the old way,
+which refuses it with its reason. ``tests/store/test_wire_stored.py`` holds both paths to the
+same stored values over generated records.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, Uuid
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.engine import Dialect
+
+from ld_desktop.store.models.base import SyncedRecord, UTCDateTime
+from ld_desktop.store.prepared import bind_processor
+from ld_desktop.store.wire_reader import (
+    field_reader,
+    is_json_reader,
+    is_text_reader,
+    required_fields,
+)
+from ld_desktop.store.wire_values import synced_fields
+
+_Convert = Callable[[Any], Any]
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                   r"[0-9a-fA-F]{12}").fullmatch
+_UTC_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}"
+                       r"\+00:00").fullmatch
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fullmatch
+_parse_datetime = datetime.fromisoformat
+_parse_date = date.fromisoformat
+
+
+class _Spec:
+    """One model's converters (field -> wire value to stored value), its JSON fields (a
+    JSON null is stored as ``null``) and its required fields."""
+
+    def __init__(self, model: type[SyncedRecord], dialect: Dialect) -> None:
+        columns = {c.key: c for c in sa_inspect(model).columns}
+        self.convert: dict[str, _Convert] = {}
+        self.json: dict[str, Any] = {}
+        self.text: set[str] = set()   # text, stored as it came (no bind processor)
+        for name in synced_fields(model):
+            column_type = columns[name].type
+            read, bind = field_reader(model, name), bind_processor(column_type, dialect)
+            if is_text_reader(read) and bind is None:
+                self.text.add(name)
+            slow = _slow(read, bind)
+            self.convert[name] = _fast(column_type, slow)
+            if isinstance(column_type, JSON):
+                self.json[name] = slow(None)
+        self.required = required_fields(model)
+
+
+def _slow(read: _Convert, bind: _Convert | None) -> _Convert:
+    """``read_fields``' reader, then the column's bind processor."""
+    if bind is None:
+        return read
+    if is_json_reader(read):   # any value as it is: only the encoding
+        return bind
+    return lambda raw: bind(read(raw))
+
+
+def _fast(column_type: object, slow: _Convert) -> _Convert:
+    if isinstance(column_type, UTCDateTime):
+        def stored_datetime(raw: Any) -> Any:
+            if type(raw) is str and _UTC_TEXT(raw):
+                _parse_datetime(raw)   # a real date and time, or ValueError
+                return f"{raw[:10]} {raw[11:26]}"
+            return slow(raw)
+        return stored_datetime
+    if isinstance(column_type, Date):
+        def stored_date(raw: Any) -> Any:
+            if type(raw) is str and _DATE(raw):
+                _parse_date(raw)
+                return raw
+            return slow(raw)
+        return stored_date
+    if isinstance(column_type, Uuid):
+        def stored_uuid(raw: Any) -> Any:
+            if type(raw) is str and _UUID(raw):
+                return raw.replace("-", "").lower()
+            return slow(raw)
+        return stored_uuid
+    return slow
+
+
+_SPECS: dict[tuple[str, type[Dialect]], _Spec] = {}
+
+
+def stored_fields(model: type[SyncedRecord], fields: Mapping[str, Any], dialect: Dialect
+                  ) -> dict[str, Any] | None:
+    """The stored values of the fields this version knows, for a new record: what
+    ``read_fields(model, fields, new=True)`` then each column's bind processor give, with a
+    null left out unless the column is JSON (stored as JSON ``null``, as the ORM does).
+    None if any value is unreadable or a required field is missing (the caller reads the
+    record the old way to refuse it with its reason). SQLite only; None for others."""
+    if dialect.name != "sqlite":
+        return None
+    key = (model.__entity__, type(dialect))
+    spec = _SPECS.get(key)
+    if spec is None:
+        spec = _SPECS[key] = _Spec(model, dialect)
+    if None in map(fields.get, spec.required):
+        return None
+    convert, json, text = spec.convert, spec.json, spec.text
+    stored: dict[str, Any] = {}
+    try:
+        for name, raw in fields.items():
+            if type(raw) is str and name in text:
+                stored[name] = raw
+                continue
+            to_stored = convert.get(name)
+            if to_stored is None:
+                continue   # a newer version's field: left out, as read_fields does
+            if raw is None:
+                if name in json:
+                    stored[name] = json[name]
+                continue
+            stored[name] = to_stored(raw)
+    except (ValueError, TypeError, AttributeError, OverflowError):
+        return None
+    return stored
