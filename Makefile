@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run demo test lint typecheck layers unit suite bench screenshots package clean
+.PHONY: run demo test lint typecheck layers unit suite suite-serial bench screenshots package clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,11 +33,22 @@ layers: $(STAMP)
 
 # make unit: the quick local loop (leaves out the slow crash-kill and fault-injection loops).
 # make test (and CI): everything, slow loops included.
+# Both run on every core (pytest-xdist; each worker has its own temporary folders, PostgreSQL
+# databases and ports). --dist worksteal, not loadfile/loadscope/loadgroup: with those,
+# pytest-xdist 3.8 hangs for good once a worker has crashed and been replaced (a Qt segfault
+# did that here on 30/11); worksteal reruns the rest on the new worker and finishes.
+# One process instead: `make suite-serial`, or PYTEST_ARGS=-n0 (the last -n wins), e.g.
+# `make unit PYTEST_ARGS="-n0 tests/store"`.
+XDIST ?= -n auto --dist worksteal
+
 unit: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow" $(XDIST) $(PYTEST_ARGS)
 
 suite: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+
+suite-serial: $(STAMP)
+	$(BIN)/python -m pytest -n0 $(PYTEST_ARGS)
 
 test: lint typecheck layers suite
 

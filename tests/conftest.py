@@ -62,6 +62,10 @@ def _private_home(
     home = tmp_path_factory.mktemp("ld-home")
     monkeypatch.setenv("LD_DESKTOP_HOME", str(home))
     monkeypatch.setenv("LD_SYNC_SERVER_HOME", str(home / "sync-server"))
+    # never the real user's documents or training folder (which parallel workers would share);
+    # beside the store's folder, as the app keeps them
+    monkeypatch.setenv("LD_DESKTOP_TRAINING_HOME", str(home.with_name(home.name + "-training")))
+    monkeypatch.setenv("LD_DESKTOP_EXPORTS", str(home.with_name(home.name + "-exports")))
     return home
 
 

@@ -186,6 +186,7 @@ def _screenshot(app: QApplication, window: object, workstation: Workstation, pat
     path.parent.mkdir(parents=True, exist_ok=True)
     ok = grab_with_dialogs(window).save(str(path))
     window.lock("screenshot taken")
+    window.close()   # run in-process (a test), the window would stay on screen after the shot
     return 0 if ok else 1
 
 

@@ -246,6 +246,8 @@ def test_the_data_quality_summary_shows_a_line_per_check(  # type: ignore[no-unt
     [(height, needed)] = seen
     assert needed > 3 * 10
     assert height >= needed
+    assert not [w for w in QApplication.topLevelWidgets()      # the shot's window is gone
+                if isinstance(w, MainWindow) and w.isVisible()]
 
 
 def test_the_monthly_return_asks_before_writing_when_data_quality_is_not_clean(

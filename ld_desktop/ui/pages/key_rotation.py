@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent
-from PySide6.QtWidgets import QLabel, QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QProgressBar, QProgressDialog, QWidget
 
 from ld_desktop.services.accounts import Progress, RotationResult
 from ld_desktop.services.errors import is_refusal
@@ -52,6 +52,12 @@ class RekeyDialog(QProgressDialog):
         words.setWordWrap(True)
         words.setMaximumWidth(440)
         self.setLabel(words)
+        # Progress goes to the bar itself: QProgressDialog.setValue on a modal dialog runs
+        # processEvents(), so whatever waited (the deletion of a locked window's pages, and
+        # this dialog with them) would run inside the report and delete it under its feet.
+        self._bar = QProgressBar()
+        self._bar.setRange(0, 100)
+        self.setBar(self._bar)
         self._title = title
         self.setLabelText(self._words("Starting"))
         self.running = False
@@ -105,7 +111,7 @@ class RekeyDialog(QProgressDialog):
 
     def _show_progress(self, percent: int, what: str) -> None:
         self.setLabelText(self._words(what))
-        self.setValue(percent)
+        self._bar.setValue(percent)
 
     # a re-key cannot be stopped half-way: nothing dismisses the dialog while it runs
     def reject(self) -> None:
