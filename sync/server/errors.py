@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from sync.protocol import ErrorBody
 from sync.server.registry import RegistryError
@@ -55,6 +56,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _busy(_request: Request, _exc: ReservationLost) -> JSONResponse:
         # a push retried five times and still lost its sequence numbers: the client retries
         return error_response(503, "busy", "the server is busy; try the sync again")
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(_request: Request, _exc: ClientDisconnect) -> JSONResponse:
+        # A workstation killed or cut off while sending: nothing was read, nothing was
+        # written, and it sends the same request again next time. Expected, not an error.
+        log.info("a client hung up before its request was read")
+        return error_response(400, "client_disconnected", "the request was not received whole")
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -168,3 +168,37 @@ def test_pull_request_limit_validated() -> None:
     with pytest.raises(ValueError, match="less than or equal"):
         PullRequest(cursor=0, limit=10**6)
     assert PullResponse(records=[], conflicts=[], next_cursor=0, has_more=False, server_hlc="x")
+
+
+def test_a_client_that_hangs_up_mid_body_is_not_a_server_error(
+        harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    """A workstation killed while sending its sync: the body stops half-way. The server
+    answers calmly and logs no error (the old code logged "unexpected server error" and
+    let the exception out of the application)."""
+    import asyncio
+
+    signature_input = ('sig1=("@method" "@path" "content-digest");created=1;'
+                       f'nonce="{"0" * 16}";keyid="device-1";alg="ed25519"')
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": "POST", "scheme": "http", "path": "/v1/sync", "raw_path": b"/v1/sync",
+             "query_string": b"", "root_path": "", "client": ("127.0.0.1", 1),
+             "server": ("127.0.0.1", 80),
+             "headers": [(b"content-type", b"application/json"), (b"content-length", b"100"),
+                         (b"signature-input", signature_input.encode())]}
+    incoming = [{"type": "http.request", "body": b'{"cursor": ', "more_body": True},
+                {"type": "http.disconnect"}]
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return incoming.pop(0) if incoming else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    with caplog.at_level("INFO", logger="sync.server.errors"):
+        asyncio.run(harness.app(scope, receive, send))
+    assert sent[0]["type"] == "http.response.start"
+    assert sent[0]["status"] == 400, sent
+    assert b"client_disconnected" in sent[1]["body"], sent  # type: ignore[operator]
+    assert "hung up" in caplog.text
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
