@@ -88,6 +88,7 @@ STATE_WORDS_ELSEWHERE: dict[tuple[str, str, str], str] = {
     ("ld_desktop/services/maintenance.py", "_ACTION_WORDS", "delete"): "an audit action",
     ("ld_desktop/store/prepared.py", "insert_rows", "insert"): "the SQL statement's kind",
     ("ld_desktop/store/prepared.py", "TableStatements.many", "insert"): "the SQL statement's kind",
+    ("ld_desktop/store/prepared.py", "insert_stored_rows", "insert"): "the SQL statement's kind",
     ("ld_desktop/services/reports/national_codes.py", "STATUSES", "verified"):
         "how a national code mapping was checked",
     ("ld_desktop/services/reports/national_codes.py", "STATUSES", "unverified"):

@@ -24,6 +24,7 @@ from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.new_referral import NewReferralDialog
 from tests.helpers.case_page import open_case
 from tests.helpers.drafts import drafts_back
+from tests.helpers.gates import Gate
 from tests.ui.test_referral_intake import (
     ALT,
     CTRL,
@@ -183,14 +184,15 @@ def _type_a_new_person_and_crn(qtbot, crn: str) -> None:  # type: ignore[no-unty
 
 @pytest.mark.parametrize("who", ["known person chosen", "new person typed"])
 def test_a_lock_while_filing_leaves_no_draft_to_file_twice(  # type: ignore[no-untyped-def]
-        qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch, who: str) -> None:
+        qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch, who: str,
+        gate: Gate) -> None:
     """Fill in a referral, Enter; Ctrl+L while it files; unlock, Ctrl+N and press Enter and
     Alt+V (Save) over and over: one referral, and the form comes back empty."""
     session = window.session
     assert session is not None
     before = session.cases.count(CaseFilter())
     started = threading.Event()
-    _slow_refer(monkeypatch, started)
+    _slow_refer(monkeypatch, started, gate)             # held until the lock waits
 
     def steps() -> None:
         if who == "known person chosen":
