@@ -167,14 +167,7 @@ def test_the_guided_path_by_keyboard(qtbot, tmp_path: Path, server,  # type: ign
 
 def test_skipping_the_server_and_the_user_is_said_plainly(qtbot, tmp_path: Path  # type: ignore[no-untyped-def]
                                                            ) -> None:
-    workstation = Workstation(tmp_path / "ws")
-    dialog = FirstRunDialog(workstation)
-    qtbot.addWidget(dialog)
-    _shown(qtbot, dialog)
-    _store_form(qtbot, dialog, ADMIN_PASS)
-    _key(qtbot, Qt.Key.Key_Return)
-    _wait_for_page(qtbot, dialog, Step.RECOVERY)
-    _sheet_stored(qtbot, dialog)
+    dialog = _past_the_sheet(qtbot, Workstation(tmp_path / "ws"))
     dialog.user_next.setFocus()
     _key(qtbot, Qt.Key.Key_Space)                                # Later: no clinical account
     dialog.skip_button.setFocus()
@@ -228,6 +221,19 @@ def _sheet_stored(qtbot, dialog: FirstRunDialog) -> None:  # type: ignore[no-unt
     _key(qtbot, Qt.Key.Key_Space)
     _key(qtbot, Qt.Key.Key_Tab)
     _key(qtbot, Qt.Key.Key_Space)
+
+
+def _past_the_sheet(qtbot, workstation: Workstation) -> FirstRunDialog:  # type: ignore[no-untyped-def]
+    """A shown first-run dialog taken by keys through the store's page and the recovery
+    sheet's, to the first user's page."""
+    dialog = FirstRunDialog(workstation)
+    qtbot.addWidget(dialog)
+    _shown(qtbot, dialog)
+    _store_form(qtbot, dialog, ADMIN_PASS)
+    _key(qtbot, Qt.Key.Key_Return)
+    _wait_for_page(qtbot, dialog, Step.RECOVERY)
+    _sheet_stored(qtbot, dialog)
+    return dialog
 
 
 def _held_create(qtbot, tmp_path: Path, gate: Gate,  # type: ignore[no-untyped-def]
@@ -316,13 +322,7 @@ def test_the_window_stays_responsive_while_the_store_is_created(  # type: ignore
 def test_a_refused_account_keeps_the_form_and_was_checked_off_the_gui_thread(  # type: ignore[no-untyped-def]
         qtbot, tmp_path: Path, gate: Gate, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = gate.hold_calls(monkeypatch, FirstRunFlow, "add_first_user")
-    dialog = FirstRunDialog(Workstation(tmp_path / "ws"))
-    qtbot.addWidget(dialog)
-    _shown(qtbot, dialog)
-    _store_form(qtbot, dialog, ADMIN_PASS)
-    _key(qtbot, Qt.Key.Key_Return)
-    _wait_for_page(qtbot, dialog, Step.RECOVERY)
-    _sheet_stored(qtbot, dialog)
+    dialog = _past_the_sheet(qtbot, Workstation(tmp_path / "ws"))
     _wait_for_page(qtbot, dialog, Step.FIRST_USER)
     assert QApplication.focusWidget() is dialog.user_name
     for text in ("nurse1", "Nurse One (fictional)"):
