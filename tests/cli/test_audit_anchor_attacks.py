@@ -21,6 +21,7 @@ import test_admin_verify as shared  # type: ignore[import-not-found]
 
 from ld_desktop.services.workstation import Workstation
 from ld_desktop.store.audit_anchor import ANCHOR_FILE, RECORD_BYTES
+from tests.helpers.data_folder import folder_in_place, link_in_place
 
 _fast_kdf = shared._fast_kdf
 verify_template = shared.verify_template
@@ -185,9 +186,7 @@ def test_a_folder_in_place_of_the_anchor_is_reported_never_a_crash(
     from ld_desktop.services.wipe import ON_PURPOSE, wipe_workstation
 
     anchor = store_dir / ANCHOR_FILE
-    anchor.unlink()
-    anchor.mkdir()
-    (anchor / "inside").write_text("x")
+    folder_in_place(anchor, "inside", "x")
     _verify_fails(store_dir, monkeypatch, capsys, "audit anchor file was damaged")
     _a_session(store_dir)
     _verify_fails(store_dir, monkeypatch, capsys, "when event")
@@ -209,8 +208,7 @@ def test_a_symbolic_link_in_place_of_the_anchor_is_never_written_through(
     if target == "victim":
         victim.write_bytes(anchor.read_bytes())
     before = victim.read_bytes() if target == "victim" else None
-    anchor.unlink()
-    anchor.symlink_to(victim)
+    link_in_place(anchor, victim)
     _verify_fails(store_dir, monkeypatch, capsys, "audit anchor file")
     _a_session(store_dir)
     if before is not None:

@@ -19,6 +19,7 @@ from ld_desktop.services.workstation import Workstation
 from ld_desktop.store.audit_anchor import ANCHOR_FILE
 from ld_desktop.store.errors import NotAPlainFile
 from ld_desktop.store.unlock_guard import GUARD_FILE, GUARD_LOCK_FILE
+from tests.helpers.data_folder import folder_in_place, link_in_place
 
 _fast_kdf = shared._fast_kdf
 verify_template = shared.verify_template
@@ -39,9 +40,7 @@ def test_a_folder_in_place_of_the_guard_refuses_the_wipe_and_destroys_nothing(
         store_dir: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     guard = store_dir / GUARD_FILE
-    guard.unlink()
-    guard.mkdir()
-    (guard / "someone-elses").write_text("kept")
+    folder_in_place(guard, "someone-elses", "kept")
     before = {p.name: p.read_bytes() for p in store_dir.iterdir() if p.is_file()}
     code, err = _wipe(store_dir, monkeypatch, capsys)
     assert code == 2, err
@@ -63,8 +62,7 @@ def test_a_link_in_place_of_the_guard_is_removed_not_its_target(
     victim = tmp_path / "someone-elses-file"
     victim.write_text("kept")
     guard = store_dir / GUARD_FILE
-    guard.unlink()
-    guard.symlink_to(victim)
+    link_in_place(guard, victim)
     assert _wipe(store_dir, monkeypatch, capsys)[0] == 0
     assert victim.read_text() == "kept"
     assert not guard.is_symlink()
@@ -78,8 +76,7 @@ def test_a_link_in_place_of_a_lock_file_is_refused_never_followed(
     victim = tmp_path / "someone-elses-file"
     if target == "victim":
         victim.write_text("kept")
-    lock.unlink(missing_ok=True)
-    lock.symlink_to(victim)
+    link_in_place(lock, victim, missing_ok=True)
     with pytest.raises(NotAPlainFile, match="symbolic link"):
         Workstation(store_dir).unlock(*ADMIN).lock()
     if target == "victim":

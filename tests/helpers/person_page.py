@@ -4,15 +4,18 @@ keys pressed on whatever has the focus."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from ld_desktop.services.cases import ReferralDraft
 from ld_desktop.services.persons import PersonDraft
 from ld_desktop.services.session import UserSession
+from ld_desktop.ui.main_window import MainWindow
+from ld_desktop.ui.pages.people import PeoplePage
 from ld_desktop.ui.pages.record_views import PersonPage
 from ld_desktop.ui.records.merge_dialogs import MergeDialog
 
@@ -49,6 +52,63 @@ def open_person_page(qtbot, session: UserSession, person_id) -> PersonPage:  # t
     return page
 
 
+def open_first_caseload_person(qtbot, window: MainWindow) -> PersonPage:  # type: ignore[no-untyped-def]
+    """The person of the first case on the caseload, opened in the main window and loaded."""
+    session = window.session
+    assert session is not None
+    window.open_person(session.cases.caseload()[0].person_id)
+    page = window.detail
+    assert isinstance(page, PersonPage)
+    qtbot.waitUntil(lambda: page.person is not None, timeout=5_000)
+    return page
+
+
+def open_dialog(qtbot, page, button, first: Callable[[Any], Any]) -> Any:  # type: ignore[no-untyped-def]
+    """Space on a page's ``button`` (given the focus first); the page's dialog, once
+    ``first(dialog)`` has the focus."""
+    focus(qtbot, button)
+    key(qtbot, Qt.Key.Key_Space)
+    dialog = page.dialog
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is first(dialog), timeout=5_000)
+    return dialog
+
+
+def retype_family_name(qtbot, page: PersonPage, family: str) -> Any:  # type: ignore[no-untyped-def]
+    """The person's correction dialog opened by keys, its family name replaced by ``family``
+    (the focus stays in it); the dialog."""
+    dialog = open_dialog(qtbot, page, page.edit_button, lambda d: d.given)
+    key(qtbot, Qt.Key.Key_Tab)                                    # family name
+    key(qtbot, Qt.Key.Key_A, modifier=Qt.KeyboardModifier.ControlModifier)
+    type_keys(qtbot, family)
+    return dialog
+
+
+def find_elsewhere_by_keys(qtbot, page: PeoplePage,  # type: ignore[no-untyped-def]
+                           steps: Callable[[Any], None]) -> dict[str, str]:
+    """Space on the People page's "Find at another site…" (the dialog runs in exec()),
+    ``steps`` driving the dialog once it is shown and active; the dialog is closed after.
+    What went wrong in ``steps``, if anything, under "error"; ``steps`` may note more."""
+    seen: dict[str, str] = {}
+
+    def drive() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is None:                      # not shown yet: look again shortly
+            QTimer.singleShot(20, drive)
+            return
+        try:
+            dialog.activateWindow()
+            steps(dialog)
+        except Exception as exc:  # reported by the test, with the dialog closed
+            seen["error"] = f"{exc!r}: {dialog.message.text()}"
+        finally:
+            dialog.reject()
+
+    focus(qtbot, page.find_elsewhere)
+    QTimer.singleShot(0, drive)
+    qtbot.keyClick(page.find_elsewhere, Qt.Key.Key_Space)
+    return seen
+
+
 def register(session: UserSession, given: str, family: str, **kw) -> object:  # type: ignore[no-untyped-def]
     return session.persons.register(PersonDraft(given, family, date(1990, 2, 2), **kw),
                                     session.sites[0].id)
@@ -65,11 +125,8 @@ def merge_dialog(qtbot, session: UserSession, custody_record_number: str  # type
         dupe.id, session.sites[0].id, "custody-sergeant", "arrested",  # type: ignore[attr-defined]
         custody_record_number=custody_record_number))
     page = open_person_page(qtbot, session, keep.id)  # type: ignore[attr-defined]
-    focus(qtbot, page.merge_button)
-    key(qtbot, Qt.Key.Key_Space)
-    dialog = page.dialog
+    dialog = open_dialog(qtbot, page, page.merge_button, lambda d: d.picker.search)
     assert isinstance(dialog, MergeDialog)
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.picker.search)
     return page, dialog, keep, dupe
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from sync_harness import push
-from test_pull_stored_bodies import OTHER, SITE, pages, seed
+from test_pull_stored_bodies import OTHER, SITE, seed, walk
 
 from sync.memory_replica import MemoryReplica
 from sync.protocol import RecordRef
@@ -97,12 +97,7 @@ def test_a_first_sync_walks_a_large_site_page_by_page(fresh_postgres: str) -> No
         push(engine, here, frozenset({SITE}))
         for sites, expected in (({SITE}, 300), ({OTHER}, 120), ({SITE, OTHER}, 420)):
             for limit in (7, 50):
-                cursor, has_more, seen = 0, True, []
-                while has_more:
-                    sent, built = pages(engine, frozenset(sites), cursor, limit)
-                    assert sent == built
-                    seen += [r["entity_id"] for r in sent["records"]]
-                    cursor, has_more = sent["next_cursor"], sent["has_more"]
+                seen = walk(engine, frozenset(sites), limit)
                 assert len(seen) == len(set(seen)) == expected
     finally:
         engine.dispose()

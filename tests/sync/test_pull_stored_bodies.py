@@ -39,6 +39,18 @@ def pages(engine: sa.Engine, sites: frozenset[str], cursor: int,
     return sent, json.loads(pull_store.wire_json(built))
 
 
+def walk(engine: sa.Engine, sites: frozenset[str], limit: int) -> list[str]:
+    """The entity ids of every page from cursor 0 until one says there is no more, each
+    page as sent checked to be the page the models build."""
+    cursor, has_more, seen = 0, True, []
+    while has_more:
+        sent, built = pages(engine, sites, cursor, limit)
+        assert sent == built
+        seen += [r["entity_id"] for r in sent["records"]]
+        cursor, has_more = sent["next_cursor"], sent["has_more"]
+    return seen
+
+
 def seed(engine: sa.Engine) -> tuple[uuid.UUID, uuid.UUID]:
     """A mixed history; returns a refused op's record and the shared person."""
     both = frozenset({SITE, OTHER})
@@ -95,12 +107,7 @@ def test_stored_bodies_make_the_pages_the_models_make(fresh_postgres: str) -> No
         assert any(r["deleted"] for r in everything["records"])
         for sites in ({SITE}, {OTHER}, {SITE, OTHER}, {ELSEWHERE}):
             for limit in (1, 2, 3, 7, 500):
-                cursor, has_more, seen = 0, True, []
-                while has_more:
-                    sent, built = pages(engine, frozenset(sites), cursor, limit)
-                    assert sent == built
-                    seen += [r["entity_id"] for r in sent["records"]]
-                    cursor, has_more = sent["next_cursor"], sent["has_more"]
+                seen = walk(engine, frozenset(sites), limit)
                 assert str(refused) not in seen
                 assert (str(shared) in seen) == bool(sites & {SITE, OTHER})
                 if sites == {ELSEWHERE}:              # the directory goes everywhere

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -35,6 +35,7 @@ from sync.server.authority import issue_admin_code
 from sync.server.push_store import push_ops
 from sync.server.registry import issue_enrol_code
 from sync.server.settings import ServerSettings
+from tests.helpers.person_page import find_elsewhere_by_keys
 
 ADMIN = ("admin1", "admin passphrase for tests")
 YORK = str(site_id_for("York Custody"))
@@ -107,20 +108,7 @@ def test_find_at_another_site_by_keyboard(qtbot, leeds) -> None:  # type: ignore
     page.show()
     seen: dict[str, str] = {}
 
-    def drive() -> None:
-        dialog = QApplication.activeModalWidget()
-        if dialog is None:                      # not shown yet: look again shortly
-            QTimer.singleShot(20, drive)
-            return
-        try:
-            steps(dialog)
-        except Exception as exc:  # reported by the test, with the dialog closed
-            seen["error"] = f"{exc!r}: {dialog.message.text()}"
-        finally:
-            dialog.reject()
-
     def steps(dialog: Any) -> None:
-        dialog.activateWindow()
         qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.case,  # on the case
                         timeout=3_000)
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
@@ -133,9 +121,7 @@ def test_find_at_another_site_by_keyboard(qtbot, leeds) -> None:  # type: ignore
         seen["message"] = dialog.message.text()
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
 
-    page.find_elsewhere.setFocus()
-    QTimer.singleShot(0, drive)
-    qtbot.keyClick(page.find_elsewhere, Qt.Key.Key_Space)
+    seen.update(find_elsewhere_by_keys(qtbot, page, steps))
     assert "error" not in seen, seen
     assert "Fictional, Testy (02/01/1990)" in seen["message"]
     assert "possible match" in seen["message"]

@@ -117,10 +117,7 @@ def test_the_guided_path_by_keyboard(qtbot, tmp_path: Path, server,  # type: ign
     dialog.reject()                                              # Esc cannot lose the code
     assert dialog.isVisible()
     assert "shown only once" in dialog.error.text()
-    dialog.stored.setFocus()
-    _key(qtbot, Qt.Key.Key_Space)
-    _key(qtbot, Qt.Key.Key_Tab)
-    _key(qtbot, Qt.Key.Key_Space)
+    _sheet_stored(qtbot, dialog)
     assert flow.step is Step.FIRST_USER
     assert dialog.code.text() == ""
 
@@ -170,20 +167,7 @@ def test_the_guided_path_by_keyboard(qtbot, tmp_path: Path, server,  # type: ign
 
 def test_skipping_the_server_and_the_user_is_said_plainly(qtbot, tmp_path: Path  # type: ignore[no-untyped-def]
                                                            ) -> None:
-    workstation = Workstation(tmp_path / "ws")
-    dialog = FirstRunDialog(workstation)
-    qtbot.addWidget(dialog)
-    _shown(qtbot, dialog)
-    for text in ("Testshire L&D", SITES[0], "setup.admin", ADMIN_PASS):
-        _type(qtbot, text)
-        _key(qtbot, Qt.Key.Key_Tab)
-    _type(qtbot, ADMIN_PASS)
-    _key(qtbot, Qt.Key.Key_Return)
-    _wait_for_page(qtbot, dialog, Step.RECOVERY)
-    dialog.stored.setFocus()
-    _key(qtbot, Qt.Key.Key_Space)
-    _key(qtbot, Qt.Key.Key_Tab)
-    _key(qtbot, Qt.Key.Key_Space)
+    dialog = _past_the_sheet(qtbot, Workstation(tmp_path / "ws"))
     dialog.user_next.setFocus()
     _key(qtbot, Qt.Key.Key_Space)                                # Later: no clinical account
     dialog.skip_button.setFocus()
@@ -229,6 +213,27 @@ def _store_form(qtbot, dialog: FirstRunDialog, passphrase: str) -> None:  # type
         _key(qtbot, Qt.Key.Key_Tab)
     _type(qtbot, passphrase)
     assert QApplication.focusWidget() is dialog.again
+
+
+def _sheet_stored(qtbot, dialog: FirstRunDialog) -> None:  # type: ignore[no-untyped-def]
+    """On the recovery sheet's page: tick "I have stored it" and go on, by keys."""
+    dialog.stored.setFocus()
+    _key(qtbot, Qt.Key.Key_Space)
+    _key(qtbot, Qt.Key.Key_Tab)
+    _key(qtbot, Qt.Key.Key_Space)
+
+
+def _past_the_sheet(qtbot, workstation: Workstation) -> FirstRunDialog:  # type: ignore[no-untyped-def]
+    """A shown first-run dialog taken by keys through the store's page and the recovery
+    sheet's, to the first user's page."""
+    dialog = FirstRunDialog(workstation)
+    qtbot.addWidget(dialog)
+    _shown(qtbot, dialog)
+    _store_form(qtbot, dialog, ADMIN_PASS)
+    _key(qtbot, Qt.Key.Key_Return)
+    _wait_for_page(qtbot, dialog, Step.RECOVERY)
+    _sheet_stored(qtbot, dialog)
+    return dialog
 
 
 def _held_create(qtbot, tmp_path: Path, gate: Gate,  # type: ignore[no-untyped-def]
@@ -317,16 +322,7 @@ def test_the_window_stays_responsive_while_the_store_is_created(  # type: ignore
 def test_a_refused_account_keeps_the_form_and_was_checked_off_the_gui_thread(  # type: ignore[no-untyped-def]
         qtbot, tmp_path: Path, gate: Gate, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = gate.hold_calls(monkeypatch, FirstRunFlow, "add_first_user")
-    dialog = FirstRunDialog(Workstation(tmp_path / "ws"))
-    qtbot.addWidget(dialog)
-    _shown(qtbot, dialog)
-    _store_form(qtbot, dialog, ADMIN_PASS)
-    _key(qtbot, Qt.Key.Key_Return)
-    _wait_for_page(qtbot, dialog, Step.RECOVERY)
-    dialog.stored.setFocus()
-    _key(qtbot, Qt.Key.Key_Space)
-    _key(qtbot, Qt.Key.Key_Tab)
-    _key(qtbot, Qt.Key.Key_Space)
+    dialog = _past_the_sheet(qtbot, Workstation(tmp_path / "ws"))
     _wait_for_page(qtbot, dialog, Step.FIRST_USER)
     assert QApplication.focusWidget() is dialog.user_name
     for text in ("nurse1", "Nurse One (fictional)"):

@@ -22,6 +22,7 @@ from tests.helpers.person_page import (
     open_person_page,
     register,
     results_back,
+    retype_family_name,
     type_keys,
 )
 
@@ -31,13 +32,7 @@ def test_person_edit_by_keyboard_keeps_the_form_on_a_bad_nhs_number(
     s = one_site_senior
     person = register(s, "Jordan", "Testperson")
     page = open_person_page(qtbot, s, person.id)  # type: ignore[attr-defined]
-    focus(qtbot, page.edit_button)
-    key(qtbot, Qt.Key.Key_Space)
-    dialog = page.dialog
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.given)
-    key(qtbot, Qt.Key.Key_Tab)                                    # family name
-    key(qtbot, Qt.Key.Key_A, modifier=Qt.KeyboardModifier.ControlModifier)
-    type_keys(qtbot, "Newname")
+    dialog = retype_family_name(qtbot, page, "Newname")
     key(qtbot, Qt.Key.Key_Tab)                                    # date of birth
     key(qtbot, Qt.Key.Key_A, modifier=Qt.KeyboardModifier.ControlModifier)
     type_keys(qtbot, "03/02/1990")

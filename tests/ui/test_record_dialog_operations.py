@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from ld_desktop.services.case_edits import CaseEditService
@@ -32,18 +32,21 @@ from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.clinical.form_dialog import FormDialog
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.pages.people import PeoplePage
-from ld_desktop.ui.pages.record_views import PersonPage
 from ld_desktop.ui.records.person_picker import SEARCH_PAUSE_MS
 from tests.helpers.case_page import case_settled
 from tests.helpers.gates import Gate
 from tests.helpers.gui_thread_store import GuiThreadStoreWatch
 from tests.helpers.person_page import (
+    find_elsewhere_by_keys,
     focus,
     key,
     merge_dialog,
+    open_dialog,
+    open_first_caseload_person,
     open_person_page,
     register,
     results_back,
+    retype_family_name,
     type_keys,
 )
 from tests.helpers.settle import operations_idle
@@ -161,14 +164,7 @@ def test_merging_by_keys_touches_no_store_on_the_gui_thread(
 def _edit_dialog(qtbot, s: UserSession, family: str) -> tuple[Any, Any]:  # type: ignore[no-untyped-def]
     person = register(s, "Jordan", family)
     page = open_person_page(qtbot, s, person.id)  # type: ignore[attr-defined]
-    focus(qtbot, page.edit_button)
-    key(qtbot, Qt.Key.Key_Space)
-    dialog = page.dialog
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.given)
-    key(qtbot, Qt.Key.Key_Tab)                                    # family name
-    key(qtbot, Qt.Key.Key_A, modifier=CTRL)
-    type_keys(qtbot, "Newname")
-    return person, dialog
+    return person, retype_family_name(qtbot, page, "Newname")
 
 
 def test_enter_twice_on_a_person_correction_saves_once_off_the_gui_thread(
@@ -272,19 +268,8 @@ def test_case_details_load_and_save_off_the_gui_thread(
 
 # ---------------------------------------------------------------------------- lock mid-save
 def _open_person_edit(qtbot, window: MainWindow) -> Any:  # type: ignore[no-untyped-def]
-    session = window.session
-    assert session is not None
-    window.open_person(session.cases.caseload()[0].person_id)
-    page = window.detail
-    assert isinstance(page, PersonPage)
-    qtbot.waitUntil(lambda: page.person is not None, timeout=5_000)
-    focus(qtbot, page.edit_button)
-    key(qtbot, Qt.Key.Key_Space)
-    dialog = page.dialog
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.given)
-    key(qtbot, Qt.Key.Key_Tab)
-    key(qtbot, Qt.Key.Key_A, modifier=CTRL)
-    type_keys(qtbot, "Lockmidsave")
+    page = open_first_caseload_person(qtbot, window)
+    retype_family_name(qtbot, page, "Lockmidsave")
     return page.person.id  # type: ignore[union-attr]
 
 
@@ -296,10 +281,7 @@ def _open_case_details(qtbot, window: MainWindow) -> Any:  # type: ignore[no-unt
     page = window.detail
     assert isinstance(page, CasePage)
     case_settled(qtbot, page)
-    focus(qtbot, page.action_buttons["correct"])
-    key(qtbot, Qt.Key.Key_Space)
-    dialog = page.dialog
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.urgency, timeout=5_000)
+    open_dialog(qtbot, page, page.action_buttons["correct"], lambda d: d.urgency)
     key(qtbot, Qt.Key.Key_Tab)                                    # custody number
     key(qtbot, Qt.Key.Key_End)
     type_keys(qtbot, "L")
@@ -365,25 +347,7 @@ def _lookup(qtbot, session: UserSession, steps: Callable[[Any], None]) -> dict[s
     page = PeoplePage(session, lambda s: PersonLookupService(s))
     qtbot.addWidget(page)
     page.show()
-    seen: dict[str, str] = {}
-
-    def drive() -> None:
-        dialog = QApplication.activeModalWidget()
-        if dialog is None:                      # not shown yet: look again shortly
-            QTimer.singleShot(20, drive)
-            return
-        try:
-            dialog.activateWindow()
-            steps(dialog)
-        except Exception as exc:  # reported by the test, with the dialog closed
-            seen["error"] = repr(exc)
-        finally:
-            dialog.reject()
-
-    focus(qtbot, page.find_elsewhere)
-    QTimer.singleShot(0, drive)
-    qtbot.keyClick(page.find_elsewhere, Qt.Key.Key_Space)
-    return seen
+    return find_elsewhere_by_keys(qtbot, page, steps)
 
 
 def test_find_at_another_site_reads_the_open_cases_in_the_background(
@@ -445,16 +409,8 @@ def test_a_lock_straight_after_typing_in_the_picker_starts_no_search(
     """Ctrl+L while the picker waits for a pause in typing: the search never starts (it
     would find the key gone) and nothing is logged."""
     window = senior_window
-    session = window.session
-    assert session is not None
-    window.open_person(session.cases.caseload()[0].person_id)
-    page = window.detail
-    assert isinstance(page, PersonPage)
-    qtbot.waitUntil(lambda: page.person is not None, timeout=5_000)
-    focus(qtbot, page.merge_button)
-    key(qtbot, Qt.Key.Key_Space)
-    dialog = page.dialog
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.picker.search)
+    page = open_first_caseload_person(qtbot, window)
+    open_dialog(qtbot, page, page.merge_button, lambda d: d.picker.search)
     searched: list[str] = []
     monkeypatch.setattr(PersonService, "search",
                         lambda self, text, limit=50: searched.append(text) or [])

@@ -25,15 +25,16 @@ from ld_desktop.ui.new_referral import NewReferralDialog
 from tests.helpers.case_page import open_case
 from tests.helpers.drafts import drafts_back
 from tests.helpers.gates import Gate
-from tests.ui.test_referral_intake import (
+from tests.helpers.referral_intake import (
     ALT,
     CTRL,
-    _slow_refer,
+    choose_first_result,
     dialog,
-    find_and_wait,
     focus,
     intake,
     key,
+    slow_refer,
+    type_new_person,
     type_text,
     window,
     workstation,
@@ -66,9 +67,7 @@ def gone(widget: QWidget) -> bool:
 
 
 def _choose_quinn_and_type_crn(qtbot, crn: str) -> None:  # type: ignore[no-untyped-def]
-    find_and_wait(qtbot, "Quinn")
-    key(qtbot, Qt.Key.Key_Down)
-    key(qtbot, Qt.Key.Key_Return)               # choose the known QUINN
+    choose_first_result(qtbot, "Quinn")         # the known QUINN
     assert dialog().chosen is not None
     key(qtbot, Qt.Key.Key_R, ALT)               # Custody &record number
     type_text(qtbot, crn)
@@ -172,12 +171,7 @@ def _unlock(qtbot, window: MainWindow) -> UserSession:  # type: ignore[no-untype
 
 
 def _type_a_new_person_and_crn(qtbot, crn: str) -> None:  # type: ignore[no-untyped-def]
-    key(qtbot, Qt.Key.Key_G, ALT)                           # &Given name
-    type_text(qtbot, "Lockley")
-    key(qtbot, Qt.Key.Key_Tab)
-    type_text(qtbot, "Midsave")
-    key(qtbot, Qt.Key.Key_Tab)
-    type_text(qtbot, "05/05/1995")
+    type_new_person(qtbot, "Lockley", "Midsave", "05/05/1995")
     key(qtbot, Qt.Key.Key_R, ALT)                           # Custody &record number
     type_text(qtbot, crn)
 
@@ -192,7 +186,7 @@ def test_a_lock_while_filing_leaves_no_draft_to_file_twice(  # type: ignore[no-u
     assert session is not None
     before = session.cases.count(CaseFilter())
     started = threading.Event()
-    _slow_refer(monkeypatch, started, gate)             # held until the lock waits
+    slow_refer(monkeypatch, started, gate)             # held until the lock waits
 
     def steps() -> None:
         if who == "known person chosen":

@@ -6,114 +6,38 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
 
-from ld_desktop.domain.roles import Role
-from ld_desktop.services.cases import CaseFilter, ReferralDraft
-from ld_desktop.services.intake import Intake, IntakeService
-from ld_desktop.services.persons import PersonDraft
-from ld_desktop.services.session import UserSession
-from ld_desktop.services.views import CaseView
-from ld_desktop.services.workstation import Workstation
+from ld_desktop.services.cases import CaseFilter
 from ld_desktop.ui import operations
 from ld_desktop.ui.clinical.case_page import CasePage
 from ld_desktop.ui.main_window import MainWindow
 from ld_desktop.ui.new_referral import NewReferralDialog
-from tests.helpers.case_page import case_settled
 from tests.helpers.gates import Gate
 from tests.helpers.gui_thread_store import GuiThreadStoreWatch
-from tests.helpers.settle import shortcut_clicked
-from tests.helpers.shown_window import shown_window
+from tests.helpers.referral_intake import (
+    ALT,
+    choose_first_result,
+    crn_and_save,
+    dialog,
+    find_and_wait,
+    focus,
+    intake,
+    key,
+    opened_case,
+    persons_named,
+    slow_refer,
+    type_new_person,
+    type_text,
+    window,
+    workstation,
+)
 
-ALT = Qt.KeyboardModifier.AltModifier
-CTRL = Qt.KeyboardModifier.ControlModifier
-
-
-@pytest.fixture
-def workstation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workstation:
-    """One site, a practitioner, and QUINN, Testperson already known with one case."""
-    monkeypatch.setenv("LD_DESKTOP_KDF_PROFILE", "fast")
-    ws = Workstation(tmp_path / "ws")
-    ws.initialise("Testshire L&D", ["Northgate Custody Suite"], "admin1", "admin passphrase x")
-    admin = ws.unlock("admin1", "admin passphrase x")
-    admin.accounts.add_user("prac1", Role.PRACTITIONER, "practitioner passphrase")
-    admin.lock()
-    prac = ws.unlock("prac1", "practitioner passphrase")
-    site = prac.sites[0].id
-    quinn = prac.persons.register(
-        PersonDraft("Testperson", "Quinn", date(1985, 3, 4), nhs_number="943 476 5919",
-                    communication_needs="Uses BSL: book an interpreter"), site)
-    prac.cases.new_referral(ReferralDraft(quinn.id, site, "custody-sergeant", "arrested",
-                                          custody_record_number="NG/0001/26"))
-    prac.lock()
-    return ws
-
-
-@pytest.fixture
-def window(qtbot, workstation: Workstation) -> Iterator[MainWindow]:  # type: ignore[no-untyped-def]
-    session = workstation.unlock("prac1", "practitioner passphrase")
-    with shown_window(qtbot, workstation, session=session) as win:
-        yield win
-
-
-def focus() -> QWidget:
-    widget = QApplication.focusWidget()
-    assert widget is not None
-    return widget
-
-
-def type_text(qtbot, text: str) -> None:  # type: ignore[no-untyped-def]
-    qtbot.keyClicks(focus(), text)
-
-
-def key(qtbot, k: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier  # type: ignore[no-untyped-def]
-        ) -> None:
-    qtbot.keyClick(focus(), k, modifier)
-    if modifier == ALT:
-        shortcut_clicked(qtbot)   # a button's Alt shortcut clicks it 100 ms later
-
-
-def _dialog_has_focus() -> bool:
-    modal = QApplication.activeModalWidget()
-    focused = QApplication.focusWidget()
-    return modal is not None and focused is not None and modal.isAncestorOf(focused)
-
-
-def intake(qtbot, window: MainWindow, steps: Callable[[], None]) -> None:  # type: ignore[no-untyped-def]
-    """Press Ctrl+N in the main window and drive the dialog that opens with ``steps``
-    (scheduled before the key press, as a dialog may block in exec())."""
-    done: list[BaseException | None] = []
-
-    def run() -> None:
-        try:
-            qtbot.waitUntil(_dialog_has_focus, timeout=3_000)
-            # its fields are read-only until a draft kept by a lock is read back: keys
-            # typed before then are lost (lock_sweep.restore_window_draft)
-            qtbot.waitUntil(lambda: not dialog().finder.isReadOnly(), timeout=5_000)
-            steps()
-            done.append(None)
-        except BaseException as exc:  # reported by the test, not lost in the event loop
-            done.append(exc)
-            modal = QApplication.activeModalWidget()
-            if modal is not None:
-                modal.close()
-
-    QTimer.singleShot(0, run)
-    qtbot.keyClick(window.nav, Qt.Key.Key_N, CTRL)
-    qtbot.waitUntil(lambda: bool(done), timeout=20_000)
-    if done[0] is not None:
-        raise done[0]
-
-
-def persons_named(session: UserSession, family: str) -> list[str]:
-    return [p.display_name for p in session.persons.search(family)
-            if p.family_name.lower() == family.lower()]
+__all__ = ["window", "workstation"]   # the fixtures
 
 
 def test_tabbing_through_results_then_typing_a_new_name_registers_the_new_person(
@@ -143,31 +67,6 @@ def test_tabbing_through_results_then_typing_a_new_name_registers_the_new_person
     assert persons_named(session, "Quinn") == ["QUINN, Testperson"]
     quinn_cases = session.cases.count(CaseFilter(text="NG/0002/26"))
     assert quinn_cases == 1
-
-
-def dialog() -> NewReferralDialog:
-    modal = QApplication.activeModalWidget()
-    assert isinstance(modal, NewReferralDialog)
-    return modal
-
-
-def find_and_wait(qtbot, text: str) -> None:  # type: ignore[no-untyped-def]
-    type_text(qtbot, text)
-    qtbot.waitUntil(lambda: dialog().results.count() > 0 and
-                    dialog().results.item(0).text().startswith(text.upper()), timeout=5_000)
-
-
-def crn_and_save(qtbot, crn: str) -> None:  # type: ignore[no-untyped-def]
-    key(qtbot, Qt.Key.Key_R, ALT)
-    type_text(qtbot, crn)
-    key(qtbot, Qt.Key.Key_Return)
-
-
-def opened_case(qtbot, window: MainWindow) -> CasePage:  # type: ignore[no-untyped-def]
-    qtbot.waitUntil(lambda: isinstance(window.pages.currentWidget(), CasePage), timeout=5_000)
-    page = window.pages.currentWidget()
-    assert isinstance(page, CasePage)
-    return case_settled(qtbot, page)
 
 
 def test_enter_on_a_result_is_an_explicit_choice_shown_in_the_banner(
@@ -225,9 +124,7 @@ def test_double_click_on_a_result_chooses_the_person(qtbot, window: MainWindow) 
 def test_typing_a_new_name_after_choosing_clears_the_choice(qtbot, window: MainWindow  # type: ignore[no-untyped-def]
                                                            ) -> None:
     def steps() -> None:
-        find_and_wait(qtbot, "Quinn")
-        key(qtbot, Qt.Key.Key_Down)
-        key(qtbot, Qt.Key.Key_Return)
+        choose_first_result(qtbot, "Quinn")
         assert dialog().banner.isVisible()
         key(qtbot, Qt.Key.Key_G, ALT)               # &Given name
         type_text(qtbot, "Jordan")
@@ -271,12 +168,7 @@ def test_a_refused_referral_by_keyboard_leaves_no_person_behind(qtbot, window: M
     warnings: list[str] = []
 
     def steps() -> None:
-        key(qtbot, Qt.Key.Key_G, ALT)
-        type_text(qtbot, "Jordan")
-        key(qtbot, Qt.Key.Key_Tab)
-        type_text(qtbot, "Newname")
-        key(qtbot, Qt.Key.Key_Tab)
-        type_text(qtbot, "02/02/1992")
+        type_new_person(qtbot, "Jordan", "Newname", "02/02/1992")
         for _press in range(3):                     # arrested, no custody record number
             dialog().warning.setText("")
             key(qtbot, Qt.Key.Key_V, ALT)           # Sa&ve referral
@@ -296,12 +188,7 @@ def test_a_possible_duplicate_offers_the_known_person_to_choose(qtbot, window: M
     warning: list[str] = []
 
     def steps() -> None:
-        key(qtbot, Qt.Key.Key_G, ALT)
-        type_text(qtbot, "Testperson")
-        key(qtbot, Qt.Key.Key_Tab)
-        type_text(qtbot, "Quinn")
-        key(qtbot, Qt.Key.Key_Tab)
-        type_text(qtbot, "04/03/1985")
+        type_new_person(qtbot, "Testperson", "Quinn", "04/03/1985")
         crn_and_save(qtbot, "NG/0007/26")
         qtbot.waitUntil(lambda: dialog().warning.text() != "", timeout=5_000)
         warning.append(dialog().warning.text())
@@ -346,9 +233,7 @@ def test_date_of_birth_starts_empty_and_unknown_needs_an_estimated_age(
 def test_locking_closes_the_intake_with_its_details(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     """The dialog belongs to the main window, so a lock closes it (hazard H18)."""
     def steps() -> None:
-        find_and_wait(qtbot, "Quinn")
-        key(qtbot, Qt.Key.Key_Down)
-        key(qtbot, Qt.Key.Key_Return)
+        choose_first_result(qtbot, "Quinn")
         assert dialog().banner.isVisible()
 
     intake(qtbot, window, steps)
@@ -383,22 +268,6 @@ def test_results_of_an_older_search_cannot_be_chosen(qtbot, window: MainWindow) 
     assert seen == {"chosen": None, "after": None}
 
 
-def _slow_refer(monkeypatch: pytest.MonkeyPatch, started: threading.Event,
-                gate: Gate) -> list[threading.Thread]:
-    """IntakeService.refer waits at ``gate`` first; the threads it ran on."""
-    real = IntakeService.refer
-    ran_on: list[threading.Thread] = []
-
-    def slow(self: IntakeService, details: Intake) -> CaseView:
-        ran_on.append(threading.current_thread())
-        started.set()
-        gate.hold()
-        return real(self, details)
-
-    monkeypatch.setattr(IntakeService, "refer", slow)
-    return ran_on
-
-
 def test_enter_twice_fast_files_one_referral_off_the_gui_thread(
         qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
         gui_thread_store: GuiThreadStoreWatch, gate: Gate) -> None:
@@ -408,13 +277,11 @@ def test_enter_twice_fast_files_one_referral_off_the_gui_thread(
     assert session is not None
     before = session.cases.count(CaseFilter())
     started = threading.Event()
-    ran_on = _slow_refer(monkeypatch, started, gate)
+    ran_on = slow_refer(monkeypatch, started, gate)
     pressed: list[bool] = []
 
     def steps() -> None:
-        find_and_wait(qtbot, "Quinn")
-        key(qtbot, Qt.Key.Key_Down)
-        key(qtbot, Qt.Key.Key_Return)               # choose the known QUINN
+        choose_first_result(qtbot, "Quinn")         # the known QUINN
         assert dialog().chosen is not None
         key(qtbot, Qt.Key.Key_R, ALT)
         type_text(qtbot, "NG/0099/26")
@@ -440,19 +307,14 @@ def test_a_lock_while_filing_keeps_the_referral_whole_and_calls_nothing_back(
     assert session is not None
     before = session.cases.count(CaseFilter())
     started = threading.Event()
-    ran_on = _slow_refer(monkeypatch, started, gate)
+    ran_on = slow_refer(monkeypatch, started, gate)
     filed: list[object] = []
     monkeypatch.setattr(NewReferralDialog, "_filed", lambda self, case: filed.append(case))
     monkeypatch.setattr(NewReferralDialog, "_not_filed",
                         lambda self, exc, person: filed.append(exc))
 
     def steps() -> None:
-        key(qtbot, Qt.Key.Key_G, ALT)
-        type_text(qtbot, "Lockley")
-        key(qtbot, Qt.Key.Key_Tab)
-        type_text(qtbot, "Midsave")
-        key(qtbot, Qt.Key.Key_Tab)
-        type_text(qtbot, "05/05/1995")
+        type_new_person(qtbot, "Lockley", "Midsave", "05/05/1995")
         crn_and_save(qtbot, "NG/0100/26")
 
     intake(qtbot, window, steps)
