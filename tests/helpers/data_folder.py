@@ -13,6 +13,7 @@ def folder_in_place(path: Path, inside: str, text: str) -> None:
     path.unlink()
     path.mkdir()
     (path / inside).write_text(text)
+    assert path.is_dir(), "the attack's folder is not in place"
 
 
 def link_in_place(path: Path, target: Path, *, missing_ok: bool = False) -> None:
@@ -20,3 +21,6 @@ def link_in_place(path: Path, target: Path, *, missing_ok: bool = False) -> None
     symbolic link to ``target``."""
     path.unlink(missing_ok=missing_ok)
     path.symlink_to(target)
+    # the tests then check the link is gone and the target untouched: without a link in
+    # place they would pass having attacked nothing
+    assert path.is_symlink(), "the attack's link is not in place"
