@@ -45,7 +45,7 @@ QTableView {{ background: white; alternate-background-color: #f8fafb;
              selection-background-color: {NHS_BLUE}; }}
 QHeaderView::section {{ background: #e8edee; padding: 4px; border: none; font-weight: bold; }}
 """ + """
-QComboBox::drop-down, QDateEdit::drop-down { subcontrol-origin: padding;
+QComboBox::drop-down, QDateTimeEdit::drop-down { subcontrol-origin: padding;
               subcontrol-position: center right; width: 22px; border: none;
               border-left: 1px solid #768692; }
 QAbstractSpinBox::up-button { subcontrol-origin: border; subcontrol-position: top right;
@@ -77,7 +77,7 @@ QLabel#training-banner { background: #ffff00; color: #000000; border: 3px solid 
 QLabel#error { color: #ff8080; }
 QLabel#referring { font-size: {question}pt; font-weight: bold; }
 QFrame#referringBox { border: 2px solid #ffffff; }
-QComboBox::drop-down, QDateEdit::drop-down { subcontrol-origin: padding;
+QComboBox::drop-down, QDateTimeEdit::drop-down { subcontrol-origin: padding;
               subcontrol-position: center right; width: 22px; border: none;
               border-left: 2px solid #ffffff; }
 QAbstractSpinBox::up-button { subcontrol-origin: border; subcontrol-position: top right;

@@ -99,12 +99,13 @@ def test_combo_and_date_buttons_are_drawn_flat_with_arrows(qapp) -> None:  # typ
     """Rendered (``make screenshots``), every combo box had a grey bevel with a black edge
     for its button and a date's up and down buttons were bare bevels without arrows: the
     theme gave the boxes a border but not their buttons. Now the button is the box's white
-    with a thin line before it, and the arrows are the theme's own (which exist)."""
+    with a thin line before it, and the arrows are the theme's own (which exist). The
+    handover's shift times (date-times with a calendar) had the bevel still: now they too."""
     from pathlib import Path
 
     from PySide6.QtCore import QDate
     from PySide6.QtGui import QColor
-    from PySide6.QtWidgets import QComboBox, QDateEdit
+    from PySide6.QtWidgets import QComboBox, QDateEdit, QDateTimeEdit
 
     before, font = qapp.styleSheet(), qapp.font()
     try:
@@ -117,7 +118,9 @@ def test_combo_and_date_buttons_are_drawn_flat_with_arrows(qapp) -> None:  # typ
         theme.apply_theme(qapp)
         combo = QComboBox()
         combo.addItem("Male")
-        for box in (combo, QDateEdit(QDate(2026, 11, 30))):
+        shift = QDateTimeEdit(QDate(2026, 11, 30))    # the handover's shift times
+        shift.setCalendarPopup(True)
+        for box in (combo, QDateEdit(QDate(2026, 11, 30)), shift):
             box.resize(200, 30)
             image = box.grab().toImage()
             edge = [QColor(image.pixel(image.width() - 3, y)).lightnessF()
