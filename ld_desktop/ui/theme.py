@@ -8,12 +8,19 @@ from PySide6.QtWidgets import QApplication
 from ld_desktop.resources import resource_path
 
 NHS_BLUE = "#005eb8"
+#: a field that cannot be typed in: grey, with a dashed edge (read-only fields keep the
+#: enabled look: here they are read-only only while a draft loads, or are previews to read)
+DISABLED_BACKGROUND, DISABLED_TEXT = "#e8edee", "#4c6272"
+HC_DISABLED_BACKGROUND, HC_DISABLED_TEXT = "#333333", "#c8c8c8"
 STANDARD = f"""
 QWidget {{ color: #212b32; }}
 QMainWindow, QWidget#page {{ background: #f0f4f5; }}
 QListWidget#nav {{ background: #ffffff; border: none; font-size: {{nav}}pt; padding-top: 8px; }}
 QListWidget#nav::item {{ padding: 10px 16px; }}
+QListWidget#nav {{ outline: 0; }}
 QListWidget#nav::item:selected {{ background: {NHS_BLUE}; color: white; }}
+QListWidget#nav::item:focus {{ border-left: 4px solid {NHS_BLUE}; padding-left: 12px; }}
+QListWidget#nav::item:selected:focus {{ border-left: 4px solid #ffeb3b; }}
 QLabel#title {{ font-size: {{title}}pt; font-weight: bold; color: {NHS_BLUE}; }}
 QLabel#question {{ font-size: {{question}}pt; }}
 QLabel#section {{ font-weight: bold; color: #4c6272; }}
@@ -29,13 +36,16 @@ QPushButton {{ background: {NHS_BLUE}; color: white; border: none; padding: 6px 
               border-radius: 3px; }}
 QPushButton:disabled {{ background: #d8dde0; color: #4c6272; }}
 QPushButton:focus {{ border: 3px solid #ffeb3b; padding: 3px 11px; }}
-QLineEdit, QComboBox, QPlainTextEdit, QDateEdit {{ background: white; padding: 4px;
-              border: 1px solid #768692; }}
+QLineEdit, QComboBox, QPlainTextEdit, QTextEdit, QAbstractSpinBox {{ background: white;
+              padding: 4px; border: 1px solid #768692; }}
+QLineEdit:disabled, QComboBox:disabled, QPlainTextEdit:disabled, QTextEdit:disabled,
+QAbstractSpinBox:disabled {{ background: {DISABLED_BACKGROUND}; color: {DISABLED_TEXT};
+              border: 1px dashed #768692; }}
 QTableView {{ background: white; alternate-background-color: #f8fafb;
              selection-background-color: {NHS_BLUE}; }}
 QHeaderView::section {{ background: #e8edee; padding: 4px; border: none; font-weight: bold; }}
 """ + """
-QComboBox::drop-down, QDateEdit::drop-down { subcontrol-origin: padding;
+QComboBox::drop-down, QDateTimeEdit::drop-down { subcontrol-origin: padding;
               subcontrol-position: center right; width: 22px; border: none;
               border-left: 1px solid #768692; }
 QAbstractSpinBox::up-button { subcontrol-origin: border; subcontrol-position: top right;
@@ -51,14 +61,23 @@ QWidget { color: #ffffff; background: #000000; }
 QLabel#title { font-size: {title}pt; font-weight: bold; }
 QLabel#question, QLabel#score { font-size: {question}pt; font-weight: bold; }
 QListWidget#nav::item:selected, QPushButton { background: #ffff00; color: #000000; }
-QLineEdit, QComboBox, QPlainTextEdit, QDateEdit, QTableView { background: #000000; color: #ffffff;
-              border: 2px solid #ffffff; }
+QListWidget#nav { outline: 0; }
+QListWidget#nav::item { padding-left: 4px; }
+QListWidget#nav::item:focus { border-left: 4px solid #ffff00; padding-left: 0px; }
+QListWidget#nav::item:selected:focus { border-left: 4px solid #000000; }
+QLineEdit, QComboBox, QPlainTextEdit, QTextEdit, QAbstractSpinBox, QTableView {
+              background: #000000; color: #ffffff; border: 2px solid #ffffff; }
+""" + f"""
+QLineEdit:disabled, QComboBox:disabled, QPlainTextEdit:disabled, QTextEdit:disabled,
+QAbstractSpinBox:disabled {{ background: {HC_DISABLED_BACKGROUND}; color: {HC_DISABLED_TEXT};
+              border: 2px dashed {HC_DISABLED_TEXT}; }}
+""" + """
 QLabel#banner { background: #ffff00; color: #000000; }
 QLabel#training-banner { background: #ffff00; color: #000000; border: 3px solid #000000; }
 QLabel#error { color: #ff8080; }
 QLabel#referring { font-size: {question}pt; font-weight: bold; }
 QFrame#referringBox { border: 2px solid #ffffff; }
-QComboBox::drop-down, QDateEdit::drop-down { subcontrol-origin: padding;
+QComboBox::drop-down, QDateTimeEdit::drop-down { subcontrol-origin: padding;
               subcontrol-position: center right; width: 22px; border: none;
               border-left: 2px solid #ffffff; }
 QAbstractSpinBox::up-button { subcontrol-origin: border; subcontrol-position: top right;

@@ -99,12 +99,13 @@ def test_combo_and_date_buttons_are_drawn_flat_with_arrows(qapp) -> None:  # typ
     """Rendered (``make screenshots``), every combo box had a grey bevel with a black edge
     for its button and a date's up and down buttons were bare bevels without arrows: the
     theme gave the boxes a border but not their buttons. Now the button is the box's white
-    with a thin line before it, and the arrows are the theme's own (which exist)."""
+    with a thin line before it, and the arrows are the theme's own (which exist). The
+    handover's shift times (date-times with a calendar) had the bevel still: now they too."""
     from pathlib import Path
 
     from PySide6.QtCore import QDate
     from PySide6.QtGui import QColor
-    from PySide6.QtWidgets import QComboBox, QDateEdit
+    from PySide6.QtWidgets import QComboBox, QDateEdit, QDateTimeEdit
 
     before, font = qapp.styleSheet(), qapp.font()
     try:
@@ -117,7 +118,9 @@ def test_combo_and_date_buttons_are_drawn_flat_with_arrows(qapp) -> None:  # typ
         theme.apply_theme(qapp)
         combo = QComboBox()
         combo.addItem("Male")
-        for box in (combo, QDateEdit(QDate(2026, 11, 30))):
+        shift = QDateTimeEdit(QDate(2026, 11, 30))    # the handover's shift times
+        shift.setCalendarPopup(True)
+        for box in (combo, QDateEdit(QDate(2026, 11, 30)), shift):
             box.resize(200, 30)
             image = box.grab().toImage()
             edge = [QColor(image.pixel(image.width() - 3, y)).lightnessF()
@@ -158,3 +161,102 @@ def _hints_shown_whole(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
     widest = max(hint.fontMetrics().horizontalAdvance(line) for line in hint_text.splitlines())
     shown = hint.visibleRegion().boundingRect()       # not clipped by the form's width
     assert shown.width() >= widest, (shown.width(), widest)
+
+
+def _disabled_colours(sheet: str) -> tuple[str, str]:
+    rule = re.search(r"QAbstractSpinBox:disabled \{([^}]*)\}", sheet)
+    assert rule is not None, "no rule for disabled fields"
+    background = re.search(r"background: (#[0-9a-f]{6})", rule.group(1))
+    colour = re.search(r"(?<!-)color: (#[0-9a-f]{6})", rule.group(1))
+    assert background is not None
+    assert colour is not None
+    return background.group(1), colour.group(1)
+
+
+def test_a_disabled_field_looks_different_and_is_still_readable(qapp) -> None:  # type: ignore[no-untyped-def]
+    """Rendered, a disabled line edit, date or combo box looked exactly like one you could
+    type in: the theme set every widget's text colour and every field's white, for the
+    disabled state too. Now each kind of field, disabled, has another background from the
+    enabled one in both themes, and its muted text keeps 4.5:1 (WCAG AA) on it. Read-only
+    fields keep the enabled look (previews to read, and forms while their draft loads)."""
+    from PySide6.QtCore import QDate
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import (
+        QComboBox,
+        QDateEdit,
+        QDateTimeEdit,
+        QLineEdit,
+        QPlainTextEdit,
+        QSpinBox,
+        QTextEdit,
+    )
+
+    def kinds() -> list[QWidget]:
+        combo = QComboBox()
+        combo.addItem("Male")
+        return [QLineEdit("Jay"), QPlainTextEdit("Notes"), QTextEdit("Notes"),
+                QDateEdit(QDate(2026, 11, 30)), QDateTimeEdit(QDate(2026, 11, 30)),
+                combo, QSpinBox()]
+
+    def background(widget: QWidget) -> QColor:
+        widget.resize(200, 60)
+        image = widget.grab().toImage()        # right of the text, left of any button
+        return QColor(image.pixel(image.width() // 2 + 40, image.height() // 2))
+
+    before, font = qapp.styleSheet(), qapp.font()
+    try:
+        for high_contrast in (False, True):
+            theme.apply_theme(qapp, high_contrast=high_contrast)
+            for enabled, disabled in zip(kinds(), kinds(), strict=True):
+                disabled.setEnabled(False)
+                read_only = type(enabled)()
+                if isinstance(read_only, QLineEdit | QPlainTextEdit | QTextEdit):
+                    read_only.setReadOnly(True)
+                    assert background(read_only) == background(enabled)
+                assert background(disabled) != background(enabled), \
+                    (high_contrast, type(enabled).__name__)
+            back, text = _disabled_colours(qapp.styleSheet())
+            light, dark = sorted((_luminance(back), _luminance(text)), reverse=True)
+            assert (light + 0.05) / (dark + 0.05) >= 4.5, (high_contrast, back, text)
+    finally:
+        qapp.setStyleSheet(before)
+        qapp.setFont(font)
+
+
+def test_the_navigations_focus_is_a_bar_not_a_box(qtbot, qapp) -> None:  # type: ignore[no-untyped-def]
+    """On a person's or case's page the navigation's current place ("Caseload") is not
+    selected, and with the focus on the list it was drawn as a pale box with an edge: like
+    a text field. Now it is a bar at its left edge in the theme's blue (yellow on black in
+    high contrast), and the rest of the row is the list's own background."""
+    from PySide6.QtGui import QColor
+    from PySide6.QtWidgets import QListWidget
+
+    before, font = qapp.styleSheet(), qapp.font()
+    try:
+        for high_contrast, bar in ((False, theme.NHS_BLUE), (True, "#ffff00")):
+            theme.apply_theme(qapp, high_contrast=high_contrast)
+            nav = QListWidget()
+            nav.setObjectName("nav")
+            qtbot.addWidget(nav)
+            nav.addItems(["Caseload", "Cases"])
+            nav.resize(190, 200)
+            nav.show()
+            qtbot.waitExposed(nav)
+            nav.setCurrentRow(0)
+            nav.clearSelection()                        # as on a person's page
+            nav.setFocus()
+            qtbot.waitUntil(nav.hasFocus, timeout=1_000)
+            item = nav.visualItemRect(nav.item(0))
+            image = nav.viewport().grab().toImage()
+            middle = item.center().y()
+            assert QColor(image.pixel(item.left() + 1, middle)).name() == bar
+            list_background = QColor(image.pixel(item.right() - 2,
+                                                 nav.visualItemRect(nav.item(1)).center().y()))
+            row = {QColor(image.pixel(x, y)).name()
+                   for x in range(item.left() + 8, item.right() - 1)
+                   for y in (item.top() + 1, item.bottom() - 1)}
+            assert row == {list_background.name()}, (high_contrast, row)
+            nav.close()
+    finally:
+        qapp.setStyleSheet(before)
+        qapp.setFont(font)
