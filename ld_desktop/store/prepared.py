@@ -98,6 +98,12 @@ class TableStatements:
     the columns' processors (built once per table and dialect)."""
 
     def __init__(self, table: Table, dialect: Dialect) -> None:
+        if dialect.paramstyle != "qmark":   # the store is SQLite; say so if it changes
+            raise RuntimeError(
+                f"The store's prepared statements are written with '?' (qmark) parameters, "
+                f"as SQLite takes them; the {dialect.name} dialect uses "
+                f"{dialect.paramstyle!r}. Use the ORM for this engine, or teach "
+                f"store/prepared.py its parameter style.")
         quote = dialect.identifier_preparer.quote
         columns = list(table.columns)
         self.keys = tuple(c.key for c in columns)
@@ -149,12 +155,6 @@ class TableStatements:
         found = self._many.get((kind, keys))
         if found is not None:
             return found
-        if self._dialect.paramstyle != "qmark":   # the store is SQLite; say so if it changes
-            raise RuntimeError(
-                f"The store's prepared statements are written with '?' (qmark) parameters, "
-                f"as SQLite takes them; the {self._dialect.name} dialect uses "
-                f"{self._dialect.paramstyle!r}. Use the ORM for this engine, or teach "
-                f"store/prepared.py its parameter style.")
         quote = self._dialect.identifier_preparer
         column = self._columns
         if kind == "insert":

@@ -113,7 +113,6 @@ def test_a_dialect_without_qmark_parameters_is_refused_clearly() -> None:
 
     table = Table("t_dialect_guard", MetaData(), Column("id", Uuid, primary_key=True),
                   Column("name", String))
-    statements = TableStatements(table, postgresql.psycopg.dialect())
     with pytest.raises(RuntimeError, match=r"qmark.*postgresql.*pyformat") as refused:
-        statements.many("insert", ("id", "name"))
+        TableStatements(table, postgresql.psycopg.dialect())   # its insert and select too
     assert refused.type is RuntimeError       # NotImplementedError is a RuntimeError too

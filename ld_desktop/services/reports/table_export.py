@@ -9,8 +9,6 @@ import csv
 import io
 from pathlib import Path
 
-from openpyxl import Workbook
-
 from ld_desktop.services.reports.figures import Dashboard, Figure
 from ld_desktop.store.atomic_file import write_atomically
 
@@ -62,6 +60,8 @@ def write_csv(dashboard: Dashboard, figure: Figure, path: Path) -> Path:
 
 
 def write_xlsx(dashboard: Dashboard, figure: Figure, path: Path) -> Path:
+    from openpyxl import Workbook  # here, not at start-up (~0.1 s of CPU)
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
