@@ -355,3 +355,76 @@ def test_values_in_the_question_are_shown_as_the_field_shows_them(qtbot) -> None
     assert shown_as(QPlainTextEdit(), "1 Test Street\n\nTestville") == "'1 Test Street / Testville'"
     assert shown_as(QLineEdit(), "") == "(empty)"
     assert shown_as(QLineEdit(), "x" * 100) == "'" + "x" * 77 + "\u2026'"
+
+
+def test_closing_the_dialog_by_the_window_system_keeps_the_changes(  # type: ignore[no-untyped-def]
+        qtbot, window: MainWindow) -> None:
+    """The dialog's close button, the session logging off or the application quitting close
+    it through the window system, not through Cancel: the typing is kept, as at a lock (it
+    was dropped as if Cancel had been pressed)."""
+    dialog = person_dialog(qtbot, window)
+    type_family_name(qtbot, dialog, "Closedby")
+    session = window.session
+    assert session is not None
+    dialog.close()                                 # as the title bar's close button does
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=3_000)
+    qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
+    assert session.drafts.load(f"person-details:{quinn(session)}") == {
+        "changes": {"family": "Closedby"}, "base": {"family": "Testperson"}}
+    window.activateWindow()
+    reopened = person_dialog(qtbot, window)
+    qtbot.waitUntil(lambda: offer() is not None, timeout=5_000)
+    key(qtbot, Qt.Key.Key_Return)                  # Use my changes
+    qtbot.waitUntil(lambda: reopened.family.text() == "Closedby", timeout=3_000)
+
+
+def test_cancel_before_the_kept_changes_are_back_leaves_them(  # type: ignore[no-untyped-def]
+        qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hurried Escape while the earlier changes are still being read: they were never
+    offered, so they stay for next time (Cancel dropped them unseen)."""
+    from tests.helpers.gates import Gate
+
+    dialog = person_dialog(qtbot, window)
+    type_family_name(qtbot, dialog, "Keptearlier")
+    again = lock_and_unlock(qtbot, window, "prac1")
+    held = Gate()
+    real_load = type(again.drafts).load
+
+    def slow_load(self, key_: str):  # type: ignore[no-untyped-def]
+        if key_.startswith("person-details:"):
+            held.hold()
+        return real_load(self, key_)
+
+    monkeypatch.setattr(type(again.drafts), "load", slow_load)
+    reopened = person_dialog(qtbot, window)
+    assert reopened.kept is not None
+    assert not reopened.kept.read
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is reopened.given, timeout=3_000)
+    key(qtbot, Qt.Key.Key_Escape)                  # Cancel, before the read is back
+    qtbot.waitUntil(lambda: not reopened.isVisible(), timeout=3_000)
+    held.open()
+    qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
+    monkeypatch.undo()
+    assert again.drafts.load(f"person-details:{quinn(again)}") == {
+        "changes": {"family": "Keptearlier"}, "base": {"family": "Testperson"}}
+
+
+@pytest.mark.expect_log   # the failure is logged on purpose: the test reads that line
+def test_a_failed_save_logs_no_name(  # type: ignore[no-untyped-def]
+        qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A save that fails (not a refusal: the disk, say) is logged without the person's name,
+    which the dialog's title carries ("Correct details: TESTPERSON, Quinn")."""
+    dialog = person_dialog(qtbot, window)
+    assert "TESTPERSON" in dialog.windowTitle().upper()
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise OSError("disk I/O error")
+
+    monkeypatch.setattr(PersonEditService, "edit", broken)
+    type_family_name(qtbot, dialog, "Failsave")
+    key(qtbot, Qt.Key.Key_Return)                  # Save
+    qtbot.waitUntil(lambda: "saving" in caplog.text, timeout=5_000)
+    assert "Correct details" in caplog.text
+    assert "testperson" not in caplog.text.lower()
+    assert "quinn" not in caplog.text.lower()

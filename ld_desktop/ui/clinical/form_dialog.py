@@ -269,7 +269,9 @@ class FormDialog(QDialog, metaclass=HookMeta):
             .success(self._saved).failure(self._refused).run(at_once=True)
 
     def _doing(self) -> str:
-        return f"saving '{self.windowTitle()}'"
+        # logged with a failure: a record dialog's title names the person after a colon
+        # ("Correct details: QUINN, …"), and no personal data goes in the log
+        return f"saving '{self.windowTitle().split(':')[0]}'"
 
     def _committing(self, work: Callable[[], Any]) -> Callable[[], Any]:
         if self._drafts is None:

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QCheckBox, QWidget
+from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtWidgets import QCheckBox, QDialog, QWidget
 
 from ld_desktop.ui.clinical.form_dialog import FormDialog
 from ld_desktop.ui.records.kept_changes import Field, KeptChanges
@@ -37,6 +37,16 @@ class FirstFieldDialog(FormDialog):
         if self.kept is not None:
             self.kept.settle_for_lock()
         super().close_for_lock()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closed by the window system (its close button, the session logging off, the
+        application quitting), not by Cancel or Escape: keep the changes, as a lock does."""
+        if self.kept is None or self.saving is not None:
+            super().closeEvent(event)
+            return
+        self.kept.settle_for_lock()
+        QDialog.reject(self)
+        event.accept()
 
     def _discard(self) -> None:
         if self.kept is not None:

@@ -174,9 +174,12 @@ class KeptChanges:
     def discard(self) -> None:
         """Cancel: the changes go with the form."""
         self._timer.stop()
+        unseen = not self.read      # still being read, or unreadable: never offered
         self._earlier = None
         self._set_aside = {}
         self.read = True            # a read still on its way offers nothing: the form is gone
+        if unseen:
+            return                  # what was kept before stays, to be offered next time
         self.saver.save({})
 
     def stop(self) -> None:
@@ -185,11 +188,13 @@ class KeptChanges:
     def committing(self, work: Callable[[], Any]) -> Callable[[], Any]:
         """``work`` (the record's save), then the kept changes go, on the same worker."""
         drafts, key, saver, committed = self._drafts, self._key, self.saver, self.committed
+        seen = self.read    # saved before the kept changes were back: they stay, unseen
 
         def run() -> Any:
             with saver.holding():        # no draft save interleaves, none writes it back
                 value = work()
-                drafts.discard(key)
+                if seen:
+                    drafts.discard(key)
                 committed[0] = True
                 saver.written()
             return value
@@ -224,7 +229,8 @@ class KeptChanges:
                 f"{shown_as(field, self._opened_with[name])}; yours {shown_as(field, yours)}")
 
     def _unreadable(self, exc: Exception) -> None:
-        self.read = True
+        # ``read`` stays False: what is kept was never seen, so later writes go "on top" of
+        # it (settle) or wait, and never replace it; Cancel and Save leave it in place
         show_failure(self._dialog, exc, "reading your unsaved changes")
 
     def _ask(self, earlier: dict[str, Any]) -> None:
