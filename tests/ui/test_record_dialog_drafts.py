@@ -428,3 +428,33 @@ def test_a_failed_save_logs_no_name(  # type: ignore[no-untyped-def]
     assert "Correct details" in caplog.text
     assert "testperson" not in caplog.text.lower()
     assert "quinn" not in caplog.text.lower()
+
+
+def test_use_my_changes_never_replaces_what_was_typed_while_they_were_read(  # type: ignore[no-untyped-def]
+        qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The person starts typing before the earlier changes are back; answering Use my
+    changes then leaves the new typing in the field and shows the earlier value beside it
+    (it was replaced with nothing said)."""
+    from tests.helpers.gates import Gate
+
+    dialog = person_dialog(qtbot, window)
+    type_family_name(qtbot, dialog, "Keptearlier")
+    again = lock_and_unlock(qtbot, window, "prac1")
+    held = Gate()
+    real_load = type(again.drafts).load
+
+    def slow_load(self, key_: str):  # type: ignore[no-untyped-def]
+        if key_.startswith("person-details:"):
+            held.hold()
+        return real_load(self, key_)
+
+    monkeypatch.setattr(type(again.drafts), "load", slow_load)
+    reopened = person_dialog(qtbot, window)
+    type_family_name(qtbot, reopened, "Freshtyping")   # while the read is held
+    held.open()
+    qtbot.waitUntil(lambda: offer() is not None, timeout=5_000)
+    key(qtbot, Qt.Key.Key_Return)                       # Use my changes (the default)
+    qtbot.waitUntil(lambda: offer() is None, timeout=3_000)
+    assert reopened.family.text() == "Freshtyping"
+    assert "Not put in" in reopened.error.text()
+    assert "'Keptearlier'" in reopened.error.text()

@@ -62,17 +62,20 @@ def value_of(field: Field) -> Any:
     return field.isChecked()
 
 
-def put(field: Field, value: Any) -> None:
+def put(field: Field, value: Any) -> bool:
+    """Put ``value`` in ``field``; False if it cannot go in (a choice no longer offered)."""
     if isinstance(field, QLineEdit):
         field.setText(str(value))
     elif isinstance(field, QPlainTextEdit):
         field.setPlainText(str(value))
     elif isinstance(field, QComboBox):
         index = field.findData(value)
-        if index >= 0:
-            field.setCurrentIndex(index)
+        if index < 0:
+            return False
+        field.setCurrentIndex(index)
     else:
         field.setChecked(bool(value))
+    return True
 
 
 def shown_as(field: Field, value: Any) -> str:
@@ -273,6 +276,14 @@ class KeptChanges:
                 + "; ".join(self._both(n, earlier[n]) for n in since)
                 + ". Type yours in if it should replace it.")
 
+    def _left_out_note(self, left_out: list[str], earlier: dict[str, Any]) -> str:
+        if not left_out:
+            return ""
+        return (" Not put in (typed in since you opened this, or no longer a choice): "
+                + "; ".join(f"{self._labels.get(n, n)} \u2014 yours earlier "
+                            f"{shown_as(self._fields[n], earlier[n])}" for n in left_out)
+                + ".")
+
     def _question_closed(self, _result: int) -> None:
         self.question = None
 
@@ -282,14 +293,19 @@ class KeptChanges:
         if discard:
             self.saver.save(self._content())    # only what was changed since, if anything
         else:
+            left_out: list[str] = []
             for name, value in earlier.items():
+                field = self._fields[name]
                 if name in since:               # never over someone else's newer value
                     self._set_aside[name] = (value, self._earlier_base[name])
-                else:
-                    put(self._fields[name], value)
+                elif value_of(field) != self._opened_with[name] or not put(field, value):
+                    # typed into while the kept changes were read, or no longer a choice
+                    left_out.append(name)
+                    self._set_aside[name] = (value, self._earlier_base.get(
+                        name, self._opened_with[name]))
             self._timer.stop()
             self.saver.save(self._content())
-            self._shown(self._back_note(since, earlier))
+            self._shown(self._back_note(since, earlier) + self._left_out_note(left_out, earlier))
         self._dialog.activateWindow()
         first = getattr(self._dialog, "first_field", None)
         if isinstance(first, QWidget):
