@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import shiboken6
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ld_desktop.domain.roles import Role
 from ld_desktop.services.cases import CaseFilter, ReferralDraft
@@ -29,9 +29,10 @@ from ld_desktop.ui.records.case_details_dialog import CaseDetailsDialog
 from ld_desktop.ui.records.kept_changes import OFFER_TITLE
 from ld_desktop.ui.records.person_edit_dialog import PersonEditDialog
 from tests.helpers.case_page import case_settled
+from tests.helpers.gates import Gate
+from tests.helpers.referral_intake import CTRL, focus, key
 from tests.helpers.shown_window import shown_window
 
-CTRL = Qt.KeyboardModifier.ControlModifier
 PASS = {"prac1": "practitioner passphrase", "prac2": "second passphrase x"}
 
 
@@ -59,17 +60,6 @@ def window(qtbot, workstation: Workstation) -> Iterator[MainWindow]:  # type: ig
     session = workstation.unlock("prac1", PASS["prac1"])
     with shown_window(qtbot, workstation, session=session) as win:
         yield win
-
-
-def focus() -> QWidget:
-    widget = QApplication.focusWidget()
-    assert widget is not None
-    return widget
-
-
-def key(qtbot, k: Qt.Key, modifier: Qt.KeyboardModifier = Qt.KeyboardModifier.NoModifier  # type: ignore[no-untyped-def]
-        ) -> None:
-    qtbot.keyClick(focus(), k, modifier)
 
 
 def quinn(session: UserSession) -> uuid.UUID:
@@ -117,6 +107,26 @@ def type_family_name(qtbot, dialog: PersonEditDialog, name: str) -> None:  # typ
     assert focus() is dialog.family
     key(qtbot, Qt.Key.Key_A, CTRL)
     qtbot.keyClicks(focus(), name)
+
+
+def kept_then_read_slowly(qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+                          typed: str) -> tuple[UserSession, PersonEditDialog, Gate]:
+    """``typed`` kept at a lock; unlocked; the dialog reopened with the read of the kept
+    changes held at the gate returned (the test opens it; not the ``gate`` fixture, which
+    the lock in between would open)."""
+    gate = Gate()
+    dialog = person_dialog(qtbot, window)
+    type_family_name(qtbot, dialog, typed)
+    again = lock_and_unlock(qtbot, window, "prac1")
+    real_load = type(again.drafts).load
+
+    def slow_load(self, key_: str):  # type: ignore[no-untyped-def]
+        if key_.startswith("person-details:"):
+            gate.hold()
+        return real_load(self, key_)
+
+    monkeypatch.setattr(type(again.drafts), "load", slow_load)
+    return again, person_dialog(qtbot, window), gate
 
 
 def test_a_half_typed_correction_survives_the_lock_and_is_offered_back(
@@ -382,27 +392,13 @@ def test_cancel_before_the_kept_changes_are_back_leaves_them(  # type: ignore[no
         qtbot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
     """A hurried Escape while the earlier changes are still being read: they were never
     offered, so they stay for next time (Cancel dropped them unseen)."""
-    from tests.helpers.gates import Gate
-
-    dialog = person_dialog(qtbot, window)
-    type_family_name(qtbot, dialog, "Keptearlier")
-    again = lock_and_unlock(qtbot, window, "prac1")
-    held = Gate()
-    real_load = type(again.drafts).load
-
-    def slow_load(self, key_: str):  # type: ignore[no-untyped-def]
-        if key_.startswith("person-details:"):
-            held.hold()
-        return real_load(self, key_)
-
-    monkeypatch.setattr(type(again.drafts), "load", slow_load)
-    reopened = person_dialog(qtbot, window)
+    again, reopened, gate = kept_then_read_slowly(qtbot, window, monkeypatch, "Keptearlier")
     assert reopened.kept is not None
     assert not reopened.kept.read
     qtbot.waitUntil(lambda: QApplication.focusWidget() is reopened.given, timeout=3_000)
     key(qtbot, Qt.Key.Key_Escape)                  # Cancel, before the read is back
     qtbot.waitUntil(lambda: not reopened.isVisible(), timeout=3_000)
-    held.open()
+    gate.open()
     qtbot.waitUntil(lambda: operations.in_flight() == 0, timeout=5_000)
     monkeypatch.undo()
     assert again.drafts.load(f"person-details:{quinn(again)}") == {
@@ -435,23 +431,9 @@ def test_use_my_changes_never_replaces_what_was_typed_while_they_were_read(  # t
     """The person starts typing before the earlier changes are back; answering Use my
     changes then leaves the new typing in the field and shows the earlier value beside it
     (it was replaced with nothing said)."""
-    from tests.helpers.gates import Gate
-
-    dialog = person_dialog(qtbot, window)
-    type_family_name(qtbot, dialog, "Keptearlier")
-    again = lock_and_unlock(qtbot, window, "prac1")
-    held = Gate()
-    real_load = type(again.drafts).load
-
-    def slow_load(self, key_: str):  # type: ignore[no-untyped-def]
-        if key_.startswith("person-details:"):
-            held.hold()
-        return real_load(self, key_)
-
-    monkeypatch.setattr(type(again.drafts), "load", slow_load)
-    reopened = person_dialog(qtbot, window)
+    _, reopened, gate = kept_then_read_slowly(qtbot, window, monkeypatch, "Keptearlier")
     type_family_name(qtbot, reopened, "Freshtyping")   # while the read is held
-    held.open()
+    gate.open()
     qtbot.waitUntil(lambda: offer() is not None, timeout=5_000)
     key(qtbot, Qt.Key.Key_Return)                       # Use my changes (the default)
     qtbot.waitUntil(lambda: offer() is None, timeout=3_000)
