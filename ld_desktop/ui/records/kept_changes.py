@@ -279,7 +279,7 @@ class KeptChanges:
     def _left_out_note(self, left_out: list[str], earlier: dict[str, Any]) -> str:
         if not left_out:
             return ""
-        return (" Not put in (typed in since you opened this, or no longer a choice): "
+        return ("Not put in (typed in since you opened this, or no longer a choice): "
                 + "; ".join(f"{self._labels.get(n, n)} \u2014 yours earlier "
                             f"{shown_as(self._fields[n], earlier[n])}" for n in left_out)
                 + ".")
@@ -305,7 +305,9 @@ class KeptChanges:
                         name, self._opened_with[name]))
             self._timer.stop()
             self.saver.save(self._content())
-            self._shown(self._back_note(since, earlier) + self._left_out_note(left_out, earlier))
+            put_or_since = {n: v for n, v in earlier.items() if n not in left_out}
+            back = self._back_note(since, put_or_since) if put_or_since else ""
+            self._shown(" ".join(filter(None, (back, self._left_out_note(left_out, earlier)))))
         self._dialog.activateWindow()
         first = getattr(self._dialog, "first_field", None)
         if isinstance(first, QWidget):
