@@ -225,8 +225,7 @@ def insert_stored_rows(conn: Connection, table: Table, keys: tuple[str, ...],
     """``insert_rows`` of rows whose values are already in their stored form (encoded by
     the columns' bind processors, or ``wire_stored``): nothing more is done to them."""
     if rows:
-        many = statements_for(table, conn.dialect).many("insert", keys)
-        conn.exec_driver_sql(many.sql, [tuple([row[k] for k in many.order]) for row in rows])
+        _execute_plain(conn, statements_for(table, conn.dialect).many("insert", keys), rows)
 
 
 def update_rows(conn: Connection, table: Table, keys: tuple[str, ...],
@@ -236,9 +235,13 @@ def update_rows(conn: Connection, table: Table, keys: tuple[str, ...],
         _execute_many(conn, statements_for(table, conn.dialect).many("update", keys), rows)
 
 
+def _execute_plain(conn: Connection, many: _Many, rows: Sequence[dict[str, Any]]) -> None:
+    conn.exec_driver_sql(many.sql, [tuple([row[k] for k in many.order]) for row in rows])
+
+
 def _execute_many(conn: Connection, many: _Many, rows: Sequence[dict[str, Any]]) -> None:
     if not any(many.processors):
-        conn.exec_driver_sql(many.sql, [tuple([row[k] for k in many.order]) for row in rows])
+        _execute_plain(conn, many, rows)
         return
     pairs = tuple(zip(many.order, many.processors, strict=True))
     conn.exec_driver_sql(many.sql, [

@@ -414,3 +414,23 @@ class SaveLatest:
             self._write(value)
             with self._offered:
                 self._written = max(self._written, version)
+
+
+def then_drop_draft(work: Callable[[], Any], saver: SaveLatest, drop: Callable[[], None],
+                    committed: list[bool]) -> Callable[[], Any]:
+    """``work`` (a record's save), then its draft dropped by ``drop``, on the same worker and
+    holding ``saver`` so no draft write interleaves or writes it back. Once ``work`` has
+    committed the save has happened: a draft that cannot be dropped is logged, not reported
+    as a failed save (which would invite a second Save of the same record)."""
+    def run() -> Any:
+        with saver.holding():
+            value = work()
+            committed[0] = True
+            try:
+                drop()
+            except Exception as exc:
+                log.warning("a saved record's draft could not be dropped: %s",
+                            type(exc).__name__)
+            saver.written()
+        return value
+    return run

@@ -47,7 +47,13 @@ from PySide6.QtWidgets import (
 from ld_desktop.services.errors import REFUSALS, is_refusal
 from ld_desktop.ui.abstract_hooks import HookMeta
 from ld_desktop.ui.discard_question import ask_discard
-from ld_desktop.ui.operations import Debounce, Operation, SaveLatest, show_failure
+from ld_desktop.ui.operations import (
+    Debounce,
+    Operation,
+    SaveLatest,
+    show_failure,
+    then_drop_draft,
+)
 
 __all__ = ["REFUSALS", "FormDialog", "InBackground", "as_date", "text_box"]
 
@@ -276,17 +282,9 @@ class FormDialog(QDialog, metaclass=HookMeta):
     def _committing(self, work: Callable[[], Any]) -> Callable[[], Any]:
         if self._drafts is None:
             return work
-        drafts, key, saver = self._drafts, self._draft_key, self._draft_saver
-        committed = self._draft_committed
-
-        def run() -> Any:   # on the worker: the draft goes once the record is saved
-            with saver.holding():        # no draft save interleaves, none writes it back
-                value = work()
-                drafts.discard(key)
-                committed[0] = True
-                saver.written()
-            return value
-        return run
+        drafts, key = self._drafts, self._draft_key
+        return then_drop_draft(work, self._draft_saver, lambda: drafts.discard(key),
+                               self._draft_committed)
 
     def _refused(self, exc: Exception) -> None:
         self.saving = None

@@ -43,7 +43,13 @@ from PySide6.QtWidgets import (
 )
 
 from ld_desktop.ui.lock_sweep import Drafts
-from ld_desktop.ui.operations import Debounce, Operation, SaveLatest, show_failure
+from ld_desktop.ui.operations import (
+    Debounce,
+    Operation,
+    SaveLatest,
+    show_failure,
+    then_drop_draft,
+)
 
 Field = QLineEdit | QPlainTextEdit | QComboBox | QCheckBox
 
@@ -190,18 +196,13 @@ class KeptChanges:
 
     def committing(self, work: Callable[[], Any]) -> Callable[[], Any]:
         """``work`` (the record's save), then the kept changes go, on the same worker."""
-        drafts, key, saver, committed = self._drafts, self._key, self.saver, self.committed
+        drafts, key = self._drafts, self._key
         seen = self.read    # saved before the kept changes were back: they stay, unseen
 
-        def run() -> Any:
-            with saver.holding():        # no draft save interleaves, none writes it back
-                value = work()
-                if seen:
-                    drafts.discard(key)
-                committed[0] = True
-                saver.written()
-            return value
-        return run
+        def drop() -> None:
+            if seen:
+                drafts.discard(key)
+        return then_drop_draft(work, self.saver, drop, self.committed)
 
     # ------------------------------------------------------------------ offered back
     def _back(self, saved: dict[str, Any] | None) -> None:
