@@ -1,6 +1,10 @@
 """The end-of-shift burst's load generator, in a process of its own.
 
-    python bench/burst_load.py PLAN.json URL [SPREAD [separate]]   (prints one JSON line)
+    python bench/burst_load.py PLAN.json URL [SPREAD [separate|sync [coordinated]]]
+
+Prints one JSON line, its result. With ``coordinated`` it first prints a line once its
+connections are open and another once the timed burst has ended, and waits after each for
+a line on stdin (the bench reads the server's and PostgreSQL's CPU there).
 
 Each simulated workstation speaks the real protocol with its own enrolled key, as the client
 engine does: one signed `/v1/sync` with its changes (built beforehand from a real
@@ -103,8 +107,17 @@ class Workstation:
                 return
 
 
+async def _pause(coordinated: bool, phase: str) -> None:
+    """With ``coordinated``, say where the burst is (a line on stdout) and wait for the
+    bench's word on stdin: it reads the server's and PostgreSQL's CPU at exactly that point,
+    so the burst's own CPU excludes the connections' warm-up and the verification sync."""
+    if coordinated:
+        print(json.dumps({"phase": phase}), flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+
+
 async def burst(url: str, plan: list[dict[str, Any]], spread: float,
-                separate: bool = False) -> dict[str, Any]:
+                separate: bool = False, coordinated: bool = False) -> dict[str, Any]:
     stations = [Workstation.from_plan(item) for item in plan]
     delays = [random.Random(n).uniform(0, spread) for n in range(len(stations))]
     # a client (so a connection) of its own per workstation, as on real workstations; one
@@ -113,11 +126,13 @@ async def burst(url: str, plan: list[dict[str, Any]], spread: float,
     try:
         # connect first, so the burst measures syncs, not TCP handshakes
         await asyncio.gather(*(client.get("/v1/health") for client in clients))
+        await _pause(coordinated, "ready")
         start, cpu = time.perf_counter(), time.process_time()
         outcomes = await asyncio.gather(
             *(s.sync(c, d, separate) for s, c, d in zip(stations, clients, delays, strict=True)),
             return_exceptions=True)
         wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+        await _pause(coordinated, "burst done")
         pulled = sum(len(s.seen) for s in stations)
         deferred = sum(len(s.own_ids - s.seen) for s in stations)
         # each workstation's next sync, untimed: by then it must hold every case its site
@@ -143,9 +158,10 @@ def main() -> None:
     plan_path, url = sys.argv[1], sys.argv[2]
     spread = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
     separate = len(sys.argv) > 4 and sys.argv[4] == "separate"
+    coordinated = "coordinated" in sys.argv[5:]
     with open(plan_path, encoding="utf-8") as handle:
         plan = json.load(handle)
-    print(json.dumps(asyncio.run(burst(url, plan, spread, separate))))
+    print(json.dumps(asyncio.run(burst(url, plan, spread, separate, coordinated))))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Sync benchmark: one command, prints a table.
 
     .venv/bin/python bench/sync.py [--records 10000] [--workstations 200] [--changes 50]
-                                   [--spreads 0,10] [--workers 2] [--threads 10]
+                                   [--spreads 0,10] [--workers 2] [--threads 4]
                                    [--skip-first-sync] [--separate-requests]
                                    [--cases 20000] [--only-first-sync] [--profile FILE]
 
@@ -20,7 +20,7 @@
 2. No-change sync latency (median of 20). ``--only-replica-sync`` runs only 1 and 2.
 3. End-of-shift burst: W workstations over 20 sites, each pushing C new cases and pulling
    its sites' changes, against PostgreSQL behind `ld-sync-server serve --workers 2
-   --threads 10` holding 10,000 cases from earlier shifts (statistics gathered, as
+   --threads 4` holding 10,000 cases from earlier shifts (statistics gathered, as
    autovacuum would have). Each workstation sends one `/v1/sync` (its push and its first
    pull page) and pulls on while there is more, as the client engine does
    (``--separate-requests``: `/v1/push`, then `/v1/pull`, as clients before 30/11/2026).
@@ -89,7 +89,7 @@ from sync.server.seq_reservations import watermark
 ROOT = Path(__file__).resolve().parents[1]
 SITES = 20
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
-THREADS = int(os.environ.get("BENCH_THREADS", "10"))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
 CORES = os.cpu_count() or 1
 OWN_POSTGRES = False     # a PostgreSQL server of the bench's own (`bench/private_postgres.py`)
 SEPARATE = False         # bursts as clients before /v1/sync: a push, then pulls
@@ -282,16 +282,30 @@ def burst(database_url: str, workstations: int, changes: int, spread: float = 0.
             json.dump(plan, handle)
         postmaster = _postmaster_pid(engine)
         load_before = _load_average()
-        server_before, db_before = _tree_cpu_seconds(server.pid), _tree_cpu_seconds(postmaster)
         sessions_before = _sessions(engine)
-        load = subprocess.run([sys.executable, str(ROOT / "bench" / "burst_load.py"),
-                               handle.name, url, str(spread),
-                               "separate" if SEPARATE else "sync"],
-                              capture_output=True, text=True)
-        if load.returncode:
-            raise RuntimeError(f"load generator failed:\n{load.stderr}")
-        server_cpu = _tree_cpu_seconds(server.pid) - server_before
-        db_cpu = _tree_cpu_seconds(postmaster) - db_before
+        load = subprocess.Popen([sys.executable, str(ROOT / "bench" / "burst_load.py"),
+                                 handle.name, url, str(spread),
+                                 "separate" if SEPARATE else "sync", "coordinated"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        assert load.stdin is not None
+        assert load.stdout is not None
+        # the CPU of exactly the timed burst: read once the connections are open and again
+        # when the last sync has answered, before the verification sync
+        cpu_marks: list[tuple[float, float]] = []
+        for _phase in ("ready", "burst done"):
+            if not load.stdout.readline():
+                break                                  # failed: its stderr says why
+            cpu_marks.append((_tree_cpu_seconds(server.pid), _tree_cpu_seconds(postmaster)))
+            load.stdin.write("go\n")
+            load.stdin.flush()
+        out, err = load.communicate()
+        if load.returncode or len(cpu_marks) < 2:
+            raise RuntimeError(f"load generator failed:\n{err}")
+        after_verify = (_tree_cpu_seconds(server.pid), _tree_cpu_seconds(postmaster))
+        (server_before, db_before), (server_after, db_after) = cpu_marks
+        server_cpu, db_cpu = server_after - server_before, db_after - db_before
+        verify_cpu = after_verify[0] - server_after + after_verify[1] - db_after
         time.sleep(1.5)              # PostgreSQL publishes session counts within a second
         ours, others = (after - before for after, before
                         in zip(_sessions(engine), sessions_before, strict=True))
@@ -301,7 +315,7 @@ def burst(database_url: str, workstations: int, changes: int, spread: float = 0.
         server.terminate()
         server.wait(timeout=30)
         engine.dispose()
-    result = json.loads(load.stdout)
+    result = json.loads(out)
     latencies = result["latencies"]
     total = workstations * changes
     when = (f"starts over {spread:g} s" if spread else "all at once") + \
@@ -319,6 +333,8 @@ def burst(database_url: str, workstations: int, changes: int, spread: float = 0.
          f"{result['cpu'] / workstations * 1000:.1f} ms"),
         (label, f"floor: all that CPU on {CORES} cores",
          f"{cpu / CORES:.2f} s (wall / floor {result['wall'] / (cpu / CORES):.2f})"),
+        (label, "the untimed verification sync after it: server + PostgreSQL CPU",
+         f"{verify_cpu / workstations * 1000:.1f} ms a workstation (not in the rows above)"),
         (label, "new PostgreSQL sessions; other databases' transactions",
          f"{ours:,}; {others:,}" + ("" if OWN_POSTGRES else
                                     " (other clients' CPU counts in PostgreSQL's)")),

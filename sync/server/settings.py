@@ -36,8 +36,10 @@ class ServerSettings:
     max_body_bytes: int = 16 * 1024 * 1024
     auto_migrate: bool = True
     nonce_ttl_seconds: int = 900
-    # worker threads of each server process, and its database connections: one each
-    pool_size: int = 10
+    # worker threads of each server process, and its database connections: one each. Few:
+    # a process runs one thread's Python at a time, and more threads (and backends) than
+    # the cores can serve only contend (`docs/sync.md`, "Threads per server process")
+    pool_size: int = 4
     # The app's published per-entity fields; every op is checked against it. None turns the
     # check off (only for tests of the merge rules with made-up records).
     op_schema: Path | None = field(default_factory=default_schema_path)
