@@ -89,9 +89,21 @@ def pull(body: PullRequest, device: Device, state: State) -> Response:
 
 async def _sync_body(request: Request) -> SyncRequest:
     """The body of `/v1/sync`, read once (authentication read it already) and validated in
-    one pass by the model, with the same 422 as FastAPI's own (location and message only)."""
+    one pass by the model, with the same 422 as FastAPI's own (location and message only).
+
+    Parsed and validated by pydantic-core straight from the bytes: half the CPU of
+    `json.loads` then validating the objects (0.32 against 0.67 ms for 50 ops, issue 17).
+    Whatever that refuses is read again as before, by `json.loads`, so what is accepted and
+    every refusal's text stay exactly as they were: `json.loads` also takes text pydantic-core
+    refuses (a lone surrogate, escaped or as bytes; UTF-16; a byte order mark), and for
+    everything both accept the two give the same values (`tests/sync/test_sync_body.py`)."""
+    body = await request.body()
     try:
-        return SyncRequest.model_validate(json.loads(await request.body()))
+        return SyncRequest.model_validate_json(body)
+    except ValidationError:
+        pass
+    try:
+        return SyncRequest.model_validate(json.loads(body))
     except ValueError as exc:   # not JSON, or a json.JSONDecodeError
         errors = exc.errors() if isinstance(exc, ValidationError) else [
             {"loc": (), "msg": "the body is not JSON", "type": "json_invalid"}]
