@@ -17,6 +17,7 @@ PostgreSQL can keep it prepared. SQLite, in process, gains nothing from either.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,11 +26,32 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic_core import PydanticSerializationError, to_json
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, CursorResult
 
 
 def is_postgres(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
+
+
+#: a ``:name`` parameter as `sa.text` finds it (not ``::`` casts, not ``\:``)
+_BIND = re.compile(r"(?<![:\w\x5c]):(\w+)(?![:\w])")
+
+
+class PgText:
+    """A PostgreSQL statement written as for `sa.text` (``:name`` parameters), run through
+    `Connection.exec_driver_sql`: the text goes to psycopg as it is, with no compiling and
+    no result types to set up. That costs a third of `sa.text`'s CPU in the server process
+    (34 against 90 µs a statement; a push runs five, every request one more, issue 17), and
+    keeps SQLAlchemy's error wrapping (`DBAPIError`), events and pool handling. Parameters
+    travel as psycopg adapts them, as through `sa.text`; JSON columns come back decoded."""
+
+    __slots__ = ("sql",)
+
+    def __init__(self, sql: str) -> None:
+        self.sql = _BIND.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+    def run(self, conn: Connection, params: dict[str, Any]) -> CursorResult[Any]:
+        return conn.exec_driver_sql(self.sql, params)
 
 
 def one_of(conn: Connection, column: sa.ColumnElement[Any],
@@ -112,7 +134,7 @@ class WriteBatch:
             match = " AND ".join(f't."{key}" = v."{key}"' for key in write.keys)
             ctes.append(f"write_{n} AS (UPDATE {write.table.name} AS t SET {assignments} "
                         f"FROM {source} WHERE {match})")
-        conn.execute(sa.text(f"WITH {', '.join(ctes)} {then}"), values)
+        PgText(f"WITH {', '.join(ctes)} {then}").run(conn, values)
 
 
 def rows_as_json(columns: Sequence[sa.Column[Any]], rows: list[dict[str, Any]]) -> str:
