@@ -122,6 +122,8 @@ class WorkingSet:
         return row
 
     def conflicts_of(self, row: RecordRow) -> list[ConflictRow]:
+        if not self.conflicts:          # most pushes: asked once a field, nothing to scan
+            return []
         return [c for c in self.conflicts.values() if (c.entity, c.entity_id) == row.key]
 
     def open_conflict(self, row: RecordRow, name: str) -> ConflictRow | None:

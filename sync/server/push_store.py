@@ -53,7 +53,11 @@ def push_ops(engine: Engine, device_id: str, device_sites: frozenset[str],
              ops: list[Op], schema: FieldSchema | None = None) -> list[OpResult]:
     """SQLite takes its write lock at BEGIN IMMEDIATE, so a push there is simply one locked
     transaction. PostgreSQL pushes run side by side (see `_push_alongside_others`).
-    `schema`: the app's published fields (None only in tests of the merge itself)."""
+    `schema`: the app's published fields (None only in tests of the merge itself). A push of
+    no ops (a sync with nothing to send) answers at once: it would lock, read and write
+    nothing."""
+    if not ops:
+        return []
     checks = _Checks(device_id, schema, int(time.time() * 1000),
                      frozenset(id(op) for op in ops if not _storable_names(op)))
     if engine.dialect.name == "postgresql":

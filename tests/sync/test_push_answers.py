@@ -79,3 +79,13 @@ def _cases(device: str, count: int) -> list:  # type: ignore[type-arg]
     for n in range(count):
         replica.upsert("case", uuid.uuid4(), {"n": n}, sites=[SITE])
     return replica.pending_ops(100)
+
+
+def test_a_push_of_no_ops_runs_no_statement(engine: sa.Engine) -> None:
+    """A sync with nothing to send (most syncs of a quiet workstation) locks, reads and
+    writes nothing."""
+    statements: list[str] = []
+    sa.event.listen(engine, "before_cursor_execute",
+                    lambda _c, _cur, statement, *_args: statements.append(statement))
+    assert push_store.push_ops(engine, "dev", SITES, []) == []
+    assert statements == []

@@ -4,7 +4,6 @@ half the CPU of `json.loads` then validating), and accepts and refuses exactly w
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 from typing import Any
@@ -17,23 +16,15 @@ from sync.protocol import PushRequest, SyncRequest
 from sync.server import routes
 
 
-class _Request:
-    def __init__(self, body: bytes) -> None:
-        self._body = body
-
-    async def body(self) -> bytes:
-        return self._body
-
-
 def _parsed(body: bytes) -> SyncRequest | list[Any]:
     try:
-        return asyncio.run(routes._sync_body(_Request(body)))  # type: ignore[arg-type]
+        return routes.sync_body(body)
     except RequestValidationError as exc:
         return list(exc.errors())
 
 
 def _as_before(body: bytes) -> SyncRequest | list[Any]:
-    """What `_sync_body` answered before: `json.loads`, then the model."""
+    """What the body answered before: `json.loads`, then the model."""
     try:
         return SyncRequest.model_validate(json.loads(body))
     except ValueError as exc:
