@@ -24,7 +24,15 @@ from sync.protocol import SUPPORTED_SCHEMA_VERSIONS, Op, OpKind, OpResult, OpSta
 from sync.server import schema as t
 from sync.server import seq_reservations
 from sync.server.authority import Authority, signer_records
-from sync.server.batch_sql import JsonText, PgText, WriteBatch, is_postgres, one_of
+from sync.server.batch_sql import (
+    JsonText,
+    PgText,
+    WriteBatch,
+    int_array,
+    is_postgres,
+    one_of,
+    text_array,
+)
 from sync.server.merge import (
     ConflictRow,
     FieldMeta,
@@ -180,7 +188,7 @@ def _lock_for_session(conn: Connection, device_id: str, keys: set[RecordKey]) ->
     names = [f"device:{device_id}", *(f"record:{entity}:{entity_id}" for entity, entity_id
                                       in keys)]
     ordered = [ALL_PUSHES, *sorted({_lock_key(name) for name in names} - {ALL_PUSHES})]
-    _LOCK.run(conn, {"keys": ordered})
+    _LOCK.run(conn, {"keys": int_array(ordered)})
 
 
 _LOCK = PgText(
@@ -413,9 +421,10 @@ def _read_postgres(conn: Connection, device_id: str, ops: list[Op], keys: set[Re
     table's rows come back as one JSON array, decoded by the driver as JSON columns are."""
     ordered = sorted(keys)
     row = _READ.run(conn, {
-        "entities": [entity for entity, _ in ordered], "ids": [i for _, i in ordered],
-        "device_id": device_id, "seqs": [op.device_seq for op in ops],
-        "op_ids": [str(op.op_id) for op in ops]}).one()
+        "entities": text_array(entity for entity, _ in ordered),
+        "ids": text_array(i for _, i in ordered), "device_id": device_id,
+        "seqs": int_array(op.device_seq for op in ops),
+        "op_ids": text_array(str(op.op_id) for op in ops)}).one()
     recorded: dict[tuple[str, object], OpResult] = {}
     for stored in row.recorded or ():
         result = OpResult.model_validate(stored)
