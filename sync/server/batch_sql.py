@@ -75,9 +75,16 @@ def text_array(values: Iterable[str]) -> str:
     text[])``): every element double-quoted, with the only two characters a quoted element
     must escape, backslash and double quote, escaped; so braces, commas, spaces and the
     word NULL stay text. Values must be storable text (no NUL, no lone surrogate), as the
-    keys a push reads are (`push_store._storable_names`)."""
-    return "{" + ",".join(['"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-                           for value in values]) + "}"
+    keys a push reads are (`push_store._storable_names`). Ids and entity names seldom hold
+    either character: then the elements are joined as they are, in one call."""
+    values = list(values)
+    if not values:
+        return "{}"
+    joined = '","'.join(values)
+    if "\\" in joined or '"' in joined:
+        joined = '","'.join([value.replace("\\", "\\\\").replace('"', '\\"')
+                             for value in values])
+    return '{"' + joined + '"}'
 
 
 class JsonText(str):
