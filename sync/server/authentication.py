@@ -153,10 +153,10 @@ Visit = tuple[bool, bool, frozenset[str]]   # revoked?, nonce stored?, sites
 def _record_visit_postgres(conn: Connection, params: SignatureParams, now: datetime,
                            nonce_ttl_seconds: int) -> Visit | None:
     """"Last seen" kept to the minute; None if the device is unknown. One round trip."""
-    row = _VISIT.run(conn, {
+    row = _VISIT.first(conn, {
         "device_id": params.keyid, "nonce": params.nonce, "now": now,
         "expires_at": now + timedelta(seconds=nonce_ttl_seconds),
-        "stale": now - timedelta(seconds=LAST_SEEN_RESOLUTION_S)}).first()
+        "stale": now - timedelta(seconds=LAST_SEEN_RESOLUTION_S)})
     if row is None:
         return None
     _maybe_purge_nonces(conn, now)

@@ -190,7 +190,7 @@ def _lock_for_session(conn: Connection, device_id: str, keys: set[RecordKey]) ->
     names = [f"device:{device_id}", *(f"record:{entity}:{entity_id}" for entity, entity_id
                                       in keys)]
     ordered = [ALL_PUSHES, *sorted({_lock_key(name) for name in names} - {ALL_PUSHES})]
-    _LOCK.run(conn, {"keys": int_array(ordered)})
+    _LOCK.rows(conn, {"keys": int_array(ordered)})
 
 
 _LOCK = PgText(
@@ -215,7 +215,7 @@ def _unlock_session(conn: Connection, reservation: Reservation | None) -> None:
     try:
         if reservation is not None:
             seq_reservations.discard(conn, reservation)
-        _UNLOCK.run(conn, {})
+        _UNLOCK.rows(conn, {})
     except DBAPIError:
         log.warning("push connection closed: could not release its locks")
         conn.invalidate()
@@ -425,11 +425,11 @@ def _read_postgres(conn: Connection, device_id: str, ops: list[Op], keys: set[Re
     """`_recorded_results` and `_load_working_set` in one round trip (PostgreSQL): each
     table's rows come back as one JSON array, decoded by the driver as JSON columns are."""
     ordered = sorted(keys)
-    row = _READ.run(conn, {
+    row = _READ.one(conn, {
         "entities": text_array(entity for entity, _ in ordered),
         "ids": text_array(i for _, i in ordered), "device_id": device_id,
         "seqs": int_array(op.device_seq for op in ops),
-        "op_ids": text_array(str(op.op_id) for op in ops)}).one()
+        "op_ids": text_array(str(op.op_id) for op in ops)})
     recorded: dict[tuple[str, object], OpResult] = {}
     for stored in row.recorded or ():
         result = OpResult.model_validate(stored)

@@ -94,7 +94,7 @@ def reserve(conn: Connection, count: int) -> Reservation:
     reservation that removed it, which then waits for the disk), and a flush writes every
     earlier WAL record, this one's included. A crash before then forgets the block and the
     counter's move together, and the push, whose connection died, is retried."""
-    row = _RESERVE.run(conn, {"count": count, "ttl": RESERVATION_TTL_S}).one()
+    row = _RESERVE.one(conn, {"count": count, "ttl": RESERVATION_TTL_S})
     return Reservation(int(row.id), int(row.first_seq), int(row.last_seq))
 
 

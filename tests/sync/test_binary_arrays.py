@@ -58,10 +58,9 @@ def test_a_push_s_lists_as_array_text_come_back_as_they_were(fresh_postgres: str
     engine = make_engine(fresh_postgres)
     try:
         with engine.connect() as conn:
-            row = PgText("SELECT CAST(:t AS text[]) AS texts, CAST(:n AS bigint[]) AS numbers").run(
-                conn, {"t": text_array(texts), "n": int_array(numbers)}).one()
-            empty = PgText("SELECT CAST(:t AS text[]) AS t").run(
-                conn, {"t": text_array([])}).scalar_one()
+            row = PgText("SELECT CAST(:t AS text[]) AS texts, CAST(:n AS bigint[]) AS numbers"
+                         ).one(conn, {"t": text_array(texts), "n": int_array(numbers)})
+            [[empty]] = PgText("SELECT CAST(:t AS text[])").rows(conn, {"t": text_array([])})
     finally:
         engine.dispose()
     assert row.texts == texts
