@@ -27,6 +27,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from sync.server import schema as t
+from sync.server.batch_sql import PgText
 from sync.server.registry import RegistryError, sites_of
 from sync.signing import SignatureError, SignatureParams, verify_request, within_window
 
@@ -123,7 +124,7 @@ def _revoked(conn: Connection, device_id: str) -> bool:
                         ).scalar() is not None
 
 
-_VISIT = sa.text("""
+_VISIT = PgText("""
 WITH quick_commit AS (
     SELECT set_config('synchronous_commit', 'off', true)
 ), device AS (
@@ -152,10 +153,10 @@ Visit = tuple[bool, bool, frozenset[str]]   # revoked?, nonce stored?, sites
 def _record_visit_postgres(conn: Connection, params: SignatureParams, now: datetime,
                            nonce_ttl_seconds: int) -> Visit | None:
     """"Last seen" kept to the minute; None if the device is unknown. One round trip."""
-    row = conn.execute(_VISIT, {
+    row = _VISIT.first(conn, {
         "device_id": params.keyid, "nonce": params.nonce, "now": now,
         "expires_at": now + timedelta(seconds=nonce_ttl_seconds),
-        "stale": now - timedelta(seconds=LAST_SEEN_RESOLUTION_S)}).first()
+        "stale": now - timedelta(seconds=LAST_SEEN_RESOLUTION_S)})
     if row is None:
         return None
     _maybe_purge_nonces(conn, now)

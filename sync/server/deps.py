@@ -14,7 +14,7 @@ from sync.server.authentication import AuthedDevice, PublicKeys, check_request
 from sync.server.op_checks import FieldSchema
 from sync.server.registry import RegistryError
 from sync.server.settings import ServerSettings
-from sync.signing import SignatureError, parse_signature_input
+from sync.signing import SignatureError, SignatureParams, parse_signature_input
 
 
 @dataclass(frozen=True)
@@ -26,29 +26,52 @@ class ServerState:
     keys: PublicKeys = field(default_factory=PublicKeys)
 
 
-def _state(request: Request) -> ServerState:
+def state_of(request: Request) -> ServerState:
     state: ServerState = request.app.state.sync
     return state
 
 
 async def get_state(request: Request) -> ServerState:
     """Async, so FastAPI answers it on the event loop rather than in a worker thread."""
-    return _state(request)
+    return state_of(request)
 
 
-async def authenticate(request: Request) -> AuthedDevice:
-    """Check the RFC 9421 style signature of the request against the device registry."""
-    state = _state(request)
+@dataclass(frozen=True)
+class SignedRequest:
+    """What checking a request's signature needs, read on the event loop; checked in a
+    worker thread (`authenticated`), since that asks the database."""
+
+    params: SignatureParams
+    method: str
+    path: str
+    body: bytes
+    digest: str | None
+    signature: str | None
+
+
+async def signed_request(request: Request) -> SignedRequest:
+    """The signature's parameters (refused at once if missing or malformed) and the body."""
     try:
         params = parse_signature_input(request.headers.get("signature-input"))
     except SignatureError as exc:
         raise RegistryError(401, "unsigned", str(exc)) from exc
     body = await request.body()
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return await run_in_threadpool(
-        check_request, state.engine, state.keys, params, request.method, path, body,
-        request.headers.get("content-digest"), request.headers.get("signature"),
-        state.settings.nonce_ttl_seconds)
+    return SignedRequest(params, request.method, path, body,
+                         request.headers.get("content-digest"), request.headers.get("signature"))
+
+
+def authenticated(state: ServerState, signed: SignedRequest) -> AuthedDevice:
+    """Check the RFC 9421 style signature of the request against the device registry."""
+    return check_request(state.engine, state.keys, signed.params, signed.method, signed.path,
+                         signed.body, signed.digest, signed.signature,
+                         state.settings.nonce_ttl_seconds)
+
+
+async def authenticate(request: Request) -> AuthedDevice:
+    """`authenticated`, as a dependency: a worker thread of its own, before the handler's."""
+    signed = await signed_request(request)
+    return await run_in_threadpool(authenticated, state_of(request), signed)
 
 
 State = Annotated[ServerState, Depends(get_state)]

@@ -32,6 +32,7 @@ from sync.server.schema import GLOBAL_SCOPE
 
 RESOLVE_ENTITY = "conflict"
 RecordKey = tuple[str, str]
+OpIds = tuple[str, str]       # an op's op_id and entity_id as text
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,9 @@ class FieldMeta:
     user: str
 
     @classmethod
-    def of(cls, op: Op) -> FieldMeta:
-        return cls(str(op.op_id), op.hlc, op.device_id, op.user)
+    def of(cls, op: Op, op_id: str | None = None) -> FieldMeta:
+        """``op_id``: the op's id as text when the caller has it already."""
+        return cls(op_id or str(op.op_id), op.hlc, op.device_id, op.user)
 
     def rank(self) -> tuple[str, str]:
         return (self.hlc, self.op_id)
@@ -120,6 +122,8 @@ class WorkingSet:
         return row
 
     def conflicts_of(self, row: RecordRow) -> list[ConflictRow]:
+        if not self.conflicts:          # most pushes: asked once a field, nothing to scan
+            return []
         return [c for c in self.conflicts.values() if (c.entity, c.entity_id) == row.key]
 
     def open_conflict(self, row: RecordRow, name: str) -> ConflictRow | None:
@@ -162,11 +166,12 @@ def visible(scope: set[str], device_sites: frozenset[str]) -> bool:
     return not scope or GLOBAL_SCOPE in scope or bool(scope & device_sites)
 
 
-def scope_problem(ws: WorkingSet, op: Op, device_sites: frozenset[str]) -> str | None:
+def scope_problem(ws: WorkingSet, op: Op, device_sites: frozenset[str],
+                  entity_id: str | None = None) -> str | None:
     """Why this op may not touch or widen what it names, or None."""
     if set(op.sites) - device_sites:
         return "op names a site this device is not enrolled for"
-    row = ws.record(op.entity, str(op.entity_id))
+    row = ws.record(op.entity, entity_id or str(op.entity_id))
     if not visible(row.scope, device_sites):
         return "record belongs to sites this device cannot see"
     if not op.sites and not row.scope and op.entity not in DIRECTORY_ENTITIES:
@@ -181,17 +186,19 @@ def scope_problem(ws: WorkingSet, op: Op, device_sites: frozenset[str]) -> str |
 
 
 def apply_op(ws: WorkingSet, op: Op, device_sites: frozenset[str],
-             values: ValueChecker | None = None) -> Outcome:
+             values: ValueChecker | None = None, ids: OpIds | None = None) -> Outcome:
     """Apply one op (already checked for duplicates, schema version and fields) to the
-    working set. `values` checks a conflict decision's value against its field."""
+    working set. `values` checks a conflict decision's value against its field; `ids` are
+    the op's ids as text when the caller has them (made once a push, not once a use)."""
+    op_id, entity_id = ids or (str(op.op_id), str(op.entity_id))
     if op.kind is OpKind.RESOLVE:
-        return _resolve(ws, op, device_sites, values)
-    problem = scope_problem(ws, op, device_sites)
+        return _resolve(ws, op, device_sites, values, op_id)
+    problem = scope_problem(ws, op, device_sites, entity_id)
     if problem:
         return Outcome(OpStatus.REJECTED, error=problem)
-    row = ws.record(op.entity, str(op.entity_id))
+    row = ws.record(op.entity, entity_id)
     seq = ws.next_seq()
-    meta = FieldMeta.of(op)
+    meta = FieldMeta.of(op, op_id)
     touched: list[ConflictRow] = []
     if op.kind is OpKind.INSERT:
         if row.exists:
@@ -305,7 +312,7 @@ def _delete(ws: WorkingSet, row: RecordRow, op: Op, meta: FieldMeta,
 
 
 def _resolve(ws: WorkingSet, op: Op, device_sites: frozenset[str],
-             values: ValueChecker | None) -> Outcome:
+             values: ValueChecker | None, op_id: str) -> Outcome:
     if op.entity != RESOLVE_ENTITY or "value" not in op.fields:
         return Outcome(OpStatus.REJECTED, error='a resolve op needs entity "conflict" and a value')
     conflict = ws.conflicts.get(str(op.entity_id))
@@ -319,12 +326,12 @@ def _resolve(ws: WorkingSet, op: Op, device_sites: frozenset[str],
     if problem:
         return Outcome(OpStatus.REJECTED, error=f"the decided value does not fit: {problem}")
     seq = ws.next_seq()
-    meta = FieldMeta.of(op)
+    meta = FieldMeta.of(op, op_id)
     row.fields[conflict.field_name] = value
     row.meta[conflict.field_name] = meta
     row.seq, row.changed = seq, True
     resolution: dict[str, Any] = {"value": value, "reason": op.fields.get("reason"),
-                                  "user": op.user, "op_id": str(op.op_id), "hlc": op.hlc,
+                                  "user": op.user, "op_id": op_id, "hlc": op.hlc,
                                   "attestation": op.fields.get("attestation")}
     if conflict.resolution is not None:   # a later decision replaces an earlier one, audited
         resolution["previous"] = conflict.resolution

@@ -22,6 +22,9 @@ _HLC = re.compile(r"\A(\d{15})-(\d{5})-[A-Za-z0-9._:-]{1,64}\Z")
 _DATE = re.compile(r"\A\d{4}-\d{2}-\d{2}\Z")
 _DATETIME = re.compile(r"\A\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})\Z")
 _REASON = {"type": "string", "max_length": 10_000, "nullable": True}
+#: ``json.dumps(value, allow_nan=False)`` without making an encoder each call (it keeps no
+#: state between calls, so threads share it)
+_STRICT_JSON = json.JSONEncoder(allow_nan=False)
 
 
 def clock_problem(hlc: str) -> str | None:
@@ -47,7 +50,7 @@ def size_problem(op: Op) -> str | None:
     NaN, Infinity and -Infinity, which PostgreSQL's JSON refuses (the whole batch's write
     with it) and other workstations could not read back."""
     try:
-        size = len(json.dumps(op.fields, allow_nan=False))
+        size = len(_STRICT_JSON.encode(op.fields))
     except ValueError:
         return "the op's fields hold NaN or infinity, which JSON cannot carry"
     if size > MAX_OP_BYTES:

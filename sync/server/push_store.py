@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from pydantic_core import PydanticSerializationError, to_json
@@ -23,10 +24,19 @@ from sync.protocol import SUPPORTED_SCHEMA_VERSIONS, Op, OpKind, OpResult, OpSta
 from sync.server import schema as t
 from sync.server import seq_reservations
 from sync.server.authority import Authority, signer_records
-from sync.server.batch_sql import JsonText, WriteBatch, is_postgres, one_of
+from sync.server.batch_sql import (
+    JsonText,
+    PgText,
+    WriteBatch,
+    int_array,
+    is_postgres,
+    one_of,
+    text_array,
+)
 from sync.server.merge import (
     ConflictRow,
     FieldMeta,
+    OpIds,
     Outcome,
     RecordKey,
     RecordRow,
@@ -52,15 +62,22 @@ def push_ops(engine: Engine, device_id: str, device_sites: frozenset[str],
              ops: list[Op], schema: FieldSchema | None = None) -> list[OpResult]:
     """SQLite takes its write lock at BEGIN IMMEDIATE, so a push there is simply one locked
     transaction. PostgreSQL pushes run side by side (see `_push_alongside_others`).
-    `schema`: the app's published fields (None only in tests of the merge itself)."""
-    checks = _Checks(device_id, schema, int(time.time() * 1000))
+    `schema`: the app's published fields (None only in tests of the merge itself). A push of
+    no ops (a sync with nothing to send) answers at once: it would lock, read and write
+    nothing."""
+    if not ops:
+        return []
+    checks = _Checks(device_id, schema, int(time.time() * 1000),
+                     frozenset(id(op) for op in ops if not _storable_names(op)),
+                     {id(op): (str(op.op_id), str(op.entity_id)) for op in ops})
     if engine.dialect.name == "postgresql":
         return _push_alongside_others(engine, checks, device_sites, ops)
     with engine.begin() as conn:
         base = int(conn.execute(sa.select(t.counter.c.value).where(t.counter.c.id == 1))
                    .scalar_one())
-        ws, results, op_rows = _merge(conn, checks, device_sites, ops, _keys_read(conn, ops),
-                                      base)
+        ws, answers, accepted = _merge(conn, checks, device_sites, ops,
+                                       _keys_read(conn, checks, ops), base)
+        results, op_rows = _results(answers, accepted)
         if op_rows:
             _writes(ws, op_rows).run(conn)
             conn.execute(sa.update(t.counter).where(t.counter.c.id == 1)
@@ -130,7 +147,7 @@ def _share_once(conn: Connection, device_id: str, keys: set[RecordKey], site: st
         shared = share(ws, keys, site)
         if shared:
             reservation = seq_reservations.reserve(conn, ws.last_seq - PROVISIONAL)
-            _renumber(ws, [], [], reservation.first_seq - 1)
+            _renumber(ws, [], reservation.first_seq - 1)
             seq_reservations.publish(conn, reservation, _writes(ws, []))
             reservation = None
         return shared
@@ -144,13 +161,14 @@ def _push_once(conn: Connection, checks: _Checks, device_sites: frozenset[str],
     conn.execution_options(isolation_level="AUTOCOMMIT")
     reservation: Reservation | None = None
     try:
-        keys = _keys_read(conn, ops)
+        keys = _keys_read(conn, checks, ops)
         _lock_for_session(conn, checks.device_id, keys)
-        ws, results, op_rows = _merge(conn, checks, device_sites, ops, keys, PROVISIONAL)
-        if not op_rows:
-            return results                       # duplicates or refusals: nothing to write
+        ws, answers, accepted = _merge(conn, checks, device_sites, ops, keys, PROVISIONAL)
+        if not accepted:
+            return _results(answers, accepted)[0]   # duplicates or refusals: nothing to write
         reservation = seq_reservations.reserve(conn, ws.last_seq - PROVISIONAL)
-        _renumber(ws, results, op_rows, reservation.first_seq - 1)
+        _renumber(ws, accepted, reservation.first_seq - 1)
+        results, op_rows = _results(answers, accepted)
         seq_reservations.publish(conn, reservation, _writes(ws, op_rows))
         reservation = None
         return results
@@ -172,10 +190,13 @@ def _lock_for_session(conn: Connection, device_id: str, keys: set[RecordKey]) ->
     names = [f"device:{device_id}", *(f"record:{entity}:{entity_id}" for entity, entity_id
                                       in keys)]
     ordered = [ALL_PUSHES, *sorted({_lock_key(name) for name in names} - {ALL_PUSHES})]
-    conn.execute(sa.text(
-        "SELECT CASE WHEN n = 1 THEN pg_advisory_lock_shared(k) ELSE pg_advisory_lock(k) END "
-        "FROM unnest(CAST(:keys AS bigint[])) WITH ORDINALITY AS u(k, n) ORDER BY n"),
-        {"keys": ordered})
+    _LOCK.rows(conn, {"keys": int_array(ordered)})
+
+
+_LOCK = PgText(
+    "SELECT CASE WHEN n = 1 THEN pg_advisory_lock_shared(k) ELSE pg_advisory_lock(k) END "
+    "FROM unnest(CAST(:keys AS bigint[])) WITH ORDINALITY AS u(k, n) ORDER BY n")
+_UNLOCK = PgText("SELECT pg_advisory_unlock_all()")
 
 
 def _lock_key(name: str) -> int:
@@ -194,49 +215,97 @@ def _unlock_session(conn: Connection, reservation: Reservation | None) -> None:
     try:
         if reservation is not None:
             seq_reservations.discard(conn, reservation)
-        conn.execute(sa.text("SELECT pg_advisory_unlock_all()"))
+        _UNLOCK.rows(conn, {})
     except DBAPIError:
         log.warning("push connection closed: could not release its locks")
         conn.invalidate()
 
 
+@dataclass(slots=True)
+class _Answer:
+    """An op's answer while its push is merged: the outcome (whose provisional number
+    `_renumber` moves), made an `OpResult` once, at the end, by `_results`. ``duplicate``:
+    it repeats an op earlier in the same push, and answers with that op's outcome."""
+
+    op_id: uuid.UUID
+    device_seq: int
+    outcome: Outcome
+    duplicate: bool = False
+    made: OpResult | None = None
+
+    def result(self) -> OpResult:
+        if self.made is None:
+            outcome = self.outcome
+            self.made = OpResult(
+                op_id=self.op_id, device_seq=self.device_seq,
+                status=OpStatus.DUPLICATE if self.duplicate else outcome.status,
+                server_seq=outcome.server_seq,
+                conflict_ids=outcome.conflict_ids,  # type: ignore[arg-type]
+                error=outcome.error)
+        return self.made
+
+
+class _Accepted(NamedTuple):
+    """An accepted op (as merged: its clock bounded), its ids as text, and its answer."""
+
+    op: Op
+    op_id: str
+    entity_id: str
+    answer: _Answer
+
+
+class _OpRow(NamedTuple):
+    """What `_writes` logs of an accepted op: the op, its ids as text, its final result."""
+
+    op: Op
+    op_id: str
+    entity_id: str
+    result: OpResult
+
+
 def _merge(conn: Connection, checks: _Checks, device_sites: frozenset[str], ops: list[Op],
            keys: set[RecordKey], base: int
-           ) -> tuple[WorkingSet, list[OpResult], list[tuple[Op, OpResult]]]:
+           ) -> tuple[WorkingSet, list[OpResult | _Answer], list[_Accepted]]:
+    """Each op's answer, in order: a recorded result (an op accepted by an earlier push),
+    or an `_Answer`. Results are made only once the numbers are final (`_results`): making
+    one and copying it again with its real number was 10 % of a push's CPU (issue 17)."""
     if is_postgres(conn):
-        recorded, ws = _read_postgres(conn, checks.device_id, ops, keys, base)
+        stored, ws = _read_postgres(conn, checks.device_id, ops, keys, base)
     else:
-        recorded, ws = (_recorded_results(conn, checks.device_id, ops),
-                        _load_working_set(conn, keys, base))
+        stored, ws = (_recorded_results(conn, checks.device_id, ops),
+                      _load_working_set(conn, keys, base))
+    recorded: dict[tuple[str, object], OpResult | _Answer] = dict(stored)
     authority = Authority.load(conn, ops)
-    results: list[OpResult] = []
-    accepted: list[tuple[Op, OpResult]] = []
+    answers: list[OpResult | _Answer] = []
+    accepted: list[_Accepted] = []
     for op in ops:
-        previous = recorded.get(("seq", op.device_seq)) or recorded.get(("op", str(op.op_id)))
-        if previous is not None:
-            results.append(previous.model_copy(update={"status": OpStatus.DUPLICATE}))
+        previous = recorded.get(("seq", op.device_seq)) or recorded.get(("op", op.op_id))
+        if isinstance(previous, OpResult):
+            answers.append(previous.model_copy(update={"status": OpStatus.DUPLICATE}))
             continue
+        if previous is not None:
+            answers.append(_Answer(previous.op_id, previous.device_seq, previous.outcome,
+                                   duplicate=True))
+            continue
+        ids = checks.ids[id(op)]
         # authority first, on the op as signed (the clock bound below may rewrite its HLC)
         outcome = checks.precheck(op) or _unauthorised(authority, op)
         if outcome is None:
             op = checks.bounded(op)
-            outcome = apply_op(ws, op, device_sites, checks.schema)
-        result = OpResult(op_id=op.op_id, device_seq=op.device_seq, status=outcome.status,
-                          server_seq=outcome.server_seq,
-                          conflict_ids=outcome.conflict_ids,  # type: ignore[arg-type]
-                          error=outcome.error)
-        results.append(result)
+            outcome = apply_op(ws, op, device_sites, checks.schema, ids)
+        answer = _Answer(op.op_id, op.device_seq, outcome)
+        answers.append(answer)
         if outcome.status is not OpStatus.REJECTED:
             if authority is not None:
                 authority.accepted(op)
-            recorded[("seq", op.device_seq)] = recorded[("op", str(op.op_id))] = result
-            accepted.append((op, result))
-    return ws, results, accepted
+            recorded[("seq", op.device_seq)] = recorded[("op", op.op_id)] = answer
+            accepted.append(_Accepted(op, *ids, answer))
+    return ws, answers, accepted
 
 
-def _renumber(ws: WorkingSet, results: list[OpResult], accepted: list[tuple[Op, OpResult]],
-              last_seq: int) -> None:
-    """Move provisional sequence numbers to follow the counter, in the same order."""
+def _renumber(ws: WorkingSet, accepted: list[_Accepted], last_seq: int) -> None:
+    """Move provisional sequence numbers to follow the counter, in the same order (each
+    accepted op's outcome once: a repeat within the push shares its outcome)."""
     def moved(seq: int | None) -> int | None:
         return seq - PROVISIONAL + last_seq if seq is not None and seq > PROVISIONAL else seq
 
@@ -245,9 +314,15 @@ def _renumber(ws: WorkingSet, results: list[OpResult], accepted: list[tuple[Op, 
     for conflict in ws.conflicts.values():
         conflict.seq = moved(conflict.seq) or conflict.seq
     ws.last_seq = moved(ws.last_seq) or last_seq
-    fixed = {id(r): r.model_copy(update={"server_seq": moved(r.server_seq)}) for r in results}
-    results[:] = [fixed[id(r)] for r in results]
-    accepted[:] = [(op, fixed.get(id(r), r)) for op, r in accepted]
+    for entry in accepted:
+        entry.answer.outcome.server_seq = moved(entry.answer.outcome.server_seq)
+
+
+def _results(answers: list[OpResult | _Answer], accepted: list[_Accepted]
+             ) -> tuple[list[OpResult], list[_OpRow]]:
+    """The push's results, in order, and the accepted ops' rows, with final numbers."""
+    results = [a if isinstance(a, OpResult) else a.result() for a in answers]
+    return results, [_OpRow(e.op, e.op_id, e.entity_id, e.answer.result()) for e in accepted]
 
 
 @dataclass(frozen=True)
@@ -257,6 +332,12 @@ class _Checks:
     device_id: str
     schema: FieldSchema | None
     now_ms: int
+    #: `id()` of the push's ops whose names a database cannot store (`_storable_names`,
+    #: checked once a push: `_touched_keys` leaves them out and `precheck` refuses them)
+    unstorable: frozenset[int]
+    #: each op's ids as text, by `id()` of the op, made once a push (each was made at
+    #: every use: nine times an op, 5 % of a push's CPU, issue 17)
+    ids: dict[int, OpIds]
 
     def bounded(self, op: Op) -> Op:
         hlc = bounded_clock(op.hlc, self.now_ms)
@@ -269,7 +350,7 @@ class _Checks:
     def _problem(self, op: Op) -> str | None:
         if op.device_id != self.device_id:
             return "op device_id is not the signing device"
-        if not _storable_names(op):
+        if id(op) in self.unstorable:
             return ("entity, clock, user and field names must be text without NUL characters "
                     "or lone surrogates")
         if op.schema_version not in SUPPORTED_SCHEMA_VERSIONS:
@@ -316,11 +397,11 @@ def _recorded_results(conn: Connection, device_id: str,
     found: dict[tuple[str, object], OpResult] = {}
     for stored in rows:
         result = OpResult.model_validate(stored)
-        found[("seq", result.device_seq)] = found[("op", str(result.op_id))] = result
+        found[("seq", result.device_seq)] = found[("op", result.op_id)] = result
     return found
 
 
-_READ = sa.text("""
+_READ = PgText("""
 WITH k AS (SELECT * FROM unnest(CAST(:entities AS text[]), CAST(:ids AS text[]))
            AS k(entity, entity_id))
 SELECT
@@ -344,14 +425,15 @@ def _read_postgres(conn: Connection, device_id: str, ops: list[Op], keys: set[Re
     """`_recorded_results` and `_load_working_set` in one round trip (PostgreSQL): each
     table's rows come back as one JSON array, decoded by the driver as JSON columns are."""
     ordered = sorted(keys)
-    row = conn.execute(_READ, {
-        "entities": [entity for entity, _ in ordered], "ids": [i for _, i in ordered],
-        "device_id": device_id, "seqs": [op.device_seq for op in ops],
-        "op_ids": [str(op.op_id) for op in ops]}).one()
+    row = _READ.one(conn, {
+        "entities": text_array(entity for entity, _ in ordered),
+        "ids": text_array(i for _, i in ordered), "device_id": device_id,
+        "seqs": int_array(op.device_seq for op in ops),
+        "op_ids": text_array(str(op.op_id) for op in ops)})
     recorded: dict[tuple[str, object], OpResult] = {}
     for stored in row.recorded or ():
         result = OpResult.model_validate(stored)
-        recorded[("seq", result.device_seq)] = recorded[("op", str(result.op_id))] = result
+        recorded[("seq", result.device_seq)] = recorded[("op", result.op_id)] = result
     ws = WorkingSet(last_seq)
     for entity, entity_id, seq, fields, meta in row.records or ():
         record = ws.record(entity, entity_id)
@@ -365,10 +447,10 @@ def _read_postgres(conn: Connection, device_id: str, ops: list[Op], keys: set[Re
     return recorded, ws
 
 
-def _keys_read(conn: Connection, ops: list[Op]) -> set[RecordKey]:
+def _keys_read(conn: Connection, checks: _Checks, ops: list[Op]) -> set[RecordKey]:
     """The records a push reads: those its ops name or link, and those of the conflicts its
     resolve ops decide."""
-    keys, conflict_ids = _touched_keys(ops)
+    keys, conflict_ids = _touched_keys(ops, checks)
     keys |= signer_records(ops)   # read for authority: locked so a demotion cannot race
     if conflict_ids:
         for row in conn.execute(sa.select(t.conflicts.c.entity, t.conflicts.c.entity_id)
@@ -377,16 +459,16 @@ def _keys_read(conn: Connection, ops: list[Op]) -> set[RecordKey]:
     return keys
 
 
-def _touched_keys(ops: Iterable[Op]) -> tuple[set[RecordKey], set[str]]:
+def _touched_keys(ops: Iterable[Op], checks: _Checks) -> tuple[set[RecordKey], set[str]]:
     keys: set[RecordKey] = set()
     conflict_ids: set[str] = set()
     for op in ops:
-        if not _storable_names(op):
+        if id(op) in checks.unstorable:
             continue                    # refused by `_Checks`; never reaches a query
         if op.kind is OpKind.RESOLVE:
-            conflict_ids.add(str(op.entity_id))
+            conflict_ids.add(checks.ids[id(op)][1])
             continue
-        keys.add((op.entity, str(op.entity_id)))
+        keys.add((op.entity, checks.ids[id(op)][1]))
         keys.update((link.entity, str(link.entity_id)) for link in op.links)
     return keys, conflict_ids
 
@@ -427,11 +509,12 @@ def _load_records(conn: Connection, ws: WorkingSet, chunk: list[RecordKey]) -> N
             c["current"], c["status"], c["resolution"], stored=True)
 
 
-def _op_row(op: Op, result: OpResult, now: datetime) -> dict[str, Any]:
+def _op_row(accepted: _OpRow, now: datetime) -> dict[str, Any]:
     """The ops-log row of an accepted op (with its final sequence number)."""
+    op, result = accepted.op, accepted.result
     return {
-        "server_seq": result.server_seq, "op_id": str(op.op_id), "device_id": op.device_id,
-        "device_seq": op.device_seq, "entity": op.entity, "entity_id": str(op.entity_id),
+        "server_seq": result.server_seq, "op_id": accepted.op_id, "device_id": op.device_id,
+        "device_seq": op.device_seq, "entity": op.entity, "entity_id": accepted.entity_id,
         "kind": op.kind.value, "hlc": op.hlc, "schema_version": op.schema_version,
         "result": _encoded(result), "op": _encoded(op), "received_at": now,
     }
@@ -447,7 +530,7 @@ def _encoded(model: Op | OpResult) -> JsonText | dict[str, Any]:
         return model.model_dump(mode="json")
 
 
-def _writes(ws: WorkingSet, accepted: list[tuple[Op, OpResult]]) -> WriteBatch:
+def _writes(ws: WorkingSet, accepted: list[_OpRow]) -> WriteBatch:
     """Everything a push writes: changed records, new scope, conflicts, the ops log."""
     now = datetime.now(UTC)
     batch = WriteBatch()
@@ -467,7 +550,7 @@ def _writes(ws: WorkingSet, accepted: list[tuple[Op, OpResult]]) -> WriteBatch:
     batch.insert(t.conflicts, [_conflict_values(c) for c in changed if not c.stored])
     batch.update(t.conflicts, ("id",), _CONFLICT_CHANGING,
                  [_conflict_values(c) for c in changed if c.stored])
-    batch.insert(t.ops, [_op_row(op, result, now) for op, result in accepted])
+    batch.insert(t.ops, [_op_row(row, now) for row in accepted])
     return batch
 
 

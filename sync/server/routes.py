@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
@@ -23,7 +24,15 @@ from sync.protocol import (
     SyncResponse,
 )
 from sync.server import authority, directory_store, person_lookup, registry
-from sync.server.deps import Device, State
+from sync.server.deps import (
+    Device,
+    ServerState,
+    SignedRequest,
+    State,
+    authenticated,
+    signed_request,
+    state_of,
+)
 from sync.server.pull_store import pull_page, wire_json
 from sync.server.push_store import push_ops
 from sync.server.registry import RegistryError
@@ -87,11 +96,22 @@ def pull(body: PullRequest, device: Device, state: State) -> Response:
     return Response(page, media_type="application/json")   # already in the wire shape
 
 
-async def _sync_body(request: Request) -> SyncRequest:
-    """The body of `/v1/sync`, read once (authentication read it already) and validated in
-    one pass by the model, with the same 422 as FastAPI's own (location and message only)."""
+def sync_body(body: bytes) -> SyncRequest:
+    """The body of `/v1/sync`, validated in one pass by the model, with the same 422 as
+    FastAPI's own (location and message only).
+
+    Parsed and validated by pydantic-core straight from the bytes: half the CPU of
+    `json.loads` then validating the objects (0.32 against 0.67 ms for 50 ops, issue 17).
+    Whatever that refuses is read again as before, by `json.loads`, so what is accepted and
+    every refusal's text stay exactly as they were: `json.loads` also takes text pydantic-core
+    refuses (a lone surrogate, escaped or as bytes; UTF-16; a byte order mark), and for
+    everything both accept the two give the same values (`tests/sync/test_sync_body.py`)."""
     try:
-        return SyncRequest.model_validate(json.loads(await request.body()))
+        return SyncRequest.model_validate_json(body)
+    except ValidationError:
+        pass
+    try:
+        return SyncRequest.model_validate(json.loads(body))
     except ValueError as exc:   # not JSON, or a json.JSONDecodeError
         errors = exc.errors() if isinstance(exc, ValidationError) else [
             {"loc": (), "msg": "the body is not JSON", "type": "json_invalid"}]
@@ -99,7 +119,6 @@ async def _sync_body(request: Request) -> SyncRequest:
             [{**error, "loc": ("body", *error["loc"])} for error in errors]) from None
 
 
-SyncBody = Annotated[SyncRequest, Depends(_sync_body)]
 _SYNC_SCHEMA = SyncRequest.model_json_schema(ref_template="#/components/schemas/{model}")
 _SYNC_SCHEMA.pop("$defs", None)          # Op and its parts are there through /v1/push
 _SYNC_BODY = {"requestBody": {"required": True, "content": {"application/json": {
@@ -107,12 +126,23 @@ _SYNC_BODY = {"requestBody": {"required": True, "content": {"application/json": 
 
 
 @router.post("/sync", response_model=SyncResponse, openapi_extra=_SYNC_BODY)
-def sync(device: Device, body: SyncBody, state: State) -> Response:
+async def sync(request: Request) -> Response:
     """A push and the first pull page in one signed request (one authentication, one round
     trip): the ops are merged exactly as `/v1/push` merges them (each refused alone, with
-    its reason), then the page from the cursor is read as `/v1/pull` reads it. The device is
-    authenticated before the body is read. The answer is built as JSON text, not validated
-    again through the response model."""
+    its reason), then the page from the cursor is read as `/v1/pull` reads it.
+
+    The signature's header and the body are read here, on the event loop; the rest runs in
+    one worker thread (`_sync`): no FastAPI dependency to solve and one thread hop, not two
+    (issue 17). The device is authenticated there before its body is parsed."""
+    signed = await signed_request(request)
+    return await run_in_threadpool(_sync, state_of(request), signed)
+
+
+def _sync(state: ServerState, signed: SignedRequest) -> Response:
+    """Authenticate, validate, merge, read the page. The answer is built as JSON text, not
+    validated again through the response model."""
+    device = authenticated(state, signed)
+    body = sync_body(signed.body)
     _check_protocol(body.protocol)
     results = push_ops(state.engine, device.device_id, device.sites, list(body.ops),
                        state.schema)

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from sync.server import schema as t
-from sync.server.batch_sql import WriteBatch
+from sync.server.batch_sql import PgText, WriteBatch
 
 RESERVATION_TTL_S = 120
 LOST = "LDR01"   # SQLSTATE raised by ld_reservation_lost() (migration 0002)
@@ -58,7 +58,7 @@ OR (r.backend_pid IS NOT NULL AND NOT EXISTS (
       AND (a.backend_start IS NULL OR a.backend_start = r.backend_start)))
 """
 
-_RESERVE = sa.text(f"""
+_RESERVE = PgText(f"""
 WITH session AS (
     SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()
 ), abandoned AS (
@@ -94,7 +94,7 @@ def reserve(conn: Connection, count: int) -> Reservation:
     reservation that removed it, which then waits for the disk), and a flush writes every
     earlier WAL record, this one's included. A crash before then forgets the block and the
     counter's move together, and the push, whose connection died, is retried."""
-    row = conn.execute(_RESERVE, {"count": count, "ttl": RESERVATION_TTL_S}).one()
+    row = _RESERVE.one(conn, {"count": count, "ttl": RESERVATION_TTL_S})
     return Reservation(int(row.id), int(row.first_seq), int(row.last_seq))
 
 

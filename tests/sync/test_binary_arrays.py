@@ -4,7 +4,9 @@ when they went as text: the same values, the same JSON text, the same numbers, f
 awkward text of `test_awkward_text` and for the characters an array literal must quote.
 Since 30/11/2026 a push's rows travel as one JSON text per table (`batch_sql`): they must
 write what SQLAlchemy's plain executemany of the same rows writes: the same values, and JSON
-that decodes to the same values (encoded by pydantic-core, compact, not by `json`)."""
+that decodes to the same values (encoded by pydantic-core, compact, not by `json`). The
+push's own short lists (lock keys, the keys it reads) go as array text made by
+`int_array` and `text_array` since 30/11/2026 evening: they must come back unchanged."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from sync.memory_replica import MemoryReplica
 from sync.protocol import Op, OpStatus
 from sync.server import merge, push_store, seq_reservations
 from sync.server import schema as t
-from sync.server.batch_sql import WriteBatch
+from sync.server.batch_sql import PgText, WriteBatch, int_array, text_array
 from sync.server.database import make_engine, migrate
 
 SITE, OTHER = "site-a", "site {b}, \"quoted\" \\ NULL"
@@ -45,6 +47,25 @@ def test_lists_are_sent_in_binary(fresh_postgres: str) -> None:
             assert adapters.get_dumper(list, PyFormat.AUTO).format is pq.Format.BINARY
     finally:
         engine.dispose()
+
+
+def test_a_push_s_lists_as_array_text_come_back_as_they_were(fresh_postgres: str) -> None:
+    """The push's own lists (lock keys, the keys and ids it reads) go as array text made
+    by `int_array` and `text_array` (issue 17: half the CPU of the binary dumper); every
+    character an array literal must quote comes back as it was."""
+    texts = [*QUOTED_IN_ARRAY_LITERALS, "back\\\\two", '\\"', "", "à 😀", "{", "}", ","]
+    numbers = [0, -1, 2**63 - 1, -(2**63), 42]
+    engine = make_engine(fresh_postgres)
+    try:
+        with engine.connect() as conn:
+            row = PgText("SELECT CAST(:t AS text[]) AS texts, CAST(:n AS bigint[]) AS numbers"
+                         ).one(conn, {"t": text_array(texts), "n": int_array(numbers)})
+            [[empty]] = PgText("SELECT CAST(:t AS text[])").rows(conn, {"t": text_array([])})
+    finally:
+        engine.dispose()
+    assert row.texts == texts
+    assert row.numbers == numbers
+    assert empty == []
 
 
 def _ops() -> list[list[tuple[str, frozenset[str], list[Op]]]]:
