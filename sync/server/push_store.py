@@ -279,7 +279,16 @@ def _merge(conn: Connection, checks: _Checks, device_sites: frozenset[str], ops:
     answers: list[OpResult | _Answer] = []
     accepted: list[_Accepted] = []
     for op in ops:
-        previous = recorded.get(("seq", op.device_seq)) or recorded.get(("op", op.op_id))
+        previous = recorded.get(("op", op.op_id))
+        if previous is None and ("seq", op.device_seq) in recorded:
+            # this device numbered another op the same (a store restored from a backup, a
+            # copied workstation): not a repeat, so never answered "duplicate", which would
+            # drop the change from its outbox; refused, it stays there, shown as an error
+            answers.append(_Answer(op.op_id, op.device_seq, Outcome(
+                OpStatus.REJECTED, error=f"device sequence {op.device_seq} already numbers "
+                "another op of this device: its change is kept on the workstation, not "
+                "applied; the workstation's sequence went back (restored from a backup?)")))
+            continue
         if isinstance(previous, OpResult):
             answers.append(previous.model_copy(update={"status": OpStatus.DUPLICATE}))
             continue
@@ -388,16 +397,24 @@ def _recorded_results(conn: Connection, device_id: str,
     if not ops:
         return {}
     rows = conn.execute(
-        sa.select(t.ops.c.result).where(sa.or_(
+        sa.select(t.ops.c.device_id, t.ops.c.result).where(sa.or_(
             sa.and_(t.ops.c.device_id == device_id,
                     one_of(conn, t.ops.c.device_seq, [op.device_seq for op in ops])),
             one_of(conn, t.ops.c.op_id, [str(op.op_id) for op in ops]),
         ))
-    ).scalars()
+    )
+    return _by_seq_and_id((stored_device == device_id, stored) for stored_device, stored in rows)
+
+
+def _by_seq_and_id(rows: Iterable[tuple[bool, Any]]) -> dict[tuple[str, object], OpResult]:
+    """Stored results by op id, and by device sequence for this device's own ops only:
+    another device's numbers say nothing of this device's."""
     found: dict[tuple[str, object], OpResult] = {}
-    for stored in rows:
+    for own, stored in rows:
         result = OpResult.model_validate(stored)
-        found[("seq", result.device_seq)] = found[("op", result.op_id)] = result
+        found[("op", result.op_id)] = result
+        if own:
+            found[("seq", result.device_seq)] = result
     return found
 
 
@@ -405,7 +422,7 @@ _READ = PgText("""
 WITH k AS (SELECT * FROM unnest(CAST(:entities AS text[]), CAST(:ids AS text[]))
            AS k(entity, entity_id))
 SELECT
-  (SELECT json_agg(o.result) FROM ops AS o
+  (SELECT json_agg(json_build_array(o.device_id = :device_id, o.result)) FROM ops AS o
    WHERE (o.device_id = :device_id AND o.device_seq = ANY(CAST(:seqs AS bigint[])))
       OR o.op_id = ANY(CAST(:op_ids AS text[]))) AS recorded,
   (SELECT json_agg(json_build_array(r.entity, r.entity_id, r.seq, r.fields, r.meta))
@@ -430,10 +447,7 @@ def _read_postgres(conn: Connection, device_id: str, ops: list[Op], keys: set[Re
         "ids": text_array(i for _, i in ordered), "device_id": device_id,
         "seqs": int_array(op.device_seq for op in ops),
         "op_ids": text_array(str(op.op_id) for op in ops)})
-    recorded: dict[tuple[str, object], OpResult] = {}
-    for stored in row.recorded or ():
-        result = OpResult.model_validate(stored)
-        recorded[("seq", result.device_seq)] = recorded[("op", result.op_id)] = result
+    recorded = _by_seq_and_id(row.recorded or ())
     ws = WorkingSet(last_seq)
     for entity, entity_id, seq, fields, meta in row.records or ():
         record = ws.record(entity, entity_id)

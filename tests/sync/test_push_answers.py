@@ -34,9 +34,11 @@ def test_a_repeat_inside_a_push_answers_with_the_first_ones_final_number(
     same_seq = second.model_copy(update={"op_id": uuid.uuid4(), "entity_id": uuid.uuid4()})
     results = push_store.push_ops(engine, "dev", SITES, [first, second, first, same_seq])
     assert [r.status for r in results] == [OpStatus.APPLIED, OpStatus.APPLIED,
-                                           OpStatus.DUPLICATE, OpStatus.DUPLICATE]
-    assert [r.server_seq for r in results] == [4, 5, 4, 5]
-    assert [r.op_id for r in results] == [first.op_id, second.op_id, first.op_id, second.op_id]
+                                           OpStatus.DUPLICATE, OpStatus.REJECTED]
+    assert [r.server_seq for r in results] == [4, 5, 4, None]
+    assert [r.op_id for r in results] == [first.op_id, second.op_id, first.op_id,
+                                          same_seq.op_id]
+    assert "already numbers another op of this device" in (results[3].error or "")
     with engine.connect() as conn:
         logged = dict(conn.execute(sa.select(t.ops.c.op_id, t.ops.c.server_seq)
                                    .where(t.ops.c.device_id == "dev")).all())
@@ -44,10 +46,35 @@ def test_a_repeat_inside_a_push_answers_with_the_first_ones_final_number(
     assert logged == {str(first.op_id): 4, str(second.op_id): 5}
     assert stored[str(first.entity_id)] == 4
     assert stored[str(second.entity_id)] == 5
-    assert str(same_seq.entity_id) not in stored             # a duplicate changes nothing
+    assert str(same_seq.entity_id) not in stored             # refused: changes nothing
     again = push_store.push_ops(engine, "dev", SITES, [second, first])
     assert [(r.status, r.server_seq) for r in again] == [(OpStatus.DUPLICATE, 5),
                                                          (OpStatus.DUPLICATE, 4)]
+
+
+def test_another_ops_device_sequence_never_makes_an_op_a_duplicate(engine: sa.Engine) -> None:
+    """"Duplicate" takes an op out of its workstation's outbox, so only the same op may
+    earn it. A workstation whose sequence went back (restored from a backup) sends a new
+    op under a number it used before: refused, so it stays queued and is shown, never
+    dropped. And another device's op, copied with its id (a cloned workstation), must not
+    make this device's own op with that device's number a "duplicate"."""
+    [earlier] = _cases("dev", 1)
+    push_store.push_ops(engine, "dev", SITES, [earlier])
+    restored = _cases("dev", 1)[0]                       # a new op, numbered 1 again
+    [answer] = push_store.push_ops(engine, "dev", SITES, [restored])
+    assert answer.status is OpStatus.REJECTED
+    assert answer.error is not None
+    assert "already numbers another op" in answer.error
+    [theirs] = _cases("other", 1)                        # the other device's op number 1
+    push_store.push_ops(engine, "other", SITES, [theirs])
+    copied = theirs.model_copy(update={"device_id": "third", "device_seq": 2})
+    [own] = _cases("third", 1)                           # this device's own number 1
+    results = push_store.push_ops(engine, "third", SITES, [copied, own])
+    assert [r.status for r in results] == [OpStatus.DUPLICATE, OpStatus.APPLIED]
+    with engine.connect() as conn:
+        stored = set(conn.execute(sa.select(t.records.c.entity_id)).scalars())
+    assert str(own.entity_id) in stored
+    assert str(restored.entity_id) not in stored
 
 
 def test_a_clash_answers_with_its_conflict_and_the_numbers_written(engine: sa.Engine) -> None:
