@@ -108,6 +108,15 @@ def _fast(column_type: object, slow: _Convert) -> _Convert:
 _SPECS: dict[tuple[str, type[Dialect]], _Spec] = {}
 
 
+def spec_for(model: type[SyncedRecord], dialect: Dialect) -> _Spec:
+    """The model's converters for this dialect (built once)."""
+    key = (model.__entity__, type(dialect))
+    spec = _SPECS.get(key)
+    if spec is None:
+        spec = _SPECS[key] = _Spec(model, dialect)
+    return spec
+
+
 def stored_fields(model: type[SyncedRecord], fields: Mapping[str, Any], dialect: Dialect
                   ) -> dict[str, Any] | None:
     """The stored values of the fields this version knows, for a new record: what
@@ -117,10 +126,7 @@ def stored_fields(model: type[SyncedRecord], fields: Mapping[str, Any], dialect:
     record the old way to refuse it with its reason). SQLite only; None for others."""
     if dialect.name != "sqlite":
         return None
-    key = (model.__entity__, type(dialect))
-    spec = _SPECS.get(key)
-    if spec is None:
-        spec = _SPECS[key] = _Spec(model, dialect)
+    spec = spec_for(model, dialect)
     if None in map(fields.get, spec.required):
         return None
     convert, json, text = spec.convert, spec.json, spec.text
