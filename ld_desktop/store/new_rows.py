@@ -292,3 +292,33 @@ def _fills(model: type[SyncedRecord], table: prepared.TableStatements) -> dict[s
             raise _Unhandled(f"{model.__entity__}.{column.key}")
         fills[column.key] = table.bind_one(column.key, value)
     return fills
+
+
+def without_nulls(keys: tuple[str, ...], rows: list[Row]) -> list[tuple[tuple[str, ...],
+                                                                       list[Row]]]:
+    """The rows as INSERTs that leave out their NULL columns: (keys, rows) for each set of
+    columns that are NULL together (nearly always one a batch). Leaving a column out stores
+    the same NULL (no column given NULL here has a default, ``NewRows.for_model``), and
+    costs the driver nothing, where binding a None costs sqlcipher3 ~0.8 us (measured:
+    executemany of 8 columns, 6 of them None, 5.3 us a row; no None, 0.6 us)."""
+    columns = list(zip(*rows, strict=True))
+    if not columns:
+        return []
+    count = len(rows)
+    given = [i for i, column in enumerate(columns) if None not in column]
+    mixed = [i for i, column in enumerate(columns)
+             if None in column and column.count(None) != count]
+    if not mixed:
+        return [(tuple(keys[i] for i in given),
+                 list(zip(*(columns[i] for i in given), strict=True)))]
+    groups: dict[tuple[bool, ...], list[int]] = {}
+    nulls = zip(*([value is None for value in columns[i]] for i in mixed), strict=True)
+    for n, pattern in enumerate(nulls):
+        groups.setdefault(pattern, []).append(n)
+    found = []
+    for pattern, members in groups.items():
+        kept = sorted([*given, *(i for i, null in zip(mixed, pattern, strict=True)
+                                 if not null)])
+        found.append((tuple(keys[i] for i in kept),
+                      [tuple([rows[n][i] for i in kept]) for n in members]))
+    return found

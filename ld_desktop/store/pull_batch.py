@@ -32,7 +32,7 @@ from ld_desktop.store import prepared, quarantine
 from ld_desktop.store.field_versions import compact_pulled as _compact
 from ld_desktop.store.field_versions import expand, field_set_of
 from ld_desktop.store.models import SYNCED_MODELS, Case, Person, SyncedRecord
-from ld_desktop.store.new_rows import NewRows, Row
+from ld_desktop.store.new_rows import NewRows, Row, without_nulls
 from ld_desktop.store.prepared import insert_rows, insert_stored_rows, update_rows
 from ld_desktop.store.search_index import index_people
 from ld_desktop.store.wire_reader import UnreadableRecord, foreign_keys, read_fields
@@ -357,8 +357,9 @@ def _write(db: Session, planned: _Writes) -> None:
     conn = db.connection()
     for keys, rows in _by_keys(planned.inserts).items():
         insert_rows(conn, table, keys, rows)
-    if planned.plan is not None and planned.stored:
-        insert_stored_rows(conn, table, planned.plan.keys, planned.stored)
+    if planned.plan is not None:
+        for stored_keys, stored in without_nulls(planned.plan.keys, planned.stored):
+            insert_stored_rows(conn, table, stored_keys, stored)
     for keys, rows in _by_keys(planned.updates).items():
         update_rows(conn, table, keys, rows)
 

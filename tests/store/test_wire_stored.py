@@ -17,7 +17,7 @@ from sqlalchemy.dialects import sqlite
 
 from ld_desktop.store import prepared
 from ld_desktop.store.models import SYNCED_MODELS, SyncedRecord
-from ld_desktop.store.new_rows import NewRows
+from ld_desktop.store.new_rows import NewRows, without_nulls
 from ld_desktop.store.pull_batch import _new_row, _refers_to_held
 from ld_desktop.store.wire_reader import UnreadableRecord, read_fields, required_fields
 from ld_desktop.store.wire_stored import stored_fields
@@ -288,3 +288,18 @@ def test_datetimes_are_stored_as_utc_text(value: str) -> None:
     stored = stored_fields(SYNCED_MODELS["person"], fields, DIALECT)
     assert stored is not None
     assert stored["created_at"] == "2026-11-30 10:00:00.000000"
+
+
+@given(st.lists(st.tuples(st.none() | st.just("a"), st.none() | st.integers(0, 2),
+                          st.just("k"), st.none()), max_size=8))
+def test_rows_leave_out_exactly_their_null_columns(rows: list[tuple[Any, ...]]) -> None:
+    keys = ("a", "b", "c", "d")
+    groups = without_nulls(keys, rows)
+    rebuilt = []
+    for kept, members in groups:
+        assert "d" not in kept   # never given
+        assert "c" in kept       # always given
+        for row in members:
+            assert None not in row
+            rebuilt.append(tuple(dict(zip(kept, row, strict=True)).get(k) for k in keys))
+    assert sorted(rebuilt, key=repr) == sorted(rows, key=repr)
