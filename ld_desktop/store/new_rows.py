@@ -33,7 +33,6 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from itertools import repeat
 from json.encoder import encode_basestring_ascii
-from operator import eq
 from typing import Any, cast
 
 from sqlalchemy import JSON, Boolean, Date, Integer, String, Table, Uuid
@@ -194,6 +193,8 @@ class NewRows:
                                       "id", _VERSIONS, "entered_in_error")
         self.references = tuple(self.keys.index(name) for name in foreign_keys(model))
         self._versions = table.bind_processor(_VERSIONS)
+        self._short_cut = prepared.is_json_text(self._versions)   # json.dumps' text
+        self._absent: dict[frozenset[str], str] = {}
         deleted = table.bind_processor("entered_in_error")
         self._deleted = {flag: flag if deleted is None else deleted(flag)
                          for flag in (False, True)}
@@ -221,16 +222,31 @@ class NewRows:
 
     def _versions_text(self, versions: dict[str, Any]) -> Any:
         """The stored ``field_versions``: for the usual pulled state (one version for every
-        field) ``{"*": <version>}`` written as ``json.dumps`` writes it, without building
-        the map; otherwise ``compact_pulled`` and the column's own encoding."""
-        if eq(versions.keys(), self.field_set):
+        field it has, and no other key) ``{"*": <version>}`` and a null for each field
+        without one, written as ``json.dumps`` writes ``compact_pulled``'s map, without
+        building it; otherwise that map, in the column's own encoding."""
+        if self._short_cut and self.field_set.issuperset(versions):
             tokens = set(versions.values())
             if len(tokens) == 1:
                 token = tokens.pop()
                 if type(token) is str:
-                    return f'{{"{DEFAULT_KEY}": {encode_basestring_ascii(token)}}}'
+                    return (f'{{"{DEFAULT_KEY}": {encode_basestring_ascii(token)}'
+                            f'{self._absent_text(versions)}}}')
         stored = compact_pulled(versions, self.fields, self.field_set)
         return stored if self._versions is None else self._versions(stored)
+
+    def _absent_text(self, versions: dict[str, Any]) -> str:
+        """``, "<field>": null`` for each field without a version, in field order (made
+        once for each set of absent fields: a pulled page has one or two)."""
+        if len(versions) == len(self.fields):
+            return ""
+        absent = self.field_set.difference(versions)
+        text = self._absent.get(absent)
+        if text is None:
+            text = self._absent[absent] = "".join(
+                f", {encode_basestring_ascii(name)}: null"
+                for name in self.fields if name in absent)
+        return text
 
 
 _PLANS: dict[tuple[str, type[Dialect]], NewRows | None] = {}
