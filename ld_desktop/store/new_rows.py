@@ -33,6 +33,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from itertools import repeat
 from json.encoder import encode_basestring_ascii
+from operator import getitem
 from typing import Any, cast
 
 from sqlalchemy import JSON, Boolean, Date, Integer, String, Table, Uuid
@@ -54,6 +55,7 @@ _ABSENT = object()   # a JSON field the record lacks (its JSON null is a value)
 _STR = frozenset({str})
 _BOOL = frozenset({bool})
 _INT = frozenset({int})
+_ONE = 1
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
                    r"[0-9a-fA-F]{12}").fullmatch
 _UTC_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}"
@@ -61,6 +63,7 @@ _UTC_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fullmatch
 _VERSIONS = "field_versions"
 _NOW = object()   # the fill of a ``utcnow`` column: the batch's time
+_NO_OFFSET = slice(0, 26)
 
 
 def _texts(values: list[Any]) -> list[Any] | None:
@@ -80,7 +83,9 @@ def _utc_texts(values: list[Any]) -> list[Any] | None:
     if not _STR.issuperset(map(type, values)) or not all(map(_UTC_TEXT, values)):
         return None
     deque(map(datetime.fromisoformat, values), 0)   # a real date and time, or ValueError
-    return [f"{raw[:10]} {raw[11:26]}" for raw in values]
+    # the one "T" (at 10) as a space, the offset cut: ``raw[:10] + " " + raw[11:26]``
+    return list(map(getitem, map(str.replace, values, repeat("T"), repeat(" ")),
+                    repeat(_NO_OFFSET)))
 
 
 def _dates(values: list[Any]) -> list[Any] | None:
@@ -212,13 +217,28 @@ class NewRows:
         for _key, fill in self._others:
             columns.append([now if fill is _NOW else fill] * count)
         columns.append([state.entity_id.hex for state in states])
-        columns.append(list(map(self._versions_text, [state.versions for state in states])))
+        columns.append(self._versions_texts([state.versions for state in states]))
         deleted = self._deleted
         columns.append([deleted[state.deleted] for state in states])
         rows: list[Row | None] = list(zip(*columns, strict=True))
         for i in bad:
             rows[i] = None
         return rows
+
+    def _versions_texts(self, every: list[dict[str, Any]]) -> list[Any]:
+        """``_versions_text`` of each record, the usual case (every record's one version,
+        text, for fields of the set) checked and written by C-level passes."""
+        if self._short_cut and all(map(self.field_set.issuperset, every)):
+            tokens = list(map(set, map(dict.values, every)))
+            if all(map(_ONE.__eq__, map(len, tokens))):
+                firsts = list(map(next, map(iter, tokens)))
+                if _STR.issuperset(map(type, firsts)):
+                    full = len(self.fields)
+                    return [f'{{"{DEFAULT_KEY}": {token}{absent}}}' for token, absent in zip(
+                        map(encode_basestring_ascii, firsts),
+                        ["" if len(versions) == full else self._absent_text(versions)
+                         for versions in every], strict=True)]
+        return list(map(self._versions_text, every))
 
     def _versions_text(self, versions: dict[str, Any]) -> Any:
         """The stored ``field_versions``: for the usual pulled state (one version for every
@@ -269,8 +289,8 @@ def _fast(column_type: object, bind: prepared.Processor) -> _Column | None:
     if isinstance(column_type, JSON):
         return prepared.json_texts if prepared.is_json_text(bind) else None
     if bind is not None:
-        if isinstance(column_type, Boolean):
-            return lambda values: (list(map(bind, values))
+        if isinstance(column_type, Boolean) and _is_int_of_bool(bind):
+            return lambda values: (list(map(int, values))
                                    if _BOOL.issuperset(map(type, values)) else None)
         return None
     if isinstance(column_type, Boolean):
@@ -278,6 +298,11 @@ def _fast(column_type: object, bind: prepared.Processor) -> _Column | None:
     if isinstance(column_type, Integer):
         return _ints
     return _texts if isinstance(column_type, String) else None
+
+
+def _is_int_of_bool(bind: Callable[[Any], Any]) -> bool:
+    """Whether the column stores a bool as ``int`` does (1, 0), as SQLite's does."""
+    return all(type(bind(flag)) is int and bind(flag) == int(flag) for flag in (True, False))
 
 
 class _Unhandled(Exception):
