@@ -27,7 +27,6 @@ The stored values are those of the per-record path, byte for byte
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -44,7 +43,7 @@ from ld_desktop.store import prepared
 from ld_desktop.store.field_versions import DEFAULT_KEY, compact_pulled
 from ld_desktop.store.models.base import SyncedRecord, UTCDateTime, utcnow
 from ld_desktop.store.wire_reader import foreign_keys
-from ld_desktop.store.wire_stored import spec_for
+from ld_desktop.store.wire_stored import CANONICAL_UUID, ISO_DATE, SERVER_UTC_TEXT, spec_for
 from ld_desktop.store.wire_values import synced_fields
 from sync.protocol import RecordState
 
@@ -56,11 +55,6 @@ _STR = frozenset({str})
 _BOOL = frozenset({bool})
 _INT = frozenset({int})
 _ONE = 1
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                   r"[0-9a-fA-F]{12}").fullmatch
-_UTC_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}"
-                       r"\+00:00").fullmatch
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fullmatch
 _VERSIONS = "field_versions"
 _NOW = object()   # the fill of a ``utcnow`` column: the batch's time
 _NO_OFFSET = slice(0, 26)
@@ -72,7 +66,7 @@ def _texts(values: list[Any]) -> list[Any] | None:
 
 def _uuids(values: list[Any]) -> list[Any] | None:
     """Canonical identifiers (either case) as their 32 hex digits in lower case."""
-    if not _STR.issuperset(map(type, values)) or not all(map(_UUID, values)):
+    if not _STR.issuperset(map(type, values)) or not all(map(CANONICAL_UUID, values)):
         return None
     return list(map(str.lower, map(str.replace, values, repeat("-"), repeat(""))))
 
@@ -80,7 +74,7 @@ def _uuids(values: list[Any]) -> list[Any] | None:
 def _utc_texts(values: list[Any]) -> list[Any] | None:
     """The server's ``YYYY-MM-DDTHH:MM:SS.ffffff+00:00``, checked as a real date and time,
     stored as the same text with a space and no offset (``utc_text``'s form)."""
-    if not _STR.issuperset(map(type, values)) or not all(map(_UTC_TEXT, values)):
+    if not _STR.issuperset(map(type, values)) or not all(map(SERVER_UTC_TEXT, values)):
         return None
     deque(map(datetime.fromisoformat, values), 0)   # a real date and time, or ValueError
     # the one "T" (at 10) as a space, the offset cut: ``raw[:10] + " " + raw[11:26]``
@@ -89,7 +83,7 @@ def _utc_texts(values: list[Any]) -> list[Any] | None:
 
 
 def _dates(values: list[Any]) -> list[Any] | None:
-    if not _STR.issuperset(map(type, values)) or not all(map(_DATE, values)):
+    if not _STR.issuperset(map(type, values)) or not all(map(ISO_DATE, values)):
         return None
     deque(map(date.fromisoformat, values), 0)
     return values

@@ -155,9 +155,9 @@ class _Indexed(NamedTuple):
 
 def _without_repeats(states: list[RecordState]) -> Iterator[list[RecordState]]:
     chunk: list[RecordState] = []
-    seen: set[tuple[str, uuid.UUID]] = set()
+    seen: set[tuple[str, int]] = set()
     for state in states:
-        key = (state.entity, state.entity_id)
+        key = (state.entity, state.entity_id.int)   # hashed in C (a UUID's hash is Python)
         if key in seen:
             yield chunk
             chunk, seen = [], set()
