@@ -96,9 +96,8 @@ def reindex_people(db: Session, people: Iterable[uuid.UUID], *,
     as stored: 32 hex digits) from what the store now holds: one query for the people, one
     for their cases' custody record numbers (fixed SQL, the values read through the
     columns' own result processors), one DELETE and one batch of INSERTs."""
-    wanted = {pid.hex: pid for pid in people}
-    wanted.update((hex_id, uuid.UUID(hex=hex_id)) for hex_id in stored_ids
-                  if hex_id not in wanted)
+    wanted = {pid.hex for pid in people}
+    wanted.update(stored_ids)   # lower case, as stored: what the SELECT below returns
     if not wanted:
         return
     db.flush()   # the reads below are SQL: the ORM's changes (redirect repair's) go first
@@ -124,7 +123,7 @@ def reindex_people(db: Session, people: Iterable[uuid.UUID], *,
                 f"WHERE person_id IN ({marks}) AND custody_record_number IS NOT NULL "
                 "ORDER BY person_id, rowid", ids):
             numbers[hex_id].append(number)
-    index_people(db, [(wanted[hex_id], person_search_text(row, numbers[hex_id]))
+    index_people(db, [(hex_id, person_search_text(row, numbers[hex_id]))
                       for hex_id, row in found])
 
 

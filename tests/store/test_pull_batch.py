@@ -205,7 +205,7 @@ def test_a_page_re_indexes_only_people_whose_indexed_fields_changed(prac: UserSe
 
     def spy(db: Any, entries: Any) -> None:
         entries = list(entries)
-        indexed.append({pid for pid, _entry in entries})
+        indexed.append({uuid.UUID(hex=hex_id) for hex_id, _entry in entries})
         real(db, entries)
 
     renamed = person(pid, 3, site, "Ann", "Newname")
