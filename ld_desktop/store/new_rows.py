@@ -52,6 +52,7 @@ _Column = Callable[[list[Any]], list[Any] | None]
 _UNREADABLE = (ValueError, TypeError, AttributeError, OverflowError)
 _ABSENT = object()   # a JSON field the record lacks (its JSON null is a value)
 _STR = frozenset({str})
+_DICT = frozenset({dict})
 _BOOL = frozenset({bool})
 _INT = frozenset({int})
 _ONE = 1
@@ -119,6 +120,10 @@ class _Field:
             holes = None in raws
         if self.required and holes:   # a required JSON field's null too, as read_fields
             bad.update(i for i, raw in enumerate(raws) if raw is None or raw is _ABSENT)
+        fill = now if self.fill is _NOW else self.fill
+        null = self.json_null if self.is_json else fill
+        if holes and raws.count(None) == len(raws):   # a field no record has a value for
+            return [null] * len(raws)
         values = [raw for raw in raws if raw is not None and raw is not _ABSENT] \
             if holes else raws
         stored = None
@@ -127,8 +132,6 @@ class _Field:
                 stored = self.fast(values)
             except _UNREADABLE:
                 stored = None
-        fill = now if self.fill is _NOW else self.fill
-        null = self.json_null if self.is_json else fill
         if stored is None:
             return self._one_by_one(raws, bad, fill, null)
         if not holes:
@@ -202,7 +205,7 @@ class NewRows:
         """Each record's row, in ``keys`` order; None for a record this cannot take (the
         caller reads it the old way: set aside with its reason)."""
         fields = [state.fields for state in states]
-        if not all(type(f) is dict for f in fields):
+        if not _DICT.issuperset(map(type, fields)):
             return [None] * len(states)
         bad: set[int] = set()
         now = cast(str, prepared.utc_text(utcnow()))
