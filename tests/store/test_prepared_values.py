@@ -120,7 +120,7 @@ def test_a_dialect_without_qmark_parameters_is_refused_clearly() -> None:
 
 
 def test_none_is_bound_as_null_through_the_registered_adapter(tmp_path: Path) -> None:
-    """``engine`` registers an adapter for None with sqlcipher3 (binding a None was ~0.7 us
+    """``engine`` registers an adapter for None with sqlcipher3 (binding a None was ~0.8 us
     without one): it is still stored as NULL, still refused by NOT NULL, still IS NULL."""
     import sqlcipher3
 
