@@ -22,6 +22,18 @@ from ld_desktop.store.key_material import execute_key_pragma
 KEY_BYTES = 32
 
 
+def _null(_value: None) -> None:
+    return None
+
+
+# sqlcipher3 adapts every parameter that is not an int, float, str or bytearray before
+# binding it, None included, and without an adapter registered for the type that costs
+# ~0.8 us a None (measured: an executemany of 8 columns, 6 of them None, 5.3 us a row;
+# with this adapter, found at once in its registry, 1.1 us). None is still bound as NULL
+# (tests/store/test_prepared_values.py). Registered once, for every store connection.
+sqlcipher3.register_adapter(type(None), _null)
+
+
 def _open_connection(path: Path, key: bytearray) -> Any:
     conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
     try:

@@ -62,3 +62,38 @@ def expand(stored: Mapping[str, Any], field_set: Iterable[str]) -> dict[str, Any
         else:
             versions[name] = token
     return versions
+
+
+def compact_pulled(versions: Mapping[str, Any], fields: tuple[str, ...],
+                   in_set: frozenset[str] | None = None) -> dict[str, Any]:
+    """``compact``, with a short cut for the usual pulled state: one version for every
+    field it has a version for (the same stored form, without counting). The checks are
+    set operations (C loops): this runs once per pulled record."""
+    if in_set is None:
+        in_set = field_set_of(fields)
+    tokens = set(versions.values())
+    if len(tokens) == 1 and None not in tokens and not in_set.isdisjoint(versions):
+        stored: dict[str, Any] = {DEFAULT_KEY: tokens.pop()}
+        if not in_set.issubset(versions):
+            stored.update((name, None) for name in fields if name not in versions)
+        if not in_set.issuperset(versions):
+            stored.update((k, v) for k, v in versions.items() if k not in in_set)
+        return stored
+    tokens = {versions[name] for name in fields if name in versions}
+    if len(tokens) != 1 or None in tokens or None in versions.values():
+        return compact(versions, fields)
+    stored = {DEFAULT_KEY: tokens.pop()}
+    stored.update((name, None) for name in fields if name not in versions)
+    stored.update((k, v) for k, v in versions.items() if k not in in_set)
+    return stored
+
+
+_FIELD_SETS: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def field_set_of(fields: tuple[str, ...]) -> frozenset[str]:
+    """The fields as a frozenset, made once per tuple."""
+    found = _FIELD_SETS.get(fields)
+    if found is None:
+        found = _FIELD_SETS[fields] = frozenset(fields)
+    return found

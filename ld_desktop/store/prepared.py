@@ -29,6 +29,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from itertools import repeat
 from json import encoder as json_encoder
 from typing import Any, NamedTuple, TypeVar, cast
 
@@ -221,11 +222,12 @@ def insert_rows(conn: Connection, table: Table, keys: tuple[str, ...],
 
 
 def insert_stored_rows(conn: Connection, table: Table, keys: tuple[str, ...],
-                       rows: Sequence[dict[str, Any]]) -> None:
-    """``insert_rows`` of rows whose values are already in their stored form (encoded by
-    the columns' bind processors, or ``wire_stored``): nothing more is done to them."""
+                       rows: Sequence[tuple[Any, ...]]) -> None:
+    """``INSERT INTO table (keys...)`` of rows whose values are already in their stored
+    form, in ``keys`` order (``new_rows``): handed to the driver as they are."""
     if rows:
-        _execute_plain(conn, statements_for(table, conn.dialect).many("insert", keys), rows)
+        conn.exec_driver_sql(statements_for(table, conn.dialect).many("insert", keys).sql,
+                             rows)
 
 
 def update_rows(conn: Connection, table: Table, keys: tuple[str, ...],
@@ -294,4 +296,28 @@ def _json_text(fallback: Callable[[Any], Any]) -> Callable[[Any], Any]:
             except (TypeError, ValueError, RecursionError):
                 pass
         return fallback(value)
+    _JSON_TEXTS.add(json_text)
     return json_text
+
+
+_JSON_TEXTS: set[Callable[[Any], Any]] = set()
+
+
+def is_json_text(processor: Processor) -> bool:
+    """Whether this bind processor is ``json_text`` (``json.dumps`` of the value)."""
+    return processor in _JSON_TEXTS
+
+
+def json_texts(values: list[Any]) -> list[str] | None:
+    """``json_text`` of each value, in one C-level pass over a column of lists and dicts
+    (a pulled batch's); None if a value is anything else, or the encoder refuses one (the
+    caller then takes them one at a time)."""
+    if _C_ENCODER is None or not _CONTAINERS.issuperset(map(type, values)):
+        return None
+    try:
+        return list(map("".join, map(_C_ENCODER, values, repeat(0))))
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+_CONTAINERS = frozenset({dict, list})

@@ -29,12 +29,13 @@ from sqlalchemy.orm import Session
 
 from ld_desktop.domain.person_search import person_search_text
 from ld_desktop.store import prepared, quarantine
-from ld_desktop.store.field_versions import DEFAULT_KEY, compact, expand
+from ld_desktop.store.field_versions import compact_pulled as _compact
+from ld_desktop.store.field_versions import expand, field_set_of
 from ld_desktop.store.models import SYNCED_MODELS, Case, Person, SyncedRecord
+from ld_desktop.store.new_rows import NewRows, Row, without_nulls
 from ld_desktop.store.prepared import insert_rows, insert_stored_rows, update_rows
 from ld_desktop.store.search_index import index_people
 from ld_desktop.store.wire_reader import UnreadableRecord, foreign_keys, read_fields
-from ld_desktop.store.wire_stored import stored_fields
 from ld_desktop.store.wire_values import DELETED_FIELD, synced_fields
 from sync.protocol import RecordState
 
@@ -54,6 +55,7 @@ class _Outcome:
     set_aside: SetAside = field(default_factory=list)
     applied_people: set[uuid.UUID] = field(default_factory=set)
     reindex: set[uuid.UUID] = field(default_factory=set)
+    stored_reindex: set[str] = field(default_factory=set)   # ids as stored (hex)
 
 
 @dataclass
@@ -63,7 +65,8 @@ class _Writes:
     model: type[SyncedRecord]
     inserts: list[dict[str, Any]] = field(default_factory=list)
     updates: list[dict[str, Any]] = field(default_factory=list)
-    stored: list[dict[str, Any]] = field(default_factory=list)   # new rows, already encoded
+    stored: list[Row] = field(default_factory=list)   # new rows in ``plan.keys`` order
+    plan: NewRows | None = None
 
 
 def apply_records(db: Session, states: list[RecordState], pending: Pending
@@ -83,38 +86,60 @@ def apply_records(db: Session, states: list[RecordState], pending: Pending
         db.flush()
         batch = quarantine.held_states(db, waiting_for=released)
     db.flush()
-    reindex_people(db, outcome.reindex)
+    reindex_people(db, outcome.reindex, stored_ids=outcome.stored_reindex)
     return outcome.set_aside, outcome.applied_people
 
 
-def reindex_people(db: Session, people: Iterable[uuid.UUID]) -> None:
-    """Rebuild these people's search-index rows from what the store now holds: one query
-    for the people, one for their cases' custody record numbers (fixed SQL, the values read
-    through the columns' own result processors), one DELETE and one batch of INSERTs."""
-    wanted = {pid.hex: pid for pid in people}
+def reindex_people(db: Session, people: Iterable[uuid.UUID], *,
+                   stored_ids: Iterable[str] = ()) -> None:
+    """Rebuild these people's search-index rows (``people``, and those whose ids are given
+    as stored: 32 hex digits) from what the store now holds: one query for the people, one
+    for their cases' custody record numbers (fixed SQL, the values read through the
+    columns' own result processors), one DELETE and one batch of INSERTs."""
+    wanted = {pid.hex for pid in people}
+    wanted.update(stored_ids)   # lower case, as stored: what the SELECT below returns
     if not wanted:
         return
     db.flush()   # the reads below are SQL: the ORM's changes (redirect repair's) go first
-    conn = db.connection()
-    person = prepared.statements_for(cast(Table, Person.__table__), conn.dialect)
-    case = prepared.statements_for(cast(Table, Case.__table__), conn.dialect)
-    aliases, born = person.result_processor("aliases"), person.result_processor("date_of_birth")
-    found: list[tuple[uuid.UUID, _Indexed]] = []
+    dialect = prepared.dialect_of(db)
+    person = prepared.statements_for(cast(Table, Person.__table__), dialect)
+    case = prepared.statements_for(cast(Table, Case.__table__), dialect)
+    aliases = person.result_processor("aliases") or _as_is
+    born = person.result_processor("date_of_birth") or _as_is
+    found: list[tuple[str, _Indexed]] = []
     numbers: dict[str, list[str]] = defaultdict(list)
     for ids in _slices(sorted(wanted)):
         marks = ", ".join("?" * len(ids))
-        for hex_id, given, family, also, nhs, dob in conn.exec_driver_sql(
-                f"SELECT id, given_name, family_name, aliases, nhs_number, date_of_birth "
-                f"FROM {person.table} WHERE id IN ({marks})", tuple(ids)):
-            found.append((wanted[hex_id], _Indexed(
-                given, family, also if aliases is None else aliases(also), nhs,
-                dob if born is None else born(dob))))
-        for hex_id, number in conn.exec_driver_sql(
-                f"SELECT person_id, custody_record_number FROM {case.table} "
+        # on the DB-API cursor (``prepared.execute``): SQLAlchemy's result rows cost ~1 us
+        # each, and a first sync re-indexes a third of its records
+        for hex_id, given, family, also, nhs, dob in prepared.execute(
+                db, f"SELECT id, given_name, family_name, aliases, nhs_number, date_of_birth "
+                f"FROM {person.table} WHERE id IN ({marks})", ids):
+            found.append((hex_id, _Indexed(
+                given, family, [] if also == "[]" else aliases(also), nhs,
+                _stored_date(dob, born))))
+        for hex_id, number in prepared.execute(
+                db, f"SELECT person_id, custody_record_number FROM {case.table} "
                 f"WHERE person_id IN ({marks}) AND custody_record_number IS NOT NULL "
-                "ORDER BY person_id, rowid", tuple(ids)):
+                "ORDER BY person_id, rowid", ids):
             numbers[hex_id].append(number)
-    index_people(db, [(pid, person_search_text(row, numbers[pid.hex])) for pid, row in found])
+    index_people(db, [(hex_id, person_search_text(row, numbers[hex_id]))
+                      for hex_id, row in found])
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def _stored_date(text: Any, processor: Any) -> date | None:
+    """A stored date (``YYYY-MM-DD``, as the column writes it) read by
+    ``date.fromisoformat`` (C); anything else by the column's result processor, as before."""
+    if type(text) is str and len(text) == 10 and text[4] == text[7] == "-":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    return None if text is None else cast(date | None, processor(text))
 
 
 class _Indexed(NamedTuple):
@@ -129,9 +154,9 @@ class _Indexed(NamedTuple):
 
 def _without_repeats(states: list[RecordState]) -> Iterator[list[RecordState]]:
     chunk: list[RecordState] = []
-    seen: set[tuple[str, uuid.UUID]] = set()
+    seen: set[tuple[str, int]] = set()
     for state in states:
-        key = (state.entity, state.entity_id)
+        key = (state.entity, state.entity_id.int)   # hashed in C (a UUID's hash is Python)
         if key in seen:
             yield chunk
             chunk, seen = [], set()
@@ -146,16 +171,20 @@ def _apply_chunk(db: Session, chunk: list[RecordState], pending: Pending,
     db.flush()   # set-aside rows the ORM holds reach the database before the Core writes
     existing = _existing(db, chunk)
     writes: dict[str, _Writes] = {}
-    dialect = db.connection().dialect
-    for state in chunk:
+    fresh = _new_rows(chunk, existing, held, db.connection().dialect)
+    for state, new in zip(chunk, fresh, strict=True):
         model = SYNCED_MODELS.get(state.entity)
+        if new is not None and not (held and _refers_to_held(new, held)):
+            plan, row = new
+            planned = writes.get(state.entity)
+            if planned is None:
+                planned = writes[state.entity] = _Writes(plan.model)
+            planned.plan = plan
+            planned.stored.append(row)
+            if plan.model is Person:
+                outcome.applied_people.add(state.entity_id)
+            continue
         here = None if model is None else existing[state.entity].get(state.entity_id)
-        if here is None and model is not None and state.entity_id not in held:
-            row = new_stored_row(model, state, dialect, held)
-            if row is not None:   # else read the old way: set aside with its reason
-                writes.setdefault(state.entity, _Writes(model)).stored.append(row)
-                _note_new(model, state.entity_id, row, outcome)
-                continue
         values = read_or_set_aside(db, state, model, new=here is None, held=held,
                                    set_aside=outcome.set_aside)
         if values is None or model is None:
@@ -173,7 +202,52 @@ def _apply_chunk(db: Session, chunk: list[RecordState], pending: Pending,
             held.discard(state.entity_id)
             released.add(state.entity_id)
     for planned in writes.values():
+        _note_stored(planned, outcome)
         _write(db, planned)
+
+
+_Fresh = tuple[NewRows, Row]
+
+
+def _new_rows(chunk: list[RecordState], existing: dict[str, dict[uuid.UUID, Any]],
+              held: set[uuid.UUID], dialect: Dialect) -> list[_Fresh | None]:
+    """Each record's INSERT row in stored form (``new_rows``) where it is new here, of a
+    known type, and not itself set aside; None for the others (and for a record whose
+    values the batch conversion refuses), which are read the old way."""
+    fresh: list[_Fresh | None] = [None] * len(chunk)
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, state in enumerate(chunk):
+        groups[state.entity].append(i)
+    for entity, positions in groups.items():
+        model = SYNCED_MODELS.get(entity)
+        plan = None if model is None else NewRows.for_model(model, dialect)
+        if plan is None:
+            continue
+        here = existing[entity]
+        if here or held:
+            positions = [i for i in positions if chunk[i].entity_id not in here
+                         and chunk[i].entity_id not in held]
+        rows = plan.rows([chunk[i] for i in positions])
+        for i, row in zip(positions, rows, strict=True):
+            if row is not None:
+                fresh[i] = (plan, row)
+    return fresh
+
+
+def _refers_to_held(new: _Fresh, held: set[uuid.UUID]) -> bool:
+    """Whether the new row refers to a set-aside record (it is then set aside too, by the
+    old path, with its reason)."""
+    plan, row = new
+    return any(row[i] is not None and uuid.UUID(hex=row[i]) in held for i in plan.references)
+
+
+def _note_stored(planned: _Writes, outcome: _Outcome) -> None:
+    """``_note_index`` for the new rows in stored form: a new person is re-indexed, and so
+    is the person of a new case (by their ids' stored text)."""
+    if planned.plan is None or planned.model not in (Person, Case):
+        return
+    at = planned.plan.keys.index("id" if planned.model is Person else "person_id")
+    outcome.stored_reindex.update(row[at] for row in planned.stored if row[at] is not None)
 
 
 def read_or_set_aside(db: Session, state: RecordState, model: type[SyncedRecord] | None,
@@ -248,109 +322,9 @@ def _new_row(model: type[SyncedRecord], state: RecordState, values: dict[str, An
             row[key] = default(None)
     row["id"] = state.entity_id
     fields = synced_fields(model)
-    row[_VERSIONS_COLUMN] = _compact(state.versions, fields, _field_set(fields))
+    row[_VERSIONS_COLUMN] = _compact(state.versions, fields, field_set_of(fields))
     row["entered_in_error"] = state.deleted
     return row
-
-
-def new_stored_row(model: type[SyncedRecord], state: RecordState, dialect: Dialect,
-                   held: set[uuid.UUID]) -> dict[str, Any] | None:
-    """``_new_row`` with every value in its stored form, read straight from the wire
-    (``wire_stored``); None where that cannot: a value or record ``read_fields`` would
-    refuse, or a reference to a set-aside record (the caller then takes the old path)."""
-    row = stored_fields(model, state.fields, dialect)
-    if row is None:
-        return None
-    if held and any(row.get(name) is not None and uuid.UUID(hex=row[name]) in held
-                    for name in foreign_keys(model)):
-        return None
-    plan = _NEW_ROWS.get(model.__entity__)
-    if plan is None:
-        plan = _NEW_ROWS[model.__entity__] = _NewRows(model, dialect)
-    for key, default, process in plan.calls:
-        if key not in row:
-            value = default(None)
-            row[key] = value if process is None else process(value)
-    if plan.constants:
-        row = {**plan.constants, **row}
-    row["id"] = state.entity_id.hex
-    versions = _compact(state.versions, plan.fields, plan.field_set)
-    row[_VERSIONS_COLUMN] = plan.versions(versions) if plan.versions else versions
-    row["entered_in_error"] = plan.deleted[state.deleted]
-    return row
-
-
-class _NewRows:
-    """What ``new_stored_row`` needs of a model, found once: its columns' defaults (a scalar
-    one's stored value; a callable with the column's bind processor, called per row), its
-    synced fields, and the processors of the bookkeeping columns."""
-
-    def __init__(self, model: type[SyncedRecord], dialect: Dialect) -> None:
-        table = prepared.statements_for(cast(Table, sa_inspect(model).local_table), dialect)
-        scalar = {column.key for column in _columns(model).values()
-                  if column.default is not None and getattr(column.default, "is_scalar", False)}
-        self.constants: dict[str, Any] = {}
-        self.calls: list[tuple[str, Any, prepared.Processor]] = []
-        for key, default in _defaults(model):
-            process = table.bind_processor(key)
-            if key in scalar:
-                value = default(None)
-                self.constants[key] = value if process is None else process(value)
-            else:
-                self.calls.append((key, default, process))
-        self.fields = synced_fields(model)
-        self.field_set = _field_set(self.fields)
-        self.versions = table.bind_processor(_VERSIONS_COLUMN)
-        deleted = table.bind_processor("entered_in_error")
-        self.deleted = {flag: flag if deleted is None else deleted(flag)
-                        for flag in (False, True)}
-
-
-_NEW_ROWS: dict[str, _NewRows] = {}   # every store engine is SQLite (``prepared``)
-
-
-def _note_new(model: type[SyncedRecord], entity_id: uuid.UUID, row: dict[str, Any],
-              outcome: _Outcome) -> None:
-    """``_note_index`` for a new record whose row is in its stored form."""
-    if model is Person:
-        outcome.applied_people.add(entity_id)
-        outcome.reindex.add(entity_id)
-    elif model is Case and row.get("person_id") is not None:
-        outcome.reindex.add(uuid.UUID(hex=row["person_id"]))
-
-
-def _compact(versions: dict[str, Any], fields: tuple[str, ...],
-             in_set: frozenset[str] | None = None) -> dict[str, Any]:
-    """``field_versions.compact``, with a short cut for the usual pulled state: one version
-    for every field it has a version for (the same stored form, without counting). The
-    checks are set operations (C loops): this runs once per pulled record."""
-    if in_set is None:
-        in_set = _field_set(fields)
-    tokens = set(versions.values())
-    if len(tokens) == 1 and None not in tokens and not in_set.isdisjoint(versions):
-        stored: dict[str, Any] = {DEFAULT_KEY: tokens.pop()}
-        if not in_set.issubset(versions):
-            stored.update((name, None) for name in fields if name not in versions)
-        if not in_set.issuperset(versions):
-            stored.update((k, v) for k, v in versions.items() if k not in in_set)
-        return stored
-    tokens = {versions[name] for name in fields if name in versions}
-    if len(tokens) != 1 or None in tokens or None in versions.values():
-        return compact(versions, fields)
-    stored = {DEFAULT_KEY: tokens.pop()}
-    stored.update((name, None) for name in fields if name not in versions)
-    stored.update((k, v) for k, v in versions.items() if k not in in_set)
-    return stored
-
-
-_FIELD_SETS: dict[tuple[str, ...], frozenset[str]] = {}
-
-
-def _field_set(fields: tuple[str, ...]) -> frozenset[str]:
-    found = _FIELD_SETS.get(fields)
-    if found is None:
-        found = _FIELD_SETS[fields] = frozenset(fields)
-    return found
 
 
 def _changed_row(model: type[SyncedRecord], state: RecordState, values: dict[str, Any],
@@ -401,8 +375,9 @@ def _write(db: Session, planned: _Writes) -> None:
     conn = db.connection()
     for keys, rows in _by_keys(planned.inserts).items():
         insert_rows(conn, table, keys, rows)
-    for keys, rows in _by_keys(planned.stored).items():
-        insert_stored_rows(conn, table, keys, rows)
+    if planned.plan is not None:
+        for stored_keys, stored in without_nulls(planned.plan.keys, planned.stored):
+            insert_stored_rows(conn, table, stored_keys, stored)
     for keys, rows in _by_keys(planned.updates).items():
         update_rows(conn, table, keys, rows)
 

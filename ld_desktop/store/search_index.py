@@ -46,7 +46,10 @@ def _date_token(token: str) -> str | None:
 def search_rowid(person_id: uuid.UUID) -> int:
     """The person's row in the FTS table: derived from the id, so re-indexing finds the old
     row by rowid instead of scanning the (unindexed) id column of every row."""
-    return person_id.int & ((1 << 63) - 1)
+    return person_id.int & _ROWID_MASK
+
+
+_ROWID_MASK = (1 << 63) - 1
 
 
 def index_person(session: Session, person_id: uuid.UUID, entry: PersonSearchText) -> None:
@@ -58,13 +61,16 @@ def index_person(session: Session, person_id: uuid.UUID, entry: PersonSearchText
                  (rowid, str(person_id), entry.names, entry.identifiers))
 
 
-def index_people(session: Session, entries: Iterable[tuple[uuid.UUID, PersonSearchText]]
+def index_people(session: Session, entries: Iterable[tuple[str, PersonSearchText]]
                  ) -> None:
-    """Write (or replace) these people's entries: one DELETE and one batch of INSERTs
-    however many there are (a pulled page's people)."""
+    """Write (or replace) these people's entries, each person by their id as stored (32
+    hex digits in lower case, as a pulled page's re-index reads them: no ``uuid.UUID``
+    made for each): one DELETE and one batch of INSERTs however many there are."""
     rows = list({row[0]: row for row in (
-        (search_rowid(pid), str(pid), entry.names, entry.identifiers)
-        for pid, entry in entries)}.values())
+        (int(hex_id, 16) & _ROWID_MASK,
+         f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}",
+         entry.names, entry.identifiers)
+        for hex_id, entry in entries)}.values())
     if not rows:
         return
     connection = session.connection()

@@ -42,11 +42,13 @@ from ld_desktop.store.wire_reader import (
 from ld_desktop.store.wire_values import synced_fields
 
 _Convert = Callable[[Any], Any]
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                   r"[0-9a-fA-F]{12}").fullmatch
-_UTC_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}"
-                       r"\+00:00").fullmatch
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fullmatch
+#: the shapes the server sends (shared with ``new_rows``): an identifier in canonical form
+#: (either case), a UTC date and time with microseconds, a date
+CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                            r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}").fullmatch
+SERVER_UTC_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+                             r"\.[0-9]{6}\+00:00").fullmatch
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fullmatch
 _parse_datetime = datetime.fromisoformat
 _parse_date = date.fromisoformat
 
@@ -84,21 +86,21 @@ def _slow(read: _Convert, bind: _Convert | None) -> _Convert:
 def _fast(column_type: object, slow: _Convert) -> _Convert:
     if isinstance(column_type, UTCDateTime):
         def stored_datetime(raw: Any) -> Any:
-            if type(raw) is str and _UTC_TEXT(raw):
+            if type(raw) is str and SERVER_UTC_TEXT(raw):
                 _parse_datetime(raw)   # a real date and time, or ValueError
                 return f"{raw[:10]} {raw[11:26]}"
             return slow(raw)
         return stored_datetime
     if isinstance(column_type, Date):
         def stored_date(raw: Any) -> Any:
-            if type(raw) is str and _DATE(raw):
+            if type(raw) is str and ISO_DATE(raw):
                 _parse_date(raw)
                 return raw
             return slow(raw)
         return stored_date
     if isinstance(column_type, Uuid):
         def stored_uuid(raw: Any) -> Any:
-            if type(raw) is str and _UUID(raw):
+            if type(raw) is str and CANONICAL_UUID(raw):
                 return raw.replace("-", "").lower()
             return slow(raw)
         return stored_uuid
@@ -106,6 +108,15 @@ def _fast(column_type: object, slow: _Convert) -> _Convert:
 
 
 _SPECS: dict[tuple[str, type[Dialect]], _Spec] = {}
+
+
+def spec_for(model: type[SyncedRecord], dialect: Dialect) -> _Spec:
+    """The model's converters for this dialect (built once)."""
+    key = (model.__entity__, type(dialect))
+    spec = _SPECS.get(key)
+    if spec is None:
+        spec = _SPECS[key] = _Spec(model, dialect)
+    return spec
 
 
 def stored_fields(model: type[SyncedRecord], fields: Mapping[str, Any], dialect: Dialect
@@ -117,10 +128,7 @@ def stored_fields(model: type[SyncedRecord], fields: Mapping[str, Any], dialect:
     record the old way to refuse it with its reason). SQLite only; None for others."""
     if dialect.name != "sqlite":
         return None
-    key = (model.__entity__, type(dialect))
-    spec = _SPECS.get(key)
-    if spec is None:
-        spec = _SPECS[key] = _Spec(model, dialect)
+    spec = spec_for(model, dialect)
     if None in map(fields.get, spec.required):
         return None
     convert, json, text = spec.convert, spec.json, spec.text

@@ -6,7 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ld_desktop.domain.person_search import PersonSearchText, compact, person_search_text
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from ld_desktop.domain.person_search import (
+    PersonSearchText,
+    compact,
+    date_token,
+    person_search_text,
+)
 
 
 @dataclass(frozen=True)
@@ -32,3 +40,10 @@ def test_a_person_with_nothing_but_a_name() -> None:
 def test_compact_folds_case_and_drops_punctuation() -> None:
     assert compact("CR-26-001") == "cr26001"
     assert compact("943 476 5919") == "9434765919"
+
+
+@given(st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)))
+@example(date(999, 12, 31))
+@example(date(1000, 1, 1))
+def test_a_date_of_birth_token_is_strftimes(day: date) -> None:
+    assert date_token(day) == day.strftime("%Y%m%d")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -116,3 +117,25 @@ def test_a_dialect_without_qmark_parameters_is_refused_clearly() -> None:
     with pytest.raises(RuntimeError, match=r"qmark.*postgresql.*pyformat") as refused:
         TableStatements(table, postgresql.psycopg.dialect())   # its insert and select too
     assert refused.type is RuntimeError       # NotImplementedError is a RuntimeError too
+
+
+def test_none_is_bound_as_null_through_the_registered_adapter(tmp_path: Path) -> None:
+    """``engine`` registers an adapter for None with sqlcipher3 (binding a None was ~0.8 us
+    without one): it is still stored as NULL, still refused by NOT NULL, still IS NULL."""
+    import sqlcipher3
+
+    from ld_desktop.store import engine as store_engine
+
+    assert sqlcipher3.adapters[(type(None), sqlcipher3.PrepareProtocol)] is store_engine._null
+    conn = store_engine.open_raw_connection(tmp_path / "n.db", bytearray(32))
+    try:
+        conn.execute("CREATE TABLE t (a, b NOT NULL DEFAULT 1)")
+        conn.execute("INSERT INTO t (a, b) VALUES (?, 2)", (None,))
+        conn.executemany("INSERT INTO t (a, b) VALUES (?, ?)", [(None, 3), ("x", 4)])
+        assert conn.execute("SELECT typeof(a) FROM t ORDER BY b").fetchall() == [
+            ("null",), ("null",), ("text",)]
+        assert conn.execute("SELECT ? IS NULL", (None,)).fetchone() == (1,)
+        with pytest.raises(sqlcipher3.IntegrityError, match="NOT NULL"):
+            conn.execute("INSERT INTO t (a, b) VALUES (1, ?)", (None,))
+    finally:
+        conn.close()

@@ -205,7 +205,7 @@ def test_a_page_re_indexes_only_people_whose_indexed_fields_changed(prac: UserSe
 
     def spy(db: Any, entries: Any) -> None:
         entries = list(entries)
-        indexed.append({pid for pid, _entry in entries})
+        indexed.append({uuid.UUID(hex=hex_id) for hex_id, _entry in entries})
         real(db, entries)
 
     renamed = person(pid, 3, site, "Ann", "Newname")
@@ -431,3 +431,56 @@ def dump(session: UserSession) -> dict[str, Any]:
 def test_the_short_cut_stores_versions_as_compact_does(versions: dict[str, str | None],
                                                         fields: list[str]) -> None:
     assert pull_batch._compact(versions, tuple(fields)) == compact(versions, fields)
+
+
+def _raw_rows(session: UserSession, tables: list[str]) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of these tables as SQLite holds it (the driver's values, typed), but the
+    time each was written (``updated_at``), sorted."""
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    with session.store.reading() as db:
+        for table in tables:
+            result = db.execute(text(f'SELECT * FROM "{table}"'))
+            keep = [n for n, name in enumerate(result.keys()) if name != "updated_at"]
+            found[table] = sorted(
+                (tuple((type(row[n]), row[n]) for n in keep) for row in result), key=repr)
+    return found
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(people=st.lists(st.tuples(
+           st.sampled_from(["Zoë", "O'Neil", "Ann", "Ḿ\"x"]), st.booleans(),
+           st.sampled_from([None, [], ["Al", "Bé"]]), st.sampled_from([None, "9434765919"]),
+           st.sampled_from(["2026-11-01T09:00:00.123456+00:00", "2026-11-01T09:00:00+01:00"]),
+           st.booleans()), min_size=1, max_size=6))
+def test_new_records_are_stored_byte_for_byte_as_one_by_one(
+        base_store: Path, people: list[tuple[Any, ...]]) -> None:
+    """The same page of new people, cases and screenings (nulls, awkward text, a JSON null
+    and lists, UTC and offset times, a state lacking a version), applied batched and
+    through the per-record reference path: every stored value the same, type and bytes."""
+    with stores_from(base_store) as (batched, one_by_one):
+        site = batched.site_ids[0]
+        records: list[RecordState] = []
+        for n, (name, dob, aliases, nhs, at, signed) in enumerate(people):
+            pid, cid = uuid.UUID(int=1000 + n), uuid.UUID(int=2000 + n)
+            who = person(pid, 3 * n + 1, site, name, name, dob="1990-03-04" if dob else None)
+            who.fields.update(aliases=aliases, nhs_number=nhs, created_at=at,
+                              address=None if dob else "1 Street")
+            records += [who, case(cid, 3 * n + 2, site, pid, f"CR-{n}")]
+            fields: dict[str, Any] = {
+                "instrument_id": "bench", "instrument_version": "1", "answers": {"q": n},
+                "result": {"total": n}, "state": "completed", "observation_only": signed,
+                "started_at": at, "completed_at": None, "case_id": str(cid).upper(),
+                "site_id": str(site), "recorded_by": name, "created_at": at}
+            versions = {name: f"v{n}" for name in fields}
+            if signed:
+                fields["attestation"] = None
+                versions["attestation"] = f"v{n}"
+            records.append(RecordState(entity="screening", entity_id=uuid.UUID(int=3000 + n),
+                                       seq=3 * n + 3, fields=fields, versions=versions))
+        pulled = [page(records)]
+        assert apply_all(batched, pulled) == "applied"
+        with mock.patch("ld_desktop.store.replica.apply_records", apply_one_by_one):
+            assert apply_all(one_by_one, pulled) == "applied"
+        tables = ["person", "case", "screening", "person_search"]
+        assert _raw_rows(batched, tables) == _raw_rows(one_by_one, tables)

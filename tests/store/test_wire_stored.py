@@ -17,7 +17,8 @@ from sqlalchemy.dialects import sqlite
 
 from ld_desktop.store import prepared
 from ld_desktop.store.models import SYNCED_MODELS, SyncedRecord
-from ld_desktop.store.pull_batch import _new_row, new_stored_row
+from ld_desktop.store.new_rows import NewRows, without_nulls
+from ld_desktop.store.pull_batch import _new_row, _refers_to_held
 from ld_desktop.store.wire_reader import UnreadableRecord, read_fields, required_fields
 from ld_desktop.store.wire_stored import stored_fields
 from ld_desktop.store.wire_values import synced_fields
@@ -118,8 +119,10 @@ def _wire_value(column_type: object) -> st.SearchStrategy[Any]:
 
 
 @st.composite
-def wire_records(draw: st.DrawFn) -> tuple[type[SyncedRecord], dict[str, Any]]:
-    model = SYNCED_MODELS[draw(st.sampled_from(MODELS))]
+def wire_records(draw: st.DrawFn, model: type[SyncedRecord] | None = None
+                 ) -> tuple[type[SyncedRecord], dict[str, Any]]:
+    if model is None:
+        model = SYNCED_MODELS[draw(st.sampled_from(MODELS))]
     columns = {c.key: c for c in sa_inspect(model).columns}
     fields: dict[str, Any] = {}
     required = required_fields(model)
@@ -182,28 +185,85 @@ def test_stored_values_are_the_old_paths_and_refuse_what_it_refused(
     assert {k: _exactly(v) for k, v in new.items()} == {k: _exactly(v) for k, v in old.items()}
 
 
-@settings(deadline=None, max_examples=200, suppress_health_check=[HealthCheck.too_slow])
-@given(wire_records(), st.uuids(), st.booleans(),
-       st.dictionaries(st.sampled_from(["given_name", "site_id", "body", "x"]),
-                       st.sampled_from(["v1", "v2"]), max_size=3))
-def test_a_new_row_is_the_old_rows_bytes(record: tuple[type[SyncedRecord], dict[str, Any]],
-                                         entity_id: uuid.UUID, deleted: bool,
-                                         versions: dict[str, str]) -> None:
-    model, fields = record
-    state = RecordState(entity=model.__entity__, entity_id=entity_id, seq=1,
-                        fields=fields, versions=versions, deleted=deleted)
-    new = new_stored_row(model, state, DIALECT, set())
-    old = _old_stored(model, fields)
-    if old is None:
-        assert new is None
-        return
+@st.composite
+def batches(draw: st.DrawFn) -> tuple[type[SyncedRecord], list[RecordState]]:
+    """Records of one type, as a pulled page holds them: a column of one shape (every
+    identifier canonical) or mixed (nulls, odd shapes, values the old path refuses)."""
+    model = SYNCED_MODELS[draw(st.sampled_from(MODELS))]
+    states = []
+    for _ in range(draw(st.integers(1, 6))):
+        fields = draw(wire_records(model))[1] \
+            if draw(st.booleans()) else _usual_fields(model, draw)
+        versions = draw(st.one_of(
+            st.just(dict.fromkeys(synced_fields(model), "v1")),
+            st.dictionaries(st.sampled_from([*synced_fields(model)[:3], "_deleted", "x"]),
+                            st.sampled_from(["v1", "v2", "é\""]), max_size=4)))
+        states.append(RecordState(entity=model.__entity__, entity_id=draw(st.uuids()), seq=1,
+                                  fields=fields, versions=versions,
+                                  deleted=draw(st.booleans())))
+    return model, states
+
+
+def _usual_fields(model: type[SyncedRecord], draw: st.DrawFn) -> dict[str, Any]:
+    """Every field in the server's own shape (the batch's quick path)."""
+    from sqlalchemy import Boolean, Date, Integer, Uuid
+
+    from ld_desktop.store.models.base import UTCDateTime
+
+    columns = {c.key: c for c in sa_inspect(model).columns}
+    fields: dict[str, Any] = {}
+    for name in synced_fields(model):
+        kind = columns[name].type
+        if isinstance(kind, UTCDateTime):
+            fields[name] = draw(st.datetimes(timezones=st.just(UTC))).isoformat(
+                timespec="microseconds")
+        elif isinstance(kind, Date):
+            fields[name] = draw(st.dates()).isoformat()
+        elif isinstance(kind, Uuid):
+            fields[name] = str(draw(st.uuids()))
+        elif isinstance(kind, Boolean):
+            fields[name] = draw(st.booleans())
+        elif isinstance(kind, Integer):
+            fields[name] = draw(st.integers(-2**63, 2**63 - 1))
+        elif isinstance(kind, JSON):
+            fields[name] = draw(st.one_of(st.none(), st.lists(st.text(max_size=3), max_size=2),
+                                          st.dictionaries(st.text(max_size=3), st.integers(),
+                                                          max_size=2)))
+        else:
+            fields[name] = draw(st.text(max_size=8))
+    return fields
+
+
+@settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(batches())
+def test_a_batchs_new_rows_are_the_old_rows_bytes(
+        batch: tuple[type[SyncedRecord], list[RecordState]]) -> None:
+    """Each row the batch conversion makes stores what the old path (``read_fields``,
+    ``_new_row``, each column's bind processor) stored, byte for byte; a record the old path
+    refuses comes out as None (it is then read the old way, and set aside)."""
+    model, states = batch
+    plan = NewRows.for_model(model, DIALECT)
+    assert plan is not None
+    rows = plan.rows(states)
     table = prepared.statements_for(cast(Table, sa_inspect(model).local_table), DIALECT)
-    row = _new_row(model, state, read_fields(model, fields, new=True))
-    expected = {key: table.bind_one(key, value) for key, value in row.items()}
-    assert new is not None
-    assert set(new) == set(expected)
-    assert ({k: _exactly(v) for k, v in new.items() if k not in CLOCK}
-            == {k: _exactly(v) for k, v in expected.items() if k not in CLOCK})
+    clock = set()
+    for state, row in zip(states, rows, strict=True):
+        if _old_stored(model, state.fields) is None:
+            assert row is None
+            continue
+        assert row is not None
+        new = dict(zip(plan.keys, row, strict=True))
+        old = _new_row(model, state, read_fields(model, state.fields, new=True))
+        expected = {key: table.bind_one(key, value) for key, value in old.items()}
+        # a column the old row left out has no default: NULL either way
+        assert set(expected) <= set(new)
+        assert all(new[key] is None for key in set(new) - set(expected))
+        assert ({k: _exactly(v) for k, v in new.items() if k in expected and k not in CLOCK}
+                == {k: _exactly(v) for k, v in expected.items() if k not in CLOCK})
+        clock.add(new["updated_at"])
+    assert len(clock) <= 1   # one time for the batch, in utc_text's form
+    for text in clock:
+        assert text == prepared.utc_text(datetime.fromisoformat(text).replace(tzinfo=UTC))
 
 
 def test_a_reference_to_a_set_aside_record_takes_the_old_path() -> None:
@@ -212,8 +272,12 @@ def test_a_reference_to_a_set_aside_record_takes_the_old_path() -> None:
         "person_id": str(person).upper(), "site_id": str(uuid.uuid4()),
         "referral_source": "police", "referral_time": "2026-11-30T10:00:00.000000+00:00",
         "contact_type": "in person"})
-    assert new_stored_row(SYNCED_MODELS["case"], state, DIALECT, {uuid.uuid4()}) is not None
-    assert new_stored_row(SYNCED_MODELS["case"], state, DIALECT, {person}) is None
+    plan = NewRows.for_model(SYNCED_MODELS["case"], DIALECT)
+    assert plan is not None
+    (row,) = plan.rows([state])
+    assert row is not None
+    assert not _refers_to_held((plan, row), {uuid.uuid4()})
+    assert _refers_to_held((plan, row), {person})
 
 
 @pytest.mark.parametrize("value", ["2026-11-30T10:00:00.000000+00:00",
@@ -224,3 +288,18 @@ def test_datetimes_are_stored_as_utc_text(value: str) -> None:
     stored = stored_fields(SYNCED_MODELS["person"], fields, DIALECT)
     assert stored is not None
     assert stored["created_at"] == "2026-11-30 10:00:00.000000"
+
+
+@given(st.lists(st.tuples(st.none() | st.just("a"), st.none() | st.integers(0, 2),
+                          st.just("k"), st.none()), max_size=8))
+def test_rows_leave_out_exactly_their_null_columns(rows: list[tuple[Any, ...]]) -> None:
+    keys = ("a", "b", "c", "d")
+    groups = without_nulls(keys, rows)
+    rebuilt = []
+    for kept, members in groups:
+        assert "d" not in kept   # never given
+        assert "c" in kept       # always given
+        for row in members:
+            assert None not in row
+            rebuilt.append(tuple(dict(zip(kept, row, strict=True)).get(k) for k in keys))
+    assert sorted(rebuilt, key=repr) == sorted(rows, key=repr)
