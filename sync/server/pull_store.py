@@ -162,13 +162,38 @@ def _page_without_record_seq(conn: Connection, sites: list[str], cursor: int, li
                              server_hlc: str) -> bytes:
     """The page as SQLite builds it, from the records' own numbers, when a scope row's
     `record_seq` is not its record's number (every write keeps them equal): trusted, such a
-    row would put a record out of order, hide it, or show another site's record in its
-    place. Read in one snapshot; logged, since it means the scope rows need mending."""
-    log.error("record_scope.record_seq is not the number of its record: this page was "
-              "built from the records (slower); the scope rows need mending")
+    row would put its record out of order or out of sight, or show another site's record
+    in its place. Read in one snapshot; then the sites' scope rows after the cursor are
+    mended (`_MEND`), so the next pages, chosen by record_seq again, miss nothing."""
+    conn.rollback()          # nothing to undo (autocommit): ends SQLAlchemy's autobegun one
     conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
     with conn.begin():
-        return wire_json(_page_from_rows(conn, sites, cursor, limit, server_hlc)).encode()
+        page = wire_json(_page_from_rows(conn, sites, cursor, limit, server_hlc)).encode()
+    conn.execution_options(isolation_level="AUTOCOMMIT", postgresql_readonly=False)
+    mended = conn.execute(_MEND, {"sites": sites, "cursor": cursor}).scalar_one()
+    log.error("record_scope.record_seq was not its record's number: a page was built from "
+              "the records instead, and %d scope rows were mended", mended)
+    return page
+
+
+#: the scope rows of these sites after the cursor whose record_seq is not their record's
+#: number (0 without a record) are given it, unless a push changed them meanwhile (it
+#: writes the record and its scope rows together: the row then no longer holds `was`)
+_MEND = sa.text("""
+WITH wrong AS (
+    SELECT s.entity, s.entity_id, s.site_id, s.record_seq AS was, COALESCE(r.seq, 0) AS seq
+    FROM record_scope AS s LEFT JOIN records AS r
+        ON r.entity = s.entity AND r.entity_id = s.entity_id
+    WHERE s.site_id = ANY(CAST(:sites AS text[])) AND s.record_seq > :cursor
+      AND s.record_seq <> COALESCE(r.seq, 0)
+), mended AS (
+    UPDATE record_scope AS s SET record_seq = wrong.seq FROM wrong
+    WHERE s.entity = wrong.entity AND s.entity_id = wrong.entity_id
+      AND s.site_id = wrong.site_id AND s.record_seq = wrong.was
+    RETURNING 1
+)
+SELECT count(*) FROM mended
+""")
 
 
 def wire_json(model: BaseModel) -> str:
