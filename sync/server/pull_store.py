@@ -127,13 +127,15 @@ SELECT (SELECT value FROM top) AS top,
            || convert_from(substring(convert_to(body, 'UTF8') FROM 2), 'UTF8'),
            ',' ORDER BY seq) FILTER (WHERE kept AND first AND body IS NOT NULL), '')
            AS records,
-       COALESCE((SELECT string_agg(json_build_object(
-                   'conflict_id', c.id, 'seq', c.seq, 'entity', c.entity,
-                   'entity_id', c.entity_id, 'field', c.field, 'values', c."values",
-                   'current', c."current", 'status', c.status, 'resolution', c.resolution
-                 )::text, ',' ORDER BY c.seq)
-                 FROM page AS p JOIN conflicts AS c ON c.id = p.id
-                 WHERE p.kept AND p.first), '') AS conflicts
+       COALESCE((SELECT string_agg(c.doc, ',' ORDER BY p.seq)
+                 FROM page AS p CROSS JOIN LATERAL (   -- by primary key, never a hash of all
+                     SELECT json_build_object(
+                         'conflict_id', c.id, 'seq', c.seq, 'entity', c.entity,
+                         'entity_id', c.entity_id, 'field', c.field, 'values', c."values",
+                         'current', c."current", 'status', c.status,
+                         'resolution', c.resolution)::text AS doc
+                     FROM conflicts AS c WHERE c.id = p.id LIMIT 1) AS c
+                 WHERE p.kept AND p.first AND p.id IS NOT NULL), '') AS conflicts
 FROM page
 """)
 
