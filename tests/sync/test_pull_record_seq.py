@@ -101,3 +101,54 @@ def test_a_first_sync_walks_a_large_site_page_by_page(fresh_postgres: str) -> No
                 assert len(seen) == len(set(seen)) == expected
     finally:
         engine.dispose()
+
+
+def _set_record_seq(engine: sa.Engine, record_id: uuid.UUID, number: int) -> None:
+    """A scope row whose record_seq is not its record's number: what a write that forgot
+    the scope, or a hand-mended database, would leave."""
+    with engine.begin() as conn:
+        conn.execute(sa.update(t.record_scope).where(
+            t.record_scope.c.entity_id == str(record_id)).values(record_seq=number))
+
+
+def _number(engine: sa.Engine, record_id: uuid.UUID) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.select(t.records.c.seq).where(
+            t.records.c.entity_id == str(record_id))).scalar_one())
+
+
+@pytest.mark.postgres
+@pytest.mark.expect_log   # the mended scope rows are logged
+def test_a_scope_row_with_a_wrong_number_neither_hides_nor_shows_a_record(
+        fresh_postgres: str, caplog: pytest.LogCaptureFixture) -> None:
+    """The page trusts record_seq to choose its records. A scope row whose number is no
+    record's (its record was renumbered without it) or another record's (one at a site the
+    device does not have) is noticed when the page would choose it: that page is built
+    from the records' own numbers and the scope rows are mended, so every page shows every
+    record of the device's sites once, and nothing of another site's."""
+    engine = make_engine(fresh_postgres)
+    try:
+        here, there = MemoryReplica("dev-here"), MemoryReplica("dev-there")
+        elsewhere = uuid.uuid4()
+        there.upsert("case", elsewhere, {"n": "other site"}, sites=[OTHER])
+        push(engine, there, frozenset({OTHER}))
+        ids = [uuid.uuid4() for _ in range(12)]
+        for n, record_id in enumerate(ids):
+            here.upsert("case", record_id, {"n": n}, sites=[SITE])
+        push(engine, here, frozenset({SITE}))
+        assert sorted(walk(engine, frozenset({SITE}), 5)) == sorted(map(str, ids))
+        assert not [r for r in caplog.records if "record_seq" in r.getMessage()]
+        renumbered = ids[3]
+        before = _number(engine, renumbered)
+        here.upsert("case", renumbered, {"n": "edited"}, sites=[SITE])
+        push(engine, here, frozenset({SITE}))
+        for limit in (1, 2, 5, 50):
+            _set_record_seq(engine, renumbered, before)                 # no record has it
+            _set_record_seq(engine, ids[7], _number(engine, elsewhere))  # another site's
+            seen = walk(engine, frozenset({SITE}), limit)
+            assert sorted(seen) == sorted(map(str, ids))
+            assert str(elsewhere) not in seen
+            assert _mismatches(engine) == []
+        assert [r for r in caplog.records if "2 scope rows were mended" in r.getMessage()]
+    finally:
+        engine.dispose()
