@@ -7,8 +7,9 @@ pays for collections the app does not: in a first sync, a full collection every 
 1,000 records (each page leaves ~6,000 tracked objects to the oldest generation while it
 waits to be applied), run by whichever thread allocated, usually the one decoding the page
 fetched ahead, and holding the interpreter lock meanwhile. Measured 30/11/2026: 14–17 µs a
-record of the pull into the store (all threads), under 1 with this regime. This thread stands in for the GUI
-thread's timer (it needs no Qt); the collections it runs are the app's."""
+record of the pull into the store (all threads), under 1 with this regime. This thread
+stands in for the GUI thread's timer (it needs no Qt); the collections it runs are the
+app's."""
 
 from __future__ import annotations
 
