@@ -4,6 +4,7 @@
                                    [--spreads 0,10] [--workers 2] [--threads 4]
                                    [--skip-first-sync] [--separate-requests]
                                    [--cases 20000] [--only-first-sync] [--profile FILE]
+                                   [--app-gc]
 
 1. First sync of N records (push from one workstation, pull into another), records/s, on the
    embedded SQLite store and on PostgreSQL, real uvicorn over loopback HTTP, with the real
@@ -16,7 +17,9 @@
    replica that discards them. Printed as records/s, floor and ratio, and this process's
    CPU per record (the client and the in-process server, not PostgreSQL's), which moves
    less with the load. ``--profile FILE``
-   writes a cProfile of the store pull (PostgreSQL).
+   writes a cProfile of the store pull (PostgreSQL). ``--app-gc`` collects garbage as the app
+   does (automatic collection off, a check each second: `bench/app_gc.py`); without it the
+   bench pays for full collections the app does not (14–17 µs a record, 30/11/2026).
 2. No-change sync latency (median of 20). ``--only-replica-sync`` runs only 1 and 2.
 3. End-of-shift burst: W workstations over 20 sites, each pushing C new cases and pulling
    its sites' changes, against PostgreSQL behind `ld-sync-server serve --workers 2
@@ -65,7 +68,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "sync"))
 
 from live_server import free_port, running_server
 
-from bench import private_postgres
+from bench import app_gc, private_postgres
 from ld_desktop.store.models import Site
 from ld_desktop.store.replica import StoreReplica
 from ld_desktop.store.store import Store
@@ -471,6 +474,9 @@ def main() -> None:
                         help="only part 1 and 2: first sync of --records records into the "
                              "in-memory replica, and the no-change sync")
     parser.add_argument("--profile", help="write a cProfile of the store pull (PostgreSQL)")
+    parser.add_argument("--app-gc", action="store_true",
+                        help="collect garbage as the app does: automatic collection off, a "
+                             "check each second (bench/app_gc.py)")
     parser.add_argument("--postgres-url",
                         help="an existing PostgreSQL server, whose other clients' CPU then "
                              "counts as the bench's (default: a server of the bench's own, "
@@ -480,6 +486,8 @@ def main() -> None:
     # stopped by a signal, still stop the server and PostgreSQL started here (a background
     # job of a shell ignores SIGINT, so SIGTERM is the way to stop one)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if args.app_gc:
+        app_gc.start()
     with ExitStack() as stack:
         if args.postgres_url:
             PG_URL = args.postgres_url
@@ -492,7 +500,8 @@ def main() -> None:
 def _run(args: argparse.Namespace) -> None:
     print(f"bench/sync.py {' '.join(sys.argv[1:])}: "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {CORES} cores, load average "
-          f"{_load_average()}; bursts: {WORKERS} server processes x {THREADS} threads; "
+          f"{_load_average()}; {'the app' if args.app_gc else 'automatic'} garbage collection; "
+          f"bursts: {WORKERS} server processes x {THREADS} threads; "
           f"PostgreSQL {sa.make_url(PG_URL).set(database=None).render_as_string()}",
           flush=True)
     rows: list[Row] = []

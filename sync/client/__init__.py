@@ -7,6 +7,7 @@ from sync.client.errors import (
     EnrolmentRefused,
     InsecureServerUrl,
     NotEnrolled,
+    ServerMisbehaved,
     ServerRefused,
     ServerUnreachable,
     SyncCancelled,
@@ -18,7 +19,7 @@ from sync.wire import SiteInfo, StaffMember
 
 __all__ = [
     "DeviceCredentials", "DeviceRevoked", "EnrolmentRefused", "InsecureServerUrl", "NotEnrolled",
-    "RetryPolicy", "ServerRefused", "ServerUnreachable", "SiteInfo", "StaffMember",
-    "SyncCancelled", "SyncClient", "SyncError", "SyncProgress", "SyncReport",
+    "RetryPolicy", "ServerMisbehaved", "ServerRefused", "ServerUnreachable", "SiteInfo",
+    "StaffMember", "SyncCancelled", "SyncClient", "SyncError", "SyncProgress", "SyncReport",
     "check_server_url", "enrol", "fetch_device", "fetch_sites",
 ]

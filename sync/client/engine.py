@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import httpx
 
 from sync.client.audit_upload import AuditSource, upload_audit
-from sync.client.errors import ServerRefused, SyncCancelled
+from sync.client.errors import ServerMisbehaved, ServerRefused, SyncCancelled
 from sync.client.transport import RetryPolicy, SignedSession, Verify
 from sync.credentials import DeviceCredentials
 from sync.hlc import Timestamp
@@ -148,8 +148,8 @@ class SyncClient:
             combined = SyncRequest(ops=request.ops, cursor=self.replica.cursor(),
                                    limit=self.page_size)
             try:
-                answer = SyncResponse.model_validate(
-                    self.session.call("POST", "/v1/sync", combined.model_dump(mode="json")))
+                answer = self.session.call_as(SyncResponse, "POST", "/v1/sync",
+                                              combined.model_dump(mode="json"))
             except ServerRefused as exc:
                 if exc.status != 404:
                     raise
@@ -157,8 +157,8 @@ class SyncClient:
             else:
                 self.combined = True
                 return answer.push, answer.pull
-        return PushResponse.model_validate(
-            self.session.call("POST", "/v1/push", request.model_dump(mode="json"))), None
+        return self.session.call_as(PushResponse, "POST", "/v1/push",
+                                    request.model_dump(mode="json")), None
 
     def _pull(self, pushed: int, first: PullResponse | None = None
               ) -> tuple[int, int, bool, str | None]:
@@ -167,7 +167,9 @@ class SyncClient:
         fetched ahead (``prefetch``): fetched only, never applied before the page before it
         has committed and moved the cursor to where it starts; otherwise it is dropped and
         fetched again from the cursor. A fetch ahead that fails fails the sync where the
-        plain fetch would have, after the page before it committed."""
+        plain fetch would have, after the page before it committed. A page that says there
+        is more but does not move the cursor on is refused before it is applied: asked for
+        again, it would come back for ever."""
         pulled, reset, server_hlc = 0, False, None
         top = 0
         ahead: _PageAhead | None = None
@@ -191,6 +193,9 @@ class SyncClient:
                     reset = True
                     self.replica.reset_cursor()
                     continue
+                if page.has_more and page.next_cursor <= cursor:
+                    raise ServerMisbehaved(f"a pull page from cursor {cursor} says there is "
+                                           f"more but ends at {page.next_cursor}")
                 if page.has_more and self.prefetch:
                     ahead = _PageAhead(self._fetch_page, page.next_cursor)
                 self.replica.apply_pull(page)
@@ -206,8 +211,8 @@ class SyncClient:
 
     def _fetch_page(self, cursor: int) -> PullResponse:
         request = PullRequest(cursor=cursor, limit=self.page_size)
-        return PullResponse.model_validate(
-            self.session.call("POST", "/v1/pull", request.model_dump(mode="json")))
+        return self.session.call_as(PullResponse, "POST", "/v1/pull",
+                                    request.model_dump(mode="json"))
 
     def _check_cancel(self) -> None:
         if self.cancel.is_set():

@@ -27,6 +27,11 @@ class SyncCancelled(SyncError):
     """The cancel event was set; everything applied so far is consistent and kept."""
 
 
+class ServerMisbehaved(SyncError):
+    """The server's answer breaks the protocol (a page that says there is more but does not
+    move the cursor on would have the client ask for it again for ever)."""
+
+
 class ServerRefused(SyncError):
     """The server answered with a client error (4xx) that retrying will not fix."""
 

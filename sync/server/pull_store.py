@@ -57,7 +57,8 @@ def pull_page(engine: Engine, device_sites: frozenset[str], cursor: int, limit: 
 
 def pull_changes(engine: Engine, device_sites: frozenset[str], cursor: int, limit: int,
                  server_hlc: str) -> PullResponse:
-    """The same page, decoded as the client reads it (`json`, then the model)."""
+    """The same page, decoded with `json`, then the model: the values the client gets from
+    the bytes (`sync.client.transport.decode_answer`, tests/sync/test_answer_decoding.py)."""
     return PullResponse.model_validate(
         json.loads(pull_page(engine, device_sites, cursor, limit, server_hlc)))
 
