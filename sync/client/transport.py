@@ -29,6 +29,7 @@ from sync.client.errors import (
     DeviceRevoked,
     InsecureServerUrl,
     NotEnrolled,
+    ServerMisbehaved,
     ServerRefused,
     ServerUnreachable,
     SyncCancelled,
@@ -105,8 +106,9 @@ class SignedSession:
 
     def call_as(self, model: type[Answer], method: str, path: str,
                 payload: Any = None) -> Answer:
-        """As `call`, the answer validated as ``model`` (pydantic's `ValidationError`, a
-        `ValueError`, if it is JSON of the wrong shape: not retried, as before)."""
+        """As `call`, the answer validated as ``model``; `ServerMisbehaved` (a `SyncError`,
+        reported like any failed sync, nothing applied) if it is JSON of the wrong shape: not
+        retried, the same answer would come again."""
         answer: Answer = self._call(method, path, payload, model)
         return answer
 
@@ -127,6 +129,8 @@ class SignedSession:
                         return decode_answer(response.content, model)
                     except AnswerNotJson:
                         last_error = "response was not JSON (cut off?)"
+                    except ValidationError as exc:
+                        raise ServerMisbehaved(_wrong_shape(path, exc)) from None
                 elif response.status_code in RETRYABLE_STATUS:
                     last_error = f"HTTP {response.status_code}"
                 elif self._learn_clock_offset(response):
@@ -180,6 +184,16 @@ def decode_answer(content: bytes, model: type[BaseModel] | None) -> Any:
     except ValueError:   # JSONDecodeError, or bytes that are not UTF-8
         raise AnswerNotJson from None
     return data if model is None else model.model_validate(data)
+
+
+def _wrong_shape(path: str, exc: ValidationError) -> str:
+    """What was wrong, by place and kind only: the values may be people's details, and
+    this text reaches the sync status and the log."""
+    errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    places = "; ".join(f"{'.'.join(str(part) for part in error['loc']) or 'answer'}: "
+                       f"{error['type']}" for error in errors[:3])
+    more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+    return f"the server's answer to {path} is not what the protocol allows: {places}{more}"
 
 
 def _unreadable_json(exc: ValidationError) -> bool:

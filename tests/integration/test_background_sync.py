@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+
+import pytest
 
 from ld_desktop.services.background_sync import BackgroundSync, SyncOutcome
 from ld_desktop.services.sync_service import SyncService
@@ -44,4 +47,32 @@ def test_unreachable_server_is_reported_offline_and_keeps_everything(make_statio
     outcome = worker.run_once()
     assert outcome.online is False
     assert worker.online is False
+    assert SyncService(station.senior).status().pending_ops > 0
+
+
+def test_a_malformed_answer_is_reported_and_keeps_everything(  # type: ignore[no-untyped-def]
+        make_stations, caplog: pytest.LogCaptureFixture) -> None:
+    """A server (or a proxy before it) answering 200 with JSON of the wrong shape: the
+    attempt is reported as failed, with no value from the answer in its text, and the
+    thread and every pending change live on (it was a pydantic error escaping the thread)."""
+    import httpx
+
+    [station] = make_stations("a")
+
+    def garbled(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"push": {"results": "Jane Example"}, "pull": []})
+
+    outcomes: list[SyncOutcome] = []
+    worker = BackgroundSync(station.senior, 3600, outcomes.append,
+                            service_factory=lambda s: SyncService(
+                                s, transport=httpx.MockTransport(garbled)))
+    with caplog.at_level(logging.WARNING):
+        outcome = worker.run_once()
+    assert [r.getMessage() for r in caplog.records] == [
+        "background sync failed: ServerMisbehaved"]
+    assert outcome.report is None
+    assert outcome.error is not None
+    assert "not what the protocol allows" in outcome.error
+    assert "Jane" not in outcome.error
+    assert outcomes == [outcome]
     assert SyncService(station.senior).status().pending_ops > 0

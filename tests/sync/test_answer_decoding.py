@@ -109,8 +109,11 @@ def test_a_page_of_the_wrong_shape_fails_at_once_and_applies_nothing(
     body = json.dumps(_page([_record(1), _record(2)], 2, False) | change).encode()
     server = Server(lambda n: body)
     replica = MemoryReplica("dev-decode")
-    with pytest.raises(ValidationError):
+    # a SyncError, so the background sync reports it and lives on; by place and kind only
+    with pytest.raises(ServerMisbehaved, match="not what the protocol allows") as refused:
         _sync(server, replica)
+    assert "not a uuid" not in str(refused.value)
+    assert "a list" not in str(refused.value)
     assert server.pulls == [0]   # not retried: asking again would bring the same page
     assert replica.cursor() == 0
     assert not replica.records
