@@ -18,6 +18,7 @@ from sync.server.limits import BodySizeLimit
 from sync.server.op_checks import FieldSchema
 from sync.server.routes import router
 from sync.server.settings import ServerSettings
+from sync.server.signed_first import AuthenticateBeforeParsing
 
 
 def create_app(settings: ServerSettings) -> FastAPI:
@@ -40,6 +41,8 @@ def create_app(settings: ServerSettings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(audit_router)
+    # the last added runs first: the size limit, then authentication, then parsing
+    app.add_middleware(AuthenticateBeforeParsing, routes=[*router.routes, *audit_router.routes])
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
 

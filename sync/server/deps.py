@@ -68,8 +68,17 @@ def authenticated(state: ServerState, signed: SignedRequest) -> AuthedDevice:
                          state.settings.nonce_ttl_seconds)
 
 
+#: where `signed_first.AuthenticateBeforeParsing` leaves the device it authenticated
+AUTHENTICATED = "ld_authenticated_device"
+
+
 async def authenticate(request: Request) -> AuthedDevice:
-    """`authenticated`, as a dependency: a worker thread of its own, before the handler's."""
+    """`authenticated`, as a dependency: a worker thread of its own, before the handler's.
+    A route with a body was authenticated before its body was parsed
+    (`signed_first`): the device found then, not checked (nor its nonce spent) twice."""
+    found: AuthedDevice | None = request.scope.get("state", {}).get(AUTHENTICATED)
+    if found is not None:
+        return found
     signed = await signed_request(request)
     return await run_in_threadpool(authenticated, state_of(request), signed)
 
