@@ -181,7 +181,9 @@ def _page_without_record_seq(conn: Connection, sites: list[str], cursor: int, li
     `record_seq` is not its record's number (every write keeps them equal): trusted, such a
     row would put its record out of order or out of sight, or show another site's record
     in its place. Read in one snapshot; then the sites' scope rows after the cursor are
-    mended (`_MEND`), so the next pages, chosen by record_seq again, miss nothing."""
+    mended (`_MEND`) for the next pages, chosen by record_seq again. A wrong number at or
+    below a puller's cursor is beyond this guard; migration 0010's trigger moves scope rows
+    with their record's number, so a write to `records` cannot leave one behind."""
     conn.rollback()          # nothing to undo (autocommit): ends SQLAlchemy's autobegun one
     conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
     with conn.begin():

@@ -63,7 +63,7 @@ def test_scope_rows_get_their_records_newest_number(empty_engine: sa.Engine) -> 
     newest = {(quiet, "s1"): 4, (clashed, "s1"): 9, (clashed, "s2"): 9, (linked_only, "s1"): 0}
     _to(empty_engine, "0008")
     assert _scope_numbers(empty_engine, "seq") == newest
-    _to(empty_engine, "head")          # 0009: the scope's own `seq` is gone, record_seq stays
+    _to(empty_engine, "0009")          # 0009: the scope's own `seq` is gone, record_seq stays
     with empty_engine.connect() as conn:
         columns = {c["name"] for c in sa.inspect(conn).get_columns("record_scope")}
         indexes = {i["name"] for i in sa.inspect(conn).get_indexes("record_scope")}
@@ -84,3 +84,29 @@ def _scope_numbers(engine: sa.Engine, column: str) -> dict[tuple[str, str], int]
     with engine.connect() as conn:
         return {(row.entity_id, row.site_id): row.number for row in conn.execute(
             sa.text(f"SELECT entity_id, site_id, {column} AS number FROM record_scope"))}
+
+
+def test_a_records_number_moves_its_scope_rows_from_0010(empty_engine: sa.Engine) -> None:
+    """A write to `records` that forgot the scope rows (review, 30/11/2026) would hide the
+    change from every workstation already past the old number: from 0010 the database
+    moves them, and only what differs; back at 0009 it does not."""
+    _to(empty_engine, "head")
+    record, other = str(uuid.uuid4()), str(uuid.uuid4())
+    with empty_engine.begin() as conn:
+        conn.execute(sa.text(
+            "INSERT INTO records (entity, entity_id, seq, fields, meta, body) VALUES "
+            "('case', :a, 4, '{}', '{}', '{}'), ('case', :b, 5, '{}', '{}', '{}')"),
+            {"a": record, "b": other})
+        conn.execute(sa.text(
+            "INSERT INTO record_scope (entity, entity_id, site_id, record_seq) VALUES "
+            "('case', :a, 's1', 4), ('case', :a, 's2', 4), ('case', :b, 's1', 5)"),
+            {"a": record, "b": other})
+        conn.execute(sa.text("UPDATE records SET seq = 11 WHERE entity_id = :a"),
+                     {"a": record})
+    assert _scope_numbers(empty_engine, "record_seq") == {
+        (record, "s1"): 11, (record, "s2"): 11, (other, "s1"): 5}
+    _to(empty_engine, "0009", down=True)
+    with empty_engine.begin() as conn:
+        conn.execute(sa.text("UPDATE records SET seq = 12 WHERE entity_id = :a"),
+                     {"a": record})
+    assert _scope_numbers(empty_engine, "record_seq")[(record, "s1")] == 11
