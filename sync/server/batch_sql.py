@@ -23,9 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-import psycopg
 import sqlalchemy as sa
-from psycopg.rows import namedtuple_row
 from pydantic_core import PydanticSerializationError, to_json
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
@@ -60,6 +58,11 @@ class PgText:
         self.sql = _BIND.sub(r"%(\1)s", sql.replace("%", "%%"))
 
     def rows(self, conn: Connection, params: dict[str, Any]) -> list[Any]:
+        # PostgreSQL only: imported here, since the workstation's bundle (the embedded
+        # SQLite server inside) leaves psycopg out
+        import psycopg
+        from psycopg.rows import namedtuple_row
+
         pooled = conn.connection
         dbapi = pooled.driver_connection
         assert isinstance(dbapi, psycopg.Connection)
