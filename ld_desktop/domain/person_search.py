@@ -51,11 +51,13 @@ def date_token(day: date) -> str:
 
 def person_search_text(person: SearchablePerson,
                        custody_numbers: Iterable[str | None] = ()) -> PersonSearchText:
-    """The entry for this person, with the custody record numbers of their cases."""
+    """The entry for this person, with the custody record numbers of their cases, sorted:
+    the same text whatever order the cases come in (a pulled page's batch and the same
+    records applied one by one store them in different orders)."""
     names = [person.given_name, person.family_name, *(person.aliases or ())]
     identifiers = [compact(person.nhs_number or "")]
     if person.date_of_birth:
         identifiers.append(date_token(person.date_of_birth))
-    identifiers += [compact(n) for n in custody_numbers if n]
+    identifiers += sorted(compact(n) for n in custody_numbers if n)
     return PersonSearchText(" ".join(n for n in names if n),
                             " ".join(i for i in identifiers if i))

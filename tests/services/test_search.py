@@ -126,6 +126,26 @@ def test_search_limit(north: UserSession) -> None:
     assert len(north.persons.search("samename")) == 12
 
 
+def test_hidden_matches_ranked_first_do_not_crowd_out_visible_ones(
+        north: UserSession, open_session: Opener) -> None:
+    """The search reads the summaries of its best-ranked hits `limit` at a time and reads
+    further only when some were not visible: people at another site who rank above every
+    visible one must not leave the page short, nor change its order."""
+    south = open_session(SOUTH)
+    for n in range(7):     # a shorter entry ranks higher: only the name, nothing else
+        _person(south, "Quill", f"Hidden{n}")
+    for n in range(5):
+        _person(north, "Quill", f"Shown{n}", aliases=(f"Extra Words Here {n}",),
+                date_of_birth=date(1980, 1, n + 1))
+    both = open_session(BOTH)
+    ranked_for_both = [name for name in _found(both, "quill") if "Shown" in name]
+    assert len(ranked_for_both) == 5
+    assert [f"{p.given_name} {p.family_name}"
+            for p in north.persons.search("quill", limit=3)] == ranked_for_both[:3]
+    assert _found(north, "quill") == ranked_for_both
+    assert len(both.persons.search("quill", limit=10)) == 10
+
+
 def test_site_scoping(north: UserSession, open_session: Opener) -> None:
     south = open_session(SOUTH)
     both = open_session(BOTH)
