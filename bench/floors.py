@@ -2,7 +2,7 @@
 alternately in the same run (ratios survive the load of a shared machine; absolute figures
 do not).
 
-Searching people: ``PersonService.search`` (the one ranked statement selecting summary
+Searching people: ``PersonService.search`` (the ranked ids, then the best hits' summary
 columns, and the access audit it writes) against the raw FTS5 statement with the same
 ``LIMIT``, in thread CPU time (a 1 ms search on a loaded machine is often descheduled
 half-way; wall time is printed too), in rounds; the median of the rounds' ratios is the
