@@ -14,16 +14,17 @@ from the wire to it in one step, through the same checks:
 * anything else, the read and the encoding as they were (``read_fields``, then the column's
   bind processor).
 
-Nothing is accepted here that ``read_fields`` refuses: a value it cannot take, or a record
-without a required field, returns None, and the caller applies that record the old way,
-which refuses it with its reason. ``tests/store/test_wire_stored.py`` holds both paths to the
-same stored values over generated records.
+These are the per-field converters (``spec_for``); ``new_rows`` runs them a column at a
+time. Nothing is accepted that ``read_fields`` refuses: a value a converter cannot take
+raises, a required field missing is seen by ``new_rows``, and that record is then applied
+the old way, which refuses it with its reason. ``tests/store/test_wire_stored.py`` holds
+both paths to the same stored bytes over generated records.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -117,35 +118,3 @@ def spec_for(model: type[SyncedRecord], dialect: Dialect) -> _Spec:
     if spec is None:
         spec = _SPECS[key] = _Spec(model, dialect)
     return spec
-
-
-def stored_fields(model: type[SyncedRecord], fields: Mapping[str, Any], dialect: Dialect
-                  ) -> dict[str, Any] | None:
-    """The stored values of the fields this version knows, for a new record: what
-    ``read_fields(model, fields, new=True)`` then each column's bind processor give, with a
-    null left out unless the column is JSON (stored as JSON ``null``, as the ORM does).
-    None if any value is unreadable or a required field is missing (the caller reads the
-    record the old way to refuse it with its reason). SQLite only; None for others."""
-    if dialect.name != "sqlite":
-        return None
-    spec = spec_for(model, dialect)
-    if None in map(fields.get, spec.required):
-        return None
-    convert, json, text = spec.convert, spec.json, spec.text
-    stored: dict[str, Any] = {}
-    try:
-        for name, raw in fields.items():
-            if type(raw) is str and name in text:
-                stored[name] = raw
-                continue
-            to_stored = convert.get(name)
-            if to_stored is None:
-                continue   # a newer version's field: left out, as read_fields does
-            if raw is None:
-                if name in json:
-                    stored[name] = json[name]
-                continue
-            stored[name] = to_stored(raw)
-    except (ValueError, TypeError, AttributeError, OverflowError):
-        return None
-    return stored
