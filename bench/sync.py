@@ -209,21 +209,50 @@ def _seeded_server_outbox(engine: sa.Engine, cases: int) -> None:
             conn.execution_options(isolation_level="AUTOCOMMIT").execute(sa.text("ANALYZE"))
 
 
+@contextmanager
+def sync_server(settings: ServerSettings, *, in_process: bool) -> Iterator[tuple[str, sa.Engine]]:
+    """(URL, the server's database engine) of a server: as deployed, a process of its own
+    (`ld-sync-server serve`, one worker, its default threads), or (``in_process``) uvicorn in a
+    thread of this process, sharing the client's interpreter lock."""
+    if in_process:
+        with running_server(settings) as (url, app):
+            yield url, app.state.sync.engine  # type: ignore[attr-defined]
+        return
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    port = free_port()
+    where = (["--data-dir", str(Path(settings.database_url.removeprefix("sqlite:///")).parent)]
+             if settings.database_url.startswith("sqlite") else
+             ["--database-url", settings.database_url])
+    server = subprocess.Popen(
+        [sys.executable, "-m", "sync.server.cli", "serve", *where, "--port", str(port),
+         "--workers", "1", "--log-level", "warning"], cwd=ROOT)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        _wait_for(url)
+        yield url, engine
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        engine.dispose()
+
+
 def first_sync_into_store(label: str, settings: ServerSettings, cases: int,
-                          profile: str | None = None) -> list[Row]:
+                          profile: str | None = None, *, in_process: bool = False,
+                          pages_per_apply: int = 4) -> list[Row]:
     """Records/s of a new workstation's first sync into a fresh encrypted store, against the
     same client discarding the same pages (measured floor, store, floor, in one run)."""
     rows: list[Row] = []
-    with running_server(settings) as (url, app):
-        engine: sa.Engine = app.state.sync.engine  # type: ignore[attr-defined]
+    with sync_server(settings, in_process=in_process) as (url, engine):
         _seeded_server_outbox(engine, cases)
         floors: list[float] = []
-        floor_cpu: list[float] = []    # this process's CPU per record: client and server
+        floor_cpu: list[float] = []    # this process's CPU per record
         records = 0
 
         def floor() -> None:
             creds = enrol(url, issue_enrol_code(engine, ["Bench Custody Suite"]), "floor")
-            with SyncClient(url, DiscardingReplica(), creds) as client:
+            with SyncClient(url, DiscardingReplica(), creds,
+                            pages_per_apply=pages_per_apply) as client:
                 start, cpu = time.perf_counter(), time.process_time()
                 nonlocal records
                 records = client.sync().pulled
@@ -239,7 +268,7 @@ def first_sync_into_store(label: str, settings: ServerSettings, cases: int,
                                         name="Bench Custody Suite", kind="custody"))
             replica = StoreReplica(store, creds.device_id, "bench.prac")
             profiler = cProfile.Profile() if profile else None
-            with SyncClient(url, replica, creds) as client:
+            with SyncClient(url, replica, creds, pages_per_apply=pages_per_apply) as client:
                 start, cpu = time.perf_counter(), time.process_time()
                 if profiler is not None:
                     profiler.enable()
@@ -253,11 +282,14 @@ def first_sync_into_store(label: str, settings: ServerSettings, cases: int,
         assert report.pulled == records, (report.pulled, records)
         into_store = records / store_s
         best_floor = max(floors)
-        rows.append((f"{label}: first sync into the encrypted store", f"{records:,} records",
+        whose = "client and the in-process server" if in_process else "the client"
+        rows.append((f"{label}: first sync into the encrypted store "
+                     f"({'server in this process' if in_process else 'server process'}, "
+                     f"{pages_per_apply} pages an apply at most)", f"{records:,} records",
                      f"{into_store:,.0f} records/s ({store_s:.1f} s); floor (discarding "
                      f"replica) {' / '.join(f'{f:,.0f}' for f in floors)} records/s; "
-                     f"ratio {into_store / best_floor:.2f}; CPU of this process (client and the "
-                     f"in-process server) {store_cpu * 1e6 / records:.0f} µs/record, floor "
+                     f"ratio {into_store / best_floor:.2f}; CPU of this process ({whose}) "
+                     f"{store_cpu * 1e6 / records:.0f} µs/record, floor "
                      f"{' / '.join(f'{c * 1e6:.0f}' for c in floor_cpu)}"))
     return rows
 
@@ -474,6 +506,14 @@ def main() -> None:
                         help="only part 1 and 2: first sync of --records records into the "
                              "in-memory replica, and the no-change sync")
     parser.add_argument("--profile", help="write a cProfile of the store pull (PostgreSQL)")
+    parser.add_argument("--in-process-server", action="store_true",
+                        help="the first sync's server in this process (uvicorn in a thread, "
+                             "sharing the client's interpreter lock), as this bench ran it "
+                             "before 30/11/2026 evening; default: a server process of its own")
+    parser.add_argument("--pages-per-apply", type=int, default=4,
+                        help="the client's limit on pages fetched ahead and applied together "
+                             "(SyncClient pages_per_apply; 1: each page in its own "
+                             "transaction, as before 30/11/2026 evening)")
     parser.add_argument("--app-gc", action="store_true",
                         help="collect garbage as the app does: automatic collection off, a "
                              "check each second (bench/app_gc.py)")
@@ -508,10 +548,13 @@ def _run(args: argparse.Namespace) -> None:
     if not args.skip_first_sync and not args.only_replica_sync:
         with tempfile.TemporaryDirectory() as folder:
             rows += first_sync_into_store(
-                "SQLite", ServerSettings.for_data_dir(Path(folder)), args.cases)
+                "SQLite", ServerSettings.for_data_dir(Path(folder)), args.cases,
+                in_process=args.in_process_server, pages_per_apply=args.pages_per_apply)
         with throwaway_postgres() as url:
             rows += first_sync_into_store("PostgreSQL", ServerSettings(database_url=url),
-                                          args.cases, args.profile)
+                                          args.cases, args.profile,
+                                          in_process=args.in_process_server,
+                                          pages_per_apply=args.pages_per_apply)
     if not args.skip_first_sync and not args.only_first_sync:
         with tempfile.TemporaryDirectory() as folder:
             rows += first_sync("SQLite", ServerSettings.for_data_dir(Path(folder)),

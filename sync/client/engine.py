@@ -1,4 +1,7 @@
-"""The client engine: push the outbox, then pull pages, each applied in one local transaction.
+"""The client engine: push the outbox, then pull pages, applied in local transactions.
+
+Pages fetched ahead that have already arrived are applied together, up to
+``pages_per_apply`` in one transaction (`read_ahead.py`); the cursor moves with each apply.
 
 The outbox's last batch and the first pull page travel in one signed request (`/v1/sync`):
 one round trip and one authentication fewer per sync. A server without it (older than
@@ -16,6 +19,7 @@ import httpx
 
 from sync.client.audit_upload import AuditSource, upload_audit
 from sync.client.errors import ServerMisbehaved, ServerRefused, SyncCancelled
+from sync.client.read_ahead import ReadAhead
 from sync.client.transport import RetryPolicy, SignedSession, Verify
 from sync.credentials import DeviceCredentials
 from sync.hlc import Timestamp
@@ -66,9 +70,10 @@ class SyncClient:
                  cancel: threading.Event | None = None, retry: RetryPolicy | None = None,
                  page_size: int = 1000, push_batch: int = MAX_OPS_PER_PUSH,
                  audit: AuditSource | None = None, audit_head: int | None = None,
-                 prefetch: bool = True) -> None:
+                 prefetch: bool = True, pages_per_apply: int = 4) -> None:
         self.replica = replica
         self.prefetch = prefetch
+        self.pages_per_apply = max(1, pages_per_apply)
         self.audit = audit
         self.audit_head = audit_head
         self.progress = progress
@@ -163,41 +168,49 @@ class SyncClient:
     def _pull(self, pushed: int, first: PullResponse | None = None
               ) -> tuple[int, int, bool, str | None]:
         """Pull pages from the replica's cursor, starting with ``first`` if the push brought
-        one (`/v1/sync`, read from this cursor). While one page is applied, the next is
-        fetched ahead (``prefetch``): fetched only, never applied before the page before it
-        has committed and moved the cursor to where it starts; otherwise it is dropped and
-        fetched again from the cursor. A fetch ahead that fails fails the sync where the
-        plain fetch would have, after the page before it committed. A page that says there
-        is more but does not move the cursor on is refused before it is applied: asked for
-        again, it would come back for ever."""
+        one (`/v1/sync`, read from this cursor). While pages are applied, the next ones are
+        fetched ahead (``prefetch``, up to ``pages_per_apply`` waiting): fetched only, never
+        applied before the page before them has committed and moved the cursor to where
+        they start; otherwise they are dropped and fetched again from the cursor. The pages
+        already here when a page is taken (up to ``pages_per_apply`` in all) are applied
+        with it, in one transaction: the replica's work for a page is largely its commit's,
+        and a commit of several pages writes the index pages they share once. A fetch ahead
+        that fails fails the sync where the plain fetch would have, after the pages before
+        it committed. A page that says there is more but does not move the cursor on is
+        refused before it is applied: asked for again, it would come back for ever."""
         pulled, reset, server_hlc = 0, False, None
         top = 0
-        ahead: _PageAhead | None = None
+        ahead: ReadAhead | None = None
         try:
             while True:
                 self._check_cancel()
                 cursor = self.replica.cursor()
-                fetched, ahead = ahead, None
+                if ahead is not None and ahead.cursor != cursor:
+                    ahead.close()   # the cursor stopped elsewhere: not these pages
+                    ahead = None
                 if first is not None:     # the page that came with the push
                     page, first = first, None
-                elif fetched is None or fetched.cursor != cursor:
-                    if fetched is not None:
-                        fetched.wait()   # the cursor moved elsewhere: not this page
-                    page = self._fetch_page(cursor)
+                elif ahead is not None:
+                    page = ahead.take()
+                elif self.prefetch:
+                    ahead = ReadAhead(self._fetch_page, cursor, self.pages_per_apply)
+                    page = ahead.take()
                 else:
-                    page = fetched.page()
+                    page = self._fetch_page(cursor)
                 server_hlc = page.server_hlc
                 if page.cursor_reset:
                     if reset:   # twice in a row: the server keeps refusing cursor 0; stop
                         break
                     reset = True
+                    if ahead is not None:
+                        ahead.close()
+                        ahead = None
                     self.replica.reset_cursor()
                     continue
-                if page.has_more and page.next_cursor <= cursor:
-                    raise ServerMisbehaved(f"a pull page from cursor {cursor} says there is "
-                                           f"more but ends at {page.next_cursor}")
-                if page.has_more and self.prefetch:
-                    ahead = _PageAhead(self._fetch_page, page.next_cursor)
+                _check_advances(page, cursor)
+                if page.has_more and self.prefetch and ahead is None:
+                    ahead = ReadAhead(self._fetch_page, page.next_cursor, self.pages_per_apply)
+                page = self._with_pages_ready(page, ahead)
                 self.replica.apply_pull(page)
                 pulled += len(page.records) + len(page.conflicts)
                 top = page.next_cursor
@@ -206,8 +219,29 @@ class SyncClient:
                     return pulled, top, reset, server_hlc
         finally:
             if ahead is not None:   # the apply failed or the sync was cancelled
-                ahead.wait()
+                ahead.close()
         return pulled, top, reset, server_hlc
+
+    def _with_pages_ready(self, page: PullResponse, ahead: ReadAhead | None) -> PullResponse:
+        """``page`` and the pages after it that have already arrived, as one page (at most
+        ``pages_per_apply``): their records and conflicts in server order, the last one's
+        cursor. A page that would be refused or restarts the pull is left to be taken on
+        its own."""
+        group = [page]
+        while ahead is not None and group[-1].has_more and len(group) < self.pages_per_apply:
+            following = ahead.ready()
+            if following is None or following.cursor_reset or (
+                    following.has_more and following.next_cursor <= group[-1].next_cursor):
+                break
+            group.append(ahead.take())
+        if len(group) == 1:
+            return page
+        last = group[-1]
+        return PullResponse.model_construct(
+            records=[record for part in group for record in part.records],
+            conflicts=[conflict for part in group for conflict in part.conflicts],
+            next_cursor=last.next_cursor, has_more=last.has_more,
+            server_hlc=last.server_hlc, cursor_reset=False)
 
     def _fetch_page(self, cursor: int) -> PullResponse:
         request = PullRequest(cursor=cursor, limit=self.page_size)
@@ -223,6 +257,12 @@ class SyncClient:
             self.progress(SyncProgress(phase, pushed, pulled))
 
 
+def _check_advances(page: PullResponse, cursor: int) -> None:
+    if page.has_more and page.next_cursor <= cursor:
+        raise ServerMisbehaved(f"a pull page from cursor {cursor} says there is "
+                               f"more but ends at {page.next_cursor}")
+
+
 def _skew_ms(server_hlc: str | None) -> int:
     if not server_hlc:
         return 0
@@ -230,33 +270,3 @@ def _skew_ms(server_hlc: str | None) -> int:
         return Timestamp.decode(server_hlc).wall_ms - time.time_ns() // 1_000_000
     except ValueError:
         return 0
-
-
-class _PageAhead:
-    """The next page, fetched (HTTP and decoding) in a thread of its own while the page
-    before it is applied. Only one request is in flight at a time: the caller makes none
-    until it has taken this page or waited for the fetch to end."""
-
-    def __init__(self, fetch: Callable[[int], PullResponse], cursor: int) -> None:
-        self.cursor = cursor
-        self._page: PullResponse | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(fetch,),
-                                        name="sync-page-ahead", daemon=True)
-        self._thread.start()
-
-    def _run(self, fetch: Callable[[int], PullResponse]) -> None:
-        try:
-            self._page = fetch(self.cursor)
-        except BaseException as exc:   # handed to the caller, raised where it takes the page
-            self._error = exc
-
-    def wait(self) -> None:
-        self._thread.join()
-
-    def page(self) -> PullResponse:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._page is not None
-        return self._page
