@@ -214,8 +214,11 @@ def _apply_directory(db: Session, pulled: list[RecordState]) -> int:
     progress = True
     while waiting and progress:
         progress = False
-        trusted = trusted_keys(db)
         for state in list(waiting):
+            # after every record applied: one that demotes an administrator takes their
+            # key's trust away from the records after it in the same page (or pages
+            # applied together), as it would if they came in a later page
+            trusted = trusted_keys(db)
             model = DIRECTORY_MODELS[state.entity]
             local = db.get(model, state.entity_id)
             # a record this workstation changed and the server has not accepted is not a

@@ -211,6 +211,7 @@ class SyncClient:
                 if page.has_more and self.prefetch and ahead is None:
                     ahead = ReadAhead(self._fetch_page, page.next_cursor, self.pages_per_apply)
                 page = self._with_pages_ready(page, ahead)
+                server_hlc = page.server_hlc   # the last page's, where several are applied
                 self.replica.apply_pull(page)
                 pulled += len(page.records) + len(page.conflicts)
                 top = page.next_cursor
