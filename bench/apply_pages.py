@@ -1,13 +1,15 @@
 """The store's side of a first sync alone: captured pages applied into fresh encrypted stores.
 
     .venv/bin/python bench/apply_pages.py [--cases 4000] [--rounds 3] [--pages FILE]
-                                          [--profile FILE]
+                                          [--profile FILE] [--pages-per-apply N]
 
 A workstation seeded like `bench/store.py` hands its outbox to an in-process SQLite sync
 server; a new workstation's pull of it is captured once (pages as the server sent them,
 saved with --pages to reuse), then each round applies every page through
-`StoreReplica.apply_pull` into a new store. Printed per round: CPU and wall time per record
-(no server, no HTTP, no JSON decoding: what the store adds to the floor of `bench/sync.py`).
+`StoreReplica.apply_pull` into a new store, N pages at a time joined as the sync client
+joins the pages it has already fetched (default 1: each page alone). Printed per round: CPU
+and wall time per record (no server, no HTTP, no JSON decoding: what the store adds to the
+floor of `bench/sync.py`).
 """
 
 from __future__ import annotations
@@ -78,12 +80,25 @@ def apply_all(pages: list[PullResponse], profile: str | None) -> tuple[float, fl
         return result
 
 
+def joined(pages: list[PullResponse], size: int) -> list[PullResponse]:
+    """The pages in groups of ``size``, each as one page (``SyncClient._with_pages_ready``)."""
+    groups = [pages[start:start + size] for start in range(0, len(pages), size)]
+    return [group[0] if len(group) == 1 else PullResponse.model_construct(
+        records=[record for page in group for record in page.records],
+        conflicts=[clash for page in group for clash in page.conflicts],
+        next_cursor=group[-1].next_cursor, has_more=group[-1].has_more,
+        server_hlc=group[-1].server_hlc, cursor_reset=False) for group in groups]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=4000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--pages", help="a file of captured pages (written if missing)")
     parser.add_argument("--profile", help="write a cProfile (CPU clock) of the last round")
+    parser.add_argument("--pages-per-apply", type=int, default=1,
+                        help="pages joined into one apply, as SyncClient(pages_per_apply=N) "
+                             "does when they have arrived")
     args = parser.parse_args()
     saved = Path(args.pages) if args.pages else None
     if saved is not None and saved.exists():
@@ -92,10 +107,11 @@ def main() -> None:
         raw = capture(args.cases)
         if saved is not None:
             saved.write_text("\n".join(raw))
-    pages = [PullResponse.model_validate_json(text) for text in raw]
+    pages = joined([PullResponse.model_validate_json(text) for text in raw],
+                   max(1, args.pages_per_apply))
     records = sum(len(page.records) for page in pages)
     print(f"bench/apply_pages.py: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-          f"{records:,} records in {len(pages)} pages, load average "
+          f"{records:,} records in {len(pages)} applies, load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     for n in range(args.rounds):
         cpu, wall = apply_all(pages, args.profile if n == args.rounds - 1 else None)
