@@ -244,10 +244,10 @@ class SyncClient:
             next_cursor=last.next_cursor, has_more=last.has_more,
             server_hlc=last.server_hlc, cursor_reset=False)
 
-    def _fetch_page(self, cursor: int) -> PullResponse:
+    def _fetch_page(self, cursor: int, stop: threading.Event | None = None) -> PullResponse:
         request = PullRequest(cursor=cursor, limit=self.page_size)
         return self.session.call_as(PullResponse, "POST", "/v1/pull",
-                                    request.model_dump(mode="json"))
+                                    request.model_dump(mode="json"), stop=stop)
 
     def _check_cancel(self) -> None:
         if self.cancel.is_set():

@@ -8,7 +8,8 @@ the pages before it are taken first, the failure is raised where the caller woul
 fetched that page itself.
 
 The caller makes no request of its own while a read-ahead runs: it closes it first
-(``close`` waits for a request under way to end).
+(``close`` waits for a request under way to end; the fetch is handed an event that
+``close`` sets, so a request being retried makes no further attempt).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ _Item = PullResponse | BaseException
 class ReadAhead:
     """Pages from ``cursor`` on; ``cursor`` is always where the next page taken starts."""
 
-    def __init__(self, fetch: Callable[[int], PullResponse], cursor: int, depth: int) -> None:
+    def __init__(self, fetch: Callable[[int, threading.Event], PullResponse], cursor: int,
+                 depth: int) -> None:
         if depth < 1:
             raise ValueError("a read-ahead holds at least one page")
         self.cursor = cursor
@@ -33,12 +35,13 @@ class ReadAhead:
         self._items: deque[_Item] = deque()
         self._ended = False           # the thread fetches nothing more
         self._stopping = False
+        self._stop = threading.Event()   # for the fetch: stop retrying, nobody waits for it
         self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._run, args=(fetch, cursor),
                                         name="sync-page-ahead", daemon=True)
         self._thread.start()
 
-    def _run(self, fetch: Callable[[int], PullResponse], cursor: int) -> None:
+    def _run(self, fetch: Callable[[int, threading.Event], PullResponse], cursor: int) -> None:
         try:
             while True:
                 with self._changed:
@@ -47,7 +50,7 @@ class ReadAhead:
                     if self._stopping:
                         return
                 try:
-                    page = fetch(cursor)
+                    page = fetch(cursor, self._stop)
                 except BaseException as exc:   # handed to the caller in the page's place
                     self._put(exc)
                     return
@@ -91,5 +94,6 @@ class ReadAhead:
         with self._changed:
             self._stopping = True
             self._changed.notify_all()
+        self._stop.set()
         self._thread.join()
         self._items.clear()

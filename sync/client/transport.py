@@ -76,6 +76,9 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+_STOP_POLL_S = 0.05   # how often a wait between attempts looks at the sync's cancel
+
+
 class SignedSession:
     """One keep-alive HTTP client; every request signed with the device key."""
 
@@ -105,19 +108,20 @@ class SignedSession:
         return self._call(method, path, payload, None)
 
     def call_as(self, model: type[Answer], method: str, path: str,
-                payload: Any = None) -> Answer:
+                payload: Any = None, *, stop: threading.Event | None = None) -> Answer:
         """As `call`, the answer validated as ``model``; `ServerMisbehaved` (a `SyncError`,
         reported like any failed sync, nothing applied) if it is JSON of the wrong shape: not
-        retried, the same answer would come again."""
-        answer: Answer = self._call(method, path, payload, model)
+        retried, the same answer would come again. ``stop`` set, no further attempt is made
+        (`SyncCancelled`): a request whose answer is no longer wanted."""
+        answer: Answer = self._call(method, path, payload, model, stop)
         return answer
 
     def _call(self, method: str, path: str, payload: Any,
-              model: type[BaseModel] | None) -> Any:
+              model: type[BaseModel] | None, stop: threading.Event | None = None) -> Any:
         body = b"" if payload is None else json.dumps(payload, separators=(",", ":")).encode()
         last_error = "no attempt made"
         for attempt in range(self.retry.attempts):
-            if self.cancel.is_set():
+            if self.cancel.is_set() or (stop is not None and stop.is_set()):
                 raise SyncCancelled("sync cancelled")
             try:
                 response = self._send(method, path, body)
@@ -138,9 +142,22 @@ class SignedSession:
                     continue
                 else:
                     raise _refusal(response)
-            if attempt + 1 < self.retry.attempts and self.cancel.wait(self.retry.delay(attempt)):
+            if attempt + 1 < self.retry.attempts and self._wait(self.retry.delay(attempt), stop):
                 raise SyncCancelled("sync cancelled")
         raise ServerUnreachable(f"{self.base_url}: {last_error}")
+
+    def _wait(self, seconds: float, stop: threading.Event | None) -> bool:
+        """Wait before the next attempt; True at once if the sync is cancelled or ``stop``
+        is set meanwhile."""
+        if stop is None:
+            return self.cancel.wait(seconds)
+        deadline = time.monotonic() + seconds
+        while not (self.cancel.is_set() or stop.is_set()):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            stop.wait(min(left, _STOP_POLL_S))
+        return True
 
     def _learn_clock_offset(self, response: httpx.Response) -> bool:
         """After an "expired" refusal, sign with the server's time (once) instead of ours."""

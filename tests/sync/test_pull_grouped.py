@@ -14,6 +14,7 @@ import pytest
 from sync_harness import FAST_RETRY, IN_PROCESS_URL, Harness
 
 from sync.client import ServerMisbehaved, ServerUnreachable, SyncClient
+from sync.client.transport import RetryPolicy
 from sync.memory_replica import MemoryReplica
 from sync.protocol import PullResponse
 
@@ -98,9 +99,17 @@ def reader_for(harness: Harness, records: int) -> tuple[MemoryReplica, SlowRepli
     return writer, reader, network
 
 
-def sync(reader: SlowReplica, network: Network, *, pages_per_apply: int = 4) -> None:
+class SlowRetry(RetryPolicy):
+    """A second between attempts: five attempts take four seconds."""
+
+    def delay(self, attempt: int) -> float:
+        return 1.0
+
+
+def sync(reader: SlowReplica, network: Network, *, pages_per_apply: int = 4,
+         retry: RetryPolicy = FAST_RETRY) -> None:
     credentials = reader.credentials  # type: ignore[attr-defined]
-    with SyncClient(IN_PROCESS_URL, reader, credentials, transport=network, retry=FAST_RETRY,
+    with SyncClient(IN_PROCESS_URL, reader, credentials, transport=network, retry=retry,
                     page_size=PAGE, pages_per_apply=pages_per_apply) as client:
         client.sync()
 
@@ -204,3 +213,19 @@ def test_a_page_that_does_not_move_on_is_never_grouped_and_refused(
     assert reader.cursor() == network.pull_cursors[2]
     # and the read-ahead stopped at it: it did not ask for the same page again and again
     assert len(network.pull_cursors) == 3
+
+
+def test_a_failed_apply_does_not_wait_for_the_fetch_ahead_to_give_up(
+        sqlite_harness: Harness) -> None:
+    """The page ahead's fetch is being retried (the connection drops) when the apply
+    fails: the sync fails at once, not after every attempt of a fetch nobody waits for."""
+    _writer, reader, network = reader_for(sqlite_harness, 25)
+    network.fail_at = 2       # page 2's fetch, and every retry of it
+    reader.wait_for = 2       # page 2 asked for while page 1 is applied
+    reader.fail_on = 1
+    started = time.monotonic()
+    with pytest.raises(OSError, match="disk full"):
+        sync(reader, network, retry=SlowRetry(attempts=5))
+    assert time.monotonic() - started < 2.0   # five attempts a second apart: 4 s
+    assert no_fetch_left_running()
+    assert len(network.pull_cursors) < 5
