@@ -219,22 +219,34 @@ def sync_server(settings: ServerSettings, *, in_process: bool) -> Iterator[tuple
             yield url, app.state.sync.engine  # type: ignore[attr-defined]
         return
     engine = make_engine(settings.database_url)
-    migrate(engine)
-    port = free_port()
-    where = (["--data-dir", str(Path(settings.database_url.removeprefix("sqlite:///")).parent)]
-             if settings.database_url.startswith("sqlite") else
-             ["--database-url", settings.database_url])
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sync.server.cli", "serve", *where, "--port", str(port),
-         "--workers", "1", "--log-level", "warning"], cwd=ROOT)
     try:
-        url = f"http://127.0.0.1:{port}"
-        _wait_for(url)
-        yield url, engine
+        migrate(engine)
+        port = free_port()
+        where = (["--data-dir",
+                  str(Path(settings.database_url.removeprefix("sqlite:///")).parent)]
+                 if settings.database_url.startswith("sqlite") else
+                 ["--database-url", settings.database_url])
+        server = subprocess.Popen(
+            [sys.executable, "-m", "sync.server.cli", "serve", *where, "--port", str(port),
+             "--workers", "1", "--log-level", "warning"], cwd=ROOT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            _wait_for(url, server)
+            yield url, engine
+        finally:
+            _stop(server)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
         engine.dispose()
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop a server process: SIGTERM, then SIGKILL if it has not gone after 30 s."""
+    server.terminate()
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def first_sync_into_store(label: str, settings: ServerSettings, cases: int,
@@ -308,7 +320,7 @@ def burst(database_url: str, workstations: int, changes: int, spread: float = 0.
          "--log-level", "warning"],
         cwd=ROOT)
     try:
-        _wait_for(url)
+        _wait_for(url, server)
         cursor = _earlier_shifts(engine, SITES * 500)
         plan = [_workstation_plan(url, engine, f"Bench Site {n % SITES}", changes, cursor)
                 for n in range(workstations)]
@@ -347,9 +359,10 @@ def burst(database_url: str, workstations: int, changes: int, spread: float = 0.
         load_after = _load_average()
         os.unlink(handle.name)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
-        engine.dispose()
+        try:
+            _stop(server)
+        finally:
+            engine.dispose()
     result = json.loads(out)
     latencies = result["latencies"]
     total = workstations * changes
@@ -409,13 +422,16 @@ def _sessions(engine: sa.Engine) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def _wait_for(url: str) -> None:
+def _wait_for(url: str, server: subprocess.Popen[bytes] | None = None) -> None:
     deadline = time.monotonic() + 120      # a shared machine at load 14 took over 30 s
     while True:
         try:
             httpx.get(f"{url}/v1/health", timeout=1).raise_for_status()
             return
         except httpx.HTTPError:
+            if server is not None and server.poll() is not None:
+                raise RuntimeError(f"the server process ended (exit {server.returncode}) "
+                                   "before it answered") from None
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
