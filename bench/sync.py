@@ -4,7 +4,8 @@
                                    [--spreads 0,10] [--workers 2] [--threads 4]
                                    [--skip-first-sync] [--separate-requests]
                                    [--cases 20000] [--only-first-sync] [--profile FILE]
-                                   [--app-gc]
+                                   [--app-gc] [--rounds N] [--postgresql-only]
+                                   [--in-process-server] [--pages-per-apply N]
 
 1. First sync of N records (push from one workstation, pull into another), records/s, on the
    embedded SQLite store and on PostgreSQL, real uvicorn over loopback HTTP, with the real
@@ -14,9 +15,14 @@
    (person + case + completed screening each, seeded like `bench/store.py`, so 3N records
    and the directory) pulled by the real client into a fresh SQLCipher store through
    `StoreReplica`, against the floor: the same client, same server, same pages, into a
-   replica that discards them. Printed as records/s, floor and ratio, and this process's
-   CPU per record (the client and the in-process server, not PostgreSQL's), which moves
-   less with the load. ``--profile FILE``
+   replica that discards them. The server is `ld-sync-server serve` in a process of its own,
+   as deployed (``--in-process-server``: uvicorn in a thread of this process, sharing the
+   client's interpreter lock, as before 30/11/2026 night). The client applies up to
+   ``--pages-per-apply`` pages together (default 4, as `SyncClient`). ``--rounds N``: N
+   first syncs into new stores on the one seeded server, each between two floors, a ratio
+   each (``--postgresql-only`` skips the SQLite server). Printed as records/s, floor and
+   ratio, and this process's CPU per record (the client; with ``--in-process-server`` the
+   server's too; never PostgreSQL's), which moves less with the load. ``--profile FILE``
    writes a cProfile of the store pull (PostgreSQL). ``--app-gc`` collects garbage as the app
    does (automatic collection off, a check each second: `bench/app_gc.py`); without it the
    bench pays for full collections the app does not (14–17 µs a record, 30/11/2026).
@@ -251,14 +257,14 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
 
 def first_sync_into_store(label: str, settings: ServerSettings, cases: int,
                           profile: str | None = None, *, in_process: bool = False,
-                          pages_per_apply: int = 4) -> list[Row]:
+                          pages_per_apply: int = 4, rounds: int = 1) -> list[Row]:
     """Records/s of a new workstation's first sync into a fresh encrypted store, against the
-    same client discarding the same pages (measured floor, store, floor, in one run)."""
+    same client discarding the same pages: floor, then ``rounds`` times store and floor, on
+    one seeded server; each round's ratio is to the better of the floors either side."""
     rows: list[Row] = []
     with sync_server(settings, in_process=in_process) as (url, engine):
         _seeded_server_outbox(engine, cases)
-        floors: list[float] = []
-        floor_cpu: list[float] = []    # this process's CPU per record
+        floors: list[tuple[float, float]] = []    # records/s, this process's CPU a record
         records = 0
 
         def floor() -> None:
@@ -268,42 +274,54 @@ def first_sync_into_store(label: str, settings: ServerSettings, cases: int,
                 start, cpu = time.perf_counter(), time.process_time()
                 nonlocal records
                 records = client.sync().pulled
-                floors.append(records / (time.perf_counter() - start))
-                floor_cpu.append((time.process_time() - cpu) / records)
+                floors.append((records / (time.perf_counter() - start),
+                               (time.process_time() - cpu) / records))
 
         floor()
-        with tempfile.TemporaryDirectory() as folder:
-            store = Store.create(Path(folder) / "store", bytearray(os.urandom(32)), "Bench")
-            creds = enrol(url, issue_enrol_code(engine, ["Bench Custody Suite"]), "bench")
-            with store.unit_of_work("bench.prac") as uow:   # as enrolment does
-                uow.changes.create(Site(id=site_id_for("Bench Custody Suite"),
-                                        name="Bench Custody Suite", kind="custody"))
-            replica = StoreReplica(store, creds.device_id, "bench.prac")
-            profiler = cProfile.Profile() if profile else None
-            with SyncClient(url, replica, creds, pages_per_apply=pages_per_apply) as client:
-                start, cpu = time.perf_counter(), time.process_time()
-                if profiler is not None:
-                    profiler.enable()
-                report = client.sync()
-                if profiler is not None:
-                    profiler.disable()
-                    profiler.dump_stats(profile)
-                store_s, store_cpu = time.perf_counter() - start, time.process_time() - cpu
-            store.close()
-        floor()
-        assert report.pulled == records, (report.pulled, records)
-        into_store = records / store_s
-        best_floor = max(floors)
         whose = "client and the in-process server" if in_process else "the client"
-        rows.append((f"{label}: first sync into the encrypted store "
-                     f"({'server in this process' if in_process else 'server process'}, "
-                     f"{pages_per_apply} pages an apply at most)", f"{records:,} records",
-                     f"{into_store:,.0f} records/s ({store_s:.1f} s); floor (discarding "
-                     f"replica) {' / '.join(f'{f:,.0f}' for f in floors)} records/s; "
-                     f"ratio {into_store / best_floor:.2f}; CPU of this process ({whose}) "
-                     f"{store_cpu * 1e6 / records:.0f} µs/record, floor "
-                     f"{' / '.join(f'{c * 1e6:.0f}' for c in floor_cpu)}"))
+        for round_ in range(rounds):
+            pulled, store_s, store_cpu = _into_a_new_store(
+                url, engine, pages_per_apply, profile if round_ == rounds - 1 else None)
+            floor()
+            assert pulled == records, (pulled, records)
+            into_store = records / store_s
+            either_side = floors[-2:]
+            rows.append((
+                f"{label}: first sync into the encrypted store "
+                f"({'server in this process' if in_process else 'server process'}, "
+                f"{pages_per_apply} pages an apply at most"
+                f"{f', round {round_ + 1} of {rounds}' if rounds > 1 else ''})",
+                f"{records:,} records",
+                f"{into_store:,.0f} records/s ({store_s:.1f} s); floor (discarding "
+                f"replica) {' / '.join(f'{f:,.0f}' for f, _ in either_side)} records/s; "
+                f"ratio {into_store / max(f for f, _ in either_side):.2f}; CPU of this "
+                f"process ({whose}) {store_cpu * 1e6 / records:.0f} µs/record, floor "
+                f"{' / '.join(f'{c * 1e6:.0f}' for _, c in either_side)}"))
     return rows
+
+
+def _into_a_new_store(url: str, engine: sa.Engine, pages_per_apply: int,
+                      profile: str | None) -> tuple[int, float, float]:
+    """One first sync into a fresh encrypted store: records pulled, wall s, CPU s."""
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store.create(Path(folder) / "store", bytearray(os.urandom(32)), "Bench")
+        creds = enrol(url, issue_enrol_code(engine, ["Bench Custody Suite"]), "bench")
+        with store.unit_of_work("bench.prac") as uow:   # as enrolment does
+            uow.changes.create(Site(id=site_id_for("Bench Custody Suite"),
+                                    name="Bench Custody Suite", kind="custody"))
+        replica = StoreReplica(store, creds.device_id, "bench.prac")
+        profiler = cProfile.Profile() if profile else None
+        with SyncClient(url, replica, creds, pages_per_apply=pages_per_apply) as client:
+            start, cpu = time.perf_counter(), time.process_time()
+            if profiler is not None:
+                profiler.enable()
+            report = client.sync()
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(profile)
+            wall, used = time.perf_counter() - start, time.process_time() - cpu
+        store.close()
+    return report.pulled, wall, used
 
 
 def burst(database_url: str, workstations: int, changes: int, spread: float = 0.0
@@ -526,6 +544,11 @@ def main() -> None:
                         help="the first sync's server in this process (uvicorn in a thread, "
                              "sharing the client's interpreter lock), as this bench ran it "
                              "before 30/11/2026 evening; default: a server process of its own")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="first syncs into the store, each followed by a floor, on one "
+                             "seeded server (a ratio each)")
+    parser.add_argument("--postgresql-only", action="store_true",
+                        help="the first sync into the store on PostgreSQL alone")
     parser.add_argument("--pages-per-apply", type=int, default=4,
                         help="the client's limit on pages fetched ahead and applied together "
                              "(SyncClient pages_per_apply; 1: each page in its own "
@@ -562,15 +585,18 @@ def _run(args: argparse.Namespace) -> None:
           flush=True)
     rows: list[Row] = []
     if not args.skip_first_sync and not args.only_replica_sync:
-        with tempfile.TemporaryDirectory() as folder:
-            rows += first_sync_into_store(
-                "SQLite", ServerSettings.for_data_dir(Path(folder)), args.cases,
-                in_process=args.in_process_server, pages_per_apply=args.pages_per_apply)
+        if not args.postgresql_only:
+            with tempfile.TemporaryDirectory() as folder:
+                rows += first_sync_into_store(
+                    "SQLite", ServerSettings.for_data_dir(Path(folder)), args.cases,
+                    in_process=args.in_process_server, pages_per_apply=args.pages_per_apply,
+                    rounds=args.rounds)
         with throwaway_postgres() as url:
             rows += first_sync_into_store("PostgreSQL", ServerSettings(database_url=url),
                                           args.cases, args.profile,
                                           in_process=args.in_process_server,
-                                          pages_per_apply=args.pages_per_apply)
+                                          pages_per_apply=args.pages_per_apply,
+                                          rounds=args.rounds)
     if not args.skip_first_sync and not args.only_first_sync:
         with tempfile.TemporaryDirectory() as folder:
             rows += first_sync("SQLite", ServerSettings.for_data_dir(Path(folder)),
