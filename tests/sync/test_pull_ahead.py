@@ -5,10 +5,11 @@ connection, a failed apply or a replica that stopped short loses and repeats not
 from __future__ import annotations
 
 import threading
-import uuid
 
 import httpx
+import pull_readers
 import pytest
+from pull_readers import cases, no_fetch_left_running
 from sync_harness import FAST_RETRY, IN_PROCESS_URL, Harness
 
 from sync.client import ServerUnreachable, SyncClient
@@ -74,24 +75,10 @@ def sync(harness: Harness, reader: SlowReplica, network: Network) -> None:
 
 
 def reader_for(harness: Harness, records: int) -> tuple[MemoryReplica, SlowReplica, Network]:
-    writer, client = harness.replica(SITE)
-    for n in range(records):
-        writer.upsert("case", uuid.uuid4(), {"n": n}, sites=[writer.home_sites[0]])
-    with client:
-        client.sync()
     network = Network(harness.bridge)
-    credentials = harness.enrol(SITE, name="new workstation")
-    reader = SlowReplica(credentials.device_id, network)
-    reader.credentials = credentials  # type: ignore[attr-defined]
+    writer, reader = pull_readers.reader_for(harness, SITE, records,
+                                             lambda device: SlowReplica(device, network))
     return writer, reader, network
-
-
-def cases(replica: MemoryReplica) -> set[uuid.UUID]:
-    return {entity_id for (entity, entity_id) in replica.records if entity == "case"}
-
-
-def no_fetch_left_running() -> bool:
-    return not any(t.name == "sync-page-ahead" and t.is_alive() for t in threading.enumerate())
 
 
 def test_the_next_page_is_fetched_while_this_one_is_applied(sqlite_harness: Harness) -> None:

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 
 import httpx
+import pull_readers
 import pytest
+from pull_readers import cases, no_fetch_left_running
 from sync_harness import FAST_RETRY, IN_PROCESS_URL, Harness
 
 from sync.client import ServerMisbehaved, ServerUnreachable, SyncClient
@@ -87,15 +88,9 @@ class SlowReplica(MemoryReplica):
 
 
 def reader_for(harness: Harness, records: int) -> tuple[MemoryReplica, SlowReplica, Network]:
-    writer, client = harness.replica(SITE)
-    for n in range(records):
-        writer.upsert("case", uuid.uuid4(), {"n": n}, sites=[writer.home_sites[0]])
-    with client:
-        client.sync()
     network = Network(harness.bridge)
-    credentials = harness.enrol(SITE, name="new workstation")
-    reader = SlowReplica(credentials.device_id, network)
-    reader.credentials = credentials  # type: ignore[attr-defined]
+    writer, reader = pull_readers.reader_for(harness, SITE, records,
+                                             lambda device: SlowReplica(device, network))
     return writer, reader, network
 
 
@@ -114,10 +109,6 @@ def sync(reader: SlowReplica, network: Network, *, pages_per_apply: int = 4,
         client.sync()
 
 
-def cases(replica: MemoryReplica) -> set[uuid.UUID]:
-    return {entity_id for (entity, entity_id) in replica.records if entity == "case"}
-
-
 def read_ahead_ended(timeout: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout
     while not no_fetch_left_running():
@@ -125,10 +116,6 @@ def read_ahead_ended(timeout: float = 5.0) -> bool:
             return False
         time.sleep(0.005)
     return True
-
-
-def no_fetch_left_running() -> bool:
-    return not any(t.name == "sync-page-ahead" and t.is_alive() for t in threading.enumerate())
 
 
 def sizes(reader: SlowReplica) -> list[int]:
