@@ -213,13 +213,12 @@ def _apply_directory(db: Session, pulled: list[RecordState]) -> int:
         return 0
     applied: dict[tuple[str, uuid.UUID], int] = {}
     progress = True
+    trusted: set[str] | None = None
     while waiting and progress:
         progress = False
         for state in list(waiting):
-            # after every record applied: one that demotes an administrator takes their
-            # key's trust away from the records after it in the same page (or pages
-            # applied together), as it would if they came in a later page
-            trusted = trusted_keys(db)
+            if trusted is None:
+                trusted = trusted_keys(db)
             model = DIRECTORY_MODELS[state.entity]
             local = db.get(model, state.entity_id)
             # a record this workstation changed and the server has not accepted is not a
@@ -247,6 +246,11 @@ def _apply_directory(db: Session, pulled: list[RecordState]) -> int:
             waiting.remove(state)
             applied[(state.entity, state.entity_id)] = state.seq
             progress = True
+            if model is not Site:
+                # a staff record can grant or take away an administrator's key: the
+                # records after it (in this page, or pages applied together) are judged
+                # by what it left, as they would be in a later page
+                trusted = None
     waiting = [s for s in waiting if applied.get((s.entity, s.entity_id), -1) < s.seq]
     for state in waiting:
         log.warning("pulled %s record held back: %s", state.entity,
