@@ -32,7 +32,7 @@ from ld_desktop.store.models import Site
 from ld_desktop.store.replica import StoreReplica
 from ld_desktop.store.store import Store
 from sync.client import SyncClient, enrol
-from sync.protocol import PullResponse, site_id_for
+from sync.protocol import PullResponse, pages_joined, site_id_for
 from sync.server import ServerSettings
 from sync.server.registry import issue_enrol_code
 
@@ -80,16 +80,6 @@ def apply_all(pages: list[PullResponse], profile: str | None) -> tuple[float, fl
         return result
 
 
-def joined(pages: list[PullResponse], size: int) -> list[PullResponse]:
-    """The pages in groups of ``size``, each as one page (``SyncClient._with_pages_ready``)."""
-    groups = [pages[start:start + size] for start in range(0, len(pages), size)]
-    return [group[0] if len(group) == 1 else PullResponse.model_construct(
-        records=[record for page in group for record in page.records],
-        conflicts=[clash for page in group for clash in page.conflicts],
-        next_cursor=group[-1].next_cursor, has_more=group[-1].has_more,
-        server_hlc=group[-1].server_hlc, cursor_reset=False) for group in groups]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=4000)
@@ -107,8 +97,10 @@ def main() -> None:
         raw = capture(args.cases)
         if saved is not None:
             saved.write_text("\n".join(raw))
-    pages = joined([PullResponse.model_validate_json(text) for text in raw],
-                   max(1, args.pages_per_apply))
+    one_by_one = [PullResponse.model_validate_json(text) for text in raw]
+    size = max(1, args.pages_per_apply)
+    pages = [pages_joined(one_by_one[start:start + size])
+             for start in range(0, len(one_by_one), size)]
     records = sum(len(page.records) for page in pages)
     print(f"bench/apply_pages.py: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
           f"{records:,} records in {len(pages)} applies, load average "

@@ -164,6 +164,28 @@ class PullResponse(_Model):
     cursor_reset: bool = False
 
 
+def pages_joined(pages: list[PullResponse]) -> PullResponse:
+    """Pages pulled one after another, each from where the one before it ended, as one page:
+    their records and conflicts in server order, the last one's cursor and server time (the
+    sync client applies the pages that have already arrived so, in one transaction). A
+    record or a conflict that changed between two of the requests comes twice; a replica
+    applies the later over the earlier, as it would page by page."""
+    if len(pages) == 1:
+        return pages[0]
+    last = pages[-1]
+    return PullResponse.model_construct(
+        records=[record for page in pages for record in page.records],
+        conflicts=[conflict for page in pages for conflict in page.conflicts],
+        next_cursor=last.next_cursor, has_more=last.has_more, server_hlc=last.server_hlc,
+        cursor_reset=False)
+
+
+def stalls(page: PullResponse, cursor: int) -> bool:
+    """Whether a page from ``cursor`` says there is more but does not move past it: asked
+    for again, it would come back for ever."""
+    return page.has_more and page.next_cursor <= cursor
+
+
 class SyncRequest(_Model):
     """A push and the first pull page in one signed request (`POST /v1/sync`): the ops are
     merged first, then the page from ``cursor`` is read, so it holds what they changed. More

@@ -31,8 +31,8 @@ class Replica(Protocol):
         """Apply one pulled page and move the cursor to ``page.next_cursor`` in one transaction.
 
         The page may be several the server sent, one after another, joined by the client
-        (their records and conflicts in server order, the last one's cursor): a replica
-        applies it as it would a larger page. A record can then appear more than once (it
+        (``protocol.pages_joined``: their records and conflicts in server order, the last
+        one's cursor): a replica applies it as it would a larger page. A record can then appear more than once (it
         changed between two of the requests): the later state is applied over the earlier.
 
         Fields with pending local ops are rebased, never overwritten: the local value stays

@@ -32,6 +32,8 @@ from sync.protocol import (
     PushResponse,
     SyncRequest,
     SyncResponse,
+    pages_joined,
+    stalls,
 )
 from sync.replica import Replica
 
@@ -231,18 +233,11 @@ class SyncClient:
         group = [page]
         while ahead is not None and group[-1].has_more and len(group) < self.pages_per_apply:
             following = ahead.ready()
-            if following is None or following.cursor_reset or (
-                    following.has_more and following.next_cursor <= group[-1].next_cursor):
+            if following is None or following.cursor_reset or stalls(following,
+                                                                       group[-1].next_cursor):
                 break
             group.append(ahead.take())
-        if len(group) == 1:
-            return page
-        last = group[-1]
-        return PullResponse.model_construct(
-            records=[record for part in group for record in part.records],
-            conflicts=[conflict for part in group for conflict in part.conflicts],
-            next_cursor=last.next_cursor, has_more=last.has_more,
-            server_hlc=last.server_hlc, cursor_reset=False)
+        return pages_joined(group)
 
     def _fetch_page(self, cursor: int, stop: threading.Event | None = None) -> PullResponse:
         request = PullRequest(cursor=cursor, limit=self.page_size)
@@ -259,7 +254,7 @@ class SyncClient:
 
 
 def _check_advances(page: PullResponse, cursor: int) -> None:
-    if page.has_more and page.next_cursor <= cursor:
+    if stalls(page, cursor):
         raise ServerMisbehaved(f"a pull page from cursor {cursor} says there is "
                                f"more but ends at {page.next_cursor}")
 

@@ -18,7 +18,7 @@ import threading
 from collections import deque
 from collections.abc import Callable
 
-from sync.protocol import PullResponse
+from sync.protocol import PullResponse, stalls
 
 _Item = PullResponse | BaseException
 
@@ -55,7 +55,7 @@ class ReadAhead:
                     self._put(exc)
                     return
                 self._put(page)
-                if page.cursor_reset or not page.has_more or page.next_cursor <= cursor:
+                if page.cursor_reset or not page.has_more or stalls(page, cursor):
                     return   # the last page, or one the caller refuses or restarts from
                 cursor = page.next_cursor
         finally:

@@ -15,7 +15,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.store.models import StaffMember
 from ld_desktop.store.replica import StoreReplica
 from sync.op_signing import attest, public_key_text
-from sync.protocol import PullResponse, RecordState
+from sync.protocol import PullResponse, RecordState, pages_joined
 
 
 def hlc(n: int) -> str:
@@ -37,14 +37,6 @@ def signed(key: Ed25519PrivateKey, signer: str, username: str, role: str, sites:
 def page(records: list[RecordState], cursor: int, more: bool = True) -> PullResponse:
     return PullResponse(records=records, conflicts=[], next_cursor=cursor, has_more=more,
                         server_hlc=hlc(cursor))
-
-
-def merged(*pages: PullResponse) -> PullResponse:
-    last = pages[-1]
-    return PullResponse.model_construct(
-        records=[r for p in pages for r in p.records],
-        conflicts=[c for p in pages for c in p.conflicts], next_cursor=last.next_cursor,
-        has_more=last.has_more, server_hlc=last.server_hlc, cursor_reset=False)
 
 
 def scenario(admin: UserSession) -> tuple[PullResponse, PullResponse, PullResponse]:
@@ -79,7 +71,7 @@ def test_pages_two_and_three_merged(admin: UserSession, caplog: pytest.LogCaptur
     p1, p2, p3 = scenario(admin)
     r = StoreReplica(admin.store, "dev", "admin1")
     r.apply_pull(p1)
-    r.apply_pull(merged(p2, p3))
+    r.apply_pull(pages_joined([p2, p3]))
     assert rogue_held_back(admin, caplog), "a record signed by a demoted admin's key was applied"
 
 

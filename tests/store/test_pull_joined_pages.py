@@ -13,7 +13,7 @@ from ld_desktop.services.session import UserSession
 from ld_desktop.store.models import ConflictRecord, Person
 from ld_desktop.store.replica import StoreReplica
 from ld_desktop.store.search_index import search_person_ids
-from sync.protocol import ConflictState, ConflictValue, PullResponse
+from sync.protocol import ConflictState, ConflictValue, PullResponse, pages_joined
 
 from .test_pull_batch import HLC, person
 
@@ -40,21 +40,11 @@ def two_pages(site: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID, PullResponse, Pull
     return pid, cid, first, second
 
 
-def joined(*pages: PullResponse) -> PullResponse:
-    """As ``SyncClient`` joins them."""
-    last = pages[-1]
-    return PullResponse.model_construct(
-        records=[record for page in pages for record in page.records],
-        conflicts=[clash for page in pages for clash in page.conflicts],
-        next_cursor=last.next_cursor, has_more=last.has_more, server_hlc=last.server_hlc,
-        cursor_reset=False)
-
-
 @pytest.mark.parametrize("together", [False, True], ids=["one by one", "joined"])
 def test_the_later_state_stays(prac: UserSession, together: bool) -> None:
     pid, cid, first, second = two_pages(prac.site_ids[0])
     replica = StoreReplica(prac.store, "dev", prac.user.username)
-    for page in ([joined(first, second)] if together else [first, second]):
+    for page in ([pages_joined([first, second])] if together else [first, second]):
         replica.apply_pull(page)
     assert replica.cursor() == 4
     with prac.store.reading() as db:
