@@ -75,7 +75,8 @@ def index_people(session: Session, entries: Iterable[tuple[str, PersonSearchText
         return
     # in rowid order: the FTS table's content and sizes are tables keyed by rowid, and a
     # rowid is random (from the id); inserted in order, each B-tree page is reached once
-    # (a first sync: 7.8-9.4 against 3.1-4.0 us a pulled record, ``bench/apply_pages.py``)
+    # (a first sync of 60,000 records: 7.8-9.4 against 3.1-4.0 us a pulled record for
+    # this INSERT; docs/sync.md, "Pages applied together")
     rows.sort()
     connection = session.connection()
     connection.exec_driver_sql("DELETE FROM person_search WHERE rowid IN "
