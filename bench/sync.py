@@ -224,21 +224,31 @@ def sync_server(settings: ServerSettings, *, in_process: bool) -> Iterator[tuple
         with running_server(settings) as (url, app):
             yield url, app.state.sync.engine  # type: ignore[attr-defined]
         return
-    engine = make_engine(settings.database_url)
+    with _server_process(settings.database_url, workers=1) as (url, engine, _pid):
+        yield url, engine
+
+
+@contextmanager
+def _server_process(database_url: str, *, workers: int, threads: int | None = None
+                    ) -> Iterator[tuple[str, sa.Engine, int]]:
+    """`ld-sync-server serve` in a process of its own over a migrated database: (URL, an
+    engine on the same database, the server's pid). Stopped, and the engine disposed,
+    however the caller ends."""
+    engine = make_engine(database_url)
     try:
         migrate(engine)
         port = free_port()
-        where = (["--data-dir",
-                  str(Path(settings.database_url.removeprefix("sqlite:///")).parent)]
-                 if settings.database_url.startswith("sqlite") else
-                 ["--database-url", settings.database_url])
+        where = (["--data-dir", str(Path(database_url.removeprefix("sqlite:///")).parent)]
+                 if database_url.startswith("sqlite") else ["--database-url", database_url])
         server = subprocess.Popen(
             [sys.executable, "-m", "sync.server.cli", "serve", *where, "--port", str(port),
-             "--workers", "1", "--log-level", "warning"], cwd=ROOT)
+             "--workers", str(workers),
+             *([] if threads is None else ["--threads", str(threads)]),
+             "--log-level", "warning"], cwd=ROOT)
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_for(url, server)
-            yield url, engine
+            yield url, engine, server.pid
         finally:
             _stop(server)
     finally:
@@ -328,17 +338,8 @@ def burst(database_url: str, workstations: int, changes: int, spread: float = 0.
           ) -> list[Row]:
     """All workstations sync at once, or (``spread`` > 0) start at random moments over
     ``spread`` seconds: the end of a shift as it happens, not all in the same second."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    engine = make_engine(database_url)
-    migrate(engine)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "sync.server.cli", "serve", "--database-url", database_url,
-         "--port", str(port), "--workers", str(WORKERS), "--threads", str(THREADS),
-         "--log-level", "warning"],
-        cwd=ROOT)
-    try:
-        _wait_for(url, server)
+    with _server_process(database_url, workers=WORKERS, threads=THREADS) as (
+            url, engine, server_pid):
         cursor = _earlier_shifts(engine, SITES * 500)
         plan = [_workstation_plan(url, engine, f"Bench Site {n % SITES}", changes, cursor)
                 for n in range(workstations)]
@@ -361,13 +362,13 @@ def burst(database_url: str, workstations: int, changes: int, spread: float = 0.
         for _phase in ("ready", "burst done"):
             if not load.stdout.readline():
                 break                                  # failed: its stderr says why
-            cpu_marks.append((_tree_cpu_seconds(server.pid), _tree_cpu_seconds(postmaster)))
+            cpu_marks.append((_tree_cpu_seconds(server_pid), _tree_cpu_seconds(postmaster)))
             load.stdin.write("go\n")
             load.stdin.flush()
         out, err = load.communicate()
         if load.returncode or len(cpu_marks) < 2:
             raise RuntimeError(f"load generator failed:\n{err}")
-        after_verify = (_tree_cpu_seconds(server.pid), _tree_cpu_seconds(postmaster))
+        after_verify = (_tree_cpu_seconds(server_pid), _tree_cpu_seconds(postmaster))
         (server_before, db_before), (server_after, db_after) = cpu_marks
         server_cpu, db_cpu = server_after - server_before, db_after - db_before
         verify_cpu = after_verify[0] - server_after + after_verify[1] - db_after
@@ -376,11 +377,6 @@ def burst(database_url: str, workstations: int, changes: int, spread: float = 0.
                         in zip(_sessions(engine), sessions_before, strict=True))
         load_after = _load_average()
         os.unlink(handle.name)
-    finally:
-        try:
-            _stop(server)
-        finally:
-            engine.dispose()
     result = json.loads(out)
     latencies = result["latencies"]
     total = workstations * changes
