@@ -32,8 +32,9 @@ class Replica(Protocol):
 
         The page may be several the server sent, one after another, joined by the client
         (``protocol.pages_joined``: their records and conflicts in server order, the last
-        one's cursor): a replica applies it as it would a larger page. A record can then appear more than once (it
-        changed between two of the requests): the later state is applied over the earlier.
+        one's cursor): a replica applies it as it would a larger page. A record can then
+        appear more than once (it changed between two of the requests): the later state is
+        applied over the earlier.
 
         Fields with pending local ops are rebased, never overwritten: the local value stays
         and the pending op keeps its base version, so the server sees any clash.
