@@ -2,14 +2,16 @@
 
     .venv/bin/python bench/apply_pages.py [--cases 4000] [--rounds 3] [--pages FILE]
                                           [--profile FILE] [--pages-per-apply N]
+                                          [--app-gc]
 
 A workstation seeded like `bench/store.py` hands its outbox to an in-process SQLite sync
 server; a new workstation's pull of it is captured once (pages as the server sent them,
 saved with --pages to reuse), then each round applies every page through
 `StoreReplica.apply_pull` into a new store, N pages at a time joined as the sync client
-joins the pages it has already fetched (default 1: each page alone). Printed per round: CPU
-and wall time per record (no server, no HTTP, no JSON decoding: what the store adds to the
-floor of `bench/sync.py`).
+joins the pages it has already fetched (default `SyncClient`'s, 8; 1: each page alone).
+``--app-gc``: garbage collected as the app does (`bench/app_gc.py`), as `bench/sync.py
+--app-gc` runs the first sync. Printed per round: CPU and wall time per record (no server, no
+HTTP, no JSON decoding: what the store adds to the floor of `bench/sync.py`).
 """
 
 from __future__ import annotations
@@ -27,11 +29,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "sync"))
 
 from live_server import running_server
 
+from bench import app_gc
 from bench.sync import DiscardingReplica, _seeded_server_outbox
 from ld_desktop.store.models import Site
 from ld_desktop.store.replica import StoreReplica
 from ld_desktop.store.store import Store
 from sync.client import SyncClient, enrol
+from sync.client.engine import PAGES_PER_APPLY
 from sync.protocol import PullResponse, pages_joined, site_id_for
 from sync.server import ServerSettings
 from sync.server.registry import issue_enrol_code
@@ -86,10 +90,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--pages", help="a file of captured pages (written if missing)")
     parser.add_argument("--profile", help="write a cProfile (CPU clock) of the last round")
-    parser.add_argument("--pages-per-apply", type=int, default=1,
+    parser.add_argument("--pages-per-apply", type=int, default=PAGES_PER_APPLY,
                         help="pages joined into one apply, as SyncClient(pages_per_apply=N) "
                              "does when they have arrived")
+    parser.add_argument("--app-gc", action="store_true",
+                        help="the app's garbage collection (bench/app_gc.py)")
     args = parser.parse_args()
+    if args.app_gc:
+        app_gc.start()
     saved = Path(args.pages) if args.pages else None
     if saved is not None and saved.exists():
         raw = saved.read_text().splitlines()
@@ -103,7 +111,8 @@ def main() -> None:
              for start in range(0, len(one_by_one), size)]
     records = sum(len(page.records) for page in pages)
     print(f"bench/apply_pages.py: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
-          f"{records:,} records in {len(pages)} applies, load average "
+          f"{records:,} records in {len(pages)} applies, "
+          f"{'the app' if args.app_gc else 'automatic'} garbage collection, load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
     for n in range(args.rounds):
         cpu, wall = apply_all(pages, args.profile if n == args.rounds - 1 else None)

@@ -18,7 +18,7 @@
    replica that discards them. The server is `ld-sync-server serve` in a process of its own,
    as deployed (``--in-process-server``: uvicorn in a thread of this process, sharing the
    client's interpreter lock, as before 30/11/2026 night). The client applies up to
-   ``--pages-per-apply`` pages together (default 4, as `SyncClient`). ``--rounds N``: N
+   ``--pages-per-apply`` pages together (default `SyncClient`'s, 8). ``--rounds N``: N
    first syncs into new stores on the one seeded server, each between two floors, a ratio
    each (``--postgresql-only`` skips the SQLite server). Printed as records/s, floor and
    ratio, and this process's CPU per record (the client; with ``--in-process-server`` the
@@ -79,6 +79,7 @@ from ld_desktop.store.models import Site
 from ld_desktop.store.replica import StoreReplica
 from ld_desktop.store.store import Store
 from sync.client import SyncClient, enrol
+from sync.client.engine import PAGES_PER_APPLY
 from sync.credentials import DeviceCredentials
 from sync.memory_replica import MemoryReplica
 from sync.protocol import (
@@ -267,7 +268,7 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
 
 def first_sync_into_store(label: str, settings: ServerSettings, cases: int,
                           profile: str | None = None, *, in_process: bool = False,
-                          pages_per_apply: int = 4, rounds: int = 1) -> list[Row]:
+                          pages_per_apply: int = PAGES_PER_APPLY, rounds: int = 1) -> list[Row]:
     """Records/s of a new workstation's first sync into a fresh encrypted store, against the
     same client discarding the same pages: floor, then ``rounds`` times store and floor, on
     one seeded server; each round's ratio is to the better of the floors either side."""
@@ -545,7 +546,7 @@ def main() -> None:
                              "seeded server (a ratio each)")
     parser.add_argument("--postgresql-only", action="store_true",
                         help="the first sync into the store on PostgreSQL alone")
-    parser.add_argument("--pages-per-apply", type=int, default=4,
+    parser.add_argument("--pages-per-apply", type=int, default=PAGES_PER_APPLY,
                         help="the client's limit on pages fetched ahead and applied together "
                              "(SyncClient pages_per_apply; 1: each page in its own "
                              "transaction, as before 30/11/2026 evening)")

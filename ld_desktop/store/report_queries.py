@@ -132,18 +132,6 @@ def drill_down(db: Session, f: Filter, figure: str, key: str
     return [(i, g, fam, s, t, st) for i, g, fam, s, t, st in rows]
 
 
-REPORT_CACHE_MIB = 128
-
-
-def widen_page_cache(db: Session) -> None:
-    """Give this (pooled) connection a larger page cache before a report: every SQLCipher
-    page read is decrypted, and a dashboard revisits the same month's pages for each figure
-    and again next time (315 ms cold, 63 ms warm for one figure at 100k cases). Memory only;
-    the cache goes with the connection when the store locks."""
-    if db.get_bind().dialect.name == "sqlite":
-        db.execute(text(f"PRAGMA cache_size = -{REPORT_CACHE_MIB * 1024}"))
-
-
 def refresh_planner_statistics(db: Session) -> None:
     """Let SQLite gather the statistics its planner lacks (``PRAGMA optimize``, all tables,
     bounded by ``analysis_limit``): with them it reads a person's age from the covering

@@ -63,6 +63,12 @@ class SyncReport:
     audit_head: int | None = None   # the newest seq of the server's audit copy afterwards
 
 
+#: Pages fetched ahead and applied together at most: fewer commits in a first sync rewrite
+#: the same index pages fewer times; each page of 1,000 records waits as ~3 MB once decoded
+#: (docs/sync.md, "A wider page cache for a pull").
+PAGES_PER_APPLY = 8
+
+
 class SyncClient:
     """Sync one replica with the server. Not thread-safe: one sync at a time per replica."""
 
@@ -72,7 +78,7 @@ class SyncClient:
                  cancel: threading.Event | None = None, retry: RetryPolicy | None = None,
                  page_size: int = 1000, push_batch: int = MAX_OPS_PER_PUSH,
                  audit: AuditSource | None = None, audit_head: int | None = None,
-                 prefetch: bool = True, pages_per_apply: int = 4) -> None:
+                 prefetch: bool = True, pages_per_apply: int = PAGES_PER_APPLY) -> None:
         self.replica = replica
         self.prefetch = prefetch
         self.pages_per_apply = max(1, pages_per_apply)

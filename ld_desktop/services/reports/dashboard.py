@@ -17,6 +17,7 @@ from ld_desktop.services.reports.scope import report_filter
 from ld_desktop.services.session import UserSession
 from ld_desktop.store import dashboard_queries as dq
 from ld_desktop.store import report_queries as q
+from ld_desktop.store.page_cache import widen_page_cache
 from ld_desktop.store.store import DbSession
 
 Counts = dict[str, tuple[float, int | None]]       # key -> (value, of which youth)
@@ -99,7 +100,7 @@ def build_dashboard(session: UserSession, period: Period,
     targets = session.settings.load().targets
     minutes = (targets.referral_to_seen, targets.referral_to_screened)
     with session.store.reading() as db:
-        q.widen_page_cache(db)
+        widen_page_cache(db)
         counted = _count_both(db, both, period.start, minutes, (before_period.end, period.end))
         names = q.site_names(db, f.site_ids)
         cover_now = coverage_bars(db, f.site_ids, period, names)

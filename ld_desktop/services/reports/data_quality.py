@@ -13,7 +13,7 @@ from ld_desktop.services.reports.period import Period
 from ld_desktop.services.reports.scope import report_filter
 from ld_desktop.services.session import UserSession
 from ld_desktop.store import quality_queries as q
-from ld_desktop.store.report_queries import widen_page_cache
+from ld_desktop.store.page_cache import widen_page_cache
 from ld_desktop.store.staff_queries import get_setting
 
 SETTING_KEY = "reports"

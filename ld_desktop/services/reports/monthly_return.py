@@ -28,7 +28,8 @@ from ld_desktop.services.reports.period import Period
 from ld_desktop.services.reports.scope import report_filter
 from ld_desktop.services.session import UserSession
 from ld_desktop.store import return_queries as q
-from ld_desktop.store.report_queries import Filter, site_names, widen_page_cache
+from ld_desktop.store.page_cache import widen_page_cache
+from ld_desktop.store.report_queries import Filter, site_names
 from ld_desktop.store.store import DbSession
 
 MANIFEST = "manifest.json"
