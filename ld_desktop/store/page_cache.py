@@ -1,30 +1,56 @@
-"""A pooled connection's page cache, widened for the work that revisits many pages.
+"""A connection's page cache, widened for work that revisits many pages.
 
 Every SQLCipher page read is decrypted and HMAC-checked, and every page written is encrypted
 again at commit, so a page kept in the cache is worth far more than in plain SQLite. The
 default cache (8 MB) is too small for two kinds of work:
 
 * a report, which revisits the same month's pages for each figure and again next time
-  (315 ms cold, 63 ms warm for one figure at 100k cases);
+  (315 ms cold, 63 ms warm for one figure at 100k cases): ``widen_page_cache`` leaves the
+  pooled connection's cache wide, to be warm next time;
 * a pull's apply (issue 17: a new workstation's first sync), which inserts into indexes
-  whose keys are random (the people search index's rowids, a case's referral time): with
-  the default cache each insert late in a large first sync read an index page back from
-  the file and decrypted it, and pages were spilled and written more than once a
-  transaction (docs/sync.md, "A wider page cache for a pull").
+  whose keys are random (the people search index's rowids, a case's referral time). With
+  the default cache, each insert late in a large first sync read an index page back from
+  the file and decrypted it, and dirty pages were spilled and written again before the
+  commit (docs/sync.md, "A wider page cache for a pull"). ``wide_page_cache`` widens it for
+  one transaction and gives the connection its own size back before the commit: the pages
+  the commit makes clean are then freed down to that size, so a workstation's routine syncs
+  leave no pooled connection holding more.
 
-Memory only, up to ``WIDE_CACHE_MIB`` for each pooled connection that was widened; the cache
-goes with the connection when the store locks.
+Memory only: up to ``WIDE_CACHE_MIB`` for a connection while it is wide.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from ld_desktop.store import prepared
+
 WIDE_CACHE_MIB = 128
+_WIDE = f"PRAGMA cache_size = -{WIDE_CACHE_MIB * 1024}"
 
 
 def widen_page_cache(db: Session) -> None:
-    """Give the session's (pooled) connection a page cache of ``WIDE_CACHE_MIB``."""
+    """Give the session's (pooled) connection a cache of ``WIDE_CACHE_MIB``, and leave it."""
     if db.get_bind().dialect.name == "sqlite":
-        db.execute(text(f"PRAGMA cache_size = -{WIDE_CACHE_MIB * 1024}"))
+        db.execute(text(_WIDE))
+
+
+@contextmanager
+def wide_page_cache(db: Session) -> Iterator[None]:
+    """A cache of ``WIDE_CACHE_MIB`` for the rest of the session's transaction, up to the end
+    of the block; then the connection's own size again, whether the block ended well or not
+    (set on the DB-API connection, which a failed flush does not make unusable)."""
+    if db.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    connection = prepared.driver(db)
+    own = int(connection.execute("PRAGMA cache_size").fetchone()[0])
+    connection.execute(_WIDE)
+    try:
+        yield
+    finally:
+        connection.execute(f"PRAGMA cache_size = {own}")

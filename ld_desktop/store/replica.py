@@ -33,7 +33,7 @@ from ld_desktop.store.models import (
     Site,
     SyncedRecord,
 )
-from ld_desktop.store.page_cache import widen_page_cache
+from ld_desktop.store.page_cache import wide_page_cache
 from ld_desktop.store.pull_batch import apply_records, reindex_people
 from ld_desktop.store.redirect_repair import repair as repair_redirects
 from ld_desktop.store.store import Store, UnitOfWork
@@ -126,9 +126,9 @@ class StoreReplica:
         """Apply one page and move the cursor past it, in one transaction. A record this
         version cannot apply is set aside in the quarantine (with the reason), never allowed
         to stop the pull."""
-        with self._store.unit_of_work(self._user) as uow:
+        with (self._store.unit_of_work(self._user) as uow,
+              wide_page_cache(uow.session)):   # a first sync's random index inserts
             db = uow.session
-            widen_page_cache(db)   # a first sync's random index inserts (page_cache.py)
             # A page is in server order, where a linked record (a person bumped by a new case
             # at another site) can come after the record that refers to it: check foreign
             # keys at commit, when the whole page is in.
