@@ -126,9 +126,8 @@ class StoreReplica:
         """Apply one page and move the cursor past it, in one transaction. A record this
         version cannot apply is set aside in the quarantine (with the reason), never allowed
         to stop the pull."""
-        # a wide cache for a first sync's random index inserts, kept while pages follow
         with (self._store.unit_of_work(self._user) as uow,
-              wide_page_cache(uow.session, keep=page.has_more)):
+              wide_page_cache(uow.session)):   # a first sync's random index inserts
             db = uow.session
             # A page is in server order, where a linked record (a person bumped by a new case
             # at another site) can come after the record that refers to it: check foreign

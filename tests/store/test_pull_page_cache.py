@@ -1,12 +1,13 @@
-"""A pull's apply runs with the wide page cache, keeps it while more pages follow, and the
-pull's last page gives the connection its own back (issue 17): a first sync's inserts into
-indexes with random keys otherwise read index pages back from the file, decrypting each,
-and spill pages to be written again before the commit; a routine sync must not leave a
-pooled connection holding 128 MB (`store/page_cache.py`)."""
+"""A pull's apply runs with the wide page cache and gives the connection its own size back
+before it commits (issue 17): a first sync's inserts into indexes with random keys otherwise
+read index pages back from the file, decrypting each, and spill pages to be written again
+before the commit; and no sync may leave a pooled connection holding 128 MB, whichever
+connections of the (FIFO) pool its applies land on (`store/page_cache.py`)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,68 +20,72 @@ from sync.protocol import PullResponse
 
 from .test_pull_batch import HLC, person
 
-OWN = -8000   # sqlcipher3's default, as every store connection opens
+WIDE = -WIDE_CACHE_MIB * 1024
+OWN = -3000   # not sqlcipher3's default (-8000): the size given back is the connection's own
 
 
 def cache_size(connection: Any) -> int:
     return int(connection.execute("PRAGMA cache_size").fetchone()[0])
 
 
-def page(site: uuid.UUID, seq: int = 1, *, more: bool = False) -> PullResponse:
+def page(site: uuid.UUID, seq: int, *, more: bool = False) -> PullResponse:
     return PullResponse(records=[person(uuid.uuid4(), seq, site, "Wide", "Cache")],
                         conflicts=[], next_cursor=seq, has_more=more, server_hlc=HLC)
 
 
-def watch_inserts(engine: Any, seen: list[tuple[Any, int]]) -> Any:
-    """Note each person INSERT's DB-API connection and its cache size at that moment."""
+@pytest.fixture
+def seen(prac: UserSession) -> Iterator[list[tuple[Any, int]]]:
+    """Every connection checked out starts at ``OWN``; each person INSERT's DB-API
+    connection is noted with its cache size at that moment."""
+    noted: list[tuple[Any, int]] = []
+
+    def at_checkout(dbapi_connection: Any, *_args: Any) -> None:
+        dbapi_connection.execute(f"PRAGMA cache_size = {OWN}")
+
     def before(_conn: Any, cursor: Any, statement: str, *_args: Any) -> None:
         if statement.startswith("INSERT INTO person "):
-            seen.append((cursor.connection, cache_size(cursor.connection)))
+            noted.append((cursor.connection, cache_size(cursor.connection)))
+
+    engine = prac.store.engine
+    event.listen(engine, "checkout", at_checkout)
     event.listen(engine, "before_cursor_execute", before)
-    return before
+    yield noted
+    event.remove(engine, "before_cursor_execute", before)
+    event.remove(engine, "checkout", at_checkout)
 
 
-def test_the_apply_is_wide_and_the_connection_gets_its_own_back(prac: UserSession) -> None:
-    replica = StoreReplica(prac.store, "dev", prac.user.username)
-    seen: list[tuple[Any, int]] = []
-    listener = watch_inserts(prac.store.engine, seen)
-    try:
-        replica.apply_pull(page(prac.site_ids[0]))
-    finally:
-        event.remove(prac.store.engine, "before_cursor_execute", listener)
+def test_the_apply_is_wide_and_the_connection_gets_its_own_back(
+        prac: UserSession, seen: list[tuple[Any, int]]) -> None:
+    StoreReplica(prac.store, "dev", prac.user.username).apply_pull(page(prac.site_ids[0], 1))
     [(connection, during)] = seen
-    assert during == -WIDE_CACHE_MIB * 1024
-    assert cache_size(connection) == OWN   # back in the pool as it opened
+    assert during == WIDE
+    assert cache_size(connection) == OWN   # back in the pool as it was checked out
 
 
-def test_a_failed_apply_gives_the_connection_its_own_back(prac: UserSession) -> None:
+def test_a_failed_apply_gives_the_connection_its_own_back(
+        prac: UserSession, seen: list[tuple[Any, int]]) -> None:
     replica = StoreReplica(prac.store, "dev", prac.user.username)
-    seen: list[tuple[Any, int]] = []
-    listener = watch_inserts(prac.store.engine, seen)
-    backwards = page(prac.site_ids[0], seq=0)   # the cursor may not move backwards ...
-    replica.apply_pull(page(prac.site_ids[0], seq=5))
-    try:
-        with pytest.raises(ValueError, match="backwards"):
-            replica.apply_pull(backwards)
-    finally:
-        event.remove(prac.store.engine, "before_cursor_execute", listener)
-    assert [during for _, during in seen] == [-WIDE_CACHE_MIB * 1024] * 2
+    replica.apply_pull(page(prac.site_ids[0], 5))
+    with pytest.raises(ValueError, match="backwards"):   # the cursor may not move back ...
+        replica.apply_pull(page(prac.site_ids[0], 0))
+    assert [during for _, during in seen] == [WIDE] * 2
     assert all(cache_size(connection) == OWN for connection, _ in seen)
     assert replica.cursor() == 5   # ... and nothing of that page stayed
 
 
-def test_the_cache_stays_wide_while_pages_follow(prac: UserSession) -> None:
+def test_no_connection_stays_wide_whichever_the_applies_land_on(
+        prac: UserSession, seen: list[tuple[Any, int]]) -> None:
+    """The UI and the sync thread once held three connections at once; a pull of seven
+    pages then reads the cursor before each apply, as the sync client does, and the FIFO
+    pool hands its applies from one connection to the next."""
+    held = [prac.store.engine.raw_connection() for _ in range(3)]
+    for connection in held:
+        connection.close()   # back to the pool, idle
     replica = StoreReplica(prac.store, "dev", prac.user.username)
-    seen: list[tuple[Any, int]] = []
-    listener = watch_inserts(prac.store.engine, seen)
-    try:
-        replica.apply_pull(page(prac.site_ids[0], 1, more=True))
-        [(first, _)] = seen
-        assert cache_size(first) == -WIDE_CACHE_MIB * 1024   # the next apply finds it warm
-        replica.apply_pull(page(prac.site_ids[0], 2, more=True))
-        replica.apply_pull(page(prac.site_ids[0], 3))   # the last page
-    finally:
-        event.remove(prac.store.engine, "before_cursor_execute", listener)
-    assert [during for _, during in seen] == [-WIDE_CACHE_MIB * 1024] * 3
-    last = seen[-1][0]
-    assert cache_size(last) == OWN   # its own size, not the wide size it had meanwhile
+    for seq in range(1, 8):
+        replica.cursor()
+        replica.apply_pull(page(prac.site_ids[0], seq, more=seq < 7))
+    used = {id(connection): connection for connection, _ in seen}
+    assert len(used) > 1   # the applies did move between connections
+    assert [during for _, during in seen] == [WIDE] * 7
+    assert all(cache_size(connection) == OWN for connection in used.values())
