@@ -30,13 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "sync"))
 from live_server import running_server
 
 from bench import app_gc
-from bench.sync import DiscardingReplica, _seeded_server_outbox
-from ld_desktop.store.models import Site
+from bench.sync import DiscardingReplica, _seeded_server_outbox, new_bench_store
 from ld_desktop.store.replica import StoreReplica
-from ld_desktop.store.store import Store
 from sync.client import SyncClient, enrol
 from sync.client.engine import PAGES_PER_APPLY
-from sync.protocol import PullResponse, pages_joined, site_id_for
+from sync.protocol import PullResponse, pages_joined
 from sync.server import ServerSettings
 from sync.server.registry import issue_enrol_code
 
@@ -65,10 +63,7 @@ def capture(cases: int) -> list[str]:
 
 def apply_all(pages: list[PullResponse], profile: str | None) -> tuple[float, float]:
     with tempfile.TemporaryDirectory() as folder:
-        store = Store.create(Path(folder) / "store", bytearray(os.urandom(32)), "Bench")
-        with store.unit_of_work("bench.prac") as uow:
-            uow.changes.create(Site(id=site_id_for("Bench Custody Suite"),
-                                    name="Bench Custody Suite", kind="custody"))
+        store = new_bench_store(Path(folder))
         replica = StoreReplica(store, "bench-device", "bench.prac")
         profiler = cProfile.Profile(time.process_time) if profile else None
         wall, cpu = time.perf_counter(), time.process_time()

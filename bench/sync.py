@@ -311,15 +311,22 @@ def first_sync_into_store(label: str, settings: ServerSettings, cases: int,
     return rows
 
 
+def new_bench_store(folder: Path) -> Store:
+    """A fresh encrypted store in ``folder`` holding the bench's site, as enrolment leaves a
+    new workstation before its first sync."""
+    store = Store.create(folder / "store", bytearray(os.urandom(32)), "Bench")
+    with store.unit_of_work("bench.prac") as uow:
+        uow.changes.create(Site(id=site_id_for("Bench Custody Suite"),
+                                name="Bench Custody Suite", kind="custody"))
+    return store
+
+
 def _into_a_new_store(url: str, engine: sa.Engine, pages_per_apply: int,
                       profile: str | None) -> tuple[int, float, float]:
     """One first sync into a fresh encrypted store: records pulled, wall s, CPU s."""
     with tempfile.TemporaryDirectory() as folder:
-        store = Store.create(Path(folder) / "store", bytearray(os.urandom(32)), "Bench")
+        store = new_bench_store(Path(folder))
         creds = enrol(url, issue_enrol_code(engine, ["Bench Custody Suite"]), "bench")
-        with store.unit_of_work("bench.prac") as uow:   # as enrolment does
-            uow.changes.create(Site(id=site_id_for("Bench Custody Suite"),
-                                    name="Bench Custody Suite", kind="custody"))
         replica = StoreReplica(store, creds.device_id, "bench.prac")
         profiler = cProfile.Profile() if profile else None
         with SyncClient(url, replica, creds, pages_per_apply=pages_per_apply) as client:

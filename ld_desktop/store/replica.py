@@ -1,10 +1,10 @@
 """The encrypted store as a sync ``Replica``.
 
 Push: outbox ops, oldest first, under the device id the server enrolled us with.
-Pull: each page (or pages the client applies together, as one page) is applied and the cursor
-advanced in one transaction. A field with a
-pending local op is rebased, never overwritten: the local value stays, the pending op keeps
-its base version, so the server sees the clash and keeps both values.
+Pull: each page (or pages the client applies together, as one page) is applied and the
+cursor advanced in one transaction. A field with a pending local op is rebased, never
+overwritten: the local value stays, the pending op keeps its base version, so the server
+sees the clash and keeps both values.
 """
 
 from __future__ import annotations
