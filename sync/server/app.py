@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from sync.hlc import HybridLogicalClock
 from sync.protocol import PROTOCOL_VERSION
+from sync.server import collector
 from sync.server.audit_routes import router as audit_router
 from sync.server.database import make_engine, migrate
 from sync.server.deps import ServerState
@@ -48,5 +49,9 @@ def create_app(settings: ServerSettings) -> FastAPI:
 
 
 def create_app_from_env() -> FastAPI:
-    """Factory for `uvicorn --factory` with several workers (settings from the environment)."""
-    return create_app(ServerSettings.from_env())
+    """Factory for `uvicorn --factory` with several workers (settings from the environment):
+    the processes of `ld-sync-server serve`, whose garbage collection is settled once the
+    app is built (`collector`)."""
+    app = create_app(ServerSettings.from_env())
+    collector.settle()
+    return app

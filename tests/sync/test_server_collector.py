@@ -1,0 +1,71 @@
+"""A served process's garbage collection (`sync.server.collector`), in a process of its own:
+the regime is global to a process, so it is never set in the test process itself."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+_CHILD = textwrap.dedent("""
+    import gc, json, sys, weakref
+    from sync.server.app import create_app, create_app_from_env
+    from sync.server.settings import ServerSettings
+
+    before = {"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count()}
+    if sys.argv[1] == "embedded":
+        create_app(ServerSettings.for_data_dir(__import__("pathlib").Path(sys.argv[2])))
+    else:
+        create_app_from_env()
+    after = {"threshold": gc.get_threshold(), "frozen": gc.get_freeze_count()}
+
+    class Node:
+        pass
+
+    # what a request leaves: objects in reference cycles, with no explicit collection
+    collected = 0
+    def gone(_ref):
+        global collected
+        collected += 1
+    refs = []
+    for _ in range(100_000):
+        node = Node()
+        node.self = node
+        refs.append(weakref.ref(node, gone))
+        del node
+    print(json.dumps({"before": before, "after": after, "cycles_collected": collected,
+                      "young_pending": gc.get_count()[0]}))
+""")
+
+
+def _child(tmp_path: Path, how: str) -> dict[str, object]:
+    env = {"LD_SYNC_SERVER_DATABASE_URL": f"sqlite:///{tmp_path / 'server.db'}",
+           "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", _CHILD, how, str(tmp_path / "embedded")],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                          check=True)
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_a_served_process_freezes_its_start_and_collects_young_objects_less_often(
+        tmp_path: Path) -> None:
+    seen = _child(tmp_path, "served")
+    assert seen["before"] == {"threshold": [700, 10, 10], "frozen": 0}
+    after = seen["after"]
+    assert isinstance(after, dict)
+    assert after["threshold"] == [20_000, 10, 10]
+    assert after["frozen"] > 50_000           # FastAPI, pydantic, SQLAlchemy: long-lived
+    # cycles made afterwards are still collected automatically, not kept for ever: of
+    # 100,000, all but those since the last young collection (fewer than its threshold)
+    assert seen["cycles_collected"] > 100_000 - 20_000
+    assert seen["young_pending"] < 20_000 * 2
+
+
+def test_a_server_inside_another_program_leaves_its_collector_alone(tmp_path: Path) -> None:
+    seen = _child(tmp_path, "embedded")
+    assert seen["after"] == {"threshold": [700, 10, 10], "frozen": 0}
+    assert seen["cycles_collected"] > 100_000 - 700
