@@ -1,7 +1,7 @@
 """Sync benchmark: one command, prints a table.
 
     .venv/bin/python bench/sync.py [--records 10000] [--workstations 200] [--changes 50]
-                                   [--spreads 0,10] [--workers 2] [--threads 4]
+                                   [--spreads 0,10] [--workers 2] [--threads 2]
                                    [--skip-first-sync] [--separate-requests]
                                    [--cases 20000] [--only-first-sync] [--profile FILE]
                                    [--app-gc] [--rounds N] [--postgresql-only]
@@ -29,7 +29,7 @@
 2. No-change sync latency (median of 20). ``--only-replica-sync`` runs only 1 and 2.
 3. End-of-shift burst: W workstations over 20 sites, each pushing C new cases and pulling
    its sites' changes, against PostgreSQL behind `ld-sync-server serve --workers 2
-   --threads 4` holding 10,000 cases from earlier shifts (statistics gathered, as
+   --threads 2` holding 10,000 cases from earlier shifts (statistics gathered, as
    autovacuum would have). Each workstation sends one `/v1/sync` (its push and its first
    pull page) and pulls on while there is more, as the client engine does
    (``--separate-requests``: `/v1/push`, then `/v1/pull`, as clients before 30/11/2026).
@@ -99,7 +99,7 @@ from sync.server.seq_reservations import watermark
 ROOT = Path(__file__).resolve().parents[1]
 SITES = 20
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
-THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 CORES = os.cpu_count() or 1
 OWN_POSTGRES = False     # a PostgreSQL server of the bench's own (`bench/private_postgres.py`)
 SEPARATE = False         # bursts as clients before /v1/sync: a push, then pulls

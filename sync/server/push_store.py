@@ -425,15 +425,21 @@ SELECT
   (SELECT json_agg(json_build_array(o.device_id = :device_id, o.result)) FROM ops AS o
    WHERE (o.device_id = :device_id AND o.device_seq = ANY(CAST(:seqs AS bigint[])))
       OR o.op_id = ANY(CAST(:op_ids AS text[]))) AS recorded,
+  -- each key looked up by itself: OFFSET 0 keeps a lateral subquery a loop over the keys,
+  -- never a scan of a whole table the planner thinks small, then hashed (issue 17)
   (SELECT json_agg(json_build_array(r.entity, r.entity_id, r.seq, r.fields, r.meta))
-   FROM k JOIN records AS r ON r.entity = k.entity AND r.entity_id = k.entity_id) AS records,
+   FROM k CROSS JOIN LATERAL (SELECT * FROM records AS r
+                              WHERE r.entity = k.entity AND r.entity_id = k.entity_id
+                              OFFSET 0) AS r) AS records,
   (SELECT json_agg(json_build_array(s.entity, s.entity_id, s.site_id))
-   FROM k JOIN record_scope AS s ON s.entity = k.entity AND s.entity_id = k.entity_id
-  ) AS scope,
+   FROM k CROSS JOIN LATERAL (SELECT * FROM record_scope AS s
+                              WHERE s.entity = k.entity AND s.entity_id = k.entity_id
+                              OFFSET 0) AS s) AS scope,
   (SELECT json_agg(json_build_array(c.id, c.entity, c.entity_id, c.field, c.seq, c."values",
                                     c."current", c.status, c.resolution))
-   FROM k JOIN conflicts AS c ON c.entity = k.entity AND c.entity_id = k.entity_id
-  ) AS conflicts
+   FROM k CROSS JOIN LATERAL (SELECT * FROM conflicts AS c
+                              WHERE c.entity = k.entity AND c.entity_id = k.entity_id
+                              OFFSET 0) AS c) AS conflicts
 """)
 
 
