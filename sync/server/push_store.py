@@ -425,8 +425,7 @@ SELECT
   (SELECT json_agg(json_build_array(o.device_id = :device_id, o.result)) FROM ops AS o
    WHERE (o.device_id = :device_id AND o.device_seq = ANY(CAST(:seqs AS bigint[])))
       OR o.op_id = ANY(CAST(:op_ids AS text[]))) AS recorded,
-  -- each key looked up by itself: OFFSET 0 keeps a lateral subquery a loop over the keys,
-  -- never a scan of a whole table the planner thinks small, then hashed (issue 17)
+  -- each key looked up alone (OFFSET 0: a loop of index probes, never a hashed whole table)
   (SELECT json_agg(json_build_array(r.entity, r.entity_id, r.seq, r.fields, r.meta))
    FROM k CROSS JOIN LATERAL (SELECT * FROM records AS r
                               WHERE r.entity = k.entity AND r.entity_id = k.entity_id

@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from live_server import running_server
 from sync_harness import sqlite_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.burst_load import Connection, Workstation
+from bench.burst_load import AnswerError, Connection, Workstation
 from sync.client.enrolment import enrol
 from sync.protocol import PROTOCOL_VERSION
 from sync.server.registry import issue_enrol_code
@@ -99,3 +100,43 @@ def test_a_refusal_is_raised_with_its_status(tmp_path: Path) -> None:
 
         with pytest.raises(RuntimeError, match="HTTP 401"):
             asyncio.run(run())
+
+
+def test_an_answer_it_cannot_read_is_refused_not_sent_again() -> None:
+    """A chunked answer (no Content-Length) is an error of the answer, not of the
+    connection: raised at once, the request sent once."""
+    requests: list[bytes] = []
+
+    async def run() -> None:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                while head := await reader.readuntil(b"\r\n\r\n"):
+                    requests.append(head.split(b"\r\n", 1)[0])
+                    length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                    await reader.readexactly(length)
+                    writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                 b"2\r\n{}\r\n0\r\n\r\n")
+            except asyncio.IncompleteReadError:      # the client closed its connection
+                writer.close()
+
+        server = await asyncio.start_server(answer, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        connection = Connection(f"http://127.0.0.1:{port}")
+        station = Workstation("dev-1", Ed25519PrivateKey.generate(), b"{}", frozenset(),
+                              "Bench Site", 0)
+        try:
+            with pytest.raises(AnswerError, match="without Content-Length"):
+                await station._post(connection, "/v1/pull", _pull_body())
+        finally:
+            await connection.close()
+            server.close()
+            await server.wait_closed()
+
+    asyncio.run(run())
+    assert requests == [b"POST /v1/pull HTTP/1.1"]
+
+
+@pytest.mark.parametrize("url", ["https://127.0.0.1:1", "http://127.0.0.1:1/base", "h:1"])
+def test_only_plain_http_urls_are_taken(url: str) -> None:
+    with pytest.raises(ValueError, match="plain http"):
+        Connection(url)

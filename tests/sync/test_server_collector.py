@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 _CHILD = textwrap.dedent("""
-    import gc, json, sys, weakref
+    import collections, gc, json, sys, weakref
     from sync.server.app import create_app, create_app_from_env
     from sync.server.settings import ServerSettings
 
@@ -37,8 +37,21 @@ _CHILD = textwrap.dedent("""
         node.self = node
         refs.append(weakref.ref(node, gone))
         del node
+    young_pending = gc.get_count()[0]
+
+    # what requests in flight do: 15,000 objects alive at a time, each then left in a
+    # cycle after it has outlived young collections; how many the collector tracks at most
+    window = collections.deque(maxlen=15_000)
+    full_before, peak = gc.get_stats()[2]["collections"], 0
+    for n in range(3_000_000 if sys.argv[1] == "served" else 0):
+        node = Node()
+        node.self = node
+        window.append(node)
+        if n % 100_000 == 0:
+            peak = max(peak, len(gc.get_objects()))
     print(json.dumps({"before": before, "after": after, "cycles_collected": collected,
-                      "young_pending": gc.get_count()[0]}))
+                      "young_pending": young_pending, "peak_tracked": peak,
+                      "full_collections": gc.get_stats()[2]["collections"] - full_before}))
 """)
 
 
@@ -63,6 +76,13 @@ def test_a_served_process_freezes_its_start_and_collects_young_objects_less_ofte
     # 100,000, all but those since the last young collection (fewer than its threshold)
     assert seen["cycles_collected"] > 100_000 - 20_000
     assert seen["young_pending"] < 20_000 * 2
+    # objects that outlive young collections wait longer for a full one, but they are
+    # collected: memory is bounded, not growing with requests (~320,000 tracked at most here,
+    # against ~107,000 with Python's default thresholds; 1/12/2026)
+    assert seen["full_collections"] >= 1
+    peak = seen["peak_tracked"]
+    assert isinstance(peak, int)
+    assert peak < 600_000
 
 
 def test_a_server_inside_another_program_leaves_its_collector_alone(tmp_path: Path) -> None:
