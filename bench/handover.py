@@ -80,19 +80,27 @@ def through_the_page(senior: UserSession, folder: Path) -> tuple[list[tuple[str,
     assert app is not None
     t0 = time.perf_counter()
     page = HandoverPage(senior, choose_path=lambda _parent, _name: folder / "page.pdf")
-    t1 = time.perf_counter()
     panel = page.panel
     assert panel is not None
+    while not panel.go_button.isEnabled():      # the summary is read off the GUI thread
+        app.processEvents()
+        time.sleep(0.001)
+        if time.perf_counter() - t0 > 60:
+            raise SystemExit(f"the shift's summary was not read in a minute: "
+                             f"{panel.message.text()!r}")
+    t1 = time.perf_counter()
     marks: dict[str, float] = {}
     panel.handed_over.connect(lambda _r: marks.setdefault("receipt", time.perf_counter()))
     t2 = time.perf_counter()
     cpu = time.process_time()
-    panel.go_button.click()
+    panel.go_button.click()             # as the senior does: the button is on by now
+    assert panel.phase != "idle", "Sync and hand over did not start"
     while panel.phase != "idle" or panel.record is None:
         app.processEvents()
         time.sleep(0.001)
         if time.perf_counter() - t2 > 300:
-            raise SystemExit("the handover did not finish in 5 minutes")
+            raise SystemExit(f"the handover did not finish in 5 minutes: phase "
+                             f"{panel.phase!r}, {panel.message.text()!r}")
     t3 = time.perf_counter()
     cpu = time.process_time() - cpu
     record = panel.record

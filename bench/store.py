@@ -200,16 +200,20 @@ def plain_sqlite() -> Iterator[None]:
 
 
 def encryption_cost(folder: Path, saves: int) -> tuple[list[float], list[float], bytes]:
-    with plain_sqlite():
-        plain_ws = make_store(folder / "plain")
-        plain = plain_ws.unlock(*PRACT)
-        plain_times = save_referrals(plain, saves, "p")[0]
-        plain.lock()
-    header = (folder / "plain" / "ld-desktop.db").read_bytes()[:16]
-    enc_ws = make_store(folder / "encrypted")
-    enc = enc_ws.unlock(*PRACT)
-    enc_times = save_referrals(enc, saves, "e")[0]
-    enc.lock()
+    """The same saves on a fresh plain store and a fresh SQLCipher store, made in a new
+    folder each run (a ``--keep`` folder is used again)."""
+    with tempfile.TemporaryDirectory(prefix="fresh-", dir=folder) as fresh_dir:
+        fresh = Path(fresh_dir)
+        with plain_sqlite():
+            plain_ws = make_store(fresh / "plain")
+            plain = plain_ws.unlock(*PRACT)
+            plain_times = save_referrals(plain, saves, "p")[0]
+            plain.lock()
+        header = (fresh / "plain" / "ld-desktop.db").read_bytes()[:16]
+        enc_ws = make_store(fresh / "encrypted")
+        enc = enc_ws.unlock(*PRACT)
+        enc_times = save_referrals(enc, saves, "e")[0]
+        enc.lock()
     return plain_times, enc_times, header
 
 
