@@ -51,8 +51,8 @@ class KdfParams:
         )
 
 
-# Measured on the reference machine (2 cores, Debian 12): 128 MiB, t=3, p=4 takes ~340 ms,
-# inside the 250-500 ms target; 64 MiB takes ~150 ms, 192 MiB ~570 ms. See docs/performance.md.
+# 128 MiB, t=3, p=4: 176-184 ms on the reference machine's two quiet cores (bench/kdf.py,
+# 1/12/2026), 1.4-1.8 s at load 11-12; custody laptops are slower. See docs/performance.md.
 DEFAULT_PROFILE = (128 * 1024, 3, 4)
 # Deliberately weak parameters for the test-suite only (LD_DESKTOP_KDF_PROFILE=fast).
 FAST_PROFILE = (8 * 1024, 1, 1)
