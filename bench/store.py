@@ -175,7 +175,7 @@ def save_referrals(session: UserSession, count: int, tag: str
     return both, person_t, case_t
 
 
-def _plain_connection(path: Path, key: bytes) -> Any:
+def _plain_connection(path: Path, key: bytearray) -> Any:
     """The engine's connection with the same pragmas, on plain SQLite: no key, no cipher."""
     conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
     conn.execute("SELECT count(*) FROM sqlite_master").fetchone()

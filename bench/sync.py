@@ -130,7 +130,7 @@ def new_device(url: str, engine: sa.Engine, site: str) -> tuple[MemoryReplica, D
 def first_sync(label: str, settings: ServerSettings, records: int) -> list[Row]:
     rows: list[Row] = []
     with running_server(settings) as (url, app):
-        engine: sa.Engine = app.state.sync.engine  # type: ignore[attr-defined]
+        engine: sa.Engine = app.state.sync.engine
         writer, wcreds = new_device(url, engine, "Bench Site")
         reader, rcreds = new_device(url, engine, "Bench Site")
         site = wcreds.sites[0].id
@@ -223,7 +223,7 @@ def sync_server(settings: ServerSettings, *, in_process: bool) -> Iterator[tuple
     thread of this process, sharing the client's interpreter lock."""
     if in_process:
         with running_server(settings) as (url, app):
-            yield url, app.state.sync.engine  # type: ignore[attr-defined]
+            yield url, app.state.sync.engine
         return
     with _server_process(settings.database_url, workers=1) as (url, engine, _pid):
         yield url, engine
@@ -336,7 +336,7 @@ def _into_a_new_store(url: str, engine: sa.Engine, pages_per_apply: int,
             report = client.sync()
             if profiler is not None:
                 profiler.disable()
-                profiler.dump_stats(profile)
+                profiler.dump_stats(str(profile))
             wall, used = time.perf_counter() - start, time.process_time() - cpu
         store.close()
     return report.pulled, wall, used
