@@ -24,6 +24,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -34,6 +35,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["LD_DESKTOP_KDF_PROFILE"] = "fast"       # unlock speed is bench/store.py's business
 
 from live_server import running_server  # noqa: E402
+from PySide6.QtCore import QCoreApplication  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from ld_desktop.domain.roles import Role  # noqa: E402
@@ -71,6 +73,17 @@ def busy_shift(senior: UserSession, cases: int) -> None:
         senior.notes.add(case.id, f"Fictional benchmark note {n}.")
 
 
+def run_events_until(app: QCoreApplication, done: Callable[[], bool], seconds: float,
+                     why_not: Callable[[], str]) -> None:
+    """Run the Qt event loop until ``done()``; stop the bench after ``seconds``."""
+    start = time.perf_counter()
+    while not done():
+        app.processEvents()
+        time.sleep(0.001)
+        if time.perf_counter() - start > seconds:
+            raise SystemExit(f"{why_not()} (after {seconds:.0f} s)")
+
+
 def through_the_page(senior: UserSession, folder: Path) -> tuple[list[tuple[str, float]], int]:
     """Open the Handover page and press Sync and hand over; returns the timings and the
     changes still local afterwards."""
@@ -82,12 +95,9 @@ def through_the_page(senior: UserSession, folder: Path) -> tuple[list[tuple[str,
     page = HandoverPage(senior, choose_path=lambda _parent, _name: folder / "page.pdf")
     panel = page.panel
     assert panel is not None
-    while not panel.go_button.isEnabled():      # the summary is read off the GUI thread
-        app.processEvents()
-        time.sleep(0.001)
-        if time.perf_counter() - t0 > 60:
-            raise SystemExit(f"the shift's summary was not read in a minute: "
-                             f"{panel.message.text()!r}")
+    # the summary is read off the GUI thread; the button stays off until it is shown
+    run_events_until(app, panel.go_button.isEnabled, 60,
+                     lambda: f"the shift's summary was not read: {panel.message.text()!r}")
     t1 = time.perf_counter()
     marks: dict[str, float] = {}
     panel.handed_over.connect(lambda _r: marks.setdefault("receipt", time.perf_counter()))
@@ -95,12 +105,9 @@ def through_the_page(senior: UserSession, folder: Path) -> tuple[list[tuple[str,
     cpu = time.process_time()
     panel.go_button.click()             # as the senior does: the button is on by now
     assert panel.phase != "idle", "Sync and hand over did not start"
-    while panel.phase != "idle" or panel.record is None:
-        app.processEvents()
-        time.sleep(0.001)
-        if time.perf_counter() - t2 > 300:
-            raise SystemExit(f"the handover did not finish in 5 minutes: phase "
-                             f"{panel.phase!r}, {panel.message.text()!r}")
+    run_events_until(app, lambda: panel.phase == "idle" and panel.record is not None, 300,
+                     lambda: f"the handover did not finish: phase {panel.phase!r}, "
+                             f"{panel.message.text()!r}")
     t3 = time.perf_counter()
     cpu = time.process_time() - cpu
     record = panel.record
