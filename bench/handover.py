@@ -35,7 +35,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["LD_DESKTOP_KDF_PROFILE"] = "fast"       # unlock speed is bench/store.py's business
 
 from live_server import running_server  # noqa: E402
-from PySide6.QtCore import QCoreApplication  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from ld_desktop.domain.roles import Role  # noqa: E402
@@ -46,6 +46,7 @@ from ld_desktop.services.persons import PersonDraft  # noqa: E402
 from ld_desktop.services.session import UserSession  # noqa: E402
 from ld_desktop.services.sync_service import SyncService  # noqa: E402
 from ld_desktop.services.workstation import Workstation  # noqa: E402
+from ld_desktop.ui.operations import in_flight  # noqa: E402
 from ld_desktop.ui.pdf.handover_report import write_handover_report  # noqa: E402
 from sync.server import ServerSettings  # noqa: E402
 from sync.server.authority import issue_admin_code  # noqa: E402
@@ -95,17 +96,22 @@ def through_the_page(senior: UserSession, folder: Path) -> tuple[list[tuple[str,
     page = HandoverPage(senior, choose_path=lambda _parent, _name: folder / "page.pdf")
     panel = page.panel
     assert panel is not None
-    # the summary is read off the GUI thread; the button stays off until it is shown
-    run_events_until(app, panel.go_button.isEnabled, 60,
-                     lambda: f"the shift's summary was not read: {panel.message.text()!r}")
+    # the page reads the summary, the rota and the history off the GUI thread; the button
+    # stays off until the summary is shown
+    run_events_until(app, lambda: panel.go_button.isEnabled() and in_flight() == 0, 60,
+                     lambda: f"the Handover page did not finish opening: "
+                             f"{panel.message.text()!r}")
     t1 = time.perf_counter()
     marks: dict[str, float] = {}
     panel.handed_over.connect(lambda _r: marks.setdefault("receipt", time.perf_counter()))
     t2 = time.perf_counter()
     cpu = time.process_time()
     panel.go_button.click()             # as the senior does: the button is on by now
-    assert panel.phase != "idle", "Sync and hand over did not start"
-    run_events_until(app, lambda: panel.phase == "idle" and panel.record is not None, 300,
+    if panel.phase == "idle":
+        raise SystemExit("Sync and hand over did not start")
+    # each step's callback starts the next before it returns, so the event loop sees the
+    # panel idle only once the handover has been carried up, refused or stopped
+    run_events_until(app, lambda: panel.phase == "idle", 240,
                      lambda: f"the handover did not finish: phase {panel.phase!r}, "
                              f"{panel.message.text()!r}")
     t3 = time.perf_counter()
@@ -114,8 +120,11 @@ def through_the_page(senior: UserSession, folder: Path) -> tuple[list[tuple[str,
     if record is None or not record.complete:
         raise SystemExit(f"not handed over: {panel.message.text()}")
     receipt = record.sync_receipt
+    # the summary and history the page reads again afterwards (untimed), before the lock
+    run_events_until(app, lambda: in_flight() == 0, 60,
+                     lambda: "the Handover page's reads after the handover did not finish")
     page.deleteLater()
-    app.processEvents()
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return ([("open the Handover page (the shift's summary)", t1 - t0),
              (f"Sync and hand over pressed -> handover and PDF (push {receipt['pushed']}, "
               f"pull {receipt['pulled']})", marks["receipt"] - t2),

@@ -323,8 +323,14 @@ def main() -> int:
                              "earlier --keep run, use it instead of seeding again")
     args = parser.parse_args()
     os.environ.pop("LD_DESKTOP_KDF_PROFILE", None)     # the real Argon2id cost
+    if args.keep is not None:
+        return measure(args, args.keep)
+    with tempfile.TemporaryDirectory(prefix="ld-bench-") as folder:   # ~650 MB at 100k
+        return measure(args, Path(folder))
+
+
+def measure(args: argparse.Namespace, folder: Path) -> int:
     rng = random.Random(7)
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="ld-bench-"))
     ws, seeded = kept_store(folder)
 
     unlocks = []
