@@ -77,7 +77,7 @@ class Connection:
             async with asyncio.timeout(TIMEOUT_S):
                 status_line, *lines = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
                 length = _content_length(path, lines)
-                return int(status_line.split()[1]), await reader.readexactly(length)
+                return _status(path, status_line), await reader.readexactly(length)
         except BaseException:
             await self.close()
             raise
@@ -95,8 +95,17 @@ class Connection:
 
 
 class AnswerError(Exception):
-    """An answer this client cannot read (no Content-Length, a malformed header): never
+    """An answer this client cannot read (no status, no Content-Length, a malformed
+    header): never
     sent again, unlike a broken connection."""
+
+
+def _status(path: str, status_line: bytes) -> int:
+    version, _, rest = status_line.partition(b" ")
+    code = rest[:3]
+    if not version.startswith(b"HTTP/1.") or not code.isdigit():
+        raise AnswerError(f"{path}: not an HTTP/1.1 status line {status_line[:80]!r}")
+    return int(code)
 
 
 def _content_length(path: str, lines: list[bytes]) -> int:

@@ -102,9 +102,15 @@ def test_a_refusal_is_raised_with_its_status(tmp_path: Path) -> None:
             asyncio.run(run())
 
 
-def test_an_answer_it_cannot_read_is_refused_not_sent_again() -> None:
-    """A chunked answer (no Content-Length) is an error of the answer, not of the
-    connection: raised at once, the request sent once."""
+@pytest.mark.parametrize(("answer_head", "error"), [
+    (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", "without Content-Length"),
+    (b"SSH-2.0-OpenSSH\r\nContent-Length: 2\r\n\r\n", "not an HTTP/1.1 status line"),
+    (b"HTTP/1.1 2xx OK\r\nContent-Length: 2\r\n\r\n", "not an HTTP/1.1 status line"),
+])
+def test_an_answer_it_cannot_read_is_refused_not_sent_again(answer_head: bytes,
+                                                            error: str) -> None:
+    """A chunked answer (no Content-Length) or one without a status line is an error of the
+    answer, not of the connection: raised at once, the request sent once."""
     requests: list[bytes] = []
 
     async def run() -> None:
@@ -114,8 +120,7 @@ def test_an_answer_it_cannot_read_is_refused_not_sent_again() -> None:
                     requests.append(head.split(b"\r\n", 1)[0])
                     length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
                     await reader.readexactly(length)
-                    writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                 b"2\r\n{}\r\n0\r\n\r\n")
+                    writer.write(answer_head + b"{}")
             except asyncio.IncompleteReadError:      # the client closed its connection
                 writer.close()
 
@@ -125,7 +130,7 @@ def test_an_answer_it_cannot_read_is_refused_not_sent_again() -> None:
         station = Workstation("dev-1", Ed25519PrivateKey.generate(), b"{}", frozenset(),
                               "Bench Site", 0)
         try:
-            with pytest.raises(AnswerError, match="without Content-Length"):
+            with pytest.raises(AnswerError, match=error):
                 await station._post(connection, "/v1/pull", _pull_body())
         finally:
             await connection.close()
